@@ -1,0 +1,22 @@
+//! ParIndex domain: the pure core of the system.
+//!
+//! Index editions and their criteria trees, exact decimal scoring rules, competition ranking,
+//! published results and their consistency checks, gap analysis towards a target rank, and the
+//! units of the province. No I/O, no async, no SQL: everything here is deterministic and is
+//! tested on its own.
+
+pub mod edition;
+pub mod gap;
+pub mod ranking;
+pub mod results;
+pub mod rules;
+pub mod score;
+pub mod text;
+pub mod units;
+
+pub use edition::{Component, CriterionNode, Edition, EditionProblem, Level, NodeCode};
+pub use gap::{GapReport, RankTarget, TargetScope};
+pub use ranking::{competition_ranks, RankSource};
+pub use results::{PublishedResult, ResultProblem};
+pub use rules::{ScoreInput, ScoringRule};
+pub use units::{Subject, Unit, UnitType};

@@ -1,0 +1,456 @@
+//! Published results of an edition: per subject the total, each component, per-area scores and
+//! ranks where known, the source and the publication date. The published total is authoritative.
+
+use crate::edition::{Edition, NodeCode};
+use crate::ranking::{admissible_rank_range, competition_ranks, RankSource};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Components are rounded on their own: their sum may differ from the total by this much per component.
+pub const ROUNDING_TOLERANCE_PER_COMPONENT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
+/// One subject's published result in one edition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedResult {
+    pub edition_id: String,
+    pub subject: String,
+    pub total: Decimal,
+    /// The published rank, when published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    /// Component code → points.
+    #[serde(default)]
+    pub components: BTreeMap<String, Decimal>,
+    /// Node code (area or criterion) → points, where published.
+    #[serde(default)]
+    pub node_scores: BTreeMap<String, Decimal>,
+    /// Node code (area) → published rank.
+    #[serde(default)]
+    pub node_ranks: BTreeMap<String, u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_on: Option<jiff::civil::Date>,
+}
+
+/// A problem with one row (0-based index into the set) or with the set as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultProblem {
+    pub row: Option<usize>,
+    pub subject: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ResultProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = &self.subject {
+            write!(f, "{s}: ")?;
+        }
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl PublishedResult {
+    /// Problems with this row against its edition.
+    pub fn problems(&self, edition: &Edition) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.total < Decimal::ZERO || self.total > edition.max_points {
+            out.push((
+                "total".into(),
+                format!("{} is outside 0..{}", self.total, edition.max_points),
+            ));
+        }
+        for (code, v) in &self.components {
+            match edition.components.iter().find(|c| &c.code == code) {
+                None => out.push((
+                    format!("component {code}"),
+                    format!("the edition has no component '{code}'"),
+                )),
+                Some(c) if *v < Decimal::ZERO || *v > c.max_points => out.push((
+                    format!("component {code}"),
+                    format!("{v} is outside 0..{}", c.max_points),
+                )),
+                _ => {}
+            }
+        }
+        if !self.components.is_empty() {
+            let sum: Decimal = self.components.values().copied().sum();
+            let tolerance =
+                ROUNDING_TOLERANCE_PER_COMPONENT * Decimal::from(self.components.len() as u64);
+            if (sum - self.total).abs() > tolerance {
+                out.push((
+                    "total".into(),
+                    format!(
+                        "the components add up to {sum}, which differs from the total {} by more than {tolerance}",
+                        self.total
+                    ),
+                ));
+            }
+        }
+        let check_node = |code: &str| -> Option<String> {
+            match NodeCode::parse(code) {
+                Err(e) => Some(e),
+                Ok(c) if edition.node(&c).is_none() => {
+                    Some(format!("the edition has no area or criterion {code}"))
+                }
+                Ok(_) => None,
+            }
+        };
+        for (code, v) in &self.node_scores {
+            if let Some(m) = check_node(code) {
+                out.push((format!("score {code}"), m));
+            } else if let Some(max) = NodeCode::parse(code)
+                .ok()
+                .and_then(|c| edition.node(&c))
+                .and_then(|n| n.max_points)
+            {
+                if *v < Decimal::ZERO || *v > max {
+                    out.push((format!("score {code}"), format!("{v} is outside 0..{max}")));
+                }
+            }
+        }
+        for code in self.node_ranks.keys() {
+            if let Some(m) = check_node(code) {
+                out.push((format!("rank {code}"), m));
+            }
+        }
+        let within = |r: u32| edition.peer_count.is_none_or(|n| r >= 1 && r <= n) && r >= 1;
+        if let Some(r) = self.rank {
+            if !within(r) {
+                out.push((
+                    "rank".into(),
+                    format!("{r} is outside 1..{}", edition.peer_count.unwrap_or(r)),
+                ));
+            }
+        }
+        for (code, r) in &self.node_ranks {
+            if !within(*r) {
+                out.push((
+                    format!("rank {code}"),
+                    format!("{r} is outside 1..{}", edition.peer_count.unwrap_or(*r)),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Whether `results` hold every ranked subject of the edition.
+pub fn is_complete(edition: &Edition, results: &[PublishedResult]) -> bool {
+    edition
+        .peer_count
+        .is_some_and(|n| results.len() as u32 == n)
+}
+
+/// Every problem with a set of results for one edition: each row's own problems, duplicate
+/// subjects, and published ranks that contradict the published totals.
+pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultProblem> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, r) in results.iter().enumerate() {
+        for (field, message) in r.problems(edition) {
+            out.push(ResultProblem {
+                row: Some(i),
+                subject: Some(r.subject.clone()),
+                field,
+                message,
+            });
+        }
+        if !seen.insert(r.subject.as_str()) {
+            out.push(ResultProblem {
+                row: Some(i),
+                subject: Some(r.subject.clone()),
+                field: "subject".into(),
+                message: "this subject appears twice".into(),
+            });
+        }
+        if r.edition_id != edition.id {
+            out.push(ResultProblem {
+                row: Some(i),
+                subject: Some(r.subject.clone()),
+                field: "edition".into(),
+                message: format!(
+                    "belongs to edition '{}', not '{}'",
+                    r.edition_id, edition.id
+                ),
+            });
+        }
+    }
+    if let Some(n) = edition.peer_count {
+        if results.len() as u32 > n {
+            out.push(ResultProblem {
+                row: None,
+                subject: None,
+                field: "rows".into(),
+                message: format!(
+                    "{} results for an edition that ranks {n} subjects",
+                    results.len()
+                ),
+            });
+        }
+    }
+    let complete = is_complete(edition, results);
+    for (i, r) in results.iter().enumerate() {
+        let Some(rank) = r.rank else { continue };
+        let others: Vec<Decimal> = results
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, o)| o.total)
+            .collect();
+        let (lo, hi) = admissible_rank_range(r.total, &others, complete, edition.peer_count);
+        if rank < lo || rank > hi {
+            let why = if rank < lo {
+                format!(
+                    "{} subjects have a higher total, so the rank is at least {lo}",
+                    lo - 1
+                )
+            } else {
+                format!("the set is complete and only {} subjects have an equal or higher total, so the rank is at most {hi}", hi - 1)
+            };
+            out.push(ResultProblem {
+                row: Some(i),
+                subject: Some(r.subject.clone()),
+                field: "rank".into(),
+                message: format!("published rank {rank} contradicts the totals: {why}"),
+            });
+        }
+    }
+    out
+}
+
+/// One row of a ranked table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RankedRow {
+    pub rank: Option<u32>,
+    pub rank_source: Option<RankSource>,
+    pub result: PublishedResult,
+}
+
+/// The ranked table: computed ranks when the set is complete, published ranks otherwise.
+/// Rows are ordered by total (highest first), then by subject.
+pub fn ranked_table(edition: &Edition, results: &[PublishedResult]) -> Vec<RankedRow> {
+    let complete = is_complete(edition, results);
+    let totals: Vec<Decimal> = results.iter().map(|r| r.total).collect();
+    let computed = competition_ranks(&totals);
+    let mut rows: Vec<RankedRow> = results
+        .iter()
+        .zip(computed)
+        .map(|(r, c)| {
+            let (rank, rank_source) = if complete {
+                (Some(c), Some(RankSource::Computed))
+            } else {
+                (r.rank, r.rank.map(|_| RankSource::Published))
+            };
+            RankedRow {
+                rank,
+                rank_source,
+                result: r.clone(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.result
+            .total
+            .cmp(&a.result.total)
+            .then_with(|| a.result.subject.cmp(&b.result.subject))
+    });
+    rows
+}
+
+/// Rank of each subject on one area (node code), computed when every peer has a score for it,
+/// published otherwise. Subject → (rank, source).
+pub fn node_ranks(
+    edition: &Edition,
+    results: &[PublishedResult],
+    code: &str,
+) -> BTreeMap<String, (u32, RankSource)> {
+    let complete =
+        is_complete(edition, results) && results.iter().all(|r| r.node_scores.contains_key(code));
+    let mut out = BTreeMap::new();
+    if complete {
+        let scores: Vec<Decimal> = results.iter().map(|r| r.node_scores[code]).collect();
+        for (r, k) in results.iter().zip(competition_ranks(&scores)) {
+            out.insert(r.subject.clone(), (k, RankSource::Computed));
+        }
+    } else {
+        for r in results {
+            if let Some(k) = r.node_ranks.get(code) {
+                out.insert(r.subject.clone(), (*k, RankSource::Published));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edition::{Component, Level};
+    use rust_decimal_macros::dec;
+
+    pub(crate) fn edition(peers: Option<u32>) -> Edition {
+        Edition {
+            id: "par-2020-province".into(),
+            name: "PAR Index 2020".into(),
+            year: 2020,
+            level: Level::Province,
+            methodology_ref: None,
+            max_points: dec!(100),
+            peer_count: peers,
+            sample: false,
+            notes: None,
+            components: vec![
+                Component {
+                    code: "appraisal".into(),
+                    name_vi: "Thẩm định".into(),
+                    name_en: None,
+                    max_points: dec!(66.5),
+                },
+                Component {
+                    code: "sipas".into(),
+                    name_vi: "SIPAS".into(),
+                    name_en: None,
+                    max_points: dec!(10),
+                },
+                Component {
+                    code: "survey".into(),
+                    name_vi: "Điều tra XHH".into(),
+                    name_en: None,
+                    max_points: dec!(23.5),
+                },
+            ],
+            criteria: vec![],
+        }
+    }
+
+    fn row(
+        subject: &str,
+        total: Decimal,
+        rank: Option<u32>,
+        comps: [Decimal; 3],
+    ) -> PublishedResult {
+        PublishedResult {
+            edition_id: "par-2020-province".into(),
+            subject: subject.into(),
+            total,
+            rank,
+            components: [
+                ("appraisal", comps[0]),
+                ("sipas", comps[1]),
+                ("survey", comps[2]),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            node_scores: BTreeMap::new(),
+            node_ranks: BTreeMap::new(),
+            source: None,
+            published_on: None,
+        }
+    }
+
+    #[test]
+    fn rounded_components_within_tolerance_are_accepted() {
+        let e = edition(Some(63));
+        // Quảng Ninh: 62.66 + 9.56 + 18.83 = 91.05 vs 91.04.
+        let r = row(
+            "quang-ninh",
+            dec!(91.04),
+            Some(1),
+            [dec!(62.66), dec!(9.56), dec!(18.83)],
+        );
+        assert!(r.problems(&e).is_empty(), "{:?}", r.problems(&e));
+        let bg = row(
+            "bac-giang",
+            dec!(85.58),
+            Some(13),
+            [dec!(56.93), dec!(9.29), dec!(19.36)],
+        );
+        assert!(bg.problems(&e).is_empty());
+    }
+
+    #[test]
+    fn components_too_far_from_total_are_refused() {
+        let e = edition(Some(63));
+        let r = row(
+            "x",
+            dec!(85.50),
+            None,
+            [dec!(56.93), dec!(9.29), dec!(19.36)],
+        );
+        let p = r.problems(&e);
+        assert!(
+            p.iter().any(|(f, m)| f == "total" && m.contains("85.58")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn rank_contradicting_totals_is_refused() {
+        let e = edition(Some(63));
+        let set = vec![
+            row(
+                "a",
+                dec!(91.04),
+                Some(2),
+                [dec!(62.66), dec!(9.56), dec!(18.83)],
+            ),
+            row(
+                "b",
+                dec!(90.51),
+                Some(1),
+                [dec!(61.71), dec!(9.35), dec!(19.45)],
+            ),
+        ];
+        let p = check_set(&e, &set);
+        assert!(
+            p.iter()
+                .any(|x| x.subject.as_deref() == Some("b") && x.field == "rank"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn complete_set_is_computed_incomplete_is_published() {
+        let mut e = edition(Some(3));
+        let set = vec![
+            row("a", dec!(80), Some(3), [dec!(50), dec!(10), dec!(20)]),
+            row("b", dec!(90), Some(1), [dec!(60), dec!(10), dec!(20)]),
+            row("c", dec!(85), Some(2), [dec!(55), dec!(10), dec!(20)]),
+        ];
+        assert!(check_set(&e, &set).is_empty());
+        let t = ranked_table(&e, &set);
+        assert_eq!(t[0].result.subject, "b");
+        assert_eq!(t[0].rank_source, Some(RankSource::Computed));
+        assert_eq!(
+            t.iter().map(|r| r.rank.unwrap()).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        e.peer_count = Some(63);
+        let t = ranked_table(&e, &set);
+        assert_eq!(t[0].rank_source, Some(RankSource::Published));
+        // A complete set whose published rank disagrees is refused.
+        e.peer_count = Some(3);
+        let mut bad = set.clone();
+        bad[0].rank = Some(2);
+        bad[2].rank = Some(3);
+        assert!(!check_set(&e, &bad).is_empty());
+    }
+
+    #[test]
+    fn duplicate_subjects_and_unknown_components() {
+        let e = edition(Some(63));
+        let mut r = row("a", dec!(80), None, [dec!(50), dec!(10), dec!(20)]);
+        r.components.insert("impact".into(), dec!(1));
+        let set = vec![r.clone(), r];
+        let p = check_set(&e, &set);
+        assert!(p.iter().any(|x| x.message.contains("appears twice")));
+        assert!(p
+            .iter()
+            .any(|x| x.message.contains("no component 'impact'")));
+    }
+}

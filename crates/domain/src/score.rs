@@ -1,0 +1,71 @@
+//! Exact decimal points. Scores are `rust_decimal::Decimal`, never floating point.
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Parse a number of points as people write it: `85.58`, `85,58` (Vietnamese decimal comma),
+/// with surrounding spaces. Thousands separators are not accepted: points never need them.
+pub fn parse_points(s: &str) -> Result<Decimal, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty number".into());
+    }
+    if t.contains(',') && t.contains('.') {
+        return Err(format!(
+            "'{t}' mixes ',' and '.'; write one decimal separator"
+        ));
+    }
+    let normal = t.replace(',', ".");
+    Decimal::from_str(&normal).map_err(|_| format!("'{t}' is not a number"))
+}
+
+/// Round for display and comparison of published figures: 2 decimals, half away from zero.
+pub fn round2(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// `achieved / max × 100`, rounded to 2 decimals; `None` when max is zero.
+pub fn index_pct(achieved: Decimal, max: Decimal) -> Option<Decimal> {
+    if max.is_zero() {
+        return None;
+    }
+    Some(round2(achieved / max * Decimal::ONE_HUNDRED))
+}
+
+/// Format with a decimal comma (Vietnamese) or point (English), trailing zeros kept as stored.
+pub fn format_points(d: Decimal, comma: bool) -> String {
+    let s = d.normalize().to_string();
+    if comma {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn parses_both_separators() {
+        assert_eq!(parse_points("85,58").unwrap(), dec!(85.58));
+        assert_eq!(parse_points(" 85.58 ").unwrap(), dec!(85.58));
+        assert!(parse_points("abc").is_err());
+        assert!(parse_points("1.000,5").is_err());
+        assert!(parse_points("").is_err());
+    }
+
+    #[test]
+    fn index_percent() {
+        assert_eq!(index_pct(dec!(85.58), dec!(100)), Some(dec!(85.58)));
+        assert_eq!(index_pct(dec!(56.93), dec!(66.5)), Some(dec!(85.61)));
+        assert_eq!(index_pct(dec!(1), dec!(0)), None);
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(format_points(dec!(85.580), true), "85,58");
+        assert_eq!(format_points(dec!(85.58), false), "85.58");
+    }
+}
