@@ -1,1 +1,24 @@
+//! ParIndex persistence: one repository API over sqlx's `Any` driver, on SQLite (the embedded
+//! default: WAL, foreign keys on) and PostgreSQL (production). Each backend has its own embedded
+//! migrations, applied when the store opens. Every multi-row change runs in one transaction and
+//! writes an audit record; a failed change stores nothing.
+//!
+//! Decimals are stored as exact decimal text and parsed back into `rust_decimal::Decimal`;
+//! timestamps as RFC 3339 text in UTC; searchable names also in a folded column (lower case,
+//! no diacritics, `đ` → `d`).
 
+mod audit;
+mod db;
+mod editions;
+mod error;
+mod results;
+pub mod testing;
+mod units;
+
+pub use audit::{AuditEntry, AuditFilter};
+pub use db::{Backend, Store};
+pub use editions::EditionSummary;
+pub use error::StoreError;
+pub use results::ResultsChange;
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,505 @@
+//! The repository suite: every test runs on SQLite, and on PostgreSQL when `TEST_DATABASE_URL`
+//! is set (CI sets it to the machine's server).
+
+use parindex_domain::edition::{Component, CriterionNode, Edition, Level, NodeCode};
+use parindex_domain::gap::{RankTarget, TargetScope};
+use parindex_domain::results::PublishedResult;
+use parindex_domain::rules::{Band, Bound, ScoringRule};
+use parindex_domain::units::{Subject, Unit, UnitType};
+use parindex_store::{AuditFilter, Store, StoreError};
+use rust_decimal_macros::dec;
+use std::collections::BTreeMap;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = parindex_store::testing::TestDb::sqlite().await.expect("sqlite test database");
+                    super::$name(&db.store).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    match parindex_store::testing::TestDb::postgres().await.expect("postgres test database") {
+                        Some(db) => {
+                            super::$name(&db.store).await;
+                            db.cleanup().await;
+                        }
+                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    edition_round_trip,
+    invalid_edition_stores_nothing,
+    previous_edition_and_listing,
+    results_import_validates_and_previews,
+    failed_results_import_stores_nothing,
+    units_with_parents_and_search,
+    unknown_parent_is_refused,
+    targets_round_trip,
+    audit_records_changes,
+    deleting_an_edition_cascades,
+);
+
+fn code(s: &str) -> NodeCode {
+    NodeCode::parse(s).unwrap()
+}
+
+fn edition(id: &str, year: i32) -> Edition {
+    let mut a1 = CriterionNode::new(
+        code("1"),
+        "Công tác chỉ đạo, điều hành CCHC",
+        Some(dec!(10)),
+    );
+    a1.component = Some("appraisal".into());
+    a1.lead_agency = Some("so-noi-vu".into());
+    let mut c11 = CriterionNode::new(
+        code("1.1"),
+        "Tỷ lệ hồ sơ giải quyết đúng hạn",
+        Some(dec!(2)),
+    );
+    c11.rule = Some(ScoringRule::Bands {
+        bands: vec![
+            Band {
+                lower: Some(Bound {
+                    value: dec!(90),
+                    inclusive: false,
+                }),
+                upper: None,
+                points: dec!(2),
+            },
+            Band {
+                lower: None,
+                upper: Some(Bound {
+                    value: dec!(90),
+                    inclusive: true,
+                }),
+                points: dec!(0),
+            },
+        ],
+    });
+    c11.evidence_required = true;
+    c11.applies_to = vec![UnitType::Department, UnitType::District];
+    let mut c110 = CriterionNode::new(code("1.10"), "Sáng kiến", Some(dec!(1.5)));
+    c110.survey_scored = true;
+    c110.title_en = Some("Initiatives".into());
+    let mut a2 = CriterionNode::new(
+        code("2"),
+        "Xây dựng và tổ chức thực hiện văn bản QPPL",
+        None,
+    );
+    a2.component = Some("appraisal".into());
+    Edition {
+        id: id.into(),
+        name: format!("Chỉ số CCHC năm {year}"),
+        year,
+        level: Level::Province,
+        methodology_ref: Some("QĐ 1150/QĐ-BNV ngày 30/12/2019".into()),
+        max_points: dec!(100),
+        peer_count: Some(63),
+        sample: true,
+        notes: None,
+        components: vec![
+            Component {
+                code: "appraisal".into(),
+                name_vi: "Điểm thẩm định".into(),
+                name_en: Some("Appraisal".into()),
+                max_points: dec!(66.5),
+            },
+            Component {
+                code: "sipas".into(),
+                name_vi: "SIPAS".into(),
+                name_en: None,
+                max_points: dec!(10),
+            },
+            Component {
+                code: "survey".into(),
+                name_vi: "Điều tra XHH".into(),
+                name_en: None,
+                max_points: dec!(23.5),
+            },
+        ],
+        criteria: vec![a1, c11, c110, a2],
+    }
+}
+
+fn result(
+    subject: &str,
+    total: rust_decimal::Decimal,
+    rank: Option<u32>,
+    comps: [rust_decimal::Decimal; 3],
+) -> PublishedResult {
+    PublishedResult {
+        edition_id: "par-2020".into(),
+        subject: subject.into(),
+        total,
+        rank,
+        components: [
+            ("appraisal", comps[0]),
+            ("sipas", comps[1]),
+            ("survey", comps[2]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        node_scores: BTreeMap::new(),
+        node_ranks: BTreeMap::new(),
+        source: Some("Kế hoạch".into()),
+        published_on: Some(jiff::civil::date(2021, 5, 25)),
+    }
+}
+
+async fn seed_subjects(s: &Store) {
+    let subjects = [
+        ("bac-giang", "Bắc Giang"),
+        ("quang-ninh", "Quảng Ninh"),
+        ("hai-phong", "Hải Phòng"),
+    ];
+    let subjects: Vec<Subject> = subjects
+        .iter()
+        .map(|(a, b)| Subject {
+            slug: a.to_string(),
+            name_vi: b.to_string(),
+            name_en: None,
+        })
+        .collect();
+    s.save_subjects(&subjects, "test").await.unwrap();
+}
+
+async fn edition_round_trip(s: &Store) {
+    let e = edition("par-2020", 2020);
+    s.save_edition(&e, "test").await.unwrap();
+    let mut back = s.edition("par-2020").await.unwrap().expect("saved");
+    back.sort();
+    let mut want = e.clone();
+    want.sort();
+    assert_eq!(back, want);
+    assert_eq!(back.criteria[1].code.to_string(), "1.1");
+    assert_eq!(
+        back.criteria[2].code.to_string(),
+        "1.10",
+        "1.10 sorts after 1.1 and before 2"
+    );
+    // Saving again replaces the tree.
+    let mut e2 = e.clone();
+    e2.criteria.pop();
+    s.save_edition(&e2, "test").await.unwrap();
+    assert_eq!(
+        s.edition("par-2020").await.unwrap().unwrap().criteria.len(),
+        3
+    );
+    assert!(s.edition("nope").await.unwrap().is_none());
+}
+
+async fn invalid_edition_stores_nothing(s: &Store) {
+    let mut e = edition("par-bad", 2020);
+    e.components[0].max_points = dec!(60);
+    let err = s.save_edition(&e, "test").await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("components sum to 93.5"), "{err}");
+    assert!(s.edition("par-bad").await.unwrap().is_none());
+}
+
+async fn previous_edition_and_listing(s: &Store) {
+    s.save_edition(&edition("par-2019", 2019), "test")
+        .await
+        .unwrap();
+    s.save_edition(&edition("par-2020", 2020), "test")
+        .await
+        .unwrap();
+    let e = s.edition("par-2020").await.unwrap().unwrap();
+    assert_eq!(
+        s.previous_edition(&e).await.unwrap().map(|p| p.id),
+        Some("par-2019".to_string())
+    );
+    let first = s.edition("par-2019").await.unwrap().unwrap();
+    assert!(s.previous_edition(&first).await.unwrap().is_none());
+    let list = s.editions(None).await.unwrap();
+    assert_eq!(
+        list.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        vec!["par-2020", "par-2019"]
+    );
+    assert_eq!(list[0].criteria, 4);
+    let found = s.editions(Some("chi so cchc nam 2019")).await.unwrap();
+    assert_eq!(found.len(), 1, "search ignores diacritics");
+}
+
+async fn results_import_validates_and_previews(s: &Store) {
+    seed_subjects(s).await;
+    s.save_edition(&edition("par-2020", 2020), "test")
+        .await
+        .unwrap();
+    let rows = vec![
+        result(
+            "quang-ninh",
+            dec!(91.04),
+            Some(1),
+            [dec!(62.66), dec!(9.56), dec!(18.83)],
+        ),
+        result(
+            "bac-giang",
+            dec!(85.58),
+            Some(13),
+            [dec!(56.93), dec!(9.29), dec!(19.36)],
+        ),
+    ];
+    let preview = s.preview_results("par-2020", &rows, false).await.unwrap();
+    assert_eq!(preview.added.len(), 2);
+    let change = s
+        .import_results("par-2020", &rows, false, "test")
+        .await
+        .unwrap();
+    assert_eq!(change.added.len(), 2);
+    let back = s.results("par-2020").await.unwrap();
+    let bg = back.iter().find(|r| r.subject == "bac-giang").unwrap();
+    assert_eq!(bg.total, dec!(85.58));
+    assert_eq!(bg.components["appraisal"], dec!(56.93));
+    assert_eq!(bg.published_on, Some(jiff::civil::date(2021, 5, 25)));
+    // Re-importing the same rows changes nothing; a changed row is previewed as a change.
+    let again = s
+        .import_results("par-2020", &rows, false, "test")
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+    assert_eq!(again.unchanged, 2);
+    let mut changed = rows.clone();
+    changed[1].rank = Some(12);
+    let p = s
+        .preview_results("par-2020", &changed[1..], true)
+        .await
+        .unwrap();
+    assert_eq!(p.changed.len(), 1);
+    assert_eq!(p.removed.len(), 1, "replace removes quang-ninh");
+}
+
+async fn failed_results_import_stores_nothing(s: &Store) {
+    seed_subjects(s).await;
+    s.save_edition(&edition("par-2020", 2020), "test")
+        .await
+        .unwrap();
+    let mut rows = vec![
+        result(
+            "quang-ninh",
+            dec!(91.04),
+            Some(1),
+            [dec!(62.66), dec!(9.56), dec!(18.83)],
+        ),
+        result(
+            "hai-phong",
+            dec!(90.51),
+            Some(2),
+            [dec!(61.71), dec!(9.35), dec!(19.45)],
+        ),
+    ];
+    rows.push(result(
+        "atlantis",
+        dec!(80),
+        None,
+        [dec!(50), dec!(10), dec!(20)],
+    ));
+    let err = s
+        .import_results("par-2020", &rows, false, "test")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown subject 'atlantis'"), "{err}");
+    assert!(s.results("par-2020").await.unwrap().is_empty());
+    rows.pop();
+    rows[1].rank = Some(1);
+    rows[0].rank = Some(2);
+    let err = s
+        .import_results("par-2020", &rows, false, "test")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("contradicts"), "{err}");
+    assert!(s.results("par-2020").await.unwrap().is_empty());
+    let audits = s
+        .audit_log(&AuditFilter {
+            entity: Some("result".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audits.is_empty());
+}
+
+fn unit(slug: &str, name: &str, t: UnitType, parent: Option<&str>) -> Unit {
+    Unit {
+        slug: slug.into(),
+        name_vi: name.into(),
+        name_en: None,
+        unit_type: t,
+        parent: parent.map(str::to_string),
+        head_name: None,
+        head_title: None,
+    }
+}
+
+async fn units_with_parents_and_search(s: &Store) {
+    // Child before parent in the batch.
+    let units = vec![
+        unit(
+            "so-noi-vu",
+            "Sở Nội vụ",
+            UnitType::Department,
+            Some("bac-giang"),
+        ),
+        unit("bac-giang", "Tỉnh Bắc Giang", UnitType::Province, None),
+        unit(
+            "huyen-yen-the",
+            "UBND huyện Yên Thế",
+            UnitType::District,
+            Some("bac-giang"),
+        ),
+    ];
+    assert_eq!(s.save_units(&units, "test").await.unwrap(), 3);
+    let snv = s.unit("so-noi-vu").await.unwrap().unwrap();
+    assert_eq!(snv.parent.as_deref(), Some("bac-giang"));
+    let found = s.units(Some("so noi vu")).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].slug, "so-noi-vu");
+    let found = s.units(Some("YÊN THẾ")).await.unwrap();
+    assert_eq!(found.len(), 1);
+    // Edit the head.
+    let mut edited = snv.clone();
+    edited.head_name = Some("Nguyễn Văn A".into());
+    s.save_units(&[edited], "coordinator").await.unwrap();
+    assert_eq!(
+        s.unit("so-noi-vu")
+            .await
+            .unwrap()
+            .unwrap()
+            .head_name
+            .as_deref(),
+        Some("Nguyễn Văn A")
+    );
+}
+
+async fn unknown_parent_is_refused(s: &Store) {
+    let units = vec![
+        unit("bac-giang", "Tỉnh Bắc Giang", UnitType::Province, None),
+        unit("so-x", "Sở X", UnitType::Department, Some("nowhere")),
+    ];
+    let err = s.save_units(&units, "test").await.unwrap_err().to_string();
+    assert!(err.contains("unknown unit 'nowhere'"), "{err}");
+    assert!(s.units(None).await.unwrap().is_empty(), "nothing stored");
+}
+
+async fn targets_round_trip(s: &Store) {
+    seed_subjects(s).await;
+    s.save_edition(&edition("par-2020", 2020), "test")
+        .await
+        .unwrap();
+    s.save_units(
+        &[unit("so-noi-vu", "Sở Nội vụ", UnitType::Department, None)],
+        "test",
+    )
+    .await
+    .unwrap();
+    let targets = vec![
+        RankTarget {
+            edition_id: "par-2020".into(),
+            subject: "bac-giang".into(),
+            scope: TargetScope::Overall,
+            target_rank: 10,
+            lead_agency: None,
+            note: None,
+        },
+        RankTarget {
+            edition_id: "par-2020".into(),
+            subject: "bac-giang".into(),
+            scope: TargetScope::Node(code("1")),
+            target_rank: 10,
+            lead_agency: Some("so-noi-vu".into()),
+            note: Some("top 10".into()),
+        },
+    ];
+    s.save_targets(&targets, "test").await.unwrap();
+    assert_eq!(s.targets("par-2020").await.unwrap(), targets);
+    let bad = vec![RankTarget {
+        lead_agency: Some("so-y".into()),
+        ..targets[0].clone()
+    }];
+    let err = s.save_targets(&bad, "test").await.unwrap_err().to_string();
+    assert!(err.contains("unknown lead agency 'so-y'"), "{err}");
+}
+
+async fn audit_records_changes(s: &Store) {
+    s.save_units(
+        &[unit("so-noi-vu", "Sở Nội vụ", UnitType::Department, None)],
+        "alice",
+    )
+    .await
+    .unwrap();
+    let mut u = s.unit("so-noi-vu").await.unwrap().unwrap();
+    u.head_name = Some("Trần Thị B".into());
+    s.save_units(std::slice::from_ref(&u), "bob").await.unwrap();
+    // Unchanged save records nothing.
+    s.save_units(std::slice::from_ref(&u), "bob").await.unwrap();
+    let log = s
+        .audit_log(&AuditFilter {
+            entity: Some("unit".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].actor, "bob");
+    assert_eq!(log[0].action, "update");
+    assert_eq!(
+        log[0].before.as_ref().and_then(|b| b.get("head_name")),
+        None
+    );
+    assert_eq!(
+        log[0]
+            .after
+            .as_ref()
+            .and_then(|a| a.get("head_name"))
+            .and_then(|v| v.as_str()),
+        Some("Trần Thị B")
+    );
+    let by_alice = s
+        .audit_log(&AuditFilter {
+            actor: Some("alice".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_alice.len(), 1);
+    assert_eq!(by_alice[0].unit.as_deref(), Some("so-noi-vu"));
+}
+
+async fn deleting_an_edition_cascades(s: &Store) {
+    seed_subjects(s).await;
+    s.save_edition(&edition("par-2020", 2020), "test")
+        .await
+        .unwrap();
+    let rows = vec![result(
+        "bac-giang",
+        dec!(85.58),
+        Some(13),
+        [dec!(56.93), dec!(9.29), dec!(19.36)],
+    )];
+    s.import_results("par-2020", &rows, false, "test")
+        .await
+        .unwrap();
+    s.delete_edition("par-2020", "test").await.unwrap();
+    assert!(s.edition("par-2020").await.unwrap().is_none());
+    assert!(s.results("par-2020").await.unwrap().is_empty());
+    assert!(matches!(
+        s.delete_edition("par-2020", "test").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
