@@ -14,11 +14,13 @@ mod error;
 mod results;
 pub mod testing;
 mod units;
+mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use db::{Backend, Store};
 pub use editions::EditionSummary;
 pub use error::StoreError;
 pub use results::ResultsChange;
+pub use views::{NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,129 @@
+//! Read models shared by the CLI, the web pages and the JSON API: the ranked results table and
+//! the gap report, assembled from stored data and decided by the domain.
+
+use crate::db::Store;
+use crate::error::StoreError;
+use crate::Result;
+use parindex_domain::edition::Edition;
+use parindex_domain::gap::{analyse, GapInput, GapReport};
+use parindex_domain::ranking::RankSource;
+use parindex_domain::results::{is_complete, ranked_table};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One row of the ranked table as shown and exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultRow {
+    pub rank: Option<u32>,
+    pub rank_source: Option<RankSource>,
+    pub subject: String,
+    pub name: String,
+    pub total: Decimal,
+    pub index_pct: Option<Decimal>,
+    pub components: BTreeMap<String, Decimal>,
+    pub node_scores: BTreeMap<String, Decimal>,
+    pub node_ranks: BTreeMap<String, u32>,
+    pub source: Option<String>,
+    pub published_on: Option<jiff::civil::Date>,
+}
+
+/// The ranked table of an edition, with whether ranks were computed (complete set) or published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RankedResults {
+    pub edition_id: String,
+    pub edition_name: String,
+    pub complete: bool,
+    pub peer_count: Option<u32>,
+    pub rows: Vec<ResultRow>,
+}
+
+/// A gap report with the subject's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedGap {
+    pub name: String,
+    #[serde(flatten)]
+    pub report: GapReport,
+}
+
+impl Store {
+    async fn require_edition(&self, id: &str) -> Result<Edition> {
+        self.edition(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("edition '{id}'")))
+    }
+
+    /// Subject slug → Vietnamese name.
+    pub async fn subject_names(&self) -> Result<BTreeMap<String, String>> {
+        Ok(self
+            .subjects(None)
+            .await?
+            .into_iter()
+            .map(|s| (s.slug, s.name_vi))
+            .collect())
+    }
+
+    pub async fn ranked_results(&self, edition_id: &str) -> Result<RankedResults> {
+        let e = self.require_edition(edition_id).await?;
+        let results = self.results(edition_id).await?;
+        let names = self.subject_names().await?;
+        let rows = ranked_table(&e, &results)
+            .into_iter()
+            .map(|r| ResultRow {
+                rank: r.rank,
+                rank_source: r.rank_source,
+                name: names
+                    .get(&r.result.subject)
+                    .cloned()
+                    .unwrap_or_else(|| r.result.subject.clone()),
+                index_pct: parindex_domain::score::index_pct(r.result.total, e.max_points),
+                subject: r.result.subject,
+                total: r.result.total,
+                components: r.result.components,
+                node_scores: r.result.node_scores,
+                node_ranks: r.result.node_ranks,
+                source: r.result.source,
+                published_on: r.result.published_on,
+            })
+            .collect();
+        Ok(RankedResults {
+            complete: is_complete(&e, &results),
+            peer_count: e.peer_count,
+            edition_id: e.id,
+            edition_name: e.name,
+            rows,
+        })
+    }
+
+    /// The gap report of `subject` in an edition, against `target_rank` or the stored overall target.
+    pub async fn gap_report(
+        &self,
+        edition_id: &str,
+        subject: &str,
+        target_rank: Option<u32>,
+    ) -> Result<NamedGap> {
+        let e = self.require_edition(edition_id).await?;
+        let results = self.results(edition_id).await?;
+        let targets = self.targets(edition_id).await?;
+        let prev = self.previous_edition(&e).await?;
+        let prev_results = match &prev {
+            Some(p) => self.results(&p.id).await?,
+            None => Vec::new(),
+        };
+        let report = analyse(&GapInput {
+            edition: &e,
+            results: &results,
+            subject,
+            target_rank,
+            targets: &targets,
+            previous: prev.as_ref().map(|p| (p, prev_results.as_slice())),
+        })
+        .map_err(|err| StoreError::NotFound(err.to_string()))?;
+        let name = self
+            .subject(subject)
+            .await?
+            .map(|s| s.name_vi)
+            .unwrap_or_else(|| subject.to_string());
+        Ok(NamedGap { name, report })
+    }
+}
