@@ -5,6 +5,7 @@
 //! units of the province. No I/O, no async, no SQL: everything here is deterministic and is
 //! tested on its own.
 
+pub mod access;
 pub mod edition;
 pub mod gap;
 pub mod ranking;

@@ -126,7 +126,12 @@ impl Store {
 }
 
 pub(crate) fn now_text() -> String {
-    jiff::Timestamp::now().to_string()
+    timestamp_text(jiff::Timestamp::now())
+}
+
+/// A UTC timestamp as stored: `YYYY-MM-DDTHH:MM:SSZ`, whole seconds, so that text order is time order.
+pub fn timestamp_text(ts: jiff::Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 pub(crate) fn dec(s: &str, what: &str) -> Result<Decimal> {

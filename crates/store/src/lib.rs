@@ -14,13 +14,15 @@ mod error;
 mod results;
 pub mod testing;
 mod units;
+mod users;
 mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
-pub use db::{Backend, Store};
+pub use db::{redact, timestamp_text, Backend, Store};
 pub use editions::EditionSummary;
 pub use error::StoreError;
 pub use results::ResultsChange;
+pub use users::{user_input_problems, Session, User, UserInput};
 pub use views::{NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -10,6 +10,7 @@ use parindex_store::{AuditFilter, Store, StoreError};
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
 
+#[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -502,4 +503,130 @@ async fn deleting_an_edition_cascades(s: &Store) {
         s.delete_edition("par-2020", "test").await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+mod accounts {
+    use super::*;
+    use parindex_domain::access::Role;
+    use parindex_store::{Session, UserInput};
+
+    on_both_backends!(users_and_sessions, locking_after_failures);
+
+    fn input(username: &str, role: Role, unit: Option<&str>) -> UserInput {
+        UserInput {
+            username: username.into(),
+            display_name: "Nguyễn Văn Á".into(),
+            role,
+            unit: unit.map(str::to_string),
+            lang: "vi".into(),
+            active: true,
+        }
+    }
+
+    async fn users_and_sessions(s: &Store) {
+        s.save_units(
+            &[unit("so-noi-vu", "Sở Nội vụ", UnitType::Department, None)],
+            "test",
+        )
+        .await
+        .unwrap();
+        let id = s
+            .create_user(
+                &input("Coord", Role::Coordinator, Some("so-noi-vu")),
+                "hash1",
+                "admin",
+            )
+            .await
+            .unwrap();
+        let (u, hash) = s.user_by_username("coord").await.unwrap().unwrap();
+        assert_eq!(
+            (u.id, u.role, hash.as_str()),
+            (id, Role::Coordinator, "hash1")
+        );
+        let err = s
+            .create_user(&input("coord", Role::Leader, None), "h", "admin")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("taken"), "{err}");
+        let err = s
+            .create_user(&input("agency1", Role::Agency, None), "h", "admin")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must belong to a unit"), "{err}");
+        let err = s
+            .create_user(&input("agency1", Role::Agency, Some("so-x")), "h", "admin")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown unit"), "{err}");
+        assert_eq!(s.users(Some("nguyen van a")).await.unwrap().len(), 1);
+
+        let sess = Session {
+            token_hash: "t1".into(),
+            user_id: id,
+            csrf_token: "c1".into(),
+            expires_at: "2099-01-01T00:00:00Z".into(),
+        };
+        s.create_session(&sess).await.unwrap();
+        let (got, user) = s
+            .session("t1", "2026-01-01T00:00:00Z")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (got.csrf_token.as_str(), user.username.as_str()),
+            ("c1", "coord")
+        );
+        assert!(
+            s.session("t1", "2099-01-01T00:00:01Z")
+                .await
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+        // Deactivating a user ends their sessions.
+        let mut upd = input("coord", Role::Coordinator, Some("so-noi-vu"));
+        upd.active = false;
+        s.update_user(id, &upd, "admin").await.unwrap();
+        assert!(s
+            .session("t1", "2026-01-01T00:00:00Z")
+            .await
+            .unwrap()
+            .is_none());
+        let log = s
+            .audit_log(&AuditFilter {
+                entity: Some("user".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(log.len(), 2);
+    }
+
+    async fn locking_after_failures(s: &Store) {
+        let id = s
+            .create_user(&input("leader", Role::Leader, None), "h", "admin")
+            .await
+            .unwrap();
+        for i in 1..=4 {
+            assert_eq!(
+                s.login_failed(id, 5, "2099-01-01T00:00:00Z").await.unwrap(),
+                i
+            );
+        }
+        assert!(s.user(id).await.unwrap().unwrap().locked_until.is_none());
+        assert_eq!(
+            s.login_failed(id, 5, "2099-01-01T00:00:00Z").await.unwrap(),
+            5
+        );
+        assert_eq!(
+            s.user(id).await.unwrap().unwrap().locked_until.as_deref(),
+            Some("2099-01-01T00:00:00Z")
+        );
+        s.login_succeeded(id).await.unwrap();
+        let u = s.user(id).await.unwrap().unwrap();
+        assert_eq!((u.failed_attempts, u.locked_until), (0, None));
+    }
 }

@@ -1,0 +1,202 @@
+//! Roles and what each may do. The web layer asks [`can`] for every route and every row; the
+//! policy lives here so that it is one table, tested on its own.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Users and settings.
+    Admin,
+    /// The Department of Home Affairs: everything in the province.
+    Coordinator,
+    /// A lead agency: its areas' criteria and targets (and, later, tasks).
+    LeadAgency,
+    /// An agency user: its own unit only.
+    Agency,
+    /// Appraisal only.
+    Appraiser,
+    /// Provincial leaders: read-only everywhere.
+    Leader,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::LeadAgency,
+        Role::Agency,
+        Role::Appraiser,
+        Role::Leader,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
+            Role::LeadAgency => "lead_agency",
+            Role::Agency => "agency",
+            Role::Appraiser => "appraiser",
+            Role::Leader => "leader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "admin" => Some(Role::Admin),
+            "coordinator" => Some(Role::Coordinator),
+            "lead_agency" | "lead" => Some(Role::LeadAgency),
+            "agency" => Some(Role::Agency),
+            "appraiser" => Some(Role::Appraiser),
+            "leader" => Some(Role::Leader),
+            _ => None,
+        }
+    }
+
+    /// Whether users of this role must belong to a unit.
+    pub fn needs_unit(self) -> bool {
+        matches!(self, Role::LeadAgency | Role::Agency)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who is acting: a role and, for unit-bound roles, the unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub unit: Option<String>,
+}
+
+/// What an actor wants to do. Row-level actions carry the row's unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action<'a> {
+    ViewDashboard,
+    ViewEditions,
+    EditEditions,
+    /// Edit a criterion whose answerable (lead) agency is this unit, if any.
+    EditCriterion {
+        lead_agency: Option<&'a str>,
+    },
+    ViewResults,
+    ImportResults,
+    ViewGap,
+    ViewUnits,
+    EditUnit {
+        unit: &'a str,
+    },
+    /// The whole audit log, or the entries of one unit.
+    ViewAudit {
+        unit: Option<&'a str>,
+    },
+    ManageUsers,
+    ViewApi,
+}
+
+/// The policy. Read-only roles never change anything; unit-bound roles touch only their unit.
+pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
+    use Role::*;
+    let own = |u: &str| actor.unit.as_deref() == Some(u);
+    match action {
+        Action::ViewDashboard | Action::ViewEditions | Action::ViewApi => true,
+        Action::EditEditions => actor.role == Coordinator,
+        Action::EditCriterion { lead_agency } => match actor.role {
+            Coordinator => true,
+            LeadAgency => lead_agency.is_some_and(own),
+            _ => false,
+        },
+        Action::ViewResults | Action::ViewGap | Action::ViewUnits => actor.role != Appraiser,
+        Action::ImportResults => actor.role == Coordinator,
+        Action::EditUnit { unit } => match actor.role {
+            Coordinator => true,
+            LeadAgency | Agency => own(unit),
+            _ => false,
+        },
+        Action::ViewAudit { unit } => match actor.role {
+            Admin | Coordinator | Leader => true,
+            LeadAgency | Agency => unit.is_some_and(own),
+            Appraiser => false,
+        },
+        Action::ManageUsers => actor.role == Admin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, unit: Option<&str>) -> Actor {
+        Actor {
+            role,
+            unit: unit.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn leaders_only_read() {
+        let l = actor(Role::Leader, None);
+        assert!(can(&l, &Action::ViewResults));
+        assert!(can(&l, &Action::ViewAudit { unit: None }));
+        assert!(!can(&l, &Action::EditEditions));
+        assert!(!can(&l, &Action::EditUnit { unit: "so-noi-vu" }));
+        assert!(!can(&l, &Action::ImportResults));
+        assert!(!can(&l, &Action::ManageUsers));
+    }
+
+    #[test]
+    fn agencies_touch_only_their_unit() {
+        let a = actor(Role::Agency, Some("so-tu-phap"));
+        assert!(can(&a, &Action::EditUnit { unit: "so-tu-phap" }));
+        assert!(!can(&a, &Action::EditUnit { unit: "so-noi-vu" }));
+        assert!(can(
+            &a,
+            &Action::ViewAudit {
+                unit: Some("so-tu-phap")
+            }
+        ));
+        assert!(!can(&a, &Action::ViewAudit { unit: None }));
+        let lead = actor(Role::LeadAgency, Some("so-tai-chinh"));
+        assert!(can(
+            &lead,
+            &Action::EditCriterion {
+                lead_agency: Some("so-tai-chinh")
+            }
+        ));
+        assert!(!can(
+            &lead,
+            &Action::EditCriterion {
+                lead_agency: Some("so-noi-vu")
+            }
+        ));
+        assert!(!can(&lead, &Action::EditCriterion { lead_agency: None }));
+        let nobody = actor(Role::Agency, None);
+        assert!(!can(&nobody, &Action::EditUnit { unit: "so-tu-phap" }));
+    }
+
+    #[test]
+    fn admin_manages_users_but_not_data() {
+        let a = actor(Role::Admin, None);
+        assert!(can(&a, &Action::ManageUsers));
+        assert!(!can(&a, &Action::EditEditions));
+        let c = actor(Role::Coordinator, Some("so-noi-vu"));
+        assert!(!can(&c, &Action::ManageUsers));
+        assert!(can(&c, &Action::EditEditions) && can(&c, &Action::ImportResults));
+        let ap = actor(Role::Appraiser, None);
+        assert!(can(&ap, &Action::ViewEditions));
+        assert!(!can(&ap, &Action::ViewResults));
+    }
+
+    #[test]
+    fn roles_parse() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("lead-agency"), Some(Role::LeadAgency));
+        assert_eq!(Role::parse("boss"), None);
+    }
+}

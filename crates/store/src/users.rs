@@ -1,0 +1,395 @@
+//! Users and their sessions. Passwords arrive already hashed (argon2, in the web crate); session
+//! tokens are stored only as their hash.
+
+use crate::audit::{record, Change};
+use crate::db::{get, now_text, Store};
+use crate::error::{Context, StoreError};
+use crate::Result;
+use parindex_domain::access::Role;
+use parindex_domain::text::{fold, nfc};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: Option<String>,
+    pub lang: String,
+    pub active: bool,
+    pub failed_attempts: i64,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+/// A user to create or the fields to update.
+#[derive(Debug, Clone)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit: Option<String>,
+    pub lang: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+fn user_from_row(r: &AnyRow) -> Result<User> {
+    let role: String = get(r, "role")?;
+    Ok(User {
+        id: get(r, "id")?,
+        username: get(r, "username")?,
+        display_name: get(r, "display_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role '{role}'")))?,
+        unit: get(r, "unit")?,
+        lang: get(r, "lang")?,
+        active: get::<i64>(r, "active")? != 0,
+        failed_attempts: get(r, "failed_attempts")?,
+        locked_until: get(r, "locked_until")?,
+        created_at: get(r, "created_at")?,
+    })
+}
+
+/// Field-level problems with a user's input: `(field, message)`.
+pub fn user_input_problems(u: &UserInput) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let name = u.username.trim();
+    if name.len() < 3
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    {
+        out.push((
+            "username",
+            "3–64 characters: letters, digits, '.', '_' or '-'".to_string(),
+        ));
+    }
+    if u.display_name.trim().is_empty() {
+        out.push(("display_name", "required".to_string()));
+    }
+    if u.role.needs_unit() && u.unit.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        out.push(("unit", format!("a {} user must belong to a unit", u.role)));
+    }
+    if u.lang != "vi" && u.lang != "en" {
+        out.push(("lang", "vi or en".to_string()));
+    }
+    out
+}
+
+impl Store {
+    /// Create a user; returns its id. A taken username or an unknown unit is an `Invalid` error.
+    pub async fn create_user(
+        &self,
+        u: &UserInput,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<i64> {
+        if let Some((f, m)) = user_input_problems(u).into_iter().next() {
+            return Err(StoreError::Invalid(format!("{f}: {m}")));
+        }
+        if let Some(unit) = &u.unit {
+            if self.unit(unit).await?.is_none() {
+                return Err(StoreError::Invalid(format!("unit: unknown unit '{unit}'")));
+            }
+        }
+        if self.user_by_username(&u.username).await?.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "username: '{}' is taken",
+                u.username.trim()
+            )));
+        }
+        let now = now_text();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting a transaction".into())?;
+        let display = nfc(&u.display_name);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, display_folded, password_hash, role, unit, lang, active, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(u.username.trim().to_lowercase())
+        .bind(&display)
+        .bind(fold(&display))
+        .bind(password_hash)
+        .bind(u.role.as_str())
+        .bind(u.unit.as_deref())
+        .bind(&u.lang)
+        .bind(i64::from(u.active))
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .ctx(|| format!("creating user {}", u.username))?;
+        record(
+            &mut tx,
+            Change {
+                actor,
+                action: "create",
+                entity: "user",
+                entity_id: &u.username.trim().to_lowercase(),
+                unit: u.unit.as_deref(),
+                before: None,
+                after: Some(serde_json::json!({"display_name": display, "role": u.role, "unit": u.unit, "active": u.active})),
+            },
+        )
+        .await?;
+        tx.commit().await.ctx(|| "committing the user".into())?;
+        Ok(id)
+    }
+
+    /// A user and their password hash.
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>> {
+        let r = sqlx::query("SELECT * FROM users WHERE username = $1")
+            .bind(username.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await
+            .ctx(|| format!("reading user {username}"))?;
+        r.map(|r| Ok((user_from_row(&r)?, get::<String>(&r, "password_hash")?)))
+            .transpose()
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .ctx(|| format!("reading user {id}"))?
+            .map(|r| user_from_row(&r))
+            .transpose()
+    }
+
+    /// Users whose username or folded display name contains `search`.
+    pub async fn users(&self, search: Option<&str>) -> Result<Vec<User>> {
+        let pattern = search.map(|s| format!("%{}%", fold(s.trim())));
+        let rows = sqlx::query("SELECT * FROM users WHERE ($1 IS NULL OR username LIKE $1 OR display_folded LIKE $1) ORDER BY username")
+            .bind(pattern)
+            .fetch_all(&self.pool)
+            .await
+            .ctx(|| "listing users".into())?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Update a user's name, role, unit, language and whether active (not the username or password).
+    pub async fn update_user(&self, id: i64, u: &UserInput, actor: &str) -> Result<()> {
+        let before = self
+            .user(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+        if let Some(unit) = &u.unit {
+            if self.unit(unit).await?.is_none() {
+                return Err(StoreError::Invalid(format!("unit: unknown unit '{unit}'")));
+            }
+        }
+        let display = nfc(&u.display_name);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting a transaction".into())?;
+        sqlx::query("UPDATE users SET display_name = $1, display_folded = $2, role = $3, unit = $4, lang = $5, active = $6 WHERE id = $7")
+            .bind(&display)
+            .bind(fold(&display))
+            .bind(u.role.as_str())
+            .bind(u.unit.as_deref())
+            .bind(&u.lang)
+            .bind(i64::from(u.active))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("updating user {id}"))?;
+        if !u.active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "ending sessions".into())?;
+        }
+        record(
+            &mut tx,
+            Change {
+                actor,
+                action: "update",
+                entity: "user",
+                entity_id: &before.username,
+                unit: u.unit.as_deref().or(before.unit.as_deref()),
+                before: Some(serde_json::json!({"display_name": before.display_name, "role": before.role, "unit": before.unit, "lang": before.lang, "active": before.active})),
+                after: Some(serde_json::json!({"display_name": display, "role": u.role, "unit": u.unit, "lang": u.lang, "active": u.active})),
+            },
+        )
+        .await?;
+        tx.commit().await.ctx(|| "committing the user".into())?;
+        Ok(())
+    }
+
+    /// Replace a password hash; ends the user's other sessions (all when `keep` is `None`).
+    pub async fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        actor: &str,
+    ) -> Result<()> {
+        let u = self
+            .user(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting a transaction".into())?;
+        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, failed_attempts = 0, locked_until = NULL WHERE id = $3")
+            .bind(password_hash)
+            .bind(now_text())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("setting the password of {id}"))?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+            .bind(id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "ending other sessions".into())?;
+        record(
+            &mut tx,
+            Change {
+                actor,
+                action: "password",
+                entity: "user",
+                entity_id: &u.username,
+                unit: u.unit.as_deref(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await.ctx(|| "committing the password".into())?;
+        Ok(())
+    }
+
+    /// Set the user's interface language (`vi` or `en`).
+    pub async fn set_lang(&self, id: i64, lang: &str) -> Result<()> {
+        if lang != "vi" && lang != "en" {
+            return Err(StoreError::Invalid(format!(
+                "lang: '{lang}' is not vi or en"
+            )));
+        }
+        sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+            .bind(lang)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .ctx(|| "setting the language".into())?;
+        Ok(())
+    }
+
+    /// Count a failed sign-in; lock the account until `lock_until` once `lock_after` failures are reached.
+    /// Returns the number of consecutive failures.
+    pub async fn login_failed(&self, id: i64, lock_after: i64, lock_until: &str) -> Result<i64> {
+        let n: i64 = sqlx::query_scalar("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .ctx(|| "counting a failed sign-in".into())?;
+        if n >= lock_after {
+            sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                .bind(lock_until)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .ctx(|| "locking".into())?;
+        }
+        Ok(n)
+    }
+
+    pub async fn login_succeeded(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .ctx(|| "resetting failures".into())?;
+        Ok(())
+    }
+
+    pub async fn create_session(&self, s: &Session) -> Result<()> {
+        let now = now_text();
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)")
+            .bind(&s.token_hash)
+            .bind(s.user_id)
+            .bind(&s.csrf_token)
+            .bind(&now)
+            .bind(&s.expires_at)
+            .execute(&self.pool)
+            .await
+            .ctx(|| "creating a session".into())?;
+        Ok(())
+    }
+
+    /// The session and its user, if the session exists, has not expired at `now` and the user is active.
+    pub async fn session(&self, token_hash: &str, now: &str) -> Result<Option<(Session, User)>> {
+        let r = sqlx::query(
+            "SELECT s.token_hash, s.user_id, s.csrf_token, s.expires_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .ctx(|| "reading a session".into())?;
+        r.map(|r| {
+            Ok((
+                Session {
+                    token_hash: get(&r, "token_hash")?,
+                    user_id: get(&r, "user_id")?,
+                    csrf_token: get(&r, "csrf_token")?,
+                    expires_at: get(&r, "expires_at")?,
+                },
+                user_from_row(&r)?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Slide a session's expiry.
+    pub async fn touch_session(&self, token_hash: &str, expires_at: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+            .bind(now_text())
+            .bind(expires_at)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .ctx(|| "touching a session".into())?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .ctx(|| "ending a session".into())?;
+        Ok(())
+    }
+
+    /// Remove sessions that expired before `now`.
+    pub async fn purge_sessions(&self, now: &str) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .ctx(|| "purging sessions".into())?;
+        Ok(r.rows_affected())
+    }
+}
