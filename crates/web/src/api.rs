@@ -1,20 +1,37 @@
-//! The JSON API, version 1.
+//! The JSON API, version 1: the same resources as the pages, the same authorization (a session
+//! cookie; state changes also need the `x-csrf-token` header). Described by `/api/v1/openapi.json`.
 
+use crate::auth::Authed;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use parindex_store::Backend;
+use parindex_domain::access::{can, Action};
+use parindex_store::{AuditFilter, Backend};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(me))
         .route("/api/v1/editions", get(editions))
         .route("/api/v1/editions/{id}", get(edition))
         .route("/api/v1/editions/{id}/results", get(results))
         .route("/api/v1/editions/{id}/gap", get(gap))
+        .route("/api/v1/units", get(units))
+        .route("/api/v1/units/{slug}", get(unit).put(update_unit))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/users", get(users))
+}
+
+fn allow(cu: &crate::auth::CurrentUser, action: &Action<'_>) -> Result<(), ApiError> {
+    if can(&cu.actor(), action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 async fn health(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -28,26 +45,40 @@ async fn health(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     ))
 }
 
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+async fn me(Authed(cu): Authed) -> Json<Value> {
+    Json(
+        json!({ "username": cu.user.username, "display_name": cu.user.display_name, "role": cu.user.role, "unit": cu.user.unit, "lang": cu.user.lang }),
+    )
+}
+
 #[derive(Deserialize)]
 struct SearchQuery {
     q: Option<String>,
 }
 
+fn search(q: &SearchQuery) -> Option<&str> {
+    q.q.as_deref().map(str::trim).filter(|x| !x.is_empty())
+}
+
 async fn editions(
     State(s): State<AppState>,
+    Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let list = s
-        .store
-        .editions(q.q.as_deref().filter(|x| !x.trim().is_empty()))
-        .await?;
-    Ok(Json(json!(list)))
+    allow(&cu, &Action::ViewEditions)?;
+    Ok(Json(json!(s.store.editions(search(&q)).await?)))
 }
 
 async fn edition(
     State(s): State<AppState>,
+    Authed(cu): Authed,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::ViewEditions)?;
     let e = s.store.edition(&id).await?.ok_or_else(|| {
         ApiError::from(parindex_store::StoreError::NotFound(format!(
             "edition '{id}'"
@@ -58,8 +89,10 @@ async fn edition(
 
 async fn results(
     State(s): State<AppState>,
+    Authed(cu): Authed,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::ViewResults)?;
     Ok(Json(json!(s.store.ranked_results(&id).await?)))
 }
 
@@ -71,9 +104,11 @@ struct GapQuery {
 
 async fn gap(
     State(s): State<AppState>,
+    Authed(cu): Authed,
     Path(id): Path<String>,
     Query(q): Query<GapQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::ViewGap)?;
     let subject = q
         .subject
         .filter(|x| !x.trim().is_empty())
@@ -84,4 +119,116 @@ async fn gap(
     Ok(Json(json!(
         s.store.gap_report(&id, &subject, q.target_rank).await?
     )))
+}
+
+async fn units(
+    State(s): State<AppState>,
+    Authed(cu): Authed,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::ViewUnits)?;
+    Ok(Json(json!(s.store.units(search(&q)).await?)))
+}
+
+async fn unit(
+    State(s): State<AppState>,
+    Authed(cu): Authed,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::ViewUnits)?;
+    let u = s.store.unit(&slug).await?.ok_or_else(|| {
+        ApiError::from(parindex_store::StoreError::NotFound(format!(
+            "unit '{slug}'"
+        )))
+    })?;
+    Ok(Json(json!(u)))
+}
+
+#[derive(Deserialize)]
+struct UnitUpdate {
+    name_vi: Option<String>,
+    name_en: Option<String>,
+    head_name: Option<String>,
+    head_title: Option<String>,
+}
+
+async fn update_unit(
+    State(s): State<AppState>,
+    Authed(cu): Authed,
+    Path(slug): Path<String>,
+    Json(body): Json<UnitUpdate>,
+) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::EditUnit { unit: &slug })?;
+    let mut u = s.store.unit(&slug).await?.ok_or_else(|| {
+        ApiError::from(parindex_store::StoreError::NotFound(format!(
+            "unit '{slug}'"
+        )))
+    })?;
+    if let Some(n) = body.name_vi {
+        if n.trim().is_empty() {
+            return Err(ApiError {
+                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                message: "name_vi: required".into(),
+            });
+        }
+        u.name_vi = n;
+    }
+    let opt = |v: Option<String>, old: Option<String>| match v {
+        Some(x) if x.trim().is_empty() => None,
+        Some(x) => Some(x),
+        None => old,
+    };
+    u.name_en = opt(body.name_en, u.name_en);
+    u.head_name = opt(body.head_name, u.head_name);
+    u.head_title = opt(body.head_title, u.head_title);
+    s.store
+        .save_units(std::slice::from_ref(&u), &cu.user.username)
+        .await?;
+    Ok(Json(json!(s.store.unit(&slug).await?)))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    actor: Option<String>,
+    unit: Option<String>,
+    entity: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn audit(
+    State(s): State<AppState>,
+    Authed(cu): Authed,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let unit = if can(&cu.actor(), &Action::ViewAudit { unit: None }) {
+        q.unit
+    } else {
+        allow(
+            &cu,
+            &Action::ViewAudit {
+                unit: cu.user.unit.as_deref(),
+            },
+        )?;
+        cu.user.unit.clone()
+    };
+    let f = AuditFilter {
+        actor: q.actor,
+        unit,
+        entity: q.entity,
+        since: None,
+        until: None,
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
+    Ok(Json(json!(s.store.audit_log(&f).await?)))
+}
+
+async fn users(
+    State(s): State<AppState>,
+    Authed(cu): Authed,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Value>, ApiError> {
+    allow(&cu, &Action::ManageUsers)?;
+    Ok(Json(json!(s.store.users(search(&q)).await?)))
 }

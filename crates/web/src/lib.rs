@@ -1,37 +1,98 @@
-//! ParIndex web server: axum routes. This first cut serves `/health` and a read-only JSON API
-//! under `/api/v1` for editions, ranked results and gap analysis; the pages, sign-in and roles
-//! come with the web-application issue.
+//! ParIndex web application: server-rendered pages (askama), sign-in and sessions, roles
+//! enforced on every route and row, CSRF protection, the JSON API under `/api/v1` with its
+//! OpenAPI document, and security headers. Static assets are embedded in the binary.
 
 mod api;
+pub mod auth;
+pub mod charts;
 mod error;
+pub mod i18n;
+mod layout;
+mod openapi;
+pub mod pages;
 
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::get;
 use axum::Router;
 use parindex_store::Store;
 use std::future::Future;
 use tokio::net::TcpListener;
 
-pub use error::ApiError;
+pub use error::{ApiError, PageError};
+
+/// Largest urlencoded form read for CSRF checking.
+pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest request body (uploads of data files).
+pub const BODY_LIMIT: usize = 20 * 1024 * 1024;
+
+/// Settings of the web application.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Idle lifetime of a session.
+    pub session_minutes: i64,
+    /// Delay after the first failed sign-in; it doubles with each further failure (capped).
+    pub login_delay_ms: u64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_minutes: 8 * 60,
+            login_delay_ms: 200,
+        }
+    }
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub config: WebConfig,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            config: WebConfig::default(),
+        }
+    }
 }
 
 /// The whole application as a router (tests call it in-process).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
+        .merge(pages::routes())
+        .route("/static/app.css", get(stylesheet))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
 }
 
 async fn security_headers(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use axum::http::{header, HeaderValue};
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -41,13 +102,17 @@ async fn security_headers(
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ),
     );
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 

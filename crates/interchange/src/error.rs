@@ -1,0 +1,133 @@
+//! Errors of the interchange formats.
+//!
+//! Reading a file yields either a fully valid value or an [`ImportError`] listing *every* problem
+//! found, each pointing at the row (as a person sees it in the spreadsheet: the header is row 1)
+//! and the column where it is. Writing a file can only fail on I/O or encoding: [`ExportError`].
+
+use std::fmt;
+
+/// One problem in an imported file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based row number as seen in the spreadsheet or CSV (header = row 1, first data row = 2).
+    pub row: Option<usize>,
+    /// The column (its header as written in the file), or the field for TOML and JSON files.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(row: Option<usize>, column: Option<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            row,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// A problem with the file as a whole.
+    pub fn file(message: impl Into<String>) -> Problem {
+        Problem::new(None, None, message)
+    }
+
+    /// A problem in one cell.
+    pub fn cell(row: usize, column: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem::new(Some(row), Some(column.into()), message)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.row, &self.column) {
+            (Some(r), Some(c)) => write!(f, "row {r}, column '{c}': ")?,
+            (Some(r), None) => write!(f, "row {r}: ")?,
+            (None, Some(c)) => write!(f, "column '{c}': ")?,
+            (None, None) => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in one imported file. A reader never returns a partially valid result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl ImportError {
+    pub fn new(file: impl Into<String>, problems: Vec<Problem>) -> ImportError {
+        ImportError {
+            file: file.into(),
+            problems,
+        }
+    }
+
+    /// An error with one problem about the file as a whole (unreadable, wrong type…).
+    pub fn whole(file: impl Into<String>, message: impl Into<String>) -> ImportError {
+        ImportError::new(file, vec![Problem::file(message)])
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.problems.is_empty() {
+            return write!(f, "{}: could not be read", self.file);
+        }
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {p}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// A file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}: unsupported file type; use {1}")]
+    UnsupportedExtension(String, &'static str),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_one_line_per_problem_and_omits_missing_parts() {
+        let e = ImportError::new(
+            "results.csv",
+            vec![
+                Problem::cell(3, "total", "'abc' is not a number"),
+                Problem::new(Some(1), None, "no data"),
+                Problem::new(None, Some("max_points".into()), "must be positive"),
+                Problem::file("empty file"),
+            ],
+        );
+        assert_eq!(
+            e.to_string(),
+            "results.csv: row 3, column 'total': 'abc' is not a number\n\
+             results.csv: row 1: no data\n\
+             results.csv: column 'max_points': must be positive\n\
+             results.csv: empty file"
+        );
+    }
+}

@@ -1,0 +1,1069 @@
+//! Tables shared by every tabular format: CSV and XLSX sheets read into rows of cells, headers
+//! matched to columns (case- and diacritic-insensitively), cells converted to text, decimals,
+//! whole numbers, booleans and dates with a problem per bad cell, and tables written back out.
+
+use crate::error::{ExportError, ImportError, Problem};
+use calamine::{Data, Reader, Xlsx};
+use jiff::civil::Date;
+use parindex_domain::score::parse_points;
+use parindex_domain::text::{fold, nfc};
+use rust_decimal::Decimal;
+use std::io::{Read, Seek};
+use std::path::Path;
+use std::str::FromStr;
+
+// ---------------------------------------------------------------------------------------------
+// File kinds
+// ---------------------------------------------------------------------------------------------
+
+/// The file formats, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Toml,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub(crate) fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// The name used for a file in messages.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The format of `path` if it is one of `allowed`, else an error naming the file.
+pub(crate) fn format_for(
+    path: &Path,
+    allowed: &[Format],
+    hint: &str,
+) -> Result<Format, ImportError> {
+    match Format::of(path) {
+        Some(f) if allowed.contains(&f) => Ok(f),
+        _ => {
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(|e| format!("'.{e}'"))
+                .unwrap_or_else(|| "(no extension)".to_string());
+            Err(ImportError::whole(
+                file_name(path),
+                format!("unsupported file type {ext}; use {hint}"),
+            ))
+        }
+    }
+}
+
+/// The format of an output path if it is one of `allowed`.
+pub(crate) fn export_format(
+    path: &Path,
+    allowed: &[Format],
+    hint: &'static str,
+) -> Result<Format, ExportError> {
+    match Format::of(path) {
+        Some(f) if allowed.contains(&f) => Ok(f),
+        _ => Err(ExportError::UnsupportedExtension(file_name(path), hint)),
+    }
+}
+
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(path)
+        .map_err(|e| ImportError::whole(file_name(path), format!("cannot be read: {e}")))
+}
+
+pub(crate) fn read_text(path: &Path) -> Result<String, ImportError> {
+    let bytes = read_bytes(path)?;
+    String::from_utf8(bytes).map_err(|_| {
+        ImportError::whole(
+            file_name(path),
+            "is not UTF-8 text (save it as UTF-8, e.g. \"CSV UTF-8\" in Excel)",
+        )
+    })
+}
+
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    std::fs::write(path, bytes).map_err(|source| ExportError::Io {
+        path: file_name(path),
+        source,
+    })
+}
+
+/// The UTF-8 byte order mark: written at the start of CSV files so that Excel shows Vietnamese
+/// text correctly; skipped when reading.
+pub(crate) const BOM: &str = "\u{feff}";
+
+// ---------------------------------------------------------------------------------------------
+// Cells and sheets
+// ---------------------------------------------------------------------------------------------
+
+/// One cell as read.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    Date(Date),
+    /// A spreadsheet error (`#N/A`, `#VALUE!`) or a value that is no use to us.
+    Error(String),
+}
+
+impl Cell {
+    fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// One data row with its row number as a person sees it (1-based).
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub number: usize,
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(Cell::is_blank)
+    }
+}
+
+/// A sheet: a header row and the data rows under it (blank rows dropped).
+#[derive(Debug, Clone)]
+pub(crate) struct Sheet {
+    pub name: Option<String>,
+    pub header_row: usize,
+    pub headers: Vec<String>,
+    /// The first row's cells as read (the edition sheet has no header of its own).
+    pub header_cells: Vec<Cell>,
+    pub rows: Vec<Row>,
+}
+
+impl Sheet {
+    fn from_rows(name: Option<String>, mut raw: Vec<Row>) -> Sheet {
+        if raw.is_empty() {
+            return Sheet {
+                name,
+                header_row: 1,
+                headers: Vec::new(),
+                header_cells: Vec::new(),
+                rows: Vec::new(),
+            };
+        }
+        let header = raw.remove(0);
+        let headers = header
+            .cells
+            .iter()
+            .map(|c| match cell_text(c) {
+                Ok(Some(t)) => t.trim_start_matches('\u{feff}').trim().to_string(),
+                _ => String::new(),
+            })
+            .collect();
+        raw.retain(|r| !r.is_blank());
+        Sheet {
+            name,
+            header_row: header.number,
+            headers,
+            header_cells: header.cells,
+            rows: raw,
+        }
+    }
+
+    /// All the rows including the first one (for the edition sheet, which has field/value pairs).
+    pub(crate) fn all_rows(&self) -> Vec<Row> {
+        let mut out = vec![Row {
+            number: self.header_row,
+            cells: self.header_cells.clone(),
+        }];
+        out.extend(self.rows.iter().cloned());
+        out.retain(|r| !r.is_blank());
+        out
+    }
+}
+
+/// Pick the delimiter of a CSV file from its first line: `,`, `;` (Excel in locales with a
+/// decimal comma) or a tab, whichever occurs most outside quotes.
+fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for b in first.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    let best = counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .copied()
+        .unwrap_or((b',', 0));
+    if best.1 == 0 {
+        b','
+    } else {
+        best.0
+    }
+}
+
+/// Read CSV text into a sheet. The first record is the header (row 1).
+pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, String> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(text))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("row {}: {e}", i + 1))?;
+        rows.push(Row {
+            number: i + 1,
+            cells: rec
+                .iter()
+                .map(|s| {
+                    if s.trim().is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        });
+    }
+    Ok(Sheet::from_rows(None, rows))
+}
+
+fn data_cell(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => {
+            if s.trim().is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(s.clone())
+            }
+        }
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => {
+            if dt.is_datetime() {
+                let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                match Date::new(y as i16, m as i8, d as i8) {
+                    Ok(date) => Cell::Date(date),
+                    Err(_) => Cell::Error(format!("{y:04}-{m:02}-{d:02} is not a valid date")),
+                }
+            } else {
+                Cell::Error("a duration, not a value".into())
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(format!("the cell holds the error {e}")),
+    }
+}
+
+/// Read every worksheet of an XLSX workbook, in order.
+pub(crate) fn xlsx_sheets<RS: Read + Seek>(rs: RS) -> Result<Vec<Sheet>, String> {
+    let mut wb: Xlsx<RS> =
+        Xlsx::new(rs).map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| format!("sheet '{name}' cannot be read: {e}"))?;
+        let (r0, _) = range.start().unwrap_or((0, 0));
+        let rows = range
+            .rows()
+            .enumerate()
+            .map(|(i, cells)| Row {
+                number: r0 as usize + i + 1,
+                cells: cells.iter().map(data_cell).collect(),
+            })
+            .collect();
+        out.push(Sheet::from_rows(Some(name), rows));
+    }
+    Ok(out)
+}
+
+/// Read a tabular file (CSV or XLSX) into its sheets.
+pub(crate) fn read_sheets(path: &Path, format: Format) -> Result<Vec<Sheet>, ImportError> {
+    let file = file_name(path);
+    match format {
+        Format::Csv => {
+            let text = read_text(path)?;
+            csv_sheet(&text)
+                .map(|s| vec![s])
+                .map_err(|m| ImportError::whole(file, m))
+        }
+        Format::Xlsx => {
+            let bytes = read_bytes(path)?;
+            xlsx_sheets(std::io::Cursor::new(bytes)).map_err(|m| ImportError::whole(file, m))
+        }
+        Format::Toml | Format::Json => Err(ImportError::whole(file, "is not a table")),
+    }
+}
+
+/// Fold a header or sheet name for matching: lower case, no diacritics, `_` as a space,
+/// whitespace collapsed.
+pub(crate) fn fold_key(s: &str) -> String {
+    fold(&nfc(s))
+        .replace('_', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" /", "/")
+        .replace("/ ", "/")
+}
+
+/// The sheet whose name matches one of `names` (folded), else `None`.
+pub(crate) fn find_sheet<'a>(sheets: &'a [Sheet], names: &[&str]) -> Option<&'a Sheet> {
+    let wanted: Vec<String> = names.iter().map(|n| fold_key(n)).collect();
+    sheets.iter().find(|s| {
+        s.name
+            .as_deref()
+            .is_some_and(|n| wanted.contains(&fold_key(n)))
+    })
+}
+
+/// The sheet holding a single table: one with one of `names`, else the first.
+pub(crate) fn single_sheet(sheets: Vec<Sheet>, names: &[&str]) -> Option<Sheet> {
+    let idx = {
+        let wanted: Vec<String> = names.iter().map(|n| fold_key(n)).collect();
+        sheets
+            .iter()
+            .position(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| wanted.contains(&fold_key(n)))
+            })
+            .unwrap_or(0)
+    };
+    sheets.into_iter().nth(idx)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems
+// ---------------------------------------------------------------------------------------------
+
+/// Problems found while reading, optionally inside a named sheet of a workbook.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    pub list: Vec<Problem>,
+    /// Set when reading a multi-sheet workbook: messages then start with the sheet's name.
+    pub sheet: Option<String>,
+}
+
+impl Problems {
+    pub(crate) fn push(
+        &mut self,
+        row: Option<usize>,
+        column: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        let message = message.into();
+        let message = match &self.sheet {
+            Some(s) => format!("sheet '{s}': {message}"),
+            None => message,
+        };
+        self.list
+            .push(Problem::new(row, column.map(str::to_string), message));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+// ---------------------------------------------------------------------------------------------
+
+/// A column with fixed names.
+pub(crate) struct Col<K> {
+    pub key: K,
+    /// The English name (also how the column is written).
+    pub en: &'static str,
+    /// Vietnamese names, matched without regard to case and diacritics.
+    pub vi: &'static [&'static str],
+    pub required: bool,
+}
+
+impl<K: Clone> Col<K> {
+    pub(crate) fn matches(&self, header: &str) -> bool {
+        let h = fold_key(header);
+        fold_key(self.en) == h || self.vi.iter().any(|v| fold_key(v) == h)
+    }
+
+    /// How a missing column is named: `code (Mã)`.
+    pub(crate) fn label(&self) -> String {
+        match self.vi.first() {
+            Some(v) => format!("{} ({v})", self.en),
+            None => self.en.to_string(),
+        }
+    }
+}
+
+/// The column among `cols` a header names.
+pub(crate) fn match_col<K: Clone>(cols: &[Col<K>], header: &str) -> Option<K> {
+    cols.iter()
+        .find(|c| c.matches(header))
+        .map(|c| c.key.clone())
+}
+
+/// Whether a header is a row-number column (`STT`, `No.`, `#`), which is ignored.
+pub(crate) fn is_row_number_header(header: &str) -> bool {
+    matches!(
+        fold_key(header).trim_end_matches('.'),
+        "stt" | "no" | "#" | "so thu tu"
+    )
+}
+
+/// What a header means.
+pub(crate) enum Resolved<K> {
+    Column(K),
+    /// A column read and ignored (a row number).
+    Ignore,
+    /// Not a known column: the message says why.
+    Unknown(String),
+}
+
+/// The meaning of each column of a sheet.
+pub(crate) struct Columns<K> {
+    slots: Vec<Option<K>>,
+    headers: Vec<String>,
+}
+
+impl<K: PartialEq + Clone> Columns<K> {
+    pub(crate) fn index(&self, k: &K) -> Option<usize> {
+        self.slots.iter().position(|s| s.as_ref() == Some(k))
+    }
+
+    pub(crate) fn has(&self, k: &K) -> bool {
+        self.index(k).is_some()
+    }
+
+    /// The header of a column as written in the file.
+    pub(crate) fn header(&self, k: &K) -> Option<&str> {
+        self.index(k).map(|i| self.headers[i].as_str())
+    }
+
+    /// The keys of the columns present, in file order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.slots.iter().flatten()
+    }
+
+    /// The cell of column `k` in `row`: `None` when the file has no such column.
+    pub(crate) fn cell<'r>(&self, row: &'r Row, k: &K) -> Option<&'r Cell> {
+        static EMPTY: Cell = Cell::Empty;
+        self.index(k).map(|i| row.cells.get(i).unwrap_or(&EMPTY))
+    }
+}
+
+/// Match a sheet's headers. Unknown headers, columns given twice, data under an empty header
+/// and missing required columns are problems on the header row.
+pub(crate) fn resolve_columns<K: PartialEq + Clone>(
+    sheet: &Sheet,
+    resolve: impl Fn(&str) -> Resolved<K>,
+    required: &[(K, String)],
+    p: &mut Problems,
+) -> Columns<K> {
+    let hr = Some(sheet.header_row);
+    let mut slots: Vec<Option<K>> = Vec::with_capacity(sheet.headers.len());
+    for (i, h) in sheet.headers.iter().enumerate() {
+        if h.is_empty() {
+            let used = sheet
+                .rows
+                .iter()
+                .any(|r| r.cells.get(i).is_some_and(|c| !c.is_blank()));
+            if used {
+                p.push(
+                    hr,
+                    None,
+                    format!("column {} has values but no header", i + 1),
+                );
+            }
+            slots.push(None);
+            continue;
+        }
+        match resolve(h) {
+            Resolved::Column(k) => {
+                if let Some(j) = slots.iter().position(|s| s.as_ref() == Some(&k)) {
+                    p.push(
+                        hr,
+                        Some(h),
+                        format!(
+                            "the same column appears twice ('{}' and '{h}')",
+                            sheet.headers[j]
+                        ),
+                    );
+                    slots.push(None);
+                } else {
+                    slots.push(Some(k));
+                }
+            }
+            Resolved::Ignore => slots.push(None),
+            Resolved::Unknown(m) => {
+                p.push(hr, Some(h), m);
+                slots.push(None);
+            }
+        }
+    }
+    if sheet.headers.iter().all(|h| h.is_empty()) {
+        p.push(hr, None, "the header row is missing or empty");
+    } else {
+        for (k, label) in required {
+            if !slots.iter().any(|s| s.as_ref() == Some(k)) {
+                p.push(
+                    hr,
+                    None,
+                    format!("the required column '{label}' is missing"),
+                );
+            }
+        }
+    }
+    Columns {
+        slots,
+        headers: sheet.headers.clone(),
+    }
+}
+
+/// Resolve headers against fixed columns only.
+pub(crate) fn resolve_fixed<K: PartialEq + Clone>(
+    sheet: &Sheet,
+    cols: &[Col<K>],
+    p: &mut Problems,
+) -> Columns<K> {
+    let required: Vec<(K, String)> = cols
+        .iter()
+        .filter(|c| c.required)
+        .map(|c| (c.key.clone(), c.label()))
+        .collect();
+    resolve_columns(
+        sheet,
+        |h| match match_col(cols, h) {
+            Some(k) => Resolved::Column(k),
+            None if is_row_number_header(h) => Resolved::Ignore,
+            None => Resolved::Unknown(format!("unknown column '{h}'")),
+        },
+        &required,
+        p,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cell conversions
+// ---------------------------------------------------------------------------------------------
+
+/// An f64 read from a spreadsheet as the exact decimal it shows: Excel keeps 15 significant
+/// digits, so `85.58` (stored as 85.5799999…) reads back as exactly 85.58.
+pub(crate) fn f64_to_decimal(f: f64) -> Option<Decimal> {
+    if !f.is_finite() {
+        return None;
+    }
+    if f == 0.0 {
+        return Some(Decimal::ZERO);
+    }
+    let s = format!("{f:.14e}");
+    Decimal::from_scientific(&s).ok().map(|d| d.normalize())
+}
+
+/// The f64 that reads back as exactly `d`, if there is one.
+pub(crate) fn decimal_to_f64(d: Decimal) -> Option<f64> {
+    let f = f64::from_str(&d.to_string()).ok()?;
+    (f64_to_decimal(f) == Some(d)).then_some(f)
+}
+
+fn number_text(f: f64) -> String {
+    match f64_to_decimal(f) {
+        Some(d) => d.to_string(),
+        None => f.to_string(),
+    }
+}
+
+/// Text of a cell, NFC-normalised and trimmed; `None` when empty.
+pub(crate) fn cell_text(c: &Cell) -> Result<Option<String>, String> {
+    Ok(match c {
+        Cell::Empty => None,
+        Cell::Text(t) => Some(nfc(t)).filter(|s| !s.is_empty()),
+        Cell::Number(f) => Some(number_text(*f)),
+        Cell::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        Cell::Date(d) => Some(d.to_string()),
+        Cell::Error(e) => return Err(e.clone()),
+    })
+}
+
+/// A decimal: a number cell, or text such as `85.58` or `85,58`.
+pub(crate) fn cell_decimal(c: &Cell) -> Result<Option<Decimal>, String> {
+    match c {
+        Cell::Number(f) => f64_to_decimal(*f)
+            .map(Some)
+            .ok_or_else(|| format!("{f} cannot be read as an exact decimal")),
+        Cell::Text(t) if t.trim().is_empty() => Ok(None),
+        Cell::Text(t) => {
+            let t = nfc(t);
+            parse_points(&t).map(Some).map_err(|e| {
+                if e.contains("mixes") {
+                    e
+                } else {
+                    format!("'{t}' is not a number")
+                }
+            })
+        }
+        other => match cell_text(other)? {
+            None => Ok(None),
+            Some(t) => Err(format!("'{t}' is not a number")),
+        },
+    }
+}
+
+/// A whole, non-negative number (a rank, a year, a count).
+pub(crate) fn cell_u32(c: &Cell) -> Result<Option<u32>, String> {
+    let Some(d) = cell_decimal(c)? else {
+        return Ok(None);
+    };
+    if !d.is_integer() || d < Decimal::ZERO || d > Decimal::from(u32::MAX) {
+        return Err(format!("'{d}' is not a whole number"));
+    }
+    u32::from_str(&d.normalize().to_string())
+        .map(Some)
+        .map_err(|_| format!("'{d}' is not a whole number"))
+}
+
+/// A whole number that may be negative (a year).
+pub(crate) fn cell_i32(c: &Cell) -> Result<Option<i32>, String> {
+    let Some(d) = cell_decimal(c)? else {
+        return Ok(None);
+    };
+    if !d.is_integer() {
+        return Err(format!("'{d}' is not a whole number"));
+    }
+    i32::from_str(&d.normalize().to_string())
+        .map(Some)
+        .map_err(|_| format!("'{d}' is not a whole number"))
+}
+
+/// Parse a yes/no text: yes/no, true/false, 1/0, x, có/không; empty is no.
+pub(crate) fn parse_bool(s: &str) -> Result<bool, String> {
+    match fold_key(s).as_str() {
+        "" | "no" | "n" | "false" | "0" | "khong" | "k" => Ok(false),
+        "yes" | "y" | "true" | "1" | "x" | "co" | "c" => Ok(true),
+        _ => Err(format!(
+            "'{}' is not yes or no (write yes/no, true/false, 1/0, x, có/không)",
+            s.trim()
+        )),
+    }
+}
+
+/// A boolean cell; empty is false.
+pub(crate) fn cell_bool(c: &Cell) -> Result<Option<bool>, String> {
+    match c {
+        Cell::Empty => Ok(None),
+        Cell::Bool(b) => Ok(Some(*b)),
+        Cell::Number(f) if *f == 1.0 => Ok(Some(true)),
+        Cell::Number(f) if *f == 0.0 => Ok(Some(false)),
+        Cell::Text(t) => parse_bool(t).map(|b| (!t.trim().is_empty()).then_some(b)),
+        other => match cell_text(other)? {
+            None => Ok(None),
+            Some(t) => parse_bool(&t).map(Some),
+        },
+    }
+}
+
+/// Parse a date written `dd/mm/yyyy` (also with `-` or `.`) or `yyyy-mm-dd`.
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
+    let t = s.trim();
+    let bad = || format!("'{t}' is not a date (write dd/mm/yyyy or yyyy-mm-dd)");
+    let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    let num = |p: &str| p.parse::<i32>().map_err(|_| bad());
+    let (y, m, d) = if parts[0].len() == 4 {
+        (num(parts[0])?, num(parts[1])?, num(parts[2])?)
+    } else if parts[2].len() == 4 {
+        (num(parts[2])?, num(parts[1])?, num(parts[0])?)
+    } else {
+        return Err(bad());
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (i16::try_from(y), i8::try_from(m), i8::try_from(d)) else {
+        return Err(bad());
+    };
+    Date::new(y, m, d).map_err(|_| format!("'{t}' is not a valid date"))
+}
+
+/// A date cell: a spreadsheet date or text.
+pub(crate) fn cell_date(c: &Cell) -> Result<Option<Date>, String> {
+    match c {
+        Cell::Date(d) => Ok(Some(*d)),
+        Cell::Number(f) => Err(format!(
+            "'{}' is not a date (write dd/mm/yyyy or yyyy-mm-dd)",
+            number_text(*f)
+        )),
+        other => match cell_text(other)? {
+            None => Ok(None),
+            Some(t) => parse_date(&t).map(Some),
+        },
+    }
+}
+
+/// Reading one data row: each getter records a problem (row and column) for a bad cell and
+/// returns `None`; `Some(None)` is an empty cell.
+pub(crate) struct RowReader<'a, K> {
+    pub cols: &'a Columns<K>,
+    pub row: &'a Row,
+    pub p: &'a mut Problems,
+    /// How many problems this row has recorded.
+    pub count: usize,
+}
+
+impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
+    pub(crate) fn new(cols: &'a Columns<K>, row: &'a Row, p: &'a mut Problems) -> Self {
+        RowReader {
+            cols,
+            row,
+            p,
+            count: 0,
+        }
+    }
+
+    pub(crate) fn problem(&mut self, k: &K, message: impl Into<String>) {
+        let col = self.cols.header(k).map(str::to_string);
+        self.p.push(Some(self.row.number), col.as_deref(), message);
+        self.count += 1;
+    }
+
+    /// Convert a cell: `Ok(None)` when the column is absent or the cell empty; `Err(())` after
+    /// recording a problem.
+    pub(crate) fn get<T>(
+        &mut self,
+        k: &K,
+        conv: fn(&Cell) -> Result<Option<T>, String>,
+    ) -> Result<Option<T>, ()> {
+        let Some(cell) = self.cols.cell(self.row, k) else {
+            return Ok(None);
+        };
+        match conv(cell) {
+            Ok(v) => Ok(v),
+            Err(m) => {
+                self.problem(k, m);
+                Err(())
+            }
+        }
+    }
+
+    /// A required value: an empty cell is a problem too.
+    pub(crate) fn req<T>(
+        &mut self,
+        k: &K,
+        conv: fn(&Cell) -> Result<Option<T>, String>,
+        what: &str,
+    ) -> Option<T> {
+        match self.get(k, conv) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                if self.cols.has(k) {
+                    self.problem(k, format!("the {what} is empty"));
+                }
+                None
+            }
+            Err(()) => None,
+        }
+    }
+
+    pub(crate) fn text(&mut self, k: &K) -> Option<String> {
+        self.get(k, cell_text).ok().flatten()
+    }
+
+    pub(crate) fn decimal(&mut self, k: &K) -> Option<Decimal> {
+        self.get(k, cell_decimal).ok().flatten()
+    }
+
+    pub(crate) fn u32(&mut self, k: &K) -> Option<u32> {
+        self.get(k, cell_u32).ok().flatten()
+    }
+
+    pub(crate) fn bool(&mut self, k: &K) -> bool {
+        self.get(k, cell_bool).ok().flatten().unwrap_or(false)
+    }
+
+    pub(crate) fn date(&mut self, k: &K) -> Option<Date> {
+        self.get(k, cell_date).ok().flatten()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// One cell to write.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Out {
+    Empty,
+    Text(String),
+    Dec(Decimal),
+    Int(i64),
+    Bool(bool),
+    Date(Date),
+}
+
+impl Out {
+    pub(crate) fn opt_text(s: &Option<String>) -> Out {
+        match s {
+            Some(t) => Out::Text(t.clone()),
+            None => Out::Empty,
+        }
+    }
+
+    pub(crate) fn opt_dec(d: Option<Decimal>) -> Out {
+        d.map(Out::Dec).unwrap_or(Out::Empty)
+    }
+
+    pub(crate) fn opt_int(i: Option<u32>) -> Out {
+        i.map(|v| Out::Int(i64::from(v))).unwrap_or(Out::Empty)
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Out::Empty => String::new(),
+            Out::Text(t) => t.clone(),
+            Out::Dec(d) => d.to_string(),
+            Out::Int(i) => i.to_string(),
+            Out::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Out::Date(d) => d.to_string(),
+        }
+    }
+}
+
+/// A table to write: a header and rows.
+#[derive(Debug, Clone)]
+pub(crate) struct OutTable {
+    pub sheet: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Out>>,
+    /// Write the first row in bold (a header); the edition sheet's field/value pairs too.
+    pub bold_header: bool,
+}
+
+impl OutTable {
+    pub(crate) fn new(sheet: &str, headers: Vec<String>) -> OutTable {
+        OutTable {
+            sheet: sheet.to_string(),
+            headers,
+            rows: Vec::new(),
+            bold_header: true,
+        }
+    }
+}
+
+/// The table as CSV text (comma-separated, `\n` line ends, no byte order mark).
+pub(crate) fn csv_string(t: &OutTable) -> Result<String, ExportError> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(&t.headers)?;
+    for r in &t.rows {
+        w.write_record(r.iter().map(Out::text))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ExportError::Csv(csv::Error::from(e.into_error())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        ExportError::Csv(csv::Error::from(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            e,
+        )))
+    })
+}
+
+/// Write CSV text to a file, with a byte order mark so that Excel reads it as UTF-8.
+pub(crate) fn write_csv_file(path: &Path, text: &str) -> Result<(), ExportError> {
+    let mut s = String::with_capacity(text.len() + 3);
+    s.push_str(BOM);
+    s.push_str(text);
+    write_file(path, s.as_bytes())
+}
+
+fn width_of(o: &Out) -> usize {
+    o.text().chars().count()
+}
+
+/// Add a table as a worksheet: bold header, sensible column widths, header row frozen.
+fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), ExportError> {
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(&t.sheet)?;
+    for (c, h) in t.headers.iter().enumerate() {
+        let col = c as u16;
+        if t.bold_header {
+            ws.write_string_with_format(0, col, h, &bold)?;
+        } else {
+            ws.write_string(0, col, h)?;
+        }
+        let widest = t
+            .rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(width_of)
+            .max()
+            .unwrap_or(0)
+            .max(h.chars().count());
+        ws.set_column_width(col, (widest as f64 + 2.0).clamp(8.0, 60.0))?;
+    }
+    if t.bold_header {
+        ws.set_freeze_panes(1, 0)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let rn = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let col = c as u16;
+            match cell {
+                Out::Empty => {}
+                Out::Text(s) => {
+                    ws.write_string(rn, col, s)?;
+                }
+                Out::Dec(d) => match decimal_to_f64(*d) {
+                    Some(f) => {
+                        ws.write_number(rn, col, f)?;
+                    }
+                    // No f64 reads back as exactly this decimal: keep it as text.
+                    None => {
+                        ws.write_string(rn, col, d.to_string())?;
+                    }
+                },
+                Out::Int(i) => {
+                    ws.write_number(rn, col, *i as f64)?;
+                }
+                Out::Bool(b) => {
+                    ws.write_boolean(rn, col, *b)?;
+                }
+                Out::Date(d) => {
+                    ws.write_string(rn, col, d.to_string())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A workbook of the given tables, as bytes.
+pub(crate) fn xlsx_bytes(tables: &[OutTable]) -> Result<Vec<u8>, ExportError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for t in tables {
+        add_sheet(&mut wb, t)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    proptest! {
+        #[test]
+        fn decimals_of_up_to_15_digits_survive_a_spreadsheet_number(
+            m in -999_999_999_999i64..999_999_999_999, scale in 0u32..6
+        ) {
+            let d = Decimal::new(m, scale);
+            let f = decimal_to_f64(d);
+            prop_assert!(f.is_some(), "{d} has no exact f64");
+            prop_assert_eq!(f.and_then(f64_to_decimal), Some(d));
+        }
+    }
+
+    #[test]
+    fn spreadsheet_floats_read_as_the_decimal_shown() {
+        assert_eq!(f64_to_decimal(85.58), Some(dec!(85.58)));
+        assert_eq!(f64_to_decimal(56.93), Some(dec!(56.93)));
+        assert_eq!(f64_to_decimal(66.5), Some(dec!(66.5)));
+        assert_eq!(f64_to_decimal(0.1 + 0.2), Some(dec!(0.3)));
+        assert_eq!(f64_to_decimal(13.0), Some(dec!(13)));
+        assert_eq!(f64_to_decimal(-0.25), Some(dec!(-0.25)));
+        assert_eq!(f64_to_decimal(f64::NAN), None);
+        assert_eq!(decimal_to_f64(dec!(85.58)), Some(85.58));
+        assert_eq!(
+            decimal_to_f64(dec!(1.2345678901234567)),
+            None,
+            "17 significant digits cannot survive a spreadsheet number"
+        );
+    }
+
+    #[test]
+    fn booleans_and_dates() {
+        for t in ["yes", "TRUE", "1", "x", "X", "có", "Co"] {
+            assert_eq!(parse_bool(t), Ok(true), "{t}");
+        }
+        for t in ["no", "false", "0", "", "không", "khong"] {
+            assert_eq!(parse_bool(t), Ok(false), "{t}");
+        }
+        assert!(parse_bool("maybe").is_err());
+        assert_eq!(
+            parse_date("15/01/2021").map(|d| d.to_string()),
+            Ok("2021-01-15".into())
+        );
+        assert_eq!(
+            parse_date("5/1/2021").map(|d| d.to_string()),
+            Ok("2021-01-05".into())
+        );
+        assert_eq!(
+            parse_date("2021-01-15").map(|d| d.to_string()),
+            Ok("2021-01-15".into())
+        );
+        assert!(parse_date("31/02/2021").is_err());
+        assert!(parse_date("2021").is_err());
+        assert!(parse_date("15/01/21").is_err());
+    }
+
+    #[test]
+    fn csv_delimiter_is_sniffed_and_bom_skipped() {
+        let s = csv_sheet("\u{feff}Mã;Tổng điểm\nbac-giang;85,58\n;\n").unwrap();
+        assert_eq!(s.headers, vec!["Mã", "Tổng điểm"]);
+        assert_eq!(s.rows.len(), 1, "a blank row is dropped");
+        assert_eq!(s.rows[0].number, 2);
+        assert_eq!(cell_decimal(&s.rows[0].cells[1]), Ok(Some(dec!(85.58))));
+    }
+
+    #[test]
+    fn numbers_in_text_cells() {
+        assert_eq!(
+            cell_decimal(&Cell::Text(" 85,58 ".into())),
+            Ok(Some(dec!(85.58)))
+        );
+        assert_eq!(
+            cell_decimal(&Cell::Text("abc".into())),
+            Err("'abc' is not a number".into())
+        );
+        assert_eq!(cell_u32(&Cell::Number(13.0)), Ok(Some(13)));
+        assert!(cell_u32(&Cell::Text("13.5".into())).is_err());
+        assert!(cell_u32(&Cell::Text("-1".into())).is_err());
+        assert_eq!(cell_text(&Cell::Number(1.2)), Ok(Some("1.2".into())));
+    }
+}

@@ -1,0 +1,96 @@
+//! What every page's template receives: the language, the user, the CSRF token, the navigation.
+
+use crate::auth::CurrentUser;
+use crate::i18n::{self, Lang};
+use parindex_domain::access::{can, Action};
+use rust_decimal::Decimal;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+pub struct Layout {
+    pub lang: Lang,
+    pub title: String,
+    pub user_name: String,
+    pub role_key: String,
+    pub unit: Option<String>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    /// The current path and query, for the language switch to come back to.
+    pub here: String,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    pub fn new(cu: &CurrentUser, active: &str, title_key: &str, here: &str) -> Layout {
+        let lang = Lang::parse(&cu.user.lang);
+        let actor = cu.actor();
+        let own = cu.user.unit.as_deref();
+        let items: [(&'static str, &'static str, bool); 8] = [
+            ("/", "nav.dashboard", can(&actor, &Action::ViewDashboard)),
+            (
+                "/editions",
+                "nav.editions",
+                can(&actor, &Action::ViewEditions),
+            ),
+            ("/results", "nav.results", can(&actor, &Action::ViewResults)),
+            ("/gap", "nav.gap", can(&actor, &Action::ViewGap)),
+            ("/units", "nav.units", can(&actor, &Action::ViewUnits)),
+            (
+                "/audit",
+                "nav.audit",
+                can(&actor, &Action::ViewAudit { unit: None })
+                    || can(&actor, &Action::ViewAudit { unit: own }),
+            ),
+            ("/users", "nav.users", can(&actor, &Action::ManageUsers)),
+            ("/account", "nav.account", true),
+        ];
+        Layout {
+            lang,
+            title: i18n::t(lang, title_key).to_string(),
+            user_name: cu.user.display_name.clone(),
+            role_key: format!("role.{}", cu.user.role.as_str()),
+            unit: cu.user.unit.clone(),
+            csrf: cu.csrf.clone(),
+            nav: items
+                .into_iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(|(href, key, _)| NavItem {
+                    href,
+                    key,
+                    active: key == active,
+                })
+                .collect(),
+            here: here.to_string(),
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, flash: Option<String>) -> Layout {
+        self.flash = flash;
+        self
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn num(&self, d: &Decimal) -> String {
+        i18n::num(self.lang, *d)
+    }
+
+    pub fn opt_num(&self, d: &Option<Decimal>) -> String {
+        i18n::opt_num(self.lang, *d)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        self.lang.other().code()
+    }
+}

@@ -1,0 +1,196 @@
+//! The user's own account: language and password.
+
+use crate::auth::{self, Authed};
+use crate::error::PageError;
+use crate::i18n::Catalogue;
+use crate::layout::Layout;
+use crate::pages::here;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub const MESSAGES: Catalogue = &[
+    ("account.title", "Tài khoản của tôi", "My account"),
+    ("account.username", "Tên đăng nhập", "Username"),
+    ("account.name", "Họ tên", "Name"),
+    ("account.role", "Vai trò", "Role"),
+    ("account.unit", "Đơn vị", "Unit"),
+    (
+        "account.language",
+        "Ngôn ngữ giao diện",
+        "Interface language",
+    ),
+    ("account.change_password", "Đổi mật khẩu", "Change password"),
+    ("account.current", "Mật khẩu hiện tại", "Current password"),
+    ("account.new", "Mật khẩu mới", "New password"),
+    (
+        "account.confirm",
+        "Nhập lại mật khẩu mới",
+        "Repeat the new password",
+    ),
+    (
+        "account.password_hint",
+        "Ít nhất 10 ký tự.",
+        "At least 10 characters.",
+    ),
+    (
+        "account.password_short",
+        "Mật khẩu phải có ít nhất 10 ký tự.",
+        "The password must have at least 10 characters.",
+    ),
+    (
+        "account.password_long",
+        "Mật khẩu quá dài.",
+        "The password is too long.",
+    ),
+    (
+        "account.wrong_current",
+        "Mật khẩu hiện tại không đúng.",
+        "The current password is wrong.",
+    ),
+    (
+        "account.mismatch",
+        "Hai mật khẩu mới không khớp.",
+        "The two new passwords differ.",
+    ),
+    (
+        "account.password_changed",
+        "Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị kết thúc.",
+        "Password changed. Your other sessions were signed out.",
+    ),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(account))
+        .route("/account/password", post(change_password))
+        .route("/account/lang", post(set_lang))
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    username: String,
+    unit_name: String,
+    err_current: Option<&'static str>,
+    err_new: Option<&'static str>,
+    err_confirm: Option<&'static str>,
+}
+
+async fn render(
+    state: &AppState,
+    cu: &auth::CurrentUser,
+    uri: &Uri,
+    flash: Option<String>,
+) -> Result<AccountPage, PageError> {
+    let unit_name = match &cu.user.unit {
+        Some(u) => state
+            .store
+            .unit(u)
+            .await?
+            .map(|u| u.name_vi)
+            .unwrap_or_else(|| u.clone()),
+        None => "—".into(),
+    };
+    Ok(AccountPage {
+        l: Layout::new(cu, "nav.account", "account.title", &here(uri)).with_flash(flash),
+        username: cu.user.username.clone(),
+        unit_name,
+        err_current: None,
+        err_new: None,
+        err_confirm: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    done: Option<String>,
+}
+
+async fn account(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    axum::extract::Query(q): axum::extract::Query<FlashQuery>,
+) -> Result<Html<String>, PageError> {
+    let mut page = render(&state, &cu, &uri, None).await?;
+    if q.done.is_some() {
+        page.l.flash = Some(page.l.t("account.password_changed").to_string());
+    }
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let mut page = render(&state, &cu, &uri, None).await?;
+    let hash = state
+        .store
+        .user_by_username(&cu.user.username)
+        .await?
+        .map(|(_, h)| h)
+        .unwrap_or_default();
+    if !auth::verify_password(&f.current, &hash) {
+        page.err_current = Some(page.l.t("account.wrong_current"));
+    }
+    if let Some(key) = auth::password_problem(&f.new) {
+        page.err_new = Some(page.l.t(key));
+    } else if f.new != f.confirm {
+        page.err_confirm = Some(page.l.t("account.mismatch"));
+    }
+    if page.err_current.is_some() || page.err_new.is_some() || page.err_confirm.is_some() {
+        return Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page.render()?),
+        )
+            .into_response());
+    }
+    let new_hash = auth::hash_password(&f.new).map_err(|e| {
+        tracing::error!(error = %e, "hashing");
+        PageError::Internal
+    })?;
+    state
+        .store
+        .set_password(
+            cu.user.id,
+            &new_hash,
+            Some(&cu.session_hash),
+            &cu.user.username,
+        )
+        .await?;
+    Ok(Redirect::to("/account?done=1").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    lang: String,
+    back: Option<String>,
+}
+
+async fn set_lang(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Form(f): Form<LangForm>,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .set_lang(cu.user.id, if f.lang == "en" { "en" } else { "vi" })
+        .await?;
+    Ok(Redirect::to(&auth::safe_next(f.back.as_deref())).into_response())
+}

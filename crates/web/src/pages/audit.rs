@@ -1,0 +1,221 @@
+//! The audit log: who changed what and when, with before/after values; filtered by user, unit,
+//! kind of record and date. Unit-bound roles see only their unit's entries.
+
+use crate::auth::Authed;
+use crate::error::PageError;
+use crate::i18n::Catalogue;
+use crate::layout::Layout;
+use crate::pages::{here, require};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::Uri;
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use parindex_domain::access::{can, Action};
+use parindex_store::AuditFilter;
+use serde::Deserialize;
+
+pub const MESSAGES: Catalogue = &[
+    ("audit.title", "Nhật ký thay đổi", "Audit log"),
+    ("audit.when", "Thời điểm", "When"),
+    ("audit.who", "Người thực hiện", "Who"),
+    ("audit.what", "Thao tác", "Action"),
+    ("audit.record", "Đối tượng", "Record"),
+    ("audit.unit", "Đơn vị", "Unit"),
+    ("audit.before", "Trước", "Before"),
+    ("audit.after", "Sau", "After"),
+    ("audit.from", "Từ ngày", "From"),
+    ("audit.to", "Đến ngày", "To"),
+    ("audit.filter", "Lọc", "Filter"),
+    (
+        "audit.bad_date",
+        "Ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd).",
+        "Not a valid date (dd/mm/yyyy or yyyy-mm-dd).",
+    ),
+];
+
+const PER_PAGE: i64 = 50;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit", get(audit))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    unit: Option<String>,
+    entity: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+pub struct Row {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub unit: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    l: Layout,
+    actor: String,
+    unit: String,
+    entity: String,
+    from: String,
+    to: String,
+    unit_locked: bool,
+    err_from: Option<&'static str>,
+    err_to: Option<&'static str>,
+    rows: Vec<Row>,
+    page: i64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+/// `dd/mm/yyyy` or `yyyy-mm-dd`, as the start of that day in Asia/Ho_Chi_Minh, in UTC text.
+fn day_start(s: &str) -> Result<Option<String>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let date = if let Some((d, rest)) = s.split_once('/') {
+        let (m, y) = rest.split_once('/').ok_or(())?;
+        jiff::civil::Date::new(
+            y.parse().map_err(|_| ())?,
+            m.parse().map_err(|_| ())?,
+            d.parse().map_err(|_| ())?,
+        )
+        .map_err(|_| ())?
+    } else {
+        s.parse::<jiff::civil::Date>().map_err(|_| ())?
+    };
+    let z = date.in_tz("Asia/Ho_Chi_Minh").map_err(|_| ())?;
+    Ok(Some(parindex_store::timestamp_text(z.timestamp())))
+}
+
+fn next_day(s: &str) -> Result<Option<String>, ()> {
+    Ok(day_start(s)?
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| parindex_store::timestamp_text(t + jiff::SignedDuration::from_hours(24))))
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, PageError> {
+    let actor = cu.actor();
+    let wants_all = can(&actor, &Action::ViewAudit { unit: None });
+    let unit = if wants_all {
+        q.unit.clone().filter(|s| !s.trim().is_empty())
+    } else {
+        // Unit-bound roles: their own unit, whatever the query says.
+        require(
+            &cu,
+            &Action::ViewAudit {
+                unit: cu.user.unit.as_deref(),
+            },
+        )?;
+        cu.user.unit.clone()
+    };
+    let l = Layout::new(&cu, "nav.audit", "audit.title", &here(&uri));
+    let since = day_start(q.from.as_deref().unwrap_or(""));
+    let until = next_day(q.to.as_deref().unwrap_or(""));
+    let err_from = since.is_err().then(|| l.t("audit.bad_date"));
+    let err_to = until.is_err().then(|| l.t("audit.bad_date"));
+    let page = q.page.unwrap_or(1).max(1);
+    let filter = AuditFilter {
+        actor: q
+            .actor
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().to_lowercase()),
+        entity: q.entity.clone().filter(|s| !s.trim().is_empty()),
+        unit: unit.clone(),
+        since: since.clone().ok().flatten(),
+        until: until.clone().ok().flatten(),
+        limit: PER_PAGE + 1,
+        offset: (page - 1) * PER_PAGE,
+    };
+    let mut entries = state.store.audit_log(&filter).await?;
+    let more = entries.len() as i64 > PER_PAGE;
+    entries.truncate(PER_PAGE as usize);
+    let show =
+        |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    let rows = entries
+        .iter()
+        .map(|e| Row {
+            at: crate::i18n::timestamp(&e.at),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            entity: e.entity.clone(),
+            entity_id: e.entity_id.clone(),
+            unit: e.unit.clone().unwrap_or_default(),
+            before: show(&e.before),
+            after: show(&e.after),
+        })
+        .collect();
+    let link = |p: i64| {
+        let pairs = [
+            ("actor", q.actor.clone().unwrap_or_default()),
+            ("unit", q.unit.clone().unwrap_or_default()),
+            ("entity", q.entity.clone().unwrap_or_default()),
+            ("from", q.from.clone().unwrap_or_default()),
+            ("to", q.to.clone().unwrap_or_default()),
+            ("page", p.to_string()),
+        ];
+        format!(
+            "?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    };
+    let page_view = AuditPage {
+        actor: q.actor.clone().unwrap_or_default(),
+        unit: unit.unwrap_or_default(),
+        entity: q.entity.clone().unwrap_or_default(),
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
+        unit_locked: !wants_all,
+        err_from,
+        err_to,
+        rows,
+        page,
+        prev_href: (page > 1).then(|| link(page - 1)),
+        next_href: more.then(|| link(page + 1)),
+        l,
+    };
+    Ok(Html(page_view.render()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_start_in_vietnam() {
+        assert_eq!(
+            day_start("01/08/2021"),
+            Ok(Some("2021-07-31T17:00:00Z".to_string()))
+        );
+        assert_eq!(
+            day_start("2021-08-01"),
+            Ok(Some("2021-07-31T17:00:00Z".to_string()))
+        );
+        assert_eq!(
+            next_day("01/08/2021"),
+            Ok(Some("2021-08-01T17:00:00Z".to_string()))
+        );
+        assert_eq!(day_start(""), Ok(None));
+        assert!(day_start("32/13/2021").is_err());
+    }
+}

@@ -1,0 +1,403 @@
+//! Users (administrators only): list, create, edit role/unit/activity, reset a password.
+
+use crate::auth::{self, Authed};
+use crate::error::PageError;
+use crate::i18n::Catalogue;
+use crate::layout::Layout;
+use crate::pages::{here, require, ListQuery, Paged};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parindex_domain::access::{Action, Role};
+use parindex_store::{user_input_problems, StoreError, UserInput};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const MESSAGES: Catalogue = &[
+    ("users.title", "Người dùng", "Users"),
+    ("users.new", "Thêm người dùng", "New user"),
+    ("users.edit_title", "Sửa người dùng", "Edit user"),
+    ("users.username", "Tên đăng nhập", "Username"),
+    ("users.name", "Họ tên", "Name"),
+    ("users.role", "Vai trò", "Role"),
+    ("users.unit", "Đơn vị", "Unit"),
+    ("users.no_unit", "(không thuộc đơn vị)", "(no unit)"),
+    ("users.lang", "Ngôn ngữ", "Language"),
+    ("users.active", "Đang hoạt động", "Active"),
+    ("users.locked", "Đang bị khóa", "Locked"),
+    ("users.password", "Mật khẩu", "Password"),
+    ("users.reset_password", "Đặt lại mật khẩu", "Reset password"),
+    (
+        "users.password_reset",
+        "Đã đặt lại mật khẩu.",
+        "The password was reset.",
+    ),
+    ("users.created", "Đã tạo người dùng.", "User created."),
+    (
+        "users.username_rule",
+        "3–64 ký tự: chữ, số, '.', '_' hoặc '-'.",
+        "3–64 characters: letters, digits, '.', '_' or '-'.",
+    ),
+    (
+        "users.taken",
+        "Tên đăng nhập đã được dùng.",
+        "This username is taken.",
+    ),
+    (
+        "users.unit_required",
+        "Vai trò này phải gắn với một đơn vị.",
+        "This role must belong to a unit.",
+    ),
+    (
+        "users.unknown_unit",
+        "Đơn vị không tồn tại.",
+        "Unknown unit.",
+    ),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{id}", get(edit_page).post(update))
+        .route("/users/{id}/password", post(reset_password))
+}
+
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub role_key: String,
+    pub unit: String,
+    pub active: bool,
+    pub locked: bool,
+}
+
+#[derive(Default)]
+pub struct UserFormView {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit: String,
+    pub lang: String,
+    pub active: bool,
+    pub errors: BTreeMap<&'static str, &'static str>,
+}
+
+impl UserFormView {
+    pub fn err(&self, field: &str) -> Option<&&'static str> {
+        self.errors.get(field)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    l: Layout,
+    q: String,
+    rows: Paged<UserRow>,
+    form: UserFormView,
+    roles: Vec<(&'static str, String)>,
+    units: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "user_edit.html")]
+struct UserEditPage {
+    l: Layout,
+    id: i64,
+    form: UserFormView,
+    roles: Vec<(&'static str, String)>,
+    units: Vec<(String, String)>,
+    err_password: Option<&'static str>,
+}
+
+fn roles() -> Vec<(&'static str, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), format!("role.{}", r.as_str())))
+        .collect()
+}
+
+async fn unit_options(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
+        .store
+        .units(None)
+        .await?
+        .into_iter()
+        .map(|u| (u.slug, u.name_vi))
+        .collect())
+}
+
+async fn list_page(
+    state: &AppState,
+    cu: &auth::CurrentUser,
+    uri: &Uri,
+    q: &ListQuery,
+    form: UserFormView,
+    flash: Option<String>,
+) -> Result<UsersPage, PageError> {
+    let now = parindex_store::timestamp_text(jiff::Timestamp::now());
+    let rows: Vec<UserRow> = state
+        .store
+        .users(q.search())
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            locked: u.locked_until.as_deref().is_some_and(|t| t > now.as_str()),
+            username: u.username,
+            name: u.display_name,
+            role_key: format!("role.{}", u.role.as_str()),
+            unit: u.unit.unwrap_or_default(),
+            active: u.active,
+        })
+        .collect();
+    Ok(UsersPage {
+        l: Layout::new(cu, "nav.users", "users.title", &here(uri)).with_flash(flash),
+        q: q.q.clone().unwrap_or_default(),
+        rows: Paged::new(rows, q, 25),
+        form,
+        roles: roles(),
+        units: unit_options(state).await?,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    done: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(q): Query<DoneQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ManageUsers)?;
+    let l = Layout::new(&cu, "nav.users", "users.title", "/users");
+    let flash = match q.done.as_deref() {
+        Some("created") => Some(l.t("users.created").to_string()),
+        Some("saved") => Some(l.t("common.saved").to_string()),
+        Some("password") => Some(l.t("users.password_reset").to_string()),
+        _ => None,
+    };
+    let form = UserFormView {
+        role: "agency".into(),
+        lang: "vi".into(),
+        active: true,
+        ..Default::default()
+    };
+    Ok(Html(
+        list_page(&state, &cu, &uri, &q.list, form, flash)
+            .await?
+            .render()?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    username: Option<String>,
+    display_name: String,
+    role: String,
+    unit: Option<String>,
+    lang: Option<String>,
+    active: Option<String>,
+    password: Option<String>,
+}
+
+fn to_input(f: &UserForm, username: &str) -> (UserInput, UserFormView) {
+    let role = Role::parse(&f.role).unwrap_or(Role::Agency);
+    let unit = f.unit.clone().filter(|s| !s.trim().is_empty());
+    let input = UserInput {
+        username: username.trim().to_string(),
+        display_name: f.display_name.trim().to_string(),
+        role,
+        unit: unit.clone(),
+        lang: f
+            .lang
+            .clone()
+            .filter(|l| l == "en")
+            .unwrap_or_else(|| "vi".into()),
+        active: f.active.is_some(),
+    };
+    let view = UserFormView {
+        username: username.to_string(),
+        display_name: f.display_name.clone(),
+        role: role.as_str().to_string(),
+        unit: unit.unwrap_or_default(),
+        lang: input.lang.clone(),
+        active: input.active,
+        errors: BTreeMap::new(),
+    };
+    (input, view)
+}
+
+fn field_errors(l: &Layout, input: &UserInput) -> BTreeMap<&'static str, &'static str> {
+    user_input_problems(input)
+        .into_iter()
+        .map(|(field, _)| {
+            let key = match field {
+                "username" => "users.username_rule",
+                "unit" => "users.unit_required",
+                _ => "common.required",
+            };
+            (field, l.t(key))
+        })
+        .collect()
+}
+
+fn store_error_field(l: &Layout, e: &StoreError) -> Option<(&'static str, &'static str)> {
+    match e {
+        StoreError::Invalid(m) if m.starts_with("username:") => {
+            Some(("username", l.t("users.taken")))
+        }
+        StoreError::Invalid(m) if m.starts_with("unit:") => {
+            Some(("unit", l.t("users.unknown_unit")))
+        }
+        _ => None,
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Form(f): Form<UserForm>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ManageUsers)?;
+    let l = Layout::new(&cu, "nav.users", "users.title", "/users");
+    let (input, mut view) = to_input(&f, f.username.as_deref().unwrap_or(""));
+    view.errors = field_errors(&l, &input);
+    let password = f.password.clone().unwrap_or_default();
+    if let Some(key) = auth::password_problem(&password) {
+        view.errors.insert("password", l.t(key));
+    }
+    if view.errors.is_empty() {
+        let hash = auth::hash_password(&password).map_err(|_| PageError::Internal)?;
+        match state
+            .store
+            .create_user(&input, &hash, &cu.user.username)
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to("/users?done=created").into_response()),
+            Err(e) => match store_error_field(&l, &e) {
+                Some((field, msg)) => {
+                    view.errors.insert(field, msg);
+                }
+                None => return Err(e.into()),
+            },
+        }
+    }
+    let page = list_page(&state, &cu, &uri, &ListQuery::default(), view, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ManageUsers)?;
+    let u = state.store.user(id).await?.ok_or(PageError::NotFound)?;
+    let page = UserEditPage {
+        l: Layout::new(&cu, "nav.users", "users.edit_title", &here(&uri)),
+        id,
+        form: UserFormView {
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role.as_str().into(),
+            unit: u.unit.unwrap_or_default(),
+            lang: u.lang,
+            active: u.active,
+            errors: BTreeMap::new(),
+        },
+        roles: roles(),
+        units: unit_options(&state).await?,
+        err_password: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Form(f): Form<UserForm>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ManageUsers)?;
+    let existing = state.store.user(id).await?.ok_or(PageError::NotFound)?;
+    let l = Layout::new(&cu, "nav.users", "users.edit_title", &here(&uri));
+    let (input, mut view) = to_input(&f, &existing.username);
+    view.errors = field_errors(&l, &input);
+    if view.errors.is_empty() {
+        match state.store.update_user(id, &input, &cu.user.username).await {
+            Ok(()) => return Ok(Redirect::to("/users?done=saved").into_response()),
+            Err(e) => match store_error_field(&l, &e) {
+                Some((field, msg)) => {
+                    view.errors.insert(field, msg);
+                }
+                None => return Err(e.into()),
+            },
+        }
+    }
+    let page = UserEditPage {
+        l,
+        id,
+        form: view,
+        roles: roles(),
+        units: unit_options(&state).await?,
+        err_password: None,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ManageUsers)?;
+    let u = state.store.user(id).await?.ok_or(PageError::NotFound)?;
+    let l = Layout::new(&cu, "nav.users", "users.edit_title", &here(&uri));
+    if let Some(key) = auth::password_problem(&f.password) {
+        let err = Some(l.t(key));
+        let page = UserEditPage {
+            l,
+            id,
+            form: UserFormView {
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role.as_str().into(),
+                unit: u.unit.unwrap_or_default(),
+                lang: u.lang,
+                active: u.active,
+                errors: BTreeMap::new(),
+            },
+            roles: roles(),
+            units: unit_options(&state).await?,
+            err_password: err,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    let hash = auth::hash_password(&f.password).map_err(|_| PageError::Internal)?;
+    state
+        .store
+        .set_password(id, &hash, None, &cu.user.username)
+        .await?;
+    Ok(Redirect::to("/users?done=password").into_response())
+}
