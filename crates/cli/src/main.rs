@@ -1,1 +1,330 @@
-fn main() {}
+//! `parindex`: the ParIndex command line. Runs the web application, loads the demo, imports and
+//! exports data files, and answers the first questions (ranked results, gap to a target rank).
+
+mod demo;
+mod files;
+mod output;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use parindex_store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "parindex",
+    version,
+    about = "ParIndex: a province's Administrative Reform Index (PAR Index) improvement system"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE (default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "PARINDEX_DATABASE_URL",
+        default_value = "sqlite://parindex.db"
+    )]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the Bắc Giang demo data (idempotent) and serve the web application.
+    Demo {
+        /// Only load the data; do not start the server.
+        #[arg(long)]
+        no_serve: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Serve the web application.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// List index editions.
+    Editions {
+        #[arg(long)]
+        json: bool,
+        /// Only editions whose name contains this (diacritics and case ignored).
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Import a data file (.toml/.json for editions; .csv or .xlsx for everything).
+    Import {
+        kind: ImportKind,
+        file: PathBuf,
+        /// The edition the file belongs to (results; a criteria-only CSV of an edition).
+        #[arg(long)]
+        edition: Option<String>,
+        /// Results: remove the subjects that are not in the file.
+        #[arg(long)]
+        replace: bool,
+        /// Check the file and show what would change, without saving.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export an edition or its results.
+    Export {
+        kind: ExportKind,
+        #[arg(long)]
+        edition: String,
+        #[arg(long, value_enum)]
+        format: Format,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
+    /// The ranked results table of an edition.
+    Results {
+        #[arg(long)]
+        edition: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gap analysis: points lost, change since the previous edition, points to a target rank.
+    Gap {
+        #[arg(long)]
+        edition: String,
+        #[arg(long)]
+        subject: String,
+        /// Overall target rank; defaults to the stored target.
+        #[arg(long)]
+        target_rank: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input with --password-stdin; otherwise a
+    /// random one is generated and printed once.
+    Add {
+        username: String,
+        /// admin, coordinator, lead_agency, agency, appraiser or leader.
+        #[arg(long)]
+        role: String,
+        /// The unit (slug) the user belongs to; required for lead_agency and agency.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "vi")]
+        lang: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Edition,
+    Results,
+    Units,
+    Subjects,
+    Targets,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum ExportKind {
+    Edition,
+    Results,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Xlsx,
+    Csv,
+    Json,
+    Toml,
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PARINDEX_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = rt.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(db: &str) -> Result<Store> {
+    Store::connect(db)
+        .await
+        .with_context(|| format!("cannot open the database {}", parindex_store::redact(db)))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let store = open(&cli.db).await?;
+    match cli.command {
+        Command::Demo { no_serve, bind } => {
+            let summary = demo::load(&store).await?;
+            eprintln!("{summary}");
+            if !no_serve {
+                serve(store.clone(), bind).await?;
+            }
+        }
+        Command::Serve { bind } => serve(store.clone(), bind).await?,
+        Command::Editions { json, search } => {
+            let list = store.editions(search.as_deref()).await?;
+            output::editions(&list, json)?;
+        }
+        Command::Import {
+            kind,
+            file,
+            edition,
+            replace,
+            dry_run,
+        } => {
+            files::import(&store, kind, &file, edition.as_deref(), replace, dry_run).await?;
+        }
+        Command::Export {
+            kind,
+            edition,
+            format,
+            output,
+        } => {
+            files::export(&store, kind, &edition, format, &output).await?;
+        }
+        Command::Results { edition, json } => {
+            let table = store.ranked_results(&edition).await?;
+            output::results(&table, json)?;
+        }
+        Command::Gap {
+            edition,
+            subject,
+            target_rank,
+            json,
+        } => {
+            if target_rank == Some(0) {
+                bail!("--target-rank starts at 1");
+            }
+            let gap = store.gap_report(&edition, &subject, target_rank).await?;
+            output::gap(&gap, json)?;
+        }
+        Command::User { command } => user(&store, command).await?,
+        Command::Audit { limit, json } => {
+            let log = store
+                .audit_log(&parindex_store::AuditFilter {
+                    limit,
+                    ..Default::default()
+                })
+                .await?;
+            output::audit(&log, json)?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn user(store: &Store, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            name,
+            lang,
+            password_stdin,
+        } => {
+            let role = parindex_domain::access::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("unknown role '{role}': use admin, coordinator, lead_agency, agency, appraiser or leader"))?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (parindex_web::auth::random_token()[..20].to_string(), true)
+            };
+            if let Some(key) = parindex_web::auth::password_problem(&password) {
+                bail!("the password is not acceptable ({key}): at least 10 characters");
+            }
+            let hash = parindex_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let input = parindex_store::UserInput {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                unit,
+                lang,
+                active: true,
+            };
+            store.create_user(&input, &hash, "cli").await?;
+            if generated {
+                println!(
+                    "user {} ({}) created; password: {password}",
+                    input.username, role
+                );
+            } else {
+                println!("user {} ({}) created", input.username, role);
+            }
+        }
+        UserCommand::List { json } => {
+            let users = store.users(None).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for u in users {
+                    println!(
+                        "{:<16} {:<12} {:<24} {}",
+                        u.username,
+                        u.role.as_str(),
+                        u.unit.unwrap_or_default(),
+                        u.display_name
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(store: Store, bind: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    eprintln!("ParIndex is serving on http://{bind}/ (Ctrl+C to stop)");
+    parindex_web::serve_with_listener(parindex_web::AppState::new(store), listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped with an error")
+}

@@ -1,0 +1,210 @@
+//! The Bắc Giang demo: the repository's `data/` files, embedded in the binary, loaded without
+//! overwriting what users have changed since (missing records are added, existing ones kept),
+//! and one account per role.
+
+use anyhow::{Context, Result};
+use parindex_domain::access::Role;
+use parindex_interchange::{
+    edition as ed, results as res, subjects as subj, targets as tgt, units as un,
+};
+use parindex_store::{Store, UserInput};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+const ACTOR: &str = "demo";
+
+const UNITS: &str = include_str!("../../../data/units.csv");
+const SUBJECTS: &str = include_str!("../../../data/subjects.csv");
+const EDITIONS: &[(&str, &str)] = &[
+    (
+        "data/editions/par-2019-province.toml",
+        include_str!("../../../data/editions/par-2019-province.toml"),
+    ),
+    (
+        "data/editions/par-2020-province.toml",
+        include_str!("../../../data/editions/par-2020-province.toml"),
+    ),
+];
+const RESULTS: &[(&str, &str, &str)] = &[
+    (
+        "par-2019-province",
+        "data/results/par-2019-province.csv",
+        include_str!("../../../data/results/par-2019-province.csv"),
+    ),
+    (
+        "par-2020-province",
+        "data/results/par-2020-province.csv",
+        include_str!("../../../data/results/par-2020-province.csv"),
+    ),
+];
+const TARGETS: (&str, &str) = (
+    "data/targets/bac-giang-2021.csv",
+    include_str!("../../../data/targets/bac-giang-2021.csv"),
+);
+
+/// One demo account per role: (username, display name, role, unit, password).
+pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>, &str)] = &[
+    (
+        "admin",
+        "Quản trị hệ thống",
+        Role::Admin,
+        None,
+        "bacgiang-admin",
+    ),
+    (
+        "sonoivu",
+        "Chuyên viên Sở Nội vụ",
+        Role::Coordinator,
+        Some("so-noi-vu"),
+        "bacgiang-coordinator",
+    ),
+    (
+        "sotaichinh",
+        "Chuyên viên Sở Tài chính",
+        Role::LeadAgency,
+        Some("so-tai-chinh"),
+        "bacgiang-lead-agency",
+    ),
+    (
+        "sotuphap",
+        "Chuyên viên Sở Tư pháp",
+        Role::Agency,
+        Some("so-tu-phap"),
+        "bacgiang-agency",
+    ),
+    (
+        "thamdinh",
+        "Thành viên Hội đồng thẩm định",
+        Role::Appraiser,
+        None,
+        "bacgiang-appraiser",
+    ),
+    (
+        "lanhdao",
+        "Lãnh đạo UBND tỉnh",
+        Role::Leader,
+        Some("bac-giang"),
+        "bacgiang-leader",
+    ),
+];
+
+/// Load the demo; returns a summary to print.
+pub async fn load(store: &Store) -> Result<String> {
+    let mut out = String::new();
+    // Units: add the missing ones (a unit edited in the application keeps its edits).
+    let existing: BTreeSet<String> = store
+        .units(None)
+        .await?
+        .into_iter()
+        .map(|u| u.slug)
+        .collect();
+    let units = un::units_from_csv(UNITS, "data/units.csv", &existing)?;
+    let new_units: Vec<_> = units
+        .into_iter()
+        .filter(|u| !existing.contains(&u.slug))
+        .collect();
+    store
+        .save_units(&new_units, ACTOR)
+        .await
+        .context("loading data/units.csv")?;
+    let _ = writeln!(out, "units: {} added", new_units.len());
+
+    let subjects = subj::subjects_from_csv(SUBJECTS, "data/subjects.csv")?;
+    store
+        .save_subjects(&subjects, ACTOR)
+        .await
+        .context("loading data/subjects.csv")?;
+    let _ = writeln!(out, "subjects: {}", subjects.len());
+
+    for (file, text) in EDITIONS {
+        let e = ed::edition_from_toml(text, file)?;
+        if store.edition(&e.id).await?.is_none() {
+            store
+                .save_edition(&e, ACTOR)
+                .await
+                .with_context(|| format!("loading {file}"))?;
+            let _ = writeln!(out, "edition {}: added", e.id);
+        }
+    }
+
+    let known: BTreeSet<String> = store
+        .subjects(None)
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect();
+    for (edition_id, file, text) in RESULTS {
+        let e = store
+            .edition(edition_id)
+            .await?
+            .with_context(|| format!("edition {edition_id} is missing"))?;
+        let have: BTreeSet<String> = store
+            .results(edition_id)
+            .await?
+            .into_iter()
+            .map(|r| r.subject)
+            .collect();
+        let rows = res::results_from_csv(text, file, &e, &|s| known.contains(s))?;
+        let missing: Vec<_> = rows
+            .into_iter()
+            .filter(|r| !have.contains(&r.subject))
+            .collect();
+        if !missing.is_empty() {
+            store
+                .import_results(edition_id, &missing, false, ACTOR)
+                .await
+                .with_context(|| format!("loading {file}"))?;
+            let _ = writeln!(out, "results of {edition_id}: {} added", missing.len());
+        }
+    }
+
+    let targets = tgt::targets_from_csv(TARGETS.1, TARGETS.0)?;
+    let mut added = 0;
+    for t in &targets {
+        let have = store.targets(&t.edition_id).await?;
+        if !have
+            .iter()
+            .any(|h| h.subject == t.subject && h.scope == t.scope)
+        {
+            store
+                .save_targets(std::slice::from_ref(t), ACTOR)
+                .await
+                .with_context(|| format!("loading {}", TARGETS.0))?;
+            added += 1;
+        }
+    }
+    if added > 0 {
+        let _ = writeln!(out, "rank targets: {added} added");
+    }
+
+    let _ = writeln!(
+        out,
+        "\nDemo accounts (password as created by the demo; change it under Account):"
+    );
+    for (username, name, role, unit, password) in ACCOUNTS {
+        if store.user_by_username(username).await?.is_none() {
+            let hash = parindex_web::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+            let input = UserInput {
+                username: username.to_string(),
+                display_name: name.to_string(),
+                role: *role,
+                unit: unit.map(str::to_string),
+                lang: "vi".into(),
+                active: true,
+            };
+            store
+                .create_user(&input, &hash, ACTOR)
+                .await
+                .with_context(|| format!("creating the demo user {username}"))?;
+        }
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<22} {:<12} {}",
+            role.as_str(),
+            password,
+            username,
+            unit.unwrap_or("")
+        );
+    }
+    Ok(out)
+}
