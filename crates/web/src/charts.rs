@@ -24,7 +24,7 @@ pub struct Bar {
 /// `f64` is used only for geometry; the texts carry the exact figures.
 pub fn bars(title: &str, desc: &str, bars: &[Bar]) -> String {
     let row = 34.0;
-    let label_w = 220.0;
+    let label_w = 360.0;
     let bar_w = 300.0;
     let width = label_w + bar_w + 110.0;
     let height = 30.0 + row * bars.len() as f64;
@@ -73,7 +73,7 @@ pub struct Point {
 pub fn columns(title: &str, desc: &str, max: f64, points: &[Point]) -> String {
     let col = 90.0;
     let chart_h = 160.0;
-    let width = 40.0 + col * points.len().max(1) as f64;
+    let width = (40.0 + col * points.len().max(1) as f64).max(460.0);
     let height = chart_h + 80.0;
     let mut s = String::new();
     let _ = write!(
