@@ -57,6 +57,7 @@ pub fn results(t: &RankedResults, json: bool) -> Result<()> {
                     "total": r.total,
                     "index_pct": r.index_pct,
                     "components": r.components,
+                    "component_ranks": r.component_ranks,
                     "node_scores": r.node_scores,
                     "node_ranks": r.node_ranks,
                     "source": r.source,

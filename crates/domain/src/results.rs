@@ -286,6 +286,26 @@ pub fn node_ranks(
     out
 }
 
+/// Rank of each subject on one score component, computed only when the set is complete and every
+/// subject has that component (components have no published ranks). Subject → rank.
+pub fn component_ranks(
+    edition: &Edition,
+    results: &[PublishedResult],
+    code: &str,
+) -> BTreeMap<String, u32> {
+    let complete =
+        is_complete(edition, results) && results.iter().all(|r| r.components.contains_key(code));
+    if !complete {
+        return BTreeMap::new();
+    }
+    let scores: Vec<Decimal> = results.iter().map(|r| r.components[code]).collect();
+    results
+        .iter()
+        .zip(competition_ranks(&scores))
+        .map(|(r, k)| (r.subject.clone(), k))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +459,39 @@ mod tests {
         bad[0].rank = Some(2);
         bad[2].rank = Some(3);
         assert!(!check_set(&e, &bad).is_empty());
+    }
+
+    #[test]
+    fn component_ranks_need_a_complete_set() {
+        let mut e = edition(Some(3));
+        let set = vec![
+            row("a", dec!(80), None, [dec!(50), dec!(10), dec!(20)]),
+            row("b", dec!(90), None, [dec!(60), dec!(10), dec!(20)]),
+            row("c", dec!(85), None, [dec!(55), dec!(9), dec!(21)]),
+        ];
+        let sipas = component_ranks(&e, &set, "sipas");
+        assert_eq!(
+            (sipas["a"], sipas["b"], sipas["c"]),
+            (1, 1, 3),
+            "ties share"
+        );
+        assert_eq!(component_ranks(&e, &set, "appraisal")["b"], 1);
+        e.peer_count = Some(63);
+        assert!(
+            component_ranks(&e, &set, "sipas").is_empty(),
+            "incomplete: no computed rank"
+        );
+        // Per-area ranks: computed from scores when complete, published otherwise.
+        let mut set2 = set.clone();
+        for (r, v) in set2.iter_mut().zip([dec!(5), dec!(7), dec!(6)]) {
+            r.node_scores.insert("1".into(), v);
+            r.node_ranks.insert("1".into(), 9);
+        }
+        e.peer_count = Some(3);
+        let ranks = node_ranks(&e, &set2, "1");
+        assert_eq!(ranks["b"], (1, RankSource::Computed));
+        e.peer_count = Some(63);
+        assert_eq!(node_ranks(&e, &set2, "1")["b"], (9, RankSource::Published));
     }
 
     #[test]

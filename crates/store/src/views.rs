@@ -7,7 +7,7 @@ use crate::Result;
 use parindex_domain::edition::Edition;
 use parindex_domain::gap::{analyse, GapInput, GapReport};
 use parindex_domain::ranking::RankSource;
-use parindex_domain::results::{is_complete, ranked_table};
+use parindex_domain::results::{component_ranks, is_complete, ranked_table};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ pub struct ResultRow {
     pub total: Decimal,
     pub index_pct: Option<Decimal>,
     pub components: BTreeMap<String, Decimal>,
+    /// Component code → rank, computed only from a complete set.
+    pub component_ranks: BTreeMap<String, u32>,
     pub node_scores: BTreeMap<String, Decimal>,
     pub node_ranks: BTreeMap<String, u32>,
     pub source: Option<String>,
@@ -67,6 +69,11 @@ impl Store {
         let e = self.require_edition(edition_id).await?;
         let results = self.results(edition_id).await?;
         let names = self.subject_names().await?;
+        let comp_ranks: Vec<(String, BTreeMap<String, u32>)> = e
+            .components
+            .iter()
+            .map(|c| (c.code.clone(), component_ranks(&e, &results, &c.code)))
+            .collect();
         let rows = ranked_table(&e, &results)
             .into_iter()
             .map(|r| ResultRow {
@@ -79,6 +86,10 @@ impl Store {
                 index_pct: parindex_domain::score::index_pct(r.result.total, e.max_points),
                 subject: r.result.subject,
                 total: r.result.total,
+                component_ranks: comp_ranks
+                    .iter()
+                    .filter_map(|(c, m)| m.get(&r.result.subject).map(|k| (c.clone(), *k)))
+                    .collect(),
                 components: r.result.components,
                 node_scores: r.result.node_scores,
                 node_ranks: r.result.node_ranks,
