@@ -77,6 +77,10 @@ impl Store {
         let rows = ranked_table(&e, &results)
             .into_iter()
             .map(|r| ResultRow {
+                component_ranks: comp_ranks
+                    .iter()
+                    .filter_map(|(c, m)| m.get(&r.result.subject).map(|k| (c.clone(), *k)))
+                    .collect(),
                 rank: r.rank,
                 rank_source: r.rank_source,
                 name: names
