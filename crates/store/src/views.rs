@@ -90,10 +90,6 @@ impl Store {
                 index_pct: parindex_domain::score::index_pct(r.result.total, e.max_points),
                 subject: r.result.subject,
                 total: r.result.total,
-                component_ranks: comp_ranks
-                    .iter()
-                    .filter_map(|(c, m)| m.get(&r.result.subject).map(|k| (c.clone(), *k)))
-                    .collect(),
                 components: r.result.components,
                 node_scores: r.result.node_scores,
                 node_ranks: r.result.node_ranks,
