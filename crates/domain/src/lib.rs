@@ -6,8 +6,10 @@
 //! tested on its own.
 
 pub mod access;
+pub mod calendar;
 pub mod edition;
 pub mod gap;
+pub mod plan;
 pub mod ranking;
 pub mod results;
 pub mod rules;
