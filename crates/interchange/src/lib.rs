@@ -14,6 +14,7 @@
 
 pub mod edition;
 pub mod error;
+pub mod plan;
 mod exact;
 pub mod results;
 pub mod subjects;
