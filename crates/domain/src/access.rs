@@ -96,6 +96,18 @@ pub enum Action<'a> {
     },
     ManageUsers,
     ViewApi,
+    /// Indicators, their status and trends, and the dossier rates per agency.
+    ViewIndicators,
+    /// Define indicators, enter and import observations, import dossier files.
+    EditIndicators,
+    /// The late and pending-overdue dossiers of one unit, with their explanations.
+    ViewDossiers {
+        unit: &'a str,
+    },
+    /// Write the explanation of an overdue dossier of this unit.
+    ExplainDossier {
+        unit: &'a str,
+    },
 }
 
 /// The policy. Read-only roles never change anything; unit-bound roles touch only their unit.
@@ -123,6 +135,18 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
             Appraiser => false,
         },
         Action::ManageUsers => actor.role == Admin,
+        Action::ViewIndicators => actor.role != Appraiser,
+        Action::EditIndicators => actor.role == Coordinator,
+        Action::ViewDossiers { unit } => match actor.role {
+            Coordinator | Leader => true,
+            LeadAgency | Agency => own(unit),
+            Admin | Appraiser => false,
+        },
+        Action::ExplainDossier { unit } => match actor.role {
+            Coordinator => true,
+            LeadAgency | Agency => own(unit),
+            _ => false,
+        },
     }
 }
 
@@ -189,6 +213,51 @@ mod tests {
         let ap = actor(Role::Appraiser, None);
         assert!(can(&ap, &Action::ViewEditions));
         assert!(!can(&ap, &Action::ViewResults));
+    }
+
+    #[test]
+    fn indicators_and_dossier_explanations() {
+        let c = actor(Role::Coordinator, Some("so-noi-vu"));
+        let a = actor(Role::Agency, Some("so-tu-phap"));
+        let lead = actor(Role::LeadAgency, Some("so-tai-chinh"));
+        let l = actor(Role::Leader, Some("bac-giang"));
+        let ad = actor(Role::Admin, None);
+        let ap = actor(Role::Appraiser, None);
+        for who in [&c, &a, &lead, &l, &ad] {
+            assert!(can(who, &Action::ViewIndicators));
+        }
+        assert!(!can(&ap, &Action::ViewIndicators));
+        assert!(can(&c, &Action::EditIndicators));
+        for who in [&a, &lead, &l, &ad, &ap] {
+            assert!(!can(who, &Action::EditIndicators));
+        }
+        let tu_phap = Action::ExplainDossier { unit: "so-tu-phap" };
+        assert!(can(&c, &tu_phap));
+        assert!(can(&a, &tu_phap));
+        assert!(!can(&lead, &tu_phap), "another unit's dossier");
+        assert!(can(
+            &lead,
+            &Action::ExplainDossier {
+                unit: "so-tai-chinh"
+            }
+        ));
+        assert!(!can(
+            &a,
+            &Action::ExplainDossier {
+                unit: "so-tai-chinh"
+            }
+        ));
+        for who in [&l, &ad, &ap] {
+            assert!(
+                !can(who, &tu_phap),
+                "read-only and non-data roles never explain"
+            );
+        }
+        let nobody = actor(Role::Agency, None);
+        assert!(!can(&nobody, &tu_phap));
+        let view = Action::ViewDossiers { unit: "so-tu-phap" };
+        assert!(can(&c, &view) && can(&l, &view) && can(&a, &view));
+        assert!(!can(&lead, &view) && !can(&ad, &view) && !can(&ap, &view));
     }
 
     #[test]

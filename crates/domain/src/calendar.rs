@@ -26,7 +26,11 @@ impl Clock {
             Clock::System => jiff::Timestamp::now()
                 .in_tz("Asia/Ho_Chi_Minh")
                 .map(|z| z.date())
-                .unwrap_or_else(|_| jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(7))).date()),
+                .unwrap_or_else(|_| {
+                    jiff::Timestamp::now()
+                        .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+                        .date()
+                }),
         }
     }
 }
@@ -93,7 +97,9 @@ impl fmt::Display for Period {
 
 /// The last day of `year`-`month`.
 pub fn month_end(year: i16, month: i8) -> Date {
-    Date::new(year, month, 1).map(|d| d.last_of_month()).unwrap_or(Date::MAX)
+    Date::new(year, month, 1)
+        .map(|d| d.last_of_month())
+        .unwrap_or(Date::MAX)
 }
 
 fn clamp_day(year: i16, month: i8, day: i8) -> Date {
@@ -117,18 +123,27 @@ impl Deadline {
         match self {
             Deadline::Once { date } => {
                 if *date < plan_date {
-                    out.push(format!("the deadline {} is before the plan's date {}", date, plan_date));
+                    out.push(format!(
+                        "the deadline {} is before the plan's date {}",
+                        date, plan_date
+                    ));
                 }
             }
-            Deadline::Recurring { day, from, until, .. } => {
+            Deadline::Recurring {
+                day, from, until, ..
+            } => {
                 if !(1..=31).contains(day) {
                     out.push(format!("day {day} is not a day of the month"));
                 }
                 if until < from {
-                    out.push(format!("the recurrence ends ({until}) before it starts ({from})"));
+                    out.push(format!(
+                        "the recurrence ends ({until}) before it starts ({from})"
+                    ));
                 }
                 if *until < plan_date {
-                    out.push(format!("the recurrence ends ({until}) before the plan's date {plan_date}"));
+                    out.push(format!(
+                        "the recurrence ends ({until}) before the plan's date {plan_date}"
+                    ));
                 }
             }
         }
@@ -139,8 +154,16 @@ impl Deadline {
     /// when the calendar says it is not one.
     pub fn periods(&self, cal: &WorkCalendar) -> Vec<Period> {
         match self {
-            Deadline::Once { date } => vec![Period { key: "once".into(), due: cal.on_or_after(*date) }],
-            Deadline::Recurring { every, day, from, until } => {
+            Deadline::Once { date } => vec![Period {
+                key: "once".into(),
+                due: cal.on_or_after(*date),
+            }],
+            Deadline::Recurring {
+                every,
+                day,
+                from,
+                until,
+            } => {
                 let step = every.months();
                 let mut out = Vec::new();
                 // Period ends are the months m with m % step == 0 (Mar, Jun, Sep, Dec for quarters).
@@ -159,7 +182,10 @@ impl Deadline {
                         break;
                     }
                     if due >= *from {
-                        out.push(Period { key: period_key(*every, y, m), due: cal.on_or_after(due) });
+                        out.push(Period {
+                            key: period_key(*every, y, m),
+                            due: cal.on_or_after(due),
+                        });
                     }
                     let total = i32::from(m) + step;
                     y += ((total - 1) / 12) as i16;
@@ -193,7 +219,10 @@ impl WorkCalendar {
     }
 
     pub fn is_working_day(&self, d: Date) -> bool {
-        let weekend = matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday);
+        let weekend = matches!(
+            d.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        );
         !(self.weekends_off && weekend) && !self.holidays.contains(&d)
     }
 
@@ -272,37 +301,99 @@ mod tests {
 
     #[test]
     fn monthly_deadlines_clamp_to_month_end() {
-        let d = Deadline::Recurring { every: Frequency::Monthly, day: 31, from: date(2021, 7, 1), until: date(2021, 12, 31) };
+        let d = Deadline::Recurring {
+            every: Frequency::Monthly,
+            day: 31,
+            from: date(2021, 7, 1),
+            until: date(2021, 12, 31),
+        };
         let p = d.periods(&WorkCalendar::every_day());
         let dues: Vec<Date> = p.iter().map(|p| p.due).collect();
-        assert_eq!(dues, vec![date(2021, 7, 31), date(2021, 8, 31), date(2021, 9, 30), date(2021, 10, 31), date(2021, 11, 30), date(2021, 12, 31)]);
+        assert_eq!(
+            dues,
+            vec![
+                date(2021, 7, 31),
+                date(2021, 8, 31),
+                date(2021, 9, 30),
+                date(2021, 10, 31),
+                date(2021, 11, 30),
+                date(2021, 12, 31)
+            ]
+        );
         assert_eq!(p[1].key, "2021-08");
-        let feb = Deadline::Recurring { every: Frequency::Monthly, day: 30, from: date(2024, 2, 1), until: date(2024, 2, 29) };
-        assert_eq!(feb.periods(&WorkCalendar::every_day())[0].due, date(2024, 2, 29), "leap year");
+        let feb = Deadline::Recurring {
+            every: Frequency::Monthly,
+            day: 30,
+            from: date(2024, 2, 1),
+            until: date(2024, 2, 29),
+        };
+        assert_eq!(
+            feb.periods(&WorkCalendar::every_day())[0].due,
+            date(2024, 2, 29),
+            "leap year"
+        );
     }
 
     #[test]
     fn quarters_half_years_and_years() {
         let cal = WorkCalendar::every_day();
-        let q = Deadline::Recurring { every: Frequency::Quarterly, day: 25, from: date(2021, 7, 15), until: date(2021, 12, 31) };
+        let q = Deadline::Recurring {
+            every: Frequency::Quarterly,
+            day: 25,
+            from: date(2021, 7, 15),
+            until: date(2021, 12, 31),
+        };
         let p = q.periods(&cal);
-        assert_eq!(p.iter().map(|p| (p.key.as_str(), p.due)).collect::<Vec<_>>(), vec![("2021-Q3", date(2021, 9, 25)), ("2021-Q4", date(2021, 12, 25))]);
-        let h = Deadline::Recurring { every: Frequency::HalfYearly, day: 31, from: date(2021, 1, 1), until: date(2021, 12, 31) };
-        assert_eq!(h.periods(&cal).iter().map(|p| p.key.clone()).collect::<Vec<_>>(), vec!["2021-H1", "2021-H2"]);
+        assert_eq!(
+            p.iter()
+                .map(|p| (p.key.as_str(), p.due))
+                .collect::<Vec<_>>(),
+            vec![
+                ("2021-Q3", date(2021, 9, 25)),
+                ("2021-Q4", date(2021, 12, 25))
+            ]
+        );
+        let h = Deadline::Recurring {
+            every: Frequency::HalfYearly,
+            day: 31,
+            from: date(2021, 1, 1),
+            until: date(2021, 12, 31),
+        };
+        assert_eq!(
+            h.periods(&cal)
+                .iter()
+                .map(|p| p.key.clone())
+                .collect::<Vec<_>>(),
+            vec!["2021-H1", "2021-H2"]
+        );
         assert_eq!(h.periods(&cal)[0].due, date(2021, 6, 30));
-        let y = Deadline::Recurring { every: Frequency::Yearly, day: 31, from: date(2021, 1, 1), until: date(2022, 12, 31) };
+        let y = Deadline::Recurring {
+            every: Frequency::Yearly,
+            day: 31,
+            from: date(2021, 1, 1),
+            until: date(2022, 12, 31),
+        };
         assert_eq!(y.periods(&cal).len(), 2);
     }
 
     #[test]
     fn working_days_move_deadlines_forward() {
-        let mut cal = WorkCalendar { weekends_off: true, holidays: BTreeSet::new() };
+        let mut cal = WorkCalendar {
+            weekends_off: true,
+            holidays: BTreeSet::new(),
+        };
         // 31/7/2021 is a Saturday: due on Monday 2/8.
-        let once = Deadline::Once { date: date(2021, 7, 31) };
+        let once = Deadline::Once {
+            date: date(2021, 7, 31),
+        };
         assert_eq!(once.periods(&cal)[0].due, date(2021, 8, 2));
         cal.holidays.insert(date(2021, 9, 2));
         cal.holidays.insert(date(2021, 9, 3));
-        assert_eq!(cal.on_or_after(date(2021, 9, 2)), date(2021, 9, 6), "National Day, then the weekend");
+        assert_eq!(
+            cal.on_or_after(date(2021, 9, 2)),
+            date(2021, 9, 6),
+            "National Day, then the weekend"
+        );
         assert_eq!(cal.on_or_before(date(2021, 9, 5)), date(2021, 9, 1));
         assert!(once.periods(&WorkCalendar::every_day())[0].due == date(2021, 7, 31));
     }
@@ -312,22 +403,57 @@ mod tests {
         let cal = WorkCalendar::every_day();
         let due = date(2021, 7, 31);
         assert_eq!(reminder_due(due, date(2021, 7, 23), &cal), None);
-        assert_eq!(reminder_due(due, date(2021, 7, 24), &cal), Some(ReminderKind::Before7));
-        assert_eq!(reminder_due(due, date(2021, 7, 29), &cal), Some(ReminderKind::Before7));
-        assert_eq!(reminder_due(due, date(2021, 7, 30), &cal), Some(ReminderKind::Before1));
-        assert_eq!(reminder_due(due, date(2021, 7, 31), &cal), Some(ReminderKind::Before1), "the due date itself is not overdue");
-        assert_eq!(reminder_due(due, date(2021, 8, 1), &cal), Some(ReminderKind::Overdue));
+        assert_eq!(
+            reminder_due(due, date(2021, 7, 24), &cal),
+            Some(ReminderKind::Before7)
+        );
+        assert_eq!(
+            reminder_due(due, date(2021, 7, 29), &cal),
+            Some(ReminderKind::Before7)
+        );
+        assert_eq!(
+            reminder_due(due, date(2021, 7, 30), &cal),
+            Some(ReminderKind::Before1)
+        );
+        assert_eq!(
+            reminder_due(due, date(2021, 7, 31), &cal),
+            Some(ReminderKind::Before1),
+            "the due date itself is not overdue"
+        );
+        assert_eq!(
+            reminder_due(due, date(2021, 8, 1), &cal),
+            Some(ReminderKind::Overdue)
+        );
         // With weekends off, the 1-day reminder for Monday 2/8 goes out on Friday 30/7.
-        let wk = WorkCalendar { weekends_off: true, holidays: BTreeSet::new() };
-        assert_eq!(reminder_due(date(2021, 8, 2), date(2021, 7, 30), &wk), Some(ReminderKind::Before1));
+        let wk = WorkCalendar {
+            weekends_off: true,
+            holidays: BTreeSet::new(),
+        };
+        assert_eq!(
+            reminder_due(date(2021, 8, 2), date(2021, 7, 30), &wk),
+            Some(ReminderKind::Before1)
+        );
     }
 
     #[test]
     fn deadlines_before_the_plan_are_refused() {
         let plan = date(2021, 7, 15);
-        assert!(!Deadline::Once { date: date(2021, 7, 1) }.problems(plan).is_empty());
-        assert!(Deadline::Once { date: date(2021, 7, 31) }.problems(plan).is_empty());
-        let bad = Deadline::Recurring { every: Frequency::Monthly, day: 40, from: date(2021, 8, 1), until: date(2021, 7, 1) };
+        assert!(!Deadline::Once {
+            date: date(2021, 7, 1)
+        }
+        .problems(plan)
+        .is_empty());
+        assert!(Deadline::Once {
+            date: date(2021, 7, 31)
+        }
+        .problems(plan)
+        .is_empty());
+        let bad = Deadline::Recurring {
+            every: Frequency::Monthly,
+            day: 40,
+            from: date(2021, 8, 1),
+            until: date(2021, 7, 1),
+        };
         assert_eq!(bad.problems(plan).len(), 3);
     }
 

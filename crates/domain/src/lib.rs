@@ -7,8 +7,10 @@
 
 pub mod access;
 pub mod calendar;
+pub mod dossiers;
 pub mod edition;
 pub mod gap;
+pub mod indicators;
 pub mod plan;
 pub mod ranking;
 pub mod results;

@@ -72,7 +72,11 @@ pub enum Comparison {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TargetGoal {
     /// Reach (or keep) this rank or better, overall or in one area.
-    Rank { scope: TargetScope, rank: u32, keep: bool },
+    Rank {
+        scope: TargetScope,
+        rank: u32,
+        keep: bool,
+    },
     /// A measured value, e.g. dossiers resolved early ≥ 20 %.
     Numeric {
         label: String,
@@ -168,7 +172,10 @@ impl PlanDocument {
         let mut out = Vec::new();
         let mut p = |field: String, message: String| out.push(PlanProblem { field, message });
         if !crate::text::is_slug(&self.plan.id) {
-            p("plan.id".into(), format!("'{}' is not a slug", self.plan.id));
+            p(
+                "plan.id".into(),
+                format!("'{}' is not a slug", self.plan.id),
+            );
         }
         if self.plan.title.trim().is_empty() {
             p("plan.title".into(), "the title is empty".into());
@@ -187,7 +194,10 @@ impl PlanDocument {
             }
             if let Some(l) = &t.lead_agency {
                 if !units.contains(l) {
-                    p(format!("targets[{}].lead_agency", t.id), format!("unknown unit '{l}'"));
+                    p(
+                        format!("targets[{}].lead_agency", t.id),
+                        format!("unknown unit '{l}'"),
+                    );
                 }
             }
         }
@@ -304,7 +314,14 @@ impl Status {
             Status::Accepted => "accepted",
         }
     }
-    pub const ALL: [Status; 6] = [Status::Overdue, Status::Returned, Status::NotStarted, Status::InProgress, Status::Submitted, Status::Accepted];
+    pub const ALL: [Status; 6] = [
+        Status::Overdue,
+        Status::Returned,
+        Status::NotStarted,
+        Status::InProgress,
+        Status::Submitted,
+        Status::Accepted,
+    ];
 }
 
 /// The status of one period from its reports (any order) and the unit's progress:
@@ -347,7 +364,13 @@ pub struct PeriodState {
 }
 
 /// Every period of an assignment up to the first one not yet due, with its status.
-pub fn assignment_periods(deadline: &Deadline, cal: &WorkCalendar, today: Date, reports: &[Report], progress_pct: u8) -> Vec<PeriodState> {
+pub fn assignment_periods(
+    deadline: &Deadline,
+    cal: &WorkCalendar,
+    today: Date,
+    reports: &[Report],
+    progress_pct: u8,
+) -> Vec<PeriodState> {
     let mut out = Vec::new();
     for period in deadline.periods(cal) {
         let mine: Vec<&Report> = reports.iter().filter(|r| r.period == period.key).collect();
@@ -356,7 +379,12 @@ pub fn assignment_periods(deadline: &Deadline, cal: &WorkCalendar, today: Date, 
         let late = first.is_some_and(|r| r.submitted_on > period.due);
         let missing = mine.is_empty() && today > period.due;
         let upcoming = period.due >= today;
-        out.push(PeriodState { period, status, late, missing });
+        out.push(PeriodState {
+            period,
+            status,
+            late,
+            missing,
+        });
         if upcoming {
             break;
         }
@@ -367,13 +395,19 @@ pub fn assignment_periods(deadline: &Deadline, cal: &WorkCalendar, today: Date, 
 /// The status that sums up an assignment: the worst status among its periods so far (overdue
 /// first), or accepted when every period is.
 pub fn overall_status(periods: &[PeriodState]) -> Status {
-    periods.iter().map(|p| p.status).min().unwrap_or(Status::NotStarted)
+    periods
+        .iter()
+        .map(|p| p.status)
+        .min()
+        .unwrap_or(Status::NotStarted)
 }
 
 /// Whether a report may be submitted now for this period.
 pub fn can_submit(reports: &[&Report]) -> Result<(), &'static str> {
     match reports.iter().max_by_key(|r| r.version).map(|r| r.decision) {
-        Some(Some(Decision::Accepted)) => Err("this period's report was accepted; it cannot be changed"),
+        Some(Some(Decision::Accepted)) => {
+            Err("this period's report was accepted; it cannot be changed")
+        }
         _ => Ok(()),
     }
 }
@@ -471,27 +505,62 @@ mod tests {
         let after = date(2021, 8, 15);
         assert_eq!(period_status(due, before, &[], 0), Status::NotStarted);
         assert_eq!(period_status(due, before, &[], 30), Status::InProgress);
-        assert_eq!(period_status(due, due, &[], 0), Status::NotStarted, "due today is not overdue");
+        assert_eq!(
+            period_status(due, due, &[], 0),
+            Status::NotStarted,
+            "due today is not overdue"
+        );
         assert_eq!(period_status(due, after, &[], 90), Status::Overdue);
         let sub = report("once", 1, date(2021, 7, 30), None);
         assert_eq!(period_status(due, after, &[&sub], 0), Status::Submitted);
         let ret = report("once", 1, date(2021, 7, 30), Some(Decision::Returned));
         assert_eq!(period_status(due, before, &[&ret], 0), Status::Returned);
-        assert_eq!(period_status(due, after, &[&ret], 0), Status::Overdue, "returned and past due");
+        assert_eq!(
+            period_status(due, after, &[&ret], 0),
+            Status::Overdue,
+            "returned and past due"
+        );
         let v2 = report("once", 2, date(2021, 8, 2), None);
-        assert_eq!(period_status(due, after, &[&ret, &v2], 0), Status::Submitted, "a correction is a new version");
+        assert_eq!(
+            period_status(due, after, &[&ret, &v2], 0),
+            Status::Submitted,
+            "a correction is a new version"
+        );
         let acc = report("once", 2, date(2021, 8, 2), Some(Decision::Accepted));
-        assert_eq!(period_status(due, after, &[&ret, &acc], 0), Status::Accepted);
-        assert!(can_submit(&[&ret, &acc]).is_err(), "no report on an accepted period");
+        assert_eq!(
+            period_status(due, after, &[&ret, &acc], 0),
+            Status::Accepted
+        );
+        assert!(
+            can_submit(&[&ret, &acc]).is_err(),
+            "no report on an accepted period"
+        );
         assert!(can_submit(&[&ret]).is_ok());
     }
 
     #[test]
     fn monthly_reports_missing_and_late() {
-        let dl = Deadline::Recurring { every: Frequency::Monthly, day: 25, from: date(2021, 7, 1), until: date(2021, 12, 31) };
-        let reports = vec![report("2021-07", 1, date(2021, 7, 24), Some(Decision::Accepted)), report("2021-08", 1, date(2021, 8, 27), None)];
-        let p = assignment_periods(&dl, &WorkCalendar::every_day(), date(2021, 9, 28), &reports, 0);
-        let keys: Vec<(&str, Status, bool, bool)> = p.iter().map(|s| (s.period.key.as_str(), s.status, s.late, s.missing)).collect();
+        let dl = Deadline::Recurring {
+            every: Frequency::Monthly,
+            day: 25,
+            from: date(2021, 7, 1),
+            until: date(2021, 12, 31),
+        };
+        let reports = vec![
+            report("2021-07", 1, date(2021, 7, 24), Some(Decision::Accepted)),
+            report("2021-08", 1, date(2021, 8, 27), None),
+        ];
+        let p = assignment_periods(
+            &dl,
+            &WorkCalendar::every_day(),
+            date(2021, 9, 28),
+            &reports,
+            0,
+        );
+        let keys: Vec<(&str, Status, bool, bool)> = p
+            .iter()
+            .map(|s| (s.period.key.as_str(), s.status, s.late, s.missing))
+            .collect();
         assert_eq!(
             keys,
             vec![
@@ -508,7 +577,15 @@ mod tests {
     }
 
     fn unit(slug: &str, t: UnitType) -> Unit {
-        Unit { slug: slug.into(), name_vi: slug.into(), name_en: None, unit_type: t, parent: None, head_name: None, head_title: None }
+        Unit {
+            slug: slug.into(),
+            name_vi: slug.into(),
+            name_en: None,
+            unit_type: t,
+            parent: None,
+            head_name: None,
+            head_title: None,
+        }
     }
 
     fn task(assignees: Assignees, lead: Option<&str>, deadline: Deadline) -> Task {
@@ -530,12 +607,40 @@ mod tests {
 
     #[test]
     fn fan_out_to_every_department_and_district() {
-        let units = vec![unit("bac-giang", UnitType::Province), unit("so-noi-vu", UnitType::Department), unit("huyen-yen-the", UnitType::District), unit("bao-bac-giang", UnitType::Other)];
-        let t = task(Assignees::AllDepartmentsAndDistricts, Some("van-phong-ubnd-tinh"), Deadline::Once { date: date(2021, 7, 31) });
-        assert_eq!(assigned_units(&t, &units), vec!["so-noi-vu", "huyen-yen-the"]);
-        let t = task(Assignees::Lead, Some("so-tai-chinh"), Deadline::Once { date: date(2021, 7, 31) });
+        let units = vec![
+            unit("bac-giang", UnitType::Province),
+            unit("so-noi-vu", UnitType::Department),
+            unit("huyen-yen-the", UnitType::District),
+            unit("bao-bac-giang", UnitType::Other),
+        ];
+        let t = task(
+            Assignees::AllDepartmentsAndDistricts,
+            Some("van-phong-ubnd-tinh"),
+            Deadline::Once {
+                date: date(2021, 7, 31),
+            },
+        );
+        assert_eq!(
+            assigned_units(&t, &units),
+            vec!["so-noi-vu", "huyen-yen-the"]
+        );
+        let t = task(
+            Assignees::Lead,
+            Some("so-tai-chinh"),
+            Deadline::Once {
+                date: date(2021, 7, 31),
+            },
+        );
         assert_eq!(assigned_units(&t, &units), vec!["so-tai-chinh"]);
-        let t = task(Assignees::Units { units: vec!["a".into(), "b".into(), "a".into()] }, Some("a"), Deadline::Once { date: date(2021, 7, 31) });
+        let t = task(
+            Assignees::Units {
+                units: vec!["a".into(), "b".into(), "a".into()],
+            },
+            Some("a"),
+            Deadline::Once {
+                date: date(2021, 7, 31),
+            },
+        );
         assert_eq!(assigned_units(&t, &units), vec!["a", "b"]);
     }
 
@@ -556,17 +661,53 @@ mod tests {
         let units: BTreeSet<String> = ["so-noi-vu".to_string()].into_iter().collect();
         let doc = PlanDocument {
             plan,
-            findings: vec![Finding { id: "II.2".into(), title: "TTHC".into(), text: String::new(), criteria: vec![], figures: vec![] }],
+            findings: vec![Finding {
+                id: "II.2".into(),
+                title: "TTHC".into(),
+                text: String::new(),
+                criteria: vec![],
+                figures: vec![],
+            }],
             targets: vec![],
             tasks: vec![
-                task(Assignees::Lead, None, Deadline::Once { date: date(2021, 6, 30) }),
-                Task { id: "x".into(), ..task(Assignees::Units { units: vec!["so-x".into()] }, Some("so-noi-vu"), Deadline::Once { date: date(2021, 7, 31) }) },
+                task(
+                    Assignees::Lead,
+                    None,
+                    Deadline::Once {
+                        date: date(2021, 6, 30),
+                    },
+                ),
+                Task {
+                    id: "x".into(),
+                    ..task(
+                        Assignees::Units {
+                            units: vec!["so-x".into()],
+                        },
+                        Some("so-noi-vu"),
+                        Deadline::Once {
+                            date: date(2021, 7, 31),
+                        },
+                    )
+                },
             ],
         };
         let p: Vec<String> = doc.validate(&units).iter().map(|p| p.to_string()).collect();
-        assert!(p.iter().any(|x| x.contains("tasks[II.2-a].lead_agency: a task needs a lead agency")), "{p:?}");
-        assert!(p.iter().any(|x| x.contains("tasks[II.2-a].deadline: the deadline 2021-06-30 is before the plan's date")), "{p:?}");
-        assert!(p.iter().any(|x| x.contains("tasks[x].assignees: unknown unit 'so-x'")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.contains("tasks[II.2-a].lead_agency: a task needs a lead agency")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|x| x.contains(
+                "tasks[II.2-a].deadline: the deadline 2021-06-30 is before the plan's date"
+            )),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|x| x.contains("tasks[x].assignees: unknown unit 'so-x'")),
+            "{p:?}"
+        );
         assert_eq!(p.len(), 3);
     }
 

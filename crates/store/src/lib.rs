@@ -11,6 +11,8 @@ mod audit;
 mod db;
 mod editions;
 mod error;
+mod plan_views;
+mod plans;
 mod results;
 pub mod testing;
 mod units;
@@ -21,6 +23,10 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use db::{redact, timestamp_text, Backend, Store};
 pub use editions::EditionSummary;
 pub use error::StoreError;
+pub use plan_views::{AssignmentState, HeadRecord, PlanState, TaskState, Tiles};
+pub use plans::{
+    Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
+};
 pub use results::ResultsChange;
 pub use users::{user_input_problems, Session, User, UserInput};
 pub use views::{NamedGap, RankedResults, ResultRow};

@@ -1,0 +1,451 @@
+//! The plan in the store, on SQLite and (with TEST_DATABASE_URL) PostgreSQL: the Bắc Giang 2021
+//! plan loads whole, fans out, derives statuses as of any day, keeps reports immutable and
+//! versioned, refuses what the issue lists as bad input, and claims each reminder once.
+
+use jiff::civil::date;
+use parindex_domain::calendar::{ReminderKind, WorkCalendar};
+use parindex_domain::plan::{Decision, MeasureKind, Status};
+use parindex_interchange as ix;
+use parindex_store::{AuditFilter, NewAttachment, ReportInput, Store, StoreError};
+use std::collections::BTreeSet;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = parindex_store::testing::TestDb::sqlite().await.expect("sqlite test database");
+                    super::$name(&db.store).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    match parindex_store::testing::TestDb::postgres().await.expect("postgres test database") {
+                        Some(db) => {
+                            super::$name(&db.store).await;
+                            db.cleanup().await;
+                        }
+                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    the_plan_loads_and_fans_out,
+    statuses_as_of_a_day,
+    reports_are_versioned_and_reviewed,
+    bad_input_changes_nothing,
+    reminders_are_claimed_once,
+    accountability_measures
+);
+
+const PLAN: &str = include_str!("../../../data/plans/bac-giang-2021.toml");
+
+async fn seed(s: &Store) {
+    let units = ix::units::units_from_csv(
+        include_str!("../../../data/units.csv"),
+        "units.csv",
+        &BTreeSet::new(),
+    )
+    .unwrap();
+    s.save_units(&units, "test").await.unwrap();
+    let subjects =
+        ix::subjects::subjects_from_csv(include_str!("../../../data/subjects.csv"), "subjects.csv")
+            .unwrap();
+    s.save_subjects(&subjects, "test").await.unwrap();
+    let e = ix::edition::edition_from_toml(
+        include_str!("../../../data/editions/par-2020-province.toml"),
+        "e.toml",
+    )
+    .unwrap();
+    s.save_edition(&e, "test").await.unwrap();
+    let doc = ix::plan::plan_from_toml(PLAN, "plan.toml").unwrap();
+    s.save_plan(&doc, "test").await.unwrap();
+}
+
+async fn the_plan_loads_and_fans_out(s: &Store) {
+    seed(s).await;
+    let doc = s.plan_document("bac-giang-2021").await.unwrap().unwrap();
+    assert_eq!(doc.findings.len(), 6);
+    assert_eq!(
+        doc,
+        ix::plan::plan_from_toml(PLAN, "plan.toml").unwrap(),
+        "stored and read back unchanged"
+    );
+    // "Every department and district": 9 departments + 10 districts in data/units.csv.
+    let review = s
+        .assignments("bac-giang-2021", None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.task_id == "II.2-review-procedures")
+        .count();
+    assert_eq!(review, 19);
+    let iv2 = s
+        .assignments("bac-giang-2021", None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.task_id == "IV.2-self-assessment")
+        .count();
+    assert_eq!(iv2, 7);
+    // Saving again is idempotent.
+    let before = s.assignments("bac-giang-2021", None).await.unwrap();
+    s.save_plan(&doc, "test").await.unwrap();
+    assert_eq!(s.assignments("bac-giang-2021", None).await.unwrap(), before);
+}
+
+async fn statuses_as_of_a_day(s: &Store) {
+    seed(s).await;
+    // Before the deadline: nothing is overdue yet for the 31/7 tasks.
+    let july = s
+        .plan_state("bac-giang-2021", date(2021, 7, 20), None)
+        .await
+        .unwrap();
+    let t = july.task("II.4-intangible-assets").unwrap();
+    assert_eq!(t.status, Status::NotStarted);
+    assert_eq!(t.next_due, Some(date(2021, 7, 31)));
+    // As of 15/8/2021, the tasks due 31/7/2021 without an accepted report are overdue.
+    let aug = s
+        .plan_state("bac-giang-2021", date(2021, 8, 15), None)
+        .await
+        .unwrap();
+    for id in [
+        "II.3-deputies-report",
+        "II.4-intangible-assets",
+        "II.4-culture-violations",
+        "II.4-college-violations",
+        "II.5-portal-explain",
+        "II.2-review-procedures",
+    ] {
+        assert_eq!(aug.task(id).unwrap().status, Status::Overdue, "{id}");
+    }
+    let t = aug.task("II.4-intangible-assets").unwrap();
+    assert_eq!(t.assignments[0].assignment.unit, "so-tai-chinh");
+    assert!(aug.tiles.overdue >= 6 && aug.tiles.reports_missing > 0);
+    assert_eq!(
+        aug.task("II.5-portal-100").unwrap().status,
+        Status::NotStarted,
+        "due 31/12"
+    );
+    // With weekends off, 31/7/2021 (a Saturday) moves to Monday 2/8: not overdue on 1/8.
+    let cal = WorkCalendar {
+        weekends_off: true,
+        holidays: [date(2021, 9, 2)].into_iter().collect(),
+    };
+    s.save_work_calendar(&cal, &[(date(2021, 9, 2), "Quốc khánh".into())], "test")
+        .await
+        .unwrap();
+    let sunday = s
+        .plan_state("bac-giang-2021", date(2021, 8, 1), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sunday.task("II.4-intangible-assets").unwrap().status,
+        Status::NotStarted
+    );
+    assert_eq!(s.work_calendar().await.unwrap(), cal);
+}
+
+fn input(period: &str, done: &str) -> ReportInput {
+    ReportInput {
+        period: period.into(),
+        done: done.into(),
+        problems: "Không".into(),
+        proposals: String::new(),
+        progress_pct: 100,
+    }
+}
+
+async fn reports_are_versioned_and_reviewed(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    let today = date(2021, 7, 28);
+    let file = NewAttachment {
+        file_name: "Báo cáo.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4 test".to_vec(),
+    };
+    let r1 = s
+        .submit_report(
+            "bac-giang-2021",
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            &input("once", "Đã trình dự thảo"),
+            &[file],
+            today,
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    assert_eq!((r1.version, r1.decision), (1, None));
+    assert_eq!(
+        s.attachments_of(r1.id).await.unwrap()[0].file_name,
+        "Báo cáo.pdf"
+    );
+    let st = s
+        .plan_state("bac-giang-2021", date(2021, 8, 15), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        st.task("II.4-intangible-assets").unwrap().status,
+        Status::Submitted
+    );
+    // Returned with a comment; a correction is a new version; the first stays as it was.
+    let err = s
+        .review_report(r1.id, Decision::Returned, " ", "sonoivu")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("why"), "{err}");
+    s.review_report(r1.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .await
+        .unwrap();
+    assert!(
+        s.review_report(r1.id, Decision::Accepted, "", "sonoivu")
+            .await
+            .is_err(),
+        "reviewed once"
+    );
+    let r2 = s
+        .submit_report(
+            "bac-giang-2021",
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            &input("once", "Bổ sung số liệu"),
+            &[],
+            date(2021, 7, 30),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r2.version, 2);
+    let all = s
+        .reports("bac-giang-2021", Some("II.4-intangible-assets"), None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        all[0].done, "Đã trình dự thảo",
+        "the first version is unchanged"
+    );
+    assert_eq!(all[0].decision, Some(Decision::Returned));
+    s.review_report(r2.id, Decision::Accepted, "Đạt", "sonoivu")
+        .await
+        .unwrap();
+    let st = s
+        .plan_state("bac-giang-2021", date(2021, 8, 15), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        st.task("II.4-intangible-assets").unwrap().status,
+        Status::Accepted
+    );
+    // No report on an accepted period.
+    let err = s
+        .submit_report(
+            "bac-giang-2021",
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            &input("once", "x"),
+            &[],
+            today,
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("accepted"), "{err}");
+    assert_eq!(
+        s.reports("bac-giang-2021", Some("II.4-intangible-assets"), None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // The unit was told.
+    assert_eq!(s.notifications("so-tai-chinh", 10).await.unwrap().len(), 2);
+    let log = s
+        .audit_log(&AuditFilter {
+            entity: Some("report".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 4, "two submissions and two reviews");
+    // Monthly periods: a report names its month.
+    let m = s
+        .submit_report(
+            "bac-giang-2021",
+            "III.1-monthly-report",
+            "so-tu-phap",
+            &input("2021-07", "Báo cáo tháng 7"),
+            &[],
+            date(2021, 7, 30),
+            &cal,
+            "sotuphap",
+        )
+        .await
+        .unwrap();
+    assert_eq!(m.period, "2021-07");
+}
+
+async fn bad_input_changes_nothing(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    let today = date(2021, 7, 28);
+    // A report for a unit not assigned.
+    let err = s
+        .submit_report(
+            "bac-giang-2021",
+            "II.4-intangible-assets",
+            "so-tu-phap",
+            &input("once", "x"),
+            &[],
+            today,
+            &cal,
+            "sotuphap",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("not assigned")),
+        "{err}"
+    );
+    // A period the task does not have.
+    let err = s
+        .submit_report(
+            "bac-giang-2021",
+            "III.1-monthly-report",
+            "so-tu-phap",
+            &input("2021-13", "x"),
+            &[],
+            today,
+            &cal,
+            "sotuphap",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a reporting period"), "{err}");
+    // An attachment over the limit.
+    let big = NewAttachment {
+        file_name: "to.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: vec![0u8; parindex_store::ATTACHMENT_LIMIT + 1],
+    };
+    let err = s
+        .submit_report(
+            "bac-giang-2021",
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            &input("once", "x"),
+            &[big],
+            today,
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("larger than 10 MB"), "{err}");
+    assert!(s
+        .reports("bac-giang-2021", None, None)
+        .await
+        .unwrap()
+        .is_empty());
+    // A task without a lead agency, and a deadline before the plan's date: the plan is refused whole.
+    let mut doc = s.plan_document("bac-giang-2021").await.unwrap().unwrap();
+    doc.tasks[0].lead_agency = None;
+    doc.tasks[1].deadline = parindex_domain::calendar::Deadline::Once {
+        date: date(2021, 6, 30),
+    };
+    doc.tasks[2].title = "Đổi tên".into();
+    let err = s.save_plan(&doc, "test").await.unwrap_err().to_string();
+    assert!(
+        err.contains("a task needs a lead agency") && err.contains("before the plan's date"),
+        "{err}"
+    );
+    let stored = s.plan_document("bac-giang-2021").await.unwrap().unwrap();
+    assert_ne!(stored.tasks[2].title, "Đổi tên", "nothing changed");
+}
+
+async fn reminders_are_claimed_once(s: &Store) {
+    seed(s).await;
+    let a = s
+        .assignments("bac-giang-2021", Some("so-tai-chinh"))
+        .await
+        .unwrap();
+    let id = a
+        .iter()
+        .find(|a| a.task_id == "II.4-intangible-assets")
+        .unwrap()
+        .id;
+    assert!(s
+        .claim_reminder(id, "once", ReminderKind::Before7, date(2021, 7, 24))
+        .await
+        .unwrap());
+    assert!(
+        !s.claim_reminder(id, "once", ReminderKind::Before7, date(2021, 7, 25))
+            .await
+            .unwrap(),
+        "never twice"
+    );
+    assert!(s
+        .claim_reminder(id, "once", ReminderKind::Before1, date(2021, 7, 30))
+        .await
+        .unwrap());
+}
+
+async fn accountability_measures(s: &Store) {
+    seed(s).await;
+    let id = s
+        .propose_measure(
+            "bac-giang-2021",
+            "so-tai-chinh",
+            2021,
+            MeasureKind::DisciplinaryReview,
+            "Để quá hạn báo cáo 31/7/2021",
+            "sonoivu",
+        )
+        .await
+        .unwrap();
+    assert!(s
+        .propose_measure(
+            "bac-giang-2021",
+            "so-tai-chinh",
+            2021,
+            MeasureKind::Criticism,
+            "  ",
+            "sonoivu"
+        )
+        .await
+        .is_err());
+    s.decide_measure(id, true, "Đồng ý kiểm điểm", "lanhdao")
+        .await
+        .unwrap();
+    assert!(
+        s.decide_measure(id, false, "", "lanhdao").await.is_err(),
+        "decided once"
+    );
+    let heads = s
+        .heads_accountability("bac-giang-2021", date(2021, 8, 15))
+        .await
+        .unwrap();
+    let stc = heads
+        .iter()
+        .find(|h| h.unit.slug == "so-tai-chinh")
+        .unwrap();
+    assert!(stc.overdue_assignments >= 1);
+    assert_eq!(stc.measures[0].decision.as_deref(), Some("approved"));
+    assert_eq!(stc.measures[0].kind, MeasureKind::DisciplinaryReview);
+}
