@@ -27,31 +27,55 @@ fn normalise(mut doc: PlanDocument) -> PlanDocument {
 
 /// Parse a plan from TOML text. Errors name the file, and the line and column TOML reports.
 pub fn plan_from_toml(text: &str, file_name: &str) -> Result<PlanDocument, ImportError> {
-    toml::from_str::<PlanDocument>(text).map(normalise).map_err(|e| {
-        let (row, column) = match e.span() {
-            Some(span) => {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.rsplit('\n').next().map(|l| l.chars().count() + 1).unwrap_or(1);
-                (Some(line), Some(format!("character {col}")))
-            }
-            None => (None, None),
-        };
-        ImportError::new(file_name, vec![Problem::new(row, column, e.message().to_string())])
-    })
+    toml::from_str::<PlanDocument>(text)
+        .map(normalise)
+        .map_err(|e| {
+            let (row, column) = match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let col = before
+                        .rsplit('\n')
+                        .next()
+                        .map(|l| l.chars().count() + 1)
+                        .unwrap_or(1);
+                    (Some(line), Some(format!("character {col}")))
+                }
+                None => (None, None),
+            };
+            ImportError::new(
+                file_name,
+                vec![Problem::new(row, column, e.message().to_string())],
+            )
+        })
 }
 
 pub fn plan_from_json(text: &str, file_name: &str) -> Result<PlanDocument, ImportError> {
     serde_json::from_str::<PlanDocument>(text)
         .map(normalise)
-        .map_err(|e| ImportError::new(file_name, vec![Problem::new(Some(e.line()), Some(format!("character {}", e.column())), e.to_string())]))
+        .map_err(|e| {
+            ImportError::new(
+                file_name,
+                vec![Problem::new(
+                    Some(e.line()),
+                    Some(format!("character {}", e.column())),
+                    e.to_string(),
+                )],
+            )
+        })
 }
 
 /// Read a plan file (`.toml` or `.json`).
 pub fn read_plan(path: &Path) -> Result<PlanDocument, ImportError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::whole(&name, format!("cannot read the file: {e}")))?;
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ImportError::whole(&name, format!("cannot read the file: {e}")))?;
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("toml") => plan_from_toml(&text, &name),
         Some("json") => plan_from_json(&text, &name),
         _ => Err(ImportError::whole(&name, "a plan is a .toml or .json file")),
@@ -72,27 +96,71 @@ mod tests {
         assert_eq!(doc.plan.id, "bac-giang-2021");
         assert_eq!(doc.plan.edition_id, "par-2020-province");
         let finding_ids: Vec<&str> = doc.findings.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(finding_ids, vec!["II.1", "II.2", "II.3", "II.4", "II.5", "II.6"], "all six findings of section II");
-        let area_targets: Vec<&str> = doc.targets.iter().filter(|t| t.id.starts_with("III.") && !t.id.contains('-')).map(|t| t.id.as_str()).collect();
-        assert_eq!(area_targets, vec!["III.1", "III.2", "III.3", "III.4", "III.5", "III.6", "III.7"], "all seven area targets");
+        assert_eq!(
+            finding_ids,
+            vec!["II.1", "II.2", "II.3", "II.4", "II.5", "II.6"],
+            "all six findings of section II"
+        );
+        let area_targets: Vec<&str> = doc
+            .targets
+            .iter()
+            .filter(|t| t.id.starts_with("III.") && !t.id.contains('-'))
+            .map(|t| t.id.as_str())
+            .collect();
+        assert_eq!(
+            area_targets,
+            vec!["III.1", "III.2", "III.3", "III.4", "III.5", "III.6", "III.7"],
+            "all seven area targets"
+        );
         let ii4 = doc.findings.iter().find(|f| f.id == "II.4").unwrap();
         assert_eq!(ii4.figures[0].value.to_string(), "80.78");
         assert_eq!(ii4.figures[1].value.to_string(), "87.26");
         // Section IV: the seven named departments, by 30/12/2021.
-        let iv2 = doc.tasks.iter().find(|t| t.id == "IV.2-self-assessment").unwrap();
+        let iv2 = doc
+            .tasks
+            .iter()
+            .find(|t| t.id == "IV.2-self-assessment")
+            .unwrap();
         match &iv2.assignees {
             Assignees::Units { units } => assert_eq!(units.len(), 7),
             other => panic!("{other:?}"),
         }
-        assert_eq!(iv2.deadline, Deadline::Once { date: jiff::civil::date(2021, 12, 30) });
+        assert_eq!(
+            iv2.deadline,
+            Deadline::Once {
+                date: jiff::civil::date(2021, 12, 30)
+            }
+        );
         // Every task points back to its place in the plan and has a lead agency.
         for t in &doc.tasks {
-            assert!(t.section.starts_with("II.") || t.section.starts_with("III.") || t.section.starts_with("IV."), "{}", t.id);
+            assert!(
+                t.section.starts_with("II.")
+                    || t.section.starts_with("III.")
+                    || t.section.starts_with("IV."),
+                "{}",
+                t.id
+            );
             assert!(t.lead_agency.is_some(), "{}", t.id);
-            assert!(!t.deadline.periods(&WorkCalendar::every_day()).is_empty(), "{}", t.id);
+            assert!(
+                !t.deadline.periods(&WorkCalendar::every_day()).is_empty(),
+                "{}",
+                t.id
+            );
         }
-        let due_31_7 = doc.tasks.iter().filter(|t| t.deadline == Deadline::Once { date: jiff::civil::date(2021, 7, 31) }).count();
-        assert_eq!(due_31_7, 6, "II.2, II.3, II.4 (×3), II.5 are due by 31/7/2021");
+        let due_31_7 = doc
+            .tasks
+            .iter()
+            .filter(|t| {
+                t.deadline
+                    == Deadline::Once {
+                        date: jiff::civil::date(2021, 7, 31),
+                    }
+            })
+            .count();
+        assert_eq!(
+            due_31_7, 6,
+            "II.2, II.3, II.4 (×3), II.5 are due by 31/7/2021"
+        );
     }
 
     #[test]
