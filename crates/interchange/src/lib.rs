@@ -12,10 +12,11 @@
 //! listing every problem with its row and column. Writers produce files the readers read back
 //! to an equal value. `docs/formats.md` documents every column.
 
+pub mod dossiers;
 pub mod edition;
 pub mod error;
-pub mod plan;
 mod exact;
+pub mod plan;
 pub mod results;
 pub mod subjects;
 mod table;
