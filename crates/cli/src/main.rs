@@ -26,6 +26,10 @@ struct Cli {
         default_value = "sqlite://parindex.db"
     )]
     db: String,
+    /// Take "today" as this date (YYYY-MM-DD) for every deadline and overdue computation,
+    /// e.g. --as-of 2021-08-15 to see the 2021 plan as it stood that day.
+    #[arg(long, global = true, env = "PARINDEX_AS_OF")]
+    as_of: Option<jiff::civil::Date>,
     #[command(subcommand)]
     command: Command,
 }
@@ -193,15 +197,19 @@ async fn open(db: &str) -> Result<Store> {
 
 async fn run(cli: Cli) -> Result<()> {
     let store = open(&cli.db).await?;
+    let clock = match cli.as_of {
+        Some(d) => parindex_domain::calendar::Clock::Fixed(d),
+        None => parindex_domain::calendar::Clock::System,
+    };
     match cli.command {
         Command::Demo { no_serve, bind } => {
             let summary = demo::load(&store).await?;
             eprintln!("{summary}");
             if !no_serve {
-                serve(store.clone(), bind).await?;
+                serve(store.clone(), bind, clock).await?;
             }
         }
-        Command::Serve { bind } => serve(store.clone(), bind).await?,
+        Command::Serve { bind } => serve(store.clone(), bind, clock).await?,
         Command::Editions { json, search } => {
             let list = store.editions(search.as_deref()).await?;
             output::editions(&list, json)?;
@@ -317,12 +325,16 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
     Ok(())
 }
 
-async fn serve(store: Store, bind: SocketAddr) -> Result<()> {
+async fn serve(store: Store, bind: SocketAddr, clock: parindex_domain::calendar::Clock) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     eprintln!("ParIndex is serving on http://{bind}/ (Ctrl+C to stop)");
-    parindex_web::serve_with_listener(parindex_web::AppState::new(store), listener, async {
+    if let parindex_domain::calendar::Clock::Fixed(d) = clock {
+        eprintln!("the clock is set to {d}: deadlines and overdue items are computed as of that day");
+    }
+    let state = parindex_web::AppState { clock, ..parindex_web::AppState::new(store) };
+    parindex_web::serve_with_listener(state, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -53,6 +53,8 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: WebConfig,
+    /// Where "today" comes from: the real date, or a fixed one (`--as-of 2021-08-15`).
+    pub clock: parindex_domain::calendar::Clock,
 }
 
 impl AppState {
@@ -60,7 +62,13 @@ impl AppState {
         AppState {
             store,
             config: WebConfig::default(),
+            clock: parindex_domain::calendar::Clock::System,
         }
+    }
+
+    /// Today's date in Asia/Ho_Chi_Minh, by the clock.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.clock.today()
     }
 }
 

@@ -232,9 +232,11 @@ impl TestApp {
             login_delay_ms: 1,
             ..WebConfig::default()
         };
+        // The tests see the 2021 plan as it stood on 15/8/2021.
         let router = router(AppState {
             store: db.store.clone(),
             config,
+            clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
         });
         TestApp {
             db,
