@@ -37,6 +37,10 @@ const RESULTS: &[(&str, &str, &str)] = &[
         include_str!("../../../data/results/par-2020-province.csv"),
     ),
 ];
+const PLAN: (&str, &str) = (
+    "data/plans/bac-giang-2021.toml",
+    include_str!("../../../data/plans/bac-giang-2021.toml"),
+);
 const TARGETS: (&str, &str) = (
     "data/targets/bac-giang-2021.csv",
     include_str!("../../../data/targets/bac-giang-2021.csv"),
@@ -175,6 +179,22 @@ pub async fn load(store: &Store) -> Result<String> {
     }
     if added > 0 {
         let _ = writeln!(out, "rank targets: {added} added");
+    }
+
+    let doc = parindex_interchange::plan::plan_from_toml(PLAN.1, PLAN.0)?;
+    if store.plan(&doc.plan.id).await?.is_none() {
+        store
+            .save_plan(&doc, ACTOR)
+            .await
+            .with_context(|| format!("loading {}", PLAN.0))?;
+        let _ = writeln!(
+            out,
+            "plan {}: {} findings, {} targets, {} tasks added",
+            doc.plan.id,
+            doc.findings.len(),
+            doc.targets.len(),
+            doc.tasks.len()
+        );
     }
 
     let _ = writeln!(
