@@ -223,7 +223,8 @@ impl WorkCalendar {
             d.weekday(),
             jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
         );
-        !(self.weekends_off && weekend) && !self.holidays.contains(&d)
+        let day_off = self.weekends_off && weekend;
+        !day_off && !self.holidays.contains(&d)
     }
 
     /// `d`, or the next working day after it.

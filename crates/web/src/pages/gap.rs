@@ -1,10 +1,560 @@
-//! TODO(gap) placeholder replaced below.
-use crate::i18n::Catalogue;
-use crate::AppState;
-use axum::Router;
+//! Gap analysis of one subject in one edition: total and rank, the change since the previous
+//! edition, the points needed to reach the target rank, each component against its max, the
+//! areas against their targets, the criteria ordered by points lost, and the same grouped by the
+//! lead agency answerable. Needs `ViewGap`.
 
-pub const MESSAGES: Catalogue = &[];
+use crate::auth::Authed;
+use crate::charts::{self, Bar};
+use crate::error::PageError;
+use crate::i18n::{self, Catalogue, Lang};
+use crate::layout::Layout;
+use crate::pages::editions::{component_name, node_title};
+use crate::pages::results::{
+    default_edition, edition_options, opt_rank, province_slug, signed, signed_places, source_key,
+};
+use crate::pages::{here, require};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use parindex_domain::access::Action;
+use parindex_domain::edition::{Edition, NodeCode};
+use parindex_domain::gap::{GapReport, PointsToRank};
+use parindex_domain::text::fold;
+use parindex_store::RankedResults;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const MESSAGES: Catalogue = &[
+    ("gap.title", "Phân tích điểm mất và mục tiêu xếp hạng", "Gap analysis and rank targets"),
+    ("gap.edition", "Kỳ chỉ số", "Edition"),
+    ("gap.subject", "Tỉnh, thành phố", "Province"),
+    ("gap.target", "Mục tiêu xếp hạng", "Target rank"),
+    ("gap.target_hint", "Để trống để dùng mục tiêu đã đặt", "Leave empty to use the stored target"),
+    ("gap.show", "Phân tích", "Analyse"),
+    ("gap.err_target", "Mục tiêu xếp hạng là số nguyên từ 1 trở lên.", "The target rank is a whole number from 1."),
+    ("gap.err_subject", "Tỉnh, thành phố này không có kết quả trong kỳ chỉ số đã chọn.", "This subject has no result in the chosen edition."),
+    ("gap.no_results", "Kỳ chỉ số này chưa có kết quả để phân tích.", "This edition has no results to analyse."),
+    ("gap.none", "Chưa có kết quả nào được nạp để phân tích.", "No results are loaded to analyse."),
+    ("gap.total", "Tổng điểm", "Total"),
+    ("gap.index", "Chỉ số", "Index"),
+    ("gap.lost", "Điểm mất", "Points lost"),
+    ("gap.rank", "Xếp hạng", "Rank"),
+    ("gap.previous", "So với kỳ trước", "Since the previous edition"),
+    ("gap.points", "điểm", "points"),
+    ("gap.places", "bậc", "places"),
+    ("gap.rank_short", "hạng", "rank"),
+    ("gap.to_target", "Để đạt mục tiêu", "To reach the target"),
+    ("gap.needed", "Cần thêm {points} điểm để bằng {name} (hạng {rank}, {total}); bằng điểm thì đồng hạng.", "{points} points to equal {name} (rank {rank}, {total}); a tie shares the rank."),
+    ("gap.needed_norank", "Cần thêm {points} điểm để bằng {name} ({total}); bằng điểm thì đồng hạng.", "{points} points to equal {name} ({total}); a tie shares the rank."),
+    ("gap.reached", "Đã đạt mục tiêu hạng {k}.", "The target rank {k} is reached."),
+    ("gap.unknown", "Chưa xác định được số điểm cần thêm để đạt hạng {k} vì thiếu dữ liệu:", "The points needed for rank {k} cannot be told from the data:"),
+    ("gap.no_target", "Chưa đặt mục tiêu xếp hạng: hãy nhập mục tiêu ở ô trên.", "No target rank is set: enter one above."),
+    ("gap.components", "Điểm theo thành phần", "Points by component"),
+    ("gap.components_desc", "Điểm đạt được của từng thành phần so với điểm tối đa", "Points achieved in each component against its max"),
+    ("gap.component", "Thành phần", "Component"),
+    ("gap.achieved", "Đạt", "Achieved"),
+    ("gap.max", "Tối đa", "Max"),
+    ("gap.areas", "Các lĩnh vực so với mục tiêu", "Areas against their targets"),
+    ("gap.area", "Lĩnh vực", "Area"),
+    ("gap.score", "Điểm", "Score"),
+    ("gap.area_target", "Mục tiêu", "Target"),
+    ("gap.climb", "Số bậc cần tăng", "Places to climb"),
+    ("gap.area_points", "Điểm cần thêm", "Points needed"),
+    ("gap.lead", "Cơ quan chủ trì", "Lead agency"),
+    ("gap.reached_short", "Đã đạt", "Reached"),
+    ("gap.unknown_short", "chưa rõ", "unknown"),
+    ("gap.top", "nhóm", "top"),
+    ("gap.criteria", "Tiêu chí theo điểm mất", "Criteria by points lost"),
+    ("gap.criterion", "Tiêu chí", "Criterion"),
+    ("gap.no_criteria", "Chưa có điểm của từng tiêu chí. Điểm tiêu chí lấy từ phụ lục kết quả chính thức do Bộ Nội vụ công bố; hãy nhập kết quả có cột điểm tiêu chí (score:<mã>) để xem tiêu chí nào mất điểm.", "No criterion scores are loaded. Criterion points come from the official appendix published by the Ministry of Home Affairs; import results with criterion score columns (score:<code>) to see where points were lost."),
+    ("gap.by_lead", "Theo cơ quan chủ trì", "By lead agency"),
+    ("gap.below_target", "Lĩnh vực chưa đạt mục tiêu", "Areas below target"),
+    ("gap.criteria_count", "Tiêu chí có điểm mất", "Criteria with points lost"),
+    ("gap.unassigned", "(chưa giao cơ quan chủ trì)", "(no lead agency)"),
+    ("gap.no_lead_rows", "Chưa có dữ liệu để nhóm theo cơ quan chủ trì.", "Nothing to group by lead agency yet."),
+];
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/gap", get(gap))
+}
+
+#[derive(Deserialize, Default)]
+pub struct GapQuery {
+    edition: Option<String>,
+    subject: Option<String>,
+    target: Option<String>,
+}
+
+pub struct CompRow {
+    pub name: String,
+    pub achieved: Option<Decimal>,
+    pub max: Decimal,
+    pub lost: Option<Decimal>,
+}
+
+pub struct AreaRow {
+    pub code: String,
+    pub title: String,
+    pub score: Option<Decimal>,
+    pub max: Option<Decimal>,
+    pub lost: Option<Decimal>,
+    pub rank: String,
+    pub source_key: &'static str,
+    pub target: String,
+    pub climb: String,
+    pub points: String,
+    pub ok: bool,
+    pub lead: String,
+}
+
+pub struct CriterionRow {
+    pub code: String,
+    pub title: String,
+    pub score: Decimal,
+    pub max: Decimal,
+    pub lost: Decimal,
+    pub lead: String,
+}
+
+pub struct LeadRow {
+    pub name: String,
+    pub lost: Decimal,
+    pub areas: String,
+    pub criteria: usize,
+}
+
+#[derive(Template)]
+#[template(path = "gap.html")]
+struct GapPage {
+    l: Layout,
+    editions: Vec<(String, String)>,
+    subjects: Vec<(String, String)>,
+    edition: String,
+    subject: String,
+    target: String,
+    err_subject: Option<&'static str>,
+    err_target: Option<&'static str>,
+    has_report: bool,
+    sample: bool,
+    name: String,
+    total: Decimal,
+    max: Decimal,
+    lost: Decimal,
+    pct: Option<Decimal>,
+    rank: String,
+    rank_source_key: &'static str,
+    previous: String,
+    target_rank: String,
+    to_target: String,
+    to_target_detail: String,
+    reached: bool,
+    components_svg: String,
+    components: Vec<CompRow>,
+    areas: Vec<AreaRow>,
+    criteria: Vec<CriterionRow>,
+    leads: Vec<LeadRow>,
+}
+
+/// The sentence saying what it takes to reach rank `k`, and an English detail when unknown.
+pub fn target_sentence(
+    lang: Lang,
+    k: u32,
+    detail: &PointsToRank,
+    table: &RankedResults,
+) -> (String, String, bool) {
+    let t = |key: &str| i18n::t(lang, key);
+    match detail {
+        PointsToRank::Reached => (
+            t("gap.reached").replace("{k}", &k.to_string()),
+            String::new(),
+            true,
+        ),
+        PointsToRank::Needed {
+            points,
+            threshold,
+            threshold_subject,
+        } => {
+            let row = table.rows.iter().find(|r| &r.subject == threshold_subject);
+            let name = row
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| threshold_subject.clone());
+            let text = match row.and_then(|r| r.rank) {
+                Some(rank) => t("gap.needed").replace("{rank}", &rank.to_string()),
+                None => t("gap.needed_norank").to_string(),
+            };
+            (
+                text.replace("{points}", &i18n::num(lang, *points))
+                    .replace("{name}", &name)
+                    .replace("{total}", &i18n::num(lang, *threshold)),
+                String::new(),
+                false,
+            )
+        }
+        PointsToRank::Unknown { reason } => (
+            t("gap.unknown").replace("{k}", &k.to_string()),
+            reason.clone(),
+            false,
+        ),
+    }
+}
+
+fn short_points(lang: Lang, p: &Option<PointsToRank>) -> (String, bool) {
+    match p {
+        None => ("—".into(), true),
+        Some(PointsToRank::Reached) => (i18n::t(lang, "gap.reached_short").into(), true),
+        Some(PointsToRank::Needed { points, .. }) => {
+            (format!("+{}", i18n::num(lang, *points)), false)
+        }
+        Some(PointsToRank::Unknown { .. }) => (i18n::t(lang, "gap.unknown_short").into(), true),
+    }
+}
+
+fn fill_report(
+    page: &mut GapPage,
+    e: &Edition,
+    g: &GapReport,
+    table: &RankedResults,
+    units: &BTreeMap<String, String>,
+) {
+    let lang = page.l.lang;
+    let t = |k: &str| i18n::t(lang, k);
+    let lead = |s: &Option<String>| match s {
+        Some(s) => units.get(s).cloned().unwrap_or_else(|| s.clone()),
+        None => t("gap.unassigned").to_string(),
+    };
+    let title = |code: &str, fallback: &str| {
+        NodeCode::parse(code)
+            .ok()
+            .and_then(|c| e.node(&c).map(|n| node_title(lang, n)))
+            .unwrap_or_else(|| fallback.to_string())
+    };
+    page.has_report = true;
+    page.total = g.total;
+    page.max = g.max;
+    page.lost = g.lost;
+    page.pct = g.index_pct;
+    page.rank = match (g.rank, e.peer_count) {
+        (Some(r), Some(n)) => format!("{r}/{n}"),
+        (r, _) => opt_rank(r),
+    };
+    page.rank_source_key = source_key(g.rank_source);
+    if let Some(p) = &g.previous {
+        let rank = p
+            .rank
+            .map(|r| format!(", {} {r}", t("gap.rank_short")))
+            .unwrap_or_default();
+        let places = p
+            .rank_change
+            .map(|c| format!(", {} {}", signed_places(c), t("gap.places")))
+            .unwrap_or_default();
+        page.previous = format!(
+            "{}: {}{rank} → {} {}{places}",
+            p.year,
+            i18n::num(lang, p.total),
+            signed(lang, p.total_change),
+            t("gap.points"),
+        );
+    }
+    page.target_rank = g.target_rank.map(|k| k.to_string()).unwrap_or_default();
+    match (g.target_rank, &g.points_to_target_detail) {
+        (Some(k), Some(d)) => {
+            let (text, detail, reached) = target_sentence(lang, k, d, table);
+            page.to_target = text;
+            page.to_target_detail = detail;
+            page.reached = reached;
+        }
+        _ => page.to_target = t("gap.no_target").to_string(),
+    }
+    page.components = g
+        .components
+        .iter()
+        .map(|c| CompRow {
+            name: e
+                .components
+                .iter()
+                .find(|x| x.code == c.code)
+                .map(|x| component_name(lang, x))
+                .unwrap_or_else(|| c.name_vi.clone()),
+            achieved: c.achieved,
+            max: c.max,
+            lost: c.lost,
+        })
+        .collect();
+    let bars: Vec<Bar> = page
+        .components
+        .iter()
+        .map(|c| Bar {
+            label: c.name.clone(),
+            value: c.achieved.and_then(|a| a.to_f64()).unwrap_or(0.0),
+            max: c.max.to_f64().unwrap_or(0.0),
+            value_text: format!(
+                "{} / {}",
+                i18n::opt_num(lang, c.achieved),
+                i18n::num(lang, c.max)
+            ),
+        })
+        .collect();
+    if !bars.is_empty() {
+        page.components_svg = charts::bars(t("gap.components"), t("gap.components_desc"), &bars);
+    }
+    page.areas = g
+        .by_area
+        .iter()
+        .map(|a| {
+            let (points, ok) = short_points(lang, &a.points_to_target);
+            AreaRow {
+                title: title(&a.code, &a.title_vi),
+                code: a.code.clone(),
+                score: a.score,
+                max: a.max,
+                lost: a.lost,
+                rank: opt_rank(a.rank),
+                source_key: source_key(a.rank_source),
+                target: a
+                    .target_rank
+                    .map(|k| format!("{} {k}", t("gap.top")))
+                    .unwrap_or_else(|| "—".into()),
+                climb: a
+                    .places_to_target
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                ok: ok && a.places_to_target.is_none_or(|p| p == 0),
+                points,
+                lead: lead(&a.lead_agency),
+            }
+        })
+        .collect();
+    page.criteria = g
+        .by_criterion
+        .iter()
+        .map(|c| CriterionRow {
+            title: title(&c.code, &c.title_vi),
+            code: c.code.clone(),
+            score: c.score,
+            max: c.max,
+            lost: c.lost,
+            lead: lead(&c.lead_agency),
+        })
+        .collect();
+    page.leads = g
+        .by_lead_agency
+        .iter()
+        .map(|x| LeadRow {
+            name: lead(&x.lead_agency),
+            lost: x.points_lost,
+            areas: if x.areas_below_target.is_empty() {
+                "—".into()
+            } else {
+                x.areas_below_target.join(", ")
+            },
+            criteria: x.criteria.len(),
+        })
+        .collect();
+}
+
+async fn gap(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(gq): Query<GapQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewGap)?;
+    let l = Layout::new(&cu, "nav.gap", "gap.title", &here(&uri));
+    let lang = l.lang;
+    let mut page = GapPage {
+        l,
+        editions: edition_options(&state).await?,
+        subjects: Vec::new(),
+        edition: String::new(),
+        subject: String::new(),
+        target: gq.target.clone().unwrap_or_default(),
+        err_subject: None,
+        err_target: None,
+        has_report: false,
+        sample: false,
+        name: String::new(),
+        total: Decimal::ZERO,
+        max: Decimal::ZERO,
+        lost: Decimal::ZERO,
+        pct: None,
+        rank: String::new(),
+        rank_source_key: "",
+        previous: String::new(),
+        target_rank: String::new(),
+        to_target: String::new(),
+        to_target_detail: String::new(),
+        reached: false,
+        components_svg: String::new(),
+        components: Vec::new(),
+        areas: Vec::new(),
+        criteria: Vec::new(),
+        leads: Vec::new(),
+    };
+    let asked = gq
+        .edition
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let id = match asked {
+        Some(id) => id.to_string(),
+        None => match default_edition(&state).await? {
+            Some(id) => id,
+            None => return Ok(Html(page.render()?).into_response()),
+        },
+    };
+    let e = state.store.edition(&id).await?.ok_or(PageError::NotFound)?;
+    page.edition = e.id.clone();
+    page.sample = e.sample;
+    let table = state.store.ranked_results(&e.id).await?;
+    let mut subjects: Vec<(String, String)> = table
+        .rows
+        .iter()
+        .map(|r| (r.subject.clone(), r.name.clone()))
+        .collect();
+    subjects.sort_by_cached_key(|a| fold(&a.1));
+    page.subjects = subjects;
+    let target = match gq
+        .target
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => match s.parse::<u32>() {
+            Ok(k) if k >= 1 => Some(k),
+            _ => {
+                page.err_target = Some(i18n::t(lang, "gap.err_target"));
+                None
+            }
+        },
+    };
+    let asked_subject = gq
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let subject = match asked_subject {
+        Some(s) => Some(s.to_string()),
+        None => {
+            let province = province_slug(&state).await?;
+            province
+                .filter(|p| table.rows.iter().any(|r| &r.subject == p))
+                .or_else(|| table.rows.first().map(|r| r.subject.clone()))
+        }
+    };
+    let Some(subject) = subject else {
+        return Ok(Html(page.render()?).into_response());
+    };
+    page.subject = subject.clone();
+    let Some(row) = table.rows.iter().find(|r| r.subject == subject) else {
+        page.err_subject = Some(i18n::t(lang, "gap.err_subject"));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    };
+    page.name = row.name.clone();
+    let named = state.store.gap_report(&e.id, &subject, target).await?;
+    let units = crate::pages::editions::unit_names(&state, lang).await?;
+    fill_report(&mut page, &e, &named.report, &table, &units);
+    if page.err_target.is_some() {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    if target.is_none() {
+        page.target = page.target_rank.clone();
+    }
+    Ok(Html(page.render()?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parindex_store::ResultRow;
+    use rust_decimal_macros::dec;
+
+    fn table() -> RankedResults {
+        let row = |s: &str, n: &str, total, rank| ResultRow {
+            rank,
+            rank_source: None,
+            subject: s.into(),
+            name: n.into(),
+            total,
+            index_pct: None,
+            components: BTreeMap::new(),
+            component_ranks: BTreeMap::new(),
+            node_scores: BTreeMap::new(),
+            node_ranks: BTreeMap::new(),
+            source: None,
+            published_on: None,
+        };
+        RankedResults {
+            edition_id: "e".into(),
+            edition_name: "E".into(),
+            complete: false,
+            peer_count: Some(63),
+            rows: vec![
+                row("phu-tho", "Phú Thọ", dec!(85.74), Some(10)),
+                row("x", "X", dec!(80), None),
+            ],
+        }
+    }
+
+    #[test]
+    fn says_what_the_target_takes() {
+        let d = PointsToRank::Needed {
+            points: dec!(0.16),
+            threshold: dec!(85.74),
+            threshold_subject: "phu-tho".into(),
+        };
+        let (s, detail, reached) = target_sentence(Lang::Vi, 10, &d, &table());
+        assert_eq!(
+            s,
+            "Cần thêm 0,16 điểm để bằng Phú Thọ (hạng 10, 85,74); bằng điểm thì đồng hạng."
+        );
+        assert!(detail.is_empty() && !reached);
+        let (s, _, _) = target_sentence(Lang::En, 10, &d, &table());
+        assert_eq!(
+            s,
+            "0.16 points to equal Phú Thọ (rank 10, 85.74); a tie shares the rank."
+        );
+        let d = PointsToRank::Needed {
+            points: dec!(5),
+            threshold: dec!(80),
+            threshold_subject: "x".into(),
+        };
+        let (s, _, _) = target_sentence(Lang::En, 20, &d, &table());
+        assert_eq!(s, "5 points to equal X (80); a tie shares the rank.");
+        let (s, _, reached) = target_sentence(Lang::Vi, 10, &PointsToRank::Reached, &table());
+        assert_eq!(s, "Đã đạt mục tiêu hạng 10.");
+        assert!(reached);
+        let (s, detail, _) = target_sentence(
+            Lang::En,
+            5,
+            &PointsToRank::Unknown {
+                reason: "only 2 peers".into(),
+            },
+            &table(),
+        );
+        assert!(s.contains("rank 5"));
+        assert_eq!(detail, "only 2 peers");
+    }
+
+    #[test]
+    fn short_points_in_areas() {
+        assert_eq!(short_points(Lang::Vi, &None), ("—".to_string(), true));
+        assert_eq!(
+            short_points(
+                Lang::Vi,
+                &Some(PointsToRank::Needed {
+                    points: dec!(1.5),
+                    threshold: dec!(9),
+                    threshold_subject: "a".into()
+                })
+            ),
+            ("+1,5".to_string(), false)
+        );
+    }
 }

@@ -1,10 +1,1185 @@
-//! TODO(results) placeholder replaced below.
-use crate::i18n::Catalogue;
-use crate::AppState;
-use axum::Router;
+//! Published results: the ranked national table of an edition (search, sort, pages), the
+//! per-area view, two editions side by side, export of what is shown, and import of a results
+//! file with a preview and a confirm step.
+//!
+//! Viewing and exporting need `ViewResults`; importing needs `ImportResults`.
 
-pub const MESSAGES: Catalogue = &[];
+use crate::auth::Authed;
+use crate::error::PageError;
+use crate::i18n::{self, Catalogue, Lang};
+use crate::layout::Layout;
+use crate::pages::editions::{
+    component_name, download, file_problem, file_problems, fingerprint, node_title, upload,
+    FileProblem, CSV_TYPE, JSON_TYPE, UPLOAD_LIMIT, XLSX_TYPE,
+};
+use crate::pages::{here, require, sort_href, ListQuery, Paged};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use parindex_domain::access::{can, Action};
+use parindex_domain::edition::{Edition, Level};
+use parindex_domain::ranking::RankSource;
+use parindex_domain::results::{check_set, node_ranks, PublishedResult};
+use parindex_domain::text::fold;
+use parindex_domain::units::UnitType;
+use parindex_store::{ResultRow, ResultsChange, StoreError};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const MESSAGES: Catalogue = &[
+    ("results.title", "Kết quả Chỉ số CCHC", "PAR Index results"),
+    ("results.edition", "Kỳ chỉ số", "Edition"),
+    ("results.show", "Xem", "Show"),
+    ("results.rank", "Hạng", "Rank"),
+    ("results.rank_short", "hạng", "rank"),
+    ("results.rank_source", "Nguồn thứ hạng", "Rank from"),
+    ("results.src.published", "theo công bố", "as published"),
+    ("results.src.computed", "tính từ đủ kết quả", "computed"),
+    ("results.subject", "Tỉnh, thành phố", "Province"),
+    ("results.total", "Tổng điểm", "Total"),
+    ("results.index", "Chỉ số (%)", "Index (%)"),
+    ("results.note_computed", "Thứ hạng được tính từ đủ {n} kết quả (bộ kết quả đầy đủ).", "Ranks are computed from the complete set of {n} results."),
+    ("results.note_published", "Thứ hạng theo công bố: đã có {n} trên {m} kết quả; các thứ hạng khác chưa biết.", "Ranks as published: {n} of {m} results are known; other ranks are not."),
+    ("results.none", "Chưa có kết quả nào được nạp. Hãy nhập kết quả công bố.", "No results are loaded yet. Import the published results."),
+    ("results.no_results_edition", "Kỳ chỉ số này chưa có kết quả.", "This edition has no results yet."),
+    ("results.imported", "Đã nhập kết quả.", "Results imported."),
+    ("results.areas", "Theo lĩnh vực", "By area"),
+    ("results.areas_title", "Kết quả theo lĩnh vực", "Results by area"),
+    ("results.area", "Lĩnh vực", "Area"),
+    ("results.area_score", "Điểm lĩnh vực", "Area score"),
+    ("results.area_rank", "Hạng lĩnh vực", "Area rank"),
+    ("results.area_known", "Số tỉnh có điểm hoặc thứ hạng lĩnh vực này:", "Provinces with a score or rank on this area:"),
+    ("results.no_areas", "Kỳ chỉ số này chưa có lĩnh vực.", "This edition has no areas."),
+    ("results.compare", "So sánh hai kỳ", "Compare two editions"),
+    ("results.compare_title", "So sánh kết quả hai kỳ", "Two editions side by side"),
+    ("results.first", "Kỳ thứ nhất", "First edition"),
+    ("results.second", "Kỳ thứ hai", "Second edition"),
+    ("results.change_points", "Thay đổi điểm", "Change in points"),
+    ("results.change_places", "Thay đổi bậc", "Change in places"),
+    ("results.places_hint", "Số dương: tăng bậc", "Positive: climbed"),
+    ("results.export", "Tải bảng đang xem", "Download what is shown"),
+    ("results.import", "Nhập kết quả", "Import results"),
+    ("results.import_title", "Nhập kết quả công bố", "Import published results"),
+    ("results.import_hint", "Tệp .csv, .xlsx hoặc .json theo mẫu (cột subject/Tỉnh, total/Tổng điểm, rank/Xếp hạng, các thành phần…). Tối đa 5 MB. Sẽ xem trước trước khi lưu.", "A .csv, .xlsx or .json file (columns subject, total, rank, components…). At most 5 MB. You will see a preview before anything is saved."),
+    ("results.file", "Tệp kết quả", "Results file"),
+    ("results.replace", "Thay thế: xóa các tỉnh không có trong tệp", "Replace: remove subjects not in the file"),
+    ("results.preview", "Xem trước", "Preview"),
+    ("results.confirm", "Xác nhận nhập", "Confirm the import"),
+    ("results.failed", "Không nhập được tệp; chưa có gì được lưu. Các lỗi:", "The file cannot be imported; nothing was saved. Problems:"),
+    ("results.row", "Dòng", "Row"),
+    ("results.column", "Cột", "Column"),
+    ("results.problem", "Vấn đề", "Problem"),
+    ("results.added", "Thêm mới", "Added"),
+    ("results.changed", "Thay đổi", "Changed"),
+    ("results.removed", "Bị xóa", "Removed"),
+    ("results.unchanged", "Không đổi:", "Unchanged:"),
+    ("results.old", "Hiện tại", "Now"),
+    ("results.new", "Sau khi nhập", "After"),
+    ("results.nothing", "Tệp không làm thay đổi gì.", "The file changes nothing."),
+    ("results.choose_file", "Hãy chọn một tệp.", "Choose a file."),
+    ("results.too_large", "Tệp vượt quá 5 MB.", "The file is larger than 5 MB."),
+    ("results.bad_upload", "Nội dung tải lên bị hỏng; hãy chọn lại tệp.", "The uploaded content is damaged; choose the file again."),
+    ("results.changed_meanwhile", "Kết quả đã bị thay đổi sau khi xem trước. Hãy tải tệp lên lại.", "The results changed after the preview. Upload the file again."),
+    ("results.unsupported", "Loại tệp không được hỗ trợ; dùng .csv, .xlsx hoặc .json.", "Unsupported file type; use .csv, .xlsx or .json."),
+    ("results.not_utf8", "Tệp không phải văn bản UTF-8.", "The file is not UTF-8 text."),
+    ("results.no_editions", "Chưa có kỳ chỉ số nào. Hãy tạo kỳ chỉ số trước.", "There is no edition yet. Create one first."),
+    ("results.up", "tăng", "up"),
+    ("results.down", "giảm", "down"),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/results", get(table))
+        .route("/results/areas", get(areas))
+        .route("/results/compare", get(compare))
+        .route("/results/export", get(export))
+        .route("/results/import", get(import_form).post(import))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (also used by the gap page)
+// ---------------------------------------------------------------------------------------------
+
+/// The latest provincial edition with results; else the latest edition with results.
+pub async fn default_edition(state: &AppState) -> Result<Option<String>, PageError> {
+    let all = state.store.editions(None).await?;
+    let with_results = || all.iter().filter(|e| e.results > 0);
+    Ok(with_results()
+        .find(|e| e.level == Level::Province)
+        .or_else(|| with_results().next())
+        .map(|e| e.id.clone()))
+}
+
+/// Editions for a picker: `(id, "year — name")`, newest first.
+pub async fn edition_options(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
+        .store
+        .editions(None)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, format!("{} — {}", e.year, e.name)))
+        .collect())
+}
+
+/// The province's own slug (the unit of type province), which is also its subject slug.
+pub async fn province_slug(state: &AppState) -> Result<Option<String>, PageError> {
+    Ok(state
+        .store
+        .units(None)
+        .await?
+        .into_iter()
+        .find(|u| u.unit_type == UnitType::Province)
+        .map(|u| u.slug))
+}
+
+pub fn source_key(s: Option<RankSource>) -> &'static str {
+    match s {
+        Some(RankSource::Computed) => "results.src.computed",
+        Some(RankSource::Published) => "results.src.published",
+        None => "",
+    }
+}
+
+pub fn opt_rank(r: Option<u32>) -> String {
+    r.map(|r| r.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// A signed number of points: `+0,16`, `−1,2`, `0`.
+pub fn signed(lang: Lang, d: Decimal) -> String {
+    let s = i18n::num(lang, d.abs());
+    if d.is_zero() {
+        s
+    } else if d.is_sign_negative() {
+        format!("−{s}")
+    } else {
+        format!("+{s}")
+    }
+}
+
+/// A signed number of places: `+3`, `−2`, `0`.
+pub fn signed_places(p: i64) -> String {
+    match p {
+        0 => "0".into(),
+        p if p < 0 => format!("−{}", p.unsigned_abs()),
+        p => format!("+{p}"),
+    }
+}
+
+fn enc(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .unwrap_or_default()
+        .trim_start_matches('=')
+        .to_string()
+}
+
+/// The edition asked for, or the default one; `None` when there is nothing to show.
+async fn pick_edition(state: &AppState, asked: Option<&str>) -> Result<Option<Edition>, PageError> {
+    let id = match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => id.to_string(),
+        None => match default_edition(state).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+    };
+    state
+        .store
+        .edition(&id)
+        .await?
+        .map(Some)
+        .ok_or(PageError::NotFound)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ranked table
+// ---------------------------------------------------------------------------------------------
+
+pub struct RowView {
+    pub rank: String,
+    pub source_key: &'static str,
+    pub subject: String,
+    pub name: String,
+    pub total: Decimal,
+    /// Each component's points and, from a complete set, its rank.
+    pub comps: Vec<(Option<Decimal>, Option<u32>)>,
+    pub pct: Option<Decimal>,
+    pub highlight: bool,
+}
+
+pub struct ColHead {
+    pub label: String,
+    pub href: String,
+    pub sorted: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct TablePage {
+    l: Layout,
+    editions: Vec<(String, String)>,
+    edition: String,
+    sample: bool,
+    q: String,
+    note: String,
+    has_rows: bool,
+    rows: Paged<RowView>,
+    rank_head: ColHead,
+    name_head: ColHead,
+    total_head: ColHead,
+    comp_heads: Vec<ColHead>,
+    export_query: String,
+    can_import: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TableQuery {
+    edition: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    done: Option<String>,
+}
+
+impl TableQuery {
+    fn list(&self) -> ListQuery {
+        ListQuery {
+            q: self.q.clone(),
+            page: self.page.as_deref().and_then(|p| p.trim().parse().ok()),
+            sort: self.sort.clone(),
+            dir: self.dir.clone(),
+        }
+    }
+}
+
+/// The rows of the table as shown: filtered by `q` (folded) and sorted.
+pub fn shown_rows(rows: Vec<ResultRow>, q: &ListQuery) -> Vec<ResultRow> {
+    let mut rows: Vec<ResultRow> = match q.search() {
+        Some(s) => {
+            let f = fold(s);
+            rows.into_iter()
+                .filter(|r| fold(&r.name).contains(&f) || r.subject.contains(&f))
+                .collect()
+        }
+        None => rows,
+    };
+    match q.sort.as_deref() {
+        Some("name") => rows.sort_by_cached_key(|a| fold(&a.name)),
+        Some("total") => rows.sort_by_key(|a| a.total),
+        Some(c) if c.starts_with("c:") => {
+            let code = &c[2..];
+            rows.sort_by(|a, b| a.components.get(code).cmp(&b.components.get(code)))
+        }
+        Some("rank") => rows.sort_by(|a, b| {
+            a.rank
+                .is_none()
+                .cmp(&b.rank.is_none())
+                .then(a.rank.cmp(&b.rank))
+        }),
+        _ => {}
+    }
+    if q.descending() {
+        rows.reverse();
+    }
+    rows
+}
+
+fn head(q: &ListQuery, edition: &str, column: &str, label: String) -> ColHead {
+    let sorted = match (q.sort.as_deref() == Some(column), q.descending()) {
+        (true, false) => "ascending",
+        (true, true) => "descending",
+        _ => "",
+    };
+    ColHead {
+        label,
+        href: format!("{}&edition={}", sort_href(q, column), enc(edition)),
+        sorted,
+    }
+}
+
+async fn table(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(tq): Query<TableQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewResults)?;
+    let q = tq.list();
+    let mut l = Layout::new(&cu, "nav.results", "results.title", &here(&uri));
+    if tq.done.as_deref() == Some("imported") {
+        l.flash = Some(l.t("results.imported").to_string());
+    }
+    let lang = l.lang;
+    let can_import = can(&cu.actor(), &Action::ImportResults);
+    let editions = edition_options(&state).await?;
+    let empty = |l: Layout, editions| TablePage {
+        l,
+        editions,
+        edition: String::new(),
+        sample: false,
+        q: String::new(),
+        note: String::new(),
+        has_rows: false,
+        rows: Paged::new(Vec::new(), &ListQuery::default(), 100),
+        rank_head: ColHead {
+            label: String::new(),
+            href: String::new(),
+            sorted: "",
+        },
+        name_head: ColHead {
+            label: String::new(),
+            href: String::new(),
+            sorted: "",
+        },
+        total_head: ColHead {
+            label: String::new(),
+            href: String::new(),
+            sorted: "",
+        },
+        comp_heads: Vec::new(),
+        export_query: String::new(),
+        can_import,
+    };
+    let Some(e) = pick_edition(&state, tq.edition.as_deref()).await? else {
+        return Ok(Html(empty(l, editions).render()?));
+    };
+    let ranked = state.store.ranked_results(&e.id).await?;
+    let province = province_slug(&state).await?;
+    let has_rows = !ranked.rows.is_empty();
+    let note = if ranked.complete {
+        l.t("results.note_computed")
+            .replace("{n}", &ranked.rows.len().to_string())
+    } else {
+        l.t("results.note_published")
+            .replace("{n}", &ranked.rows.len().to_string())
+            .replace(
+                "{m}",
+                &ranked
+                    .peer_count
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "?".into()),
+            )
+    };
+    let rows: Vec<RowView> = shown_rows(ranked.rows, &q)
+        .into_iter()
+        .map(|r| RowView {
+            rank: opt_rank(r.rank),
+            source_key: source_key(r.rank_source),
+            highlight: province.as_deref() == Some(r.subject.as_str()),
+            comps: e
+                .components
+                .iter()
+                .map(|c| {
+                    (
+                        r.components.get(&c.code).copied(),
+                        r.component_ranks.get(&c.code).copied(),
+                    )
+                })
+                .collect(),
+            pct: r.index_pct,
+            total: r.total,
+            name: r.name,
+            subject: r.subject,
+        })
+        .collect();
+    let mut rows = Paged::new(rows, &q, 100);
+    let edition_pair = format!("edition={}", enc(&e.id));
+    rows.base_query = if rows.base_query.is_empty() {
+        edition_pair.clone()
+    } else {
+        format!("{}&{edition_pair}", rows.base_query)
+    };
+    let mut export_query = edition_pair;
+    if let Some(s) = q.search() {
+        export_query.push_str(&format!("&q={}", enc(s)));
+    }
+    if let Some(s) = &q.sort {
+        export_query.push_str(&format!("&sort={}", enc(s)));
+    }
+    if let Some(d) = &q.dir {
+        export_query.push_str(&format!("&dir={}", enc(d)));
+    }
+    let page = TablePage {
+        rank_head: head(&q, &e.id, "rank", l.t("results.rank").into()),
+        name_head: head(&q, &e.id, "name", l.t("results.subject").into()),
+        total_head: head(&q, &e.id, "total", l.t("results.total").into()),
+        comp_heads: e
+            .components
+            .iter()
+            .map(|c| head(&q, &e.id, &format!("c:{}", c.code), component_name(lang, c)))
+            .collect(),
+        l,
+        editions,
+        edition: e.id.clone(),
+        sample: e.sample,
+        q: q.q.clone().unwrap_or_default(),
+        note,
+        has_rows,
+        rows,
+        export_query,
+        can_import,
+    };
+    Ok(Html(page.render()?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export of what is shown
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    edition: Option<String>,
+    format: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Query(xq): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewResults)?;
+    let e = pick_edition(&state, xq.edition.as_deref())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let q = ListQuery {
+        q: xq.q.clone(),
+        page: None,
+        sort: xq.sort.clone(),
+        dir: xq.dir.clone(),
+    };
+    let ranked = state.store.ranked_results(&e.id).await?;
+    let names: BTreeMap<String, String> = ranked
+        .rows
+        .iter()
+        .map(|r| (r.subject.clone(), r.name.clone()))
+        .collect();
+    // The ranks written are the ranks shown (computed from a complete set, else as published).
+    let results: Vec<PublishedResult> = shown_rows(ranked.rows, &q)
+        .into_iter()
+        .map(|r| PublishedResult {
+            edition_id: e.id.clone(),
+            subject: r.subject,
+            total: r.total,
+            rank: r.rank,
+            components: r.components,
+            node_scores: r.node_scores,
+            node_ranks: r.node_ranks,
+            source: r.source,
+            published_on: r.published_on,
+        })
+        .collect();
+    let failed = |err: parindex_interchange::ExportError| {
+        tracing::error!(error = %err, "cannot export results");
+        PageError::Internal
+    };
+    use parindex_interchange::results as rx;
+    Ok(match xq.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => download(
+            XLSX_TYPE,
+            &format!("{}-results.xlsx", e.id),
+            rx::results_to_xlsx(&e, &results, &names).map_err(failed)?,
+        ),
+        "csv" => download(
+            CSV_TYPE,
+            &format!("{}-results.csv", e.id),
+            rx::results_to_csv(&e, &results, &names)
+                .map_err(failed)?
+                .into_bytes(),
+        ),
+        "json" => download(
+            JSON_TYPE,
+            &format!("{}-results.json", e.id),
+            rx::results_to_json(&results).map_err(failed)?.into_bytes(),
+        ),
+        other => {
+            return Err(PageError::BadRequest(format!(
+                "unknown format '{other}'; use xlsx, csv or json"
+            )))
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// By area
+// ---------------------------------------------------------------------------------------------
+
+pub struct AreaRowView {
+    pub name: String,
+    pub score: Option<Decimal>,
+    pub rank: String,
+    pub source_key: &'static str,
+    pub highlight: bool,
+}
+
+#[derive(Template)]
+#[template(path = "results_areas.html")]
+struct AreasPage {
+    l: Layout,
+    editions: Vec<(String, String)>,
+    edition: String,
+    areas: Vec<(String, String)>,
+    area: String,
+    max: String,
+    known: usize,
+    total: usize,
+    rows: Vec<AreaRowView>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AreasQuery {
+    edition: Option<String>,
+    area: Option<String>,
+}
+
+async fn areas(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(aq): Query<AreasQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewResults)?;
+    let l = Layout::new(&cu, "nav.results", "results.areas_title", &here(&uri));
+    let lang = l.lang;
+    let mut page = AreasPage {
+        l,
+        editions: edition_options(&state).await?,
+        edition: String::new(),
+        areas: Vec::new(),
+        area: String::new(),
+        max: String::new(),
+        known: 0,
+        total: 0,
+        rows: Vec::new(),
+    };
+    let Some(e) = pick_edition(&state, aq.edition.as_deref()).await? else {
+        return Ok(Html(page.render()?));
+    };
+    page.edition = e.id.clone();
+    page.areas = e
+        .areas()
+        .map(|a| {
+            (
+                a.code.to_string(),
+                format!("{} {}", a.code, node_title(lang, a)),
+            )
+        })
+        .collect();
+    let asked = aq.area.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let Some(area) = e
+        .areas()
+        .find(|a| asked.is_none_or(|c| a.code.to_string() == c))
+    else {
+        if asked.is_some() {
+            return Err(PageError::NotFound);
+        }
+        return Ok(Html(page.render()?));
+    };
+    let code = area.code.to_string();
+    page.max = i18n::opt_num(lang, area.max_points);
+    let results = state.store.results(&e.id).await?;
+    let names = state.store.subject_names().await?;
+    let province = province_slug(&state).await?;
+    let ranks = node_ranks(&e, &results, &code);
+    let mut rows: Vec<(Option<u32>, AreaRowView)> = results
+        .iter()
+        .map(|r| {
+            let rank = ranks.get(&r.subject);
+            (
+                rank.map(|x| x.0),
+                AreaRowView {
+                    name: names
+                        .get(&r.subject)
+                        .cloned()
+                        .unwrap_or_else(|| r.subject.clone()),
+                    score: r.node_scores.get(&code).copied(),
+                    rank: opt_rank(rank.map(|x| x.0)),
+                    source_key: source_key(rank.map(|x| x.1)),
+                    highlight: province.as_deref() == Some(r.subject.as_str()),
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|(ra, a), (rb, b)| {
+        ra.is_none()
+            .cmp(&rb.is_none())
+            .then(ra.cmp(rb))
+            .then_with(|| b.score.cmp(&a.score))
+            .then_with(|| fold(&a.name).cmp(&fold(&b.name)))
+    });
+    page.total = rows.len();
+    page.known = rows
+        .iter()
+        .filter(|(r, v)| r.is_some() || v.score.is_some())
+        .count();
+    page.rows = rows.into_iter().map(|(_, v)| v).collect();
+    page.area = code;
+    Ok(Html(page.render()?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two editions side by side
+// ---------------------------------------------------------------------------------------------
+
+pub struct CompareRow {
+    pub name: String,
+    pub total_a: Option<Decimal>,
+    pub rank_a: String,
+    pub total_b: Option<Decimal>,
+    pub rank_b: String,
+    pub points: String,
+    pub places: String,
+    pub highlight: bool,
+}
+
+#[derive(Template)]
+#[template(path = "results_compare.html")]
+struct ComparePage {
+    l: Layout,
+    editions: Vec<(String, String)>,
+    a: String,
+    b: String,
+    name_a: String,
+    name_b: String,
+    rows: Vec<CompareRow>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CompareQuery {
+    a: Option<String>,
+    b: Option<String>,
+}
+
+/// Side-by-side rows of two ranked tables: every subject present in either, ordered by the
+/// second table's rank, then the first's, then the name.
+pub fn compare_rows(
+    lang: Lang,
+    a: &[ResultRow],
+    b: &[ResultRow],
+    province: Option<&str>,
+) -> Vec<CompareRow> {
+    let ia: BTreeMap<&str, &ResultRow> = a.iter().map(|r| (r.subject.as_str(), r)).collect();
+    let ib: BTreeMap<&str, &ResultRow> = b.iter().map(|r| (r.subject.as_str(), r)).collect();
+    let subjects: BTreeSet<&str> = ia.keys().chain(ib.keys()).copied().collect();
+    let mut rows: Vec<(Option<u32>, Option<u32>, CompareRow)> = subjects
+        .into_iter()
+        .map(|s| {
+            let ra = ia.get(s);
+            let rb = ib.get(s);
+            let name = rb.or(ra).map(|r| r.name.clone()).unwrap_or_default();
+            let (rank_a, rank_b) = (ra.and_then(|r| r.rank), rb.and_then(|r| r.rank));
+            let points = match (ra, rb) {
+                (Some(x), Some(y)) => signed(lang, y.total - x.total),
+                _ => "—".into(),
+            };
+            let places = match (rank_a, rank_b) {
+                (Some(x), Some(y)) => signed_places(i64::from(x) - i64::from(y)),
+                _ => "—".into(),
+            };
+            (
+                rank_b,
+                rank_a,
+                CompareRow {
+                    name,
+                    total_a: ra.map(|r| r.total),
+                    rank_a: opt_rank(rank_a),
+                    total_b: rb.map(|r| r.total),
+                    rank_b: opt_rank(rank_b),
+                    points,
+                    places,
+                    highlight: province == Some(s),
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|x, y| {
+        x.0.is_none()
+            .cmp(&y.0.is_none())
+            .then(x.0.cmp(&y.0))
+            .then(x.1.is_none().cmp(&y.1.is_none()))
+            .then(x.1.cmp(&y.1))
+            .then_with(|| fold(&x.2.name).cmp(&fold(&y.2.name)))
+    });
+    rows.into_iter().map(|(_, _, r)| r).collect()
+}
+
+async fn compare(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(cq): Query<CompareQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewResults)?;
+    let l = Layout::new(&cu, "nav.results", "results.compare_title", &here(&uri));
+    let lang = l.lang;
+    let mut page = ComparePage {
+        l,
+        editions: edition_options(&state).await?,
+        a: String::new(),
+        b: String::new(),
+        name_a: String::new(),
+        name_b: String::new(),
+        rows: Vec::new(),
+    };
+    let Some(b) = pick_edition(&state, cq.b.as_deref()).await? else {
+        return Ok(Html(page.render()?));
+    };
+    let a = match cq.a.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => Some(state.store.edition(id).await?.ok_or(PageError::NotFound)?),
+        None => state.store.previous_edition(&b).await?,
+    };
+    let rb = state.store.ranked_results(&b.id).await?;
+    let ra = match &a {
+        Some(a) => state.store.ranked_results(&a.id).await?.rows,
+        None => Vec::new(),
+    };
+    let province = province_slug(&state).await?;
+    page.rows = compare_rows(lang, &ra, &rb.rows, province.as_deref());
+    page.b = b.id.clone();
+    page.name_b = format!("{} — {}", b.year, b.name);
+    if let Some(a) = a {
+        page.a = a.id.clone();
+        page.name_a = format!("{} — {}", a.year, a.name);
+    }
+    Ok(Html(page.render()?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import with a preview and a confirm step
+// ---------------------------------------------------------------------------------------------
+
+pub struct PreviewRow {
+    pub name: String,
+    pub total: Decimal,
+    pub rank: String,
+}
+
+pub struct ChangedRow {
+    pub name: String,
+    pub old_total: Decimal,
+    pub new_total: Decimal,
+    pub old_rank: String,
+    pub new_rank: String,
+}
+
+#[derive(Default)]
+pub struct PreviewView {
+    pub added: Vec<PreviewRow>,
+    pub changed: Vec<ChangedRow>,
+    pub removed: Vec<PreviewRow>,
+    pub unchanged: usize,
+}
+
+impl PreviewView {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// What the user sees of a [`ResultsChange`].
+pub fn preview_view(c: &ResultsChange, names: &BTreeMap<String, String>) -> PreviewView {
+    let name = |s: &str| names.get(s).cloned().unwrap_or_else(|| s.to_string());
+    let row = |r: &PublishedResult| PreviewRow {
+        name: name(&r.subject),
+        total: r.total,
+        rank: opt_rank(r.rank),
+    };
+    PreviewView {
+        added: c.added.iter().map(row).collect(),
+        changed: c
+            .changed
+            .iter()
+            .map(|(o, n)| ChangedRow {
+                name: name(&n.subject),
+                old_total: o.total,
+                new_total: n.total,
+                old_rank: opt_rank(o.rank),
+                new_rank: opt_rank(n.rank),
+            })
+            .collect(),
+        removed: c.removed.iter().map(row).collect(),
+        unchanged: c.unchanged,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "results_import.html")]
+struct ImportPage {
+    l: Layout,
+    editions: Vec<(String, String)>,
+    edition: String,
+    replace: bool,
+    file_name: String,
+    problems: Vec<FileProblem>,
+    preview: Option<PreviewView>,
+    content: String,
+    fingerprint: String,
+}
+
+impl ImportPage {
+    fn new(l: Layout, editions: Vec<(String, String)>, edition: String) -> ImportPage {
+        ImportPage {
+            l,
+            editions,
+            edition,
+            replace: false,
+            file_name: String::new(),
+            problems: Vec::new(),
+            preview: None,
+            content: String::new(),
+            fingerprint: String::new(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ImportQuery {
+    edition: Option<String>,
+}
+
+async fn import_form(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(iq): Query<ImportQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ImportResults)?;
+    let l = Layout::new(&cu, "nav.results", "results.import_title", &here(&uri));
+    let editions = edition_options(&state).await?;
+    let edition = match iq.edition.filter(|s| !s.trim().is_empty()) {
+        Some(id) => id,
+        None => match default_edition(&state).await? {
+            Some(id) => id,
+            None => editions.first().map(|e| e.0.clone()).unwrap_or_default(),
+        },
+    };
+    Ok(Html(ImportPage::new(l, editions, edition).render()?))
+}
+
+/// Read an uploaded results file for `edition`.
+fn parse_results_upload(
+    lang: Lang,
+    edition: &Edition,
+    known: &BTreeSet<String>,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<PublishedResult>, Vec<FileProblem>> {
+    use parindex_interchange::results as rx;
+    let t = |k: &str| i18n::t(lang, k);
+    let is_known = |s: &str| known.contains(s);
+    let text = || {
+        std::str::from_utf8(bytes)
+            .map(|s| s.trim_start_matches('\u{feff}').to_string())
+            .map_err(|_| vec![file_problem(t("results.not_utf8"))])
+    };
+    let read = match upload::extension(file_name).as_str() {
+        "csv" => rx::results_from_csv(&text()?, file_name, edition, &is_known),
+        "json" => rx::results_from_json(&text()?, file_name, edition, &is_known),
+        "xlsx" => rx::results_from_xlsx(std::io::Cursor::new(bytes), file_name, edition, &is_known),
+        _ => return Err(vec![file_problem(t("results.unsupported"))]),
+    };
+    read.map_err(|e| file_problems(&e))
+}
+
+/// Problems of the set after the import (the file's rows merged into what is stored, unless
+/// replacing): a published rank may contradict totals that are only in the database.
+pub fn merged_problems(
+    edition: &Edition,
+    existing: &[PublishedResult],
+    incoming: &[PublishedResult],
+    replace: bool,
+) -> Vec<FileProblem> {
+    let mut after: BTreeMap<&str, &PublishedResult> = BTreeMap::new();
+    if !replace {
+        for r in existing {
+            after.insert(&r.subject, r);
+        }
+    }
+    for r in incoming {
+        after.insert(&r.subject, r);
+    }
+    let after: Vec<PublishedResult> = after.into_values().cloned().collect();
+    check_set(edition, &after)
+        .into_iter()
+        .map(|p| FileProblem {
+            row: String::new(),
+            column: p.field.clone(),
+            message: match &p.subject {
+                Some(s) => format!("{s}: {}", p.message),
+                None => p.message.clone(),
+            },
+        })
+        .collect()
+}
+
+fn results_fingerprint(existing: &[PublishedResult]) -> String {
+    fingerprint(&serde_json::to_string(existing).unwrap_or_default())
+}
+
+async fn import(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    // Authorise before looking at the body: a refused role gets 403 whatever it sent.
+    require(&cu, &Action::ImportResults)?;
+    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mut form = upload::read(mp, UPLOAD_LIMIT).await?;
+    let mut l = Layout::new(&cu, "nav.results", "results.import_title", &here(&uri));
+    l.here = "/results/import".into();
+    let lang = l.lang;
+    let t = |k: &str| i18n::t(lang, k);
+    let edition_id = form.field("edition").unwrap_or_default().to_string();
+    let edition = state
+        .store
+        .edition(&edition_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let mut page = ImportPage::new(l, edition_options(&state).await?, edition_id.clone());
+    page.replace = form.flag("replace");
+    let confirm = form.field("confirm") == Some("1");
+    let fail = |mut page: ImportPage, status: StatusCode, problems: Vec<FileProblem>| {
+        page.problems = problems;
+        page.render()
+            .map(|html| (status, Html(html)).into_response())
+            .map_err(PageError::from)
+    };
+    if form.too_large {
+        let p = vec![file_problem(t("results.too_large"))];
+        return fail(page, StatusCode::PAYLOAD_TOO_LARGE, p);
+    }
+    let (file_name, bytes) = if confirm {
+        let name = form.field("file_name").unwrap_or_default().to_string();
+        match form.field("content").and_then(upload::b64_decode) {
+            Some(b) => (name, b),
+            None => {
+                let p = vec![file_problem(t("results.bad_upload"))];
+                return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p);
+            }
+        }
+    } else {
+        match form.file.take() {
+            Some(f) => f,
+            None => {
+                let p = vec![file_problem(t("results.choose_file"))];
+                return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p);
+            }
+        }
+    };
+    page.file_name = file_name.clone();
+    let known: BTreeSet<String> = state
+        .store
+        .subjects(None)
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect();
+    let incoming = match parse_results_upload(lang, &edition, &known, &file_name, &bytes) {
+        Ok(r) => r,
+        Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
+    };
+    let existing = state.store.results(&edition.id).await?;
+    let problems = merged_problems(&edition, &existing, &incoming, page.replace);
+    if !problems.is_empty() {
+        return fail(page, StatusCode::UNPROCESSABLE_ENTITY, problems);
+    }
+    let print = results_fingerprint(&existing);
+    if confirm {
+        if form.field("fingerprint") != Some(print.as_str()) {
+            let p = vec![file_problem(t("results.changed_meanwhile"))];
+            return fail(page, StatusCode::CONFLICT, p);
+        }
+        return match state
+            .store
+            .import_results(&edition.id, &incoming, page.replace, &cu.user.username)
+            .await
+        {
+            Ok(_) => Ok(Redirect::to(&format!(
+                "/results?edition={}&done=imported",
+                enc(&edition.id)
+            ))
+            .into_response()),
+            Err(StoreError::Invalid(m)) => fail(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![file_problem(m)],
+            ),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let change = state
+        .store
+        .preview_results(&edition.id, &incoming, page.replace)
+        .await?;
+    let names = state.store.subject_names().await?;
+    page.preview = Some(preview_view(&change, &names));
+    page.content = upload::b64_encode(&bytes);
+    page.fingerprint = print;
+    Ok(Html(page.render()?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn row(subject: &str, name: &str, total: Decimal, rank: Option<u32>) -> ResultRow {
+        ResultRow {
+            rank,
+            rank_source: rank.map(|_| RankSource::Published),
+            subject: subject.into(),
+            name: name.into(),
+            total,
+            index_pct: Some(total),
+            components: BTreeMap::from([("appraisal".to_string(), total - dec!(20))]),
+            component_ranks: BTreeMap::new(),
+            node_scores: BTreeMap::new(),
+            node_ranks: BTreeMap::new(),
+            source: None,
+            published_on: None,
+        }
+    }
+
+    fn table() -> Vec<ResultRow> {
+        vec![
+            row("quang-ninh", "Quảng Ninh", dec!(91.04), Some(1)),
+            row("phu-tho", "Phú Thọ", dec!(85.74), Some(10)),
+            row("bac-giang", "Bắc Giang", dec!(85.58), Some(13)),
+            row("x", "Đắk Lắk", dec!(80), None),
+        ]
+    }
+
+    #[test]
+    fn filters_and_sorts_what_is_shown() {
+        let q = ListQuery {
+            q: Some("bac giang".into()),
+            ..Default::default()
+        };
+        let r = shown_rows(table(), &q);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].subject, "bac-giang");
+        let q = ListQuery {
+            sort: Some("name".into()),
+            ..Default::default()
+        };
+        let names: Vec<String> = shown_rows(table(), &q)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, vec!["Bắc Giang", "Đắk Lắk", "Phú Thọ", "Quảng Ninh"]);
+        let q = ListQuery {
+            sort: Some("rank".into()),
+            dir: Some("desc".into()),
+            ..Default::default()
+        };
+        let subjects: Vec<String> = shown_rows(table(), &q)
+            .into_iter()
+            .map(|r| r.subject)
+            .collect();
+        assert_eq!(subjects, vec!["x", "bac-giang", "phu-tho", "quang-ninh"]);
+        let q = ListQuery {
+            sort: Some("c:appraisal".into()),
+            ..Default::default()
+        };
+        assert_eq!(shown_rows(table(), &q)[0].subject, "x");
+    }
+
+    #[test]
+    fn compares_two_tables() {
+        let b = table();
+        let a = vec![
+            row("bac-giang", "Bắc Giang", dec!(81.84), Some(25)),
+            row("ha-giang", "Hà Giang", dec!(70), Some(60)),
+        ];
+        let rows = compare_rows(Lang::Vi, &a, &b, Some("bac-giang"));
+        assert_eq!(rows.len(), 5, "every subject present in either");
+        let bg = rows.iter().find(|r| r.name == "Bắc Giang").unwrap();
+        assert_eq!(bg.points, "+3,74");
+        assert_eq!(bg.places, "+12");
+        assert!(bg.highlight);
+        let hg = rows.iter().find(|r| r.name == "Hà Giang").unwrap();
+        assert_eq!((hg.points.as_str(), hg.rank_b.as_str()), ("—", "—"));
+        assert_eq!(rows[0].name, "Quảng Ninh");
+        assert_eq!(signed(Lang::En, dec!(-1.5)), "−1.5");
+        assert_eq!(signed_places(-2), "−2");
+    }
+
+    #[test]
+    fn merged_set_is_checked() {
+        let e = Edition {
+            id: "e".into(),
+            name: "E".into(),
+            year: 2020,
+            level: Level::Province,
+            methodology_ref: None,
+            max_points: dec!(100),
+            peer_count: Some(63),
+            sample: false,
+            notes: None,
+            components: vec![],
+            criteria: vec![],
+        };
+        let r = |s: &str, total, rank| PublishedResult {
+            edition_id: "e".into(),
+            subject: s.into(),
+            total,
+            rank: Some(rank),
+            components: BTreeMap::new(),
+            node_scores: BTreeMap::new(),
+            node_ranks: BTreeMap::new(),
+            source: None,
+            published_on: None,
+        };
+        let existing = vec![r("a", dec!(90), 1), r("b", dec!(80), 3)];
+        // "c" claims rank 1 below "a" that is only in the database.
+        let incoming = vec![r("c", dec!(85), 1)];
+        let p = merged_problems(&e, &existing, &incoming, false);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].column, "rank");
+        assert!(p[0].message.starts_with("c: "));
+        assert!(merged_problems(&e, &existing, &incoming, true).is_empty());
+    }
+
+    #[test]
+    fn previews_changes() {
+        let r = |s: &str, total, rank| PublishedResult {
+            edition_id: "e".into(),
+            subject: s.into(),
+            total,
+            rank: Some(rank),
+            components: BTreeMap::new(),
+            node_scores: BTreeMap::new(),
+            node_ranks: BTreeMap::new(),
+            source: None,
+            published_on: None,
+        };
+        let c = ResultsChange {
+            added: vec![r("a", dec!(90), 1)],
+            changed: vec![(r("b", dec!(80), 3), r("b", dec!(81), 2))],
+            removed: vec![],
+            unchanged: 4,
+        };
+        let names = BTreeMap::from([("b".to_string(), "Bắc Giang".to_string())]);
+        let v = preview_view(&c, &names);
+        assert_eq!(v.added[0].name, "a");
+        assert_eq!(v.changed[0].name, "Bắc Giang");
+        assert_eq!(
+            (
+                v.changed[0].old_rank.as_str(),
+                v.changed[0].new_rank.as_str()
+            ),
+            ("3", "2")
+        );
+        assert_eq!(v.unchanged, 4);
+        assert!(!v.is_empty());
+        assert!(i18n::has_key(source_key(Some(RankSource::Computed))));
+        assert!(i18n::has_key(source_key(Some(RankSource::Published))));
+    }
 }

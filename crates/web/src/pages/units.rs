@@ -102,11 +102,8 @@ async fn list(
                 .cmp(&b.unit_type)
                 .then_with(|| fold(&a.name_vi).cmp(&fold(&b.name_vi)))
         }),
-        Some("head") => units.sort_by(|a, b| {
-            fold(a.head_name.as_deref().unwrap_or(""))
-                .cmp(&fold(b.head_name.as_deref().unwrap_or("")))
-        }),
-        Some("name") => units.sort_by(|a, b| fold(&a.name_vi).cmp(&fold(&b.name_vi))),
+        Some("head") => units.sort_by_key(|u| fold(u.head_name.as_deref().unwrap_or(""))),
+        Some("name") => units.sort_by_key(|u| fold(&u.name_vi)),
         _ => {}
     }
     if desc {
