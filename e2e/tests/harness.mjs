@@ -24,12 +24,13 @@ function freePort() {
   });
 }
 
-export async function startApp() {
+/** Start the demo; `extraArgs` go before `demo` (global options such as `--as-of 2021-12-20`). */
+export async function startApp(extraArgs = []) {
   const bin = process.env.PARINDEX_BIN || join(root, 'target', 'debug', 'parindex');
   const dir = mkdtempSync(join(tmpdir(), 'parindex-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['--db', `sqlite://${join(dir, 'e2e.db')}`, 'demo', '--bind', `127.0.0.1:${port}`], {
+  const child = spawn(bin, ['--db', `sqlite://${join(dir, 'e2e.db')}`, ...extraArgs, 'demo', '--bind', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PARINDEX_LOG: 'warn' },
   });

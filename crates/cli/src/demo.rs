@@ -196,6 +196,8 @@ pub async fn load(store: &Store) -> Result<String> {
             doc.tasks.len()
         );
     }
+    out.push_str(&crate::dossiers::load_demo(store, ACTOR).await?);
+    out.push_str(&crate::assessment::load_demo(store, ACTOR).await?);
 
     let _ = writeln!(
         out,

@@ -151,6 +151,7 @@ async fn import_inner(
             }
             Ok(format!("{} subjects{dry}", subjects.len()))
         }
+        ImportKind::Dossiers => bail!("dossier files are imported by the dossiers module"),
         ImportKind::Targets => {
             let targets = tgt::read_targets(file)?;
             if !dry_run {

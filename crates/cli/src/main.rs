@@ -1,9 +1,13 @@
 //! `parindex`: the ParIndex command line. Runs the web application, loads the demo, imports and
 //! exports data files, and answers the first questions (ranked results, gap to a target rank).
 
+mod assessment;
 mod demo;
+mod dossiers;
 mod files;
 mod output;
+mod reminders;
+mod report;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -30,6 +34,8 @@ struct Cli {
     /// e.g. --as-of 2021-08-15 to see the 2021 plan as it stood that day.
     #[arg(long, global = true, env = "PARINDEX_AS_OF")]
     as_of: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    evidence: assessment::EvidenceArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,11 +49,30 @@ enum Command {
         no_serve: bool,
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        daily: reminders::DailyReminders,
+    },
+    /// One-stop-shop dossier exports: counts and rates, streamed (no database needed).
+    Dossiers {
+        #[command(subcommand)]
+        command: dossiers::DossiersCommand,
+    },
+    /// Generate synthetic data files for demos, tests and benchmarks (no database needed).
+    Gen {
+        #[command(subcommand)]
+        command: dossiers::GenCommand,
+    },
+    /// Evidence files of the self-assessments: `evidence verify` re-hashes every stored file.
+    Evidence {
+        #[command(subcommand)]
+        command: assessment::EvidenceCommand,
     },
     /// Serve the web application.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        daily: reminders::DailyReminders,
     },
     /// List index editions.
     Editions {
@@ -70,6 +95,8 @@ enum Command {
         /// Check the file and show what would change, without saving.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        dossier_flags: dossiers::ImportFlags,
     },
     /// Export an edition or its results.
     Export {
@@ -104,6 +131,16 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Generate documents: the Chairman's monthly report (.docx, .xlsx).
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
+    },
+    /// Deadline reminders: `reminders run` sends today's (the daily job, e.g. from cron).
+    Reminders {
+        #[command(subcommand)]
+        command: reminders::RemindersCommand,
     },
     /// The audit log, newest first.
     Audit {
@@ -148,6 +185,7 @@ pub enum ImportKind {
     Units,
     Subjects,
     Targets,
+    Dossiers,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -196,20 +234,51 @@ async fn open(db: &str) -> Result<Store> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    let command = match cli.command {
+        Command::Dossiers { command } => return dossiers::dossiers_command(command, cli.as_of),
+        Command::Gen { command } => return dossiers::gen_command(command),
+        other => other,
+    };
     let store = open(&cli.db).await?;
     let clock = match cli.as_of {
         Some(d) => parindex_domain::calendar::Clock::Fixed(d),
         None => parindex_domain::calendar::Clock::System,
     };
-    match cli.command {
-        Command::Demo { no_serve, bind } => {
+    match command {
+        Command::Dossiers { .. } | Command::Gen { .. } => {}
+        Command::Demo {
+            no_serve,
+            bind,
+            daily,
+        } => {
             let summary = demo::load(&store).await?;
             eprintln!("{summary}");
             if !no_serve {
-                serve(store.clone(), bind, clock).await?;
+                serve(
+                    store.clone(),
+                    bind,
+                    clock,
+                    &daily,
+                    cli.evidence.config(&cli.db),
+                )
+                .await?;
             }
         }
-        Command::Serve { bind } => serve(store.clone(), bind, clock).await?,
+        Command::Serve { bind, daily } => {
+            serve(
+                store.clone(),
+                bind,
+                clock,
+                &daily,
+                cli.evidence.config(&cli.db),
+            )
+            .await?
+        }
+        Command::Evidence { command } => {
+            assessment::evidence_command(&store, command, &cli.evidence.config(&cli.db)).await?
+        }
+        Command::Report { command } => report::run(&store, command, clock).await?,
+        Command::Reminders { command } => reminders::run(&store, command, clock).await?,
         Command::Editions { json, search } => {
             let list = store.editions(search.as_deref()).await?;
             output::editions(&list, json)?;
@@ -220,8 +289,16 @@ async fn run(cli: Cli) -> Result<()> {
             edition,
             replace,
             dry_run,
+            dossier_flags,
         } => {
-            files::import(&store, kind, &file, edition.as_deref(), replace, dry_run).await?;
+            if kind == ImportKind::Dossiers {
+                let done =
+                    dossiers::import(&store, &file, &dossier_flags, cli.as_of, dry_run, "cli")
+                        .await?;
+                println!("{}", done.text);
+            } else {
+                files::import(&store, kind, &file, edition.as_deref(), replace, dry_run).await?;
+            }
         }
         Command::Export {
             kind,
@@ -325,15 +402,29 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
     Ok(())
 }
 
-async fn serve(store: Store, bind: SocketAddr, clock: parindex_domain::calendar::Clock) -> Result<()> {
+async fn serve(
+    store: Store,
+    bind: SocketAddr,
+    clock: parindex_domain::calendar::Clock,
+    daily: &reminders::DailyReminders,
+    evidence: parindex_store::evidence::EvidenceConfig,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     eprintln!("ParIndex is serving on http://{bind}/ (Ctrl+C to stop)");
     if let parindex_domain::calendar::Clock::Fixed(d) = clock {
-        eprintln!("the clock is set to {d}: deadlines and overdue items are computed as of that day");
+        eprintln!(
+            "the clock is set to {d}: deadlines and overdue items are computed as of that day"
+        );
     }
-    let state = parindex_web::AppState { clock, ..parindex_web::AppState::new(store) };
+    daily.spawn(&store, clock)?;
+    let mut state = parindex_web::AppState {
+        clock,
+        ..parindex_web::AppState::new(store)
+    };
+    state.config.evidence_dir = evidence.dir;
+    state.config.evidence_max_bytes = evidence.max_bytes;
     parindex_web::serve_with_listener(state, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

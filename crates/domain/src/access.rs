@@ -108,6 +108,50 @@ pub enum Action<'a> {
     ExplainDossier {
         unit: &'a str,
     },
+    /// The improvement plan: its tree, tasks, assignments with their statuses, the calendar.
+    ViewPlan,
+    /// Change the plan: import a plan file, the working-day calendar.
+    EditPlan,
+    /// Read the reports (and their attachments) on this unit's assignments.
+    ViewReports {
+        unit: &'a str,
+    },
+    /// Submit a report on this unit's assignment.
+    ReportOnAssignment {
+        unit: &'a str,
+    },
+    /// Accept or return a submitted report.
+    ReviewReport,
+    /// The compliance table per agency and the heads' accountability.
+    ViewAccountability,
+    /// Download the Chairman's monthly report on the plan (.docx, .xlsx).
+    DownloadChairmanReport,
+    /// Propose a criticism or a disciplinary review of a head of agency.
+    ProposeMeasure,
+    /// Decide on a proposed measure.
+    DecideMeasure,
+    /// The yearly evaluation record of this unit's head.
+    ViewEvaluation {
+        unit: &'a str,
+    },
+    /// Self-score, explain and attach evidence to this unit's items. `lead` is the item's lead
+    /// agency when the unit assessed is the province: each department contributes the criteria
+    /// it leads to the province's self-assessment for the national index.
+    SelfAssess {
+        unit: &'a str,
+        lead: Option<&'a str>,
+    },
+    /// See this unit's self-assessment, its appraisal and its evidence (`lead` as above).
+    ViewAssessment {
+        unit: &'a str,
+        lead: Option<&'a str>,
+    },
+    /// Set appraised scores: appraisers only.
+    Appraise,
+    /// Create rounds, set deadlines, reopen a stage for a unit, publish, correct after publication.
+    ManageRounds,
+    /// The published provincial ranking of departments and districts.
+    ViewProvincialRanking,
 }
 
 /// The policy. Read-only roles never change anything; unit-bound roles touch only their unit.
@@ -147,6 +191,36 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
             LeadAgency | Agency => own(unit),
             _ => false,
         },
+        Action::ViewPlan => actor.role != Appraiser,
+        Action::EditPlan | Action::ReviewReport | Action::ProposeMeasure => {
+            actor.role == Coordinator
+        }
+        Action::ViewReports { unit } | Action::ViewEvaluation { unit } => match actor.role {
+            Coordinator | Leader => true,
+            LeadAgency | Agency => own(unit),
+            Admin | Appraiser => false,
+        },
+        Action::ReportOnAssignment { unit } => match actor.role {
+            Coordinator => true,
+            LeadAgency | Agency => own(unit),
+            _ => false,
+        },
+        Action::ViewAccountability => matches!(actor.role, Coordinator | Leader | Admin),
+        Action::DownloadChairmanReport => matches!(actor.role, Coordinator | Leader | Admin),
+        Action::DecideMeasure => actor.role == Leader,
+        Action::SelfAssess { unit, lead } => match actor.role {
+            Coordinator => true,
+            LeadAgency | Agency => own(unit) || lead.is_some_and(own),
+            _ => false,
+        },
+        Action::ViewAssessment { unit, lead } => match actor.role {
+            Coordinator | Leader | Appraiser => true,
+            LeadAgency | Agency => own(unit) || lead.is_some_and(own),
+            Admin => false,
+        },
+        Action::Appraise => actor.role == Appraiser,
+        Action::ManageRounds => actor.role == Coordinator,
+        Action::ViewProvincialRanking => true,
     }
 }
 
@@ -258,6 +332,137 @@ mod tests {
         let view = Action::ViewDossiers { unit: "so-tu-phap" };
         assert!(can(&c, &view) && can(&l, &view) && can(&a, &view));
         assert!(!can(&lead, &view) && !can(&ad, &view) && !can(&ap, &view));
+    }
+
+    #[test]
+    fn the_plan_reports_and_accountability() {
+        let c = actor(Role::Coordinator, Some("so-noi-vu"));
+        let a = actor(Role::Agency, Some("so-tu-phap"));
+        let lead = actor(Role::LeadAgency, Some("so-tai-chinh"));
+        let l = actor(Role::Leader, Some("bac-giang"));
+        let ad = actor(Role::Admin, None);
+        let ap = actor(Role::Appraiser, None);
+        for who in [&c, &a, &lead, &l, &ad] {
+            assert!(can(who, &Action::ViewPlan));
+        }
+        assert!(!can(&ap, &Action::ViewPlan));
+        for action in [
+            Action::EditPlan,
+            Action::ReviewReport,
+            Action::ProposeMeasure,
+        ] {
+            assert!(can(&c, &action));
+            for who in [&a, &lead, &l, &ad, &ap] {
+                assert!(!can(who, &action), "{action:?}");
+            }
+        }
+        assert!(can(&l, &Action::DecideMeasure));
+        for who in [&c, &a, &lead, &ad, &ap] {
+            assert!(!can(who, &Action::DecideMeasure));
+        }
+        for who in [&c, &l, &ad] {
+            assert!(can(who, &Action::ViewAccountability));
+        }
+        for who in [&a, &lead, &ap] {
+            assert!(!can(who, &Action::ViewAccountability));
+        }
+        // Reports: an agency sees and submits only its own unit's.
+        let tu_phap = Action::ReportOnAssignment { unit: "so-tu-phap" };
+        assert!(can(&a, &tu_phap) && can(&c, &tu_phap));
+        assert!(!can(&lead, &tu_phap) && !can(&l, &tu_phap) && !can(&ad, &tu_phap));
+        assert!(!can(&ap, &tu_phap));
+        assert!(!can(
+            &a,
+            &Action::ReportOnAssignment {
+                unit: "so-tai-chinh"
+            }
+        ));
+        for view in [
+            Action::ViewReports { unit: "so-tu-phap" },
+            Action::ViewEvaluation { unit: "so-tu-phap" },
+        ] {
+            assert!(can(&a, &view) && can(&c, &view) && can(&l, &view));
+            assert!(!can(&lead, &view) && !can(&ad, &view) && !can(&ap, &view));
+        }
+        let nobody = actor(Role::Agency, None);
+        assert!(!can(&nobody, &tu_phap));
+        assert!(!can(&nobody, &Action::ViewReports { unit: "so-tu-phap" }));
+    }
+
+    #[test]
+    fn self_assessment_appraisal_and_ranking() {
+        let c = actor(Role::Coordinator, Some("so-noi-vu"));
+        let a = actor(Role::Agency, Some("so-tu-phap"));
+        let lead = actor(Role::LeadAgency, Some("so-tai-chinh"));
+        let l = actor(Role::Leader, Some("bac-giang"));
+        let ad = actor(Role::Admin, None);
+        let ap = actor(Role::Appraiser, None);
+        let nobody = actor(Role::Agency, None);
+        let own = Action::SelfAssess {
+            unit: "so-tu-phap",
+            lead: None,
+        };
+        assert!(can(&a, &own) && can(&c, &own));
+        for who in [&lead, &l, &ad, &ap, &nobody] {
+            assert!(!can(who, &own), "{who:?}");
+        }
+        assert!(can(
+            &lead,
+            &Action::SelfAssess {
+                unit: "so-tai-chinh",
+                lead: None
+            }
+        ));
+        // The province's own self-assessment: a department contributes the criteria it leads.
+        let province_item = Action::SelfAssess {
+            unit: "bac-giang",
+            lead: Some("so-tai-chinh"),
+        };
+        assert!(can(&lead, &province_item) && !can(&a, &province_item));
+        assert!(!can(&l, &province_item), "the leader only reads");
+        let view = Action::ViewAssessment {
+            unit: "so-tu-phap",
+            lead: None,
+        };
+        for who in [&c, &a, &l, &ap] {
+            assert!(can(who, &view), "{who:?}");
+        }
+        for who in [&lead, &ad, &nobody] {
+            assert!(!can(who, &view), "{who:?}");
+        }
+        // Appraisal is for appraisers only; rounds for the coordinator.
+        assert!(can(&ap, &Action::Appraise));
+        for who in [&c, &a, &lead, &l, &ad] {
+            assert!(
+                !can(who, &Action::Appraise),
+                "an appraisal by a non-appraiser"
+            );
+        }
+        assert!(can(&c, &Action::ManageRounds));
+        for who in [&a, &lead, &l, &ad, &ap] {
+            assert!(!can(who, &Action::ManageRounds));
+        }
+        for who in [&c, &a, &lead, &l, &ad, &ap, &nobody] {
+            assert!(can(who, &Action::ViewProvincialRanking));
+        }
+    }
+
+    #[test]
+    fn the_chairman_report_is_for_the_coordinator_the_leaders_and_admin() {
+        for who in [
+            actor(Role::Coordinator, Some("so-noi-vu")),
+            actor(Role::Leader, Some("bac-giang")),
+            actor(Role::Admin, None),
+        ] {
+            assert!(can(&who, &Action::DownloadChairmanReport), "{who:?}");
+        }
+        for who in [
+            actor(Role::LeadAgency, Some("so-tai-chinh")),
+            actor(Role::Agency, Some("so-tu-phap")),
+            actor(Role::Appraiser, None),
+        ] {
+            assert!(!can(&who, &Action::DownloadChairmanReport), "{who:?}");
+        }
     }
 
     #[test]

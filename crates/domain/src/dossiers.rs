@@ -583,6 +583,25 @@ impl Counts {
     }
 }
 
+/// A late or pending-overdue dossier as kept for its explanation. Times are local
+/// (Asia/Ho_Chi_Minh) RFC 3339 with `+07:00`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueDossier {
+    pub outcome: Outcome,
+    pub code: String,
+    pub agency: String,
+    pub procedure: String,
+    pub level: DossierLevel,
+    pub online_level: u8,
+    pub received_at: String,
+    pub due_at: String,
+    pub result_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub status: Option<String>,
+    /// The month of receipt.
+    pub month: Month,
+}
+
 /// A dimension to group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

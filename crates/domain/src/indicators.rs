@@ -398,6 +398,53 @@ pub fn criterion_score(
     value.map(|v| rule.score(max, &ScoreInput::Number(v)))
 }
 
+/// The observations of an indicator computed from dossier aggregates: for the province as a
+/// whole (unit `None`) and for each agency, one per month and one per year (the months imported
+/// so far, added up). Rates need at least one resolved dossier.
+pub fn dossier_observations(
+    indicator_id: &str,
+    source: Source,
+    cells: &[(String, crate::dossiers::Month, crate::dossiers::Counts)],
+) -> Vec<Observation> {
+    use crate::dossiers::Counts;
+    use std::collections::BTreeMap;
+    let mut sums: BTreeMap<(Option<String>, Period), Counts> = BTreeMap::new();
+    for (agency, month, counts) in cells {
+        let m = Period::Month(month.year(), month.month() as u8);
+        let y = Period::Year(month.year());
+        for unit in [None, Some(agency.clone())] {
+            sums.entry((unit.clone(), m)).or_default().merge(counts);
+            sums.entry((unit, y)).or_default().merge(counts);
+        }
+    }
+    let mut out = Vec::new();
+    for ((unit, period), c) in sums {
+        let (value, numerator, denominator) = match source {
+            Source::Manual => continue,
+            Source::DossiersEarlyRate => (c.early_rate(), Some(c.early), Some(c.resolved)),
+            Source::DossiersOnTimeRate => (
+                c.on_time_rate(),
+                Some(c.early + c.on_time),
+                Some(c.resolved),
+            ),
+            Source::DossiersOverdue => (Some(Decimal::from(c.overdue())), None, None),
+        };
+        let Some(value) = value else { continue };
+        out.push(Observation {
+            indicator_id: indicator_id.to_string(),
+            unit,
+            period,
+            value,
+            numerator: numerator.map(Decimal::from),
+            denominator: denominator.map(Decimal::from),
+            source: "dossiers".into(),
+            note: matches!(period, Period::Year(_))
+                .then(|| "cộng dồn các tháng đã nhập (the months imported so far)".to_string()),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,6 +607,56 @@ mod tests {
             criterion_score(&rule, dec!(1), Some(dec!(100))),
             Some(Ok(dec!(1)))
         );
+    }
+
+    #[test]
+    fn observations_from_dossiers() {
+        use crate::dossiers::{Counts, Month};
+        let c = |early, on_time, late, pending| Counts {
+            received: early + on_time + late + pending,
+            resolved: early + on_time + late,
+            early,
+            on_time,
+            late,
+            pending,
+            pending_overdue: pending,
+        };
+        let cells = vec![
+            ("so-tu-phap".to_string(), Month::new(2021, 5), c(1, 2, 1, 0)),
+            ("so-tu-phap".to_string(), Month::new(2021, 6), c(2, 2, 0, 1)),
+            (
+                "huyen-yen-the".to_string(),
+                Month::new(2021, 6),
+                c(0, 0, 0, 0),
+            ),
+        ];
+        let obs = dossier_observations("early", Source::DossiersEarlyRate, &cells);
+        let find = |u: Option<&str>, p: Period| {
+            obs.iter()
+                .find(|o| o.unit.as_deref() == u && o.period == p)
+                .map(|o| o.value)
+        };
+        assert_eq!(find(None, Period::Month(2021, 5)), Some(dec!(25)));
+        assert_eq!(find(None, Period::Year(2021)), Some(dec!(37.5)));
+        assert_eq!(
+            find(Some("huyen-yen-the"), Period::Month(2021, 6)),
+            None,
+            "nothing resolved"
+        );
+        let overdue = dossier_observations("o", Source::DossiersOverdue, &cells);
+        let y = overdue
+            .iter()
+            .find(|o| o.unit.is_none() && o.period == Period::Year(2021))
+            .map(|o| o.value);
+        assert_eq!(y, Some(dec!(2)));
+        let current = current(
+            &obs.iter()
+                .filter(|o| o.unit.is_none())
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+        .map(|o| o.period);
+        assert_eq!(current, Some(Period::Year(2021)));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! tested on its own.
 
 pub mod access;
+pub mod assessment;
 pub mod calendar;
 pub mod dossiers;
 pub mod edition;

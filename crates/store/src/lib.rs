@@ -7,10 +7,14 @@
 //! timestamps as RFC 3339 text in UTC; searchable names also in a folded column (lower case,
 //! no diacritics, `đ` → `d`).
 
+pub mod assessments;
 mod audit;
 mod db;
+mod dossiers;
 mod editions;
 mod error;
+pub mod evidence;
+mod indicators;
 mod plan_views;
 mod plans;
 mod results;
@@ -21,8 +25,13 @@ mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use db::{redact, timestamp_text, Backend, Store};
+pub use dossiers::{
+    DossierCell, DossierImport, DossierImportMeta, Explanation, ExplanationCount, OverdueEntry,
+    StoredCell,
+};
 pub use editions::EditionSummary;
 pub use error::StoreError;
+pub use indicators::{IndicatorView, LinkedScore};
 pub use plan_views::{AssignmentState, HeadRecord, PlanState, TaskState, Tiles};
 pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,

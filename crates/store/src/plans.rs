@@ -819,6 +819,17 @@ impl Store {
         })
     }
 
+    /// The public holidays with their names, in date order.
+    pub async fn holidays(&self) -> Result<Vec<(Date, String)>> {
+        let rows = sqlx::query("SELECT day, name FROM holidays ORDER BY day")
+            .fetch_all(&self.pool)
+            .await
+            .ctx(|| "reading holidays".into())?;
+        rows.iter()
+            .map(|r| Ok((date(&get::<String>(r, "day")?, "holiday")?, get(r, "name")?)))
+            .collect()
+    }
+
     /// Replace the working-day calendar.
     pub async fn save_work_calendar(
         &self,

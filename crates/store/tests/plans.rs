@@ -153,6 +153,11 @@ async fn statuses_as_of_a_day(s: &Store) {
         Status::NotStarted
     );
     assert_eq!(s.work_calendar().await.unwrap(), cal);
+    assert_eq!(
+        s.holidays().await.unwrap(),
+        vec![(date(2021, 9, 2), "Quốc khánh".to_string())],
+        "names are kept"
+    );
 }
 
 fn input(period: &str, done: &str) -> ReportInput {

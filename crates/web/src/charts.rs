@@ -124,6 +124,103 @@ pub fn columns(title: &str, desc: &str, max: f64, points: &[Point]) -> String {
     s
 }
 
+/// A line over periods with an optional target line (e.g. an indicator's monthly values against
+/// its target). Each point's value is written as text above it; the target is drawn dashed and
+/// labelled. `f64` is used only for geometry.
+pub fn line(title: &str, desc: &str, points: &[Point], target: Option<(f64, String)>) -> String {
+    let step = 70.0;
+    let chart_h = 180.0;
+    let left = 40.0;
+    let width = (left + 30.0 + step * points.len().max(1) as f64).max(480.0);
+    let height = chart_h + 80.0;
+    let top = 40.0;
+    let base = top + chart_h;
+    let mut lo = points.iter().map(|p| p.value).fold(f64::INFINITY, f64::min);
+    let mut hi = points
+        .iter()
+        .map(|p| p.value)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if let Some((t, _)) = &target {
+        lo = lo.min(*t);
+        hi = hi.max(*t);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        lo = 0.0;
+        hi = 1.0;
+    }
+    // Zoom on the values (rates often sit between 95 and 100), with a margin, never below
+    // zero when nothing is negative.
+    let span = if hi > lo {
+        hi - lo
+    } else {
+        (hi.abs() * 0.1).max(1.0)
+    };
+    let non_negative = lo >= 0.0;
+    lo -= span * 0.25;
+    hi += span * 0.25;
+    if non_negative {
+        lo = lo.max(0.0);
+    }
+    let y_of = |v: f64| base - (v - lo) / (hi - lo) * chart_h;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="l-t l-d"><title id="l-t">{}</title><desc id="l-d">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    let _ = write!(
+        s,
+        r##"<text x="0" y="16" font-size="14" font-weight="bold" fill="#1b1f24">{}</text><line x1="{left}" y1="{base}" x2="{x2}" y2="{base}" stroke="#5b6470"/>"##,
+        esc(title),
+        x2 = width - 10.0
+    );
+    if let Some((t, label)) = &target {
+        let y = y_of(*t);
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{x2}" y2="{y:.1}" stroke="#a4161a" stroke-dasharray="6 4"/><text x="{tx}" y="{ty:.1}" font-size="12" text-anchor="end" fill="#a4161a">{l}</text>"##,
+            x2 = width - 10.0,
+            tx = width - 12.0,
+            ty = y - 4.0,
+            l = esc(label)
+        );
+    }
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (left + 30.0 + step * i as f64, y_of(p.value)))
+        .collect();
+    if xy.len() > 1 {
+        let path: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ = write!(
+            s,
+            r##"<polyline points="{}" fill="none" stroke="#0b5cad" stroke-width="2"/>"##,
+            path.join(" ")
+        );
+    }
+    for (p, (x, y)) in points.iter().zip(&xy) {
+        let _ = write!(
+            s,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="#0b5cad"/><text x="{x:.1}" y="{vy:.1}" font-size="12" text-anchor="middle" fill="#1b1f24">{val}</text><text x="{x:.1}" y="{ly}" font-size="12" text-anchor="middle" fill="#1b1f24">{label}</text>"##,
+            vy = y - 8.0,
+            val = esc(&p.value_text),
+            ly = base + 18.0,
+            label = esc(&p.label),
+        );
+        if let Some(n) = &p.note {
+            let _ = write!(
+                s,
+                r##"<text x="{x:.1}" y="{ny}" font-size="11" text-anchor="middle" fill="#5b6470">{n}</text>"##,
+                ny = base + 34.0,
+                n = esc(n)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +265,33 @@ mod tests {
             ],
         );
         assert!(svg.contains("81,84") && svg.contains("hạng 13") && svg.contains(">2020<"));
+    }
+
+    #[test]
+    fn line_draws_points_and_target() {
+        let pts = vec![
+            Point {
+                label: "2021-05".into(),
+                value: 18.5,
+                value_text: "18,5".into(),
+                note: None,
+            },
+            Point {
+                label: "2021-06".into(),
+                value: 22.0,
+                value_text: "22".into(),
+                note: Some("mẫu".into()),
+            },
+        ];
+        let svg = line(
+            "Trước hạn",
+            "Tỷ lệ theo tháng",
+            &pts,
+            Some((20.0, "≥ 20".into())),
+        );
+        assert!(svg.contains("<polyline") && svg.contains("stroke-dasharray"));
+        assert!(svg.contains("18,5") && svg.contains("≥ 20") && svg.contains(">2021-06<"));
+        let empty = line("x", "y", &[], None);
+        assert!(empty.starts_with("<svg") && empty.ends_with("</svg>"));
     }
 }

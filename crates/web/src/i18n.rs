@@ -50,6 +50,12 @@ pub const CATALOGUES: &[Catalogue] = &[
     crate::pages::editions::MESSAGES,
     crate::pages::results::MESSAGES,
     crate::pages::gap::MESSAGES,
+    crate::pages::indicators::MESSAGES,
+    crate::pages::assessments::MESSAGES,
+    crate::pages::chairman::MESSAGES,
+    crate::pages::plans::MESSAGES,
+    crate::pages::plan_reports::MESSAGES,
+    crate::pages::accountability::MESSAGES,
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

@@ -29,7 +29,7 @@ impl Layout {
         let lang = Lang::parse(&cu.user.lang);
         let actor = cu.actor();
         let own = cu.user.unit.as_deref();
-        let items: [(&'static str, &'static str, bool); 8] = [
+        let items: [(&'static str, &'static str, bool); 11] = [
             ("/", "nav.dashboard", can(&actor, &Action::ViewDashboard)),
             (
                 "/editions",
@@ -38,6 +38,17 @@ impl Layout {
             ),
             ("/results", "nav.results", can(&actor, &Action::ViewResults)),
             ("/gap", "nav.gap", can(&actor, &Action::ViewGap)),
+            (
+                "/assessments",
+                "nav.assessments",
+                can(&actor, &Action::ViewProvincialRanking),
+            ),
+            ("/plans", "nav.plans", can(&actor, &Action::ViewPlan)),
+            (
+                "/indicators",
+                "nav.indicators",
+                can(&actor, &Action::ViewIndicators),
+            ),
             ("/units", "nav.units", can(&actor, &Action::ViewUnits)),
             (
                 "/audit",

@@ -36,6 +36,9 @@ pub struct WebConfig {
     pub session_minutes: i64,
     /// Delay after the first failed sign-in; it doubles with each further failure (capped).
     pub login_delay_ms: u64,
+    /// Where evidence files are stored (by SHA-256), and the largest accepted.
+    pub evidence_dir: std::path::PathBuf,
+    pub evidence_max_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -44,6 +47,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_minutes: 8 * 60,
             login_delay_ms: 200,
+            evidence_dir: std::path::PathBuf::from("./evidence"),
+            evidence_max_bytes: parindex_store::evidence::EVIDENCE_LIMIT,
         }
     }
 }

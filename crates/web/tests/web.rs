@@ -116,7 +116,11 @@ async fn every_route_for_every_role_is_allowed_or_denied_as_the_matrix_says() {
         let anon = request(&app, &c, None).await;
         if c.path.starts_with("/api/") {
             // GET: 401; a state change carries no valid CSRF token and is refused first (403).
-            let want = if c.method == "GET" { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+            let want = if c.method == "GET" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::FORBIDDEN
+            };
             if anon.status != want {
                 failures.push(format!(
                     "anonymous {} {} → {}",

@@ -82,6 +82,7 @@ struct DashboardPage {
     components_svg: String,
     areas: Vec<AreaRow>,
     history_svg: String,
+    plan_tiles: Option<crate::pages::plans::PlanTiles>,
 }
 
 fn signed(lang: Lang, d: rust_decimal::Decimal) -> String {
@@ -117,6 +118,7 @@ async fn dashboard(
         components_svg: String::new(),
         areas: Vec::new(),
         history_svg: String::new(),
+        plan_tiles: crate::pages::plans::dashboard_tiles(&state, &cu).await?,
     };
     let units = state.store.units(None).await?;
     let names: BTreeMap<String, String> = units

@@ -4,10 +4,16 @@
 //! anything.
 
 pub mod account;
+pub mod accountability;
+pub mod assessments;
 pub mod audit;
+pub mod chairman;
 pub mod dashboard;
 pub mod editions;
 pub mod gap;
+pub mod indicators;
+pub mod plan_reports;
+pub mod plans;
 pub mod results;
 pub mod session;
 pub mod units;
@@ -31,6 +37,12 @@ pub fn routes() -> Router<AppState> {
         .merge(editions::routes())
         .merge(results::routes())
         .merge(gap::routes())
+        .merge(indicators::routes())
+        .merge(assessments::routes())
+        .merge(chairman::routes())
+        .merge(plans::routes())
+        .merge(plan_reports::routes())
+        .merge(accountability::routes())
 }
 
 /// Refuse with 403 unless the policy allows it.

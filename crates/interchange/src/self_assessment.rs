@@ -1,0 +1,739 @@
+//! The self-scoring summary table (*bảng tổng hợp tự chấm điểm*) as an XLSX workbook, in the
+//! layout provinces use, printable on A4:
+//!
+//! | STT | Lĩnh vực / Tiêu chí / Tiêu chí thành phần | Điểm tối đa | Điểm tự đánh giá | Điểm thẩm định | Tài liệu kiểm chứng | Giải trình / Ghi chú |
+//!
+//! Title lines above the header (the round, the unit, the criteria set — "MẪU" for a sample),
+//! a numbered line `(1) … (7)` under it, one line per area (with its subtotal), criterion and
+//! sub-criterion in code order, the total, and signature blocks. `STT` holds the criterion's
+//! code (`1`, `1.2`, `1.2.3`), written as text.
+//!
+//! The same layout reads back: rows are matched to the edition's codes (an unknown code, a
+//! code twice or a max that differs from the edition's is a problem with its row number);
+//! [`import_items`] turns the leaf rows into declared figures for the application, refusing
+//! scores a rule cannot produce. Only `Điểm tự đánh giá` and `Giải trình / Ghi chú` are taken
+//! in; the other columns are informative.
+
+use crate::error::{ExportError, ImportError, Problem};
+use crate::table::{cell_decimal, cell_text, decimal_to_f64, fold_key, xlsx_sheets, Row};
+use parindex_domain::assessment::{
+    final_scores, input_kind, leaves, self_score, self_totals, InputKind, Item,
+};
+use parindex_domain::edition::{Edition, NodeCode};
+use parindex_domain::rules::{ScoreInput, ScoringRule};
+use parindex_domain::text::nfc;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The sheet's name.
+pub const SHEET: &str = "Tự chấm điểm";
+
+/// The seven columns as written.
+pub const HEADERS: [&str; 7] = [
+    "STT",
+    "Lĩnh vực / Tiêu chí / Tiêu chí thành phần",
+    "Điểm tối đa",
+    "Điểm tự đánh giá",
+    "Điểm thẩm định",
+    "Tài liệu kiểm chứng",
+    "Giải trình / Ghi chú",
+];
+
+/// The prefix of a note in the remarks column (what follows an explanation).
+pub const NOTE_PREFIX: &str = "Ghi chú:";
+
+/// The lines above the table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SummaryHeader {
+    pub round_name: String,
+    pub unit_name: String,
+    pub edition_name: String,
+    pub sample: bool,
+}
+
+/// One line of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub code: NodeCode,
+    pub title: String,
+    pub max: Option<Decimal>,
+    pub self_score: Option<Decimal>,
+    pub appraised: Option<Decimal>,
+    pub evidence: String,
+    pub remarks: String,
+}
+
+/// The totals line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SummaryTotal {
+    pub max: Option<Decimal>,
+    pub self_score: Option<Decimal>,
+    pub appraised: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SummaryTable {
+    pub header: SummaryHeader,
+    pub rows: Vec<SummaryRow>,
+    pub total: SummaryTotal,
+}
+
+/// The remarks cell: the explanation, then the note after [`NOTE_PREFIX`] on its own line.
+pub fn remarks_text(explanation: &str, note: &str) -> String {
+    match (explanation.trim().is_empty(), note.trim().is_empty()) {
+        (_, true) => explanation.trim().to_string(),
+        (true, false) => format!("{NOTE_PREFIX} {}", note.trim()),
+        (false, false) => format!("{}\n{NOTE_PREFIX} {}", explanation.trim(), note.trim()),
+    }
+}
+
+/// Split a remarks cell back into (explanation, note).
+pub fn split_remarks(text: &str) -> (String, String) {
+    let text = nfc(text);
+    let folded_prefix = fold_key(NOTE_PREFIX);
+    let mut lines = text.lines();
+    let mut explanation = Vec::new();
+    let mut note = Vec::new();
+    let mut in_note = false;
+    for line in lines.by_ref() {
+        let trimmed = line.trim_start();
+        let head: String = trimmed.chars().take(NOTE_PREFIX.chars().count()).collect();
+        if !in_note && fold_key(&head) == folded_prefix {
+            in_note = true;
+            let rest: String = trimmed.chars().skip(NOTE_PREFIX.chars().count()).collect();
+            note.push(rest.trim().to_string());
+        } else if in_note {
+            note.push(line.to_string());
+        } else {
+            explanation.push(line.to_string());
+        }
+    }
+    (
+        explanation.join("\n").trim().to_string(),
+        note.join("\n").trim().to_string(),
+    )
+}
+
+/// Build the table of one unit's assessment: `edition` as it applies to the unit, its items,
+/// and the descriptions of the evidence of each item (by code).
+pub fn build_summary(
+    header: SummaryHeader,
+    edition: &Edition,
+    items: &BTreeMap<NodeCode, Item>,
+    evidence: &BTreeMap<String, Vec<String>>,
+) -> SummaryTable {
+    let self_t = self_totals(edition, items);
+    let finals = final_scores(items);
+    let final_t = edition.totals(&finals);
+    let leaf_codes: BTreeSet<&NodeCode> = leaves(edition).iter().map(|n| &n.code).collect();
+    let rows = edition
+        .criteria
+        .iter()
+        .map(|n| {
+            let key = n.code.to_string();
+            let leaf = leaf_codes.contains(&n.code);
+            let item = items.get(&n.code);
+            let (self_score, appraised) = if leaf {
+                (
+                    item.and_then(|i| i.self_score),
+                    item.and_then(Item::final_score),
+                )
+            } else {
+                (
+                    self_t.nodes.get(&key).map(|t| t.achieved),
+                    final_t.nodes.get(&key).map(|t| t.achieved),
+                )
+            };
+            SummaryRow {
+                code: n.code.clone(),
+                title: n.title_vi.clone(),
+                max: n.max_points,
+                self_score,
+                appraised,
+                evidence: evidence.get(&key).map(|v| v.join("\n")).unwrap_or_default(),
+                remarks: item
+                    .map(|i| remarks_text(&i.explanation, &i.note))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let any_self = items.values().any(|i| i.self_score.is_some());
+    SummaryTable {
+        header,
+        rows,
+        total: SummaryTotal {
+            max: Some(edition.max_points),
+            self_score: any_self.then_some(self_t.overall.achieved),
+            appraised: (!finals.is_empty()).then_some(final_t.overall.achieved),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// The row (0-based) of the header line.
+const HEADER_ROW: u32 = 5;
+
+fn write_dec(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    d: Option<Decimal>,
+    fmt: &Format,
+) -> Result<(), ExportError> {
+    match d {
+        None => {
+            ws.write_blank(row, col, fmt)?;
+        }
+        Some(d) => match decimal_to_f64(d) {
+            Some(f) => {
+                ws.write_number_with_format(row, col, f, fmt)?;
+            }
+            None => {
+                ws.write_string_with_format(row, col, d.to_string(), fmt)?;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// The table as XLSX bytes: A4 landscape, one page wide, the header lines repeated on every
+/// page, page numbers in the footer.
+pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEET)?;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let centered = Format::new().set_align(FormatAlign::Center);
+    let warn = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_font_color(rust_xlsxwriter::Color::RGB(0x8a5a00));
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let head = cell
+        .clone()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color(rust_xlsxwriter::Color::RGB(0xf2f5f8));
+    let numbers = cell.clone().set_italic().set_align(FormatAlign::Center);
+    let area = cell.clone().set_bold();
+    let criterion = cell.clone().set_indent(1);
+    let sub = cell.clone().set_indent(2);
+    let num = cell.clone().set_align(FormatAlign::Right);
+    let num_bold = num.clone().set_bold();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        6,
+        "BẢNG TỔNG HỢP TỰ CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH",
+        &title,
+    )?;
+    ws.merge_range(1, 0, 1, 6, &t.header.round_name, &centered)?;
+    ws.merge_range(
+        2,
+        0,
+        2,
+        6,
+        &format!("Đơn vị: {}", t.header.unit_name),
+        &centered,
+    )?;
+    ws.merge_range(
+        3,
+        0,
+        3,
+        6,
+        &format!("Bộ tiêu chí: {}", t.header.edition_name),
+        &centered,
+    )?;
+    if t.header.sample {
+        ws.merge_range(
+            4,
+            0,
+            4,
+            6,
+            "MẪU — số liệu minh họa, không phải số liệu chính thức (SAMPLE — not official data)",
+            &warn,
+        )?;
+    }
+    for (c, h) in HEADERS.iter().enumerate() {
+        ws.write_string_with_format(HEADER_ROW, c as u16, *h, &head)?;
+        ws.write_string_with_format(HEADER_ROW + 1, c as u16, format!("({})", c + 1), &numbers)?;
+    }
+    ws.set_row_height(HEADER_ROW, 32)?;
+    for (c, w) in [7.0, 60.0, 10.0, 11.0, 11.0, 34.0, 38.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let mut r = HEADER_ROW + 2;
+    for row in &t.rows {
+        let (text_fmt, n_fmt) = match row.code.depth() {
+            1 => (&area, &num_bold),
+            2 => (&criterion, &num),
+            _ => (&sub, &num),
+        };
+        let stt_fmt = if row.code.depth() == 1 { &area } else { &cell };
+        ws.write_string_with_format(r, 0, row.code.to_string(), stt_fmt)?;
+        ws.write_string_with_format(r, 1, &row.title, text_fmt)?;
+        write_dec(ws, r, 2, row.max, n_fmt)?;
+        write_dec(ws, r, 3, row.self_score, n_fmt)?;
+        write_dec(ws, r, 4, row.appraised, n_fmt)?;
+        ws.write_string_with_format(r, 5, &row.evidence, &cell)?;
+        ws.write_string_with_format(r, 6, &row.remarks, &cell)?;
+        r += 1;
+    }
+    ws.write_string_with_format(r, 0, "", &area)?;
+    ws.write_string_with_format(r, 1, "TỔNG CỘNG", &area)?;
+    write_dec(ws, r, 2, t.total.max, &num_bold)?;
+    write_dec(ws, r, 3, t.total.self_score, &num_bold)?;
+    write_dec(ws, r, 4, t.total.appraised, &num_bold)?;
+    ws.write_string_with_format(r, 5, "", &area)?;
+    ws.write_string_with_format(r, 6, "", &area)?;
+    let last = r;
+    let bold_center = Format::new().set_bold().set_align(FormatAlign::Center);
+    let italic_center = Format::new().set_italic().set_align(FormatAlign::Center);
+    ws.write_string_with_format(last + 2, 1, "NGƯỜI LẬP BIỂU", &bold_center)?;
+    ws.write_string_with_format(last + 3, 1, "(Ký, ghi rõ họ tên)", &italic_center)?;
+    ws.merge_range(last + 2, 5, last + 2, 6, "THỦ TRƯỞNG ĐƠN VỊ", &bold_center)?;
+    ws.merge_range(
+        last + 3,
+        5,
+        last + 3,
+        6,
+        "(Ký tên, đóng dấu)",
+        &italic_center,
+    )?;
+    // Printing: A4 (paper size 9), landscape, one page wide, header lines on every page.
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW + 1)?;
+    ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    ws.set_print_center_horizontally(true);
+    ws.set_footer("&CTrang &P/&N");
+    ws.set_print_area(0, 0, last + 3, 6)?;
+    ws.set_freeze_panes(HEADER_ROW + 2, 0)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+/// What a summary file holds: its lines and the total line (when there is one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadSummary {
+    pub rows: Vec<SummaryRow>,
+    pub total: Option<SummaryTotal>,
+    /// Spreadsheet row number of each line (1-based, as a person sees it).
+    pub row_numbers: Vec<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ColKey {
+    Stt,
+    Title,
+    Max,
+    SelfScore,
+    Appraised,
+    Evidence,
+    Remarks,
+}
+
+const COLUMNS: [(ColKey, &[&str]); 7] = [
+    (ColKey::Stt, &["STT", "Mã", "Mã số", "code", "No."]),
+    (
+        ColKey::Title,
+        &[
+            "Lĩnh vực / Tiêu chí / Tiêu chí thành phần",
+            "Lĩnh vực/Tiêu chí/Tiêu chí thành phần",
+            "Tiêu chí",
+            "Nội dung",
+            "title",
+        ],
+    ),
+    (ColKey::Max, &["Điểm tối đa", "max", "max points"]),
+    (
+        ColKey::SelfScore,
+        &["Điểm tự đánh giá", "Điểm tự chấm", "self score"],
+    ),
+    (
+        ColKey::Appraised,
+        &["Điểm thẩm định", "appraised", "appraised score"],
+    ),
+    (ColKey::Evidence, &["Tài liệu kiểm chứng", "evidence"]),
+    (
+        ColKey::Remarks,
+        &["Giải trình / Ghi chú", "Giải trình", "Ghi chú", "remarks"],
+    ),
+];
+
+fn col_of(header: &str) -> Option<ColKey> {
+    let h = fold_key(header);
+    COLUMNS
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| fold_key(n) == h))
+        .map(|(k, _)| *k)
+}
+
+fn header_of(k: ColKey) -> &'static str {
+    match k {
+        ColKey::Stt => HEADERS[0],
+        ColKey::Title => HEADERS[1],
+        ColKey::Max => HEADERS[2],
+        ColKey::SelfScore => HEADERS[3],
+        ColKey::Appraised => HEADERS[4],
+        ColKey::Evidence => HEADERS[5],
+        ColKey::Remarks => HEADERS[6],
+    }
+}
+
+fn text_at(row: &Row, i: Option<usize>) -> Result<String, String> {
+    match i.and_then(|i| row.cells.get(i)) {
+        None => Ok(String::new()),
+        Some(c) => cell_text(c).map(|t| t.unwrap_or_default()),
+    }
+}
+
+fn dec_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, String> {
+    match i.and_then(|i| row.cells.get(i)) {
+        None => Ok(None),
+        Some(c) => cell_decimal(c),
+    }
+}
+
+/// Read a summary table, matching its lines to `edition`'s codes. Every problem is reported at
+/// its row and column; nothing is returned when there is any.
+pub fn read_summary_xlsx(
+    bytes: &[u8],
+    file_name: &str,
+    edition: &Edition,
+) -> Result<ReadSummary, ImportError> {
+    let sheets =
+        xlsx_sheets(std::io::Cursor::new(bytes)).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheet = sheets
+        .iter()
+        .find(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| fold_key(n) == fold_key(SHEET))
+        })
+        .or_else(|| sheets.first())
+        .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheet"))?;
+    let rows = sheet.all_rows();
+    // The header line: the first with an STT column and a self-score column.
+    let header_at = rows.iter().position(|r| {
+        let keys: Vec<Option<ColKey>> = r
+            .cells
+            .iter()
+            .map(|c| cell_text(c).ok().flatten().and_then(|t| col_of(&t)))
+            .collect();
+        keys.contains(&Some(ColKey::Stt)) && keys.contains(&Some(ColKey::SelfScore))
+    });
+    let Some(header_at) = header_at else {
+        return Err(ImportError::whole(
+            file_name,
+            format!(
+                "no header line with the columns '{}' and '{}': is this a self-scoring summary table?",
+                HEADERS[0], HEADERS[3]
+            ),
+        ));
+    };
+    let header = &rows[header_at];
+    let mut idx: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    for (i, c) in header.cells.iter().enumerate() {
+        let Some(text) = cell_text(c).ok().flatten() else {
+            continue;
+        };
+        match col_of(&text) {
+            Some(k) => {
+                if idx.insert(header_of(k), i).is_some() {
+                    problems.push(Problem::cell(
+                        header.number,
+                        text.clone(),
+                        "this column appears twice",
+                    ));
+                }
+            }
+            None => problems.push(Problem::cell(
+                header.number,
+                text.clone(),
+                format!("unknown column; the table has: {}", HEADERS.join(" | ")),
+            )),
+        }
+    }
+    for k in [ColKey::Stt, ColKey::Title, ColKey::Max, ColKey::SelfScore] {
+        if !idx.contains_key(header_of(k)) {
+            problems.push(Problem::new(
+                Some(header.number),
+                None,
+                format!("the column '{}' is missing", header_of(k)),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::new(file_name, problems));
+    }
+    let at = |k: ColKey| idx.get(header_of(k)).copied();
+    let mut out = ReadSummary::default();
+    let mut seen: BTreeMap<NodeCode, usize> = BTreeMap::new();
+    for row in rows.iter().skip(header_at + 1) {
+        let stt = text_at(row, at(ColKey::Stt)).unwrap_or_default();
+        let title = text_at(row, at(ColKey::Title)).unwrap_or_default();
+        // The numbered line under the header: (1) (2) …
+        if stt.starts_with('(') && stt.ends_with(')') {
+            continue;
+        }
+        let is_total = fold_key(&title) == fold_key("TỔNG CỘNG") || fold_key(&stt) == "tong cong";
+        let mut cell_problem = |k: ColKey, m: String| {
+            problems.push(Problem::cell(row.number, header_of(k), m));
+        };
+        let max = dec_at(row, at(ColKey::Max)).unwrap_or_else(|m| {
+            cell_problem(ColKey::Max, m);
+            None
+        });
+        let self_score = dec_at(row, at(ColKey::SelfScore)).unwrap_or_else(|m| {
+            cell_problem(ColKey::SelfScore, m);
+            None
+        });
+        let appraised = dec_at(row, at(ColKey::Appraised)).unwrap_or_else(|m| {
+            cell_problem(ColKey::Appraised, m);
+            None
+        });
+        if is_total {
+            out.total = Some(SummaryTotal {
+                max,
+                self_score,
+                appraised,
+            });
+            break;
+        }
+        if stt.is_empty() && title.is_empty() {
+            continue;
+        }
+        let code = match NodeCode::parse(&stt) {
+            Ok(c) => c,
+            Err(_) => {
+                cell_problem(
+                    ColKey::Stt,
+                    format!("'{stt}' is not a criterion code like 1, 1.2 or 1.2.3"),
+                );
+                continue;
+            }
+        };
+        let Some(node) = edition.node(&code) else {
+            cell_problem(
+                ColKey::Stt,
+                format!("{code} is not a criterion of {}", edition.id),
+            );
+            continue;
+        };
+        if let Some(first) = seen.insert(code.clone(), row.number) {
+            cell_problem(
+                ColKey::Stt,
+                format!("{code} appears twice (first on row {first})"),
+            );
+            continue;
+        }
+        if max != node.max_points {
+            cell_problem(
+                ColKey::Max,
+                format!(
+                    "{code} has max {} here but {} in {}: is this the table of another criteria set?",
+                    max.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                    node.max_points
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    edition.id
+                ),
+            );
+        }
+        let evidence = text_at(row, at(ColKey::Evidence)).unwrap_or_else(|m| {
+            cell_problem(ColKey::Evidence, m);
+            String::new()
+        });
+        let remarks = text_at(row, at(ColKey::Remarks)).unwrap_or_else(|m| {
+            cell_problem(ColKey::Remarks, m);
+            String::new()
+        });
+        out.rows.push(SummaryRow {
+            code,
+            title,
+            max,
+            self_score,
+            appraised,
+            evidence,
+            remarks,
+        });
+        out.row_numbers.push(row.number);
+    }
+    if out.rows.is_empty() && problems.is_empty() {
+        problems.push(Problem::file("the table has no criterion lines"));
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(ImportError::new(file_name, problems))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the table to declared figures
+// ---------------------------------------------------------------------------------------------
+
+/// One leaf line of an imported table as the application takes it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedItem {
+    /// The spreadsheet row.
+    pub row: usize,
+    pub code: NodeCode,
+    /// The declared figure that gives the self-score (`None`: no self-score).
+    pub input: Option<ScoreInput>,
+    pub self_score: Option<Decimal>,
+    pub explanation: String,
+    pub note: String,
+}
+
+/// The declared figure that gives `score` on this node, if the rule allows exactly one (or the
+/// current figure already gives it).
+fn input_for(
+    node: &parindex_domain::edition::CriterionNode,
+    score: Decimal,
+    current: Option<&ScoreInput>,
+) -> Result<ScoreInput, String> {
+    if let Some(c) = current {
+        if self_score(node, c).ok() == Some(score) {
+            return Ok(c.clone());
+        }
+    }
+    let candidates: Vec<ScoreInput> = match (&node.rule, input_kind(node)) {
+        (_, InputKind::Survey) => {
+            return Err("survey-scored: it is not self-scored; leave the cell empty".into())
+        }
+        (_, InputKind::Points { .. }) => vec![ScoreInput::Points(score)],
+        (Some(ScoringRule::Choice { options }), _) => options
+            .iter()
+            .map(|o| ScoreInput::Choice(o.key.clone()))
+            .collect(),
+        (Some(ScoringRule::YesNo { .. }), _) => {
+            vec![ScoreInput::YesNo(true), ScoreInput::YesNo(false)]
+        }
+        (Some(ScoringRule::Bonus { per_unit, .. }), _)
+        | (Some(ScoringRule::Penalty { per_unit, .. }), _) => {
+            let n = (score.abs() / *per_unit).normalize();
+            match u32::try_from(n.mantissa()).ok().filter(|_| n.scale() == 0) {
+                Some(n) => vec![ScoreInput::Count(n)],
+                None => Vec::new(),
+            }
+        }
+        _ => {
+            return Err(
+                "this score is computed from a declared figure (a number or a rate): enter the figure in the application"
+                    .into(),
+            )
+        }
+    };
+    let fits: Vec<ScoreInput> = candidates
+        .into_iter()
+        .filter(|i| self_score(node, i).ok() == Some(score))
+        .collect();
+    match fits.len() {
+        1 => fits.into_iter().next().ok_or_else(String::new),
+        0 => match (&node.rule, input_kind(node)) {
+            (_, InputKind::Points { .. }) => match self_score(node, &ScoreInput::Points(score)) {
+                Err(e) => Err(e.to_string()),
+                Ok(_) => Err(format!("{score} cannot be given")),
+            },
+            _ => Err(format!("no answer of this criterion gives {score} points")),
+        },
+        _ => Err(format!(
+            "several answers give {score} points: choose one in the application"
+        )),
+    }
+}
+
+/// Turn the leaf lines of a read table into declared figures, explanations and notes,
+/// against the unit's current items. Lines of areas and criteria with sub-criteria are
+/// subtotals and are not taken in.
+pub fn import_items(
+    file_name: &str,
+    edition: &Edition,
+    read: &ReadSummary,
+    current: &BTreeMap<NodeCode, Item>,
+) -> Result<Vec<ImportedItem>, ImportError> {
+    let leaf_codes: BTreeSet<NodeCode> = leaves(edition).iter().map(|n| n.code.clone()).collect();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (row, number) in read.rows.iter().zip(&read.row_numbers) {
+        if !leaf_codes.contains(&row.code) {
+            continue;
+        }
+        let Some(node) = edition.node(&row.code) else {
+            continue;
+        };
+        let cur = current.get(&row.code);
+        let (explanation, note) = split_remarks(&row.remarks);
+        let input = match row.self_score {
+            None if node.survey_scored => None,
+            None => None,
+            Some(s) => match input_for(node, s, cur.and_then(|i| i.input.as_ref())) {
+                Ok(i) => Some(i),
+                Err(m) => {
+                    problems.push(Problem::cell(
+                        *number,
+                        HEADERS[3],
+                        format!("{}: {m}", row.code),
+                    ));
+                    continue;
+                }
+            },
+        };
+        out.push(ImportedItem {
+            row: *number,
+            code: row.code.clone(),
+            self_score: row.self_score,
+            input,
+            explanation,
+            note,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(ImportError::new(file_name, problems))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remarks_split_back() {
+        for (e, n) in [
+            ("", ""),
+            ("Chưa có văn bản", ""),
+            ("", "Đã gửi bản giấy"),
+            ("Dòng 1\nDòng 2", "Ghi chú dài\nhai dòng"),
+        ] {
+            assert_eq!(
+                split_remarks(&remarks_text(e, n)),
+                (e.to_string(), n.to_string())
+            );
+        }
+        assert_eq!(
+            split_remarks("Giải trình thôi\nghi chu: viết thường"),
+            ("Giải trình thôi".into(), "viết thường".into())
+        );
+    }
+}

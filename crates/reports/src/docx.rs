@@ -1,0 +1,486 @@
+//! The Chairman's monthly report as a Word document, laid out as Decree 30/2020/NĐ-CP
+//! (Appendix I) lays out an administrative document: A4 portrait, margins top and bottom 20 mm,
+//! left 30 mm, right 20 mm; Times New Roman; a two-column header without borders (governing and
+//! issuing body with number and symbol on the left, national motto with place and date on the
+//! right); the document type and title centred in bold; the body in 14 pt, justified; the
+//! recipients bottom-left (12 pt / 11 pt) and the signature block bottom-right.
+
+use crate::chairman::{outline, AreaSection, Outline, ReportData};
+use crate::text::dmy;
+use crate::{ReportError, Result};
+use docx_rs::{
+    AlignmentType, BorderType, Docx, Footer, Header, LineSpacing, PageMargin, PageNum, Paragraph,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType,
+    Table, TableCell, TableCellMargins, TableLayoutType, TableRow, VMergeType, WidthType,
+};
+
+const FONT: &str = "Times New Roman";
+/// Twentieths of a point per millimetre.
+const TWIPS_PER_MM: f64 = 56.692;
+const PAGE_W: u32 = 11906; // 210 mm
+const PAGE_H: u32 = 16838; // 297 mm
+
+fn mm(v: f64) -> i32 {
+    (v * TWIPS_PER_MM).round() as i32
+}
+
+/// The width between the margins (210 − 30 − 20 mm).
+fn text_width() -> usize {
+    (PAGE_W as i32 - mm(30.0) - mm(20.0)) as usize
+}
+
+/// Sizes in points.
+const BODY: usize = 14;
+const HEADER: usize = 13;
+const MOTTO: usize = 12;
+const TABLE: usize = 12;
+const RECIPIENTS_HEAD: usize = 12;
+const RECIPIENTS: usize = 11;
+
+fn fonts() -> RunFonts {
+    RunFonts::new()
+        .ascii(FONT)
+        .hi_ansi(FONT)
+        .cs(FONT)
+        .east_asia(FONT)
+}
+
+/// A run of text in Times New Roman at `pt` points.
+fn run(text: &str, pt: usize) -> Run {
+    Run::new().add_text(text).fonts(fonts()).size(pt * 2)
+}
+
+fn spacing(before_pt: u32, after_pt: u32) -> LineSpacing {
+    LineSpacing::new()
+        .before(before_pt * 20)
+        .after(after_pt * 20)
+}
+
+/// A centred line.
+fn centred(r: Run, pt: usize) -> Paragraph {
+    Paragraph::new()
+        .add_run(r)
+        .align(AlignmentType::Center)
+        .size(pt * 2)
+        .fonts(fonts())
+        .line_spacing(spacing(0, 0))
+}
+
+/// A short horizontal line, centred in a column `width` twips wide: an empty paragraph with a
+/// bottom border, indented so the border is `line` twips long.
+fn rule(width: usize, line: usize) -> Paragraph {
+    let side = width.saturating_sub(line) / 2;
+    let mut p = Paragraph::new()
+        .size(4)
+        .indent(Some(side as i32), None, Some(side as i32), None)
+        .line_spacing(
+            spacing(0, 0)
+                .line(60)
+                .line_rule(docx_rs::LineSpacingType::Exact),
+        );
+    p.property = p.property.set_borders(
+        ParagraphBorders::with_empty().set(
+            ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .val(BorderType::Single)
+                .size(6)
+                .space(1)
+                .color("000000"),
+        ),
+    );
+    p
+}
+
+fn blank(pt: usize) -> Paragraph {
+    Paragraph::new()
+        .size(pt * 2)
+        .fonts(fonts())
+        .line_spacing(spacing(0, 0))
+}
+
+/// Line spacing of the body: 1.2 lines (Decree 30: from single to 1.5 lines).
+fn body_lines(before_pt: u32, after_pt: u32) -> LineSpacing {
+    spacing(before_pt, after_pt)
+        .line(288)
+        .line_rule(docx_rs::LineSpacingType::Auto)
+}
+
+/// A body paragraph: justified, first line indented 1 cm, 6 pt after, 1.2 lines.
+fn body(text: &str) -> Paragraph {
+    Paragraph::new()
+        .add_run(run(text, BODY))
+        .align(AlignmentType::Both)
+        .indent(
+            None,
+            Some(SpecialIndentType::FirstLine(mm(10.0))),
+            None,
+            None,
+        )
+        .line_spacing(body_lines(0, 6))
+}
+
+/// A heading inside the body (`I. …`, `1. …`, `a) …`).
+fn heading(text: &str, italic: bool) -> Paragraph {
+    let mut r = run(text, BODY).bold();
+    if italic {
+        r = r.italic();
+    }
+    Paragraph::new()
+        .add_run(r)
+        .align(AlignmentType::Both)
+        .indent(
+            None,
+            Some(SpecialIndentType::FirstLine(mm(10.0))),
+            None,
+            None,
+        )
+        .line_spacing(body_lines(6, 6))
+        .keep_next(true)
+}
+
+fn cell(text: &str, width: usize, bold: bool, centre: bool) -> TableCell {
+    let mut r = run(text, TABLE);
+    if bold {
+        r = r.bold();
+    }
+    let mut p = Paragraph::new()
+        .add_run(r)
+        .size(TABLE * 2)
+        .line_spacing(spacing(2, 2));
+    if centre {
+        p = p.align(AlignmentType::Center);
+    }
+    TableCell::new()
+        .add_paragraph(p)
+        .width(width, WidthType::Dxa)
+}
+
+/// A bordered table with a bold header row; `widths` in twips.
+fn grid(headers: &[&str], widths: &[usize], rows: Vec<TableRow>) -> Table {
+    let head = TableRow::new(
+        headers
+            .iter()
+            .zip(widths)
+            .map(|(h, w)| cell(h, *w, true, true))
+            .collect(),
+    )
+    .cant_split();
+    let mut all = vec![head];
+    all.extend(rows);
+    Table::new(all)
+        .set_grid(widths.to_vec())
+        .width(widths.iter().sum(), WidthType::Dxa)
+        .layout(TableLayoutType::Fixed)
+}
+
+/// The header: governing and issuing body, number and symbol | national motto, place and date.
+fn letterhead_table(data: &ReportData, o: &Outline) -> Table {
+    let lh = &data.letterhead;
+    let left_w = mm(60.0) as usize;
+    let right_w = text_width() - left_w;
+    let left = TableCell::new()
+        .width(left_w, WidthType::Dxa)
+        .add_paragraph(centred(run(&lh.governing_body, HEADER), HEADER))
+        .add_paragraph(centred(run(&lh.issuer, HEADER).bold(), HEADER))
+        .add_paragraph(rule(left_w, mm(20.0) as usize))
+        .add_paragraph(blank(HEADER))
+        .add_paragraph(centred(run(&lh.number, HEADER), HEADER));
+    let right = TableCell::new()
+        .width(right_w, WidthType::Dxa)
+        .add_paragraph(centred(
+            run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", MOTTO).bold(),
+            MOTTO,
+        ))
+        .add_paragraph(centred(
+            run("Độc lập - Tự do - Hạnh phúc", HEADER).bold(),
+            HEADER,
+        ))
+        .add_paragraph(rule(right_w, mm(60.0) as usize))
+        .add_paragraph(blank(HEADER))
+        .add_paragraph(centred(run(&o.place_date, HEADER).italic(), HEADER));
+    Table::without_borders(vec![TableRow::new(vec![left, right])])
+        .set_grid(vec![left_w, right_w])
+        .width(text_width(), WidthType::Dxa)
+        .layout(TableLayoutType::Fixed)
+        .margins(TableCellMargins::new().margin(0, 28, 0, 28))
+}
+
+/// Recipients (bottom-left) and signature (bottom-right).
+fn closing_table(data: &ReportData) -> Table {
+    let lh = &data.letterhead;
+    let half = text_width() / 2;
+    let mut left = TableCell::new().width(half, WidthType::Dxa).add_paragraph(
+        Paragraph::new()
+            .add_run(run("Nơi nhận:", RECIPIENTS_HEAD).bold().italic())
+            .line_spacing(spacing(0, 0)),
+    );
+    for r in &lh.recipients {
+        left = left.add_paragraph(
+            Paragraph::new()
+                .add_run(run(r, RECIPIENTS))
+                .line_spacing(spacing(0, 0)),
+        );
+    }
+    let mut right = TableCell::new()
+        .width(text_width() - half, WidthType::Dxa)
+        .add_paragraph(centred(run(&lh.signer_title, BODY).bold(), BODY));
+    for _ in 0..3 {
+        right = right.add_paragraph(blank(BODY));
+    }
+    right = right.add_paragraph(centred(run("(đã ký)", BODY).italic(), BODY));
+    right = right.add_paragraph(blank(BODY));
+    if let Some(n) = &lh.signer_name {
+        right = right.add_paragraph(centred(run(n, BODY).bold(), BODY));
+    }
+    Table::without_borders(vec![TableRow::new(vec![left, right]).cant_split()])
+        .set_grid(vec![half, text_width() - half])
+        .width(text_width(), WidthType::Dxa)
+        .layout(TableLayoutType::Fixed)
+        .margins(TableCellMargins::new().margin(0, 28, 0, 28))
+}
+
+/// The overdue items of an area as a table; the task cell spans its units' rows.
+fn overdue_table(area: &AreaSection) -> Table {
+    let tw = text_width();
+    let widths = [
+        mm(10.0) as usize,
+        mm(50.0) as usize,
+        mm(33.0) as usize,
+        mm(42.0) as usize,
+        0,
+    ];
+    let used: usize = widths.iter().sum();
+    let widths = [widths[0], widths[1], widths[2], widths[3], tw - used];
+    let mut rows = Vec::new();
+    let mut prev: Option<(&str, &str)> = None;
+    for (i, o) in area.overdue.iter().enumerate() {
+        let key = (o.task_id.as_str(), o.period.as_str());
+        let task_text = if o.period.is_empty() {
+            format!("{} ({})", o.task_title, o.section)
+        } else {
+            format!("{} ({}), kỳ {}", o.task_title, o.section, o.period)
+        };
+        let task_cell = if prev == Some(key) {
+            TableCell::new()
+                .width(widths[1], WidthType::Dxa)
+                .vertical_merge(VMergeType::Continue)
+                .add_paragraph(Paragraph::new().size(TABLE * 2))
+        } else {
+            cell(&task_text, widths[1], false, false).vertical_merge(VMergeType::Restart)
+        };
+        prev = Some(key);
+        rows.push(
+            TableRow::new(vec![
+                cell(&(i + 1).to_string(), widths[0], false, true),
+                task_cell,
+                cell(&o.unit_name, widths[2], false, false),
+                cell(&o.head, widths[3], false, false),
+                cell(&dmy(o.due), widths[4], false, true),
+            ])
+            .cant_split(),
+        );
+    }
+    grid(
+        &[
+            "TT",
+            "Nhiệm vụ",
+            "Cơ quan, đơn vị",
+            "Người chịu trách nhiệm",
+            "Hạn",
+        ],
+        &widths,
+        rows,
+    )
+}
+
+fn compliance_table(o: &Outline) -> Table {
+    let tw = text_width();
+    let num = mm(13.0) as usize;
+    let fixed = [
+        mm(9.0) as usize,
+        mm(40.0) as usize,
+        0,
+        num,
+        num,
+        num,
+        num,
+        num,
+    ];
+    let used: usize = fixed.iter().sum();
+    let widths = [fixed[0], fixed[1], tw - used, num, num, num, num, num];
+    let rows = o
+        .compliance
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            TableRow::new(vec![
+                cell(&(i + 1).to_string(), widths[0], false, true),
+                cell(&c.unit_name, widths[1], false, false),
+                cell(&c.head, widths[2], false, false),
+                cell(&c.assignments.to_string(), widths[3], false, true),
+                cell(&c.accepted.to_string(), widths[4], false, true),
+                cell(&c.submitted.to_string(), widths[5], false, true),
+                cell(&c.overdue.to_string(), widths[6], false, true),
+                cell(&c.missing_reports.to_string(), widths[7], false, true),
+            ])
+            .cant_split()
+        })
+        .collect();
+    grid(
+        &[
+            "TT",
+            "Cơ quan, đơn vị",
+            "Người đứng đầu",
+            "Lượt giao",
+            "Đã chấp nhận",
+            "Chờ xem xét",
+            "Quá hạn",
+            "Kỳ chưa báo cáo",
+        ],
+        &widths,
+        rows,
+    )
+}
+
+fn area_part(mut doc: Docx, n: usize, a: &AreaSection) -> Docx {
+    doc = doc.add_paragraph(heading(&format!("{n}. {}", a.title), false));
+    if !a.standing.is_empty() {
+        doc = doc.add_paragraph(body(&format!("{}.", a.standing)));
+    }
+    doc = doc.add_paragraph(heading("a) Kết quả thực hiện trong tháng", true));
+    if a.done.is_empty() {
+        doc = doc.add_paragraph(body("Chưa có báo cáo nào được nộp trong tháng."));
+    }
+    for d in &a.done {
+        let period = if d.period.is_empty() {
+            String::new()
+        } else {
+            format!(", kỳ {}", d.period)
+        };
+        doc = doc.add_paragraph(body(&format!(
+            "- {} ({}{}; nộp ngày {}, {}): {}",
+            d.unit_name,
+            d.section,
+            period,
+            dmy(d.submitted_on),
+            d.status_label(),
+            d.text
+        )));
+    }
+    doc = doc.add_paragraph(heading("b) Nhiệm vụ quá hạn và trách nhiệm", true));
+    if a.overdue.is_empty() {
+        doc = doc.add_paragraph(body("Không có nhiệm vụ quá hạn."));
+    } else {
+        doc = doc.add_table(overdue_table(a)).add_paragraph(blank(6));
+    }
+    doc = doc.add_paragraph(heading("c) Nguy cơ đối với mục tiêu", true));
+    for r in &a.risks {
+        doc = doc.add_paragraph(body(&format!("- {r}")));
+    }
+    doc.add_paragraph(body(&format!("- Đánh giá: {}", a.assessment)))
+}
+
+/// The report as a .docx file.
+pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
+    let o = outline(data);
+    let page_number = Header::new().add_paragraph(
+        Paragraph::new()
+            .add_page_num(PageNum::new())
+            .align(AlignmentType::Center)
+            .size(BODY * 2)
+            .fonts(fonts()),
+    );
+    let mut doc = Docx::new()
+        .page_size(PAGE_W, PAGE_H)
+        .page_margin(
+            PageMargin::new()
+                .top(mm(20.0))
+                .bottom(mm(20.0))
+                .left(mm(30.0))
+                .right(mm(20.0))
+                .header(mm(10.0))
+                .footer(mm(10.0)),
+        )
+        .default_fonts(fonts())
+        .default_size(BODY * 2)
+        // Page numbers from the second page, centred at the top (Decree 30).
+        .header(page_number)
+        .first_header(Header::new())
+        .footer(Footer::new())
+        .title_pg()
+        .add_table(letterhead_table(data, &o))
+        .add_paragraph(blank(BODY))
+        .add_paragraph(centred(run(&o.kind, BODY).bold(), BODY))
+        .add_paragraph(centred(run(&o.title, BODY).bold(), BODY))
+        .add_paragraph(rule(text_width(), mm(40.0) as usize))
+        .add_paragraph(blank(BODY))
+        .add_paragraph(body(&o.intro));
+
+    doc = doc.add_paragraph(heading(
+        "I. KẾT QUẢ CHỈ SỐ CCHC VÀ MỤC TIÊU CỦA KẾ HOẠCH",
+        false,
+    ));
+    for p in o.baseline.iter().chain(o.overview.iter()) {
+        doc = doc.add_paragraph(body(p));
+    }
+    doc = doc.add_paragraph(heading(
+        "II. TÌNH HÌNH TRIỂN KHAI THEO TỪNG LĨNH VỰC",
+        false,
+    ));
+    for (i, a) in o.areas.iter().enumerate() {
+        doc = area_part(doc, i + 1, a);
+    }
+    doc = doc.add_paragraph(heading(
+        "III. TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ",
+        false,
+    ));
+    if o.compliance.is_empty() {
+        doc = doc.add_paragraph(body("Chưa có nhiệm vụ nào được giao."));
+    } else {
+        doc = doc.add_table(compliance_table(&o)).add_paragraph(blank(6));
+    }
+    doc = doc.add_paragraph(heading("IV. ĐỀ XUẤT, KIẾN NGHỊ", false));
+    for p in &o.proposals {
+        doc = doc.add_paragraph(body(p));
+    }
+    doc = doc.add_paragraph(body(&format!(
+        "Trên đây là báo cáo tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng {} của {}./.",
+        crate::text::month_label(data.month),
+        data.letterhead.issuer_name
+    )));
+    doc = doc
+        .add_paragraph(blank(BODY))
+        .add_table(closing_table(data));
+
+    let mut out = std::io::Cursor::new(Vec::new());
+    doc.pack(&mut out).map_err(ReportError::docx)?;
+    deflate(&out.into_inner())
+}
+
+/// The same package with its parts compressed (docx-rs stores them uncompressed, which makes
+/// a report with long tables ten times larger than it needs to be).
+fn deflate(stored: &[u8]) -> Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    use zip::write::SimpleFileOptions;
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(stored)).map_err(ReportError::docx)?;
+    let mut dst = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).map_err(ReportError::docx)?;
+        let name = f.name().map_err(ReportError::docx)?.to_string();
+        if f.is_dir() {
+            dst.add_directory(name.as_str(), SimpleFileOptions::default())
+                .map_err(ReportError::docx)?;
+            continue;
+        }
+        let mut bytes = Vec::with_capacity(f.size() as usize);
+        f.read_to_end(&mut bytes)
+            .map_err(|e| ReportError::docx(format!("{name}: {e}")))?;
+        dst.start_file(name.as_str(), options)
+            .map_err(ReportError::docx)?;
+        dst.write_all(&bytes)
+            .map_err(|e| ReportError::docx(format!("{name}: {e}")))?;
+    }
+    Ok(dst.finish().map_err(ReportError::docx)?.into_inner())
+}

@@ -1,0 +1,486 @@
+//! The Chairman's monthly report, generated from the Bắc Giang 2021 plan as of 15/8/2021 with a
+//! few reports submitted and reviewed: the Word document is opened (it is a zip) and its text
+//! checked — header, every area, the overdue items of 31/7/2021 with their units and heads, the
+//! recipients and the signature — and the workbook is read back with calamine. On SQLite, and on
+//! PostgreSQL when TEST_DATABASE_URL is set.
+
+mod common;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use common::{seed, PLAN};
+use jiff::civil::{date, Date};
+use parindex_domain::calendar::WorkCalendar;
+use parindex_domain::plan::{Decision, Status};
+use parindex_reports::{chairman_docx, chairman_report_data, chairman_xlsx, parse_month};
+use parindex_store::{ReportInput, Store};
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = parindex_store::testing::TestDb::sqlite().await.expect("sqlite test database");
+                    super::$name(&db.store).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    match parindex_store::testing::TestDb::postgres().await.expect("postgres test database") {
+                        Some(db) => {
+                            super::$name(&db.store).await;
+                            db.cleanup().await;
+                        }
+                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    the_word_report_as_of_15_august,
+    the_workbook_as_of_15_august
+);
+
+const TODAY: Date = date(2021, 8, 15);
+
+fn input(period: &str, done: &str) -> ReportInput {
+    ReportInput {
+        period: period.into(),
+        done: done.into(),
+        problems: String::new(),
+        proposals: String::new(),
+        progress_pct: 100,
+    }
+}
+
+/// The plan with four reports: two accepted in July, one pending in August, one returned.
+async fn with_reports(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    let r = s
+        .submit_report(
+            PLAN,
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            &input(
+                "once",
+                "Đã trình UBND tỉnh dự thảo Quy định danh mục tài sản cố định vô hình",
+            ),
+            &[],
+            date(2021, 7, 28),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    s.review_report(r.id, Decision::Accepted, "Đạt", "sonoivu")
+        .await
+        .unwrap();
+    let r = s
+        .submit_report(
+            PLAN,
+            "III.1-monthly-report",
+            "so-tu-phap",
+            &input("2021-07", "Báo cáo CCHC tháng 7 của Sở Tư pháp"),
+            &[],
+            date(2021, 7, 30),
+            &cal,
+            "sotuphap",
+        )
+        .await
+        .unwrap();
+    s.review_report(r.id, Decision::Accepted, "", "sonoivu")
+        .await
+        .unwrap();
+    s.submit_report(
+        PLAN,
+        "III.1-monthly-report",
+        "so-tu-phap",
+        &input("2021-08", "Báo cáo CCHC tháng 8 của Sở Tư pháp"),
+        &[],
+        date(2021, 8, 14),
+        &cal,
+        "sotuphap",
+    )
+    .await
+    .unwrap();
+    let r = s
+        .submit_report(
+            PLAN,
+            "II.5-portal-explain",
+            "so-tttt",
+            &input("once", "Giải trình chưa đầy đủ"),
+            &[],
+            date(2021, 8, 2),
+            &cal,
+            "sotttt",
+        )
+        .await
+        .unwrap();
+    s.review_report(r.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .await
+        .unwrap();
+}
+
+/// The overdue periods due 31/7/2021 as the store sees them: (task title, unit slug).
+async fn overdue_of_31_july(s: &Store) -> Vec<(String, String, String)> {
+    let st = s.plan_state(PLAN, TODAY, None).await.unwrap();
+    let mut out = Vec::new();
+    for t in &st.tasks {
+        for a in &t.assignments {
+            if a.periods
+                .iter()
+                .any(|p| p.status == Status::Overdue && p.period.due == date(2021, 7, 31))
+            {
+                out.push((
+                    t.task.id.clone(),
+                    t.task.title.clone(),
+                    a.assignment.unit.clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+async fn unit_names(s: &Store) -> BTreeMap<String, String> {
+    s.units(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.slug, u.name_vi))
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The text of an XML fragment: the tags dropped, the entities decoded.
+fn text_of(xml: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in xml.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(&out)
+}
+
+fn document_xml(docx: &[u8]) -> String {
+    let mut z = zip::ZipArchive::new(Cursor::new(docx)).expect("a .docx is a zip");
+    let mut f = z.by_name("word/document.xml").expect("word/document.xml");
+    let mut xml = String::new();
+    f.read_to_string(&mut xml).unwrap();
+    xml
+}
+
+/// The text of every table row.
+fn rows_of(xml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = [rest.find("<w:tr>"), rest.find("<w:tr ")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        let row = &rest[i..];
+        let end = row.find("</w:tr>").unwrap_or(row.len());
+        out.push(text_of(&row[..end]));
+        rest = &row[end..];
+    }
+    out
+}
+
+async fn the_word_report_as_of_15_august(s: &Store) {
+    with_reports(s).await;
+    let data = chairman_report_data(s, PLAN, parse_month("2021-08").unwrap(), TODAY)
+        .await
+        .unwrap();
+    let bytes = chairman_docx(&data).unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip");
+    docx_rs::read_docx(&bytes).expect("the document reads back");
+    let xml = document_xml(&bytes);
+    let text = text_of(&xml);
+
+    // Decree 30: header, type and title, font and sizes, page.
+    for s in [
+        "UBND TỈNH BẮC GIANG",
+        "SỞ NỘI VỤ",
+        "Số: …/BC-SNV",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Bắc Giang, ngày 15 tháng 8 năm 2021",
+        "BÁO CÁO",
+        "Tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng 08/2021",
+    ] {
+        assert!(text.contains(s), "missing {s:?}");
+    }
+    let header = &rows_of(&xml)[0];
+    assert!(
+        header.contains("UBND TỈNH BẮC GIANG") && header.contains("Độc lập - Tự do - Hạnh phúc"),
+        "the two-column header is the first table: {header}"
+    );
+    assert!(xml.contains("Times New Roman"));
+    assert!(
+        xml.contains(r#"<w:sz w:val="28" />"#) || xml.contains(r#"<w:sz w:val="28"/>"#),
+        "14 pt body"
+    );
+    assert!(xml.contains(r#"w:val="26""#), "13 pt header lines");
+    assert!(
+        xml.contains(r#"w:w="11906""#) && xml.contains(r#"w:h="16838""#),
+        "A4"
+    );
+    assert!(xml.contains(r#"w:left="1701""#), "left margin 30 mm");
+    assert!(xml.contains(r#"w:top="1134""#), "top margin 20 mm");
+
+    // The baseline.
+    for s in [
+        "85,58 điểm",
+        "13/63",
+        "nhóm 10",
+        "0,16 điểm",
+        "Phú Thọ",
+        "3,74 điểm và 12 bậc",
+    ] {
+        assert!(text.contains(s), "baseline: missing {s:?}");
+    }
+
+    // Every area of the edition, in order.
+    let e = s.edition("par-2020-province").await.unwrap().unwrap();
+    let mut at = 0;
+    for (i, a) in e.areas().enumerate() {
+        let h = format!("{}. {}", i + 1, a.title_vi);
+        let pos = text[at..]
+            .find(&h)
+            .unwrap_or_else(|| panic!("area heading {h:?}"));
+        at += pos;
+    }
+    assert_eq!(e.areas().count(), 8);
+    assert!(text.contains(
+        "Xếp hạng năm 2020: 38/63; mục tiêu: trong nhóm 15; cơ quan chủ trì: Văn phòng UBND tỉnh"
+    ));
+
+    // Every overdue item of 31/7/2021 with its unit and its head, in a row with the due date.
+    let names = unit_names(s).await;
+    let rows = rows_of(&xml);
+    let overdue = overdue_of_31_july(s).await;
+    assert!(
+        overdue.len() > 100,
+        "the fanned-out tasks: {}",
+        overdue.len()
+    );
+    for (id, title, unit) in &overdue {
+        let name = &names[unit];
+        let head = format!("Người đứng đầu {name}");
+        assert!(text.contains(title.as_str()), "{id}: title");
+        assert!(
+            rows.iter().any(|r| r.contains(name.as_str())
+                && r.contains(&head)
+                && r.contains("31/07/2021")),
+            "{id}: no row with {name}, {head} and 31/07/2021"
+        );
+    }
+    for (id, unit) in [
+        ("II.3-deputies-report", "so-noi-vu"),
+        ("II.4-culture-violations", "so-vhttdl"),
+        ("II.4-college-violations", "truong-cd-nghe-viet-han"),
+        ("II.5-portal-explain", "so-tttt"),
+        ("II.2-review-procedures", "huyen-yen-the"),
+    ] {
+        assert!(
+            overdue.iter().any(|(t, _, u)| t == id && u == unit),
+            "{id} {unit}"
+        );
+    }
+    // The one-off task of Sở Tài chính was accepted: not in any overdue row.
+    let doc = s.plan_document(PLAN).await.unwrap().unwrap();
+    let intangible = &doc
+        .tasks
+        .iter()
+        .find(|t| t.id == "II.4-intangible-assets")
+        .unwrap()
+        .title;
+    assert!(!rows.iter().any(|r| r.contains(intangible.as_str())));
+
+    // What was done in August: the pending monthly report of Sở Tư pháp; July's are not there.
+    assert!(text.contains("Báo cáo CCHC tháng 8 của Sở Tư pháp"));
+    assert!(text.contains("chờ xem xét"));
+    assert!(!text.contains("Báo cáo CCHC tháng 7 của Sở Tư pháp"));
+    assert!(
+        !text.contains("Giải trình chưa đầy đủ"),
+        "a returned report is not 'done'"
+    );
+
+    // The compliance table, the recipients and the signature block, at the end.
+    assert!(rows
+        .iter()
+        .any(|r| r.contains("Sở Tài chính") && r.contains("Người đứng đầu Sở Tài chính")));
+    let tail = &text[text.find("IV. ĐỀ XUẤT, KIẾN NGHỊ").expect("proposals")..];
+    for s in [
+        "Nơi nhận:",
+        "- Chủ tịch, các PCT UBND tỉnh;",
+        "- Bộ Nội vụ (báo cáo);",
+        "- Lưu: VT, CCHC.",
+        "GIÁM ĐỐC",
+        "(đã ký)",
+    ] {
+        assert!(tail.contains(s), "closing: missing {s:?}");
+    }
+    let closing = rows.last().unwrap();
+    assert!(closing.contains("Nơi nhận:") && closing.contains("GIÁM ĐỐC"));
+
+    // July: the accepted reports of July are what was done.
+    let july = chairman_report_data(s, PLAN, (2021, 7), TODAY)
+        .await
+        .unwrap();
+    let text7 = text_of(&document_xml(&chairman_docx(&july).unwrap()));
+    assert!(text7.contains("tháng 07/2021"));
+    assert!(text7.contains("Báo cáo CCHC tháng 7 của Sở Tư pháp"));
+    assert!(text7.contains("Đã trình UBND tỉnh dự thảo Quy định danh mục tài sản cố định vô hình"));
+    assert!(text7.contains("đã được chấp nhận"));
+    assert!(!text7.contains("Báo cáo CCHC tháng 8 của Sở Tư pháp"));
+
+    // A plan that does not exist.
+    let err = chairman_report_data(s, "khong-co", (2021, 8), TODAY)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}
+
+/// A cell as text; dates as dd/mm/yyyy.
+fn cell(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::DateTime(x) => {
+            let days = x.as_f64() as i64;
+            let d = date(1899, 12, 30)
+                .checked_add(jiff::Span::new().days(days))
+                .unwrap();
+            format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
+        }
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn sheet(wb: &mut Xlsx<Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<String>> {
+    wb.worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"))
+        .rows()
+        .map(|r| r.iter().map(cell).collect())
+        .collect()
+}
+
+async fn the_workbook_as_of_15_august(s: &Store) {
+    with_reports(s).await;
+    let data = chairman_report_data(s, PLAN, (2021, 8), TODAY)
+        .await
+        .unwrap();
+    let bytes = chairman_xlsx(&data).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["Tổng hợp", "Kết quả tháng", "Quá hạn", "Tuân thủ"]
+    );
+
+    let summary = sheet(&mut wb, "Tổng hợp");
+    assert!(summary[0][0].contains("BÁO CÁO") && summary[0][0].contains("tháng 08/2021"));
+    assert!(summary
+        .iter()
+        .any(|r| r[0].contains("85,58 điểm") && r[0].contains("13/63")));
+    let head = summary
+        .iter()
+        .position(|r| r[0] == "Lĩnh vực")
+        .expect("table header");
+    let areas: Vec<&Vec<String>> = summary[head + 1..].iter().collect();
+    let codes: Vec<&str> = areas.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(&codes[..8], &["1", "2", "3", "4", "5", "6", "7", "8"]);
+    let a3 = areas[2];
+    assert_eq!(a3[1], "Cải cách thủ tục hành chính");
+    assert_eq!(a3[2], "Văn phòng UBND tỉnh");
+    assert_eq!((a3[3].as_str(), a3[4].as_str()), ("38", "15"));
+    assert!(
+        a3[6].parse::<usize>().unwrap() >= 19,
+        "the review of procedures, every unit"
+    );
+
+    let done = sheet(&mut wb, "Kết quả tháng");
+    assert_eq!(done[0][0], "Lĩnh vực");
+    assert_eq!(done.len(), 2, "one report this month: {done:?}");
+    assert_eq!(done[1][3], "Sở Tư pháp");
+    assert_eq!(done[1][5], "14/08/2021");
+    assert_eq!(done[1][6], "chờ xem xét");
+    assert_eq!(done[1][7], "Báo cáo CCHC tháng 8 của Sở Tư pháp");
+
+    let overdue = sheet(&mut wb, "Quá hạn");
+    assert_eq!(
+        overdue[0][..7],
+        [
+            "Lĩnh vực",
+            "Mục",
+            "Nhiệm vụ",
+            "Cơ quan, đơn vị",
+            "Người chịu trách nhiệm",
+            "Kỳ",
+            "Hạn"
+        ]
+    );
+    let names = unit_names(s).await;
+    let expected = overdue_of_31_july(s).await;
+    assert_eq!(
+        overdue.len() - 1,
+        expected.len(),
+        "every overdue period is due 31/7 on 15/8"
+    );
+    for (id, title, unit) in &expected {
+        let name = &names[unit];
+        assert!(
+            overdue.iter().any(|r| &r[2] == title
+                && &r[3] == name
+                && r[4] == format!("Người đứng đầu {name}")
+                && r[6] == "31/07/2021"),
+            "{id} {unit}"
+        );
+    }
+    assert!(overdue
+        .iter()
+        .any(|r| r[3] == "Sở Thông tin và Truyền thông"
+            && r[7] == "Báo cáo bị trả lại, chưa nộp lại"));
+
+    let comp = sheet(&mut wb, "Tuân thủ");
+    assert_eq!(comp[0][0], "Cơ quan, đơn vị");
+    let stc = comp
+        .iter()
+        .find(|r| r[0] == "Sở Tài chính")
+        .expect("Sở Tài chính");
+    assert_eq!(stc[1], "Người đứng đầu Sở Tài chính");
+    let st = s.plan_state(PLAN, TODAY, None).await.unwrap();
+    let c = &st.compliance["so-tai-chinh"];
+    assert_eq!(stc[2], c.assignments.to_string());
+    assert_eq!(stc[3], c.accepted.to_string());
+    assert_eq!(stc[5], c.overdue.to_string());
+    assert_eq!(comp.len() - 1, st.compliance.len(), "one row per agency");
+    assert!(stc[8].contains("6 (hạng 58, mục tiêu 20)"), "{stc:?}");
+}

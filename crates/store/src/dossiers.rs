@@ -1,0 +1,533 @@
+//! One-stop-shop dossiers: the aggregates per agency × month, the individual late and
+//! pending-overdue dossiers, and their explanations.
+//!
+//! An import is one transaction ([`Store::begin_dossier_import`] … [`DossierImport::commit`]):
+//! the agency × month cells of the file replace what was stored for them (their aggregates and
+//! their overdue dossiers); explanations are kept by agency and dossier code, so they survive a
+//! re-import of the same period. Nothing is visible until the commit; dropping the import rolls
+//! it back.
+
+use crate::audit::{record, Change};
+use crate::db::{get, now_text, Store};
+use crate::error::{Context, StoreError};
+use crate::Result;
+use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDossier};
+use parindex_domain::text::nfc;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+/// What an import is.
+#[derive(Debug, Clone)]
+pub struct DossierImportMeta {
+    pub file_name: String,
+    pub as_of: jiff::civil::Date,
+    /// Synthetic or sample data: labelled as such wherever it is shown.
+    pub sample: bool,
+    pub rows: u64,
+    pub skipped: u64,
+}
+
+/// The counts of one agency in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DossierCell {
+    /// A unit slug when matched, else the export's own name.
+    pub agency: String,
+    /// The unit, when the agency is one.
+    pub unit: Option<String>,
+    pub month: Month,
+    pub counts: Counts,
+}
+
+/// A stored cell with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredCell {
+    pub cell: DossierCell,
+    pub import_id: i64,
+    pub sample: bool,
+}
+
+/// An overdue dossier's explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Explanation {
+    pub reason: String,
+    pub responsible: String,
+    pub remedy: String,
+    #[serde(default)]
+    pub written_by: String,
+    #[serde(default)]
+    pub written_at: String,
+}
+
+impl Explanation {
+    /// Problems with the texts, by field (each required, at most 2,000 characters).
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        for (field, v) in [
+            ("reason", &self.reason),
+            ("responsible", &self.responsible),
+            ("remedy", &self.remedy),
+        ] {
+            if v.trim().is_empty() {
+                out.push((field, "required"));
+            } else if v.chars().count() > 2000 {
+                out.push((field, "too_long"));
+            }
+        }
+        out
+    }
+}
+
+/// A late or pending-overdue dossier with its explanation, if written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueEntry {
+    pub dossier: OverdueDossier,
+    pub explanation: Option<Explanation>,
+    pub sample: bool,
+}
+
+/// Explained and unexplained overdue dossiers of one agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplanationCount {
+    pub agency: String,
+    pub overdue: i64,
+    pub explained: i64,
+}
+
+impl ExplanationCount {
+    pub fn unexplained(&self) -> i64 {
+        self.overdue - self.explained
+    }
+}
+
+/// An import in progress: one open transaction.
+pub struct DossierImport {
+    tx: Transaction<'static, Any>,
+    id: i64,
+    actor: String,
+    overdue: u64,
+    cells: usize,
+    meta: DossierImportMeta,
+    months: Vec<Month>,
+    replaced: u64,
+    positional: bool,
+}
+
+const OVERDUE_COLS: usize = 13;
+const OVERDUE_BATCH: usize = 500;
+
+impl DossierImport {
+    /// Add late and pending-overdue dossiers (any number; appended in multi-row batches).
+    pub async fn add_overdue(&mut self, rows: &[OverdueDossier]) -> Result<()> {
+        for chunk in rows.chunks(OVERDUE_BATCH) {
+            let mut sql = String::with_capacity(64 + chunk.len() * 64);
+            sql.push_str(
+                "INSERT INTO overdue_dossiers (agency, code, month, outcome, procedure_code, level, online_level, \
+                 received_at, due_at, result_at, closed_at, status, import_id) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for c in 0..OVERDUE_COLS {
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    // SQLite looks named parameters up one by one (quadratic in a long
+                    // statement); plain `?` are bound in order.
+                    if self.positional {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&(i * OVERDUE_COLS + c + 1).to_string());
+                    }
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for d in chunk {
+                q = q
+                    .bind(d.agency.as_str())
+                    .bind(d.code.as_str())
+                    .bind(d.month.to_string())
+                    .bind(d.outcome.as_str())
+                    .bind(d.procedure.as_str())
+                    .bind(d.level.as_str())
+                    .bind(i64::from(d.online_level))
+                    .bind(d.received_at.as_str())
+                    .bind(d.due_at.as_str())
+                    .bind(d.result_at.as_deref())
+                    .bind(d.closed_at.as_deref())
+                    .bind(d.status.as_deref())
+                    .bind(self.id);
+            }
+            q.execute(&mut *self.tx)
+                .await
+                .ctx(|| "saving overdue dossiers".into())?;
+            self.overdue += chunk.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Record the audit entry and commit. Returns the import's id.
+    pub async fn commit(mut self) -> Result<i64> {
+        let after = serde_json::json!({
+            "file": self.meta.file_name,
+            "as_of": self.meta.as_of.to_string(),
+            "sample": self.meta.sample,
+            "rows": self.meta.rows,
+            "skipped": self.meta.skipped,
+            "cells": self.cells,
+            "cells_replaced": self.replaced,
+            "overdue": self.overdue,
+            "months": self.months.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+        });
+        let id = self.id.to_string();
+        record(
+            &mut self.tx,
+            Change {
+                actor: &self.actor,
+                action: "import",
+                entity: "dossier_import",
+                entity_id: &id,
+                unit: None,
+                before: None,
+                after: Some(after),
+            },
+        )
+        .await?;
+        self.tx
+            .commit()
+            .await
+            .ctx(|| "committing the dossier import".into())?;
+        Ok(self.id)
+    }
+}
+
+fn count(r: &AnyRow, col: &str) -> Result<u64> {
+    let v: i64 = get(r, col)?;
+    u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{col}: {v} is negative")))
+}
+
+fn month_of(s: &str) -> Result<Month> {
+    Month::parse(s).ok_or_else(|| StoreError::Corrupt(format!("month '{s}'")))
+}
+
+fn overdue_from_row(r: &AnyRow) -> Result<OverdueDossier> {
+    let outcome: String = get(r, "outcome")?;
+    let level: String = get(r, "level")?;
+    let online: i64 = get(r, "online_level")?;
+    let month: String = get(r, "month")?;
+    Ok(OverdueDossier {
+        outcome: Outcome::parse(&outcome)
+            .ok_or_else(|| StoreError::Corrupt(format!("outcome '{outcome}'")))?,
+        code: get(r, "code")?,
+        agency: get(r, "agency")?,
+        procedure: get(r, "procedure_code")?,
+        level: DossierLevel::parse(level.as_bytes())
+            .ok_or_else(|| StoreError::Corrupt(format!("level '{level}'")))?,
+        online_level: u8::try_from(online).unwrap_or(0),
+        received_at: get(r, "received_at")?,
+        due_at: get(r, "due_at")?,
+        result_at: get(r, "result_at")?,
+        closed_at: get(r, "closed_at")?,
+        status: get(r, "status")?,
+        month: month_of(&month)?,
+    })
+}
+
+fn explanation_from_row(r: &AnyRow) -> Result<Option<Explanation>> {
+    let reason: Option<String> = get(r, "reason")?;
+    Ok(match reason {
+        None => None,
+        Some(reason) => Some(Explanation {
+            reason,
+            responsible: get::<Option<String>>(r, "responsible")?.unwrap_or_default(),
+            remedy: get::<Option<String>>(r, "remedy")?.unwrap_or_default(),
+            written_by: get::<Option<String>>(r, "written_by")?.unwrap_or_default(),
+            written_at: get::<Option<String>>(r, "written_at")?.unwrap_or_default(),
+        }),
+    })
+}
+
+const OVERDUE_SELECT: &str =
+    "SELECT o.agency, o.code, o.month, o.outcome, o.procedure_code, o.level, o.online_level, \
+     o.received_at, o.due_at, o.result_at, o.closed_at, o.status, i.sample, \
+     e.reason, e.responsible, e.remedy, e.written_by, e.written_at \
+     FROM overdue_dossiers o JOIN dossier_imports i ON i.id = o.import_id \
+     LEFT JOIN dossier_explanations e ON e.agency = o.agency AND e.code = o.code";
+
+impl Store {
+    /// Open an import: record it, replace the agency × month cells of the file. Add the overdue
+    /// dossiers with [`DossierImport::add_overdue`], then [`DossierImport::commit`].
+    pub async fn begin_dossier_import(
+        &self,
+        meta: &DossierImportMeta,
+        cells: &[DossierCell],
+        actor: &str,
+    ) -> Result<DossierImport> {
+        for c in cells {
+            if !c.counts.consistent() {
+                return Err(StoreError::Invalid(format!(
+                    "the counts of {} in {} do not add up",
+                    c.agency, c.month
+                )));
+            }
+            if c.agency.trim().is_empty() {
+                return Err(StoreError::Invalid("an agency is empty".into()));
+            }
+        }
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting a transaction".into())?;
+        if self.backend() == crate::Backend::Sqlite {
+            // A large import touches many pages: let SQLite keep them (up to 64 MiB) rather
+            // than write and re-read them while the transaction is open.
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "sizing the page cache".into())?;
+        }
+        let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO dossier_imports (file_name, imported_at, actor, as_of, rows_read, rows_skipped, sample) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(nfc(&meta.file_name))
+        .bind(now_text())
+        .bind(actor)
+        .bind(meta.as_of.to_string())
+        .bind(to_i64(meta.rows))
+        .bind(to_i64(meta.skipped))
+        .bind(i64::from(meta.sample))
+        .fetch_one(&mut *tx)
+        .await
+        .ctx(|| "recording the dossier import".into())?;
+        let mut replaced = 0u64;
+        for c in cells {
+            let month = c.month.to_string();
+            let res = sqlx::query("DELETE FROM dossier_stats WHERE agency = $1 AND month = $2")
+                .bind(&c.agency)
+                .bind(&month)
+                .execute(&mut *tx)
+                .await
+                .ctx(|| format!("replacing {} {month}", c.agency))?;
+            replaced += res.rows_affected();
+            sqlx::query("DELETE FROM overdue_dossiers WHERE agency = $1 AND month = $2")
+                .bind(&c.agency)
+                .bind(&month)
+                .execute(&mut *tx)
+                .await
+                .ctx(|| format!("replacing the overdue dossiers of {} {month}", c.agency))?;
+            let k = &c.counts;
+            sqlx::query(
+                "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, import_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&c.agency)
+            .bind(&month)
+            .bind(c.unit.as_deref())
+            .bind(to_i64(k.received))
+            .bind(to_i64(k.resolved))
+            .bind(to_i64(k.early))
+            .bind(to_i64(k.on_time))
+            .bind(to_i64(k.late))
+            .bind(to_i64(k.pending))
+            .bind(to_i64(k.pending_overdue))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("saving {} {month}", c.agency))?;
+        }
+        let mut months: Vec<Month> = cells.iter().map(|c| c.month).collect();
+        months.sort();
+        months.dedup();
+        Ok(DossierImport {
+            tx,
+            id,
+            actor: actor.to_string(),
+            overdue: 0,
+            cells: cells.len(),
+            meta: meta.clone(),
+            months,
+            replaced,
+            positional: self.backend() == crate::Backend::Sqlite,
+        })
+    }
+
+    /// Every stored agency × month cell, by agency then month.
+    pub async fn dossier_cells(&self) -> Result<Vec<StoredCell>> {
+        let rows = sqlx::query(
+            "SELECT s.*, i.sample FROM dossier_stats s JOIN dossier_imports i ON i.id = s.import_id ORDER BY s.agency, s.month",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| "reading dossier statistics".into())?;
+        rows.iter()
+            .map(|r| {
+                let month: String = get(r, "month")?;
+                let sample: i64 = get(r, "sample")?;
+                Ok(StoredCell {
+                    cell: DossierCell {
+                        agency: get(r, "agency")?,
+                        unit: get(r, "unit")?,
+                        month: month_of(&month)?,
+                        counts: Counts {
+                            received: count(r, "received")?,
+                            resolved: count(r, "resolved")?,
+                            early: count(r, "early")?,
+                            on_time: count(r, "on_time")?,
+                            late: count(r, "late")?,
+                            pending: count(r, "pending")?,
+                            pending_overdue: count(r, "pending_overdue")?,
+                        },
+                    },
+                    import_id: get(r, "import_id")?,
+                    sample: sample != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The late and pending-overdue dossiers of an agency (optionally one month), oldest due
+    /// first, with their explanations.
+    pub async fn overdue_dossiers(
+        &self,
+        agency: &str,
+        month: Option<Month>,
+    ) -> Result<Vec<OverdueEntry>> {
+        let rows = sqlx::query(&format!(
+            "{OVERDUE_SELECT} WHERE o.agency = $1 AND ($2 IS NULL OR o.month = $2) ORDER BY o.due_at, o.code"
+        ))
+        .bind(agency)
+        .bind(month.map(|m| m.to_string()))
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| format!("reading the overdue dossiers of {agency}"))?;
+        rows.iter()
+            .map(|r| {
+                let sample: i64 = get(r, "sample")?;
+                Ok(OverdueEntry {
+                    dossier: overdue_from_row(r)?,
+                    explanation: explanation_from_row(r)?,
+                    sample: sample != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// One overdue dossier with its explanation.
+    pub async fn overdue_dossier(&self, agency: &str, code: &str) -> Result<Option<OverdueEntry>> {
+        let r = sqlx::query(&format!(
+            "{OVERDUE_SELECT} WHERE o.agency = $1 AND o.code = $2 ORDER BY o.month LIMIT 1"
+        ))
+        .bind(agency)
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await
+        .ctx(|| format!("reading dossier {code} of {agency}"))?;
+        r.map(|r| {
+            let sample: i64 = get(&r, "sample")?;
+            Ok(OverdueEntry {
+                dossier: overdue_from_row(&r)?,
+                explanation: explanation_from_row(&r)?,
+                sample: sample != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// Write (or rewrite) the explanation of an overdue dossier, with an audit record.
+    pub async fn explain_dossier(
+        &self,
+        agency: &str,
+        code: &str,
+        e: &Explanation,
+        actor: &str,
+    ) -> Result<()> {
+        let e = Explanation {
+            reason: nfc(&e.reason),
+            responsible: nfc(&e.responsible),
+            remedy: nfc(&e.remedy),
+            written_by: actor.to_string(),
+            written_at: now_text(),
+        };
+        if let Some((field, what)) = e.problems().first() {
+            return Err(StoreError::Invalid(format!("{field}: {what}")));
+        }
+        let Some(current) = self.overdue_dossier(agency, code).await? else {
+            return Err(StoreError::NotFound(format!("dossier {code} of {agency}")));
+        };
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting a transaction".into())?;
+        sqlx::query(
+            "INSERT INTO dossier_explanations (agency, code, reason, responsible, remedy, written_by, written_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (agency, code) DO UPDATE SET reason = excluded.reason, \
+             responsible = excluded.responsible, remedy = excluded.remedy, written_by = excluded.written_by, \
+             written_at = excluded.written_at",
+        )
+        .bind(agency)
+        .bind(code)
+        .bind(&e.reason)
+        .bind(&e.responsible)
+        .bind(&e.remedy)
+        .bind(&e.written_by)
+        .bind(&e.written_at)
+        .execute(&mut *tx)
+        .await
+        .ctx(|| format!("saving the explanation of {code}"))?;
+        let entity_id = format!("{agency}/{code}");
+        record(
+            &mut tx,
+            Change {
+                actor,
+                action: if current.explanation.is_some() {
+                    "update"
+                } else {
+                    "create"
+                },
+                entity: "dossier_explanation",
+                entity_id: &entity_id,
+                unit: Some(agency),
+                before: current
+                    .explanation
+                    .as_ref()
+                    .and_then(|b| serde_json::to_value(b).ok()),
+                after: serde_json::to_value(&e).ok(),
+            },
+        )
+        .await?;
+        tx.commit()
+            .await
+            .ctx(|| "committing the explanation".into())?;
+        Ok(())
+    }
+
+    /// Overdue and explained dossiers per agency (optionally one month), by agency.
+    pub async fn explanation_counts(&self, month: Option<Month>) -> Result<Vec<ExplanationCount>> {
+        let rows = sqlx::query(
+            "SELECT o.agency, COUNT(*) AS overdue, COUNT(e.code) AS explained FROM overdue_dossiers o \
+             LEFT JOIN dossier_explanations e ON e.agency = o.agency AND e.code = o.code \
+             WHERE ($1 IS NULL OR o.month = $1) GROUP BY o.agency ORDER BY o.agency",
+        )
+        .bind(month.map(|m| m.to_string()))
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| "counting explanations".into())?;
+        rows.iter()
+            .map(|r| {
+                Ok(ExplanationCount {
+                    agency: get(r, "agency")?,
+                    overdue: get(r, "overdue")?,
+                    explained: get(r, "explained")?,
+                })
+            })
+            .collect()
+    }
+}

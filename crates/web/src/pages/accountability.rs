@@ -1,0 +1,757 @@
+//! Accountability of heads of agencies: per head, the overdue assignments, missing and late
+//! reports, the areas they lead that are below target and the points lost there, and the
+//! measures proposed (criticism, disciplinary review) by the coordinator and decided by the
+//! leader; the head's yearly evaluation record per unit.
+//!
+//! Rules: the page needs `ViewAccountability` (coordinator, leader, admin); proposing needs
+//! `ProposeMeasure` (coordinator), deciding `DecideMeasure` (leader); a unit's evaluation record
+//! needs `ViewEvaluation { unit }` (coordinator, leader, the unit's own users).
+
+use crate::auth::{Authed, CurrentUser};
+use crate::error::PageError;
+use crate::i18n::{self, Catalogue, Lang};
+use crate::layout::Layout;
+use crate::pages::plans::{
+    head_of, load_state, seg, status_class, status_key, task_href, unit_name, units_by_slug,
+    xlsx_response, Cell, PlanNav, PlanQuery, Sheet,
+};
+use crate::pages::{here, require, Paged};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parindex_domain::access::{can, Action};
+use parindex_domain::plan::{MeasureKind, Status};
+use parindex_domain::text::fold;
+use parindex_domain::units::Unit;
+use parindex_store::{HeadRecord, Measure, StoreError};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const MESSAGES: Catalogue = &[
+    ("acc.title", "Trách nhiệm người đứng đầu", "Accountability of heads of agencies"),
+    ("acc.intro", "Theo từng người đứng đầu: nhiệm vụ quá hạn, báo cáo thiếu, lĩnh vực chủ trì chưa đạt mục tiêu và điểm bị mất; các hình thức xử lý do Sở Nội vụ đề xuất, lãnh đạo tỉnh quyết định.", "Per head of agency: overdue tasks, missing reports, led areas below target and the points lost there; the measures the coordinator proposes and the leader decides."),
+    ("acc.overdue", "Nhiệm vụ quá hạn", "Overdue tasks"),
+    ("acc.missing", "Báo cáo còn thiếu", "Missing reports"),
+    ("acc.late", "Báo cáo muộn", "Late reports"),
+    ("acc.areas", "Lĩnh vực chủ trì chưa đạt mục tiêu", "Led areas below target"),
+    ("acc.points_lost", "Điểm bị mất (lĩnh vực chủ trì)", "Points lost (led areas)"),
+    ("acc.measures", "Hình thức xử lý", "Measures"),
+    ("acc.measures_all", "Đề xuất và quyết định", "Proposals and decisions"),
+    ("acc.no_measures", "Chưa có đề xuất nào.", "No proposal yet."),
+    ("acc.head_unknown", "chưa cập nhật", "not set"),
+    ("acc.target_short", "mục tiêu", "target"),
+    ("acc.propose", "Đề xuất hình thức xử lý", "Propose a measure"),
+    ("acc.kind", "Hình thức", "Kind"),
+    ("acc.reason", "Lý do", "Reason"),
+    ("acc.propose_submit", "Gửi đề xuất", "Propose"),
+    ("acc.proposed_by", "Người đề xuất", "Proposed by"),
+    ("acc.decision", "Quyết định", "Decision"),
+    ("acc.note", "Ý kiến", "Note"),
+    ("acc.decided_by", "Người quyết định", "Decided by"),
+    ("acc.approve", "Đồng ý", "Approve"),
+    ("acc.reject", "Không đồng ý", "Reject"),
+    ("acc.decide_submit", "Ghi quyết định", "Record the decision"),
+    ("acc.pending", "Chờ quyết định", "Awaiting decision"),
+    ("acc.approved", "Đã đồng ý", "Approved"),
+    ("acc.rejected", "Không đồng ý", "Rejected"),
+    ("acc.proposed", "Đã gửi đề xuất.", "The proposal was recorded."),
+    ("acc.decided", "Đã ghi quyết định.", "The decision was recorded."),
+    ("acc.unit_required", "Chọn đơn vị.", "Choose the unit."),
+    ("acc.kind_required", "Chọn hình thức.", "Choose the kind."),
+    ("acc.reason_required", "Nêu lý do.", "Give the reason."),
+    ("acc.decision_required", "Chọn đồng ý hoặc không đồng ý.", "Choose approve or reject."),
+    ("acc.already_decided", "Đề xuất này đã có quyết định.", "This proposal was already decided."),
+    ("acc.year", "Năm", "Year"),
+    ("acc.evaluation", "Hồ sơ đánh giá người đứng đầu", "Evaluation record of the head of agency"),
+    ("acc.eval_intro", "Kết quả thực hiện kế hoạch cải thiện Chỉ số CCHC của đơn vị trong năm, dùng khi đánh giá, xếp loại người đứng đầu.", "The unit's results under the PAR Index improvement plan for the year, used in the head's yearly evaluation."),
+    ("acc.no_plans_year", "Không có kế hoạch nào của năm này.", "No plan for this year."),
+    ("acc.overdue_tasks", "Nhiệm vụ quá hạn", "Overdue tasks"),
+    ("acc.none", "Không có.", "None."),
+    ("acc.previous_year", "Năm trước", "Previous year"),
+    ("acc.next_year", "Năm sau", "Next year"),
+    ("measure.criticism", "Phê bình", "Criticism"),
+    ("measure.disciplinary_review", "Kiểm điểm trách nhiệm", "Disciplinary review"),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans/{id}/accountability", get(page))
+        .route("/plans/{id}/measures", post(propose))
+        .route("/plans/{id}/measures/{mid}/decide", post(decide))
+        .route("/units/{slug}/evaluation", get(evaluation))
+}
+
+pub struct MeasureView {
+    pub id: i64,
+    pub unit: String,
+    pub head: String,
+    pub year: i32,
+    pub kind_key: &'static str,
+    pub reason: Vec<String>,
+    pub proposed_by: String,
+    pub proposed_at: String,
+    pub decision_key: &'static str,
+    pub decision_class: &'static str,
+    pub note: String,
+    pub decided_by: String,
+    pub decided_at: String,
+    pub decidable: bool,
+    pub action: String,
+}
+
+fn kind_key(k: MeasureKind) -> &'static str {
+    match k {
+        MeasureKind::Criticism => "measure.criticism",
+        MeasureKind::DisciplinaryReview => "measure.disciplinary_review",
+    }
+}
+
+fn measure_view(
+    m: &Measure,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    can_decide: bool,
+) -> MeasureView {
+    let (decision_key, decision_class) = match m.decision.as_deref() {
+        Some("approved") => ("acc.approved", "bad"),
+        Some("rejected") => ("acc.rejected", "good"),
+        _ => ("acc.pending", ""),
+    };
+    MeasureView {
+        id: m.id,
+        unit: unit_name(units, lang, &m.unit),
+        head: m.head_name.clone(),
+        year: m.year,
+        kind_key: kind_key(m.kind),
+        reason: m.reason.lines().map(str::to_string).collect(),
+        proposed_by: m.proposed_by.clone(),
+        proposed_at: i18n::timestamp(&m.proposed_at),
+        decision_key,
+        decision_class,
+        note: m.decision_note.clone().unwrap_or_default(),
+        decided_by: m.decided_by.clone().unwrap_or_default(),
+        decided_at: m
+            .decided_at
+            .as_deref()
+            .map(i18n::timestamp)
+            .unwrap_or_default(),
+        decidable: can_decide && m.decision.is_none(),
+        action: format!("/plans/{}/measures/{}/decide", seg(&m.plan_id), m.id),
+    }
+}
+
+fn areas_text(lang: Lang, areas: &[(String, u32, u32)]) -> String {
+    areas
+        .iter()
+        .map(|(code, rank, target)| {
+            format!(
+                "{} {code}: {rank} ({} {target})",
+                i18n::t(lang, "plan.area"),
+                i18n::t(lang, "acc.target_short")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub struct HeadRow {
+    pub slug: String,
+    pub unit: String,
+    pub head: String,
+    pub overdue: usize,
+    pub missing: usize,
+    pub late: usize,
+    pub areas: String,
+    pub points_lost: String,
+    lost: rust_decimal::Decimal,
+    pub measures: Vec<MeasureView>,
+    pub eval_href: String,
+}
+
+#[derive(Default)]
+pub struct ProposeForm {
+    pub unit: String,
+    pub kind: String,
+    pub reason: String,
+    pub errors: BTreeMap<&'static str, String>,
+}
+
+impl ProposeForm {
+    pub fn err(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+#[derive(Default)]
+pub struct DecideState {
+    pub measure_id: i64,
+    pub decision: String,
+    pub note: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accountability.html")]
+struct AccountabilityPage {
+    l: Layout,
+    nav: PlanNav,
+    today: String,
+    q: String,
+    rows: Paged<HeadRow>,
+    sorts: BTreeMap<&'static str, String>,
+    export_href: String,
+    measures: Vec<MeasureView>,
+    can_propose: bool,
+    form: ProposeForm,
+    units: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    decide: DecideState,
+}
+
+impl AccountabilityPage {
+    fn col(&self, column: &str) -> &str {
+        self.sorts.get(column).map(String::as_str).unwrap_or("")
+    }
+}
+
+async fn render(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: &str,
+    uri_here: &str,
+    q: &PlanQuery,
+    form: ProposeForm,
+    decide: DecideState,
+) -> Result<Result<AccountabilityPage, Response>, PageError> {
+    let plan = state
+        .store
+        .plan(plan_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let mut l = Layout::new(cu, "nav.plans", "acc.title", uri_here);
+    let lang = l.lang;
+    l.flash = match q.done.as_deref() {
+        Some("proposed") => Some(l.t("acc.proposed").to_string()),
+        Some("decided") => Some(l.t("acc.decided").to_string()),
+        _ => None,
+    };
+    let units = units_by_slug(state).await?;
+    let records: Vec<HeadRecord> = match state
+        .store
+        .heads_accountability(plan_id, state.today())
+        .await
+    {
+        Ok(r) => r,
+        Err(StoreError::NotFound(_)) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let actor = cu.actor();
+    let can_decide = can(&actor, &Action::DecideMeasure);
+    let search = q.search();
+    let mut rows: Vec<HeadRow> = records
+        .iter()
+        .map(|r| HeadRow {
+            slug: r.unit.slug.clone(),
+            unit: unit_name(&units, lang, &r.unit.slug),
+            head: head_of(&units, &r.unit.slug),
+            overdue: r.overdue_assignments,
+            missing: r.missing_reports,
+            late: r.late_reports,
+            areas: areas_text(lang, &r.areas_below_target),
+            points_lost: i18n::opt_num(lang, r.points_lost),
+            lost: r.points_lost.unwrap_or_default(),
+            measures: r
+                .measures
+                .iter()
+                .map(|m| measure_view(m, &units, lang, can_decide))
+                .collect(),
+            eval_href: format!("/units/{}/evaluation?year={}", seg(&r.unit.slug), plan.year),
+        })
+        .filter(|r| {
+            search
+                .as_ref()
+                .is_none_or(|s| fold(&format!("{} {} {}", r.slug, r.unit, r.head)).contains(s))
+        })
+        .collect();
+    match q.sort.as_deref() {
+        Some("unit") => rows.sort_by_key(|r| fold(&r.unit)),
+        Some("head") => rows.sort_by_key(|r| fold(&r.head)),
+        Some("overdue") => rows.sort_by_key(|r| r.overdue),
+        Some("missing") => rows.sort_by_key(|r| r.missing),
+        Some("late") => rows.sort_by_key(|r| r.late),
+        Some("lost") => rows.sort_by_key(|r| r.lost),
+        _ => {}
+    }
+    if q.descending() {
+        rows.reverse();
+    }
+    let all_measures = state.store.measures(plan_id, None).await?;
+    let measures: Vec<MeasureView> = all_measures
+        .iter()
+        .map(|m| measure_view(m, &units, lang, can_decide))
+        .filter(|m| {
+            search
+                .as_ref()
+                .is_none_or(|s| fold(&format!("{} {}", m.unit, m.head)).contains(s))
+        })
+        .collect();
+    if q.wants_xlsx()? {
+        let mut heads = Sheet::new(
+            lang,
+            "acc.title",
+            &[
+                "plan.unit",
+                "plan.head",
+                "acc.overdue",
+                "acc.missing",
+                "acc.late",
+                "acc.areas",
+                "acc.points_lost",
+                "acc.measures",
+            ],
+        );
+        for r in &rows {
+            heads.rows.push(vec![
+                r.unit.as_str().into(),
+                r.head.as_str().into(),
+                r.overdue.into(),
+                r.missing.into(),
+                r.late.into(),
+                r.areas.as_str().into(),
+                r.points_lost.as_str().into(),
+                r.measures
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} ({})",
+                            i18n::t(lang, m.kind_key),
+                            i18n::t(lang, m.decision_key)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+                    .into(),
+            ]);
+        }
+        let mut ms = Sheet::new(
+            lang,
+            "acc.measures_all",
+            &[
+                "plan.unit",
+                "plan.head",
+                "acc.kind",
+                "acc.reason",
+                "acc.proposed_by",
+                "acc.decision",
+                "acc.note",
+                "acc.decided_by",
+            ],
+        );
+        for m in &measures {
+            ms.rows.push(vec![
+                m.unit.as_str().into(),
+                m.head.as_str().into(),
+                i18n::t(lang, m.kind_key).into(),
+                m.reason.join("\n").into(),
+                format!("{} {}", m.proposed_by, m.proposed_at).into(),
+                i18n::t(lang, m.decision_key).into(),
+                m.note.as_str().into(),
+                format!("{} {}", m.decided_by, m.decided_at).trim().into(),
+            ]);
+        }
+        return Ok(Err(xlsx_response(
+            &format!("{plan_id}-trach-nhiem-nguoi-dung-dau"),
+            &[heads, ms],
+        )?));
+    }
+    let mut unit_options: Vec<(String, String)> = records
+        .iter()
+        .map(|r| (r.unit.slug.clone(), unit_name(&units, lang, &r.unit.slug)))
+        .collect();
+    unit_options.sort_by_key(|(_, n)| fold(n));
+    let sorts = ["unit", "head", "overdue", "missing", "late", "lost"]
+        .into_iter()
+        .map(|c| (c, q.sort_href(c)))
+        .collect();
+    Ok(Ok(AccountabilityPage {
+        nav: PlanNav::new(cu, plan_id, "plan.view_accountability"),
+        today: i18n::date(state.today()),
+        q: q.q.clone().unwrap_or_default(),
+        rows: q.paged(rows, 25),
+        sorts,
+        export_href: q.export_href(),
+        measures,
+        can_propose: can(&actor, &Action::ProposeMeasure),
+        form,
+        units: unit_options,
+        kinds: vec![
+            ("criticism", "measure.criticism"),
+            ("disciplinary_review", "measure.disciplinary_review"),
+        ],
+        decide,
+        l,
+    }))
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewAccountability)?;
+    let form = ProposeForm {
+        kind: "criticism".into(),
+        ..Default::default()
+    };
+    match render(
+        &state,
+        &cu,
+        &id,
+        &here(&uri),
+        &q,
+        form,
+        DecideState::default(),
+    )
+    .await?
+    {
+        Ok(p) => Ok(Html(p.render()?).into_response()),
+        Err(download) => Ok(download),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProposeInput {
+    unit: Option<String>,
+    kind: Option<String>,
+    reason: Option<String>,
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ProposeInput>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ProposeMeasure)?;
+    let plan = state.store.plan(&id).await?.ok_or(PageError::NotFound)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k| i18n::t(lang, k).to_string();
+    let mut form = ProposeForm {
+        unit: f.unit.clone().unwrap_or_default().trim().to_string(),
+        kind: f.kind.clone().unwrap_or_default().trim().to_string(),
+        reason: f.reason.clone().unwrap_or_default(),
+        errors: BTreeMap::new(),
+    };
+    if form.unit.is_empty() || state.store.unit(&form.unit).await?.is_none() {
+        form.errors.insert("unit", t("acc.unit_required"));
+    }
+    let kind = MeasureKind::parse(&form.kind);
+    if kind.is_none() {
+        form.errors.insert("kind", t("acc.kind_required"));
+    }
+    if form.reason.trim().is_empty() {
+        form.errors.insert("reason", t("acc.reason_required"));
+    }
+    if let (true, Some(kind)) = (form.errors.is_empty(), kind) {
+        match state
+            .store
+            .propose_measure(
+                &id,
+                &form.unit,
+                plan.year,
+                kind,
+                &form.reason,
+                &cu.user.username,
+            )
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!(
+                    "/plans/{}/accountability?done=proposed#measures",
+                    seg(&id)
+                ))
+                .into_response())
+            }
+            Err(StoreError::Invalid(m)) if m.starts_with("reason:") => {
+                form.errors.insert("reason", t("acc.reason_required"));
+            }
+            Err(StoreError::Invalid(m)) if m.starts_with("unit:") => {
+                form.errors.insert("unit", t("acc.unit_required"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let here = format!("/plans/{}/accountability", seg(&id));
+    match render(
+        &state,
+        &cu,
+        &id,
+        &here,
+        &PlanQuery::default(),
+        form,
+        DecideState::default(),
+    )
+    .await?
+    {
+        Ok(p) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(p.render()?)).into_response()),
+        Err(r) => Ok(r),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DecideInput {
+    decision: Option<String>,
+    note: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path((id, mid)): Path<(String, i64)>,
+    Form(f): Form<DecideInput>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::DecideMeasure)?;
+    let m = state.store.measure(mid).await?.ok_or(PageError::NotFound)?;
+    if m.plan_id != id {
+        return Err(PageError::NotFound);
+    }
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k| i18n::t(lang, k).to_string();
+    let note = f.note.clone().unwrap_or_default();
+    let mut ds = DecideState {
+        measure_id: mid,
+        decision: f.decision.clone().unwrap_or_default(),
+        note: note.clone(),
+        error: None,
+    };
+    let approve = match f.decision.as_deref().map(str::trim) {
+        Some("approve" | "approved") => Some(true),
+        Some("reject" | "rejected") => Some(false),
+        _ => None,
+    };
+    match approve {
+        None => ds.error = Some(t("acc.decision_required")),
+        Some(a) => match state
+            .store
+            .decide_measure(mid, a, &note, &cu.user.username)
+            .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!(
+                    "/plans/{}/accountability?done=decided#measures",
+                    seg(&id)
+                ))
+                .into_response())
+            }
+            Err(StoreError::Invalid(_)) => ds.error = Some(t("acc.already_decided")),
+            Err(e) => return Err(e.into()),
+        },
+    }
+    let here = format!("/plans/{}/accountability", seg(&id));
+    let form = ProposeForm {
+        kind: "criticism".into(),
+        ..Default::default()
+    };
+    match render(&state, &cu, &id, &here, &PlanQuery::default(), form, ds).await? {
+        Ok(p) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(p.render()?)).into_response()),
+        Err(r) => Ok(r),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The head's yearly evaluation record
+
+pub struct OverdueTask {
+    pub href: String,
+    pub section: String,
+    pub title: String,
+    pub status_key: &'static str,
+    pub status_class: &'static str,
+}
+
+pub struct EvalPlan {
+    pub title: String,
+    pub href: String,
+    pub assignments: usize,
+    pub accepted: usize,
+    pub submitted: usize,
+    pub overdue: usize,
+    pub missing: usize,
+    pub late: usize,
+    pub areas: String,
+    pub points_lost: String,
+    pub overdue_tasks: Vec<OverdueTask>,
+    pub measures: Vec<MeasureView>,
+}
+
+#[derive(Template)]
+#[template(path = "accountability_evaluation.html")]
+struct EvaluationPage {
+    l: Layout,
+    unit_name: String,
+    head: String,
+    year: i32,
+    prev_href: String,
+    next_href: String,
+    today: String,
+    plans: Vec<EvalPlan>,
+    export_href: String,
+}
+
+async fn evaluation(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(slug): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    // Authorise before revealing whether the unit exists.
+    require(&cu, &Action::ViewEvaluation { unit: &slug })?;
+    let unit = state.store.unit(&slug).await?.ok_or(PageError::NotFound)?;
+    let today = state.today();
+    let year: i32 = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(y) => y
+            .parse()
+            .ok()
+            .filter(|y| (1900..=2200).contains(y))
+            .ok_or_else(|| PageError::BadRequest(format!("'{y}' is not a year")))?,
+        None => i32::from(today.year()),
+    };
+    let l = Layout::new(&cu, "nav.plans", "acc.evaluation", &here(&uri));
+    let lang = l.lang;
+    let units = units_by_slug(&state).await?;
+    let mut plans = Vec::new();
+    for p in state
+        .store
+        .plans()
+        .await?
+        .into_iter()
+        .filter(|p| p.year == year)
+    {
+        let st = load_state(&state, &p.id, Some(&slug)).await?;
+        let c = st.compliance.get(&slug).cloned().unwrap_or_default();
+        let record = state
+            .store
+            .heads_accountability(&p.id, today)
+            .await?
+            .into_iter()
+            .find(|r| r.unit.slug == slug);
+        let overdue_tasks = st
+            .tasks
+            .iter()
+            .flat_map(|ts| {
+                ts.assignments
+                    .iter()
+                    .filter(|a| matches!(a.status, Status::Overdue | Status::Returned))
+                    .map(|a| OverdueTask {
+                        href: task_href(&p.id, &ts.task.id),
+                        section: ts.task.section.clone(),
+                        title: ts.task.title.clone(),
+                        status_key: status_key(a.status),
+                        status_class: status_class(a.status),
+                    })
+            })
+            .collect();
+        let measures = state
+            .store
+            .measures(&p.id, Some(&slug))
+            .await?
+            .iter()
+            .filter(|m| m.year == year)
+            .map(|m| measure_view(m, &units, lang, false))
+            .collect();
+        plans.push(EvalPlan {
+            title: p.title.clone(),
+            href: format!("/plans/{}", seg(&p.id)),
+            assignments: c.assignments,
+            accepted: c.accepted,
+            submitted: c.submitted,
+            overdue: c.overdue,
+            missing: c.missing_reports,
+            late: c.late_reports,
+            areas: record
+                .as_ref()
+                .map(|r| areas_text(lang, &r.areas_below_target))
+                .unwrap_or_default(),
+            points_lost: i18n::opt_num(lang, record.as_ref().and_then(|r| r.points_lost)),
+            overdue_tasks,
+            measures,
+        });
+    }
+    let name = unit_name(&units, lang, &slug);
+    if q.wants_xlsx()? {
+        let mut sheet = Sheet::new(
+            lang,
+            "acc.evaluation",
+            &[
+                "plan.unit",
+                "plan.head",
+                "acc.year",
+                "plan.title",
+                "comp.assignments",
+                "comp.accepted",
+                "comp.submitted",
+                "comp.overdue",
+                "comp.missing",
+                "comp.late",
+                "acc.areas",
+                "acc.points_lost",
+                "acc.measures",
+            ],
+        );
+        let head = head_of(&units, &slug);
+        for p in &plans {
+            sheet.rows.push(vec![
+                name.as_str().into(),
+                head.as_str().into(),
+                Cell::Num(f64::from(year)),
+                p.title.as_str().into(),
+                p.assignments.into(),
+                p.accepted.into(),
+                p.submitted.into(),
+                p.overdue.into(),
+                p.missing.into(),
+                p.late.into(),
+                p.areas.as_str().into(),
+                p.points_lost.as_str().into(),
+                p.measures
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} ({}): {}",
+                            i18n::t(lang, m.kind_key),
+                            i18n::t(lang, m.decision_key),
+                            m.reason.join(" ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+                    .into(),
+            ]);
+        }
+        return xlsx_response(&format!("danh-gia-{slug}-{year}"), &[sheet]);
+    }
+    let base = format!("/units/{}/evaluation", seg(&slug));
+    let page = EvaluationPage {
+        unit_name: name,
+        head: head_of(&units, &slug),
+        year,
+        prev_href: format!("{base}?year={}", year - 1),
+        next_href: format!("{base}?year={}", year + 1),
+        today: i18n::date(today),
+        plans,
+        export_href: format!("{base}?year={year}&export=xlsx"),
+        l: {
+            let mut l = l;
+            l.title = format!("{} — {}", l.t("acc.evaluation"), unit.name_vi);
+            l
+        },
+    };
+    Ok(Html(page.render()?).into_response())
+}

@@ -1,0 +1,427 @@
+//! The published rankings of departments and of districts: total and index %, rank (ties
+//! share), class, change since last year, points lost per area, the head of agency; and
+//! corrections after publication (a new, audited decision of the coordinator).
+
+use super::{parse_date, pct, signed, unit_name};
+use crate::auth::{Authed, CurrentUser};
+use crate::error::PageError;
+use crate::i18n::{self, Lang};
+use crate::layout::Layout;
+use crate::pages::editions::FieldErrors;
+use crate::pages::{here, require};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parindex_domain::access::{can, Action};
+use parindex_domain::assessment::{leaves, scoped_edition};
+use parindex_domain::edition::{Level, NodeCode};
+use parindex_domain::score::parse_points;
+use parindex_store::StoreError;
+use serde::Deserialize;
+
+/// Message keys chosen in code (checked by a test).
+#[cfg_attr(not(test), allow(dead_code))]
+pub const DYNAMIC_KEYS: &[&str] = &[
+    "ranking.level.province",
+    "ranking.level.department",
+    "ranking.level.district",
+    "ranking.level.commune",
+    "ranking.published",
+    "ranking.corrected",
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rankings", get(list))
+        .route("/rankings/{round}", get(page))
+        .route("/rankings/{round}/corrections", post(correct))
+}
+
+fn level_key(l: Level) -> &'static str {
+    match l {
+        Level::Province => "ranking.level.province",
+        Level::Department => "ranking.level.department",
+        Level::District => "ranking.level.district",
+        Level::Commune => "ranking.level.commune",
+    }
+}
+
+pub struct Published {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub level_key: &'static str,
+    pub units: usize,
+    pub published_on: String,
+    pub sample: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ranking_list.html")]
+struct ListPage {
+    l: Layout,
+    rounds: Vec<Published>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewProvincialRanking)?;
+    let rounds = state
+        .store
+        .rounds()
+        .await?
+        .into_iter()
+        .filter(|s| s.round.is_published())
+        .map(|s| Published {
+            id: s.round.id.clone(),
+            name: s.round.name.clone(),
+            year: s.round.year,
+            level_key: level_key(s.level),
+            units: s.round.units.len(),
+            published_on: s.round.published_on.map(i18n::date).unwrap_or_default(),
+            sample: s.round.sample,
+        })
+        .collect();
+    let page = ListPage {
+        l: Layout::new(&cu, "nav.assessments", "ranking.list_title", &here(&uri)),
+        rounds,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub struct AreaHead {
+    pub code: String,
+    pub title: String,
+    pub max: String,
+}
+
+pub struct RankRow {
+    pub unit: String,
+    pub name: String,
+    pub head: String,
+    pub rank: u32,
+    pub total: String,
+    pub max: String,
+    pub pct: String,
+    pub class: String,
+    pub class_pos: usize,
+    pub change_pct: String,
+    pub change_rank: String,
+    pub change_good: bool,
+    pub change_bad: bool,
+    pub lost: String,
+    pub areas: Vec<String>,
+}
+
+pub struct CorrectionLine {
+    pub unit: String,
+    pub code: String,
+    pub old: String,
+    pub new: String,
+    pub decision: String,
+    pub decided_on: String,
+    pub reason: String,
+    pub by: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CorrectionInput {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    decision_ref: String,
+    #[serde(default)]
+    decided_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "ranking.html")]
+struct RankingPage {
+    l: Layout,
+    round_id: String,
+    edition_name: String,
+    level_key: &'static str,
+    sample: bool,
+    published_on: String,
+    published_by: String,
+    classes: Vec<(String, String, usize)>,
+    areas: Vec<AreaHead>,
+    rows: Vec<RankRow>,
+    previous: Vec<(String, String)>,
+    corrections: Vec<CorrectionLine>,
+    can_correct: bool,
+    units: Vec<(String, String)>,
+    form: CorrectionInput,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    id: &str,
+    done: &Option<String>,
+    form: CorrectionInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let rk = state.store.ranking(id).await?.ok_or(PageError::NotFound)?;
+    let mut l = Layout::new(cu, "nav.assessments", "ranking.title", &here(uri));
+    let lang = l.lang;
+    l.title = rk.round.name.clone();
+    let flash = match done.as_deref() {
+        Some("published") => Some(i18n::t(lang, "ranking.published").to_string()),
+        Some("corrected") => Some(i18n::t(lang, "ranking.corrected").to_string()),
+        _ => None,
+    };
+    l = l.with_flash(flash);
+    let class_label = |c: &parindex_domain::assessment::ClassBand| match lang {
+        Lang::En => c.label_en.clone().unwrap_or_else(|| c.label_vi.clone()),
+        Lang::Vi => c.label_vi.clone(),
+    };
+    let areas: Vec<AreaHead> = rk
+        .edition
+        .areas()
+        .map(|a| AreaHead {
+            code: a.code.to_string(),
+            title: crate::pages::editions::node_title(lang, a),
+            max: i18n::opt_num(lang, a.max_points),
+        })
+        .collect();
+    let rows = rk
+        .rows
+        .iter()
+        .map(|r| {
+            let unit = rk.units.get(&r.unit);
+            RankRow {
+                unit: r.unit.clone(),
+                name: unit
+                    .map(|u| unit_name(lang, u))
+                    .unwrap_or_else(|| r.unit.clone()),
+                head: unit
+                    .map(|u| {
+                        let name = u.head_name.clone().unwrap_or_default();
+                        let title = u.head_title.clone().unwrap_or_default();
+                        match (name.is_empty(), title.is_empty()) {
+                            (false, false) => format!("{name} ({title})"),
+                            (false, true) => name,
+                            _ => String::new(),
+                        }
+                    })
+                    .unwrap_or_default(),
+                rank: r.rank,
+                total: i18n::num(lang, r.total),
+                max: i18n::num(lang, r.max),
+                pct: pct(lang, r.pct),
+                class: r
+                    .class
+                    .as_ref()
+                    .map(|(_, c)| class_label(c))
+                    .unwrap_or_default(),
+                class_pos: r.class.as_ref().map(|(i, _)| *i).unwrap_or(0),
+                change_pct: r
+                    .change_pct
+                    .map(|d| format!("{} %", signed(lang, d)))
+                    .unwrap_or_default(),
+                change_rank: r
+                    .change_rank
+                    .map(|d| signed(lang, rust_decimal::Decimal::from(d)))
+                    .unwrap_or_default(),
+                change_good: r.change_rank.is_some_and(|d| d > 0),
+                change_bad: r.change_rank.is_some_and(|d| d < 0),
+                lost: i18n::num(lang, r.lost),
+                areas: areas
+                    .iter()
+                    .map(|h| {
+                        r.areas
+                            .iter()
+                            .find(|a| a.code == h.code)
+                            .and_then(|a| a.lost)
+                            .map(|d| i18n::num(lang, d))
+                            .unwrap_or_else(|| "—".into())
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let corrections = rk
+        .corrections
+        .iter()
+        .map(|c| CorrectionLine {
+            unit: rk
+                .units
+                .get(&c.unit)
+                .map(|u| unit_name(lang, u))
+                .unwrap_or_else(|| c.unit.clone()),
+            code: c.code.to_string(),
+            old: i18n::num(lang, c.old_score),
+            new: i18n::num(lang, c.new_score),
+            decision: c.decision_ref.clone(),
+            decided_on: i18n::date(c.decided_on),
+            reason: c.reason.clone(),
+            by: c.by.clone(),
+        })
+        .collect();
+    let page = RankingPage {
+        round_id: rk.round.id.clone(),
+        edition_name: rk.edition.name.clone(),
+        level_key: level_key(rk.edition.level),
+        sample: rk.round.sample || rk.edition.sample,
+        published_on: rk.round.published_on.map(i18n::date).unwrap_or_default(),
+        published_by: rk.round.published_by.clone().unwrap_or_default(),
+        classes: rk
+            .round
+            .classes
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (class_label(c), pct(lang, c.min_pct), i))
+            .collect(),
+        areas,
+        rows,
+        previous: rk.previous.clone(),
+        corrections,
+        can_correct: can(&cu.actor(), &Action::ManageRounds),
+        units: rk
+            .round
+            .units
+            .iter()
+            .map(|u| {
+                (
+                    u.clone(),
+                    rk.units
+                        .get(u)
+                        .map(|x| unit_name(lang, x))
+                        .unwrap_or_else(|| u.clone()),
+                )
+            })
+            .collect(),
+        form,
+        errors,
+        l,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewProvincialRanking)?;
+    render(
+        &state,
+        &cu,
+        &uri,
+        &id,
+        &q.done,
+        CorrectionInput::default(),
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(f): Form<CorrectionInput>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ManageRounds)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k: &str| i18n::t(lang, k);
+    let rk = state.store.ranking(&id).await?.ok_or(PageError::NotFound)?;
+    let mut errors = FieldErrors::default();
+    let code = NodeCode::parse(&f.code).ok();
+    let leaf_ok = code.as_ref().is_some_and(|c| {
+        rk.units.get(&f.unit).is_some_and(|u| {
+            leaves(&scoped_edition(&rk.edition, u.unit_type))
+                .iter()
+                .any(|n| &n.code == c)
+        })
+    });
+    if !rk.round.units.contains(&f.unit) {
+        errors.add("unit", t("ranking.err.unit"), None);
+    } else if !leaf_ok {
+        errors.add("code", t("ranking.err.code"), None);
+    }
+    let score = parse_points(&f.score).ok();
+    if score.is_none() {
+        errors.add("score", t("assess.err.unreadable"), None);
+    }
+    let decided_on = parse_date(&f.decided_on);
+    if decided_on.is_none() {
+        errors.add("decided_on", t("assess.err.date"), None);
+    }
+    if f.decision_ref.trim().is_empty() {
+        errors.add("decision_ref", t("ranking.err.decision"), None);
+    }
+    if f.reason.trim().is_empty() {
+        errors.add("reason", t("assess.err.reason"), None);
+    }
+    if let (Some(code), Some(score), Some(on), true) = (code, score, decided_on, errors.is_empty())
+    {
+        match state
+            .store
+            .correct_score(
+                &id,
+                &f.unit,
+                &code,
+                score,
+                &f.reason,
+                &f.decision_ref,
+                on,
+                &cu.user.username,
+            )
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/rankings/{id}?done=corrected")).into_response())
+            }
+            Err(StoreError::Invalid(m)) => {
+                for (field, msg) in super::store_problems(&m) {
+                    let f = match field.as_str() {
+                        "score" | "code" | "reason" | "decision_ref" | "unit" => field.clone(),
+                        _ => "score".to_string(),
+                    };
+                    errors.add(&f, t("ranking.err.refused"), Some(&msg));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render(
+        &state,
+        &cu,
+        &uri,
+        &id,
+        &None,
+        f,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}

@@ -1,0 +1,1178 @@
+//! One unit's self-assessment: the form (declared figure, choice, yes/no or points per the
+//! node's rule; notes; explanations), submission, and each item's page with its evidence
+//! (upload, official-document reference, link an existing document, unlink) and the dispute of
+//! a round-1 score.
+
+use super::evidence::evidence_allowed;
+use super::{
+    anchor, editable, evidence_config, lock_text, may_edit, parse_date, stage_rows, unit_name,
+    viewable, StageRow,
+};
+use crate::auth::{Authed, CurrentUser};
+use crate::error::PageError;
+use crate::i18n::{self, Lang};
+use crate::layout::Layout;
+use crate::pages::editions::{rule_summary, FieldErr, FieldErrors};
+use crate::pages::here;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parindex_domain::access::{can, Action};
+use parindex_domain::assessment::{
+    input_kind, input_text, leaves, may_dispute, may_explain, may_self_score, needs_explanation,
+    parse_input, self_score, self_totals, submission_problems, InputKind, Item,
+};
+use parindex_domain::edition::{CriterionNode, NodeCode};
+use parindex_domain::rules::ScoringRule;
+use parindex_domain::text::nfc;
+use parindex_store::assessments::{ItemChange, UnitAssessment, TEXT_LIMIT};
+use parindex_store::evidence::{
+    check_upload, DocumentReference, EvidenceKind, ItemRef, NewEvidenceFile, UploadProblem,
+};
+use parindex_store::StoreError;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Message keys chosen in code (checked by a test).
+pub const DYNAMIC_KEYS: &[&str] = &[
+    "assess.kind.points",
+    "assess.kind.choice",
+    "assess.kind.number",
+    "assess.kind.yes_no",
+    "assess.kind.count",
+    "assess.kind.survey",
+    "assess.done.saved",
+    "assess.done.submitted",
+    "assess.done.uploaded",
+    "assess.done.document",
+    "assess.done.linked",
+    "assess.done.unlinked",
+    "assess.done.disputed",
+    "assess.done.imported",
+];
+
+/// The largest request body of an evidence upload; the file itself is held to the configured
+/// limit (20 MB by default) while it is read.
+pub const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/assessments/{round}/units/{unit}", get(page).post(save))
+        .route("/assessments/{round}/units/{unit}/submit", post(submit))
+        .route(
+            "/assessments/{round}/units/{unit}/items/{code}",
+            get(item_page),
+        )
+        .route(
+            "/assessments/{round}/units/{unit}/items/{code}/evidence",
+            post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/assessments/{round}/units/{unit}/items/{code}/document",
+            post(document),
+        )
+        .route(
+            "/assessments/{round}/units/{unit}/items/{code}/link",
+            post(link),
+        )
+        .route(
+            "/assessments/{round}/units/{unit}/items/{code}/unlink",
+            post(unlink),
+        )
+        .route(
+            "/assessments/{round}/units/{unit}/items/{code}/dispute",
+            post(dispute),
+        )
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+fn flash(lang: Lang, done: &Option<String>) -> Option<String> {
+    let d = done.as_deref()?;
+    let key = format!("assess.done.{d}");
+    DYNAMIC_KEYS
+        .contains(&key.as_str())
+        .then(|| i18n::t(lang, &key).to_string())
+}
+
+fn kind_key(k: &InputKind) -> &'static str {
+    match k {
+        InputKind::Points { .. } => "assess.kind.points",
+        InputKind::Choice => "assess.kind.choice",
+        InputKind::Number => "assess.kind.number",
+        InputKind::YesNo => "assess.kind.yes_no",
+        InputKind::Count => "assess.kind.count",
+        InputKind::Survey => "assess.kind.survey",
+    }
+}
+
+fn kind_name(k: &InputKind) -> &'static str {
+    match k {
+        InputKind::Points { .. } => "points",
+        InputKind::Choice => "choice",
+        InputKind::Number => "number",
+        InputKind::YesNo => "yes_no",
+        InputKind::Count => "count",
+        InputKind::Survey => "survey",
+    }
+}
+
+/// The answers of a choice or yes/no node: (value, label).
+fn options(lang: Lang, n: &CriterionNode) -> Vec<(String, String)> {
+    match &n.rule {
+        Some(ScoringRule::Choice { options }) => options
+            .iter()
+            .map(|o| {
+                let label = match lang {
+                    Lang::En => o.label_en.clone().unwrap_or_else(|| o.label_vi.clone()),
+                    Lang::Vi => o.label_vi.clone(),
+                };
+                (o.key.clone(), label)
+            })
+            .collect(),
+        Some(ScoringRule::YesNo { .. }) => vec![
+            ("yes".into(), i18n::t(lang, "common.yes").to_string()),
+            ("no".into(), i18n::t(lang, "common.no").to_string()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+fn title(lang: Lang, n: &CriterionNode) -> String {
+    crate::pages::editions::node_title(lang, n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The self-assessment page
+// ---------------------------------------------------------------------------------------------
+
+pub struct ItemRow {
+    pub code: String,
+    pub anchor: String,
+    pub depth: usize,
+    pub leaf: bool,
+    pub title: String,
+    pub max: String,
+    /// The max as a plain decimal (for scripts and tests).
+    pub max_raw: String,
+    pub rule: String,
+    pub kind: &'static str,
+    pub kind_key: &'static str,
+    pub options: Vec<(String, String)>,
+    pub value: String,
+    pub self_score: String,
+    pub note: String,
+    pub explanation: String,
+    pub evidence: usize,
+    pub evidence_required: bool,
+    pub needs_explanation: bool,
+    pub can_input: bool,
+    pub can_text: bool,
+    pub appraised: String,
+    pub appraisal_comment: String,
+    pub dispute: String,
+    pub err_input: Option<FieldErr>,
+    pub err_text: Option<FieldErr>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_unit.html")]
+struct UnitPage {
+    l: Layout,
+    round_id: String,
+    round_name: String,
+    unit_slug: String,
+    unit_name: String,
+    edition_name: String,
+    sample: bool,
+    published: bool,
+    stages: Vec<StageRow>,
+    rows: Vec<ItemRow>,
+    self_total: String,
+    final_total: String,
+    max: String,
+    scoring_lock: Option<String>,
+    explain_lock: Option<String>,
+    submitted: String,
+    can_submit: bool,
+    can_save: bool,
+    can_appraise: bool,
+    submit_problems: Vec<(String, String)>,
+    general: Vec<String>,
+}
+
+struct Render<'a> {
+    posted: Option<&'a HashMap<String, String>>,
+    errors: FieldErrors,
+    general: Vec<String>,
+    submit_problems: Vec<(String, String)>,
+    done: Option<String>,
+    status: StatusCode,
+}
+
+impl Default for Render<'_> {
+    fn default() -> Self {
+        Render {
+            posted: None,
+            errors: FieldErrors::default(),
+            general: Vec::new(),
+            submit_problems: Vec::new(),
+            done: None,
+            status: StatusCode::OK,
+        }
+    }
+}
+
+fn render_unit(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    a: &UnitAssessment,
+    r: Render<'_>,
+) -> Result<Response, PageError> {
+    let mut l = Layout::new(cu, "nav.assessments", "assess.unit_title", &here(uri));
+    let lang = l.lang;
+    l.title = format!(
+        "{} — {}",
+        i18n::t(lang, "assess.unit_title"),
+        unit_name(lang, &a.unit)
+    );
+    l = l.with_flash(flash(lang, &r.done));
+    let today = state.today();
+    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
+    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
+    let self_t = self_totals(&a.edition, &a.items);
+    let finals = parindex_domain::assessment::final_scores(&a.items);
+    let final_t = a.edition.totals(&finals);
+    let leaf_codes: Vec<NodeCode> = leaves(&a.edition).iter().map(|n| n.code.clone()).collect();
+    let posted = |k: String| r.posted.and_then(|p| p.get(&k).cloned());
+    let rows = a
+        .edition
+        .criteria
+        .iter()
+        .map(|n| {
+            let c = n.code.to_string();
+            let leaf = leaf_codes.contains(&n.code);
+            let item = a.items.get(&n.code);
+            let kind = input_kind(n);
+            let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
+            let current = item.and_then(|i| i.input.as_ref()).map(input_text);
+            ItemRow {
+                anchor: anchor(&n.code),
+                depth: n.code.depth(),
+                leaf,
+                title: title(lang, n),
+                max: i18n::opt_num(lang, n.max_points),
+                max_raw: n
+                    .max_points
+                    .map(|m| m.normalize().to_string())
+                    .unwrap_or_default(),
+                rule: n
+                    .rule
+                    .as_ref()
+                    .map(|x| rule_summary(lang, x))
+                    .unwrap_or_default(),
+                kind: kind_name(&kind),
+                kind_key: kind_key(&kind),
+                options: options(lang, n),
+                value: posted(format!("in.{c}")).or(current).unwrap_or_default(),
+                self_score: if leaf {
+                    i18n::opt_num(lang, item.and_then(|i| i.self_score))
+                } else {
+                    i18n::opt_num(lang, self_t.nodes.get(&c).map(|t| t.achieved))
+                },
+                note: posted(format!("no.{c}"))
+                    .or_else(|| item.map(|i| i.note.clone()))
+                    .unwrap_or_default(),
+                explanation: posted(format!("ex.{c}"))
+                    .or_else(|| item.map(|i| i.explanation.clone()))
+                    .unwrap_or_default(),
+                evidence: item.map(|i| i.evidence).unwrap_or(0),
+                evidence_required: n.evidence_required,
+                needs_explanation: item.is_some_and(|i| needs_explanation(n, i)),
+                can_input: leaf && editable && scoring.is_ok() && kind != InputKind::Survey,
+                can_text: leaf && editable && explaining.is_ok() && kind != InputKind::Survey,
+                appraised: if leaf {
+                    item.and_then(Item::final_score)
+                        .map(|s| i18n::num(lang, s))
+                        .unwrap_or_default()
+                } else {
+                    final_t
+                        .nodes
+                        .get(&c)
+                        .map(|t| i18n::num(lang, t.achieved))
+                        .unwrap_or_default()
+                },
+                appraisal_comment: item
+                    .and_then(|i| i.appraisal2.as_ref().or(i.appraisal1.as_ref()))
+                    .map(|x| x.comment.clone())
+                    .unwrap_or_default(),
+                dispute: item
+                    .and_then(|i| i.dispute.as_ref())
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_default(),
+                err_input: r.errors.err(&format!("in.{c}")).cloned(),
+                err_text: r.errors.err(&format!("ex.{c}")).cloned(),
+                code: c,
+            }
+        })
+        .collect();
+    let own_submit = can(
+        &cu.actor(),
+        &Action::SelfAssess {
+            unit: &a.unit.slug,
+            lead: None,
+        },
+    );
+    let page = UnitPage {
+        round_id: a.round.id.clone(),
+        round_name: a.round.name.clone(),
+        unit_slug: a.unit.slug.clone(),
+        unit_name: unit_name(lang, &a.unit),
+        edition_name: a.edition.name.clone(),
+        sample: a.round.sample || a.edition.sample,
+        published: a.round.is_published(),
+        stages: stage_rows(lang, &a.round, &a.reopenings, Some(&a.unit.slug), today),
+        rows,
+        self_total: i18n::num(lang, self_t.overall.achieved),
+        final_total: if finals.is_empty() {
+            String::new()
+        } else {
+            i18n::num(lang, final_t.overall.achieved)
+        },
+        max: i18n::num(lang, a.edition.max_points),
+        scoring_lock: scoring.as_ref().err().map(|e| lock_text(lang, e)),
+        explain_lock: explaining.as_ref().err().map(|e| lock_text(lang, e)),
+        submitted: a.progress.submitted_on.map(i18n::date).unwrap_or_default(),
+        can_submit: own_submit && scoring.is_ok(),
+        can_save: explaining.is_ok() && super::may_edit_any(cu, &a.unit, &a.edition),
+        can_appraise: can(&cu.actor(), &Action::Appraise) && !a.round.is_published(),
+        submit_problems: r.submit_problems,
+        general: r.general,
+        l,
+    };
+    Ok((r.status, Html(page.render()?)).into_response())
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit)): Path<(String, String)>,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    let a = viewable(&state, &cu, &round, &unit).await?;
+    render_unit(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        Render {
+            done: q.done,
+            ..Default::default()
+        },
+    )
+}
+
+async fn save(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let a = editable(&state, &cu, &round, &unit).await?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k: &str| i18n::t(lang, k);
+    let map: HashMap<String, String> = pairs.into_iter().collect();
+    let today = state.today();
+    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &unit, today);
+    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &unit, today);
+    let mut errors = FieldErrors::default();
+    let mut changes = Vec::new();
+    for n in leaves(&a.edition) {
+        let c = n.code.to_string();
+        let (fin, fex, fno) = (format!("in.{c}"), format!("ex.{c}"), format!("no.{c}"));
+        let cur = a.items.get(&n.code);
+        let cur_input = cur.and_then(|i| i.input.clone());
+        let mut input = cur_input.clone();
+        if let Some(text) = map.get(&fin) {
+            match parse_input(n, text) {
+                Ok(i) => input = i,
+                Err(e) => {
+                    if !(n.survey_scored && text.trim().is_empty()) {
+                        errors.add(&fin, t(e.key()), Some(&e.to_string()));
+                    }
+                    continue;
+                }
+            }
+        }
+        let cur_note = cur.map(|i| i.note.clone()).unwrap_or_default();
+        let cur_ex = cur.map(|i| i.explanation.clone()).unwrap_or_default();
+        let note = map.get(&fno).map(|s| nfc(s)).unwrap_or(cur_note.clone());
+        let explanation = map.get(&fex).map(|s| nfc(s)).unwrap_or(cur_ex.clone());
+        let input_changed = input != cur_input;
+        let text_changed = note != cur_note || explanation != cur_ex;
+        if !input_changed && !text_changed {
+            continue;
+        }
+        if !may_edit(&cu, &a.unit, &a.edition, &n.code) {
+            return Err(PageError::Forbidden);
+        }
+        if input_changed {
+            if let Err(e) = &scoring {
+                errors.add(&fin, &lock_text(lang, e), None);
+                continue;
+            }
+            if let Some(i) = &input {
+                if let Err(e) = self_score(n, i) {
+                    errors.add(&fin, t(e.key()), Some(&e.to_string()));
+                    continue;
+                }
+            }
+        }
+        if text_changed {
+            if let Err(e) = &explaining {
+                errors.add(&fex, &lock_text(lang, e), None);
+                continue;
+            }
+            if note.chars().count() > TEXT_LIMIT || explanation.chars().count() > TEXT_LIMIT {
+                errors.add(&fex, t("assess.err.too_long"), None);
+                continue;
+            }
+        }
+        changes.push(ItemChange {
+            code: n.code.clone(),
+            input,
+            note,
+            explanation,
+        });
+    }
+    let failed = |errors: FieldErrors, general: Vec<String>| {
+        render_unit(
+            &state,
+            &cu,
+            &uri,
+            &a,
+            Render {
+                posted: Some(&map),
+                errors,
+                general,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..Default::default()
+            },
+        )
+    };
+    if !errors.is_empty() {
+        return failed(errors, vec![t("assess.err.fix_fields").to_string()]);
+    }
+    match state
+        .store
+        .save_self_assessment(&round, &unit, &changes, today, &cu.user.username)
+        .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/assessments/{round}/units/{unit}?done=saved")).into_response(),
+        ),
+        Err(StoreError::Invalid(m)) => failed(errors, vec![m]),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    crate::pages::require(
+        &cu,
+        &Action::SelfAssess {
+            unit: &unit,
+            lead: None,
+        },
+    )?;
+    let a = state
+        .store
+        .assessment(&round, &unit)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let today = state.today();
+    let mut general = Vec::new();
+    let mut problems = Vec::new();
+    if let Err(e) = may_self_score(&a.round, &a.reopenings, &a.progress, &unit, today) {
+        general.push(lock_text(lang, &e));
+    }
+    for (c, p) in submission_problems(&a.edition, &a.items) {
+        problems.push((c.to_string(), i18n::t(lang, p.key()).to_string()));
+    }
+    if general.is_empty() && problems.is_empty() {
+        match state
+            .store
+            .submit_self_assessment(&round, &unit, today, &cu.user.username)
+            .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!(
+                    "/assessments/{round}/units/{unit}?done=submitted"
+                ))
+                .into_response())
+            }
+            Err(StoreError::Invalid(m)) => general.push(m),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render_unit(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        Render {
+            general,
+            submit_problems: problems,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..Default::default()
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// One item and its evidence
+// ---------------------------------------------------------------------------------------------
+
+pub struct EvidenceLine {
+    pub id: i64,
+    pub is_file: bool,
+    pub description: String,
+    pub excerpt: String,
+    pub size: String,
+    pub sample: bool,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct DocInput {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    excerpt: String,
+}
+
+#[derive(Template)]
+#[template(path = "evidence_item.html")]
+struct ItemPage {
+    l: Layout,
+    round_id: String,
+    round_name: String,
+    unit_slug: String,
+    unit_name: String,
+    sample: bool,
+    code: String,
+    title: String,
+    max: String,
+    rule: String,
+    kind_key: &'static str,
+    declared: String,
+    self_score: String,
+    note: String,
+    explanation: String,
+    evidence_required: bool,
+    needs_explanation: bool,
+    evidence: Vec<EvidenceLine>,
+    choices: Vec<(i64, String)>,
+    can_change: bool,
+    change_lock: Option<String>,
+    limit_mb: String,
+    appraised1: String,
+    comment1: String,
+    dispute: String,
+    appraised2: String,
+    comment2: String,
+    can_dispute: bool,
+    doc: DocInput,
+    upload_title: String,
+    dispute_reason: String,
+    errors: FieldErrors,
+    general: Vec<String>,
+}
+
+struct ItemRender {
+    doc: DocInput,
+    upload_title: String,
+    dispute_reason: String,
+    errors: FieldErrors,
+    general: Vec<String>,
+    done: Option<String>,
+    status: StatusCode,
+}
+
+impl Default for ItemRender {
+    fn default() -> Self {
+        ItemRender {
+            doc: DocInput::default(),
+            upload_title: String::new(),
+            dispute_reason: String::new(),
+            errors: FieldErrors::default(),
+            general: Vec::new(),
+            done: None,
+            status: StatusCode::OK,
+        }
+    }
+}
+
+fn human_size(bytes: Option<i64>) -> String {
+    match bytes {
+        None => String::new(),
+        Some(b) if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        Some(b) if b >= 1024 => format!("{} KB", b / 1024),
+        Some(b) => format!("{b} B"),
+    }
+}
+
+fn leaf_of<'a>(a: &'a UnitAssessment, code: &str) -> Result<&'a CriterionNode, PageError> {
+    let code = NodeCode::parse(code).map_err(|_| PageError::NotFound)?;
+    leaves(&a.edition)
+        .into_iter()
+        .find(|n| n.code == code)
+        .ok_or(PageError::NotFound)
+}
+
+async fn render_item(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    a: &UnitAssessment,
+    n: &CriterionNode,
+    r: ItemRender,
+) -> Result<Response, PageError> {
+    let mut l = Layout::new(cu, "nav.assessments", "evidence.item_title", &here(uri));
+    let lang = l.lang;
+    l.title = format!(
+        "{} {} — {}",
+        i18n::t(lang, "evidence.item_title"),
+        n.code,
+        unit_name(lang, &a.unit)
+    );
+    l = l.with_flash(flash(lang, &r.done));
+    let today = state.today();
+    let c = n.code.to_string();
+    let item = a.items.get(&n.code);
+    let change = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
+    let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
+    let linked: Vec<i64> = a
+        .evidence
+        .get(&c)
+        .map(|v| v.iter().map(|e| e.id).collect())
+        .unwrap_or_default();
+    let evidence = a
+        .evidence
+        .get(&c)
+        .map(|v| {
+            v.iter()
+                .map(|e| EvidenceLine {
+                    id: e.id,
+                    is_file: e.kind == EvidenceKind::File,
+                    description: e.describe(),
+                    excerpt: e.doc_excerpt.clone().unwrap_or_default(),
+                    size: human_size(e.size_bytes),
+                    sample: e.sample,
+                    by: e.created_by.clone(),
+                    at: i18n::timestamp(&e.created_at),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let choices = if editable && change.is_ok() {
+        let owner = match cu.role() {
+            parindex_domain::access::Role::Coordinator => Some(a.unit.slug.clone()),
+            _ => cu.user.unit.clone(),
+        };
+        state
+            .store
+            .unit_evidence(owner.as_deref())
+            .await?
+            .into_iter()
+            .filter(|e| !linked.contains(&e.id))
+            .map(|e| (e.id, e.describe()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let own = can(
+        &cu.actor(),
+        &Action::SelfAssess {
+            unit: &a.unit.slug,
+            lead: super::item_lead(&a.unit, &a.edition, &n.code),
+        },
+    );
+    let ap1 = item.and_then(|i| i.appraisal1.as_ref());
+    let ap2 = item.and_then(|i| i.appraisal2.as_ref());
+    let page = ItemPage {
+        round_id: a.round.id.clone(),
+        round_name: a.round.name.clone(),
+        unit_slug: a.unit.slug.clone(),
+        unit_name: unit_name(lang, &a.unit),
+        sample: a.round.sample,
+        code: c.clone(),
+        title: title(lang, n),
+        max: i18n::opt_num(lang, n.max_points),
+        rule: n
+            .rule
+            .as_ref()
+            .map(|x| rule_summary(lang, x))
+            .unwrap_or_default(),
+        kind_key: kind_key(&input_kind(n)),
+        declared: item
+            .and_then(|i| i.input.as_ref())
+            .map(|x| super::declared_text(lang, n, x))
+            .unwrap_or_default(),
+        self_score: i18n::opt_num(lang, item.and_then(|i| i.self_score)),
+        note: item.map(|i| i.note.clone()).unwrap_or_default(),
+        explanation: item.map(|i| i.explanation.clone()).unwrap_or_default(),
+        evidence_required: n.evidence_required,
+        needs_explanation: item.is_some_and(|i| needs_explanation(n, i)),
+        evidence,
+        choices,
+        can_change: editable && change.is_ok(),
+        change_lock: change.as_ref().err().map(|e| lock_text(lang, e)),
+        limit_mb: format!("{}", state.config.evidence_max_bytes / (1024 * 1024)),
+        appraised1: ap1.map(|x| i18n::num(lang, x.score)).unwrap_or_default(),
+        comment1: ap1.map(|x| x.comment.clone()).unwrap_or_default(),
+        dispute: item
+            .and_then(|i| i.dispute.as_ref())
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        appraised2: ap2.map(|x| i18n::num(lang, x.score)).unwrap_or_default(),
+        comment2: ap2.map(|x| x.comment.clone()).unwrap_or_default(),
+        can_dispute: own
+            && ap1.is_some()
+            && ap2.is_none()
+            && may_dispute(&a.round, &a.reopenings, &a.unit.slug, today).is_ok(),
+        doc: r.doc,
+        upload_title: r.upload_title,
+        dispute_reason: r.dispute_reason,
+        errors: r.errors,
+        general: r.general,
+        l,
+    };
+    Ok((r.status, Html(page.render()?)).into_response())
+}
+
+async fn item_page(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit, code)): Path<(String, String, String)>,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    let a = viewable(&state, &cu, &round, &unit).await?;
+    let n = leaf_of(&a, &code)?;
+    render_item(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        n,
+        ItemRender {
+            done: q.done,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Load an item the user may change; authorised before anything else is read.
+async fn editable_item(
+    state: &AppState,
+    cu: &CurrentUser,
+    round: &str,
+    unit: &str,
+    code: &str,
+) -> Result<(UnitAssessment, NodeCode), PageError> {
+    let a = editable(state, cu, round, unit).await?;
+    let n = leaf_of(&a, code)?.code.clone();
+    if !may_edit(cu, &a.unit, &a.edition, &n) {
+        return Err(PageError::Forbidden);
+    }
+    Ok((a, n))
+}
+
+fn item_url(round: &str, unit: &str, code: &NodeCode, done: &str) -> String {
+    format!("/assessments/{round}/units/{unit}/items/{code}?done={done}")
+}
+
+/// The unit an uploaded document belongs to: the user's own, or (coordinator) the unit assessed.
+fn owner(cu: &CurrentUser, a: &UnitAssessment) -> Option<String> {
+    match cu.role() {
+        parindex_domain::access::Role::LeadAgency | parindex_domain::access::Role::Agency => {
+            cu.user.unit.clone()
+        }
+        _ => Some(a.unit.slug.clone()),
+    }
+}
+
+/// A multipart upload read with the evidence limit held while reading.
+#[derive(Default)]
+struct Upload {
+    file_name: String,
+    bytes: Vec<u8>,
+    fields: HashMap<String, String>,
+    /// The file went over the limit (its size so far).
+    too_large: Option<usize>,
+}
+
+async fn read_upload(mut mp: Multipart, limit: usize) -> Result<Upload, PageError> {
+    let mut out = Upload::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                out.too_large = Some(out.too_large.unwrap_or(limit + 1));
+                break;
+            }
+            Err(e) => return Err(PageError::BadRequest(e.body_text())),
+        };
+        let mut field = field;
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = name == "file";
+        if is_file {
+            out.file_name = field.file_name().unwrap_or_default().to_string();
+        }
+        let max = if is_file { limit } else { 64 * 1024 };
+        let mut buf: Vec<u8> = Vec::new();
+        let mut seen = 0usize;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    seen += chunk.len();
+                    if seen <= max {
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    seen = seen.max(limit + 1);
+                    break;
+                }
+                Err(e) => return Err(PageError::BadRequest(e.body_text())),
+            }
+        }
+        if is_file {
+            if seen > limit {
+                out.too_large = Some(seen);
+            } else {
+                out.bytes = buf;
+            }
+        } else if seen <= max {
+            out.fields
+                .insert(name, String::from_utf8_lossy(&buf).into_owned());
+        }
+    }
+    Ok(out)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit, code)): Path<(String, String, String)>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    // Authorise before looking at the body.
+    let (a, c) = editable_item(&state, &cu, &round, &unit, &code).await?;
+    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let cfg = evidence_config(&state);
+    let up = read_upload(mp, cfg.max_bytes).await?;
+    let lang = Lang::parse(&cu.user.lang);
+    let title = up.fields.get("title").cloned().unwrap_or_default();
+    let mut errors = FieldErrors::default();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    let problem = match up.too_large {
+        Some(size) => Some(UploadProblem::TooLarge {
+            size,
+            limit: cfg.max_bytes,
+        }),
+        None => check_upload(&up.file_name, &up.bytes, cfg.max_bytes).err(),
+    };
+    if let Some(p) = &problem {
+        if matches!(p, UploadProblem::TooLarge { .. }) {
+            status = StatusCode::PAYLOAD_TOO_LARGE;
+        }
+        errors.add("file", i18n::t(lang, p.key()), Some(&p.to_string()));
+    }
+    if title.chars().count() > 300 {
+        errors.add("upload_title", i18n::t(lang, "assess.err.too_long"), None);
+    }
+    if errors.is_empty() {
+        let f = NewEvidenceFile {
+            file_name: up.file_name.clone(),
+            bytes: up.bytes,
+            title: title.clone(),
+            unit: owner(&cu, &a),
+            sample: false,
+        };
+        let item = ItemRef {
+            round: &round,
+            unit: &unit,
+            code: &c,
+        };
+        match state
+            .store
+            .add_evidence_file(&cfg, &f, Some((item, state.today())), &cu.user.username)
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&item_url(&round, &unit, &c, "uploaded")).into_response())
+            }
+            Err(StoreError::Invalid(m)) => {
+                errors.add("file", i18n::t(lang, "evidence.err.refused"), Some(&m))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let n = leaf_of(&a, &code)?;
+    render_item(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        n,
+        ItemRender {
+            upload_title: title,
+            errors,
+            status,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn document(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit, code)): Path<(String, String, String)>,
+    Form(f): Form<DocInput>,
+) -> Result<Response, PageError> {
+    let (a, c) = editable_item(&state, &cu, &round, &unit, &code).await?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k: &str| i18n::t(lang, k);
+    let date = parse_date(&f.date);
+    let d = DocumentReference {
+        number: f.number.clone(),
+        date,
+        issuer: f.issuer.clone(),
+        excerpt: f.excerpt.clone(),
+        title: f.title.clone(),
+        unit: owner(&cu, &a),
+        sample: false,
+    };
+    let mut errors = FieldErrors::default();
+    for (field, msg) in d.problems() {
+        let key = match field {
+            "number" => "evidence.err.number",
+            "date" => "evidence.err.date",
+            "issuer" => "evidence.err.issuer",
+            _ => "assess.err.too_long",
+        };
+        errors.add(&format!("doc.{field}"), t(key), Some(&msg));
+    }
+    if !f.date.trim().is_empty() && date.is_none() {
+        errors.add("doc.date", t("assess.err.date"), None);
+    }
+    if errors.is_empty() {
+        let item = ItemRef {
+            round: &round,
+            unit: &unit,
+            code: &c,
+        };
+        match state
+            .store
+            .add_document_reference(&d, Some((item, state.today())), &cu.user.username)
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&item_url(&round, &unit, &c, "document")).into_response())
+            }
+            Err(StoreError::Invalid(m)) => {
+                errors.add("doc.number", t("evidence.err.refused"), Some(&m))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let n = leaf_of(&a, &code)?;
+    render_item(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        n,
+        ItemRender {
+            doc: f,
+            errors,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EvidenceChoice {
+    evidence: i64,
+}
+
+async fn link(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit, code)): Path<(String, String, String)>,
+    Form(f): Form<EvidenceChoice>,
+) -> Result<Response, PageError> {
+    let (a, c) = editable_item(&state, &cu, &round, &unit, &code).await?;
+    // Only a document the user may see can be linked (by editing the id, nothing else).
+    if evidence_allowed(&state, &cu, f.evidence).await? != Some(true) {
+        return Err(PageError::Forbidden);
+    }
+    let item = ItemRef {
+        round: &round,
+        unit: &unit,
+        code: &c,
+    };
+    match state
+        .store
+        .link_evidence(f.evidence, item, state.today(), &cu.user.username)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&item_url(&round, &unit, &c, "linked")).into_response()),
+        Err(StoreError::Invalid(m)) => {
+            let n = leaf_of(&a, &code)?;
+            render_item(
+                &state,
+                &cu,
+                &uri,
+                &a,
+                n,
+                ItemRender {
+                    general: vec![m],
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn unlink(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit, code)): Path<(String, String, String)>,
+    Form(f): Form<EvidenceChoice>,
+) -> Result<Response, PageError> {
+    let (a, c) = editable_item(&state, &cu, &round, &unit, &code).await?;
+    let item = ItemRef {
+        round: &round,
+        unit: &unit,
+        code: &c,
+    };
+    match state
+        .store
+        .unlink_evidence(f.evidence, item, state.today(), &cu.user.username)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&item_url(&round, &unit, &c, "unlinked")).into_response()),
+        Err(StoreError::Invalid(m)) => {
+            let n = leaf_of(&a, &code)?;
+            render_item(
+                &state,
+                &cu,
+                &uri,
+                &a,
+                n,
+                ItemRender {
+                    general: vec![m],
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DisputeInput {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn dispute(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit, code)): Path<(String, String, String)>,
+    Form(f): Form<DisputeInput>,
+) -> Result<Response, PageError> {
+    let (a, c) = editable_item(&state, &cu, &round, &unit, &code).await?;
+    let lang = Lang::parse(&cu.user.lang);
+    let mut errors = FieldErrors::default();
+    if f.reason.trim().is_empty() {
+        errors.add("dispute", i18n::t(lang, "assess.err.reason"), None);
+    } else {
+        match state
+            .store
+            .dispute_item(
+                &round,
+                &unit,
+                &c,
+                &f.reason,
+                state.today(),
+                &cu.user.username,
+            )
+            .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&item_url(&round, &unit, &c, "disputed")).into_response())
+            }
+            Err(StoreError::Invalid(m)) => {
+                errors.add("dispute", i18n::t(lang, "assess.err.dispute"), Some(&m))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let n = leaf_of(&a, &code)?;
+    render_item(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        n,
+        ItemRender {
+            dispute_reason: f.reason,
+            errors,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..Default::default()
+        },
+    )
+    .await
+}

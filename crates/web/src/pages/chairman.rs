@@ -1,0 +1,96 @@
+//! The Chairman's monthly report, downloaded as Word (.docx, the Decree 30/2020/NĐ-CP format)
+//! or Excel (.xlsx): `GET /plans/{id}/chairman-report?month=2021-08&format=docx`. The report is
+//! as of the application's clock; the month defaults to the clock's month. The coordinator, the
+//! provincial leaders and the administrator may download it.
+
+use crate::auth::Authed;
+use crate::error::PageError;
+use crate::i18n::Catalogue;
+use crate::pages::editions::{download, XLSX_TYPE};
+use crate::pages::require;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use parindex_domain::access::Action;
+use parindex_reports::{
+    chairman_docx, chairman_report_data, chairman_xlsx, parse_month, ReportError,
+};
+use serde::Deserialize;
+
+pub const MESSAGES: Catalogue = &[
+    (
+        "chairman.download_docx",
+        "Báo cáo Chủ tịch UBND tỉnh (Word)",
+        "Report to the Chairman (Word)",
+    ),
+    (
+        "chairman.download_xlsx",
+        "Báo cáo Chủ tịch UBND tỉnh (Excel)",
+        "Report to the Chairman (Excel)",
+    ),
+];
+
+pub const DOCX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/plans/{id}/chairman-report", get(chairman_report))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ReportQuery {
+    /// `2021-08` (or `08/2021`); the clock's month when absent.
+    month: Option<String>,
+    /// `docx` (default) or `xlsx`.
+    format: Option<String>,
+}
+
+fn page_error(e: ReportError) -> PageError {
+    match e {
+        ReportError::Store(s) => s.into(),
+        ReportError::Invalid(m) => PageError::BadRequest(m),
+        other => {
+            tracing::error!(error = %other, "cannot generate the Chairman's report");
+            PageError::Internal
+        }
+    }
+}
+
+async fn chairman_report(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::DownloadChairmanReport)?;
+    let today = state.today();
+    let month = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => parse_month(m).map_err(page_error)?,
+        None => (i32::from(today.year()), today.month()),
+    };
+    let format = q.format.as_deref().unwrap_or("docx");
+    if !matches!(format, "docx" | "xlsx") {
+        return Err(PageError::BadRequest(format!(
+            "unknown format '{format}'; use docx or xlsx"
+        )));
+    }
+    let data = chairman_report_data(&state.store, &id, month, today)
+        .await
+        .map_err(page_error)?;
+    let stem = format!("bao-cao-chu-tich-{id}-{:04}-{:02}", month.0, month.1);
+    Ok(if format == "xlsx" {
+        download(
+            XLSX_TYPE,
+            &format!("{stem}.xlsx"),
+            chairman_xlsx(&data).map_err(page_error)?,
+        )
+    } else {
+        download(
+            DOCX_TYPE,
+            &format!("{stem}.docx"),
+            chairman_docx(&data).map_err(page_error)?,
+        )
+    })
+}

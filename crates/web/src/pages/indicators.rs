@@ -1,0 +1,1154 @@
+//! Operational indicators and one-stop-shop dossiers: the indicator list with status against
+//! target, an indicator's trend and the criteria it feeds, observation entry and import (the
+//! coordinator), the dossier rates per agency with explained and unexplained overdue dossiers,
+//! and each agency's list of late dossiers with the explanation its own users write.
+
+use crate::auth::{Authed, CurrentUser};
+use crate::charts::{self, Point};
+use crate::error::PageError;
+use crate::i18n::{self, Catalogue, Lang};
+use crate::layout::Layout;
+use crate::pages::{here, require};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parindex_domain::access::{can, Action};
+use parindex_domain::dossiers::{Counts, Month};
+use parindex_domain::indicators::{
+    observed_value, Direction, Indicator, Measure, Observation, Period, Source, Status,
+};
+use parindex_domain::score::parse_points;
+use parindex_store::{Explanation, IndicatorView};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const MESSAGES: Catalogue = &[
+    ("nav.indicators", "Chỉ tiêu, hồ sơ", "Indicators"),
+    ("indicators.title", "Chỉ tiêu hoạt động", "Operational indicators"),
+    ("indicators.name", "Chỉ tiêu", "Indicator"),
+    ("indicators.target", "Mục tiêu", "Target"),
+    ("indicators.deadline", "Thời hạn", "Deadline"),
+    ("indicators.standing", "thường xuyên", "standing"),
+    ("indicators.current", "Giá trị hiện tại", "Current value"),
+    ("indicators.period", "Kỳ", "Period"),
+    ("indicators.status", "Tình trạng", "Status"),
+    ("indicators.lead", "Cơ quan chủ trì", "Lead agency"),
+    ("indicators.status.met", "Đạt", "Met"),
+    ("indicators.status.at_risk", "Có nguy cơ không đạt", "At risk"),
+    ("indicators.status.missed", "Không đạt", "Missed"),
+    ("indicators.status.no_data", "Chưa có số liệu", "No data"),
+    ("indicators.status.no_target", "Không có mục tiêu", "No target"),
+    ("indicators.status_rule", "Đạt: giá trị hiện tại đạt mục tiêu. Không đạt: chưa đạt và đã quá thời hạn (hoặc chỉ tiêu thường xuyên). Có nguy cơ: chưa đạt, còn trong thời hạn. Giá trị hiện tại là của kỳ kết thúc muộn nhất (cả năm đến nay được ưu tiên hơn tháng cuối).", "Met: the current value reaches the target. Missed: not met and the deadline has passed (or a standing target). At risk: not met, deadline not yet passed. The current value is the period ending last (the year to date before its last month)."),
+    ("indicators.sample_data", "Có số liệu MẪU (tổng hợp giả lập) — không phải số liệu chính thức", "Includes SAMPLE (synthetic) data — not official figures"),
+    ("indicators.definition", "Định nghĩa", "Definition"),
+    ("indicators.unit", "Đơn vị tính", "Unit of measure"),
+    ("indicators.measure", "Cách đo", "Measure"),
+    ("indicators.measure.value", "Giá trị", "A value"),
+    ("indicators.measure.ratio", "Tử số / mẫu số (%)", "Numerator / denominator (%)"),
+    ("indicators.direction", "Chiều tốt", "Better when"),
+    ("indicators.direction.higher", "Càng cao càng tốt", "Higher is better"),
+    ("indicators.direction.lower", "Càng thấp càng tốt", "Lower is better"),
+    ("indicators.frequency", "Tần suất", "Frequency"),
+    ("indicators.freq.monthly", "Hằng tháng", "Monthly"),
+    ("indicators.freq.quarterly", "Hằng quý", "Quarterly"),
+    ("indicators.freq.half_yearly", "6 tháng", "Half-yearly"),
+    ("indicators.freq.yearly", "Hằng năm", "Yearly"),
+    ("indicators.source", "Nguồn số liệu", "Source"),
+    ("indicators.source.manual", "Nhập hoặc tải lên", "Entered or imported"),
+    ("indicators.source.dossiers", "Tính từ dữ liệu hồ sơ một cửa", "Computed from the one-stop-shop dossiers"),
+    ("indicators.note", "Ghi chú", "Note"),
+    ("indicators.trend", "Diễn biến", "Trend"),
+    ("indicators.trend_desc", "Giá trị toàn tỉnh theo kỳ, đường nét đứt là mục tiêu", "Province-wide value by period; the dashed line is the target"),
+    ("indicators.observations", "Số liệu", "Observations"),
+    ("indicators.whole_province", "Toàn tỉnh", "Whole province"),
+    ("indicators.value", "Giá trị", "Value"),
+    ("indicators.numerator", "Tử số", "Numerator"),
+    ("indicators.denominator", "Mẫu số", "Denominator"),
+    ("indicators.obs_source", "Nguồn", "Source"),
+    ("indicators.add", "Nhập số liệu", "Enter an observation"),
+    ("indicators.add_hint", "Kỳ: 2021, 2021-H1, 2021-Q3 hoặc 2021-06. Chỉ tiêu tỷ lệ: nhập giá trị (%) hoặc tử số và mẫu số.", "Period: 2021, 2021-H1, 2021-Q3 or 2021-06. Ratio indicators: a value (%) or a numerator and denominator."),
+    ("indicators.import", "Tải lên số liệu (CSV, XLSX)", "Import observations (CSV, XLSX)"),
+    ("indicators.import_hint", "Cột: indicator (Chỉ tiêu), unit (Đơn vị, để trống = toàn tỉnh), period (Kỳ), value (Giá trị), numerator (Tử số), denominator (Mẫu số), note (Ghi chú). Cả tệp được lưu trong một giao dịch; có lỗi thì không lưu gì.", "Columns: indicator, unit (empty = whole province), period, value, numerator, denominator, note. The whole file is saved in one transaction; any problem and nothing is saved."),
+    ("indicators.file", "Tệp", "File"),
+    ("indicators.import_failed", "Tệp có lỗi, chưa lưu gì:", "The file has problems; nothing was saved:"),
+    ("indicators.imported", "Đã lưu số liệu:", "Observations saved:"),
+    ("indicators.row", "Dòng", "Row"),
+    ("indicators.column", "Cột", "Column"),
+    ("indicators.problem", "Lỗi", "Problem"),
+    ("indicators.criteria", "Tiêu chí được tính điểm từ chỉ tiêu này", "Criteria scored from this indicator"),
+    ("indicators.criterion", "Tiêu chí", "Criterion"),
+    ("indicators.value_used", "Giá trị dùng để chấm", "Value scored"),
+    ("indicators.score", "Điểm", "Score"),
+    ("indicators.sample_edition", "MẪU", "SAMPLE"),
+    ("indicators.computed_note", "Chỉ tiêu này được tính tự động từ dữ liệu hồ sơ; nhập hồ sơ bằng lệnh parindex import dossiers.", "This indicator is computed from the dossier imports (parindex import dossiers)."),
+    ("indicators.saved", "Đã lưu số liệu.", "Observation saved."),
+    ("indicators.bad_period", "Kỳ không hợp lệ (2021, 2021-H1, 2021-Q3, 2021-06).", "Not a period (2021, 2021-H1, 2021-Q3, 2021-06)."),
+    ("indicators.bad_number", "Không phải là số.", "Not a number."),
+    ("indicators.see_dossiers", "Tỷ lệ giải quyết hồ sơ theo đơn vị", "Dossier rates by agency"),
+    ("dossiers.title", "Giải quyết hồ sơ TTHC theo đơn vị", "Dossier handling by agency"),
+    ("dossiers.month", "Tháng", "Month"),
+    ("dossiers.all_months", "Tất cả các tháng", "All months"),
+    ("dossiers.show", "Xem", "Show"),
+    ("dossiers.agency", "Cơ quan, đơn vị", "Agency"),
+    ("dossiers.received", "Tiếp nhận", "Received"),
+    ("dossiers.resolved", "Đã giải quyết", "Resolved"),
+    ("dossiers.early", "Trước hạn", "Early"),
+    ("dossiers.on_time", "Đúng hạn", "On time"),
+    ("dossiers.late", "Quá hạn", "Late"),
+    ("dossiers.pending", "Đang giải quyết", "Pending"),
+    ("dossiers.pending_overdue", "Chưa kết thúc, quá hạn", "Pending overdue"),
+    ("dossiers.early_rate", "% trước hạn", "% early"),
+    ("dossiers.on_time_rate", "% đúng hạn", "% by the due date"),
+    ("dossiers.explained", "Đã giải trình", "Explained"),
+    ("dossiers.unexplained", "Chưa giải trình", "Unexplained"),
+    ("dossiers.total", "Tổng", "Total"),
+    ("dossiers.list", "Danh sách hồ sơ quá hạn", "Overdue dossiers"),
+    ("dossiers.none", "Chưa có dữ liệu hồ sơ. Nhập tệp xuất từ phần mềm một cửa: parindex import dossiers TỆP.", "No dossier data yet. Import the one-stop-shop export: parindex import dossiers FILE."),
+    ("dossiers.definitions", "Trước hạn: ngày kết thúc trên phần mềm trước ngày hẹn trả; đúng hạn: đúng ngày hẹn; quá hạn: sau ngày hẹn. Hồ sơ chưa kết thúc trên phần mềm mà đã qua ngày hẹn trả được tính là quá hạn. Ngày tính theo giờ Việt Nam; hồ sơ thuộc tháng tiếp nhận. Tỷ lệ tính trên số hồ sơ đã giải quyết.", "Early: closed in the software before the due date; on time: on the due date; late: after it. A dossier not closed after its due date counts as overdue. Dates in Vietnam time; a dossier belongs to the month it was received. Rates are over resolved dossiers."),
+    ("dossiers.agency_title", "Hồ sơ quá hạn cần giải trình", "Overdue dossiers to explain"),
+    ("dossiers.code", "Mã hồ sơ", "Dossier"),
+    ("dossiers.procedure", "Thủ tục", "Procedure"),
+    ("dossiers.outcome", "Tình trạng", "Outcome"),
+    ("dossiers.outcome.late", "Trả kết quả quá hạn", "Closed late"),
+    ("dossiers.outcome.pending_overdue", "Chưa kết thúc, quá hạn", "Not closed, overdue"),
+    ("dossiers.received_at", "Ngày tiếp nhận", "Received"),
+    ("dossiers.due_at", "Ngày hẹn trả", "Due"),
+    ("dossiers.closed_at", "Ngày kết thúc", "Closed"),
+    ("dossiers.result_at", "Ngày có kết quả", "Result"),
+    ("dossiers.status_text", "Trạng thái trên phần mềm", "Status in the software"),
+    ("dossiers.explanation", "Giải trình", "Explanation"),
+    ("dossiers.explain", "Giải trình", "Explain"),
+    ("dossiers.view", "Xem", "View"),
+    ("dossiers.only_unexplained", "Chỉ hồ sơ chưa giải trình", "Unexplained only"),
+    ("dossiers.reason", "Lý do quá hạn", "Reason for the delay"),
+    ("dossiers.responsible", "Cán bộ, công chức chịu trách nhiệm", "Official responsible"),
+    ("dossiers.remedy", "Biện pháp khắc phục", "Remedy"),
+    ("dossiers.written_by", "Người giải trình", "Written by"),
+    ("dossiers.explain_title", "Giải trình hồ sơ quá hạn", "Explain an overdue dossier"),
+    ("dossiers.saved", "Đã lưu giải trình.", "Explanation saved."),
+    ("dossiers.required", "Bắt buộc nhập.", "Required."),
+    ("dossiers.too_long", "Tối đa 2.000 ký tự.", "At most 2,000 characters."),
+    ("dossiers.no_overdue", "Không có hồ sơ quá hạn.", "No overdue dossier."),
+    ("dossiers.sample", "MẪU — dữ liệu hồ sơ giả lập (tổng hợp), không phải số liệu thật", "SAMPLE — synthetic dossier data, not real figures"),
+    ("dossiers.back", "Về danh sách", "Back to the list"),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/indicators", get(list))
+        .route("/indicators/import", post(import_observations))
+        .route("/indicators/{id}", get(detail))
+        .route("/indicators/{id}/observations", post(add_observation))
+        .route("/dossiers", get(dossiers))
+        .route("/dossiers/{unit}", get(agency_list))
+        .route("/dossiers/{unit}/{code}", get(explain_page).post(explain))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Met => "good",
+        Status::AtRisk => "",
+        Status::Missed => "bad",
+        Status::NoData | Status::NoTarget => "muted",
+    }
+}
+
+fn pct_or_num(lang: Lang, ind: &Indicator, v: Decimal) -> String {
+    let v = v.round_dp(2);
+    if ind.unit == "%" {
+        format!("{} %", i18n::num(lang, v))
+    } else {
+        format!("{} {}", i18n::num(lang, v), ind.unit)
+    }
+}
+
+fn target_text(lang: Lang, ind: &Indicator) -> String {
+    match ind.target {
+        None => "—".into(),
+        Some(t) => {
+            let op = match ind.direction {
+                Direction::HigherIsBetter => "≥",
+                Direction::LowerIsBetter => "≤",
+            };
+            format!("{op} {}", pct_or_num(lang, ind, t))
+        }
+    }
+}
+
+fn name_of(lang: Lang, ind: &Indicator) -> String {
+    match lang {
+        Lang::Vi => ind.name_vi.clone(),
+        Lang::En => ind.name_en.clone().unwrap_or_else(|| ind.name_vi.clone()),
+    }
+}
+
+/// Percent-encode one path segment.
+fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn when(s: &str) -> String {
+    if s.is_empty() {
+        "—".into()
+    } else {
+        i18n::timestamp(s)
+    }
+}
+
+async fn unit_names(state: &AppState) -> Result<BTreeMap<String, String>, PageError> {
+    Ok(state
+        .store
+        .units(None)
+        .await?
+        .into_iter()
+        .map(|u| (u.slug, u.name_vi))
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The indicator list
+// ---------------------------------------------------------------------------------------------
+
+pub struct IndRow {
+    pub id: String,
+    pub name: String,
+    pub target: String,
+    pub deadline: String,
+    pub current: String,
+    pub period: String,
+    pub status_key: String,
+    pub status_class: &'static str,
+    pub lead: String,
+    pub sample: bool,
+}
+
+pub struct ProblemRow {
+    pub row: String,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+struct ListPage {
+    l: Layout,
+    rows: Vec<IndRow>,
+    can_edit: bool,
+    problems: Vec<ProblemRow>,
+    file_name: String,
+}
+
+async fn list_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    flash: Option<String>,
+    problems: Vec<ProblemRow>,
+    file_name: String,
+) -> Result<ListPage, PageError> {
+    let l = Layout::new(cu, "nav.indicators", "indicators.title", &here(uri)).with_flash(flash);
+    let lang = l.lang;
+    let names = unit_names(state).await?;
+    let views = state.store.indicator_views(state.today()).await?;
+    let rows = views
+        .into_iter()
+        .map(|v| {
+            let ind = &v.indicator;
+            IndRow {
+                id: ind.id.clone(),
+                name: name_of(lang, ind),
+                target: target_text(lang, ind),
+                deadline: ind
+                    .deadline
+                    .map(i18n::date)
+                    .unwrap_or_else(|| i18n::t(lang, "indicators.standing").to_string()),
+                current: v
+                    .current
+                    .as_ref()
+                    .map(|o| pct_or_num(lang, ind, o.value))
+                    .unwrap_or_else(|| "—".into()),
+                period: v
+                    .current
+                    .as_ref()
+                    .map(|o| o.period.to_string())
+                    .unwrap_or_default(),
+                status_key: format!("indicators.status.{}", v.status.as_str()),
+                status_class: status_class(v.status),
+                lead: ind
+                    .lead_agency
+                    .as_ref()
+                    .map(|a| names.get(a).cloned().unwrap_or_else(|| a.clone()))
+                    .unwrap_or_default(),
+                sample: v.sample_data,
+            }
+        })
+        .collect();
+    Ok(ListPage {
+        can_edit: can(&cu.actor(), &Action::EditIndicators),
+        l,
+        rows,
+        problems,
+        file_name,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlashQuery {
+    imported: Option<usize>,
+    saved: Option<String>,
+    month: Option<String>,
+    page: Option<usize>,
+    show: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(q): Query<FlashQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewIndicators)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let flash = q
+        .imported
+        .map(|n| format!("{} {n}", i18n::t(lang, "indicators.imported")));
+    let page = list_page(&state, &cu, &uri, flash, Vec::new(), String::new()).await?;
+    Ok(Html(page.render()?))
+}
+
+async fn import_observations(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::EditIndicators)?;
+    let up = crate::pages::editions::upload::read(mp, crate::BODY_LIMIT).await?;
+    if up.too_large {
+        return Err(PageError::TooLarge);
+    }
+    let Some((name, bytes)) = up.file else {
+        return Err(PageError::BadRequest("no file".into()));
+    };
+    let indicators = state.store.indicators().await?;
+    let measure_of = |id: &str| -> Option<Measure> {
+        indicators
+            .iter()
+            .find(|i| i.id == id && i.source == Source::Manual)
+            .map(|i| i.measure)
+    };
+    let problems =
+        match parindex_interchange::indicators::observations_from_bytes(&bytes, &name, &measure_of)
+        {
+            Ok(obs) => match state.store.save_observations(&obs, &cu.user.username).await {
+                Ok(n) => {
+                    return Ok(Redirect::to(&format!("/indicators?imported={n}")).into_response())
+                }
+                Err(parindex_store::StoreError::Invalid(m)) => vec![ProblemRow {
+                    row: String::new(),
+                    column: String::new(),
+                    message: m,
+                }],
+                Err(e) => return Err(e.into()),
+            },
+            Err(e) => e
+                .problems
+                .into_iter()
+                .map(|p| ProblemRow {
+                    row: p.row.map(|r| r.to_string()).unwrap_or_default(),
+                    column: p.column.unwrap_or_default(),
+                    message: p.message,
+                })
+                .collect(),
+        };
+    let page = list_page(&state, &cu, &uri, None, problems, name).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// One indicator
+// ---------------------------------------------------------------------------------------------
+
+pub struct ObsRow {
+    pub unit: String,
+    pub period: String,
+    pub value: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub source: String,
+    pub note: String,
+}
+
+pub struct LinkRow {
+    pub edition: String,
+    pub edition_id: String,
+    pub sample: bool,
+    pub node: String,
+    pub value: String,
+    pub score: String,
+    pub problem: String,
+}
+
+#[derive(Template)]
+#[template(path = "indicators_detail.html")]
+struct DetailPage {
+    l: Layout,
+    id: String,
+    name: String,
+    name_other: String,
+    unit: String,
+    measure_key: String,
+    direction_key: String,
+    target: String,
+    deadline: String,
+    frequency_key: String,
+    from_dossiers: bool,
+    lead: String,
+    note: String,
+    current: String,
+    period: String,
+    status_key: String,
+    status_class: &'static str,
+    sample: bool,
+    chart: String,
+    observations: Vec<ObsRow>,
+    links: Vec<LinkRow>,
+    can_edit: bool,
+    units: Vec<(String, String)>,
+    error: Option<String>,
+    form: ObservationForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ObservationForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    numerator: String,
+    #[serde(default)]
+    denominator: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn detail_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    id: &str,
+    flash: Option<String>,
+    error: Option<String>,
+    form: ObservationForm,
+) -> Result<DetailPage, PageError> {
+    let v: IndicatorView = state
+        .store
+        .indicator_view(id, state.today())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let l = Layout::new(cu, "nav.indicators", "indicators.title", &here(uri)).with_flash(flash);
+    let lang = l.lang;
+    let names = unit_names(state).await?;
+    let ind = &v.indicator;
+    let unit_name = |u: &Option<String>| match u {
+        None => i18n::t(lang, "indicators.whole_province").to_string(),
+        Some(u) => names.get(u).cloned().unwrap_or_else(|| u.clone()),
+    };
+    // The trend: province-wide values; for dossier indicators the months.
+    let mut series: Vec<&Observation> = v
+        .observations
+        .iter()
+        .filter(|o| o.unit.is_none())
+        .filter(|o| !ind.source.from_dossiers() || matches!(o.period, Period::Month(..)))
+        .collect();
+    series.sort_by_key(|o| o.period.sort_key());
+    let points: Vec<Point> = series
+        .iter()
+        .map(|o| Point {
+            label: o.period.to_string(),
+            value: o.value.to_f64().unwrap_or(0.0),
+            value_text: i18n::num(lang, o.value.round_dp(2)),
+            note: None,
+        })
+        .collect();
+    let target = ind
+        .target
+        .map(|t| (t.to_f64().unwrap_or(0.0), target_text(lang, ind)));
+    let name = name_of(lang, ind);
+    let chart = charts::line(
+        &name,
+        i18n::t(lang, "indicators.trend_desc"),
+        &points,
+        target,
+    );
+    let mut obs: Vec<&Observation> = v.observations.iter().collect();
+    obs.sort_by(|a, b| {
+        a.unit
+            .is_some()
+            .cmp(&b.unit.is_some())
+            .then(a.unit.cmp(&b.unit))
+            .then(b.period.sort_key().cmp(&a.period.sort_key()))
+    });
+    let observations = obs
+        .into_iter()
+        .map(|o| ObsRow {
+            unit: unit_name(&o.unit),
+            period: o.period.to_string(),
+            value: pct_or_num(lang, ind, o.value),
+            numerator: o.numerator.map(|d| i18n::num(lang, d)).unwrap_or_default(),
+            denominator: o
+                .denominator
+                .map(|d| i18n::num(lang, d))
+                .unwrap_or_default(),
+            source: o.source.clone(),
+            note: o.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let links = v
+        .links
+        .iter()
+        .map(|k| LinkRow {
+            edition: k.edition_name.clone(),
+            edition_id: k.edition_id.clone(),
+            sample: k.edition_sample,
+            node: format!("{} {}", k.node_code, k.node_title),
+            value: match (k.value, k.period) {
+                (Some(v), Some(p)) => format!("{} ({p})", pct_or_num(lang, ind, v)),
+                _ => "—".into(),
+            },
+            score: match (k.score, k.max_points) {
+                (Some(s), Some(m)) => format!("{} / {}", i18n::num(lang, s), i18n::num(lang, m)),
+                (Some(s), None) => i18n::num(lang, s),
+                _ => "—".into(),
+            },
+            problem: k.problem.clone().unwrap_or_default(),
+        })
+        .collect();
+    let can_edit = can(&cu.actor(), &Action::EditIndicators) && !ind.source.from_dossiers();
+    let units = if can_edit {
+        state
+            .store
+            .units(None)
+            .await?
+            .into_iter()
+            .map(|u| (u.slug, u.name_vi))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(DetailPage {
+        id: ind.id.clone(),
+        name_other: match lang {
+            Lang::Vi => ind.name_en.clone().unwrap_or_default(),
+            Lang::En => ind.name_vi.clone(),
+        },
+        name,
+        unit: ind.unit.clone(),
+        measure_key: format!("indicators.measure.{}", ind.measure.as_str()),
+        direction_key: format!("indicators.direction.{}", ind.direction.as_str()),
+        target: target_text(lang, ind),
+        deadline: ind
+            .deadline
+            .map(i18n::date)
+            .unwrap_or_else(|| i18n::t(lang, "indicators.standing").to_string()),
+        frequency_key: format!("indicators.freq.{}", ind.frequency.as_str()),
+        from_dossiers: ind.source.from_dossiers(),
+        lead: ind
+            .lead_agency
+            .as_ref()
+            .map(|a| names.get(a).cloned().unwrap_or_else(|| a.clone()))
+            .unwrap_or_default(),
+        note: ind.note.clone().unwrap_or_default(),
+        current: v
+            .current
+            .as_ref()
+            .map(|o| pct_or_num(lang, ind, o.value))
+            .unwrap_or_else(|| "—".into()),
+        period: v
+            .current
+            .as_ref()
+            .map(|o| o.period.to_string())
+            .unwrap_or_default(),
+        status_key: format!("indicators.status.{}", v.status.as_str()),
+        status_class: status_class(v.status),
+        sample: v.sample_data,
+        chart,
+        observations,
+        links,
+        can_edit,
+        units,
+        error,
+        form,
+        l,
+    })
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewIndicators)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let flash = q
+        .saved
+        .map(|_| i18n::t(lang, "indicators.saved").to_string());
+    let page = detail_page(
+        &state,
+        &cu,
+        &uri,
+        &id,
+        flash,
+        None,
+        ObservationForm::default(),
+    )
+    .await?;
+    Ok(Html(page.render()?))
+}
+
+async fn add_observation(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(f): Form<ObservationForm>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::EditIndicators)?;
+    let ind = state
+        .store
+        .indicator(&id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let num = |s: &str| -> Result<Option<Decimal>, String> {
+        let t = s.trim();
+        if t.is_empty() {
+            Ok(None)
+        } else {
+            parse_points(t)
+                .map(Some)
+                .map_err(|_| format!("'{t}': {}", i18n::t(lang, "indicators.bad_number")))
+        }
+    };
+    let result: Result<Observation, String> = (|| {
+        if ind.source.from_dossiers() {
+            return Err(i18n::t(lang, "indicators.computed_note").to_string());
+        }
+        let period = Period::parse(&f.period)
+            .ok_or_else(|| i18n::t(lang, "indicators.bad_period").to_string())?;
+        let (value, n, d) = (num(&f.value)?, num(&f.numerator)?, num(&f.denominator)?);
+        let value = observed_value(ind.measure, value, n, d)?;
+        Ok(Observation {
+            indicator_id: ind.id.clone(),
+            unit: Some(f.unit.trim().to_string()).filter(|u| !u.is_empty()),
+            period,
+            value,
+            numerator: n,
+            denominator: d,
+            source: "entered".into(),
+            note: Some(f.note.trim().to_string()).filter(|s| !s.is_empty()),
+        })
+    })();
+    let error = match result {
+        Ok(o) => match state.store.save_observations(&[o], &cu.user.username).await {
+            Ok(_) => {
+                return Ok(
+                    Redirect::to(&format!("/indicators/{}?saved=1", seg(&ind.id))).into_response(),
+                )
+            }
+            Err(parindex_store::StoreError::Invalid(m)) => m,
+            Err(e) => return Err(e.into()),
+        },
+        Err(m) => m,
+    };
+    let page = detail_page(&state, &cu, &uri, &id, None, Some(error), f).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dossier rates per agency
+// ---------------------------------------------------------------------------------------------
+
+pub struct AgencyRow {
+    pub agency: String,
+    pub href: String,
+    pub name: String,
+    pub received: u64,
+    pub resolved: u64,
+    pub early: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub pending: u64,
+    pub pending_overdue: u64,
+    pub early_rate: String,
+    pub on_time_rate: String,
+    pub explained: i64,
+    pub unexplained: i64,
+    pub can_list: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers.html")]
+struct DossiersPage {
+    l: Layout,
+    months: Vec<String>,
+    month: String,
+    rows: Vec<AgencyRow>,
+    total: AgencyRow,
+    sample: bool,
+    has_data: bool,
+}
+
+fn agency_row(
+    lang: Lang,
+    agency: &str,
+    name: String,
+    c: &Counts,
+    explained: i64,
+    overdue: i64,
+    can_list: bool,
+) -> AgencyRow {
+    let pct = |d: Option<Decimal>| {
+        d.map(|d| format!("{} %", i18n::num(lang, d)))
+            .unwrap_or_else(|| "—".into())
+    };
+    AgencyRow {
+        agency: agency.to_string(),
+        href: format!("/dossiers/{}", seg(agency)),
+        name,
+        received: c.received,
+        resolved: c.resolved,
+        early: c.early,
+        on_time: c.on_time,
+        late: c.late,
+        pending: c.pending,
+        pending_overdue: c.pending_overdue,
+        early_rate: pct(c.early_rate()),
+        on_time_rate: pct(c.on_time_rate()),
+        explained,
+        unexplained: overdue - explained,
+        can_list,
+    }
+}
+
+async fn dossiers(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Query(q): Query<FlashQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewIndicators)?;
+    let l = Layout::new(&cu, "nav.indicators", "dossiers.title", &here(&uri));
+    let lang = l.lang;
+    let actor = cu.actor();
+    let month = q.month.as_deref().and_then(Month::parse);
+    let cells = state.store.dossier_cells().await?;
+    let mut months: Vec<Month> = cells.iter().map(|c| c.cell.month).collect();
+    months.sort();
+    months.dedup();
+    let sample = cells.iter().any(|c| c.sample);
+    let has_data = !cells.is_empty();
+    let mut by_agency: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut total = Counts::default();
+    for c in cells
+        .iter()
+        .filter(|c| month.is_none_or(|m| c.cell.month == m))
+    {
+        by_agency
+            .entry(c.cell.agency.clone())
+            .or_default()
+            .merge(&c.cell.counts);
+        total.merge(&c.cell.counts);
+    }
+    let counts: BTreeMap<String, (i64, i64)> = state
+        .store
+        .explanation_counts(month)
+        .await?
+        .into_iter()
+        .map(|c| (c.agency, (c.explained, c.overdue)))
+        .collect();
+    let names = unit_names(&state).await?;
+    let mut rows: Vec<AgencyRow> = by_agency
+        .iter()
+        .map(|(a, c)| {
+            let (explained, overdue) = counts.get(a).copied().unwrap_or((0, 0));
+            agency_row(
+                lang,
+                a,
+                names.get(a).cloned().unwrap_or_else(|| a.clone()),
+                c,
+                explained,
+                overdue,
+                can(&actor, &Action::ViewDossiers { unit: a }),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| b.unexplained.cmp(&a.unexplained).then(a.name.cmp(&b.name)));
+    let (te, to) = counts
+        .values()
+        .fold((0, 0), |(e, o), (x, y)| (e + x, o + y));
+    let total = agency_row(
+        lang,
+        "",
+        i18n::t(lang, "dossiers.total").to_string(),
+        &total,
+        te,
+        to,
+        false,
+    );
+    let page = DossiersPage {
+        l,
+        months: months.iter().map(|m| m.to_string()).collect(),
+        month: month.map(|m| m.to_string()).unwrap_or_default(),
+        rows,
+        total,
+        sample,
+        has_data,
+    };
+    Ok(Html(page.render()?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// An agency's overdue dossiers and their explanations
+// ---------------------------------------------------------------------------------------------
+
+pub struct DossierRow {
+    pub code: String,
+    pub href: String,
+    pub procedure: String,
+    pub outcome_key: String,
+    pub received: String,
+    pub due: String,
+    pub closed: String,
+    pub explained: bool,
+    pub written_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers_agency.html")]
+struct AgencyPage {
+    l: Layout,
+    unit_href: String,
+    name: String,
+    month: String,
+    months: Vec<String>,
+    only_unexplained: bool,
+    rows: Vec<DossierRow>,
+    total: usize,
+    explained: usize,
+    page: usize,
+    pages: usize,
+    prev: String,
+    next: String,
+    can_explain: bool,
+    sample: bool,
+}
+
+const PER_PAGE: usize = 50;
+
+async fn agency_list(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(unit): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Html<String>, PageError> {
+    // Authorise before revealing whether the agency has any dossier.
+    require(&cu, &Action::ViewDossiers { unit: &unit })?;
+    let lang = Lang::parse(&cu.user.lang);
+    let flash = q.saved.map(|_| i18n::t(lang, "dossiers.saved").to_string());
+    let l =
+        Layout::new(&cu, "nav.indicators", "dossiers.agency_title", &here(&uri)).with_flash(flash);
+    let month = q.month.as_deref().and_then(Month::parse);
+    let only_unexplained = q.show.as_deref() == Some("unexplained");
+    let known = state.store.unit(&unit).await?;
+    let all = state.store.overdue_dossiers(&unit, month).await?;
+    if known.is_none() && all.is_empty() && month.is_none() {
+        return Err(PageError::NotFound);
+    }
+    let months: Vec<String> = {
+        let mut m: Vec<Month> = state
+            .store
+            .dossier_cells()
+            .await?
+            .into_iter()
+            .filter(|c| c.cell.agency == unit)
+            .map(|c| c.cell.month)
+            .collect();
+        m.sort();
+        m.dedup();
+        m.iter().map(|m| m.to_string()).collect()
+    };
+    let explained = all.iter().filter(|e| e.explanation.is_some()).count();
+    let sample = all.iter().any(|e| e.sample);
+    let mut list: Vec<_> = all
+        .into_iter()
+        .filter(|e| !only_unexplained || e.explanation.is_none())
+        .collect();
+    // Unexplained first, then by due date.
+    list.sort_by(|a, b| {
+        a.explanation
+            .is_some()
+            .cmp(&b.explanation.is_some())
+            .then(a.dossier.due_at.cmp(&b.dossier.due_at))
+    });
+    let total = list.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let base = {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(m) = month {
+            pairs.push(("month", m.to_string()));
+        }
+        if only_unexplained {
+            pairs.push(("show", "unexplained".into()));
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    };
+    let href = |p: usize| {
+        if base.is_empty() {
+            format!("?page={p}")
+        } else {
+            format!("?{base}&page={p}")
+        }
+    };
+    let unit_href = format!("/dossiers/{}", seg(&unit));
+    let rows = list
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|e| DossierRow {
+            href: format!("{unit_href}/{}", seg(&e.dossier.code)),
+            code: e.dossier.code,
+            procedure: e.dossier.procedure,
+            outcome_key: format!("dossiers.outcome.{}", e.dossier.outcome.as_str()),
+            received: when(&e.dossier.received_at),
+            due: when(&e.dossier.due_at),
+            closed: e.dossier.closed_at.as_deref().map(when).unwrap_or_default(),
+            explained: e.explanation.is_some(),
+            written_by: e.explanation.map(|x| x.written_by).unwrap_or_default(),
+        })
+        .collect();
+    let page = AgencyPage {
+        can_explain: can(&cu.actor(), &Action::ExplainDossier { unit: &unit }),
+        name: known.map(|u| u.name_vi).unwrap_or_else(|| unit.clone()),
+        unit_href,
+        month: month.map(|m| m.to_string()).unwrap_or_default(),
+        months,
+        only_unexplained,
+        rows,
+        total,
+        explained,
+        prev: href(page.saturating_sub(1).max(1)),
+        next: href((page + 1).min(pages)),
+        page,
+        pages,
+        sample,
+        l,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "dossiers_explain.html")]
+struct ExplainPage {
+    l: Layout,
+    unit_href: String,
+    action: String,
+    name: String,
+    code: String,
+    procedure: String,
+    outcome_key: String,
+    received: String,
+    due: String,
+    result: String,
+    closed: String,
+    status: String,
+    sample: bool,
+    can_explain: bool,
+    written: String,
+    reason: String,
+    responsible: String,
+    remedy: String,
+    err_reason: Option<&'static str>,
+    err_responsible: Option<&'static str>,
+    err_remedy: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExplainForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    responsible: String,
+    #[serde(default)]
+    remedy: String,
+}
+
+async fn explain_view(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    unit: &str,
+    code: &str,
+    form: Option<(&ExplainForm, Vec<(&'static str, &'static str)>)>,
+) -> Result<ExplainPage, PageError> {
+    let entry = state
+        .store
+        .overdue_dossier(unit, code)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let l = Layout::new(cu, "nav.indicators", "dossiers.explain_title", &here(uri));
+    let lang = l.lang;
+    let name = state
+        .store
+        .unit(unit)
+        .await?
+        .map(|u| u.name_vi)
+        .unwrap_or_else(|| unit.to_string());
+    let d = &entry.dossier;
+    let (reason, responsible, remedy, errors) = match form {
+        Some((f, errs)) => (
+            f.reason.clone(),
+            f.responsible.clone(),
+            f.remedy.clone(),
+            errs,
+        ),
+        None => match &entry.explanation {
+            Some(e) => (
+                e.reason.clone(),
+                e.responsible.clone(),
+                e.remedy.clone(),
+                Vec::new(),
+            ),
+            None => Default::default(),
+        },
+    };
+    let err = |field: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, what)| i18n::t(lang, &format!("dossiers.{what}")))
+    };
+    let unit_href = format!("/dossiers/{}", seg(unit));
+    Ok(ExplainPage {
+        action: format!("{unit_href}/{}", seg(code)),
+        unit_href,
+        name,
+        code: d.code.clone(),
+        procedure: d.procedure.clone(),
+        outcome_key: format!("dossiers.outcome.{}", d.outcome.as_str()),
+        received: when(&d.received_at),
+        due: when(&d.due_at),
+        result: d
+            .result_at
+            .as_deref()
+            .map(when)
+            .unwrap_or_else(|| "—".into()),
+        closed: d
+            .closed_at
+            .as_deref()
+            .map(when)
+            .unwrap_or_else(|| "—".into()),
+        status: d.status.clone().unwrap_or_default(),
+        sample: entry.sample,
+        can_explain: can(&cu.actor(), &Action::ExplainDossier { unit }),
+        written: entry
+            .explanation
+            .as_ref()
+            .map(|e| format!("{} · {}", e.written_by, i18n::timestamp(&e.written_at)))
+            .unwrap_or_default(),
+        reason,
+        responsible,
+        remedy,
+        err_reason: err("reason"),
+        err_responsible: err("responsible"),
+        err_remedy: err("remedy"),
+        l,
+    })
+}
+
+async fn explain_page(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((unit, code)): Path<(String, String)>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewDossiers { unit: &unit })?;
+    let page = explain_view(&state, &cu, &uri, &unit, &code, None).await?;
+    Ok(Html(page.render()?))
+}
+
+async fn explain(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((unit, code)): Path<(String, String)>,
+    Form(f): Form<ExplainForm>,
+) -> Result<Response, PageError> {
+    // Only the coordinator and the unit's own users write its explanations.
+    require(&cu, &Action::ExplainDossier { unit: &unit })?;
+    let e = Explanation {
+        reason: f.reason.clone(),
+        responsible: f.responsible.clone(),
+        remedy: f.remedy.clone(),
+        written_by: String::new(),
+        written_at: String::new(),
+    };
+    let problems = e.problems();
+    if !problems.is_empty() {
+        let page = explain_view(&state, &cu, &uri, &unit, &code, Some((&f, problems))).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    state
+        .store
+        .explain_dossier(&unit, &code, &e, &cu.user.username)
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{}?saved=1", seg(&unit))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(super::seg("H06.03-210419-0000001"), "H06.03-210419-0000001");
+        assert_eq!(super::seg("a/b c"), "a%2Fb%20c");
+        assert_eq!(super::seg("Sở"), "S%E1%BB%9F");
+    }
+
+    #[test]
+    fn outcome_keys_exist() {
+        for o in [
+            parindex_domain::dossiers::Outcome::Late,
+            parindex_domain::dossiers::Outcome::PendingOverdue,
+        ] {
+            assert!(crate::i18n::has_key(&format!(
+                "dossiers.outcome.{}",
+                o.as_str()
+            )));
+        }
+    }
+}

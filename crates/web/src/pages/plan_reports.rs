@@ -1,0 +1,938 @@
+//! One task of the plan: its description and links, every assignment with its periods, the
+//! report versions (immutable, newest first) and their review; the report form for a unit's
+//! own assignment (multipart, with attachments); the coordinator's accept / return; attachment
+//! downloads.
+//!
+//! Rules: everyone who may view the plan sees the task and every assignment's status; the
+//! reports themselves (and their attachments) only with `ViewReports { unit }` (coordinator,
+//! leader, that unit's users); a report is submitted with `ReportOnAssignment { unit }` (that
+//! unit's users, the coordinator); the review needs `ReviewReport` (coordinator).
+
+use crate::auth::{Authed, CurrentUser};
+use crate::error::PageError;
+use crate::i18n::{self, Catalogue, Lang};
+use crate::layout::Layout;
+use crate::pages::plans::{
+    content_type_of, download, head_of, load_state, multipart_error, own_scope, period_label,
+    safe_file_name, seg, status_class, status_key, task_href, unit_name, units_by_slug, PlanNav,
+    PlanQuery,
+};
+use crate::pages::{require, Paged};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parindex_domain::access::{can, Action};
+use parindex_domain::plan::{Decision, Status};
+use parindex_domain::text::fold;
+use parindex_store::{NewAttachment, ReportInput, StoreError, ATTACHMENT_LIMIT};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const MESSAGES: Catalogue = &[
+    ("task.title", "Nhiệm vụ", "Task"),
+    ("task.description", "Nội dung", "Description"),
+    ("task.deliverable", "Sản phẩm", "Deliverable"),
+    (
+        "task.findings",
+        "Khắc phục nội dung",
+        "Answers the findings",
+    ),
+    ("task.targets", "Phục vụ mục tiêu", "Serves the targets"),
+    ("task.criteria", "Tiêu chí", "Criteria"),
+    (
+        "task.assignments",
+        "Đơn vị thực hiện và các kỳ báo cáo",
+        "Assigned units and their periods",
+    ),
+    ("task.period", "Kỳ", "Period"),
+    ("task.due", "Hạn", "Due"),
+    ("task.late", "nộp muộn", "late"),
+    ("task.missing", "thiếu báo cáo", "missing"),
+    (
+        "task.reports",
+        "Các báo cáo (mới nhất trước)",
+        "Reports (newest first)",
+    ),
+    ("task.no_reports", "Chưa có báo cáo.", "No report yet."),
+    (
+        "task.reports_hidden",
+        "Chỉ đơn vị thực hiện, Sở Nội vụ và lãnh đạo tỉnh xem được nội dung báo cáo.",
+        "Only the unit, the coordinator and the provincial leaders can read the reports.",
+    ),
+    ("task.report_for", "Báo cáo thay cho đơn vị", "Report for"),
+    ("task.search_units", "Tìm đơn vị", "Find a unit"),
+    ("report.version", "Lần", "Version"),
+    ("report.submitted_on", "Ngày nộp", "Submitted on"),
+    ("report.submitted_by", "Người nộp", "Submitted by"),
+    ("report.done", "Kết quả đã thực hiện", "What was done"),
+    ("report.problems", "Khó khăn, vướng mắc", "Problems"),
+    ("report.proposals", "Đề xuất, kiến nghị", "Proposals"),
+    ("report.progress", "Tiến độ (%)", "Progress (%)"),
+    ("report.attachments", "Tệp đính kèm", "Attachments"),
+    (
+        "report.attachments_hint",
+        "Mỗi tệp tối đa 10 MB, tối đa 10 tệp.",
+        "At most 10 MB per file, at most 10 files.",
+    ),
+    ("report.decision", "Kết quả xem xét", "Review"),
+    ("report.pending", "Chờ xem xét", "Awaiting review"),
+    ("report.accepted", "Đã chấp nhận", "Accepted"),
+    ("report.returned", "Bị trả lại", "Returned"),
+    ("report.comment", "Ý kiến", "Comment"),
+    ("report.reviewed_by", "Người xem xét", "Reviewed by"),
+    ("report.form_title", "Gửi báo cáo", "Submit a report"),
+    (
+        "report.form_hint",
+        "Báo cáo đã nộp không sửa được; nếu cần điều chỉnh, hãy nộp lần mới.",
+        "A submitted report cannot be changed; send a new version to correct it.",
+    ),
+    ("report.submit", "Nộp báo cáo", "Submit the report"),
+    (
+        "report.all_accepted",
+        "Mọi kỳ báo cáo đến nay đã được chấp nhận.",
+        "Every period so far has been accepted.",
+    ),
+    (
+        "report.submitted",
+        "Đã nộp báo cáo.",
+        "The report was submitted.",
+    ),
+    ("report.accept", "Chấp nhận", "Accept"),
+    ("report.return", "Trả lại", "Return"),
+    (
+        "report.review_submit",
+        "Ghi kết quả xem xét",
+        "Record the review",
+    ),
+    (
+        "report.was_accepted",
+        "Đã chấp nhận báo cáo.",
+        "The report was accepted.",
+    ),
+    (
+        "report.was_returned",
+        "Đã trả lại báo cáo.",
+        "The report was returned.",
+    ),
+    (
+        "report.done_required",
+        "Nêu kết quả đã thực hiện.",
+        "Say what was done.",
+    ),
+    (
+        "report.period_required",
+        "Chọn kỳ báo cáo.",
+        "Choose the period.",
+    ),
+    (
+        "report.period_invalid",
+        "Kỳ này không phải kỳ báo cáo của nhiệm vụ.",
+        "This is not a reporting period of the task.",
+    ),
+    (
+        "report.period_accepted",
+        "Báo cáo kỳ này đã được chấp nhận; không thể nộp thêm.",
+        "This period's report was accepted; nothing more can be submitted.",
+    ),
+    (
+        "report.progress_range",
+        "Nhập số từ 0 đến 100.",
+        "Enter a number from 0 to 100.",
+    ),
+    (
+        "report.too_large",
+        "tệp lớn hơn 10 MB",
+        "the file is larger than 10 MB",
+    ),
+    ("report.empty_file", "tệp rỗng", "the file is empty"),
+    (
+        "report.too_many",
+        "Tối đa 10 tệp mỗi báo cáo.",
+        "At most 10 files per report.",
+    ),
+    (
+        "report.not_assigned",
+        "Đơn vị này không được giao nhiệm vụ này.",
+        "This unit is not assigned to this task.",
+    ),
+    (
+        "report.files_again",
+        "Hãy chọn lại tệp đính kèm (nếu có).",
+        "Choose the attachments again, if any.",
+    ),
+    (
+        "report.decision_required",
+        "Chọn chấp nhận hoặc trả lại.",
+        "Choose accept or return.",
+    ),
+    (
+        "report.comment_required",
+        "Nêu lý do trả lại.",
+        "Say why the report is returned.",
+    ),
+    (
+        "report.already_reviewed",
+        "Báo cáo này đã được xem xét hoặc đã có lần nộp mới hơn.",
+        "This report was already reviewed, or a newer version exists.",
+    ),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans/{id}/tasks/{task}", get(task_view))
+        .route("/plans/{id}/tasks/{task}/reports", post(submit))
+        .route("/plans/{id}/reports/{report}/review", post(review))
+        .route("/plans/{id}/attachments/{att}", get(attachment))
+}
+
+/// The most files one report may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+pub struct PeriodView {
+    pub label: String,
+    pub due: String,
+    pub status_key: &'static str,
+    pub status_class: &'static str,
+    pub late: bool,
+    pub missing: bool,
+}
+
+pub struct AttachmentView {
+    pub href: String,
+    pub name: String,
+    pub size: String,
+}
+
+pub struct ReportView {
+    pub id: i64,
+    pub period: String,
+    pub version: i64,
+    pub submitted_on: String,
+    pub submitted_by: String,
+    pub done: Vec<String>,
+    pub problems: Vec<String>,
+    pub proposals: Vec<String>,
+    pub progress: u8,
+    pub decision_key: &'static str,
+    pub decision_class: &'static str,
+    pub comment: Vec<String>,
+    pub reviewed_by: String,
+    pub attachments: Vec<AttachmentView>,
+    /// The latest version of its period and not yet decided: the coordinator may review it.
+    pub reviewable: bool,
+    pub review_action: String,
+}
+
+pub struct AssignmentBlock {
+    pub slug: String,
+    pub unit: String,
+    pub head: String,
+    pub status_key: &'static str,
+    pub status_class: &'static str,
+    pub progress: u8,
+    pub own: bool,
+    pub periods: Vec<PeriodView>,
+    pub reports_visible: bool,
+    pub reports: Vec<ReportView>,
+    /// Link to this unit's report form (coordinator reporting for a unit).
+    pub report_href: Option<String>,
+}
+
+/// The report form as shown, with what was typed and the errors beside the fields.
+#[derive(Default)]
+pub struct ReportForm {
+    pub unit: String,
+    pub unit_name: String,
+    pub periods: Vec<(String, String)>,
+    pub period: String,
+    pub done: String,
+    pub problems: String,
+    pub proposals: String,
+    pub progress: String,
+    pub errors: BTreeMap<&'static str, String>,
+}
+
+impl ReportForm {
+    pub fn err(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+/// A review that failed, shown beside its form.
+#[derive(Default)]
+pub struct ReviewState {
+    pub report_id: i64,
+    pub decision: String,
+    pub comment: String,
+    pub error: Option<String>,
+    pub comment_error: Option<String>,
+    /// The report's review form is on the page (errors go beside it); else at the top.
+    pub inline: bool,
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    l: Layout,
+    nav: PlanNav,
+    today: String,
+    section: String,
+    status_key: &'static str,
+    status_class: &'static str,
+    description: Vec<String>,
+    deliverable: String,
+    lead: String,
+    lead_head: String,
+    coordinating: String,
+    deadline: String,
+    findings: Vec<(String, String, String)>,
+    targets: Vec<(String, String, String)>,
+    criteria: Vec<(String, String)>,
+    q: String,
+    rows: Paged<AssignmentBlock>,
+    form: Option<ReportForm>,
+    form_action: String,
+    form_closed: bool,
+    /// Errors of a report that could not be shown beside a form (e.g. the unit is not assigned).
+    form_errors: Vec<String>,
+    review: ReviewState,
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+fn size_text(lang: Lang, bytes: i64) -> String {
+    let kb = rust_decimal::Decimal::from(bytes) / rust_decimal::Decimal::from(1024);
+    if bytes >= 1024 * 1024 {
+        let mb = (kb / rust_decimal::Decimal::from(1024)).round_dp(1);
+        format!("{} MB", i18n::num(lang, mb))
+    } else {
+        format!("{} KB", i18n::num(lang, kb.round_dp(0).max(1.into())))
+    }
+}
+
+/// Which unit's report form to show: the one asked for (`?unit=`) if the user may report on it
+/// and it is assigned, else the user's own unit if so.
+fn form_unit(cu: &CurrentUser, asked: Option<&str>, assigned: &[String]) -> Option<String> {
+    let actor = cu.actor();
+    let ok = |u: &str| {
+        assigned.iter().any(|a| a == u) && can(&actor, &Action::ReportOnAssignment { unit: u })
+    };
+    asked
+        .filter(|u| ok(u))
+        .map(str::to_string)
+        .or_else(|| cu.user.unit.clone().filter(|u| ok(u)))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_task(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: &str,
+    task_id: &str,
+    q: &PlanQuery,
+    form: Option<ReportForm>,
+    review: ReviewState,
+    flash: Option<&str>,
+) -> Result<TaskPage, PageError> {
+    let st = load_state(state, plan_id, None).await?;
+    let ts = st.task(task_id).ok_or(PageError::NotFound)?;
+    let t = &ts.task;
+    let here = task_href(plan_id, task_id);
+    let mut l = Layout::new(cu, "nav.plans", "task.title", &here);
+    l.title = t.title.clone();
+    if let Some(key) = flash {
+        l.flash = Some(l.t(key).to_string());
+    }
+    let lang = l.lang;
+    let units = units_by_slug(state).await?;
+    let actor = cu.actor();
+    let own = cu.user.unit.clone();
+    let assigned: Vec<String> = ts
+        .assignments
+        .iter()
+        .map(|a| a.assignment.unit.clone())
+        .collect();
+    let search = q.search();
+    let mut blocks: Vec<AssignmentBlock> = Vec::new();
+    for a in &ts.assignments {
+        let slug = a.assignment.unit.clone();
+        let name = unit_name(&units, lang, &slug);
+        if let Some(s) = &search {
+            if !fold(&format!("{slug} {name}")).contains(s.as_str()) {
+                continue;
+            }
+        }
+        let visible = can(&actor, &Action::ViewReports { unit: &slug });
+        let mut reports = Vec::new();
+        if visible {
+            let mut mine: Vec<&parindex_domain::plan::Report> = st
+                .reports
+                .iter()
+                .filter(|r| r.task_id == t.id && r.unit == slug)
+                .collect();
+            mine.sort_by_key(|r| std::cmp::Reverse(r.id));
+            for r in &mine {
+                let latest = mine
+                    .iter()
+                    .filter(|x| x.period == r.period)
+                    .map(|x| x.version)
+                    .max()
+                    == Some(r.version);
+                let attachments = state
+                    .store
+                    .attachments_of(r.id)
+                    .await?
+                    .into_iter()
+                    .map(|f| AttachmentView {
+                        href: format!("/plans/{}/attachments/{}", seg(plan_id), f.id),
+                        name: f.file_name,
+                        size: size_text(lang, f.size_bytes),
+                    })
+                    .collect();
+                let (decision_key, decision_class) = match r.decision {
+                    Some(Decision::Accepted) => ("report.accepted", "good"),
+                    Some(Decision::Returned) => ("report.returned", "bad"),
+                    None => ("report.pending", ""),
+                };
+                reports.push(ReportView {
+                    id: r.id,
+                    period: period_label(lang, &r.period),
+                    version: r.version,
+                    submitted_on: i18n::date(r.submitted_on),
+                    submitted_by: r.submitted_by.clone(),
+                    done: lines(&r.done),
+                    problems: lines(&r.problems),
+                    proposals: lines(&r.proposals),
+                    progress: r.progress_pct,
+                    decision_key,
+                    decision_class,
+                    comment: lines(r.review_comment.as_deref().unwrap_or("")),
+                    reviewed_by: r.reviewed_by.clone().unwrap_or_default(),
+                    attachments,
+                    reviewable: latest
+                        && r.decision.is_none()
+                        && can(&actor, &Action::ReviewReport),
+                    review_action: format!("/plans/{}/reports/{}/review", seg(plan_id), r.id),
+                });
+            }
+        }
+        let reportable = can(&actor, &Action::ReportOnAssignment { unit: &slug });
+        blocks.push(AssignmentBlock {
+            head: head_of(&units, &slug),
+            unit: name,
+            status_key: status_key(a.status),
+            status_class: status_class(a.status),
+            progress: a.assignment.progress_pct,
+            own: own.as_deref() == Some(slug.as_str()),
+            periods: a
+                .periods
+                .iter()
+                .map(|p| PeriodView {
+                    label: period_label(lang, &p.period.key),
+                    due: i18n::date(p.period.due),
+                    status_key: status_key(p.status),
+                    status_class: status_class(p.status),
+                    late: p.late,
+                    missing: p.missing,
+                })
+                .collect(),
+            reports_visible: visible,
+            reports,
+            report_href: (reportable && own.as_deref() != Some(slug.as_str()))
+                .then(|| format!("{here}?unit={}#report-form", seg(&slug))),
+            slug,
+        });
+    }
+    // The unit asked for (`?unit=`, e.g. from a board card) first, then the user's own.
+    let focus = q.unit.as_deref();
+    blocks.sort_by_key(|b| std::cmp::Reverse((focus == Some(b.slug.as_str()), b.own)));
+    let mut review = review;
+    review.inline = blocks
+        .iter()
+        .flat_map(|b| b.reports.iter())
+        .any(|r| r.id == review.report_id && r.reviewable);
+    let asked = form
+        .as_ref()
+        .map(|f| f.unit.clone())
+        .or_else(|| q.unit.clone());
+    let unit = form_unit(cu, asked.as_deref(), &assigned);
+    let mut form_closed = false;
+    let mut form_errors = Vec::new();
+    let form = match unit {
+        None => {
+            if let Some(f) = form {
+                form_errors = f.errors.into_values().collect();
+            }
+            None
+        }
+        Some(u) => {
+            let a = ts.assignments.iter().find(|a| a.assignment.unit == u);
+            let periods: Vec<(String, String)> = a
+                .map(|a| {
+                    a.periods
+                        .iter()
+                        .filter(|p| p.status != Status::Accepted)
+                        .map(|p| {
+                            (
+                                p.period.key.clone(),
+                                format!(
+                                    "{} — {} {} — {}",
+                                    period_label(lang, &p.period.key),
+                                    i18n::t(lang, "task.due"),
+                                    i18n::date(p.period.due),
+                                    i18n::t(lang, status_key(p.status))
+                                ),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut f = form.unwrap_or_else(|| ReportForm {
+                progress: a
+                    .map(|a| a.assignment.progress_pct.to_string())
+                    .unwrap_or_default(),
+                ..Default::default()
+            });
+            if periods.is_empty() && f.errors.is_empty() {
+                form_closed = true;
+                None
+            } else {
+                if f.period.is_empty() {
+                    // The earliest open period first: overdue ones before the current one.
+                    f.period = periods.first().map(|(k, _)| k.clone()).unwrap_or_default();
+                }
+                f.unit_name = unit_name(&units, lang, &u);
+                f.unit = u;
+                f.periods = periods;
+                Some(f)
+            }
+        }
+    };
+    let lead_slug = t.lead_agency.clone().unwrap_or_default();
+    Ok(TaskPage {
+        nav: PlanNav::new(cu, plan_id, ""),
+        today: i18n::date(st.today),
+        section: t.section.clone(),
+        status_key: status_key(ts.status),
+        status_class: status_class(ts.status),
+        description: lines(&t.description),
+        deliverable: t.deliverable.clone(),
+        lead: unit_name(&units, lang, &lead_slug),
+        lead_head: head_of(&units, &lead_slug),
+        coordinating: t
+            .coordinating
+            .iter()
+            .map(|s| unit_name(&units, lang, s))
+            .collect::<Vec<_>>()
+            .join(", "),
+        deadline: crate::pages::plans::deadline_words(lang, &t.deadline),
+        findings: t
+            .findings
+            .iter()
+            .map(|f| {
+                let title = st
+                    .doc
+                    .findings
+                    .iter()
+                    .find(|x| &x.id == f)
+                    .map(|x| x.title.clone())
+                    .unwrap_or_default();
+                (
+                    f.clone(),
+                    title,
+                    format!("/plans/{}#finding-{f}", seg(plan_id)),
+                )
+            })
+            .collect(),
+        targets: t
+            .targets
+            .iter()
+            .map(|x| {
+                let title = st
+                    .doc
+                    .targets
+                    .iter()
+                    .find(|y| &y.id == x)
+                    .map(|y| y.title.clone())
+                    .unwrap_or_default();
+                (
+                    x.clone(),
+                    title,
+                    format!("/plans/{}#target-{x}", seg(plan_id)),
+                )
+            })
+            .collect(),
+        criteria: t
+            .criteria
+            .iter()
+            .map(|c| {
+                (
+                    c.clone(),
+                    format!(
+                        "/editions/{}/criteria/{}",
+                        seg(&st.doc.plan.edition_id),
+                        seg(c)
+                    ),
+                )
+            })
+            .collect(),
+        q: q.q.clone().unwrap_or_default(),
+        rows: q.paged(blocks, 10),
+        form,
+        form_action: format!("{here}/reports"),
+        form_closed,
+        form_errors,
+        review,
+        l,
+    })
+}
+
+async fn task_view(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path((id, task)): Path<(String, String)>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewPlan)?;
+    let flash = match q.done.as_deref() {
+        Some("submitted") => Some("report.submitted"),
+        Some("accepted") => Some("report.was_accepted"),
+        Some("returned") => Some("report.was_returned"),
+        _ => None,
+    };
+    let page = render_task(
+        &state,
+        &cu,
+        &id,
+        &task,
+        &q,
+        None,
+        ReviewState::default(),
+        flash,
+    )
+    .await?;
+    Ok(Html(page.render()?))
+}
+
+/// What the multipart report form sent.
+#[derive(Default)]
+struct Submitted {
+    fields: BTreeMap<String, String>,
+    files: Vec<NewAttachment>,
+    too_large: Vec<String>,
+    too_many: bool,
+}
+
+impl Submitted {
+    fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// Text fields at most 64 KB each; files at most [`ATTACHMENT_LIMIT`] each (an over-size file
+/// is read to its end and dropped, and named in the errors).
+async fn read_report_form(mut mp: Multipart) -> Result<Submitted, PageError> {
+    let mut out = Submitted::default();
+    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let raw_name = field.file_name().unwrap_or_default().trim().to_string();
+        let is_file = name == "attachments";
+        let max = if is_file { ATTACHMENT_LIMIT } else { 64 * 1024 };
+        let mut buf: Vec<u8> = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if over || buf.len() + chunk.len() > max {
+                over = true;
+                buf.clear();
+                continue;
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        if is_file {
+            let file_name = safe_file_name(&raw_name);
+            if over {
+                out.too_large.push(file_name);
+                continue;
+            }
+            if raw_name.is_empty() && buf.is_empty() {
+                // No file chosen: browsers still send an empty part.
+                continue;
+            }
+            if out.files.len() >= MAX_ATTACHMENTS {
+                out.too_many = true;
+                continue;
+            }
+            out.files.push(NewAttachment {
+                content_type: content_type_of(&file_name).to_string(),
+                file_name,
+                content: buf,
+            });
+        } else if !over {
+            out.fields
+                .insert(name, String::from_utf8_lossy(&buf).into_owned());
+        }
+    }
+    Ok(out)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path((id, task)): Path<(String, String)>,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewPlan)?;
+    let sent = read_report_form(mp).await?;
+    let unit = {
+        let u = sent.field("unit");
+        if u.trim().is_empty() {
+            cu.user.unit.clone().unwrap_or_default()
+        } else {
+            u.trim().to_string()
+        }
+    };
+    require(&cu, &Action::ReportOnAssignment { unit: &unit })?;
+    let st = load_state(&state, &id, Some(&unit)).await?;
+    let ts = st.task(&task).ok_or(PageError::NotFound)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k| i18n::t(lang, k).to_string();
+    let mut form = ReportForm {
+        unit: unit.clone(),
+        period: sent.field("period").trim().to_string(),
+        done: sent.field("done"),
+        problems: sent.field("problems"),
+        proposals: sent.field("proposals"),
+        progress: sent.field("progress_pct").trim().to_string(),
+        ..Default::default()
+    };
+    let assignment = ts.assignments.iter().find(|a| a.assignment.unit == unit);
+    if assignment.is_none() {
+        form.errors.insert("unit", t("report.not_assigned"));
+    }
+    let periods = ts.task.deadline.periods(&st.calendar);
+    if form.period.is_empty() {
+        form.errors.insert("period", t("report.period_required"));
+    } else if !periods.iter().any(|p| p.key == form.period) {
+        form.errors.insert("period", t("report.period_invalid"));
+    } else if assignment.is_some_and(|a| {
+        a.periods
+            .iter()
+            .any(|p| p.period.key == form.period && p.status == Status::Accepted)
+    }) {
+        form.errors.insert("period", t("report.period_accepted"));
+    }
+    if form.done.trim().is_empty() {
+        form.errors.insert("done", t("report.done_required"));
+    }
+    let progress: Option<u8> = if form.progress.is_empty() {
+        Some(assignment.map(|a| a.assignment.progress_pct).unwrap_or(0))
+    } else {
+        form.progress.parse::<u8>().ok().filter(|p| *p <= 100)
+    };
+    if progress.is_none() {
+        form.errors
+            .insert("progress_pct", t("report.progress_range"));
+    }
+    let mut file_errors: Vec<String> = sent
+        .too_large
+        .iter()
+        .map(|n| format!("«{n}»: {}", t("report.too_large")))
+        .collect();
+    file_errors.extend(
+        sent.files
+            .iter()
+            .filter(|f| f.content.is_empty())
+            .map(|f| format!("«{}»: {}", f.file_name, t("report.empty_file"))),
+    );
+    if sent.too_many {
+        file_errors.push(t("report.too_many"));
+    }
+    if !file_errors.is_empty() {
+        form.errors.insert("attachments", file_errors.join(" "));
+    }
+    if form.errors.is_empty() {
+        let input = ReportInput {
+            period: form.period.clone(),
+            done: form.done.clone(),
+            problems: form.problems.clone(),
+            proposals: form.proposals.clone(),
+            progress_pct: progress.unwrap_or(0),
+        };
+        match state
+            .store
+            .submit_report(
+                &id,
+                &task,
+                &unit,
+                &input,
+                &sent.files,
+                state.today(),
+                &st.calendar,
+                &cu.user.username,
+            )
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!(
+                    "{}?unit={}&done=submitted#unit-{}",
+                    task_href(&id, &task),
+                    seg(&unit),
+                    seg(&unit)
+                ))
+                .into_response())
+            }
+            Err(StoreError::Invalid(m)) => {
+                let (field, msg) = m.split_once(':').unwrap_or(("general", m.as_str()));
+                let (field, text): (&'static str, String) = match field.trim() {
+                    "period" if msg.contains("accepted") => ("period", t("report.period_accepted")),
+                    "period" => ("period", t("report.period_invalid")),
+                    "done" => ("done", t("report.done_required")),
+                    "progress_pct" => ("progress_pct", t("report.progress_range")),
+                    "unit" => ("unit", t("report.not_assigned")),
+                    "attachment" => ("attachments", msg.trim().to_string()),
+                    _ => ("general", m.clone()),
+                };
+                form.errors.insert(field, text);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !sent.files.is_empty() || !sent.too_large.is_empty() {
+        form.errors
+            .entry("files_again")
+            .or_insert_with(|| t("report.files_again"));
+    }
+    let q = PlanQuery {
+        unit: Some(unit.clone()),
+        ..Default::default()
+    };
+    let page = render_task(
+        &state,
+        &cu,
+        &id,
+        &task,
+        &q,
+        Some(form),
+        ReviewState::default(),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    decision: Option<String>,
+    comment: Option<String>,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path((id, report_id)): Path<(String, i64)>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ReviewReport)?;
+    let (plan_id, report) = state
+        .store
+        .report(report_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if plan_id != id {
+        return Err(PageError::NotFound);
+    }
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k| i18n::t(lang, k).to_string();
+    let comment = f.comment.clone().unwrap_or_default();
+    let decision = match f.decision.as_deref().map(str::trim) {
+        Some("accepted" | "accept") => Some(Decision::Accepted),
+        Some("returned" | "return") => Some(Decision::Returned),
+        _ => None,
+    };
+    let mut rs = ReviewState {
+        report_id,
+        decision: f.decision.clone().unwrap_or_default(),
+        comment: comment.clone(),
+        ..Default::default()
+    };
+    match decision {
+        None => rs.error = Some(t("report.decision_required")),
+        Some(Decision::Returned) if comment.trim().is_empty() => {
+            rs.comment_error = Some(t("report.comment_required"))
+        }
+        Some(d) => {
+            match state
+                .store
+                .review_report(report_id, d, &comment, &cu.user.username)
+                .await
+            {
+                Ok(_) => {
+                    let done = match d {
+                        Decision::Accepted => "accepted",
+                        Decision::Returned => "returned",
+                    };
+                    return Ok(Redirect::to(&format!(
+                        "{}?unit={}&done={done}#unit-{}",
+                        task_href(&id, &report.task_id),
+                        seg(&report.unit),
+                        seg(&report.unit)
+                    ))
+                    .into_response());
+                }
+                Err(StoreError::Invalid(m)) if m.starts_with("comment:") => {
+                    rs.comment_error = Some(t("report.comment_required"))
+                }
+                Err(StoreError::Invalid(_)) => rs.error = Some(t("report.already_reviewed")),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let q = PlanQuery {
+        unit: Some(report.unit.clone()),
+        ..Default::default()
+    };
+    let page = render_task(&state, &cu, &id, &report.task_id, &q, None, rs, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+/// Download an attachment: only for those who may read that unit's reports, and only through
+/// the plan it belongs to.
+async fn attachment(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path((id, att)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewPlan)?;
+    let (info, unit, bytes) = state
+        .store
+        .attachment(att)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    require(&cu, &Action::ViewReports { unit: &unit })?;
+    let report_id = info.report_id.ok_or(PageError::NotFound)?;
+    let (plan_id, _) = state
+        .store
+        .report(report_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if plan_id != id {
+        return Err(PageError::NotFound);
+    }
+    // Unit-bound users reach only their own unit's files (also checked by the policy above).
+    if let Some(own) = own_scope(&cu) {
+        if own != unit {
+            return Err(PageError::Forbidden);
+        }
+    }
+    Ok(download(
+        content_type_of(&info.file_name),
+        &info.file_name,
+        bytes,
+    ))
+}
