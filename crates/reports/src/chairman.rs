@@ -63,6 +63,9 @@ pub struct ReportData {
     pub units: BTreeMap<String, Unit>,
     /// Subject slug → name (to name the peer at the target rank).
     pub subject_names: BTreeMap<String, String>,
+    /// Overdue dossiers of the month per agency with how many are explained (the plan, II.2:
+    /// the head explains each overdue dossier in the monthly report).
+    pub explanations: Vec<parindex_store::ExplanationCount>,
 }
 
 /// `2021-08` (or `08/2021`) → (2021, 8).
@@ -126,7 +129,11 @@ pub async fn chairman_report_data(
         .collect();
     let subject_names = store.subject_names().await?;
     let letterhead = letterhead(&state, &units, &subject_names);
+    let explanations = store
+        .explanation_counts(Some(parindex_domain::dossiers::Month::new(month.0, month.1 as u32)))
+        .await?;
     Ok(ReportData {
+        explanations,
         month,
         today,
         letterhead,
@@ -331,6 +338,26 @@ pub struct Outline {
     pub areas: Vec<AreaSection>,
     pub compliance: Vec<ComplianceRow>,
     pub proposals: Vec<String>,
+}
+
+/// The overdue dossiers of the month and their explanations, worst agencies first.
+fn dossier_lines(data: &ReportData, month: &str) -> Vec<String> {
+    let overdue: i64 = data.explanations.iter().map(|e| e.overdue).sum();
+    if overdue == 0 {
+        return Vec::new();
+    }
+    let explained: i64 = data.explanations.iter().map(|e| e.explained).sum();
+    let mut lines = vec![format!(
+        "Hồ sơ TTHC quá hạn tháng {month}: {overdue} hồ sơ, đã giải trình {explained}, chưa giải trình {}.",
+        overdue - explained
+    )];
+    let mut worst: Vec<&parindex_store::ExplanationCount> = data.explanations.iter().filter(|e| e.unexplained() > 0).collect();
+    worst.sort_by(|a, b| b.unexplained().cmp(&a.unexplained()).then(a.agency.cmp(&b.agency)));
+    for e in worst {
+        let name = data.units.get(&e.agency).map(|u| u.name_vi.clone()).unwrap_or_else(|| e.agency.clone());
+        lines.push(format!("{name}: {} hồ sơ quá hạn chưa giải trình (trên {}).", e.unexplained(), e.overdue));
+    }
+    lines
 }
 
 /// The area codes a task works on (`1.2` counts for area `1`).
@@ -649,6 +676,8 @@ pub fn outline(data: &ReportData) -> Outline {
             "Trong tháng {month}: {done_n} báo cáo đã nộp, trong đó {accepted_n} báo cáo đã được chấp nhận."
         ),
     ];
+    let mut overview = overview;
+    overview.extend(dossier_lines(data, &month));
     let mut proposals = Vec::new();
     if !units_overdue.is_empty() {
         proposals.push(format!(

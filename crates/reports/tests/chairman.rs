@@ -47,6 +47,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     the_word_report_as_of_15_august,
+    overdue_dossier_explanations_are_reported,
     the_workbook_as_of_15_august
 );
 
@@ -483,4 +484,24 @@ async fn the_workbook_as_of_15_august(s: &Store) {
     assert_eq!(stc[5], c.overdue.to_string());
     assert_eq!(comp.len() - 1, st.compliance.len(), "one row per agency");
     assert!(stc[8].contains("6 (hạng 58, mục tiêu 20)"), "{stc:?}");
+}
+
+/// The plan (II.2) asks heads to explain each overdue dossier in the monthly report: the report
+/// counts, per agency, the month's overdue dossiers and how many are explained.
+async fn overdue_dossier_explanations_are_reported(s: &Store) {
+    with_reports(s).await;
+    let mut data = chairman_report_data(s, PLAN, parse_month("2021-08").unwrap(), TODAY)
+        .await
+        .unwrap();
+    assert!(data.explanations.is_empty(), "no dossiers imported");
+    let text = text_of(&document_xml(&chairman_docx(&data).unwrap()));
+    assert!(!text.contains("Hồ sơ TTHC quá hạn tháng"));
+    data.explanations = vec![
+        parindex_store::ExplanationCount { agency: "so-tu-phap".into(), overdue: 5, explained: 2 },
+        parindex_store::ExplanationCount { agency: "so-noi-vu".into(), overdue: 1, explained: 1 },
+    ];
+    let text = text_of(&document_xml(&chairman_docx(&data).unwrap()));
+    assert!(text.contains("Hồ sơ TTHC quá hạn tháng 08/2021: 6 hồ sơ, đã giải trình 3, chưa giải trình 3."), "{text}");
+    assert!(text.contains("Sở Tư pháp: 3 hồ sơ quá hạn chưa giải trình (trên 5)."));
+    assert!(!text.contains("Sở Nội vụ: 0"), "fully explained agencies are not listed");
 }

@@ -47,6 +47,11 @@ pub const MESSAGES: Catalogue = &[
     ("dash.no_province", "Chưa có đơn vị cấp tỉnh hoặc chưa có kết quả công bố. Hãy nạp dữ liệu (parindex demo hoặc nhập kết quả).", "No province unit or no published result yet. Load data (parindex demo, or import results)."),
     ("dash.see_gap", "Xem phân tích điểm mất", "See the gap analysis"),
     ("dash.edition", "Kỳ đánh giá", "Edition"),
+    ("dash.indicators", "Chỉ số vận hành theo Kế hoạch", "The plan's operational indicators"),
+    ("dash.indicator", "Chỉ số", "Indicator"),
+    ("dash.indicator_current", "Hiện tại", "Current"),
+    ("dash.indicator_target", "Mục tiêu", "Target"),
+    ("dash.indicator_status", "Tình trạng", "Status"),
     ("dash.unknown_reason", "Chưa đủ dữ liệu để tính", "Not enough data to tell"),
 ];
 
@@ -83,6 +88,8 @@ struct DashboardPage {
     areas: Vec<AreaRow>,
     history_svg: String,
     plan_tiles: Option<crate::pages::plans::PlanTiles>,
+    /// The plan's operational indicators with their status (empty when not allowed).
+    indicators: Vec<crate::pages::indicators::IndRow>,
 }
 
 fn signed(lang: Lang, d: rust_decimal::Decimal) -> String {
@@ -119,6 +126,11 @@ async fn dashboard(
         areas: Vec::new(),
         history_svg: String::new(),
         plan_tiles: crate::pages::plans::dashboard_tiles(&state, &cu).await?,
+        indicators: if parindex_domain::access::can(&cu.actor(), &Action::ViewIndicators) {
+            crate::pages::indicators::indicator_rows(&state, lang).await?
+        } else {
+            Vec::new()
+        },
     };
     let units = state.store.units(None).await?;
     let names: BTreeMap<String, String> = units

@@ -256,16 +256,9 @@ struct ListPage {
     file_name: String,
 }
 
-async fn list_page(
-    state: &AppState,
-    cu: &CurrentUser,
-    uri: &Uri,
-    flash: Option<String>,
-    problems: Vec<ProblemRow>,
-    file_name: String,
-) -> Result<ListPage, PageError> {
-    let l = Layout::new(cu, "nav.indicators", "indicators.title", &here(uri)).with_flash(flash);
-    let lang = l.lang;
+/// The indicators with their current value and status as of the app's today: the list page
+/// and the dashboard show the same rows.
+pub async fn indicator_rows(state: &AppState, lang: Lang) -> Result<Vec<IndRow>, PageError> {
     let names = unit_names(state).await?;
     let views = state.store.indicator_views(state.today()).await?;
     let rows = views
@@ -301,6 +294,19 @@ async fn list_page(
             }
         })
         .collect();
+    Ok(rows)
+}
+
+async fn list_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    flash: Option<String>,
+    problems: Vec<ProblemRow>,
+    file_name: String,
+) -> Result<ListPage, PageError> {
+    let l = Layout::new(cu, "nav.indicators", "indicators.title", &here(uri)).with_flash(flash);
+    let rows = indicator_rows(state, l.lang).await?;
     Ok(ListPage {
         can_edit: can(&cu.actor(), &Action::EditIndicators),
         l,
