@@ -130,7 +130,10 @@ pub async fn chairman_report_data(
     let subject_names = store.subject_names().await?;
     let letterhead = letterhead(&state, &units, &subject_names);
     let explanations = store
-        .explanation_counts(Some(parindex_domain::dossiers::Month::new(month.0, month.1 as u32)))
+        .explanation_counts(Some(parindex_domain::dossiers::Month::new(
+            month.0,
+            month.1 as u32,
+        )))
         .await?;
     Ok(ReportData {
         explanations,
@@ -351,11 +354,27 @@ fn dossier_lines(data: &ReportData, month: &str) -> Vec<String> {
         "Hồ sơ TTHC quá hạn tháng {month}: {overdue} hồ sơ, đã giải trình {explained}, chưa giải trình {}.",
         overdue - explained
     )];
-    let mut worst: Vec<&parindex_store::ExplanationCount> = data.explanations.iter().filter(|e| e.unexplained() > 0).collect();
-    worst.sort_by(|a, b| b.unexplained().cmp(&a.unexplained()).then(a.agency.cmp(&b.agency)));
+    let mut worst: Vec<&parindex_store::ExplanationCount> = data
+        .explanations
+        .iter()
+        .filter(|e| e.unexplained() > 0)
+        .collect();
+    worst.sort_by(|a, b| {
+        b.unexplained()
+            .cmp(&a.unexplained())
+            .then(a.agency.cmp(&b.agency))
+    });
     for e in worst {
-        let name = data.units.get(&e.agency).map(|u| u.name_vi.clone()).unwrap_or_else(|| e.agency.clone());
-        lines.push(format!("{name}: {} hồ sơ quá hạn chưa giải trình (trên {}).", e.unexplained(), e.overdue));
+        let name = data
+            .units
+            .get(&e.agency)
+            .map(|u| u.name_vi.clone())
+            .unwrap_or_else(|| e.agency.clone());
+        lines.push(format!(
+            "{name}: {} hồ sơ quá hạn chưa giải trình (trên {}).",
+            e.unexplained(),
+            e.overdue
+        ));
     }
     lines
 }

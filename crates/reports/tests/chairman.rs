@@ -497,11 +497,27 @@ async fn overdue_dossier_explanations_are_reported(s: &Store) {
     let text = text_of(&document_xml(&chairman_docx(&data).unwrap()));
     assert!(!text.contains("Hồ sơ TTHC quá hạn tháng"));
     data.explanations = vec![
-        parindex_store::ExplanationCount { agency: "so-tu-phap".into(), overdue: 5, explained: 2 },
-        parindex_store::ExplanationCount { agency: "so-noi-vu".into(), overdue: 1, explained: 1 },
+        parindex_store::ExplanationCount {
+            agency: "so-tu-phap".into(),
+            overdue: 5,
+            explained: 2,
+        },
+        parindex_store::ExplanationCount {
+            agency: "so-noi-vu".into(),
+            overdue: 1,
+            explained: 1,
+        },
     ];
     let text = text_of(&document_xml(&chairman_docx(&data).unwrap()));
-    assert!(text.contains("Hồ sơ TTHC quá hạn tháng 08/2021: 6 hồ sơ, đã giải trình 3, chưa giải trình 3."), "{text}");
+    assert!(
+        text.contains(
+            "Hồ sơ TTHC quá hạn tháng 08/2021: 6 hồ sơ, đã giải trình 3, chưa giải trình 3."
+        ),
+        "{text}"
+    );
     assert!(text.contains("Sở Tư pháp: 3 hồ sơ quá hạn chưa giải trình (trên 5)."));
-    assert!(!text.contains("Sở Nội vụ: 0"), "fully explained agencies are not listed");
+    assert!(
+        !text.contains("Sở Nội vụ: 0"),
+        "fully explained agencies are not listed"
+    );
 }

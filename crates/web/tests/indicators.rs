@@ -482,9 +482,21 @@ async fn indicators_status_entry_import_and_the_criterion_score() {
     assert!(list.body.contains("Chưa có số liệu"), "no data yet");
     // The dashboard shows the same indicators with their status; the appraiser does not see them.
     let dash = app.get("/", Some("leader")).await;
-    let summary = dash.body.split("id=\"indicators-summary\"").nth(1).unwrap_or_default().to_string();
-    assert!(summary.contains("Chỉ tiêu budget-disbursement-rate") && summary.contains("Chưa có số liệu"), "{summary}");
-    assert!(summary.contains("98,5"), "the on-time rate from the June import");
+    let summary = dash
+        .body
+        .split("id=\"indicators-summary\"")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        summary.contains("Chỉ tiêu budget-disbursement-rate")
+            && summary.contains("Chưa có số liệu"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("98,5"),
+        "the on-time rate from the June import"
+    );
     let dash = app.get("/", Some("appraiser")).await;
     assert!(!dash.body.contains("indicators-summary"));
     assert!(
