@@ -7,9 +7,10 @@ use clap::{Args, Subcommand};
 use parindex_domain::dossiers::{day_of, today_local, Dim, Month};
 use parindex_domain::text::fold;
 use parindex_interchange::dossiers::{
-    generate, parse_column_map, scan_file, stats_csv, stats_json, GenOptions, Scan, ScanOptions,
+    generate, parse_column_map, scan_file, scan_file_into, stats_csv, stats_json, GenOptions,
+    OverdueBatch, OverdueSink, Scan, ScanOptions,
 };
-use parindex_store::{DossierCell, DossierImportMeta, Store};
+use parindex_store::{DossierCell, DossierImportMeta, OverdueRef, Store};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -276,21 +277,50 @@ pub fn gen_command(cmd: GenCommand) -> Result<()> {
     }
 }
 
-/// Match an export's agency texts to units: a unit slug as is, else a unit whose name folds to
-/// the same text. Unmatched agencies are kept under their own name.
-async fn agency_map(store: &Store, agencies: &[String]) -> Result<HashMap<String, Option<String>>> {
-    let units = store.units(None).await?;
-    let mut out = HashMap::new();
-    for a in agencies {
-        let folded = fold(a);
-        let unit = units
-            .iter()
-            .find(|u| u.slug == *a)
-            .or_else(|| units.iter().find(|u| fold(&u.name_vi) == folded))
-            .map(|u| u.slug.clone());
-        out.insert(a.clone(), unit);
+/// Matches an export's agency texts to units: a unit slug as is, else a unit whose name folds
+/// to the same text. Unmatched agencies are kept under their own name. Answers are cached.
+struct Agencies {
+    units: Vec<(String, String)>,
+    cache: HashMap<String, Option<String>>,
+}
+
+impl Agencies {
+    async fn load(store: &Store) -> Result<Agencies> {
+        let units = store
+            .units(None)
+            .await?
+            .into_iter()
+            .map(|u| (u.slug.clone(), fold(&u.name_vi)))
+            .collect();
+        Ok(Agencies {
+            units,
+            cache: HashMap::new(),
+        })
     }
-    Ok(out)
+
+    /// The unit of an agency text, if it is one.
+    fn unit(&mut self, a: &str) -> Option<String> {
+        if let Some(u) = self.cache.get(a) {
+            return u.clone();
+        }
+        let folded = fold(a);
+        let unit = self
+            .units
+            .iter()
+            .find(|(slug, _)| slug == a)
+            .or_else(|| self.units.iter().find(|(_, name)| *name == folded))
+            .map(|(slug, _)| slug.clone());
+        self.cache.insert(a.to_string(), unit.clone());
+        unit
+    }
+
+    /// The agency as stored (after [`Agencies::unit`] was asked about it).
+    fn stored<'s>(&'s self, a: &'s str) -> &'s str {
+        match self.cache.get(a) {
+            Some(Some(unit)) => unit,
+            _ => a,
+        }
+    }
 }
 
 /// What an import did.
@@ -300,7 +330,9 @@ pub struct ImportSummary {
 
 /// `parindex import dossiers FILE`: the aggregates per agency × month and the late and
 /// pending-overdue dossiers, in one transaction; the agency × month cells in the file replace
-/// what was stored for them.
+/// what was stored for them. The overdue dossiers are stored while the file is still being read
+/// (the reading threads hand them over in batches); any bad row (without `--skip-bad-rows`) or
+/// any error rolls the whole import back.
 pub async fn import(
     store: &Store,
     file: &Path,
@@ -321,42 +353,121 @@ pub async fn import(
             Some(c) => parse_column_map(c).map_err(|e| anyhow!("--columns: {e}"))?,
             None => Vec::new(),
         },
-        spool_overdue: true,
+        spool_overdue: false,
     };
-    let scan = scan_file(file, &opts)?;
-    import_scan(store, scan, as_of, flags, dry_run, actor).await
+    if dry_run {
+        let scan = scan_file(file, &opts)?;
+        return import_scan(store, scan, as_of, flags, dry_run, actor).await;
+    }
+    let mut agencies = Agencies::load(store).await?;
+    let meta = DossierImportMeta {
+        file_name: file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string()),
+        as_of,
+        sample: flags.sample,
+        rows: 0,
+        skipped: 0,
+    };
+    let mut tx = store.open_dossier_import(&meta, actor).await?;
+    // The reading threads → this task, which stores while the file is being read.
+    let (send, mut recv) = tokio::sync::mpsc::channel::<Handover>(4);
+    let path = file.to_path_buf();
+    let reading =
+        tokio::task::spawn_blocking(move || scan_file_into(&path, &opts, &ChannelSink(send)));
+    let mut failed: Option<anyhow::Error> = None;
+    while let Some(msg) = recv.recv().await {
+        let res = match msg {
+            Handover::Rows(batch) => {
+                for d in batch.iter() {
+                    agencies.unit(d.agency);
+                }
+                let rows: Vec<OverdueRef<'_>> = batch
+                    .iter()
+                    .map(|d| OverdueRef {
+                        outcome: d.outcome,
+                        code: d.code,
+                        agency: agencies.stored(d.agency),
+                        procedure: d.procedure,
+                        level: d.level,
+                        online_level: d.online_level,
+                        received_at: d.received_at,
+                        due_at: d.due_at,
+                        result_at: d.result_at,
+                        closed_at: d.closed_at,
+                        status: d.status,
+                        month: d.month,
+                    })
+                    .collect();
+                tx.add_overdue_rows(&rows).await
+            }
+            Handover::Restart => tx.discard_overdue().await,
+        };
+        if let Err(e) = res {
+            failed = Some(e.into());
+            break;
+        }
+    }
+    // Closing the channel stops the readers (their next hand-over fails).
+    drop(recv);
+    let scan = reading.await.context("the reading task failed")?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let scan = scan?;
+    check_bad_rows(&scan, flags.skip_bad_rows)?;
+    let summary = summarize(&mut agencies, &scan)?;
+    tx.replace_cells(&summary.cells).await?;
+    tx.set_rows(scan.rows, scan.bad_rows);
+    tx.commit().await?;
+    Ok(ImportSummary { text: summary.text })
 }
 
-/// Store a scan (also used by the web upload and the demo).
-pub async fn import_scan(
-    store: &Store,
-    scan: Scan,
-    as_of: jiff::civil::Date,
-    flags: &ImportFlags,
-    dry_run: bool,
-    actor: &str,
-) -> Result<ImportSummary> {
-    check_bad_rows(&scan, flags.skip_bad_rows)?;
-    let mut agencies: Vec<String> = scan.groups.iter().map(|g| g.key[0].clone()).collect();
-    agencies.sort();
-    agencies.dedup();
-    let map = agency_map(store, &agencies).await?;
-    let resolve = |a: &str| -> String {
-        map.get(a)
-            .and_then(|u| u.clone())
-            .unwrap_or_else(|| a.to_string())
-    };
-    let unmatched: Vec<&String> = agencies
+/// What the reading threads hand over.
+enum Handover {
+    Rows(OverdueBatch),
+    Restart,
+}
+
+struct ChannelSink(tokio::sync::mpsc::Sender<Handover>);
+
+impl OverdueSink for ChannelSink {
+    fn rows(&self, batch: OverdueBatch) -> std::result::Result<(), String> {
+        self.0
+            .blocking_send(Handover::Rows(batch))
+            .map_err(|_| "the import stopped".to_string())
+    }
+
+    fn restart(&self) -> std::result::Result<(), String> {
+        self.0
+            .blocking_send(Handover::Restart)
+            .map_err(|_| "the import stopped".to_string())
+    }
+}
+
+/// The cells of a scan, agencies resolved, and the summary's text.
+struct Summary {
+    cells: Vec<DossierCell>,
+    text: String,
+}
+
+fn summarize(agencies: &mut Agencies, scan: &Scan) -> Result<Summary> {
+    let mut names: Vec<&str> = scan.groups.iter().map(|g| g.key[0].as_str()).collect();
+    names.sort();
+    names.dedup();
+    let unmatched: Vec<&str> = names
         .iter()
-        .filter(|a| map.get(*a).is_none_or(|u| u.is_none()))
+        .copied()
+        .filter(|a| agencies.unit(a).is_none())
         .collect();
     let mut cells = Vec::with_capacity(scan.groups.len());
     for g in &scan.groups {
         let month = Month::parse(&g.key[1]).ok_or_else(|| anyhow!("bad month {}", g.key[1]))?;
-        let agency = resolve(&g.key[0]);
+        let unit = agencies.unit(&g.key[0]);
         cells.push(DossierCell {
-            unit: map.get(&g.key[0]).cloned().flatten(),
-            agency,
+            agency: unit.clone().unwrap_or_else(|| g.key[0].clone()),
+            unit,
             month,
             counts: g.counts,
         });
@@ -367,7 +478,7 @@ pub async fn import_scan(
         m.dedup();
         m
     };
-    let overdue = scan.overdue.as_ref().map(|s| s.count).unwrap_or(0);
+    let overdue = scan.total.late + scan.total.pending_overdue;
     let mut text = format!(
         "{}: {} dossiers in {} agency × month cells ({} to {}); {} late or pending overdue{}",
         scan.file,
@@ -383,7 +494,7 @@ pub async fn import_scan(
         }
     );
     if !unmatched.is_empty() {
-        let names: Vec<&str> = unmatched.iter().take(10).map(|s| s.as_str()).collect();
+        let names: Vec<&str> = unmatched.iter().take(10).copied().collect();
         text.push_str(&format!(
             "\n{} agencies are not units of the province and are kept under their own name: {}{}",
             unmatched.len(),
@@ -391,6 +502,21 @@ pub async fn import_scan(
             if unmatched.len() > 10 { ", …" } else { "" }
         ));
     }
+    Ok(Summary { cells, text })
+}
+
+/// Store a scan (with its overdue dossiers spooled; also used by the web upload and the demo).
+pub async fn import_scan(
+    store: &Store,
+    scan: Scan,
+    as_of: jiff::civil::Date,
+    flags: &ImportFlags,
+    dry_run: bool,
+    actor: &str,
+) -> Result<ImportSummary> {
+    check_bad_rows(&scan, flags.skip_bad_rows)?;
+    let mut agencies = Agencies::load(store).await?;
+    let Summary { cells, mut text } = summarize(&mut agencies, &scan)?;
     if dry_run {
         text.push_str(" (dry run: nothing saved)");
         return Ok(ImportSummary { text });
@@ -414,7 +540,8 @@ pub async fn import_scan(
                 break;
             }
             for d in &mut batch {
-                d.agency = resolve(&d.agency);
+                agencies.unit(&d.agency);
+                d.agency = agencies.stored(&d.agency).to_string();
             }
             tx.add_overdue(&batch).await?;
         }

@@ -406,6 +406,133 @@ fn text(s: &str) -> String {
     }
 }
 
+/// Late and pending-overdue dossiers handed over while a file is still being read (see
+/// [`scan_file_into`]): packed in one text buffer, no allocation per row.
+#[derive(Debug, Default)]
+pub struct OverdueBatch {
+    text: String,
+    rows: Vec<PackedOverdue>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PackedOverdue {
+    /// End offsets in `text` of code, agency, procedure, received_at, due_at, result_at,
+    /// closed_at, status (each starts where the previous one ends).
+    ends: [u32; 8],
+    start: u32,
+    outcome: Outcome,
+    level: DossierLevel,
+    online_level: u8,
+    month: Month,
+}
+
+/// One dossier of an [`OverdueBatch`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverdueRow<'a> {
+    pub outcome: Outcome,
+    pub code: &'a str,
+    pub agency: &'a str,
+    pub procedure: &'a str,
+    pub level: DossierLevel,
+    pub online_level: u8,
+    pub received_at: &'a str,
+    pub due_at: &'a str,
+    pub result_at: Option<&'a str>,
+    pub closed_at: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub month: Month,
+}
+
+/// Rows per [`OverdueBatch`].
+pub const OVERDUE_BATCH_ROWS: usize = 2000;
+
+impl OverdueBatch {
+    fn with_capacity(rows: usize) -> Self {
+        OverdueBatch {
+            text: String::with_capacity(rows * 160),
+            rows: Vec::with_capacity(rows),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The `i`th dossier.
+    pub fn get(&self, i: usize) -> OverdueRow<'_> {
+        let p = &self.rows[i];
+        let mut at = p.start as usize;
+        let mut f = [""; 8];
+        for (k, &e) in p.ends.iter().enumerate() {
+            f[k] = &self.text[at..e as usize];
+            at = e as usize;
+        }
+        let some = |s: &str| !s.is_empty();
+        OverdueRow {
+            outcome: p.outcome,
+            code: f[0],
+            agency: f[1],
+            procedure: f[2],
+            level: p.level,
+            online_level: p.online_level,
+            received_at: f[3],
+            due_at: f[4],
+            result_at: some(f[5]).then_some(f[5]),
+            closed_at: some(f[6]).then_some(f[6]),
+            status: some(f[7]).then_some(f[7]),
+            month: p.month,
+        }
+    }
+
+    /// The dossiers in order.
+    pub fn iter(&self) -> impl Iterator<Item = OverdueRow<'_>> + '_ {
+        (0..self.rows.len()).map(|i| self.get(i))
+    }
+}
+
+/// Receives the late and pending-overdue dossiers of [`scan_file_into`] while the file is read,
+/// from the reading threads, in batches (in file order within a thread, threads interleaved).
+pub trait OverdueSink: Sync {
+    /// A batch of dossiers. An error stops the scan (it fails with this message).
+    fn rows(&self, batch: OverdueBatch) -> Result<(), String>;
+    /// Forget every dossier received so far: the file is read again from the start (on one
+    /// thread, because a quoted field holds a line break).
+    fn restart(&self) -> Result<(), String>;
+}
+
+/// Append a text field (valid UTF-8, already trimmed), NFC-normalised unless ASCII.
+fn push_text(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) if s.is_ascii() => out.push_str(s),
+        Ok(s) => out.push_str(&nfc(s)),
+        Err(_) => out.push_str(&nfc(&String::from_utf8_lossy(b))),
+    }
+}
+
+/// Append a local time as RFC 3339 with the local offset (`YYYY-MM-DDTHH:MM:SS+07:00`).
+fn push_rfc3339_local(out: &mut String, t: LocalTime) {
+    let (y, m, d) = t.ymd();
+    let mut b = *b"0000-00-00T00:00:00+07:00";
+    let two = |b: &mut [u8], at: usize, v: u32| {
+        b[at] = b'0' + (v / 10 % 10) as u8;
+        b[at + 1] = b'0' + (v % 10) as u8;
+    };
+    let y = y.clamp(0, 9999) as u32;
+    two(&mut b, 0, y / 100);
+    two(&mut b, 2, y % 100);
+    two(&mut b, 5, m);
+    two(&mut b, 8, d);
+    two(&mut b, 11, t.secs / 3600);
+    two(&mut b, 14, t.secs / 60 % 60);
+    two(&mut b, 17, t.secs % 60);
+    // Only ASCII digits and punctuation were written.
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+}
+
 fn spool_path(i: usize) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
@@ -661,6 +788,8 @@ struct Worker<'a> {
     bad: Vec<BadRow>,
     spool: Option<(PathBuf, BufWriter<File>)>,
     spooled: u64,
+    sink: Option<&'a dyn OverdueSink>,
+    batch: OverdueBatch,
     fields: Vec<(u32, u32, bool)>,
     scratch: Vec<u8>,
     /// Set when a line ends inside quotes: the file must be read sequentially.
@@ -676,6 +805,7 @@ impl<'a> Worker<'a> {
         layout: &'a Layout,
         opts: &'a ScanOptions,
         spool: Option<PathBuf>,
+        sink: Option<&'a dyn OverdueSink>,
     ) -> Result<Self, String> {
         let spool = match spool {
             Some(p) => {
@@ -700,6 +830,12 @@ impl<'a> Worker<'a> {
             bad: Vec::new(),
             spool,
             spooled: 0,
+            sink,
+            batch: if sink.is_some() {
+                OverdueBatch::with_capacity(OVERDUE_BATCH_ROWS)
+            } else {
+                OverdueBatch::default()
+            },
             fields: Vec::with_capacity(16),
             scratch: Vec::with_capacity(256),
             quoted_break: false,
@@ -793,7 +929,11 @@ impl<'a> Worker<'a> {
                 self.counts[slot].1.add(outcome);
                 self.total.add(outcome);
                 self.rows += 1;
-                if outcome.is_overdue() && self.spool.is_some() {
+                if outcome.is_overdue() && self.sink.is_some() {
+                    self.batch_row(
+                        r, outcome, level, online, received, due, result, closed, month,
+                    );
+                } else if outcome.is_overdue() && self.spool.is_some() {
                     self.spool_row(
                         r, outcome, level, online, received, due, result, closed, month,
                     );
@@ -947,8 +1087,80 @@ impl<'a> Worker<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn batch_row(
+        &mut self,
+        r: &Row,
+        outcome: Outcome,
+        level: DossierLevel,
+        online: u8,
+        received: LocalTime,
+        due: LocalTime,
+        result: Option<LocalTime>,
+        closed: Option<LocalTime>,
+        month: Month,
+    ) {
+        if self.io_error.is_some() {
+            return;
+        }
+        let b = &mut self.batch;
+        let start = b.text.len() as u32;
+        let mut ends = [0u32; 8];
+        push_text(&mut b.text, r[Field::Code as usize]);
+        ends[0] = b.text.len() as u32;
+        push_text(&mut b.text, r[Field::Agency as usize]);
+        ends[1] = b.text.len() as u32;
+        push_text(&mut b.text, r[Field::Procedure as usize]);
+        ends[2] = b.text.len() as u32;
+        push_rfc3339_local(&mut b.text, received);
+        ends[3] = b.text.len() as u32;
+        push_rfc3339_local(&mut b.text, due);
+        ends[4] = b.text.len() as u32;
+        if let Some(t) = result {
+            push_rfc3339_local(&mut b.text, t);
+        }
+        ends[5] = b.text.len() as u32;
+        if let Some(t) = closed {
+            push_rfc3339_local(&mut b.text, t);
+        }
+        ends[6] = b.text.len() as u32;
+        push_text(&mut b.text, r[Field::Status as usize]);
+        ends[7] = b.text.len() as u32;
+        b.rows.push(PackedOverdue {
+            ends,
+            start,
+            outcome,
+            level,
+            online_level: online,
+            month,
+        });
+        self.spooled += 1;
+        if b.rows.len() >= OVERDUE_BATCH_ROWS {
+            self.send_batch();
+        }
+    }
+
+    /// Hand the current batch to the sink.
+    fn send_batch(&mut self) {
+        let Some(sink) = self.sink else {
+            return;
+        };
+        if self.batch.is_empty() || self.io_error.is_some() {
+            return;
+        }
+        let batch = std::mem::replace(
+            &mut self.batch,
+            OverdueBatch::with_capacity(OVERDUE_BATCH_ROWS),
+        );
+        if let Err(e) = sink.rows(batch) {
+            self.io_error = Some(e);
+        }
+    }
+
     /// The worker's groups with their names.
     fn finish(mut self) -> Result<Finished, String> {
+        self.send_batch();
         if let Some(e) = self.io_error.take() {
             return Err(e);
         }
@@ -1160,6 +1372,25 @@ fn header_fields(h: &[u8], delim: u8, file: &str, line: u64) -> Result<Vec<Strin
 
 /// Read a dossier file (CSV or XLSX, by extension) and count it.
 pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
+    scan_file_with(path, opts, None)
+}
+
+/// Read a dossier file like [`scan_file`], handing the late and pending-overdue dossiers to
+/// `sink` while the file is being read (`opts.spool_overdue` is ignored: nothing is spooled,
+/// and [`Scan::overdue`] is `None`). The count handed over is `total.late + total.pending_overdue`.
+pub fn scan_file_into(
+    path: &Path,
+    opts: &ScanOptions,
+    sink: &dyn OverdueSink,
+) -> Result<Scan, ScanError> {
+    scan_file_with(path, opts, Some(sink))
+}
+
+fn scan_file_with(
+    path: &Path,
+    opts: &ScanOptions,
+    sink: Option<&dyn OverdueSink>,
+) -> Result<Scan, ScanError> {
     let file = path.display().to_string();
     let ext = path
         .extension()
@@ -1167,8 +1398,8 @@ pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "xlsx" => scan_xlsx(path, opts),
-        "csv" | "txt" | "tsv" => scan_csv(path, opts),
+        "xlsx" => scan_xlsx_with(path, opts, sink),
+        "csv" | "txt" | "tsv" => scan_csv_with(path, opts, sink),
         _ => Err(ScanError {
             file,
             line: None,
@@ -1179,6 +1410,14 @@ pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
 
 /// Read a CSV file in parallel byte ranges.
 pub fn scan_csv(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
+    scan_csv_with(path, opts, None)
+}
+
+fn scan_csv_with(
+    path: &Path,
+    opts: &ScanOptions,
+    sink: Option<&dyn OverdueSink>,
+) -> Result<Scan, ScanError> {
     let file = path.display().to_string();
     let io = |e: std::io::Error| ScanError {
         file: file.clone(),
@@ -1233,8 +1472,8 @@ pub fn scan_csv(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
                 let layout = &layout;
                 let f = &f;
                 s.spawn(move || -> Result<(Finished, u64, bool), String> {
-                    let spool = opts.spool_overdue.then(|| spool_path(i));
-                    let mut w = Worker::new(layout, opts, spool)?;
+                    let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(i));
+                    let mut w = Worker::new(layout, opts, spool, sink)?;
                     let lines =
                         read_range(f, a, b, &mut w).map_err(|e| format!("cannot be read: {e}"))?;
                     let broke = w.quoted_break;
@@ -1268,7 +1507,14 @@ pub fn scan_csv(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     }
     if broke {
         drop(parts);
-        return scan_csv_sequential(path, &layout, data_start, header_line, opts);
+        if let Some(sink) = sink {
+            sink.restart().map_err(|m| ScanError {
+                file: file.clone(),
+                line: None,
+                message: m,
+            })?;
+        }
+        return scan_csv_sequential(path, &layout, data_start, header_line, opts, sink);
     }
     Ok(merge(&file, &opts.dims, parts, ranges.len()))
 }
@@ -1318,6 +1564,7 @@ fn scan_csv_sequential(
     data_start: u64,
     header_line: u64,
     opts: &ScanOptions,
+    sink: Option<&dyn OverdueSink>,
 ) -> Result<Scan, ScanError> {
     let file = path.display().to_string();
     let io = |e: std::io::Error| ScanError {
@@ -1332,8 +1579,8 @@ fn scan_csv_sequential(
         .flexible(true)
         .delimiter(layout.delimiter)
         .from_reader(BufReader::with_capacity(1 << 20, f));
-    let spool = opts.spool_overdue.then(|| spool_path(0));
-    let mut w = Worker::new(layout, opts, spool).map_err(|m| ScanError {
+    let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(0));
+    let mut w = Worker::new(layout, opts, spool, sink).map_err(|m| ScanError {
         file: file.clone(),
         line: None,
         message: m,
@@ -1409,6 +1656,14 @@ fn xlsx_cell_text(d: &calamine::Data) -> String {
 /// Read the first sheet (or one named `Dossiers` / `Hồ sơ`) of a workbook. A worksheet holds
 /// at most 1,048,576 rows, so the whole sheet is read at once.
 pub fn scan_xlsx(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
+    scan_xlsx_with(path, opts, None)
+}
+
+fn scan_xlsx_with(
+    path: &Path,
+    opts: &ScanOptions,
+    sink: Option<&dyn OverdueSink>,
+) -> Result<Scan, ScanError> {
     use calamine::{Reader, Xlsx};
     let file = path.display().to_string();
     let err = |line: Option<u64>, m: String| ScanError {
@@ -1442,8 +1697,8 @@ pub fn scan_xlsx(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     let headers: Vec<String> = header.iter().map(|c| nfc(&xlsx_cell_text(c))).collect();
     let layout = Layout::from_headers(headers, b',', &opts.columns)
         .map_err(|m| err(Some(header_line), m))?;
-    let spool = opts.spool_overdue.then(|| spool_path(0));
-    let mut w = Worker::new(&layout, opts, spool).map_err(|m| err(None, m))?;
+    let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(0));
+    let mut w = Worker::new(&layout, opts, spool, sink).map_err(|m| err(None, m))?;
     for (i, cells) in rows {
         let line = r0 as u64 + i as u64 + 1;
         let texts: Vec<String> = cells.iter().map(xlsx_cell_text).collect();

@@ -16,6 +16,7 @@ use parindex_domain::text::nfc;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
+use std::collections::{HashMap, HashSet};
 
 /// What an import is.
 #[derive(Debug, Clone)]
@@ -100,6 +101,43 @@ impl ExplanationCount {
     }
 }
 
+/// A late or pending-overdue dossier to store, borrowed (see [`DossierImport::add_overdue_rows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverdueRef<'a> {
+    pub outcome: Outcome,
+    pub code: &'a str,
+    /// As stored: a unit slug when matched, else the export's own name.
+    pub agency: &'a str,
+    pub procedure: &'a str,
+    pub level: DossierLevel,
+    pub online_level: u8,
+    pub received_at: &'a str,
+    pub due_at: &'a str,
+    pub result_at: Option<&'a str>,
+    pub closed_at: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub month: Month,
+}
+
+impl<'a> From<&'a OverdueDossier> for OverdueRef<'a> {
+    fn from(d: &'a OverdueDossier) -> Self {
+        OverdueRef {
+            outcome: d.outcome,
+            code: &d.code,
+            agency: &d.agency,
+            procedure: &d.procedure,
+            level: d.level,
+            online_level: d.online_level,
+            received_at: &d.received_at,
+            due_at: &d.due_at,
+            result_at: d.result_at.as_deref(),
+            closed_at: d.closed_at.as_deref(),
+            status: d.status.as_deref(),
+            month: d.month,
+        }
+    }
+}
+
 /// An import in progress: one open transaction.
 pub struct DossierImport {
     tx: Transaction<'static, Any>,
@@ -111,6 +149,13 @@ pub struct DossierImport {
     months: Vec<Month>,
     replaced: u64,
     positional: bool,
+    /// Streaming ([`Store::open_dossier_import`]): the agency × month cells whose earlier
+    /// overdue dossiers were already deleted (at the first dossier of the cell, or by
+    /// [`DossierImport::replace_cells`]). `None`: [`Store::begin_dossier_import`] replaced
+    /// every cell up front.
+    cleared: Option<HashMap<Month, HashSet<String>>>,
+    /// The rows read and skipped changed since the import record was written.
+    counts_changed: bool,
 }
 
 const OVERDUE_COLS: usize = 13;
@@ -119,6 +164,43 @@ const OVERDUE_BATCH: usize = 500;
 impl DossierImport {
     /// Add late and pending-overdue dossiers (any number; appended in multi-row batches).
     pub async fn add_overdue(&mut self, rows: &[OverdueDossier]) -> Result<()> {
+        let refs: Vec<OverdueRef<'_>> = rows.iter().map(OverdueRef::from).collect();
+        self.add_overdue_rows(&refs).await
+    }
+
+    /// Add late and pending-overdue dossiers, borrowed. In a streaming import, the first
+    /// dossier of an agency × month cell first deletes what was stored for the cell.
+    pub async fn add_overdue_rows(&mut self, rows: &[OverdueRef<'_>]) -> Result<()> {
+        if let Some(cleared) = self.cleared.as_mut() {
+            let mut fresh: Vec<(&str, Month)> = Vec::new();
+            for d in rows {
+                let done = cleared.get(&d.month).is_some_and(|s| s.contains(d.agency));
+                if !done {
+                    cleared
+                        .entry(d.month)
+                        .or_default()
+                        .insert(d.agency.to_string());
+                    fresh.push((d.agency, d.month));
+                }
+            }
+            for (agency, month) in fresh {
+                delete_overdue_of(&mut self.tx, agency, month).await?;
+            }
+        }
+        // The months as text, bound by reference.
+        let mut month_texts: Vec<(Month, String)> = Vec::new();
+        for d in rows {
+            if !month_texts.iter().any(|(m, _)| *m == d.month) {
+                month_texts.push((d.month, d.month.to_string()));
+            }
+        }
+        let month_text = |m: Month| -> &str {
+            month_texts
+                .iter()
+                .find(|(x, _)| *x == m)
+                .map(|(_, t)| t.as_str())
+                .unwrap_or_default()
+        };
         for chunk in rows.chunks(OVERDUE_BATCH) {
             let mut sql = String::with_capacity(64 + chunk.len() * 64);
             sql.push_str(
@@ -148,18 +230,18 @@ impl DossierImport {
             let mut q = sqlx::query(&sql);
             for d in chunk {
                 q = q
-                    .bind(d.agency.as_str())
-                    .bind(d.code.as_str())
-                    .bind(d.month.to_string())
+                    .bind(d.agency)
+                    .bind(d.code)
+                    .bind(month_text(d.month))
                     .bind(d.outcome.as_str())
-                    .bind(d.procedure.as_str())
+                    .bind(d.procedure)
                     .bind(d.level.as_str())
                     .bind(i64::from(d.online_level))
-                    .bind(d.received_at.as_str())
-                    .bind(d.due_at.as_str())
-                    .bind(d.result_at.as_deref())
-                    .bind(d.closed_at.as_deref())
-                    .bind(d.status.as_deref())
+                    .bind(d.received_at)
+                    .bind(d.due_at)
+                    .bind(d.result_at)
+                    .bind(d.closed_at)
+                    .bind(d.status)
                     .bind(self.id);
             }
             q.execute(&mut *self.tx)
@@ -170,8 +252,86 @@ impl DossierImport {
         Ok(())
     }
 
+    /// Forget the overdue dossiers added so far by this import (the file is read again).
+    pub async fn discard_overdue(&mut self) -> Result<()> {
+        sqlx::query("DELETE FROM overdue_dossiers WHERE import_id = $1")
+            .bind(self.id)
+            .execute(&mut *self.tx)
+            .await
+            .ctx(|| "discarding overdue dossiers".into())?;
+        self.overdue = 0;
+        Ok(())
+    }
+
+    /// The rows read and skipped, when known only at the end (streaming).
+    pub fn set_rows(&mut self, rows: u64, skipped: u64) {
+        self.meta.rows = rows;
+        self.meta.skipped = skipped;
+        self.counts_changed = true;
+    }
+
+    /// Replace the counts of these agency × month cells (and, in a streaming import, the
+    /// overdue dossiers of those that had none in the file).
+    pub async fn replace_cells(&mut self, cells: &[DossierCell]) -> Result<()> {
+        check_cells(cells)?;
+        let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        for c in cells {
+            let month = c.month.to_string();
+            let res = sqlx::query("DELETE FROM dossier_stats WHERE agency = $1 AND month = $2")
+                .bind(&c.agency)
+                .bind(&month)
+                .execute(&mut *self.tx)
+                .await
+                .ctx(|| format!("replacing {} {month}", c.agency))?;
+            self.replaced += res.rows_affected();
+            let done = match self.cleared.as_mut() {
+                None => false,
+                Some(cleared) => !cleared.entry(c.month).or_default().insert(c.agency.clone()),
+            };
+            if !done {
+                delete_overdue_of(&mut self.tx, &c.agency, c.month).await?;
+            }
+            let k = &c.counts;
+            sqlx::query(
+                "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, import_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&c.agency)
+            .bind(&month)
+            .bind(c.unit.as_deref())
+            .bind(to_i64(k.received))
+            .bind(to_i64(k.resolved))
+            .bind(to_i64(k.early))
+            .bind(to_i64(k.on_time))
+            .bind(to_i64(k.late))
+            .bind(to_i64(k.pending))
+            .bind(to_i64(k.pending_overdue))
+            .bind(self.id)
+            .execute(&mut *self.tx)
+            .await
+            .ctx(|| format!("saving {} {month}", c.agency))?;
+        }
+        self.cells += cells.len();
+        self.months.extend(cells.iter().map(|c| c.month));
+        self.months.sort();
+        self.months.dedup();
+        Ok(())
+    }
+
     /// Record the audit entry and commit. Returns the import's id.
     pub async fn commit(mut self) -> Result<i64> {
+        if self.counts_changed {
+            let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            sqlx::query(
+                "UPDATE dossier_imports SET rows_read = $1, rows_skipped = $2 WHERE id = $3",
+            )
+            .bind(to_i64(self.meta.rows))
+            .bind(to_i64(self.meta.skipped))
+            .bind(self.id)
+            .execute(&mut *self.tx)
+            .await
+            .ctx(|| "recording the dossier import".into())?;
+        }
         let after = serde_json::json!({
             "file": self.meta.file_name,
             "as_of": self.meta.as_of.to_string(),
@@ -203,6 +363,37 @@ impl DossierImport {
             .ctx(|| "committing the dossier import".into())?;
         Ok(self.id)
     }
+}
+
+fn check_cells(cells: &[DossierCell]) -> Result<()> {
+    for c in cells {
+        if !c.counts.consistent() {
+            return Err(StoreError::Invalid(format!(
+                "the counts of {} in {} do not add up",
+                c.agency, c.month
+            )));
+        }
+        if c.agency.trim().is_empty() {
+            return Err(StoreError::Invalid("an agency is empty".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Delete the stored overdue dossiers of one agency × month cell.
+async fn delete_overdue_of(
+    tx: &mut Transaction<'static, Any>,
+    agency: &str,
+    month: Month,
+) -> Result<()> {
+    let month = month.to_string();
+    sqlx::query("DELETE FROM overdue_dossiers WHERE agency = $1 AND month = $2")
+        .bind(agency)
+        .bind(&month)
+        .execute(&mut **tx)
+        .await
+        .ctx(|| format!("replacing the overdue dossiers of {agency} {month}"))?;
+    Ok(())
 }
 
 fn count(r: &AnyRow, col: &str) -> Result<u64> {
@@ -267,25 +458,40 @@ impl Store {
         cells: &[DossierCell],
         actor: &str,
     ) -> Result<DossierImport> {
-        for c in cells {
-            if !c.counts.consistent() {
-                return Err(StoreError::Invalid(format!(
-                    "the counts of {} in {} do not add up",
-                    c.agency, c.month
-                )));
-            }
-            if c.agency.trim().is_empty() {
-                return Err(StoreError::Invalid("an agency is empty".into()));
-            }
-        }
+        check_cells(cells)?;
+        let mut imp = self.open_import(meta, actor, false).await?;
+        imp.replace_cells(cells).await?;
+        Ok(imp)
+    }
+
+    /// Open a streaming import, before the file is read: record it; then add the overdue
+    /// dossiers as they are read ([`DossierImport::add_overdue_rows`]: the first dossier of an
+    /// agency × month cell deletes what was stored for it), give the cells at the end
+    /// ([`DossierImport::replace_cells`], [`DossierImport::set_rows`]) and
+    /// [`DossierImport::commit`]. Nothing is visible before the commit.
+    pub async fn open_dossier_import(
+        &self,
+        meta: &DossierImportMeta,
+        actor: &str,
+    ) -> Result<DossierImport> {
+        self.open_import(meta, actor, true).await
+    }
+
+    async fn open_import(
+        &self,
+        meta: &DossierImportMeta,
+        actor: &str,
+        streaming: bool,
+    ) -> Result<DossierImport> {
         let mut tx = self
             .pool
             .begin()
             .await
             .ctx(|| "starting a transaction".into())?;
         if self.backend() == crate::Backend::Sqlite {
-            // A large import touches many pages: let SQLite keep them (up to 64 MiB) rather
-            // than write and re-read them while the transaction is open.
+            // A large import touches many pages: let SQLite keep them (up to 256 MiB) rather
+            // than write and re-read them while the transaction is open. (The statement
+            // journals of the multi-row inserts stay in memory: `temp_store = MEMORY`.)
             sqlx::query("PRAGMA cache_size = -262144")
                 .execute(&mut *tx)
                 .await
@@ -306,55 +512,18 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .ctx(|| "recording the dossier import".into())?;
-        let mut replaced = 0u64;
-        for c in cells {
-            let month = c.month.to_string();
-            let res = sqlx::query("DELETE FROM dossier_stats WHERE agency = $1 AND month = $2")
-                .bind(&c.agency)
-                .bind(&month)
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("replacing {} {month}", c.agency))?;
-            replaced += res.rows_affected();
-            sqlx::query("DELETE FROM overdue_dossiers WHERE agency = $1 AND month = $2")
-                .bind(&c.agency)
-                .bind(&month)
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("replacing the overdue dossiers of {} {month}", c.agency))?;
-            let k = &c.counts;
-            sqlx::query(
-                "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, import_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(&c.agency)
-            .bind(&month)
-            .bind(c.unit.as_deref())
-            .bind(to_i64(k.received))
-            .bind(to_i64(k.resolved))
-            .bind(to_i64(k.early))
-            .bind(to_i64(k.on_time))
-            .bind(to_i64(k.late))
-            .bind(to_i64(k.pending))
-            .bind(to_i64(k.pending_overdue))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .ctx(|| format!("saving {} {month}", c.agency))?;
-        }
-        let mut months: Vec<Month> = cells.iter().map(|c| c.month).collect();
-        months.sort();
-        months.dedup();
         Ok(DossierImport {
             tx,
             id,
             actor: actor.to_string(),
             overdue: 0,
-            cells: cells.len(),
+            cells: 0,
             meta: meta.clone(),
-            months,
-            replaced,
+            months: Vec::new(),
+            replaced: 0,
             positional: self.backend() == crate::Backend::Sqlite,
+            cleared: streaming.then(HashMap::new),
+            counts_changed: false,
         })
     }
 

@@ -27,7 +27,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use db::{redact, timestamp_text, Backend, Store};
 pub use dossiers::{
     DossierCell, DossierImport, DossierImportMeta, Explanation, ExplanationCount, OverdueEntry,
-    StoredCell,
+    OverdueRef, StoredCell,
 };
 pub use editions::EditionSummary;
 pub use error::StoreError;
