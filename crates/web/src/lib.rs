@@ -5,6 +5,7 @@
 mod api;
 pub mod auth;
 pub mod charts;
+pub mod download;
 mod error;
 pub mod i18n;
 mod layout;

@@ -741,7 +741,7 @@ async fn an_agency_cannot_see_submit_or_download_another_units_report() {
     assert_eq!(header_of(&headers, header::CONTENT_TYPE), "application/pdf");
     let cd = header_of(&headers, header::CONTENT_DISPOSITION);
     assert!(
-        cd.starts_with("attachment; filename=\"bao cao thang 7.pdf\""),
+        cd.starts_with("attachment; filename=\"Bao cao thang 7.pdf\""),
         "{cd}"
     );
     assert!(
@@ -1152,7 +1152,7 @@ async fn markup_in_report_text_and_file_names_is_shown_inert() {
     assert!(!res.body.contains("<img src=x"));
     assert!(!res.body.contains("<svg onload"));
     assert!(
-        res.body.contains("_svg onload=alert(1)_.pdf"),
+        res.body.contains("svg onload=alert(1).pdf") && !res.body.contains("<svg onload"),
         "a safe file name"
     );
     app.db.cleanup().await;

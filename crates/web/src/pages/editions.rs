@@ -14,7 +14,7 @@ use crate::pages::{here, require, sort_href, ListQuery, Paged};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -300,27 +300,7 @@ pub fn fingerprint(text: &str) -> String {
 
 /// `attachment` download of some bytes.
 pub fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
-    let safe: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    crate::download::attachment(content_type, file_name, body)
 }
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -192,18 +192,7 @@ fn name_of(lang: Lang, ind: &Indicator) -> String {
     }
 }
 
-/// Percent-encode one path segment.
-fn seg(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use crate::download::pct_encode as seg;
 
 fn when(s: &str) -> String {
     if s.is_empty() {

@@ -18,7 +18,7 @@ use crate::pages::{here, require, ListQuery, Paged};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -293,15 +293,7 @@ fn encode(pairs: &[(&str, String)]) -> String {
 
 /// Percent-encode one path segment (task ids may hold dots and other characters).
 pub fn seg(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::download::pct_encode(s)
 }
 
 pub fn task_href(plan_id: &str, task_id: &str) -> String {
@@ -623,52 +615,14 @@ pub fn xlsx_response(file_stem: &str, sheets: &[Sheet]) -> Result<Response, Page
     Ok(download(XLSX_TYPE, &format!("{file_stem}.xlsx"), bytes))
 }
 
-/// A file name safe for a header: no folders, no control characters or quotes, at most 150
-/// characters; never empty.
+/// A file name safe to keep and to send back; never empty.
 pub fn safe_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = base
-        .chars()
-        .filter(|c| !c.is_control())
-        .map(|c| match c {
-            '"' | ';' | '<' | '>' | '|' | '*' | '?' | ':' => '_',
-            c => c,
-        })
-        .take(150)
-        .collect();
-    let clean = clean.trim().trim_start_matches('.').to_string();
-    if clean.is_empty() {
-        "tep-dinh-kem".into()
-    } else {
-        clean
-    }
+    crate::download::attachment_name(name, "tep-dinh-kem")
 }
 
-/// `attachment` download: an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987).
+/// `attachment` download with an ASCII fallback name and the UTF-8 name.
 pub fn download(content_type: &str, file_name: &str, body: Vec<u8>) -> Response {
-    let name = safe_file_name(file_name);
-    let ascii: String = fold(&name)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ' | '(' | ')') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        seg(&name)
-    );
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response()
+    crate::download::attachment(content_type, file_name, body)
 }
 
 /// The content type of a file from its extension: the usual office, image and archive types;
@@ -2390,10 +2344,7 @@ mod tests {
 
     #[test]
     fn file_names_and_types_are_safe() {
-        assert_eq!(
-            safe_file_name("C:\\x\\bao cao \"7\".pdf"),
-            "bao cao _7_.pdf"
-        );
+        assert_eq!(safe_file_name("C:\\x\\bao cao \"7\".pdf"), "bao cao 7.pdf");
         assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
         assert_eq!(safe_file_name("..."), "tep-dinh-kem");
         assert_eq!(content_type_of("Báo cáo.PDF"), "application/pdf");

@@ -65,48 +65,9 @@ pub(crate) async fn evidence_allowed(
     Ok(Some(false))
 }
 
-/// An ASCII stand-in for a name (the `filename=` fallback): diacritics folded, others `_`.
-fn ascii_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
-                c
-            } else {
-                parindex_domain::text::fold(&c.to_string())
-                    .chars()
-                    .find(|f| f.is_ascii_alphanumeric())
-                    .unwrap_or('_')
-            }
-        })
-        .collect()
-}
-
-/// RFC 5987 percent-encoding of a UTF-8 name.
-fn pct_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// `attachment; filename="Ke hoach.pdf"; filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch.pdf`
 pub(crate) fn content_disposition(name: &str) -> String {
-    let clean = parindex_store::evidence::sanitize_file_name(name);
-    let clean = if clean.is_empty() {
-        "tai-lieu".to_string()
-    } else {
-        clean
-    };
-    format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ascii_name(&clean),
-        pct_encode(&clean)
-    )
+    crate::download::content_disposition(name, "tai-lieu")
 }
 
 async fn download(
