@@ -1038,6 +1038,39 @@ pub struct EvidenceChoice {
     evidence: i64,
 }
 
+/// After linking or unlinking evidence: back to the item on success; the item again with the
+/// store's message when the change was refused.
+async fn item_outcome(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    a: &UnitAssessment,
+    code: &str,
+    done: Result<(), StoreError>,
+    success: String,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(()) => Ok(Redirect::to(&success).into_response()),
+        Err(StoreError::Invalid(m)) => {
+            let n = leaf_of(a, code)?;
+            render_item(
+                state,
+                cu,
+                uri,
+                a,
+                n,
+                ItemRender {
+                    general: vec![m],
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn link(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -1055,30 +1088,20 @@ async fn link(
         unit: &unit,
         code: &c,
     };
-    match state
+    let done = state
         .store
         .link_evidence(f.evidence, item, state.today(), &cu.user.username)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&item_url(&round, &unit, &c, "linked")).into_response()),
-        Err(StoreError::Invalid(m)) => {
-            let n = leaf_of(&a, &code)?;
-            render_item(
-                &state,
-                &cu,
-                &uri,
-                &a,
-                n,
-                ItemRender {
-                    general: vec![m],
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    item_outcome(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        &code,
+        done,
+        item_url(&round, &unit, &c, "linked"),
+    )
+    .await
 }
 
 async fn unlink(
@@ -1094,30 +1117,20 @@ async fn unlink(
         unit: &unit,
         code: &c,
     };
-    match state
+    let done = state
         .store
         .unlink_evidence(f.evidence, item, state.today(), &cu.user.username)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&item_url(&round, &unit, &c, "unlinked")).into_response()),
-        Err(StoreError::Invalid(m)) => {
-            let n = leaf_of(&a, &code)?;
-            render_item(
-                &state,
-                &cu,
-                &uri,
-                &a,
-                n,
-                ItemRender {
-                    general: vec![m],
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    item_outcome(
+        &state,
+        &cu,
+        &uri,
+        &a,
+        &code,
+        done,
+        item_url(&round, &unit, &c, "unlinked"),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
