@@ -124,6 +124,17 @@ fn report_from_row(r: &AnyRow) -> Result<Report> {
     })
 }
 
+fn attachment_from_row(r: &AnyRow) -> Result<AttachmentInfo> {
+    Ok(AttachmentInfo {
+        id: get(r, "id")?,
+        report_id: get(r, "report_id")?,
+        file_name: get(r, "file_name")?,
+        content_type: get(r, "content_type")?,
+        size_bytes: get(r, "size_bytes")?,
+        sha256: get(r, "sha256")?,
+    })
+}
+
 fn measure_from_row(r: &AnyRow) -> Result<Measure> {
     let kind: String = get(r, "kind")?;
     Ok(Measure {
@@ -758,18 +769,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .ctx(|| "reading attachments".into())?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttachmentInfo {
-                    id: get(r, "id")?,
-                    report_id: get(r, "report_id")?,
-                    file_name: get(r, "file_name")?,
-                    content_type: get(r, "content_type")?,
-                    size_bytes: get(r, "size_bytes")?,
-                    sha256: get(r, "sha256")?,
-                })
-            })
-            .collect()
+        rows.iter().map(attachment_from_row).collect()
     }
 
     /// An attachment's bytes with the unit of the report it belongs to (for authorization).
@@ -784,14 +784,7 @@ impl Store {
         .ctx(|| format!("reading attachment {id}"))?;
         r.map(|r| {
             Ok((
-                AttachmentInfo {
-                    id: get(&r, "id")?,
-                    report_id: get(&r, "report_id")?,
-                    file_name: get(&r, "file_name")?,
-                    content_type: get(&r, "content_type")?,
-                    size_bytes: get(&r, "size_bytes")?,
-                    sha256: get(&r, "sha256")?,
-                },
+                attachment_from_row(&r)?,
                 get(&r, "unit")?,
                 get(&r, "content")?,
             ))
