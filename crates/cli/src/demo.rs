@@ -196,7 +196,7 @@ pub async fn load(store: &Store) -> Result<String> {
             doc.tasks.len()
         );
     }
-    out.push_str(&crate::dossiers::load_demo(store, ACTOR).await?);
+    out.push_str(&parindex_ingest::dossiers::load_demo(store, ACTOR).await?);
     out.push_str(&crate::assessment::load_demo(store, ACTOR).await?);
 
     let _ = writeln!(

@@ -292,10 +292,7 @@ async fn run(cli: Cli) -> Result<()> {
             dossier_flags,
         } => {
             if kind == ImportKind::Dossiers {
-                let done =
-                    dossiers::import(&store, &file, &dossier_flags, cli.as_of, dry_run, "cli")
-                        .await?;
-                println!("{}", done.text);
+                dossiers::import(&store, &file, &dossier_flags, cli.as_of, dry_run, "cli").await?;
             } else {
                 files::import(&store, kind, &file, edition.as_deref(), replace, dry_run).await?;
             }

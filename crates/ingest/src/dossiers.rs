@@ -1,0 +1,553 @@
+//! `import dossiers`: a one-stop-shop dossier export (CSV or XLSX) stored as aggregates per
+//! agency × month with the individual late and pending-overdue dossiers, in one transaction;
+//! and the demo's indicators and synthetic month. Used by `parindex import dossiers` and by the
+//! upload on the web page `/dossiers`.
+//!
+//! The flow: the store opens the import ([`Store::open_dossier_import`]); the reading threads of
+//! [`scan_file_into`] hand the overdue dossiers over in batches through a channel
+//! (a channel sink) to the task holding the transaction, which stores them while the file is
+//! still being read; at the end the cells replace what was stored for them and the import
+//! commits. Any bad row (unless skipped) or any error rolls everything back.
+
+use anyhow::{anyhow, bail, Context, Result};
+use parindex_domain::dossiers::{day_of, today_local, Dim, Month};
+use parindex_domain::text::fold;
+use parindex_interchange::dossiers::{
+    generate, parse_column_map, scan_file, scan_file_into, BadRow, GenOptions, OverdueBatch,
+    OverdueSink, Scan, ScanError, ScanOptions,
+};
+use parindex_store::{DossierCell, DossierImportMeta, OverdueRef, Store};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// How a dossier file is imported (`parindex import dossiers` flags; the web form's fields).
+#[derive(Debug, Clone, Default)]
+pub struct ImportFlags {
+    /// Skip rows that cannot be read (they are counted); otherwise any bad row fails the whole
+    /// import and nothing is stored.
+    pub skip_bad_rows: bool,
+    /// Map another export's headers: `code=Số hồ sơ,agency=Đơn vị,…`.
+    pub columns: Option<String>,
+    /// The file is synthetic or sample data (labelled as such everywhere).
+    pub sample: bool,
+    /// The file's name in messages and in the import record, when the path is not what users
+    /// know it by (the web stores an upload in a temporary file). Default: the path as given.
+    pub file_name: Option<String>,
+}
+
+/// Threads to read with: `n`, else the machine's cores.
+pub fn threads(n: Option<usize>) -> usize {
+    n.filter(|&n| n > 0).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+/// How many bad rows are shown (all are counted).
+pub const BAD_ROWS_SHOWN: usize = 20;
+
+/// The file has bad rows and they were not to be skipped: nothing was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRows {
+    pub file: String,
+    /// Bad rows in all.
+    pub total: u64,
+    /// The first [`BAD_ROWS_SHOWN`], by line.
+    pub first: Vec<BadRow>,
+}
+
+impl std::fmt::Display for BadRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<String> = self
+            .first
+            .iter()
+            .map(|b| format!("{}: {b}", self.file))
+            .collect();
+        let more = if self.total as usize > shown.len() {
+            format!("\n… {} bad rows in all", self.total)
+        } else {
+            String::new()
+        };
+        write!(
+            f,
+            "{}{more}\nnothing was used: fix the rows, or give --skip-bad-rows to skip them",
+            shown.join("\n")
+        )
+    }
+}
+
+impl std::error::Error for BadRows {}
+
+fn first_bad(scan: &Scan) -> Vec<BadRow> {
+    scan.bad.iter().take(BAD_ROWS_SHOWN).cloned().collect()
+}
+
+/// Refuse a scan with bad rows unless they are to be skipped.
+pub fn check_bad_rows(scan: &Scan, skip: bool) -> std::result::Result<(), BadRows> {
+    if scan.bad_rows == 0 || skip {
+        return Ok(());
+    }
+    Err(BadRows {
+        file: scan.file.clone(),
+        total: scan.bad_rows,
+        first: first_bad(scan),
+    })
+}
+
+fn skipped_text(file: &str, total: u64, first: &[BadRow]) -> Option<String> {
+    if total == 0 {
+        return None;
+    }
+    let shown: Vec<String> = first.iter().map(|b| format!("{file}: {b}")).collect();
+    Some(format!(
+        "{file}: {total} bad rows skipped{}",
+        if shown.is_empty() {
+            String::new()
+        } else {
+            format!(", the first:\n{}", shown.join("\n"))
+        }
+    ))
+}
+
+/// The note on a scan's skipped bad rows (`FILE: 3 bad rows skipped, the first: …`), if any.
+pub fn skipped_note(scan: &Scan) -> Option<String> {
+    skipped_text(&scan.file, scan.bad_rows, &first_bad(scan))
+}
+
+/// Matches an export's agency texts to units: a unit slug as is, else a unit whose name folds
+/// to the same text. Unmatched agencies are kept under their own name. Answers are cached.
+struct Agencies {
+    units: Vec<(String, String)>,
+    cache: HashMap<String, Option<String>>,
+}
+
+impl Agencies {
+    async fn load(store: &Store) -> Result<Agencies> {
+        let units = store
+            .units(None)
+            .await?
+            .into_iter()
+            .map(|u| (u.slug.clone(), fold(&u.name_vi)))
+            .collect();
+        Ok(Agencies {
+            units,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// The unit of an agency text, if it is one.
+    fn unit(&mut self, a: &str) -> Option<String> {
+        if let Some(u) = self.cache.get(a) {
+            return u.clone();
+        }
+        let folded = fold(a);
+        let unit = self
+            .units
+            .iter()
+            .find(|(slug, _)| slug == a)
+            .or_else(|| self.units.iter().find(|(_, name)| *name == folded))
+            .map(|(slug, _)| slug.clone());
+        self.cache.insert(a.to_string(), unit.clone());
+        unit
+    }
+
+    /// The agency as stored (after [`Agencies::unit`] was asked about it).
+    fn stored<'s>(&'s self, a: &'s str) -> &'s str {
+        match self.cache.get(a) {
+            Some(Some(unit)) => unit,
+            _ => a,
+        }
+    }
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// The summary as the command prints it (English).
+    pub text: String,
+    /// The file as named in messages.
+    pub file: String,
+    /// Dossiers read (rows without problems).
+    pub rows: u64,
+    /// Agency × month cells.
+    pub cells: usize,
+    /// The first and the last month of the file.
+    pub months: Option<(Month, Month)>,
+    /// Late dossiers, and pending dossiers past their due date on the as-of date.
+    pub late: u64,
+    pub pending_overdue: u64,
+    /// The agencies that are not units of the province (kept under their own name), sorted.
+    pub unmatched: Vec<String>,
+    /// Bad rows skipped, and the first [`BAD_ROWS_SHOWN`] of them.
+    pub bad_rows: u64,
+    pub bad: Vec<BadRow>,
+    /// Nothing was stored.
+    pub dry_run: bool,
+    /// The stored import (none in a dry run).
+    pub import_id: Option<i64>,
+}
+
+impl ImportSummary {
+    /// The note on the skipped bad rows (`FILE: 3 bad rows skipped, the first: …`), if any.
+    pub fn skipped_note(&self) -> Option<String> {
+        skipped_text(&self.file, self.bad_rows, &self.bad)
+    }
+}
+
+/// Read with the name users know the file by (see [`ImportFlags::file_name`]).
+fn named(
+    flags: &ImportFlags,
+    scan: std::result::Result<Scan, ScanError>,
+) -> std::result::Result<Scan, ScanError> {
+    let Some(name) = &flags.file_name else {
+        return scan;
+    };
+    match scan {
+        Ok(mut s) => {
+            s.file = name.clone();
+            Ok(s)
+        }
+        Err(mut e) => {
+            e.file = name.clone();
+            Err(e)
+        }
+    }
+}
+
+/// `parindex import dossiers FILE`: the aggregates per agency × month and the late and
+/// pending-overdue dossiers, in one transaction; the agency × month cells in the file replace
+/// what was stored for them. The overdue dossiers are stored while the file is still being read
+/// (the reading threads hand them over in batches); any bad row (without `--skip-bad-rows`) or
+/// any error rolls the whole import back. `as_of` defaults to today in Asia/Ho_Chi_Minh. A dry
+/// run reads the file and stores nothing.
+///
+/// Errors name the file and the line: a [`ScanError`] when the file cannot be read, [`BadRows`]
+/// when it has bad rows (both reachable with `downcast_ref`).
+pub async fn import(
+    store: &Store,
+    file: &Path,
+    flags: &ImportFlags,
+    as_of: Option<jiff::civil::Date>,
+    dry_run: bool,
+    actor: &str,
+) -> Result<ImportSummary> {
+    if !file.exists() {
+        bail!("{}: no such file", file.display());
+    }
+    let as_of = as_of.unwrap_or_else(today_local);
+    let opts = ScanOptions {
+        dims: vec![Dim::Agency, Dim::Month],
+        as_of_day: day_of(as_of),
+        threads: threads(None),
+        columns: match &flags.columns {
+            Some(c) => parse_column_map(c).map_err(|e| anyhow!("--columns: {e}"))?,
+            None => Vec::new(),
+        },
+        spool_overdue: false,
+    };
+    if dry_run {
+        let path = file.to_path_buf();
+        let scan = tokio::task::spawn_blocking(move || scan_file(&path, &opts))
+            .await
+            .context("the reading task failed")?;
+        let scan = named(flags, scan)?;
+        return import_scan(store, scan, as_of, flags, dry_run, actor).await;
+    }
+    let mut agencies = Agencies::load(store).await?;
+    let meta = DossierImportMeta {
+        file_name: match &flags.file_name {
+            Some(name) => name.clone(),
+            None => file
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.display().to_string()),
+        },
+        as_of,
+        sample: flags.sample,
+        rows: 0,
+        skipped: 0,
+    };
+    let mut tx = store.open_dossier_import(&meta, actor).await?;
+    // The reading threads → this task, which stores while the file is being read.
+    let (send, mut recv) = tokio::sync::mpsc::channel::<Handover>(4);
+    let path = file.to_path_buf();
+    let reading =
+        tokio::task::spawn_blocking(move || scan_file_into(&path, &opts, &ChannelSink(send)));
+    let mut failed: Option<anyhow::Error> = None;
+    while let Some(msg) = recv.recv().await {
+        let res = match msg {
+            Handover::Rows(batch) => {
+                for d in batch.iter() {
+                    agencies.unit(d.agency);
+                }
+                let rows: Vec<OverdueRef<'_>> = batch
+                    .iter()
+                    .map(|d| OverdueRef {
+                        outcome: d.outcome,
+                        code: d.code,
+                        agency: agencies.stored(d.agency),
+                        procedure: d.procedure,
+                        level: d.level,
+                        online_level: d.online_level,
+                        received_at: d.received_at,
+                        due_at: d.due_at,
+                        result_at: d.result_at,
+                        closed_at: d.closed_at,
+                        status: d.status,
+                        month: d.month,
+                    })
+                    .collect();
+                tx.add_overdue_rows(&rows).await
+            }
+            Handover::Restart => tx.discard_overdue().await,
+        };
+        if let Err(e) = res {
+            failed = Some(e.into());
+            break;
+        }
+    }
+    // Closing the channel stops the readers (their next hand-over fails).
+    drop(recv);
+    let scan = reading.await.context("the reading task failed")?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let scan = named(flags, scan)?;
+    check_bad_rows(&scan, flags.skip_bad_rows)?;
+    let mut summary = summarize(&mut agencies, &scan)?;
+    tx.replace_cells(&summary.cells).await?;
+    tx.set_rows(scan.rows, scan.bad_rows);
+    let id = tx.commit().await?;
+    summary.done.import_id = Some(id);
+    Ok(summary.done)
+}
+
+/// What the reading threads hand over.
+enum Handover {
+    Rows(OverdueBatch),
+    Restart,
+}
+
+/// The reading threads' end of the channel to the task holding the transaction.
+struct ChannelSink(tokio::sync::mpsc::Sender<Handover>);
+
+impl OverdueSink for ChannelSink {
+    fn rows(&self, batch: OverdueBatch) -> std::result::Result<(), String> {
+        self.0
+            .blocking_send(Handover::Rows(batch))
+            .map_err(|_| "the import stopped".to_string())
+    }
+
+    fn restart(&self) -> std::result::Result<(), String> {
+        self.0
+            .blocking_send(Handover::Restart)
+            .map_err(|_| "the import stopped".to_string())
+    }
+}
+
+/// The cells of a scan, agencies resolved, and the summary.
+struct Summary {
+    cells: Vec<DossierCell>,
+    done: ImportSummary,
+}
+
+fn summarize(agencies: &mut Agencies, scan: &Scan) -> Result<Summary> {
+    let mut names: Vec<&str> = scan.groups.iter().map(|g| g.key[0].as_str()).collect();
+    names.sort();
+    names.dedup();
+    let unmatched: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|a| agencies.unit(a).is_none())
+        .collect();
+    let mut cells = Vec::with_capacity(scan.groups.len());
+    for g in &scan.groups {
+        let month = Month::parse(&g.key[1]).ok_or_else(|| anyhow!("bad month {}", g.key[1]))?;
+        let unit = agencies.unit(&g.key[0]);
+        cells.push(DossierCell {
+            agency: unit.clone().unwrap_or_else(|| g.key[0].clone()),
+            unit,
+            month,
+            counts: g.counts,
+        });
+    }
+    let months: Vec<Month> = {
+        let mut m: Vec<Month> = cells.iter().map(|c| c.month).collect();
+        m.sort();
+        m.dedup();
+        m
+    };
+    let overdue = scan.total.late + scan.total.pending_overdue;
+    let mut text = format!(
+        "{}: {} dossiers in {} agency × month cells ({} to {}); {} late or pending overdue{}",
+        scan.file,
+        scan.rows,
+        cells.len(),
+        months.first().map(|m| m.to_string()).unwrap_or_default(),
+        months.last().map(|m| m.to_string()).unwrap_or_default(),
+        overdue,
+        if scan.bad_rows > 0 {
+            format!("; {} bad rows skipped", scan.bad_rows)
+        } else {
+            String::new()
+        }
+    );
+    if !unmatched.is_empty() {
+        let names: Vec<&str> = unmatched.iter().take(10).copied().collect();
+        text.push_str(&format!(
+            "\n{} agencies are not units of the province and are kept under their own name: {}{}",
+            unmatched.len(),
+            names.join(", "),
+            if unmatched.len() > 10 { ", …" } else { "" }
+        ));
+    }
+    let done = ImportSummary {
+        text,
+        file: scan.file.clone(),
+        rows: scan.rows,
+        cells: cells.len(),
+        months: months.first().copied().zip(months.last().copied()),
+        late: scan.total.late,
+        pending_overdue: scan.total.pending_overdue,
+        unmatched: unmatched.iter().map(|a| a.to_string()).collect(),
+        bad_rows: scan.bad_rows,
+        bad: first_bad(scan),
+        dry_run: false,
+        import_id: None,
+    };
+    Ok(Summary { cells, done })
+}
+
+/// Store a scan (with its overdue dossiers spooled; also used by the web upload and the demo).
+pub async fn import_scan(
+    store: &Store,
+    scan: Scan,
+    as_of: jiff::civil::Date,
+    flags: &ImportFlags,
+    dry_run: bool,
+    actor: &str,
+) -> Result<ImportSummary> {
+    check_bad_rows(&scan, flags.skip_bad_rows)?;
+    let mut agencies = Agencies::load(store).await?;
+    let Summary { cells, mut done } = summarize(&mut agencies, &scan)?;
+    if dry_run {
+        done.text.push_str(" (dry run: nothing saved)");
+        done.dry_run = true;
+        return Ok(done);
+    }
+    let meta = DossierImportMeta {
+        file_name: Path::new(&scan.file)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| scan.file.clone()),
+        as_of,
+        sample: flags.sample,
+        rows: scan.rows,
+        skipped: scan.bad_rows,
+    };
+    let mut tx = store.begin_dossier_import(&meta, &cells, actor).await?;
+    if let Some(spool) = &scan.overdue {
+        let mut reader = spool.reader();
+        loop {
+            let mut batch = reader.next_batch(2000).map_err(anyhow::Error::msg)?;
+            if batch.is_empty() {
+                break;
+            }
+            for d in &mut batch {
+                agencies.unit(&d.agency);
+                d.agency = agencies.stored(&d.agency).to_string();
+            }
+            tx.add_overdue(&batch).await?;
+        }
+    }
+    done.import_id = Some(tx.commit().await?);
+    Ok(done)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------------------------
+
+const INDICATORS: (&str, &str) = (
+    "data/indicators/bac-giang-2021.toml",
+    include_str!("../../../data/indicators/bac-giang-2021.toml"),
+);
+const SAMPLE_EDITION: (&str, &str) = (
+    "data/indicators/sample-dossier-criterion.toml",
+    include_str!("../../../data/indicators/sample-dossier-criterion.toml"),
+);
+/// The synthetic month loaded by the demo.
+pub const DEMO_MONTH: &str = "2021-06";
+const DEMO_ROWS: u64 = 20_000;
+
+/// Load the plan's indicators (and their official 2020 figures), the SAMPLE edition whose
+/// dossier-resolution criterion the on-time rate feeds, and one SYNTHETIC month of dossiers.
+/// Idempotent: what exists is kept.
+pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
+    use parindex_interchange::indicators as ind;
+    let mut out = String::new();
+    let sample =
+        parindex_interchange::edition::edition_from_toml(SAMPLE_EDITION.1, SAMPLE_EDITION.0)?;
+    if store.edition(&sample.id).await?.is_none() {
+        store
+            .save_edition(&sample, actor)
+            .await
+            .with_context(|| format!("loading {}", SAMPLE_EDITION.0))?;
+        out.push_str(&format!("edition {}: added (SAMPLE)\n", sample.id));
+    }
+    let data = ind::indicators_from_toml(INDICATORS.1, INDICATORS.0)?;
+    let have = store.indicators().await?;
+    let new: Vec<_> = data
+        .indicators
+        .iter()
+        .filter(|i| !have.iter().any(|h| h.id == i.id))
+        .cloned()
+        .collect();
+    if !new.is_empty() {
+        store
+            .save_indicators(&new, actor)
+            .await
+            .with_context(|| format!("loading {}", INDICATORS.0))?;
+        out.push_str(&format!("indicators: {} added\n", new.len()));
+        let obs: Vec<_> = data
+            .observations
+            .iter()
+            .filter(|o| new.iter().any(|i| i.id == o.indicator_id))
+            .cloned()
+            .collect();
+        store.save_observations(&obs, actor).await?;
+        for l in &data.links {
+            if new.iter().any(|i| i.id == l.indicator_id) {
+                store
+                    .link_indicator(&l.indicator_id, &l.edition_id, &l.node_code, actor)
+                    .await?;
+            }
+        }
+    }
+    if store.dossier_cells().await?.is_empty() {
+        let dir = std::env::temp_dir().join(format!("parindex-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("SYNTHETIC-dossiers-{DEMO_MONTH}.csv"));
+        let f = std::fs::File::create(&path)?;
+        generate(
+            &GenOptions {
+                rows: DEMO_ROWS,
+                seed: 2021,
+                month: Month::parse(DEMO_MONTH),
+            },
+            &mut std::io::BufWriter::new(f),
+        )?;
+        let flags = ImportFlags {
+            sample: true,
+            ..Default::default()
+        };
+        // As the month's report would see it: a few days after the month's end.
+        let as_of = jiff::civil::date(2021, 7, 5);
+        let res = import(store, &path, &flags, Some(as_of), false, actor).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let s = res?;
+        out.push_str(&format!("dossiers (SYNTHETIC sample month): {}\n", s.text));
+    }
+    Ok(out)
+}
