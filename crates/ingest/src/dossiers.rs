@@ -361,16 +361,29 @@ fn summarize(agencies: &mut Agencies, scan: &Scan) -> Result<Summary> {
         .copied()
         .filter(|a| agencies.unit(a).is_none())
         .collect();
-    let mut cells = Vec::with_capacity(scan.groups.len());
+    // One cell per stored agency × month: an export may name a unit in more than one way (its
+    // slug, its name with other capitals or without diacritics); their counts add up.
+    let mut cells: Vec<DossierCell> = Vec::with_capacity(scan.groups.len());
+    let mut at: HashMap<(String, Month), usize> = HashMap::new();
     for g in &scan.groups {
         let month = Month::parse(&g.key[1]).ok_or_else(|| anyhow!("bad month {}", g.key[1]))?;
         let unit = agencies.unit(&g.key[0]);
-        cells.push(DossierCell {
-            agency: unit.clone().unwrap_or_else(|| g.key[0].clone()),
-            unit,
-            month,
-            counts: g.counts,
-        });
+        let agency = unit.clone().unwrap_or_else(|| g.key[0].clone());
+        match at.entry((agency, month)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                cells[*e.get()].counts.merge(&g.counts);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let agency = e.key().0.clone();
+                e.insert(cells.len());
+                cells.push(DossierCell {
+                    agency,
+                    unit,
+                    month,
+                    counts: g.counts,
+                });
+            }
+        }
     }
     let months: Vec<Month> = {
         let mut m: Vec<Month> = cells.iter().map(|c| c.month).collect();
