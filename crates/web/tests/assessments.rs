@@ -1112,3 +1112,187 @@ async fn lead_agencies_contribute_their_criteria_to_the_provinces_self_assessmen
     );
     ctx.app.db.cleanup().await;
 }
+
+/// The row of the standing of `round` on an evaluation page, up to its `</tr>`.
+fn standing_row<'a>(body: &'a str, round: &str) -> Option<&'a str> {
+    let start = body.find(&format!("id=\"standing-{round}\""))?;
+    let rest = &body[start..];
+    Some(&rest[..rest.find("</tr>").unwrap_or(rest.len())])
+}
+
+#[tokio::test]
+async fn the_heads_evaluation_record_shows_the_published_internal_ranking() {
+    let ctx = setup().await;
+    let app = &ctx.app;
+    let s = app.store().clone();
+    let page = "/units/so-tu-phap/evaluation?year=2021";
+
+    // Published: so-tu-phap first of two, with full marks. ROUND is not published yet.
+    let res = app.get(page, Some("agency")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Kết quả xếp hạng chỉ số CCHC nội bộ"));
+    let published = s
+        .standings("so-tu-phap")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|st| st.round_id == PUBLISHED)
+        .unwrap();
+    assert_eq!((published.rank, published.of, published.year), (1, 2, 2021));
+    let row = standing_row(&res.body, PUBLISHED).expect("the published ranking");
+    assert!(row.contains(">1/2<"), "{row}");
+    let total = parindex_domain::score::format_points(published.total, true);
+    let max = parindex_domain::score::format_points(published.max, true);
+    assert!(row.contains(&format!("{total} / {max}")), "{row}");
+    assert!(
+        row.contains(&format!("href=\"/rankings/{PUBLISHED}\"")),
+        "{row}"
+    );
+    assert!(row.contains("sample-badge") && row.contains("MẪU"), "{row}");
+    assert!(
+        standing_row(&res.body, ROUND).is_none(),
+        "a round not published is not shown"
+    );
+    assert!(!res.body.contains("id=\"ranking-empty\""));
+
+    // Publish ROUND: so-noi-vu first, so-tu-phap second, so-tai-chinh third of three.
+    for (u, share) in [
+        ("so-noi-vu", dec!(1)),
+        ("so-tu-phap", dec!(0.5)),
+        ("so-tai-chinh", dec!(0)),
+    ] {
+        let a = s.assessment(ROUND, u).await.unwrap().unwrap();
+        let changes: Vec<AppraisalChange> = parindex_domain::assessment::leaves(&a.edition)
+            .iter()
+            .map(|n| AppraisalChange {
+                code: n.code.clone(),
+                score: (n.max_points.unwrap_or_default() * share).round_dp(0),
+                comment: String::new(),
+            })
+            .collect();
+        s.save_appraisal(ROUND, u, 1, &changes, date(2022, 1, 10), "seed")
+            .await
+            .unwrap();
+    }
+    let res = app.get(page, Some("agency")).await;
+    assert!(
+        standing_row(&res.body, ROUND).is_none(),
+        "appraised is not published"
+    );
+    s.publish_round(ROUND, date(2022, 2, 21), "seed")
+        .await
+        .unwrap();
+    let now = s
+        .standings("so-tu-phap")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|st| st.round_id == ROUND)
+        .unwrap();
+    assert_eq!((now.rank, now.of), (2, 3));
+    let res = app.get(page, Some("agency")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let row = standing_row(&res.body, ROUND).expect("the newly published ranking");
+    assert!(row.contains(">2/3<"), "{row}");
+    assert!(
+        row.contains(&format!(
+            "{} / {}",
+            parindex_domain::score::format_points(now.total, true),
+            parindex_domain::score::format_points(now.max, true)
+        )),
+        "{row}"
+    );
+    assert!(row.contains(&format!("href=\"/rankings/{ROUND}\"")));
+    // The ranking it links to is there, for the unit's user too.
+    assert_eq!(
+        app.get(&format!("/rankings/{ROUND}"), Some("agency"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // The coordinator and the leader see the record; another agency's user does not.
+    for role in ["coordinator", "leader"] {
+        let res = app.get(page, Some(role)).await;
+        assert_eq!(res.status, StatusCode::OK, "{role}");
+        assert!(standing_row(&res.body, ROUND).is_some(), "{role}");
+    }
+    for role in ["lead", "appraiser", "admin"] {
+        let res = app.get(page, Some(role)).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{role}");
+        assert!(!res.body.contains(">2/3<"), "{role}");
+    }
+    let res = app
+        .get(
+            "/units/so-tu-phap/evaluation?year=2021&export=xlsx",
+            Some("lead"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    // The next year: nothing yet, 2021 under the earlier years. The year before: nothing.
+    let res = app
+        .get("/units/so-tu-phap/evaluation?year=2022", Some("agency"))
+        .await;
+    assert!(res.body.contains("id=\"ranking-empty\""));
+    let earlier = &res.body[res
+        .body
+        .find("id=\"ranking-earlier\"")
+        .expect("earlier years")..];
+    assert!(standing_row(earlier, ROUND).is_some() && standing_row(earlier, PUBLISHED).is_some());
+    let res = app
+        .get("/units/so-tu-phap/evaluation?year=2020", Some("agency"))
+        .await;
+    assert!(res.body.contains("id=\"ranking-empty\""));
+    assert!(standing_row(&res.body, ROUND).is_none() && !res.body.contains("ranking-earlier"));
+
+    // The export carries the standings on their own sheet.
+    let (status, _, bytes) = get_bytes(
+        app,
+        "/units/so-tu-phap/evaluation?year=2021&export=xlsx",
+        "agency",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names().len(), 2);
+    let range = wb.worksheet_range("Xếp hạng CCHC nội bộ").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) => format!("{f}"),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows[0][5], "Xếp hạng");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows
+        .iter()
+        .any(|r| r[2].contains(ROUND) && r[5] == "2/3" && r[7] == "MẪU"));
+    assert!(rows
+        .iter()
+        .any(|r| r[2].contains(PUBLISHED) && r[5] == "1/2"));
+
+    // In English: the same figures, the class in English, the label SAMPLE.
+    let res = app
+        .post(
+            "/account/lang",
+            Some("agency"),
+            &[("lang", "en"), ("back", "/")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let res = app.get(page, Some("agency")).await;
+    assert!(res.body.contains("Internal PAR ranking"));
+    let row = standing_row(&res.body, PUBLISHED).unwrap();
+    assert!(row.contains(">1/2<") && row.contains("SAMPLE"), "{row}");
+    assert!(row.contains(">Good<"), "{row}");
+    ctx.app.db.cleanup().await;
+}

@@ -1,7 +1,8 @@
 //! Accountability of heads of agencies: per head, the overdue assignments, missing and late
 //! reports, the areas they lead that are below target and the points lost there, and the
 //! measures proposed (criticism, disciplinary review) by the coordinator and decided by the
-//! leader; the head's yearly evaluation record per unit.
+//! leader; the head's yearly evaluation record per unit, with the unit's places in the
+//! province's own published PAR rankings (`Store::standings`).
 //!
 //! Rules: the page needs `ViewAccountability` (coordinator, leader, admin); proposing needs
 //! `ProposeMeasure` (coordinator), deciding `DecideMeasure` (leader); a unit's evaluation record
@@ -11,6 +12,7 @@ use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
 use crate::i18n::{self, Catalogue, Lang};
 use crate::layout::Layout;
+use crate::pages::assessments::pct;
 use crate::pages::plans::{
     head_of, load_state, seg, status_class, status_key, task_href, unit_name, units_by_slug,
     xlsx_response, Cell, PlanNav, PlanQuery, Sheet,
@@ -27,6 +29,7 @@ use parindex_domain::access::{can, Action};
 use parindex_domain::plan::{MeasureKind, Status};
 use parindex_domain::text::fold;
 use parindex_domain::units::Unit;
+use parindex_store::assessments::Standing;
 use parindex_store::{HeadRecord, Measure, StoreError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -73,6 +76,17 @@ pub const MESSAGES: Catalogue = &[
     ("acc.none", "Không có.", "None."),
     ("acc.previous_year", "Năm trước", "Previous year"),
     ("acc.next_year", "Năm sau", "Next year"),
+    ("acc.ranking", "Kết quả xếp hạng chỉ số CCHC nội bộ", "Internal PAR ranking"),
+    ("acc.ranking_sheet", "Xếp hạng CCHC nội bộ", "Internal PAR ranking"),
+    ("acc.ranking_intro", "Vị trí của đơn vị trong các bảng xếp hạng Chỉ số CCHC của các sở, ngành và huyện do Sở Nội vụ công bố.", "The unit's place in the province's published PAR rankings of its departments and districts."),
+    ("acc.ranking_none", "Chưa có kết quả xếp hạng nội bộ của đơn vị được công bố cho năm này.", "No internal ranking including the unit has been published for this year yet."),
+    ("acc.ranking_earlier", "Các năm trước", "Earlier years"),
+    ("acc.ranking_round", "Kỳ đánh giá", "Round"),
+    ("acc.ranking_total", "Điểm đạt / tối đa", "Points / max"),
+    ("acc.ranking_pct", "Chỉ số (%)", "Index (%)"),
+    ("acc.ranking_rank", "Xếp hạng", "Rank"),
+    ("acc.ranking_class", "Xếp loại", "Class"),
+    ("acc.ranking_sample", "Số liệu mẫu", "Sample data"),
     ("measure.criticism", "Phê bình", "Criticism"),
     ("measure.disciplinary_review", "Kiểm điểm trách nhiệm", "Disciplinary review"),
 ];
@@ -590,6 +604,83 @@ pub struct EvalPlan {
     pub measures: Vec<MeasureView>,
 }
 
+/// The unit's place in one published internal ranking.
+pub struct StandingView {
+    pub round_id: String,
+    pub round: String,
+    pub href: String,
+    pub year: i32,
+    pub total: String,
+    pub max: String,
+    pub pct: String,
+    /// `k/N`.
+    pub rank: String,
+    pub class: String,
+    pub sample: bool,
+}
+
+/// The unit's standings in the year and in earlier years, each newest first (later years are
+/// left out: the evaluation of a year does not know them).
+async fn standings_for(
+    state: &AppState,
+    unit: &str,
+    year: i32,
+    lang: Lang,
+) -> Result<(Vec<StandingView>, Vec<StandingView>), PageError> {
+    let mut all: Vec<Standing> = state
+        .store
+        .standings(unit)
+        .await?
+        .into_iter()
+        .filter(|s| s.year <= year)
+        .collect();
+    all.sort_by(|a, b| {
+        b.year
+            .cmp(&a.year)
+            .then_with(|| a.round_id.cmp(&b.round_id))
+    });
+    let mut this_year = Vec::new();
+    let mut earlier = Vec::new();
+    for s in all {
+        // The class as the round names it in the user's language (the standing keeps the
+        // Vietnamese label only).
+        let class = match (&s.class_vi, lang) {
+            (None, _) => String::new(),
+            (Some(vi), Lang::Vi) => vi.clone(),
+            (Some(vi), Lang::En) => state
+                .store
+                .round(&s.round_id)
+                .await?
+                .and_then(|r| {
+                    r.classes
+                        .0
+                        .into_iter()
+                        .find(|c| &c.label_vi == vi)
+                        .and_then(|c| c.label_en)
+                })
+                .unwrap_or_else(|| vi.clone()),
+        };
+        let view = StandingView {
+            href: format!("/rankings/{}", seg(&s.round_id)),
+            round: s.round_name.clone(),
+            year: s.year,
+            total: i18n::num(lang, s.total),
+            max: i18n::num(lang, s.max),
+            pct: pct(lang, s.pct),
+            rank: format!("{}/{}", s.rank, s.of),
+            class,
+            sample: s.sample,
+            round_id: s.round_id,
+        };
+        if view.year == year {
+            this_year.push(view);
+        } else {
+            earlier.push(view);
+        }
+    }
+    Ok((this_year, earlier))
+}
+
 #[derive(Template)]
 #[template(path = "accountability_evaluation.html")]
 struct EvaluationPage {
@@ -601,6 +692,8 @@ struct EvaluationPage {
     next_href: String,
     today: String,
     plans: Vec<EvalPlan>,
+    standings: Vec<StandingView>,
+    earlier: Vec<StandingView>,
     export_href: String,
 }
 
@@ -684,6 +777,7 @@ async fn evaluation(
             measures,
         });
     }
+    let (standings, earlier) = standings_for(&state, &slug, year, lang).await?;
     let name = unit_name(&units, lang, &slug);
     if q.wants_xlsx()? {
         let mut sheet = Sheet::new(
@@ -735,7 +829,38 @@ async fn evaluation(
                     .into(),
             ]);
         }
-        return xlsx_response(&format!("danh-gia-{slug}-{year}"), &[sheet]);
+        let mut ranking = Sheet::new(
+            lang,
+            "acc.ranking_sheet",
+            &[
+                "plan.unit",
+                "acc.year",
+                "acc.ranking_round",
+                "acc.ranking_total",
+                "acc.ranking_pct",
+                "acc.ranking_rank",
+                "acc.ranking_class",
+                "acc.ranking_sample",
+            ],
+        );
+        for s in standings.iter().chain(&earlier) {
+            ranking.rows.push(vec![
+                name.as_str().into(),
+                Cell::Num(f64::from(s.year)),
+                s.round.as_str().into(),
+                format!("{} / {}", s.total, s.max).into(),
+                s.pct.as_str().into(),
+                s.rank.as_str().into(),
+                s.class.as_str().into(),
+                if s.sample {
+                    i18n::t(lang, "assess.sample_short")
+                } else {
+                    ""
+                }
+                .into(),
+            ]);
+        }
+        return xlsx_response(&format!("danh-gia-{slug}-{year}"), &[sheet, ranking]);
     }
     let base = format!("/units/{}/evaluation", seg(&slug));
     let page = EvaluationPage {
@@ -746,6 +871,8 @@ async fn evaluation(
         next_href: format!("{base}?year={}", year + 1),
         today: i18n::date(today),
         plans,
+        standings,
+        earlier,
         export_href: format!("{base}?year={year}&export=xlsx"),
         l: {
             let mut l = l;
