@@ -9,9 +9,10 @@ use crate::chairman::{outline, AreaSection, Outline, ReportData};
 use crate::text::dmy;
 use crate::{ReportError, Result};
 use docx_rs::{
-    AlignmentType, BorderType, Docx, Footer, Header, LineSpacing, PageMargin, PageNum, Paragraph,
-    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType,
-    Table, TableCell, TableCellMargins, TableLayoutType, TableRow, VMergeType, WidthType,
+    AlignmentType, BorderType, Docx, Footer, Header, HeightRule, LineSpacing, PageMargin, PageNum,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
+    SpecialIndentType, Table, TableCell, TableCellMargins, TableLayoutType, TableRow, VMergeType,
+    WidthType,
 };
 
 const FONT: &str = "Times New Roman";
@@ -154,7 +155,17 @@ fn cell(text: &str, width: usize, bold: bool, centre: bool) -> TableCell {
         .width(width, WidthType::Dxa)
 }
 
-/// A bordered table with a bold header row; `widths` in twips.
+/// The height, in twips, that marks a table's header row for `mark_header_rows`.
+///
+/// docx-rs (0.4.22) writes `w:cantSplit` but not `w:tblHeader`, the row property that makes Word
+/// repeat a row at the top of every page the table runs onto. So the header row carries a marker
+/// docx-rs can write — `<w:trHeight w:val="1" w:hRule="auto"/>`, a height rule that lets the row
+/// take the height of its content, so it changes nothing even where it stays — and
+/// `mark_header_rows` turns each marker into `<w:tblHeader/>` when the package is rewritten.
+const HEADER_ROW_MARK: f32 = 1.0;
+
+/// A bordered table with a bold header row, repeated at the top of every page the table runs
+/// onto; no row is split across pages. `widths` in twips.
 fn grid(headers: &[&str], widths: &[usize], rows: Vec<TableRow>) -> Table {
     let head = TableRow::new(
         headers
@@ -163,7 +174,9 @@ fn grid(headers: &[&str], widths: &[usize], rows: Vec<TableRow>) -> Table {
             .map(|(h, w)| cell(h, *w, true, true))
             .collect(),
     )
-    .cant_split();
+    .cant_split()
+    .row_height(HEADER_ROW_MARK)
+    .height_rule(HeightRule::Auto);
     let mut all = vec![head];
     all.extend(rows);
     Table::new(all)
@@ -197,7 +210,7 @@ fn letterhead_table(data: &ReportData, o: &Outline) -> Table {
         .add_paragraph(rule(right_w, mm(60.0) as usize))
         .add_paragraph(blank(HEADER))
         .add_paragraph(centred(run(&o.place_date, HEADER).italic(), HEADER));
-    Table::without_borders(vec![TableRow::new(vec![left, right])])
+    Table::without_borders(vec![TableRow::new(vec![left, right]).cant_split()])
         .set_grid(vec![left_w, right_w])
         .width(text_width(), WidthType::Dxa)
         .layout(TableLayoutType::Fixed)
@@ -453,12 +466,39 @@ pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
 
     let mut out = std::io::Cursor::new(Vec::new());
     doc.pack(&mut out).map_err(ReportError::docx)?;
-    deflate(&out.into_inner())
+    finish(&out.into_inner())
 }
 
-/// The same package with its parts compressed (docx-rs stores them uncompressed, which makes
-/// a report with long tables ten times larger than it needs to be).
-fn deflate(stored: &[u8]) -> Result<Vec<u8>> {
+/// `document.xml` with every header-row marker (see `HEADER_ROW_MARK`) replaced by
+/// `<w:tblHeader/>`; every other `w:trHeight` is kept as it is.
+fn mark_header_rows(xml: &str) -> String {
+    let mark_val = format!("w:val=\"{HEADER_ROW_MARK}\"");
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(at) = rest.find("<w:trHeight") {
+        let (before, tail) = rest.split_at(at);
+        out.push_str(before);
+        let Some(end) = tail.find("/>").map(|e| e + 2) else {
+            // Not a closed element (never written so): leave the rest alone.
+            rest = tail;
+            break;
+        };
+        let element = &tail[..end];
+        if element.contains(&mark_val) && element.contains("w:hRule=\"auto\"") {
+            out.push_str("<w:tblHeader />");
+        } else {
+            out.push_str(element);
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The package as it is sent: the table header rows marked (`mark_header_rows`) and every part
+/// compressed (docx-rs stores them uncompressed, which makes a report with long tables ten
+/// times larger than it needs to be).
+fn finish(stored: &[u8]) -> Result<Vec<u8>> {
     use std::io::{Read, Write};
     use zip::write::SimpleFileOptions;
     let mut src = zip::ZipArchive::new(std::io::Cursor::new(stored)).map_err(ReportError::docx)?;
@@ -477,10 +517,41 @@ fn deflate(stored: &[u8]) -> Result<Vec<u8>> {
         let mut bytes = Vec::with_capacity(f.size() as usize);
         f.read_to_end(&mut bytes)
             .map_err(|e| ReportError::docx(format!("{name}: {e}")))?;
+        if name == "word/document.xml" {
+            let xml = String::from_utf8(bytes)
+                .map_err(|e| ReportError::docx(format!("{name} is not UTF-8: {e}")))?;
+            bytes = mark_header_rows(&xml).into_bytes();
+        }
         dst.start_file(name.as_str(), options)
             .map_err(ReportError::docx)?;
         dst.write_all(&bytes)
             .map_err(|e| ReportError::docx(format!("{name}: {e}")))?;
     }
     Ok(dst.finish().map_err(ReportError::docx)?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_marker_becomes_a_repeated_header() {
+        let xml = concat!(
+            r#"<w:tbl><w:tr><w:trPr><w:cantSplit /><w:trHeight w:val="1" w:hRule="auto" /></w:trPr></w:tr>"#,
+            r#"<w:tr><w:trPr><w:trHeight w:val="400" w:hRule="atLeast" /></w:trPr></w:tr>"#,
+            r#"<w:tr><w:trPr><w:trHeight w:val="1" w:hRule="exact"/></w:trPr></w:tr></w:tbl>"#,
+        );
+        assert_eq!(
+            mark_header_rows(xml),
+            concat!(
+                r#"<w:tbl><w:tr><w:trPr><w:cantSplit /><w:tblHeader /></w:trPr></w:tr>"#,
+                r#"<w:tr><w:trPr><w:trHeight w:val="400" w:hRule="atLeast" /></w:trPr></w:tr>"#,
+                r#"<w:tr><w:trPr><w:trHeight w:val="1" w:hRule="exact"/></w:trPr></w:tr></w:tbl>"#,
+            )
+        );
+        assert_eq!(
+            mark_header_rows("<w:p>no table</w:p>"),
+            "<w:p>no table</w:p>"
+        );
+    }
 }

@@ -30,6 +30,8 @@ fn header(ws: &mut Worksheet, row: u32, cols: &[(&str, f64)], f: &Formats) -> Re
         ws.set_column_width(c, *w).map_err(ReportError::xlsx)?;
     }
     ws.set_freeze_panes(row + 1, 0).map_err(ReportError::xlsx)?;
+    // Printed, the header row repeats at the top of every page, as in the Word document.
+    ws.set_repeat_rows(row, row).map_err(ReportError::xlsx)?;
     Ok(())
 }
 

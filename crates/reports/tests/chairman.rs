@@ -47,6 +47,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     the_word_report_as_of_15_august,
+    table_headers_repeat_on_every_page_and_rows_do_not_split,
     overdue_dossier_explanations_are_reported,
     the_workbook_as_of_15_august
 );
@@ -209,6 +210,113 @@ fn rows_of(xml: &str) -> Vec<String> {
         rest = &row[end..];
     }
     out
+}
+
+/// The tables of the body (none is nested), each as the XML of its rows.
+fn tables_of(xml: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = [rest.find("<w:tbl>"), rest.find("<w:tbl ")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        let table = &rest[i..];
+        let end = table.find("</w:tbl>").expect("a closed table");
+        let mut rows = Vec::new();
+        let mut r = &table[..end];
+        while let Some(j) = [r.find("<w:tr>"), r.find("<w:tr ")]
+            .into_iter()
+            .flatten()
+            .min()
+        {
+            let row = &r[j..];
+            let e = row.find("</w:tr>").expect("a closed row") + "</w:tr>".len();
+            rows.push(row[..e].to_string());
+            r = &row[e..];
+        }
+        out.push(rows);
+        rest = &table[end..];
+    }
+    out
+}
+
+/// The row's properties (`<w:trPr>…</w:trPr>`), empty when it has none.
+fn row_properties(row: &str) -> &str {
+    match (row.find("<w:trPr>"), row.find("</w:trPr>")) {
+        (Some(a), Some(b)) if a < b => &row[a..b],
+        _ => "",
+    }
+}
+
+async fn table_headers_repeat_on_every_page_and_rows_do_not_split(s: &Store) {
+    with_reports(s).await;
+    let data = chairman_report_data(s, PLAN, parse_month("2021-08").unwrap(), TODAY)
+        .await
+        .unwrap();
+    let bytes = chairman_docx(&data).unwrap();
+    docx_rs::read_docx(&bytes).expect("the document reads back");
+    let xml = document_xml(&bytes);
+    let tables = tables_of(&xml);
+    // The letterhead, an overdue table per area with overdue items, the compliance table, the
+    // recipients and signature.
+    assert!(tables.len() >= 4, "{} tables", tables.len());
+    let (letterhead, rest) = tables.split_first().unwrap();
+    let (closing, grids) = rest.split_last().unwrap();
+    for (what, t) in [("letterhead", letterhead), ("closing", closing)] {
+        assert_eq!(t.len(), 1, "{what}: one row");
+        assert!(!t[0].contains("tblHeader"), "{what}: no header row");
+        assert!(row_properties(&t[0]).contains("<w:cantSplit"), "{what}");
+    }
+    let mut long = 0;
+    for (n, t) in grids.iter().enumerate() {
+        assert!(t.len() >= 2, "table {n}: a header and rows");
+        let head = row_properties(&t[0]);
+        assert_eq!(
+            head.matches("<w:tblHeader").count(),
+            1,
+            "table {n}: the first row repeats: {head}"
+        );
+        assert!(head.contains("<w:cantSplit"), "table {n}: {head}");
+        assert!(
+            text_of(&t[0]).starts_with("TT"),
+            "table {n}: the header row is the first: {}",
+            text_of(&t[0])
+        );
+        for (i, row) in t.iter().enumerate().skip(1) {
+            assert!(!row.contains("tblHeader"), "table {n}, row {i} repeats");
+            assert!(
+                row_properties(row).contains("<w:cantSplit"),
+                "table {n}, row {i} may split"
+            );
+        }
+        if t.len() > 30 {
+            long += 1;
+        }
+    }
+    assert!(long >= 1, "a table long enough to run onto a second page");
+    assert_eq!(
+        xml.matches("<w:tblHeader").count(),
+        grids.len(),
+        "one repeated header row per table, nowhere else"
+    );
+    assert!(
+        !xml.contains("<w:trHeight"),
+        "every header-row marker was replaced"
+    );
+    // The workbook's four tables print with their header row on every page too.
+    let wb = chairman_xlsx(&data).unwrap();
+    let mut z = zip::ZipArchive::new(Cursor::new(wb)).unwrap();
+    let mut workbook = String::new();
+    z.by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut workbook)
+        .unwrap();
+    assert_eq!(
+        workbook.matches("_xlnm.Print_Titles").count(),
+        4,
+        "{workbook}"
+    );
 }
 
 async fn the_word_report_as_of_15_august(s: &Store) {
