@@ -25,7 +25,8 @@ pub use error::{ApiError, PageError};
 
 /// Largest urlencoded form read for CSRF checking.
 pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
-/// Largest request body (uploads of data files).
+/// Largest request body (uploads of data files; the dossier upload has its own,
+/// [`pages::dossier_upload::DOSSIER_BODY_LIMIT`]).
 pub const BODY_LIMIT: usize = 20 * 1024 * 1024;
 
 /// Settings of the web application.
@@ -40,6 +41,9 @@ pub struct WebConfig {
     /// Where evidence files are stored (by SHA-256), and the largest accepted.
     pub evidence_dir: std::path::PathBuf,
     pub evidence_max_bytes: usize,
+    /// The largest dossier export the upload on `/dossiers` takes (at most
+    /// [`pages::dossier_upload::DOSSIER_UPLOAD_LIMIT`], 512 MiB, the default).
+    pub dossier_max_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -50,6 +54,7 @@ impl Default for WebConfig {
             login_delay_ms: 200,
             evidence_dir: std::path::PathBuf::from("./evidence"),
             evidence_max_bytes: parindex_store::evidence::EVIDENCE_LIMIT,
+            dossier_max_bytes: pages::dossier_upload::DOSSIER_UPLOAD_LIMIT,
         }
     }
 }

@@ -198,8 +198,18 @@ fn multipart(file_name: &str, content: &str) -> (String, String) {
 }
 
 async fn upload(app: &TestApp, role: &str, file_name: &str, content: &str) -> common::Resp {
+    upload_to(app, "/indicators/import", role, file_name, content).await
+}
+
+async fn upload_to(
+    app: &TestApp,
+    path: &str,
+    role: &str,
+    file_name: &str,
+    content: &str,
+) -> common::Resp {
     let (boundary, body) = multipart(file_name, content);
-    let req = Request::post(format!("/indicators/import?_csrf={}", app.csrf(role)))
+    let req = Request::post(format!("{path}?_csrf={}", app.csrf(role)))
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -304,6 +314,18 @@ async fn every_route_for_every_role() {
             Allowed
         };
         assert_eq!(got, COORDINATOR[i], "upload as {role}: {}", res.status);
+    }
+    // The dossier upload (a check: nothing stored), for every role.
+    let dossiers = "code,agency,procedure,level,online_level,received_at,due_at,result_at,closed_at,status\n\
+                    A,so-tu-phap,1.001,province,3,2021-06-01T08:00:00+07:00,2021-06-05,,2021-06-04T08:00:00+07:00,closed\n";
+    for (i, (role, _, _)) in ROLES.iter().enumerate() {
+        let res = upload_to(&app, "/dossiers", role, "d.csv", dossiers).await;
+        let got = match res.status {
+            StatusCode::FORBIDDEN => Denied,
+            StatusCode::OK => Allowed,
+            other => panic!("POST /dossiers as {role}: unexpected {other}: {}", res.body),
+        };
+        assert_eq!(got, COORDINATOR[i], "POST /dossiers as {role}");
     }
     app.db.cleanup().await;
 }

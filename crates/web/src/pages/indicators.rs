@@ -8,10 +8,11 @@ use crate::charts::{self, Point};
 use crate::error::PageError;
 use crate::i18n::{self, Catalogue, Lang};
 use crate::layout::Layout;
+use crate::pages::dossier_upload::{self, CheckView, UploadError, UploadForm};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -86,7 +87,7 @@ pub const MESSAGES: Catalogue = &[
     ("indicators.value_used", "Giá trị dùng để chấm", "Value scored"),
     ("indicators.score", "Điểm", "Score"),
     ("indicators.sample_edition", "MẪU", "SAMPLE"),
-    ("indicators.computed_note", "Chỉ tiêu này được tính tự động từ dữ liệu hồ sơ; nhập hồ sơ bằng lệnh parindex import dossiers.", "This indicator is computed from the dossier imports (parindex import dossiers)."),
+    ("indicators.computed_note", "Chỉ tiêu này được tính tự động từ dữ liệu hồ sơ; tệp hồ sơ được tải lên ở trang giải quyết hồ sơ theo đơn vị (hoặc nhập bằng lệnh parindex import dossiers).", "This indicator is computed from the dossier imports, uploaded on the dossier page (or with parindex import dossiers)."),
     ("indicators.saved", "Đã lưu số liệu.", "Observation saved."),
     ("indicators.bad_period", "Kỳ không hợp lệ (2021, 2021-H1, 2021-Q3, 2021-06).", "Not a period (2021, 2021-H1, 2021-Q3, 2021-06)."),
     ("indicators.bad_number", "Không phải là số.", "Not a number."),
@@ -137,6 +138,51 @@ pub const MESSAGES: Catalogue = &[
     ("dossiers.no_overdue", "Không có hồ sơ quá hạn.", "No overdue dossier."),
     ("dossiers.sample", "MẪU — dữ liệu hồ sơ giả lập (tổng hợp), không phải số liệu thật", "SAMPLE — synthetic dossier data, not real figures"),
     ("dossiers.back", "Về danh sách", "Back to the list"),
+    ("dossiers.none_upload", "Chưa có dữ liệu hồ sơ. Tải lên tệp xuất từ phần mềm một cửa ở mục «Nhập dữ liệu hồ sơ» bên dưới.", "No dossier data yet. Upload the one-stop-shop export under “Import dossiers” below."),
+    ("dossiers.upload.title", "Nhập dữ liệu hồ sơ", "Import dossiers"),
+    ("dossiers.upload.hint", "Tệp xuất từ phần mềm một cửa: CSV (dấu phẩy, chấm phẩy hoặc tab; UTF-8) hoặc XLSX. Số liệu mỗi cơ quan × tháng có trong tệp thay thế số liệu đã lưu của ô đó, nên nhập lại một kỳ không cộng dồn; các tháng và cơ quan khác giữ nguyên. Cả tệp được lưu trong một giao dịch: có dòng lỗi thì không lưu gì. Giải trình đã viết được giữ lại.", "An export of the one-stop-shop software: CSV (comma, semicolon or tab; UTF-8) or XLSX. Each agency × month in the file replaces what was stored for it, so importing a period again does not add up; other months and agencies are kept. The whole file is saved in one transaction: any bad row and nothing is saved. Explanations already written are kept."),
+    ("dossiers.upload.file", "Tệp hồ sơ (CSV, XLSX)", "Dossier file (CSV, XLSX)"),
+    ("dossiers.upload.limit", "Dung lượng tối đa", "Largest file"),
+    ("dossiers.upload.line", "Dòng", "Line"),
+    ("dossiers.upload.column", "Cột", "Column"),
+    ("dossiers.upload.reason", "Lỗi", "Problem"),
+    ("dossiers.upload.as_of", "Ngày tính quá hạn", "As-of date"),
+    ("dossiers.upload.as_of_hint", "Hồ sơ chưa kết thúc có ngày hẹn trả trước ngày này được tính là quá hạn. Mặc định: hôm nay.", "A dossier not closed and due before this date counts as overdue. Default: today."),
+    ("dossiers.upload.sample", "Dữ liệu mẫu / giả lập (gắn nhãn MẪU ở mọi nơi hiển thị)", "Sample / synthetic data (labelled SAMPLE wherever shown)"),
+    ("dossiers.upload.skip", "Bỏ qua dòng lỗi (đếm và liệt kê); nếu không chọn, có dòng lỗi thì không lưu gì", "Skip bad rows (counted and listed); otherwise any bad row and nothing is saved"),
+    ("dossiers.upload.columns", "Ánh xạ cột (không bắt buộc)", "Column mapping (optional)"),
+    ("dossiers.upload.columns_hint", "Khi tệp dùng tên cột khác, ví dụ: code=Số hồ sơ,agency=Đơn vị xử lý. Các cột: code, agency, procedure, level, online_level, received_at, due_at, result_at, closed_at, status.", "When the file names its columns otherwise, e.g. code=Số hồ sơ,agency=Đơn vị xử lý. Columns: code, agency, procedure, level, online_level, received_at, due_at, result_at, closed_at, status."),
+    ("dossiers.upload.check", "Kiểm tra", "Check"),
+    ("dossiers.upload.import", "Nhập", "Import"),
+    ("dossiers.upload.buttons_hint", "Kiểm tra: đọc tệp và cho biết sẽ nhập những gì, chưa lưu. Nhập: lưu vào cơ sở dữ liệu.", "Check: read the file and show what would be imported, without saving. Import: save it."),
+    ("dossiers.upload.cli_note", "Cũng có thể nhập bằng lệnh: parindex import dossiers TỆP (cùng các tùy chọn).", "The command line does the same: parindex import dossiers FILE (with the same options)."),
+    ("dossiers.upload.check_title", "Kết quả kiểm tra — chưa lưu gì", "Check result — nothing saved"),
+    ("dossiers.upload.file_name", "Tệp", "File"),
+    ("dossiers.upload.rows", "Số hồ sơ đọc được", "Dossiers read"),
+    ("dossiers.upload.cells", "Số ô cơ quan × tháng", "Agency × month cells"),
+    ("dossiers.upload.months", "Tháng", "Months"),
+    ("dossiers.upload.late", "Đã kết thúc, quá hạn", "Closed late"),
+    ("dossiers.upload.pending_overdue", "Chưa kết thúc, quá hạn", "Not closed, overdue"),
+    ("dossiers.upload.unmatched", "Cơ quan không khớp đơn vị nào (giữ theo tên trong tệp)", "Agencies that match no unit (kept under their own name)"),
+    ("dossiers.upload.bad_rows", "Dòng lỗi đã bỏ qua", "Bad rows skipped"),
+    ("dossiers.upload.none", "không có", "none"),
+    ("dossiers.upload.check_again", "Để lưu: chọn lại tệp và bấm «Nhập».", "To save it: choose the file again and press “Import”."),
+    ("dossiers.upload.imported", "Đã nhập {file}: {rows} hồ sơ, {cells} ô cơ quan × tháng ({months}); {late} hồ sơ đã kết thúc quá hạn và {pending} hồ sơ chưa kết thúc quá hạn tính đến {as_of}.", "Imported {file}: {rows} dossiers, {cells} agency × month cells ({months}); {late} closed late and {pending} not closed and overdue as of {as_of}."),
+    ("dossiers.upload.imported_skipped", "Đã bỏ qua {n} dòng lỗi.", "{n} bad rows skipped."),
+    ("dossiers.upload.imported_unmatched", "{n} cơ quan không phải đơn vị của tỉnh, giữ theo tên trong tệp: {names}.", "{n} agencies are not units of the province and are kept under their own name: {names}."),
+    ("dossiers.upload.imported_sample", "Dữ liệu được gắn nhãn MẪU.", "The data is labelled SAMPLE."),
+    ("dossiers.upload.err.no_file", "Chưa chọn tệp: chọn một tệp CSV hoặc XLSX.", "No file: choose a CSV or XLSX file."),
+    ("dossiers.upload.err.file_type", "Loại tệp không được hỗ trợ ({type}): chỉ nhận tệp .csv (hoặc .tsv, .txt) và .xlsx. Không lưu gì.", "Unsupported file type ({type}): only .csv (or .tsv, .txt) and .xlsx files are accepted. Nothing was saved."),
+    ("dossiers.upload.err.too_large", "Tệp lớn hơn giới hạn {limit} của trang này. Không lưu gì.", "The file is larger than this page's limit of {limit}. Nothing was saved."),
+    ("dossiers.upload.err.too_large_hint", "Chia tệp theo tháng, hoặc nhập bằng lệnh parindex import dossiers TỆP.", "Split the file by month, or import it with parindex import dossiers FILE."),
+    ("dossiers.upload.err.upload", "Tải lên không thành công; không lưu gì.", "The upload failed; nothing was saved."),
+    ("dossiers.upload.err.as_of", "Ngày tính quá hạn không hợp lệ ({value}); dùng dạng YYYY-MM-DD.", "Not a date ({value}); use YYYY-MM-DD."),
+    ("dossiers.upload.err.columns", "Ánh xạ cột không hợp lệ; không lưu gì.", "The column mapping is not valid; nothing was saved."),
+    ("dossiers.upload.err.bad_rows", "Tệp {file} có {n} dòng lỗi; không lưu gì.", "The file {file} has {n} bad rows; nothing was saved."),
+    ("dossiers.upload.err.more", "… và các dòng khác: tổng cộng {n} dòng lỗi.", "… and more: {n} bad rows in all."),
+    ("dossiers.upload.err.bad_rows_hint", "Sửa các dòng này trong tệp, hoặc chọn «Bỏ qua dòng lỗi» để nhập các dòng còn lại.", "Fix these rows in the file, or tick “Skip bad rows” to import the others."),
+    ("dossiers.upload.err.unreadable", "Không đọc được tệp; không lưu gì.", "The file cannot be read; nothing was saved."),
+    ("dossiers.upload.err.refused", "Số liệu không được chấp nhận; không lưu gì.", "The data was refused; nothing was saved."),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -145,7 +191,12 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators/import", post(import_observations))
         .route("/indicators/{id}", get(detail))
         .route("/indicators/{id}/observations", post(add_observation))
-        .route("/dossiers", get(dossiers))
+        .route(
+            "/dossiers",
+            get(dossiers)
+                .post(dossier_upload::upload)
+                .layer(DefaultBodyLimit::max(dossier_upload::DOSSIER_BODY_LIMIT)),
+        )
         .route("/dossiers/{unit}", get(agency_list))
         .route("/dossiers/{unit}/{code}", get(explain_page).post(explain))
 }
@@ -308,6 +359,8 @@ async fn list_page(
 #[derive(Deserialize, Default)]
 pub struct FlashQuery {
     imported: Option<usize>,
+    /// `/dossiers?import=ID`: the notice on what this dossier import stored.
+    import: Option<i64>,
     saved: Option<String>,
     month: Option<String>,
     page: Option<usize>,
@@ -707,7 +760,7 @@ pub struct AgencyRow {
 
 #[derive(Template)]
 #[template(path = "dossiers.html")]
-struct DossiersPage {
+pub(crate) struct DossiersPage {
     l: Layout,
     months: Vec<String>,
     month: String,
@@ -715,6 +768,24 @@ struct DossiersPage {
     total: AgencyRow,
     sample: bool,
     has_data: bool,
+    /// The upload form (the coordinator), as typed, with a check's result or an error.
+    can_import: bool,
+    form: UploadForm,
+    check: Option<CheckView>,
+    error: Option<UploadError>,
+    limit: String,
+}
+
+/// What the dossier page shows besides the rates.
+#[derive(Default)]
+pub(crate) struct DossiersView {
+    pub month: Option<Month>,
+    /// The upload form as typed (default: empty, the as-of date today).
+    pub form: Option<UploadForm>,
+    pub check: Option<CheckView>,
+    pub error: Option<UploadError>,
+    /// The import whose notice to show (`?import=ID`).
+    pub notice: Option<i64>,
 }
 
 fn agency_row(
@@ -756,11 +827,31 @@ async fn dossiers(
     Query(q): Query<FlashQuery>,
 ) -> Result<Html<String>, PageError> {
     require(&cu, &Action::ViewIndicators)?;
-    let l = Layout::new(&cu, "nav.indicators", "dossiers.title", &here(&uri));
+    let view = DossiersView {
+        month: q.month.as_deref().and_then(Month::parse),
+        notice: q.import,
+        ..Default::default()
+    };
+    let page = dossiers_page(&state, &cu, &here(&uri), view).await?;
+    Ok(Html(page.render()?))
+}
+
+/// The rates per agency (of a month, or overall) with the upload form for those who may import.
+pub(crate) async fn dossiers_page(
+    state: &AppState,
+    cu: &CurrentUser,
+    here: &str,
+    view: DossiersView,
+) -> Result<DossiersPage, PageError> {
+    let mut l = Layout::new(cu, "nav.indicators", "dossiers.title", here);
     let lang = l.lang;
     let actor = cu.actor();
-    let month = q.month.as_deref().and_then(Month::parse);
+    let can_import = can(&actor, &Action::EditIndicators);
+    let month = view.month;
     let cells = state.store.dossier_cells().await?;
+    if let (Some(id), true) = (view.notice, can_import) {
+        l.flash = dossier_upload::imported_notice(state, cu, lang, id, &cells).await?;
+    }
     let mut months: Vec<Month> = cells.iter().map(|c| c.cell.month).collect();
     months.sort();
     months.dedup();
@@ -785,7 +876,7 @@ async fn dossiers(
         .into_iter()
         .map(|c| (c.agency, (c.explained, c.overdue)))
         .collect();
-    let names = unit_names(&state).await?;
+    let names = unit_names(state).await?;
     let mut rows: Vec<AgencyRow> = by_agency
         .iter()
         .map(|(a, c)| {
@@ -814,7 +905,11 @@ async fn dossiers(
         to,
         false,
     );
-    let page = DossiersPage {
+    let form = view.form.unwrap_or_else(|| UploadForm {
+        as_of: state.today().to_string(),
+        ..Default::default()
+    });
+    Ok(DossiersPage {
         l,
         months: months.iter().map(|m| m.to_string()).collect(),
         month: month.map(|m| m.to_string()).unwrap_or_default(),
@@ -822,8 +917,12 @@ async fn dossiers(
         total,
         sample,
         has_data,
-    };
-    Ok(Html(page.render()?))
+        can_import,
+        form,
+        check: view.check,
+        error: view.error,
+        limit: dossier_upload::size_text(dossier_upload::upload_limit(state)),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

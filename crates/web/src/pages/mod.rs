@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod audit;
 pub mod chairman;
 pub mod dashboard;
+pub mod dossier_upload;
 pub mod editions;
 pub mod gap;
 pub mod indicators;

@@ -1,0 +1,487 @@
+//! The dossier upload on `/dossiers` over HTTP: the coordinator checks a file (nothing stored)
+//! and imports it (the rates and the agency's late dossiers appear, the notice says what was
+//! imported, the import is audited under the user's login), a re-upload of the month replaces
+//! it; a bad row names its line and stores nothing; other file types, files over the limit,
+//! missing CSRF and other roles are refused. SQLite always; PostgreSQL when `TEST_DATABASE_URL`
+//! is set.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{Resp, TestApp, ROLES};
+use parindex_store::testing::TestDb;
+use parindex_store::AuditFilter;
+use parindex_web::{router, AppState, WebConfig};
+
+const HEADER: &str =
+    "code,agency,procedure,level,online_level,received_at,due_at,result_at,closed_at,status\n";
+
+/// July 2021 (the app's clock says 15/8/2021): Sở Tư pháp, once by name and once by slug, one
+/// early, one late (TP-LATE) and one pending past its due date (TP-OPEN); Sở Tài chính one on
+/// time; an agency that is no unit of the province, one early.
+fn july() -> String {
+    format!(
+        "{HEADER}\
+         TP-EARLY,Sở Tư pháp,1.001,province,3,2021-07-01T08:00:00+07:00,2021-07-09,,2021-07-05T10:00:00+07:00,closed\n\
+         TP-LATE,so-tu-phap,1.001,province,3,2021-07-02T08:00:00+07:00,2021-07-09,,2021-07-13T10:00:00+07:00,closed\n\
+         TP-OPEN,so-tu-phap,1.002,province,4,2021-07-05T08:00:00+07:00,2021-07-20,,,processing\n\
+         TC-1,Sở Tài chính,2.001,province,2,2021-07-06T08:00:00+07:00,2021-07-12,,2021-07-12T16:00:00+07:00,closed\n\
+         BQL-1,Ban Quản lý các khu công nghiệp,3.001,province,2,2021-07-07T08:00:00+07:00,2021-07-14,,2021-07-08T09:00:00+07:00,closed\n"
+    )
+}
+
+/// A due date before the day received, at line 3.
+fn with_bad_row() -> String {
+    format!(
+        "{HEADER}\
+         TP-A,so-tu-phap,1.001,province,3,2021-07-01T08:00:00+07:00,2021-07-09,,2021-07-05T10:00:00+07:00,closed\n\
+         TP-B,so-tu-phap,1.001,province,3,2021-07-12T08:00:00+07:00,2021-07-09,,2021-07-13T10:00:00+07:00,closed\n\
+         TP-C,so-tu-phap,1.001,province,3,2021-07-12T08:00:00+07:00,2021-07-19,,2021-07-13T10:00:00+07:00,closed\n"
+    )
+}
+
+/// The form's fields (the file is given apart).
+#[derive(Default)]
+struct Fields<'a> {
+    mode: &'a str,
+    as_of: &'a str,
+    sample: bool,
+    skip_bad_rows: bool,
+    columns: &'a str,
+}
+
+const BOUNDARY: &str = "----parindex-dossier-upload";
+
+fn multipart(file_name: &str, content: &[u8], f: &Fields<'_>) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut text = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    };
+    text("as_of", f.as_of);
+    if f.sample {
+        text("sample", "1");
+    }
+    if f.skip_bad_rows {
+        text("skip_bad_rows", "1");
+    }
+    text("columns", f.columns);
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(b"\r\n");
+    // The button pressed comes last, as browsers send it.
+    if !f.mode.is_empty() {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\n{}\r\n",
+                f.mode
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// `POST /dossiers` as `role`, with the role's CSRF token unless `csrf` says otherwise.
+async fn upload_as(
+    app: &TestApp,
+    role: &str,
+    csrf: Option<&str>,
+    file_name: &str,
+    content: &[u8],
+    f: &Fields<'_>,
+) -> Resp {
+    let token = csrf.map(str::to_string).unwrap_or_else(|| app.csrf(role));
+    let path = if token.is_empty() {
+        "/dossiers".to_string()
+    } else {
+        format!("/dossiers?_csrf={token}")
+    };
+    let req = Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(
+            header::COOKIE,
+            format!("parindex_session={}", app.sessions[role].1),
+        )
+        .body(Body::from(multipart(file_name, content, f)))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn upload(app: &TestApp, file_name: &str, content: &str, f: &Fields<'_>) -> Resp {
+    upload_as(app, "coordinator", None, file_name, content.as_bytes(), f).await
+}
+
+const CHECK: Fields<'static> = Fields {
+    mode: "check",
+    as_of: "",
+    sample: false,
+    skip_bad_rows: false,
+    columns: "",
+};
+const IMPORT: Fields<'static> = Fields {
+    mode: "import",
+    as_of: "",
+    sample: false,
+    skip_bad_rows: false,
+    columns: "",
+};
+
+/// The text of the table row with this id.
+fn row<'a>(body: &'a str, id: &str) -> &'a str {
+    let start = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row {id} in {body}"));
+    let end = body[start..]
+        .find("</tr>")
+        .map_or(body.len(), |e| start + e);
+    &body[start..end]
+}
+
+/// The numbers of a table row, in order.
+fn numbers(row: &str) -> Vec<String> {
+    row.split("<td class=\"num")
+        .skip(1)
+        .map(|cell| {
+            let from = cell.find('>').map_or(0, |i| i + 1);
+            let to = cell.find("</td>").unwrap_or(cell.len());
+            cell[from..to].trim().to_string()
+        })
+        .collect()
+}
+
+async fn imports(app: &TestApp) -> usize {
+    app.store()
+        .audit_log(&AuditFilter {
+            entity: Some("dossier_import".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn story(app: TestApp) {
+    // The form, with today by the app's clock.
+    let page = app.get("/dossiers", Some("coordinator")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"dossier-upload\""));
+    assert!(page
+        .body
+        .contains("name=\"as_of\" type=\"date\" value=\"2021-08-15\""));
+    assert!(page.body.contains("Tải lên tệp xuất từ phần mềm một cửa"));
+    assert!(
+        page.body.contains("id=\"dossiers-cli-note\""),
+        "the CLI as a note"
+    );
+    assert!(page.body.contains("512 MiB"));
+
+    // Check: the summary, nothing stored.
+    let res = upload(&app, "thang-7.csv", &july(), &CHECK).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("id=\"dossier-check\""));
+    for (id, value) in [
+        ("check-rows", "5"),
+        ("check-cells", "3"),
+        ("check-months", "2021-07"),
+        ("check-late", "1"),
+        ("check-pending-overdue", "1"),
+        ("check-bad-rows", "0"),
+    ] {
+        assert!(
+            res.body.contains(&format!("id=\"{id}\">{value}</dd>")),
+            "{id} = {value}: {}",
+            res.body
+        );
+    }
+    assert!(res.body.contains("1: Ban Quản lý các khu công nghiệp"));
+    assert!(app.store().dossier_cells().await.unwrap().is_empty());
+    assert_eq!(imports(&app).await, 0, "a check stores nothing");
+
+    // Import: PRG to the notice; the rates and the late dossiers appear.
+    let res = upload(&app, "thang-7.csv", &july(), &IMPORT).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(res.location().starts_with("/dossiers?import="));
+    let page = app.get(res.location(), Some("coordinator")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(
+            "Đã nhập thang-7.csv: 5 hồ sơ, 3 ô cơ quan × tháng (2021-07); 1 hồ sơ đã kết thúc quá hạn và 1 hồ sơ chưa kết thúc quá hạn tính đến 15/08/2021."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1 cơ quan không phải đơn vị của tỉnh"));
+    // Sở Tư pháp: received 3, resolved 2, early 1, on time 0, late 1, pending 1, overdue 1.
+    assert_eq!(
+        numbers(row(&page.body, "agency-so-tu-phap"))[..7],
+        ["3", "2", "1", "0", "1", "1", "1"]
+    );
+    assert_eq!(numbers(row(&page.body, "agency-total"))[0], "5");
+    let list = app.get("/dossiers/so-tu-phap", Some("coordinator")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("TP-LATE") && list.body.contains("TP-OPEN"));
+    assert!(!list.body.contains("TP-EARLY"));
+    let list = app.get("/dossiers/so-tu-phap", Some("agency")).await;
+    assert!(
+        list.body.contains("TP-LATE"),
+        "the agency sees its own list"
+    );
+    let audit = app
+        .store()
+        .audit_log(&AuditFilter {
+            entity: Some("dossier_import".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "coordinator", "the signed-in user's login");
+    // The notice is the importer's own: someone else's import id shows none.
+    let other = app.get(res.location(), Some("leader")).await;
+    assert!(!other.body.contains("Đã nhập thang-7.csv"));
+
+    // Again: the month is replaced, not added to.
+    let res = upload(&app, "thang-7-lan-2.csv", &july(), &IMPORT).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let cells = app.store().dossier_cells().await.unwrap();
+    assert_eq!(cells.len(), 3);
+    assert_eq!(cells.iter().map(|c| c.cell.counts.received).sum::<u64>(), 5);
+    assert_eq!(
+        app.store()
+            .overdue_dossiers("so-tu-phap", None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let page = app.get("/dossiers", Some("coordinator")).await;
+    assert_eq!(numbers(row(&page.body, "agency-total"))[0], "5");
+
+    // A bad row: its line named, nothing stored (the July counts stay as they were).
+    let res = upload(&app, "sai.csv", &with_bad_row(), &IMPORT).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res
+        .body
+        .contains("Tệp sai.csv có 1 dòng lỗi; không lưu gì."));
+    assert!(res
+        .body
+        .contains("<td class=\"num\">3</td><td><code>due_at</code></td>"));
+    assert!(res
+        .body
+        .contains("the due date is before the date received"));
+    assert_eq!(imports(&app).await, 2, "nothing stored");
+    assert_eq!(app.store().dossier_cells().await.unwrap(), cells);
+    // The check says the same.
+    let res = upload(&app, "sai.csv", &with_bad_row(), &CHECK).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"bad-rows\""));
+    // Skipped: imported without it, and said so; the form keeps what was typed.
+    let skip = Fields {
+        skip_bad_rows: true,
+        sample: true,
+        as_of: "2021-07-31",
+        ..IMPORT
+    };
+    let res = upload(&app, "sai.csv", &with_bad_row(), &skip).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = app.get(res.location(), Some("coordinator")).await;
+    assert!(
+        page.body.contains("Đã nhập sai.csv: 2 hồ sơ"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("tính đến 31/07/2021"));
+    assert!(page.body.contains("Đã bỏ qua 1 dòng lỗi."));
+    assert!(page.body.contains("Dữ liệu được gắn nhãn MẪU."));
+
+    // A column mapping, as the command takes it.
+    let renamed = july().replacen("code,agency,", "Số HS,Đơn vị xử lý,", 1);
+    let mapped = Fields {
+        columns: "code=Số HS,agency=Đơn vị xử lý",
+        ..CHECK
+    };
+    let res = upload(&app, "doi-ten.csv", &renamed, &mapped).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("id=\"check-rows\">5</dd>"));
+    assert!(res
+        .body
+        .contains("value=\"code=Số HS,agency=Đơn vị xử lý\""));
+    let bad_map = Fields {
+        columns: "nonsense=x",
+        ..CHECK
+    };
+    let res = upload(&app, "doi-ten.csv", &renamed, &bad_map).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Ánh xạ cột không hợp lệ"));
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn coordinator_checks_imports_and_reimports_on_sqlite() {
+    story(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn coordinator_checks_imports_and_reimports_on_postgres() {
+    let Some(db) = TestDb::postgres().await.unwrap() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    story(TestApp::on(db).await).await;
+}
+
+#[tokio::test]
+async fn only_the_coordinator_uploads() {
+    let app = TestApp::new().await;
+    for (role, _, _) in ROLES {
+        let res = upload_as(&app, role, None, "thang-7.csv", july().as_bytes(), &IMPORT).await;
+        let page = app.get("/dossiers", Some(role)).await;
+        if *role == "coordinator" {
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+            assert!(page.body.contains("id=\"dossier-upload\""));
+        } else {
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{role} uploads");
+            assert!(
+                !page.body.contains("id=\"dossier-upload\""),
+                "{role} sees the form"
+            );
+            assert!(!page.body.contains("action=\"/dossiers?_csrf"), "{role}");
+        }
+    }
+    assert_eq!(imports(&app).await, 1, "only the coordinator's");
+    // Not even a form post reaches the parser for them.
+    let res = app
+        .post("/dossiers", Some("agency"), &[("mode", "import")], None)
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn no_csrf_token_no_upload() {
+    let app = TestApp::new().await;
+    let res = upload_as(
+        &app,
+        "coordinator",
+        Some(""),
+        "thang-7.csv",
+        july().as_bytes(),
+        &IMPORT,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = upload_as(
+        &app,
+        "coordinator",
+        Some("not-the-token"),
+        "thang-7.csv",
+        july().as_bytes(),
+        &IMPORT,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(imports(&app).await, 0);
+    assert!(app.store().dossier_cells().await.unwrap().is_empty());
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn other_files_are_refused_with_a_clear_message() {
+    let mut app = TestApp::new().await;
+    let res = upload(&app, "bao-cao.pdf", "%PDF-1.4", &IMPORT).await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        res.body.contains(
+            "Loại tệp không được hỗ trợ (.pdf): chỉ nhận tệp .csv (hoặc .tsv, .txt) và .xlsx."
+        ),
+        "{}",
+        res.body
+    );
+    // No file chosen.
+    let res = upload(&app, "", "", &IMPORT).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Chưa chọn tệp"));
+    // Not a date.
+    let res = upload(
+        &app,
+        "thang-7.csv",
+        &july(),
+        &Fields {
+            as_of: "15/08/2021",
+            ..IMPORT
+        },
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .body
+        .contains("Ngày tính quá hạn không hợp lệ (15/08/2021)"));
+    // Not a CSV file at all, though named so: the reader's message names the file.
+    let res = upload(&app, "rong.csv", "a,b\n1,2\n", &IMPORT).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Không đọc được tệp"));
+    assert!(res.body.contains("rong.csv: "), "{}", res.body);
+    assert!(
+        !res.body.contains("upload.csv"),
+        "not the temporary file's name"
+    );
+    // Over the limit (lowered here: the default is 512 MiB): refused, naming the limit.
+    let store = app.store().clone();
+    app.router = router(AppState {
+        store,
+        config: WebConfig {
+            dossier_max_bytes: 1024,
+            ..WebConfig::default()
+        },
+        clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
+    });
+    let big = format!("{}{}", july(), july().lines().nth(1).unwrap().repeat(20));
+    assert!(big.len() > 1024);
+    let res = upload(&app, "lon.csv", &big, &IMPORT).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        res.body
+            .contains("Tệp lớn hơn giới hạn 1 KiB của trang này. Không lưu gì."),
+        "{}",
+        res.body
+    );
+    assert_eq!(imports(&app).await, 0);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_page_speaks_english_too() {
+    let app = TestApp::new().await;
+    app.post(
+        "/account/lang",
+        Some("coordinator"),
+        &[("lang", "en"), ("back", "/dossiers")],
+        None,
+    )
+    .await;
+    let res = upload(&app, "july.csv", &july(), &IMPORT).await;
+    let page = app.get(res.location(), Some("coordinator")).await;
+    assert!(
+        page.body
+            .contains("Imported july.csv: 5 dossiers, 3 agency × month cells (2021-07)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Import dossiers"));
+    app.db.cleanup().await;
+}
