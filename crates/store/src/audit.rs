@@ -44,22 +44,24 @@ pub(crate) struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// The statement that records one change (also run by the SQLite bulk import's own connection).
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor, action, entity, entity_id, unit, before_json, after_json) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
 pub(crate) async fn record(tx: &mut Transaction<'_, Any>, c: Change<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_id, unit, before_json, after_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now_text())
-    .bind(c.actor)
-    .bind(c.action)
-    .bind(c.entity)
-    .bind(c.entity_id)
-    .bind(c.unit)
-    .bind(c.before.map(|v| v.to_string()))
-    .bind(c.after.map(|v| v.to_string()))
-    .execute(&mut **tx)
-    .await
-    .ctx(|| format!("recording the audit of {} {}", c.entity, c.entity_id))?;
+    sqlx::query(INSERT_AUDIT)
+        .bind(now_text())
+        .bind(c.actor)
+        .bind(c.action)
+        .bind(c.entity)
+        .bind(c.entity_id)
+        .bind(c.unit)
+        .bind(c.before.map(|v| v.to_string()))
+        .bind(c.after.map(|v| v.to_string()))
+        .execute(&mut **tx)
+        .await
+        .ctx(|| format!("recording the audit of {} {}", c.entity, c.entity_id))?;
     Ok(())
 }
 

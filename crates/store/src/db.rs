@@ -47,6 +47,9 @@ pub fn redact(url: &str) -> String {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// A SQLite database in a file: its address, for the connections a bulk import opens
+    /// beside the pool. `None` for PostgreSQL and in-memory SQLite.
+    sqlite_file: Option<String>,
 }
 
 impl Store {
@@ -88,13 +91,26 @@ impl Store {
             .connect(&url)
             .await
             .ctx(|| format!("opening {}", redact(&url)))?;
-        let store = Store { pool, backend };
+        let sqlite_file = (backend == Backend::Sqlite
+            && !url.contains(":memory:")
+            && !url.contains("mode=memory"))
+        .then(|| url.clone());
+        let store = Store {
+            pool,
+            backend,
+            sqlite_file,
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The address of the SQLite file, when the database is one.
+    pub(crate) fn sqlite_file_url(&self) -> Option<&str> {
+        self.sqlite_file.as_deref()
     }
 
     /// Apply this backend's embedded migrations.

@@ -7,9 +7,10 @@
 //! re-import of the same period. Nothing is visible until the commit; dropping the import rolls
 //! it back.
 
-use crate::audit::{record, Change};
+use crate::audit::{record, Change, INSERT_AUDIT};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
+use crate::sqlite_bulk::{BulkConn, BulkRow};
 use crate::Result;
 use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDossier};
 use parindex_domain::text::nfc;
@@ -138,9 +139,36 @@ impl<'a> From<&'a OverdueDossier> for OverdueRef<'a> {
     }
 }
 
+/// Where an import's statements go: a transaction of the pool, or — a SQLite file — a native
+/// connection of the import's own, whose overdue dossiers are inserted through SQLite's C API
+/// (see `sqlite_bulk`).
+enum ImportConn {
+    Pool(Transaction<'static, Any>),
+    Bulk(Box<BulkConn>),
+}
+
+/// Run one statement on an import's connection, giving the rows affected:
+/// `exec!(conn, "SQL", binds…)`.
+macro_rules! exec {
+    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $conn {
+            ImportConn::Pool(tx) => sqlx::query($sql)
+                $(.bind($arg))*
+                .execute(&mut **tx)
+                .await
+                .map(|r| r.rows_affected()),
+            ImportConn::Bulk(b) => sqlx::query($sql)
+                $(.bind($arg))*
+                .execute(b.conn())
+                .await
+                .map(|r| r.rows_affected()),
+        }
+    };
+}
+
 /// An import in progress: one open transaction.
 pub struct DossierImport {
-    tx: Transaction<'static, Any>,
+    conn: ImportConn,
     id: i64,
     actor: String,
     overdue: u64,
@@ -159,6 +187,10 @@ pub struct DossierImport {
 }
 
 const OVERDUE_COLS: usize = 13;
+const OVERDUE_INSERT_COLS: &str =
+    "INSERT INTO overdue_dossiers (agency, code, month, outcome, procedure_code, level, \
+     online_level, received_at, due_at, result_at, closed_at, status, import_id)";
+
 const OVERDUE_BATCH: usize = 500;
 
 impl DossierImport {
@@ -184,7 +216,7 @@ impl DossierImport {
                 }
             }
             for (agency, month) in fresh {
-                delete_overdue_of(&mut self.tx, agency, month).await?;
+                delete_overdue_of(&mut self.conn, agency, month).await?;
             }
         }
         // The months as text, bound by reference.
@@ -201,32 +233,34 @@ impl DossierImport {
                 .map(|(_, t)| t.as_str())
                 .unwrap_or_default()
         };
-        for chunk in rows.chunks(OVERDUE_BATCH) {
-            let mut sql = String::with_capacity(64 + chunk.len() * 64);
-            sql.push_str(
-                "INSERT INTO overdue_dossiers (agency, code, month, outcome, procedure_code, level, online_level, \
-                 received_at, due_at, result_at, closed_at, status, import_id) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 0..OVERDUE_COLS {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    // SQLite looks named parameters up one by one (quadratic in a long
-                    // statement); plain `?` are bound in order.
-                    if self.positional {
-                        sql.push('?');
-                    } else {
-                        sql.push('$');
-                        sql.push_str(&(i * OVERDUE_COLS + c + 1).to_string());
-                    }
-                }
-                sql.push(')');
+        let id = self.id;
+        let tx = match &mut self.conn {
+            ImportConn::Bulk(b) => {
+                let bulk: Vec<BulkRow<'_>> = rows
+                    .iter()
+                    .map(|d| BulkRow {
+                        agency: d.agency,
+                        code: d.code,
+                        month: month_text(d.month),
+                        outcome: d.outcome.as_str(),
+                        procedure: d.procedure,
+                        level: d.level.as_str(),
+                        online_level: i64::from(d.online_level),
+                        received_at: d.received_at,
+                        due_at: d.due_at,
+                        result_at: d.result_at,
+                        closed_at: d.closed_at,
+                        status: d.status,
+                    })
+                    .collect();
+                b.insert_overdue(&bulk, id).await?;
+                self.overdue += rows.len() as u64;
+                return Ok(());
             }
+            ImportConn::Pool(tx) => tx,
+        };
+        for chunk in rows.chunks(OVERDUE_BATCH) {
+            let sql = overdue_insert_sql(self.positional, chunk.len());
             let mut q = sqlx::query(&sql);
             for d in chunk {
                 q = q
@@ -242,9 +276,9 @@ impl DossierImport {
                     .bind(d.result_at)
                     .bind(d.closed_at)
                     .bind(d.status)
-                    .bind(self.id);
+                    .bind(id);
             }
-            q.execute(&mut *self.tx)
+            q.execute(&mut **tx)
                 .await
                 .ctx(|| "saving overdue dossiers".into())?;
             self.overdue += chunk.len() as u64;
@@ -254,11 +288,12 @@ impl DossierImport {
 
     /// Forget the overdue dossiers added so far by this import (the file is read again).
     pub async fn discard_overdue(&mut self) -> Result<()> {
-        sqlx::query("DELETE FROM overdue_dossiers WHERE import_id = $1")
-            .bind(self.id)
-            .execute(&mut *self.tx)
-            .await
-            .ctx(|| "discarding overdue dossiers".into())?;
+        exec!(
+            &mut self.conn,
+            "DELETE FROM overdue_dossiers WHERE import_id = $1",
+            self.id
+        )
+        .ctx(|| "discarding overdue dossiers".into())?;
         self.overdue = 0;
         Ok(())
     }
@@ -277,38 +312,37 @@ impl DossierImport {
         let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         for c in cells {
             let month = c.month.to_string();
-            let res = sqlx::query("DELETE FROM dossier_stats WHERE agency = $1 AND month = $2")
-                .bind(&c.agency)
-                .bind(&month)
-                .execute(&mut *self.tx)
-                .await
-                .ctx(|| format!("replacing {} {month}", c.agency))?;
-            self.replaced += res.rows_affected();
+            self.replaced += exec!(
+                &mut self.conn,
+                "DELETE FROM dossier_stats WHERE agency = $1 AND month = $2",
+                &c.agency,
+                &month
+            )
+            .ctx(|| format!("replacing {} {month}", c.agency))?;
             let done = match self.cleared.as_mut() {
                 None => false,
                 Some(cleared) => !cleared.entry(c.month).or_default().insert(c.agency.clone()),
             };
             if !done {
-                delete_overdue_of(&mut self.tx, &c.agency, c.month).await?;
+                delete_overdue_of(&mut self.conn, &c.agency, c.month).await?;
             }
             let k = &c.counts;
-            sqlx::query(
+            exec!(
+                &mut self.conn,
                 "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, import_id) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &c.agency,
+                &month,
+                c.unit.as_deref(),
+                to_i64(k.received),
+                to_i64(k.resolved),
+                to_i64(k.early),
+                to_i64(k.on_time),
+                to_i64(k.late),
+                to_i64(k.pending),
+                to_i64(k.pending_overdue),
+                self.id
             )
-            .bind(&c.agency)
-            .bind(&month)
-            .bind(c.unit.as_deref())
-            .bind(to_i64(k.received))
-            .bind(to_i64(k.resolved))
-            .bind(to_i64(k.early))
-            .bind(to_i64(k.on_time))
-            .bind(to_i64(k.late))
-            .bind(to_i64(k.pending))
-            .bind(to_i64(k.pending_overdue))
-            .bind(self.id)
-            .execute(&mut *self.tx)
-            .await
             .ctx(|| format!("saving {} {month}", c.agency))?;
         }
         self.cells += cells.len();
@@ -322,14 +356,13 @@ impl DossierImport {
     pub async fn commit(mut self) -> Result<i64> {
         if self.counts_changed {
             let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            sqlx::query(
+            exec!(
+                &mut self.conn,
                 "UPDATE dossier_imports SET rows_read = $1, rows_skipped = $2 WHERE id = $3",
+                to_i64(self.meta.rows),
+                to_i64(self.meta.skipped),
+                self.id
             )
-            .bind(to_i64(self.meta.rows))
-            .bind(to_i64(self.meta.skipped))
-            .bind(self.id)
-            .execute(&mut *self.tx)
-            .await
             .ctx(|| "recording the dossier import".into())?;
         }
         let after = serde_json::json!({
@@ -344,25 +377,68 @@ impl DossierImport {
             "months": self.months.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
         });
         let id = self.id.to_string();
-        record(
-            &mut self.tx,
-            Change {
-                actor: &self.actor,
-                action: "import",
-                entity: "dossier_import",
-                entity_id: &id,
-                unit: None,
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
-        self.tx
-            .commit()
-            .await
-            .ctx(|| "committing the dossier import".into())?;
+        let change = Change {
+            actor: &self.actor,
+            action: "import",
+            entity: "dossier_import",
+            entity_id: &id,
+            unit: None,
+            before: None,
+            after: Some(after),
+        };
+        match self.conn {
+            ImportConn::Pool(mut tx) => {
+                record(&mut tx, change).await?;
+                tx.commit()
+                    .await
+                    .ctx(|| "committing the dossier import".into())?;
+            }
+            ImportConn::Bulk(mut b) => {
+                sqlx::query(INSERT_AUDIT)
+                    .bind(now_text())
+                    .bind(change.actor)
+                    .bind(change.action)
+                    .bind(change.entity)
+                    .bind(change.entity_id)
+                    .bind(change.unit)
+                    .bind(change.before.map(|v| v.to_string()))
+                    .bind(change.after.map(|v| v.to_string()))
+                    .execute(b.conn())
+                    .await
+                    .ctx(|| format!("recording the audit of dossier_import {id}"))?;
+                b.commit().await?;
+            }
+        }
         Ok(self.id)
     }
+}
+
+/// The multi-row insert of `n` overdue dossiers, one parameter per column.
+fn overdue_insert_sql(positional: bool, n: usize) -> String {
+    let mut sql = String::with_capacity(160 + n * 64);
+    sql.push_str(OVERDUE_INSERT_COLS);
+    sql.push_str(" VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..OVERDUE_COLS {
+            if c > 0 {
+                sql.push(',');
+            }
+            // SQLite looks named parameters up one by one (quadratic in a long
+            // statement); plain `?` are bound in order.
+            if positional {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&(i * OVERDUE_COLS + c + 1).to_string());
+            }
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 fn check_cells(cells: &[DossierCell]) -> Result<()> {
@@ -381,18 +457,15 @@ fn check_cells(cells: &[DossierCell]) -> Result<()> {
 }
 
 /// Delete the stored overdue dossiers of one agency × month cell.
-async fn delete_overdue_of(
-    tx: &mut Transaction<'static, Any>,
-    agency: &str,
-    month: Month,
-) -> Result<()> {
+async fn delete_overdue_of(conn: &mut ImportConn, agency: &str, month: Month) -> Result<()> {
     let month = month.to_string();
-    sqlx::query("DELETE FROM overdue_dossiers WHERE agency = $1 AND month = $2")
-        .bind(agency)
-        .bind(&month)
-        .execute(&mut **tx)
-        .await
-        .ctx(|| format!("replacing the overdue dossiers of {agency} {month}"))?;
+    exec!(
+        conn,
+        "DELETE FROM overdue_dossiers WHERE agency = $1 AND month = $2",
+        agency,
+        &month
+    )
+    .ctx(|| format!("replacing the overdue dossiers of {agency} {month}"))?;
     Ok(())
 }
 
@@ -483,37 +556,64 @@ impl Store {
         actor: &str,
         streaming: bool,
     ) -> Result<DossierImport> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .ctx(|| "starting a transaction".into())?;
-        if self.backend() == crate::Backend::Sqlite {
-            // A large import touches many pages: let SQLite keep them (up to 256 MiB) rather
-            // than write and re-read them while the transaction is open. (The statement
-            // journals of the multi-row inserts stay in memory: `temp_store = MEMORY`.)
-            sqlx::query("PRAGMA cache_size = -262144")
-                .execute(&mut *tx)
-                .await
-                .ctx(|| "sizing the page cache".into())?;
-        }
+        let mut conn = match self.sqlite_file_url() {
+            Some(url) => ImportConn::Bulk(Box::new(BulkConn::begin(url).await?)),
+            None => {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .ctx(|| "starting a transaction".into())?;
+                if self.backend() == crate::Backend::Sqlite {
+                    // An in-memory database: let SQLite keep the pages of a large import (up
+                    // to 256 MiB) rather than write and re-read them.
+                    sqlx::query("PRAGMA cache_size = -262144")
+                        .execute(&mut *tx)
+                        .await
+                        .ctx(|| "sizing the page cache".into())?;
+                }
+                ImportConn::Pool(tx)
+            }
+        };
         let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO dossier_imports (file_name, imported_at, actor, as_of, rows_read, rows_skipped, sample) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(nfc(&meta.file_name))
-        .bind(now_text())
-        .bind(actor)
-        .bind(meta.as_of.to_string())
-        .bind(to_i64(meta.rows))
-        .bind(to_i64(meta.skipped))
-        .bind(i64::from(meta.sample))
-        .fetch_one(&mut *tx)
-        .await
+        const SQL: &str = "INSERT INTO dossier_imports (file_name, imported_at, actor, as_of, rows_read, rows_skipped, sample) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let file_name = nfc(&meta.file_name);
+        let (now, as_of) = (now_text(), meta.as_of.to_string());
+        let (rows, skipped, sample) = (
+            to_i64(meta.rows),
+            to_i64(meta.skipped),
+            i64::from(meta.sample),
+        );
+        let id: i64 = match &mut conn {
+            ImportConn::Pool(tx) => {
+                sqlx::query_scalar(SQL)
+                    .bind(&file_name)
+                    .bind(&now)
+                    .bind(actor)
+                    .bind(&as_of)
+                    .bind(rows)
+                    .bind(skipped)
+                    .bind(sample)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+            ImportConn::Bulk(b) => {
+                sqlx::query_scalar(SQL)
+                    .bind(&file_name)
+                    .bind(&now)
+                    .bind(actor)
+                    .bind(&as_of)
+                    .bind(rows)
+                    .bind(skipped)
+                    .bind(sample)
+                    .fetch_one(b.conn())
+                    .await
+            }
+        }
         .ctx(|| "recording the dossier import".into())?;
         Ok(DossierImport {
-            tx,
+            conn,
             id,
             actor: actor.to_string(),
             overdue: 0,

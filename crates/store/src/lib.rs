@@ -18,6 +18,7 @@ mod indicators;
 mod plan_views;
 mod plans;
 mod results;
+mod sqlite_bulk;
 pub mod testing;
 mod units;
 mod users;

@@ -48,6 +48,7 @@ on_both_backends!(
     indicators_observations_and_status,
     a_criterion_score_changes_when_its_indicator_data_arrives,
     dossier_indicators_are_computed_from_the_imports,
+    a_large_streaming_import_stores_every_dossier_as_given,
 );
 
 async fn seed_units(store: &Store) {
@@ -651,4 +652,118 @@ async fn dossier_indicators_are_computed_from_the_imports(store: &Store) {
         .observations
         .iter()
         .any(|o| o.unit.as_deref() == Some("huyen-yen-the") && o.value == dec!(30)));
+}
+
+/// More dossiers than one batch, streamed: every field comes back as given — optional fields
+/// empty or not, Vietnamese text, every outcome and level — on SQLite (its own connection and
+/// the C API) as on PostgreSQL (the pool).
+async fn a_large_streaming_import_stores_every_dossier_as_given(store: &Store) {
+    seed_units(store).await;
+    let levels = [
+        DossierLevel::Province,
+        DossierLevel::District,
+        DossierLevel::Commune,
+    ];
+    let rows: Vec<OverdueDossier> = (0..1234u32)
+        .map(|i| {
+            let late = i % 3 != 0;
+            let day = 1 + i % 28;
+            OverdueDossier {
+                outcome: if late {
+                    Outcome::Late
+                } else {
+                    Outcome::PendingOverdue
+                },
+                code: format!("H{i:05}"),
+                agency: if i % 2 == 0 {
+                    "so-tu-phap"
+                } else {
+                    "huyen-yen-the"
+                }
+                .into(),
+                procedure: format!("Thủ tục cấp phiếu lý lịch tư pháp số {}", i % 7),
+                level: levels[(i % 3) as usize],
+                online_level: (i % 5) as u8,
+                received_at: format!("2021-05-{day:02}T08:00:00+07:00"),
+                due_at: format!("2021-06-{day:02}T17:00:00+07:00"),
+                result_at: late.then(|| format!("2021-06-{:02}T09:30:00+07:00", day.min(27) + 1)),
+                closed_at: (late && i % 4 != 1)
+                    .then(|| format!("2021-06-{:02}T10:00:00+07:00", day.min(27) + 1)),
+                status: (i % 5 != 0).then(|| "Đã trả kết quả".to_string()),
+                month: Month::parse("2021-05").unwrap(),
+            }
+        })
+        .collect();
+    let mut tx = store
+        .open_dossier_import(&meta(false), "sonoivu")
+        .await
+        .unwrap();
+    for chunk in rows.chunks(500) {
+        tx.add_overdue(chunk).await.unwrap();
+    }
+    let late = |a: &str| {
+        rows.iter()
+            .filter(|d| d.agency == a && d.outcome == Outcome::Late)
+            .count() as u64
+    };
+    let pending = |a: &str| {
+        rows.iter()
+            .filter(|d| d.agency == a && d.outcome == Outcome::PendingOverdue)
+            .count() as u64
+    };
+    let cells: Vec<DossierCell> = ["so-tu-phap", "huyen-yen-the"]
+        .iter()
+        .map(|a| {
+            cell(
+                a,
+                "2021-05",
+                Counts {
+                    received: late(a) + pending(a),
+                    resolved: late(a),
+                    late: late(a),
+                    pending: pending(a),
+                    pending_overdue: pending(a),
+                    ..Counts::default()
+                },
+            )
+        })
+        .collect();
+    tx.replace_cells(&cells).await.unwrap();
+    tx.set_rows(1234, 0);
+    tx.commit().await.unwrap();
+
+    for agency in ["so-tu-phap", "huyen-yen-the"] {
+        let mut stored: Vec<OverdueDossier> = store
+            .overdue_dossiers(agency, Some(Month::parse("2021-05").unwrap()))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.dossier)
+            .collect();
+        stored.sort_by(|a, b| a.code.cmp(&b.code));
+        let expected: Vec<&OverdueDossier> = rows.iter().filter(|d| d.agency == agency).collect();
+        assert_eq!(stored.len(), expected.len(), "{agency}");
+        for (s, e) in stored.iter().zip(expected) {
+            assert_eq!(s, e);
+        }
+    }
+    // A second import of the same month replaces it: nothing doubled.
+    let mut tx = store
+        .open_dossier_import(&meta(false), "sonoivu")
+        .await
+        .unwrap();
+    tx.add_overdue(&rows[..10]).await.unwrap();
+    tx.replace_cells(&cells).await.unwrap();
+    tx.commit().await.unwrap();
+    let n: usize = store
+        .overdue_dossiers("so-tu-phap", None)
+        .await
+        .unwrap()
+        .len()
+        + store
+            .overdue_dossiers("huyen-yen-the", None)
+            .await
+            .unwrap()
+            .len();
+    assert_eq!(n, 10);
 }
