@@ -10,7 +10,7 @@
 use crate::audit::{record, Change, INSERT_AUDIT};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
-use crate::sqlite_bulk::{BulkConn, BulkRow};
+use crate::sqlite_bulk::BulkConn;
 use crate::Result;
 use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDossier};
 use parindex_domain::text::nfc;
@@ -149,6 +149,7 @@ enum ImportConn {
 
 /// Run one statement on an import's connection, giving the rows affected:
 /// `exec!(conn, "SQL", binds…)`.
+/// `exec!(conn, "SQL", binds…; fetch_one)`: the one value of a statement's one row.
 macro_rules! exec {
     ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
         match $conn {
@@ -162,6 +163,18 @@ macro_rules! exec {
                 .execute(b.conn())
                 .await
                 .map(|r| r.rows_affected()),
+        }
+    };
+    ($conn:expr, $sql:expr $(, $arg:expr)*; fetch_one) => {
+        match $conn {
+            ImportConn::Pool(tx) => sqlx::query_scalar($sql)
+                $(.bind($arg))*
+                .fetch_one(&mut **tx)
+                .await,
+            ImportConn::Bulk(b) => sqlx::query_scalar($sql)
+                $(.bind($arg))*
+                .fetch_one(b.conn())
+                .await,
         }
     };
 }
@@ -236,24 +249,7 @@ impl DossierImport {
         let id = self.id;
         let tx = match &mut self.conn {
             ImportConn::Bulk(b) => {
-                let bulk: Vec<BulkRow<'_>> = rows
-                    .iter()
-                    .map(|d| BulkRow {
-                        agency: d.agency,
-                        code: d.code,
-                        month: month_text(d.month),
-                        outcome: d.outcome.as_str(),
-                        procedure: d.procedure,
-                        level: d.level.as_str(),
-                        online_level: i64::from(d.online_level),
-                        received_at: d.received_at,
-                        due_at: d.due_at,
-                        result_at: d.result_at,
-                        closed_at: d.closed_at,
-                        status: d.status,
-                    })
-                    .collect();
-                b.insert_overdue(&bulk, id).await?;
+                b.insert_overdue(rows, &month_texts, id).await?;
                 self.overdue += rows.len() as u64;
                 return Ok(());
             }
@@ -585,32 +581,18 @@ impl Store {
             to_i64(meta.skipped),
             i64::from(meta.sample),
         );
-        let id: i64 = match &mut conn {
-            ImportConn::Pool(tx) => {
-                sqlx::query_scalar(SQL)
-                    .bind(&file_name)
-                    .bind(&now)
-                    .bind(actor)
-                    .bind(&as_of)
-                    .bind(rows)
-                    .bind(skipped)
-                    .bind(sample)
-                    .fetch_one(&mut **tx)
-                    .await
-            }
-            ImportConn::Bulk(b) => {
-                sqlx::query_scalar(SQL)
-                    .bind(&file_name)
-                    .bind(&now)
-                    .bind(actor)
-                    .bind(&as_of)
-                    .bind(rows)
-                    .bind(skipped)
-                    .bind(sample)
-                    .fetch_one(b.conn())
-                    .await
-            }
-        }
+        let id: i64 = exec!(
+            &mut conn,
+            SQL,
+            &file_name,
+            &now,
+            actor,
+            &as_of,
+            rows,
+            skipped,
+            sample;
+            fetch_one
+        )
         .ctx(|| "recording the dossier import".into())?;
         Ok(DossierImport {
             conn,

@@ -14,30 +14,16 @@
 //! `synchronous = NORMAL`, temporary storage in memory). In-memory databases cannot be shared
 //! with a second connection: they use the general path.
 
+use crate::dossiers::OverdueRef;
 use crate::error::{Context, StoreError};
 use crate::Result;
 use libsqlite3_sys as ffi;
+use parindex_domain::dossiers::Month;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Executor, SqliteConnection};
 use std::ffi::{c_char, c_int, CStr};
 use std::str::FromStr;
 use std::time::Duration;
-
-/// One overdue dossier as the bulk insert binds it: the 13 columns of `overdue_dossiers`.
-pub(crate) struct BulkRow<'a> {
-    pub agency: &'a str,
-    pub code: &'a str,
-    pub month: &'a str,
-    pub outcome: &'static str,
-    pub procedure: &'a str,
-    pub level: &'static str,
-    pub online_level: i64,
-    pub received_at: &'a str,
-    pub due_at: &'a str,
-    pub result_at: Option<&'a str>,
-    pub closed_at: Option<&'a str>,
-    pub status: Option<&'a str>,
-}
 
 const INSERT: &CStr =
     c"INSERT INTO overdue_dossiers (agency, code, month, outcome, procedure_code, level, \
@@ -77,8 +63,14 @@ impl BulkConn {
         &mut self.conn
     }
 
-    /// Insert the rows (one prepared statement, stepped once a row), all with `import_id`.
-    pub async fn insert_overdue(&mut self, rows: &[BulkRow<'_>], import_id: i64) -> Result<()> {
+    /// Insert the rows (one prepared statement, stepped once a row), all with `import_id`;
+    /// `months` holds the text of every month of `rows`.
+    pub async fn insert_overdue(
+        &mut self,
+        rows: &[OverdueRef<'_>],
+        months: &[(Month, String)],
+        import_id: i64,
+    ) -> Result<()> {
         let mut handle = self
             .conn
             .lock_handle()
@@ -87,7 +79,7 @@ impl BulkConn {
         let db = handle.as_raw_handle().as_ptr();
         // SAFETY: `db` is the open connection, locked for this thread by `handle` for the whole
         // call; `insert_rows` finalizes its statement before returning.
-        unsafe { insert_rows(db, rows, import_id) }
+        unsafe { insert_rows(db, rows, months, import_id) }
             .map_err(|e| StoreError::Invalid(format!("saving overdue dossiers: {e}")))
     }
 
@@ -138,7 +130,8 @@ impl Drop for Stmt {
 /// `db` must be an open connection that no other thread uses during the call.
 unsafe fn insert_rows(
     db: *mut ffi::sqlite3,
-    rows: &[BulkRow<'_>],
+    rows: &[OverdueRef<'_>],
+    months: &[(Month, String)],
     import_id: i64,
 ) -> std::result::Result<(), String> {
     let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
@@ -151,13 +144,16 @@ unsafe fn insert_rows(
     }
     let stmt = Stmt(raw);
     for (i, r) in rows.iter().enumerate() {
+        let Some((_, month)) = months.iter().find(|(m, _)| *m == r.month) else {
+            return Err(format!("dossier {}: month {} not given", r.code, r.month));
+        };
         let texts: [(c_int, Option<&str>); 11] = [
             (1, Some(r.agency)),
             (2, Some(r.code)),
-            (3, Some(r.month)),
-            (4, Some(r.outcome)),
+            (3, Some(month)),
+            (4, Some(r.outcome.as_str())),
             (5, Some(r.procedure)),
-            (6, Some(r.level)),
+            (6, Some(r.level.as_str())),
             (8, Some(r.received_at)),
             (9, Some(r.due_at)),
             (10, r.result_at),
@@ -189,7 +185,7 @@ unsafe fn insert_rows(
         }
         if rc == ffi::SQLITE_OK {
             // SAFETY: the statement is live.
-            rc = unsafe { ffi::sqlite3_bind_int64(stmt.0, 7, r.online_level) };
+            rc = unsafe { ffi::sqlite3_bind_int64(stmt.0, 7, i64::from(r.online_level)) };
         }
         if rc == ffi::SQLITE_OK {
             // SAFETY: the statement is live.
