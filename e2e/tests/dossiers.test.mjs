@@ -1,5 +1,7 @@
 // The dossier upload in a real headless Chromium: the coordinator checks a one-stop-shop export,
-// imports it and sees the notice and the agency's rates; a bad row is named by its line.
+// imports the file just checked ("Nhập tệp này", without choosing it again) and sees the notice
+// and the agency's rates; choosing a file and pressing "Nhập" still imports; a bad row is named
+// by its line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, startBrowser, withPage, signIn } from './harness.mjs';
@@ -48,12 +50,20 @@ test('coordinator: check and import a dossier export, then see the rates; a bad 
     assert.equal((await page.locator('#check-pending-overdue').innerText()).trim(), '1');
     assert.equal(await page.inputValue('#as-of'), '2021-08-15', 'the form keeps what was typed');
 
-    // Import.
-    await page.setInputFiles('#dossier-file', file('thang-7.csv', JULY));
-    await Promise.all([page.waitForNavigation(), page.click('#dossier-import-button')]);
+    // Import the file just checked, without choosing it again.
+    assert.equal(await page.locator('#dossier-staged-button').innerText(), 'Nhập tệp này');
+    assert.match(await page.locator('#staged-hint').innerText(), /không cần tải lên lại/);
+    await Promise.all([page.waitForNavigation(), page.click('#dossier-staged-button')]);
     assert.match(new URL(page.url()).search, /^\?import=\d+$/);
     assert.match(await page.locator('.flash').innerText(),
       /Đã nhập thang-7\.csv: 3 hồ sơ, 1 ô cơ quan × tháng \(2021-07\); 1 hồ sơ đã kết thúc quá hạn và 1 hồ sơ chưa kết thúc quá hạn tính đến 15\/08\/2021\./);
+
+    // Choosing the file and pressing "Nhập" imports too (the month is replaced, not added to).
+    await page.setInputFiles('#dossier-file', file('thang-7.csv', JULY));
+    await page.fill('#as-of', '2021-08-15');
+    await Promise.all([page.waitForNavigation(), page.click('#dossier-import-button')]);
+    assert.match(new URL(page.url()).search, /^\?import=\d+$/);
+    assert.match(await page.locator('.flash').innerText(), /Đã nhập thang-7\.csv: 3 hồ sơ/);
 
     // The month's rates, and the late dossiers on the agency's list.
     await page.selectOption('#month', '2021-07');

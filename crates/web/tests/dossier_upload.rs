@@ -2,16 +2,19 @@
 //! and imports it (the rates and the agency's late dossiers appear, the notice says what was
 //! imported, the import is audited under the user's login), a re-upload of the month replaces
 //! it; a bad row names its line and stores nothing; other file types, files over the limit,
-//! missing CSRF and other roles are refused. SQLite always; PostgreSQL when `TEST_DATABASE_URL`
-//! is set.
+//! missing CSRF and other roles are refused. A checked file is staged and imported by "Nhập tệp
+//! này" without being uploaded again, by its own user only, once, within its time. SQLite always;
+//! PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Resp, TestApp, ROLES};
+use common::{Resp, TestApp, PASSWORD, ROLES};
+use parindex_domain::access::Role;
 use parindex_store::testing::TestDb;
-use parindex_store::AuditFilter;
+use parindex_store::{AuditFilter, Session, UserInput};
+use parindex_web::pages::dossier_upload::staging_dir;
 use parindex_web::{router, AppState, WebConfig};
 
 const HEADER: &str =
@@ -483,5 +486,261 @@ async fn the_page_speaks_english_too() {
         page.body
     );
     assert!(page.body.contains("Import dossiers"));
+    app.db.cleanup().await;
+}
+
+/// "Nhập tệp này": `POST /dossiers` with the staged id, as the check's form sends it.
+async fn post_staged(app: &TestApp, role: &str, csrf: Option<&str>, id: &str) -> Resp {
+    let token = csrf.map(str::to_string).unwrap_or_else(|| app.csrf(role));
+    let path = if token.is_empty() {
+        "/dossiers".to_string()
+    } else {
+        format!("/dossiers?_csrf={token}")
+    };
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"staged\"\r\n\r\n{id}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\nimport\r\n\
+         --{BOUNDARY}--\r\n"
+    );
+    let req = Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(
+            header::COOKIE,
+            format!("parindex_session={}", app.sessions[role].1),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+/// The staged id in a check's page.
+fn staged_id(body: &str) -> String {
+    let at = body
+        .find("name=\"staged\" value=\"")
+        .unwrap_or_else(|| panic!("no staged form in {body}"));
+    let rest = &body[at + "name=\"staged\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// A second coordinator, signed in as `coordinator2`.
+async fn second_coordinator(app: &mut TestApp) {
+    let hash = parindex_web::auth::hash_password(PASSWORD).unwrap();
+    let input = UserInput {
+        username: "coordinator2".into(),
+        display_name: "Điều phối viên thứ hai".into(),
+        role: Role::Coordinator,
+        unit: None,
+        lang: "vi".into(),
+        active: true,
+    };
+    let id = app
+        .store()
+        .create_user(&input, &hash, "seed")
+        .await
+        .unwrap();
+    let token = parindex_web::auth::random_token();
+    let csrf = parindex_web::auth::random_token();
+    app.store()
+        .create_session(&Session {
+            token_hash: parindex_web::auth::token_hash(&token),
+            user_id: id,
+            csrf_token: csrf.clone(),
+            expires_at: "2099-01-01T00:00:00Z".into(),
+        })
+        .await
+        .unwrap();
+    app.sessions.insert("coordinator2", (id, token, csrf));
+}
+
+/// Set a staged file's time `minutes` back.
+fn backdate(id: &str, minutes: i64) {
+    let path = staging_dir().join(id).join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let then = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes);
+    meta["staged_at"] = serde_json::Value::String(then.to_string());
+    std::fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
+}
+
+async fn staged_story(mut app: TestApp) {
+    second_coordinator(&mut app).await;
+    // Check, with options: the result offers "Nhập tệp này"; the file waits on the server.
+    let options = Fields {
+        as_of: "2021-07-31",
+        sample: true,
+        ..CHECK
+    };
+    let res = upload(&app, "thang-7.csv", &july(), &options).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("id=\"dossier-staged\""), "{}", res.body);
+    assert!(res.body.contains("Nhập tệp này"));
+    assert!(
+        res.body.contains("action=\"/dossiers?_csrf=")
+            && res.body.contains("id=\"dossier-staged-button\"")
+    );
+    let id = staged_id(&res.body);
+    let dir = staging_dir().join(&id);
+    assert!(dir.join("meta.json").is_file() && dir.join("upload.csv").is_file());
+    assert_eq!(imports(&app).await, 0, "a check stores nothing");
+
+    // Refused, and the file kept: no CSRF token, another coordinator (as if there were none),
+    // an agency user (not allowed at all), ids that are not the staged one's.
+    let res = post_staged(&app, "coordinator", Some(""), &id).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = post_staged(&app, "coordinator", Some("not-the-token"), &id).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = post_staged(&app, "coordinator2", None, &id).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    assert!(!res.body.contains("thang-7.csv"), "nothing about the file");
+    let res = post_staged(&app, "agency", None, &id).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    for forged in [
+        "../../etc/passwd".to_string(),
+        format!("../{id}"),
+        format!("{id}/../{id}"),
+        id.to_uppercase(),
+        "00000000-0000-4000-8000-000000000000".to_string(),
+    ] {
+        let res = post_staged(&app, "coordinator", None, &forged).await;
+        assert!(
+            matches!(res.status, StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST),
+            "{forged}: {}",
+            res.status
+        );
+    }
+    assert_eq!(imports(&app).await, 0);
+    assert!(app.store().dossier_cells().await.unwrap().is_empty());
+    assert!(dir.join("upload.csv").is_file(), "still staged");
+
+    // Its own user imports it: the file and the options checked, then the notice; the staged
+    // file is gone.
+    let res = post_staged(&app, "coordinator", None, &id).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(res.location().starts_with("/dossiers?import="));
+    let page = app.get(res.location(), Some("coordinator")).await;
+    assert!(
+        page.body
+            .contains("Đã nhập thang-7.csv: 5 hồ sơ, 3 ô cơ quan × tháng (2021-07)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("tính đến 31/07/2021"),
+        "the as-of date checked"
+    );
+    assert!(
+        page.body.contains("Dữ liệu được gắn nhãn MẪU."),
+        "sample, as checked"
+    );
+    assert_eq!(numbers(row(&page.body, "agency-total"))[0], "5");
+    let audit = app
+        .store()
+        .audit_log(&AuditFilter {
+            entity: Some("dossier_import".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "coordinator");
+    assert!(!dir.exists(), "the staged file is removed");
+
+    // Once only: the same id again stores nothing more.
+    let res = post_staged(&app, "coordinator", None, &id).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(imports(&app).await, 1);
+    let cells = app.store().dossier_cells().await.unwrap();
+    assert_eq!(cells.len(), 3);
+    assert_eq!(cells.iter().map(|c| c.cell.counts.received).sum::<u64>(), 5);
+
+    // A failed check stages nothing.
+    let res = upload(&app, "rong.csv", "a,b\n1,2\n", &CHECK).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!res.body.contains("id=\"dossier-staged\""), "{}", res.body);
+    // A staged file whose import fails (changed on the server since) is removed too; the page
+    // says why.
+    let res = upload(&app, "thang-8.csv", &july(), &CHECK).await;
+    let id = staged_id(&res.body);
+    let dir = staging_dir().join(&id);
+    std::fs::write(dir.join("upload.csv"), "a,b\n1,2\n").unwrap();
+    let res = post_staged(&app, "coordinator", None, &id).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("Không đọc được tệp") && res.body.contains("thang-8.csv: "));
+    assert!(!dir.exists(), "removed after a failed import");
+    assert_eq!(imports(&app).await, 1);
+
+    // Choosing the file and pressing "Nhập" still works.
+    let res = upload(&app, "thang-7.csv", &july(), &IMPORT).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(imports(&app).await, 2);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_checked_file_is_imported_without_uploading_it_again_on_sqlite() {
+    staged_story(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_checked_file_is_imported_without_uploading_it_again_on_postgres() {
+    let Some(db) = TestDb::postgres().await.unwrap() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    staged_story(TestApp::on(db).await).await;
+}
+
+#[tokio::test]
+async fn a_staged_file_expires_and_is_swept() {
+    let app = TestApp::new().await;
+    // Past its two hours: the page says so, nothing is stored, the file is gone.
+    let res = upload(&app, "thang-7.csv", &july(), &CHECK).await;
+    let id = staged_id(&res.body);
+    backdate(&id, 150);
+    let res = post_staged(&app, "coordinator", None, &id).await;
+    assert_eq!(res.status, StatusCode::GONE, "{}", res.body);
+    assert!(
+        res.body.contains(
+            "Tệp đã kiểm tra đã hết hạn (chỉ được giữ 2 giờ); không lưu gì. Hãy tải tệp lên lại."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body.contains("id=\"dossier-upload\""),
+        "the form to upload it again"
+    );
+    assert_eq!(imports(&app).await, 0);
+    assert!(!staging_dir().join(&id).exists());
+    // Long expired: swept by the next upload, whoever makes it.
+    let res = upload(&app, "thang-7.csv", &july(), &CHECK).await;
+    let old = staged_id(&res.body);
+    backdate(&old, 240);
+    let res = upload(&app, "thang-7.csv", &july(), &CHECK).await;
+    let fresh = staged_id(&res.body);
+    assert!(!staging_dir().join(&old).exists(), "swept");
+    assert!(
+        staging_dir().join(&fresh).join("upload.csv").is_file(),
+        "kept"
+    );
+    // In English.
+    app.post(
+        "/account/lang",
+        Some("coordinator"),
+        &[("lang", "en"), ("back", "/dossiers")],
+        None,
+    )
+    .await;
+    backdate(&fresh, 150);
+    let res = post_staged(&app, "coordinator", None, &fresh).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(
+        res.body.contains("The checked file has expired (it is kept for 2 hours only); nothing was saved. Upload it again."),
+        "{}",
+        res.body
+    );
     app.db.cleanup().await;
 }

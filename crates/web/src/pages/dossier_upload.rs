@@ -3,11 +3,19 @@
 //! (a dry run: what would be imported) or imported by `parindex_ingest::dossiers::import`, the
 //! same code as `parindex import dossiers`, in one transaction. After an import the browser is
 //! sent back to `/dossiers?import=ID` (post/redirect/get), whose notice says what was imported.
-//! Its messages are in the dossier page's catalogue (`indicators::MESSAGES`, `dossiers.upload.*`).
+//! Its messages are in the dossier page's catalogue (`indicators::MESSAGES`, `dossiers.upload.*`),
+//! those of the staged import in this module's [`STAGED_MESSAGES`].
+//!
+//! A successful check keeps the file, *staged*: moved to [`staging_dir`] under a random UUID v4
+//! with a metadata record (who checked it, the file's name, the options checked, when), and the
+//! check's result offers "Nhập tệp này" (a multipart form with the hidden `staged` id and
+//! `mode=import`). Importing a staged file is for the user who checked it only (anyone else: 404),
+//! within [`STAGED_TTL_HOURS`] hours; the staged file is removed by the import, whatever its
+//! outcome, and expired ones are swept at each upload.
 
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Catalogue, Lang};
 use crate::pages::indicators::{dossiers_page, DossiersView};
 use crate::pages::require;
 use crate::AppState;
@@ -21,7 +29,197 @@ use parindex_domain::dossiers::Month;
 use parindex_ingest::dossiers::{import, BadRows, ImportFlags, ImportSummary};
 use parindex_interchange::dossiers::{parse_column_map, BadRow, ScanError};
 use parindex_store::{AuditFilter, StoreError, StoredCell};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
+
+/// The staged import's messages, `(key, vi, en)`: Vietnamese first. Looked up here by
+/// [`staged_text`] and handed to the template as text (they are not in `i18n::CATALOGUES`; a
+/// unit test keeps their keys apart from those).
+pub const STAGED_MESSAGES: Catalogue = &[
+    ("staged.button", "Nhập tệp này", "Import this file"),
+    ("staged.hint", "Tệp vừa kiểm tra được giữ trên máy chủ trong {hours} giờ: bấm «Nhập tệp này» để lưu đúng tệp và các tùy chọn đã kiểm tra, không cần tải lên lại. Hoặc chọn lại tệp ở mục bên dưới.", "The file just checked is kept on the server for {hours} hours: press “Import this file” to save exactly that file with the options checked, without uploading it again. Or choose a file again below."),
+    ("staged.expired", "Tệp đã kiểm tra đã hết hạn (chỉ được giữ {hours} giờ); không lưu gì. Hãy tải tệp lên lại.", "The checked file has expired (it is kept for {hours} hours only); nothing was saved. Upload it again."),
+    ("staged.expired_hint", "Chọn lại tệp, bấm «Kiểm tra» rồi «Nhập tệp này», hoặc bấm «Nhập».", "Choose the file again and press “Check”, then “Import this file”, or press “Import”."),
+];
+
+/// A staged import's message in `lang`, its `{hours}` filled in.
+fn staged_text(lang: Lang, key: &str) -> String {
+    let text = STAGED_MESSAGES
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or(key, |(_, vi, en)| match lang {
+            Lang::Vi => vi,
+            Lang::En => en,
+        });
+    text.replace("{hours}", &STAGED_TTL_HOURS.to_string())
+}
+
+/// How long a checked file stays staged.
+pub const STAGED_TTL_HOURS: i64 = 2;
+
+/// Where checked files wait to be imported: `parindex-staged` in the system's temporary folder
+/// (the same file system as the uploads' temporary folders, so that staging is a rename).
+pub fn staging_dir() -> PathBuf {
+    std::env::temp_dir().join("parindex-staged")
+}
+
+/// A staged file's record (`meta.json` beside the file, in the id's folder).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StagedMeta {
+    user_id: i64,
+    username: String,
+    /// The name users know the file by.
+    file: String,
+    /// Its extension (the reader picks the format by it).
+    ext: String,
+    /// The options checked; `as_of` as the check resolved it (`YYYY-MM-DD`).
+    as_of: String,
+    sample: bool,
+    skip_bad_rows: bool,
+    columns: String,
+    /// When it was staged (RFC 3339).
+    staged_at: String,
+}
+
+/// A new staged id: a random UUID v4 (122 random bits from the OS), lower-case.
+fn new_staged_id() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// `id` when it is a UUID as [`new_staged_id`] writes them (36 characters, lower-case hex and
+/// hyphens in their places), so that it is safe as a file name; `None` otherwise.
+fn valid_staged_id(id: &str) -> Option<&str> {
+    let ok = id.len() == 36
+        && id.bytes().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        });
+    ok.then_some(id)
+}
+
+/// Expired staged files are swept this much later, so that a late "Nhập tệp này" is told that
+/// its file expired rather than that there is none.
+pub const SWEEP_GRACE_HOURS: i64 = 1;
+
+/// Whether a file staged at `staged_at` is older than `hours` by `now` (an unreadable time is).
+fn staged_older(staged_at: &str, now: jiff::Timestamp, hours: i64) -> bool {
+    match staged_at.parse::<jiff::Timestamp>() {
+        Ok(t) => now.duration_since(t) > jiff::SignedDuration::from_hours(hours),
+        Err(_) => true,
+    }
+}
+
+/// Whether a file staged at `staged_at` has expired by `now`.
+fn staged_expired(staged_at: &str, now: jiff::Timestamp) -> bool {
+    staged_older(staged_at, now, STAGED_TTL_HOURS)
+}
+
+/// Move a checked upload to the staging folder with its record; its id.
+async fn stage(saved: &Saved, meta: &StagedMeta) -> std::io::Result<String> {
+    let root = staging_dir();
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(&root).await?;
+    let id = new_staged_id();
+    let dir = root.join(&id);
+    tokio::fs::create_dir(&dir).await?;
+    let to = dir.join(format!("upload.{}", meta.ext));
+    if tokio::fs::rename(&saved.path, &to).await.is_err() {
+        // Another file system: copy it.
+        tokio::fs::copy(&saved.path, &to).await?;
+    }
+    let json = serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?;
+    // The record last: a folder without one is never imported, only swept.
+    tokio::fs::write(dir.join("meta.json"), json).await?;
+    Ok(id)
+}
+
+/// The record of the staged file `id` (a valid id), if there is one.
+async fn staged_meta(id: &str) -> Option<StagedMeta> {
+    let path = staging_dir().join(id).join("meta.json");
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => b,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(error = %e, path = %path.display(), "cannot read a staged file's record");
+            }
+            return None;
+        }
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::warn!(error = %e, path = %path.display(), "a staged file's record is not valid");
+            None
+        }
+    }
+}
+
+/// Remove the staged files expired for [`SWEEP_GRACE_HOURS`] (all but `keep`, which its own request deals with). Problems
+/// are logged; they never stop the upload.
+async fn sweep(now: jiff::Timestamp, keep: Option<String>) {
+    let swept =
+        tokio::task::spawn_blocking(move || sweep_dir(&staging_dir(), now, keep.as_deref()));
+    if let Err(e) = swept.await {
+        tracing::warn!(error = %e, "the sweep of staged dossier files failed");
+    }
+}
+
+fn sweep_dir(root: &Path, now: jiff::Timestamp, keep: Option<&str>) {
+    let entries = match std::fs::read_dir(root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            tracing::warn!(error = %e, path = %root.display(), "cannot list the staged dossier files");
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().and_then(valid_staged_id) else {
+            continue;
+        };
+        if keep == Some(id) {
+            continue;
+        }
+        let path = entry.path();
+        let hours = STAGED_TTL_HOURS + SWEEP_GRACE_HOURS;
+        let expired = match std::fs::read(path.join("meta.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<StagedMeta>(&b).ok())
+        {
+            Some(meta) => staged_older(&meta.staged_at, now, hours),
+            // No record (being staged, or broken): by the folder's age.
+            None => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| jiff::Timestamp::try_from(t).ok())
+                .is_none_or(|t| staged_older(&t.to_string(), now, hours)),
+        };
+        if expired {
+            if let Err(e) = std::fs::remove_dir_all(&path) {
+                tracing::warn!(error = %e, path = %path.display(), "cannot remove an expired staged dossier file");
+            }
+        }
+    }
+}
 
 /// The largest dossier file the upload takes (the default of [`crate::WebConfig`]'s
 /// `dossier_max_bytes`, which may lower it). The other uploads are held to [`crate::BODY_LIMIT`].
@@ -104,6 +302,15 @@ pub struct CheckView {
     pub bad_rows: u64,
     pub bad: Vec<BadRowView>,
     pub sample: bool,
+    /// The file kept for "Nhập tệp này", when it could be staged.
+    pub staged: Option<StagedView>,
+}
+
+/// The form that imports the file just checked.
+pub struct StagedView {
+    pub id: String,
+    pub button: String,
+    pub hint: String,
 }
 
 fn months_text(m: Option<(Month, Month)>) -> String {
@@ -127,6 +334,7 @@ fn check_view(s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> Chec
         bad_rows: s.bad_rows,
         bad: bad_rows_view(&s.bad),
         sample,
+        staged: None,
     }
 }
 
@@ -276,6 +484,7 @@ async fn receive(
     limit: usize,
     form: &mut UploadForm,
     mode: &mut String,
+    staged: &mut String,
 ) -> Result<Saved, Refusal> {
     let mut saved: Option<Saved> = None;
     let mut refused: Option<Refusal> = None;
@@ -289,6 +498,7 @@ async fn receive(
                 "skip_bad_rows" => form.skip_bad_rows = !value.trim().is_empty(),
                 "columns" => form.columns = value.trim().to_string(),
                 "mode" => *mode = value.trim().to_string(),
+                "staged" => *staged = value.trim().to_string(),
                 _ => {}
             }
             continue;
@@ -447,7 +657,8 @@ fn user_error(lang: Lang, e: &(dyn std::error::Error + 'static)) -> Option<Uploa
     None
 }
 
-/// `POST /dossiers`: check or import an uploaded dossier export.
+/// `POST /dossiers`: check or import an uploaded dossier export, or import a staged one (the
+/// `staged` field, from the check's "Nhập tệp này").
 pub async fn upload(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -466,8 +677,23 @@ pub async fn upload(
         })?;
     let mut form = UploadForm::default();
     let mut mode = String::new();
+    let mut staged = String::new();
     let limit = upload_limit(&state);
-    let received = receive(mp, dir.path(), limit, &mut form, &mut mode).await;
+    let received = receive(mp, dir.path(), limit, &mut form, &mut mode, &mut staged).await;
+    let now = jiff::Timestamp::now();
+    // The request's own staged file is left to it: expired, it says so rather than 404.
+    sweep(now, Some(staged.clone()).filter(|s| !s.is_empty())).await;
+    if !staged.is_empty() {
+        return match received {
+            Ok(_) | Err(Refusal::NoFile) => {
+                import_staged(&state, &cu, lang, &staged, dir.path(), now).await
+            }
+            Err(r) => {
+                let (status, err) = refusal_error(lang, r, limit);
+                show(&state, &cu, status, form, None, Some(err)).await
+            }
+        };
+    }
     let today = state.today();
     let checked = received.and_then(|saved| {
         let as_of = if form.as_of.is_empty() {
@@ -506,36 +732,147 @@ pub async fn upload(
         &cu.user.username,
     )
     .await;
-    drop(dir);
     match res {
         Ok(done) if dry_run => {
-            let check = check_view(&done, as_of, form.sample);
+            let mut check = check_view(&done, as_of, form.sample);
+            // Keep the file for "Nhập tệp này"; without it the check still stands.
+            let meta = StagedMeta {
+                user_id: cu.user.id,
+                username: cu.user.username.clone(),
+                file: saved.name.clone(),
+                ext: crate::pages::editions::upload::extension(&saved.path.to_string_lossy()),
+                as_of: as_of.to_string(),
+                sample: form.sample,
+                skip_bad_rows: form.skip_bad_rows,
+                columns: form.columns.clone(),
+                staged_at: now.to_string(),
+            };
+            match stage(&saved, &meta).await {
+                Ok(id) => {
+                    check.staged = Some(StagedView {
+                        id,
+                        button: staged_text(lang, "staged.button"),
+                        hint: staged_text(lang, "staged.hint"),
+                    })
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, file = %saved.name, "cannot stage a checked dossier file")
+                }
+            }
             show(&state, &cu, StatusCode::OK, form, Some(check), None).await
         }
-        Ok(done) => {
-            let to = match done.import_id {
-                Some(id) => format!("/dossiers?import={id}"),
-                None => "/dossiers".to_string(),
-            };
-            Ok(Redirect::to(&to).into_response())
+        Ok(done) => Ok(imported(&done)),
+        Err(e) => failed(&state, &cu, lang, form, &*e, &format!("{e:#}"), &saved.name).await,
+    }
+}
+
+/// Import the staged file `id` (its own folder moved into `work`, removed with it whatever the
+/// outcome): only for the user who checked it, with the options checked.
+async fn import_staged(
+    state: &AppState,
+    cu: &CurrentUser,
+    lang: Lang,
+    id: &str,
+    work: &Path,
+    now: jiff::Timestamp,
+) -> Result<Response, PageError> {
+    // The id becomes a path: a UUID, or nothing.
+    let id = valid_staged_id(id).ok_or(PageError::NotFound)?;
+    let meta = staged_meta(id).await.ok_or(PageError::NotFound)?;
+    // Someone else's staged file: as if there were none.
+    if meta.user_id != cu.user.id || meta.username != cu.user.username {
+        return Err(PageError::NotFound);
+    }
+    // Claim it: one request only imports it, and it goes with `work`.
+    let claimed = work.join("staged");
+    if let Err(e) = tokio::fs::rename(staging_dir().join(id), &claimed).await {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Err(PageError::NotFound);
         }
-        Err(e) => match import_error(lang, &*e) {
-            Some(err) => {
-                show(
-                    &state,
-                    &cu,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    form,
-                    None,
-                    Some(err),
-                )
-                .await
-            }
-            None => {
-                tracing::error!(error = %format!("{e:#}"), file = %saved.name, "dossier import failed");
-                Err(PageError::Internal)
-            }
-        },
+        tracing::error!(error = %e, id, "cannot claim a staged dossier file");
+        return Err(PageError::Internal);
+    }
+    let form = UploadForm {
+        as_of: meta.as_of.clone(),
+        sample: meta.sample,
+        skip_bad_rows: meta.skip_bad_rows,
+        columns: meta.columns.clone(),
+    };
+    if staged_expired(&meta.staged_at, now) {
+        let err = UploadError {
+            message: staged_text(lang, "staged.expired"),
+            detail: String::new(),
+            rows: Vec::new(),
+            more: String::new(),
+            hint: staged_text(lang, "staged.expired_hint"),
+        };
+        return show(state, cu, StatusCode::GONE, form, None, Some(err)).await;
+    }
+    let Ok(as_of) = meta.as_of.parse::<jiff::civil::Date>() else {
+        tracing::error!(id, as_of = %meta.as_of, "a staged dossier file's date is not valid");
+        return Err(PageError::Internal);
+    };
+    if !TYPES.contains(&meta.ext.as_str()) {
+        tracing::error!(id, ext = %meta.ext, "a staged dossier file's type is not valid");
+        return Err(PageError::Internal);
+    }
+    let flags = ImportFlags {
+        skip_bad_rows: meta.skip_bad_rows,
+        columns: Some(meta.columns.clone()).filter(|c| !c.is_empty()),
+        sample: meta.sample,
+        file_name: Some(meta.file.clone()),
+    };
+    let path = claimed.join(format!("upload.{}", meta.ext));
+    let res = import(
+        &state.store,
+        &path,
+        &flags,
+        Some(as_of),
+        false,
+        &cu.user.username,
+    )
+    .await;
+    match res {
+        Ok(done) => Ok(imported(&done)),
+        Err(e) => failed(state, cu, lang, form, &*e, &format!("{e:#}"), &meta.file).await,
+    }
+}
+
+/// After an import: to its notice (post/redirect/get).
+fn imported(done: &ImportSummary) -> Response {
+    let to = match done.import_id {
+        Some(id) => format!("/dossiers?import={id}"),
+        None => "/dossiers".to_string(),
+    };
+    Redirect::to(&to).into_response()
+}
+
+/// A check or an import that failed: the page with what users can act on, or an internal error.
+async fn failed(
+    state: &AppState,
+    cu: &CurrentUser,
+    lang: Lang,
+    form: UploadForm,
+    e: &(dyn std::error::Error + Send + Sync + 'static),
+    text: &str,
+    file: &str,
+) -> Result<Response, PageError> {
+    match import_error(lang, e) {
+        Some(err) => {
+            show(
+                state,
+                cu,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                None,
+                Some(err),
+            )
+            .await
+        }
+        None => {
+            tracing::error!(error = %text, file = %file, "dossier import failed");
+            Err(PageError::Internal)
+        }
     }
 }
 
@@ -562,6 +899,49 @@ async fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_ids_are_uuids_and_nothing_else() {
+        let id = new_staged_id();
+        assert_eq!(valid_staged_id(&id), Some(id.as_str()));
+        assert_eq!(&id[14..15], "4", "version 4: {id}");
+        assert!("89ab".contains(&id[19..20]), "RFC 4122 variant: {id}");
+        assert_ne!(id, new_staged_id());
+        for bad in [
+            "",
+            "../../etc/passwd",
+            "../0b8e5a4c-2f7d-4c1e-9a3b-5d6e7f8a9b0c",
+            "0B8E5A4C-2F7D-4C1E-9A3B-5D6E7F8A9B0C",
+            "0b8e5a4c-2f7d-4c1e-9a3b-5d6e7f8a9b0",
+            "0b8e5a4c-2f7d-4c1e-9a3b-5d6e7f8a9b0c/",
+            "0b8e5a4c/2f7d-4c1e-9a3b-5d6e7f8a9b0c",
+            "0b8e5a4c-2f7d-4c1e-9a3b-5d6e7f8a9b0g",
+        ] {
+            assert_eq!(valid_staged_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn staged_files_expire_after_two_hours_and_are_swept_an_hour_later() {
+        let now: jiff::Timestamp = "2021-08-15T10:00:00Z".parse().unwrap();
+        assert!(!staged_expired("2021-08-15T08:00:01Z", now));
+        assert!(staged_expired("2021-08-15T07:59:59Z", now));
+        assert!(staged_expired("not a time", now));
+        let sweep_after = STAGED_TTL_HOURS + SWEEP_GRACE_HOURS;
+        assert!(!staged_older("2021-08-15T07:30:00Z", now, sweep_after));
+        assert!(staged_older("2021-08-15T06:59:00Z", now, sweep_after));
+    }
+
+    #[test]
+    fn staged_messages_are_in_both_languages() {
+        for (key, vi, en) in STAGED_MESSAGES {
+            assert!(!vi.is_empty() && !en.is_empty() && vi != en, "{key}");
+            assert!(!crate::i18n::has_key(key), "{key} also in the catalogues");
+        }
+        assert_eq!(staged_text(Lang::Vi, "staged.button"), "Nhập tệp này");
+        assert_eq!(staged_text(Lang::En, "staged.button"), "Import this file");
+        assert!(staged_text(Lang::En, "staged.expired").contains("2 hours"));
+    }
 
     #[test]
     fn sizes_read_in_binary_units() {
