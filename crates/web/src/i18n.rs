@@ -56,6 +56,7 @@ pub const CATALOGUES: &[Catalogue] = &[
     crate::pages::plans::MESSAGES,
     crate::pages::plan_reports::MESSAGES,
     crate::pages::accountability::MESSAGES,
+    crate::pages::dossier_upload::STAGED_MESSAGES,
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

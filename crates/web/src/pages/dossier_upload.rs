@@ -29,14 +29,12 @@ use parindex_domain::dossiers::Month;
 use parindex_ingest::dossiers::{import, BadRows, ImportFlags, ImportSummary};
 use parindex_interchange::dossiers::{parse_column_map, BadRow, ScanError};
 use parindex_store::{AuditFilter, StoreError, StoredCell};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
-/// The staged import's messages, `(key, vi, en)`: Vietnamese first. Looked up here by
-/// [`staged_text`] and handed to the template as text (they are not in `i18n::CATALOGUES`; a
-/// unit test keeps their keys apart from those).
+/// The staged import's messages, `(key, vi, en)`: Vietnamese first (registered in
+/// `i18n::CATALOGUES`; [`staged_text`] fills in their `{hours}`).
 pub const STAGED_MESSAGES: Catalogue = &[
     ("staged.button", "Nhập tệp này", "Import this file"),
     ("staged.hint", "Tệp vừa kiểm tra được giữ trên máy chủ trong {hours} giờ: bấm «Nhập tệp này» để lưu đúng tệp và các tùy chọn đã kiểm tra, không cần tải lên lại. Hoặc chọn lại tệp ở mục bên dưới.", "The file just checked is kept on the server for {hours} hours: press “Import this file” to save exactly that file with the options checked, without uploading it again. Or choose a file again below."),
@@ -46,14 +44,7 @@ pub const STAGED_MESSAGES: Catalogue = &[
 
 /// A staged import's message in `lang`, its `{hours}` filled in.
 fn staged_text(lang: Lang, key: &str) -> String {
-    let text = STAGED_MESSAGES
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map_or(key, |(_, vi, en)| match lang {
-            Lang::Vi => vi,
-            Lang::En => en,
-        });
-    text.replace("{hours}", &STAGED_TTL_HOURS.to_string())
+    crate::i18n::t(lang, key).replace("{hours}", &STAGED_TTL_HOURS.to_string())
 }
 
 /// How long a checked file stays staged.
@@ -83,32 +74,16 @@ struct StagedMeta {
     staged_at: String,
 }
 
-/// A new staged id: a random UUID v4 (122 random bits from the OS), lower-case.
+/// A new staged id: a random UUID v4, lower-case and hyphenated.
 fn new_staged_id() -> String {
-    let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().hyphenated().to_string()
 }
 
-/// `id` when it is a UUID as [`new_staged_id`] writes them (36 characters, lower-case hex and
-/// hyphens in their places), so that it is safe as a file name; `None` otherwise.
+/// `id` when it is a UUID written as [`new_staged_id`] writes them (lower-case, hyphenated: the
+/// text must be the UUID's own), so that it is safe as a file name; `None` otherwise.
 fn valid_staged_id(id: &str) -> Option<&str> {
-    let ok = id.len() == 36
-        && id.bytes().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
-        });
-    ok.then_some(id)
+    let parsed = uuid::Uuid::try_parse(id).ok()?;
+    (parsed.hyphenated().to_string() == id).then_some(id)
 }
 
 /// Expired staged files are swept this much later, so that a late "Nhập tệp này" is told that
@@ -936,7 +911,7 @@ mod tests {
     fn staged_messages_are_in_both_languages() {
         for (key, vi, en) in STAGED_MESSAGES {
             assert!(!vi.is_empty() && !en.is_empty() && vi != en, "{key}");
-            assert!(!crate::i18n::has_key(key), "{key} also in the catalogues");
+            assert!(crate::i18n::has_key(key), "{key} is not in the catalogues");
         }
         assert_eq!(staged_text(Lang::Vi, "staged.button"), "Nhập tệp này");
         assert_eq!(staged_text(Lang::En, "staged.button"), "Import this file");
