@@ -201,8 +201,11 @@ fn sweep_dir(root: &Path, now: jiff::Timestamp, keep: Option<&str>) {
 /// Larger exports: split them (by month) or use the command line.
 pub const DOSSIER_UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
 
-/// The route's own request body limit: the file and the form's other fields.
-pub const DOSSIER_BODY_LIMIT: usize = DOSSIER_UPLOAD_LIMIT + 1024 * 1024;
+/// The route's own request body limit: twice the file's. A file over [`DOSSIER_UPLOAD_LIMIT`]
+/// is read past (not stored) up to this, so that the browser, still sending, receives the page
+/// that names the limit instead of a connection cut mid-upload; only beyond it is the request
+/// cut off.
+pub const DOSSIER_BODY_LIMIT: usize = 2 * DOSSIER_UPLOAD_LIMIT;
 
 /// The largest file this application takes.
 pub fn upload_limit(state: &AppState) -> usize {
