@@ -418,22 +418,7 @@ async fn create(
     match state.store.create_round(&input, &cu.user.username).await {
         Ok(r) => Ok(Redirect::to(&format!("/assessments/{}?done=created", r.id)).into_response()),
         Err(StoreError::Invalid(m)) => {
-            let mut general = Vec::new();
-            for (field, msg) in store_problems(&m) {
-                let key = match field.as_str() {
-                    "id" => "assess.err.id",
-                    "name" => "assess.err.name",
-                    "edition" => "assess.err.edition",
-                    "units" => "assess.err.units",
-                    "classes" => "assess.err.classes",
-                    f if f.starts_with("deadline.") => "assess.err.deadline_order",
-                    _ => {
-                        general.push(msg);
-                        continue;
-                    }
-                };
-                errors.add(&field, t(key), Some(&msg));
-            }
+            let general = round_problems(&m, &mut errors, lang);
             render_new(
                 &state,
                 &cu,
@@ -448,6 +433,29 @@ async fn create(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The store's refusal of a round (a new one, or next year's) as field errors beside the fields
+/// it names; what names no field is returned, to be shown above the form.
+fn round_problems(m: &str, errors: &mut FieldErrors, lang: Lang) -> Vec<String> {
+    let mut general = Vec::new();
+    for (field, msg) in store_problems(m) {
+        let key = match field.as_str() {
+            "id" => "assess.err.id",
+            "name" => "assess.err.name",
+            "edition" => "assess.err.edition",
+            "units" => "assess.err.units",
+            "classes" => "assess.err.classes",
+            "crosswalk" => "assess.err.crosswalk",
+            f if f.starts_with("deadline.") => "assess.err.deadline_order",
+            _ => {
+                general.push(msg);
+                continue;
+            }
+        };
+        errors.add(&field, i18n::t(lang, key), Some(&msg));
+    }
+    general
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1090,21 +1098,7 @@ async fn next_year(
             Ok(Redirect::to(&format!("/assessments/{}?done=carried", r.id)).into_response())
         }
         Err(StoreError::Invalid(m)) => {
-            let mut general = Vec::new();
-            for (field, msg) in store_problems(&m) {
-                let key = match field.as_str() {
-                    "id" => "assess.err.id",
-                    "name" => "assess.err.name",
-                    "edition" => "assess.err.edition",
-                    "crosswalk" => "assess.err.crosswalk",
-                    f if f.starts_with("deadline.") => "assess.err.deadline_order",
-                    _ => {
-                        general.push(msg);
-                        continue;
-                    }
-                };
-                errors.add(&field, t(key), Some(&msg));
-            }
+            let general = round_problems(&m, &mut errors, lang);
             render_next(
                 &state,
                 &cu,
