@@ -102,6 +102,39 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Run each named `async fn(&Store)` as two tests: `sqlite::NAME` on a fresh SQLite file, and
+/// `postgres::NAME` on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set (otherwise it
+/// says so and passes). For the test crates of the workspace (they depend on tokio).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = $crate::testing::TestDb::sqlite().await.expect("sqlite test database");
+                    super::$name(&db.store).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    match $crate::testing::TestDb::postgres().await.expect("postgres test database") {
+                        Some(db) => {
+                            super::$name(&db.store).await;
+                            db.cleanup().await;
+                        }
+                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -11,34 +11,7 @@ use parindex_domain::units::{Unit, UnitType};
 use parindex_store::{AuditFilter, DossierCell, DossierImportMeta, Explanation, Store, StoreError};
 use rust_decimal_macros::dec;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = parindex_store::testing::TestDb::sqlite().await.expect("sqlite test database");
-                    super::$name(&db.store).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    match parindex_store::testing::TestDb::postgres().await.expect("postgres test database") {
-                        Some(db) => {
-                            super::$name(&db.store).await;
-                            db.cleanup().await;
-                        }
-                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
-                    }
-                }
-            )*
-        }
-    };
-}
+use parindex_store::on_both_backends;
 
 on_both_backends!(
     import_and_reimport_replace_the_period,

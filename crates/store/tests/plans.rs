@@ -9,34 +9,7 @@ use parindex_interchange as ix;
 use parindex_store::{AuditFilter, NewAttachment, ReportInput, Store, StoreError};
 use std::collections::BTreeSet;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = parindex_store::testing::TestDb::sqlite().await.expect("sqlite test database");
-                    super::$name(&db.store).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    match parindex_store::testing::TestDb::postgres().await.expect("postgres test database") {
-                        Some(db) => {
-                            super::$name(&db.store).await;
-                            db.cleanup().await;
-                        }
-                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
-                    }
-                }
-            )*
-        }
-    };
-}
+use parindex_store::on_both_backends;
 
 on_both_backends!(
     the_plan_loads_and_fans_out,

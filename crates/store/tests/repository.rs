@@ -10,35 +10,7 @@ use parindex_store::{AuditFilter, Store, StoreError};
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
 
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = parindex_store::testing::TestDb::sqlite().await.expect("sqlite test database");
-                    super::$name(&db.store).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    match parindex_store::testing::TestDb::postgres().await.expect("postgres test database") {
-                        Some(db) => {
-                            super::$name(&db.store).await;
-                            db.cleanup().await;
-                        }
-                        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run of {} skipped", stringify!($name)),
-                    }
-                }
-            )*
-        }
-    };
-}
+use parindex_store::on_both_backends;
 
 on_both_backends!(
     edition_round_trip,
