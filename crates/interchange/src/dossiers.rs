@@ -285,6 +285,8 @@ pub struct ScanError {
     pub file: String,
     pub line: Option<u64>,
     pub message: String,
+    /// The message in Vietnamese where the reader has one (the XLSX reader's refusals).
+    pub message_vi: Option<String>,
 }
 
 impl std::fmt::Display for ScanError {
@@ -1299,6 +1301,7 @@ fn read_header(f: &File, file: &str) -> Result<(Vec<u8>, u64, u64), ScanError> {
         file: file.into(),
         line: None,
         message: format!("cannot be read: {e}"),
+        message_vi: None,
     })?;
     buf.truncate(n);
     let mut start = 0;
@@ -1322,6 +1325,7 @@ fn read_header(f: &File, file: &str) -> Result<(Vec<u8>, u64, u64), ScanError> {
                         file: file.into(),
                         line: None,
                         message: "the file is empty: no header".into(),
+                        message_vi: None,
                     })
                 }
             }
@@ -1334,6 +1338,7 @@ fn read_header(f: &File, file: &str) -> Result<(Vec<u8>, u64, u64), ScanError> {
                     file: file.into(),
                     line: Some(line),
                     message: "the header line is longer than 64 KiB".into(),
+                    message_vi: None,
                 })
             }
         };
@@ -1352,6 +1357,7 @@ fn header_fields(h: &[u8], delim: u8, file: &str, line: u64) -> Result<Vec<Strin
         file: file.into(),
         line: Some(line),
         message: m.into(),
+        message_vi: None,
     };
     split_line(h, delim, &mut fields, &mut scratch)
         .ok_or_else(|| err("unbalanced quotes in the header"))?;
@@ -1404,6 +1410,7 @@ fn scan_file_with(
             file,
             line: None,
             message: "unsupported file type; use .csv or .xlsx".into(),
+            message_vi: None,
         }),
     }
 }
@@ -1423,6 +1430,7 @@ fn scan_csv_with(
         file: file.clone(),
         line: None,
         message: format!("cannot be read: {e}"),
+        message_vi: None,
     };
     let f = File::open(path).map_err(io)?;
     let len = f.metadata().map_err(io)?.len();
@@ -1433,6 +1441,7 @@ fn scan_csv_with(
         file: file.clone(),
         line: Some(header_line),
         message: m,
+        message_vi: None,
     })?;
     let threads = opts.threads.max(1);
     // Split points at line starts.
@@ -1497,6 +1506,7 @@ fn scan_csv_with(
             file: file.clone(),
             line: None,
             message: m,
+            message_vi: None,
         })?;
         broke |= b;
         for bad in &mut fin.bad {
@@ -1512,6 +1522,7 @@ fn scan_csv_with(
                 file: file.clone(),
                 line: None,
                 message: m,
+                message_vi: None,
             })?;
         }
         return scan_csv_sequential(path, &layout, data_start, header_line, opts, sink);
@@ -1571,6 +1582,7 @@ fn scan_csv_sequential(
         file: file.clone(),
         line: None,
         message: format!("cannot be read: {e}"),
+        message_vi: None,
     };
     let mut f = File::open(path).map_err(io)?;
     std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(data_start)).map_err(io)?;
@@ -1584,6 +1596,7 @@ fn scan_csv_sequential(
         file: file.clone(),
         line: None,
         message: m,
+        message_vi: None,
     })?;
     let mut rec = csv::ByteRecord::new();
     loop {
@@ -1615,6 +1628,7 @@ fn scan_csv_sequential(
                     file: file.clone(),
                     line: Some(header_line + line),
                     message: e.to_string(),
+                    message_vi: None,
                 })
             }
         }
@@ -1623,6 +1637,7 @@ fn scan_csv_sequential(
         file: file.clone(),
         line: None,
         message: m,
+        message_vi: None,
     })?;
     Ok(merge(&file, &opts.dims, vec![fin], 1))
 }
@@ -1631,30 +1646,28 @@ fn scan_csv_sequential(
 // Reading an XLSX workbook
 // ---------------------------------------------------------------------------------------------
 
-fn xlsx_cell_text(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => {
-            let (y, m, d, h, mi, s, _) = dt.to_ymd_hms_milli();
-            if h == 0 && mi == 0 && s == 0 {
-                format!("{y:04}-{m:02}-{d:02}")
+fn xlsx_cell_text(v: &crate::xlsx_read::Value) -> String {
+    use crate::xlsx_read::Value;
+    match v {
+        Value::Empty => String::new(),
+        Value::Text(s) => s.clone(),
+        Value::Number(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Value::Number(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::DateTime(dt) => {
+            if dt.hour() == 0 && dt.minute() == 0 && dt.second() == 0 {
+                dt.date().to_string()
             } else {
-                format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+                dt.strftime("%Y-%m-%d %H:%M:%S").to_string()
             }
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        Value::Duration(f) => f.to_string(),
+        Value::Error(e) => format!("#{e}"),
     }
 }
 
-/// Read the first sheet (or one named `Dossiers` / `Hồ sơ`) of a workbook. A worksheet holds
-/// at most 1,048,576 rows, so the whole sheet is read at once.
+/// Read the first sheet (or one named `Dossiers` / `Hồ sơ`) of a workbook, streamed row by row
+/// through the bounded reader ([`crate::xlsx_read`], [`XlsxLimits::DOSSIERS`]).
 pub fn scan_xlsx(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     scan_xlsx_with(path, opts, None)
 }
@@ -1664,16 +1677,22 @@ fn scan_xlsx_with(
     opts: &ScanOptions,
     sink: Option<&dyn OverdueSink>,
 ) -> Result<Scan, ScanError> {
-    use calamine::{Reader, Xlsx};
+    use crate::xlsx_read::{Stop, Workbook, XlsxLimits};
     let file = path.display().to_string();
     let err = |line: Option<u64>, m: String| ScanError {
         file: file.clone(),
         line,
         message: m,
+        message_vi: None,
+    };
+    let refused = |e: crate::xlsx_read::XlsxError| ScanError {
+        file: file.clone(),
+        line: None,
+        message: e.to_string(),
+        message_vi: Some(e.vi()),
     };
     let f = File::open(path).map_err(|e| err(None, format!("cannot be read: {e}")))?;
-    let mut wb: Xlsx<_> = Xlsx::new(BufReader::new(f))
-        .map_err(|e| err(None, format!("is not a readable XLSX workbook: {e}")))?;
+    let mut wb = Workbook::open(BufReader::new(f), XlsxLimits::DOSSIERS).map_err(refused)?;
     let names = wb.sheet_names();
     let name = names
         .iter()
@@ -1681,35 +1700,46 @@ fn scan_xlsx_with(
         .or(names.first())
         .cloned()
         .ok_or_else(|| err(None, "the workbook has no sheet".into()))?;
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| err(None, format!("sheet '{name}' cannot be read: {e}")))?;
-    let (r0, _) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows().enumerate();
-    let (hi, header) = loop {
-        match rows.next() {
-            Some((_, r)) if r.iter().all(|c| xlsx_cell_text(c).trim().is_empty()) => continue,
-            Some(x) => break x,
-            None => return Err(err(None, "the sheet is empty: no header".into())),
+    // The header is the first row with a non-blank cell: a first pass stops there.
+    enum Pass1 {
+        Header(u64, Vec<String>),
+    }
+    let found = wb.for_each_row(&name, |line, cells| -> Result<(), Pass1> {
+        let texts: Vec<String> = cells.iter().map(xlsx_cell_text).collect();
+        if texts.iter().all(|t| t.trim().is_empty()) {
+            return Ok(());
         }
+        Err(Pass1::Header(line, texts))
+    });
+    let (header_line, header) = match found {
+        Ok(()) => return Err(err(None, "the sheet is empty: no header".into())),
+        Err(Stop::Xlsx(e)) => return Err(refused(e)),
+        Err(Stop::Caller(Pass1::Header(line, texts))) => (line, texts),
     };
-    let header_line = r0 as u64 + hi as u64 + 1;
-    let headers: Vec<String> = header.iter().map(|c| nfc(&xlsx_cell_text(c))).collect();
+    let headers: Vec<String> = header.iter().map(|t| nfc(t)).collect();
     let layout = Layout::from_headers(headers, b',', &opts.columns)
         .map_err(|m| err(Some(header_line), m))?;
     let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(0));
     let mut w = Worker::new(&layout, opts, spool, sink).map_err(|m| err(None, m))?;
-    for (i, cells) in rows {
-        let line = r0 as u64 + i as u64 + 1;
+    let res = wb.for_each_row(&name, |line, cells| -> Result<(), ScanError> {
+        if line <= header_line {
+            return Ok(());
+        }
         let texts: Vec<String> = cells.iter().map(xlsx_cell_text).collect();
         if texts.iter().all(|t| t.trim().is_empty()) {
-            continue;
+            return Ok(());
         }
         let row: Row = Field::ALL.map(|fl| match layout.idx[fl as usize] {
             Some(i) => trim(texts.get(i).map(|s| s.as_bytes()).unwrap_or(&[])),
             None => &[],
         });
         w.row(&row, line);
+        Ok(())
+    });
+    match res {
+        Ok(()) => {}
+        Err(Stop::Xlsx(e)) => return Err(refused(e)),
+        Err(Stop::Caller(e)) => return Err(e),
     }
     let fin = w.finish().map_err(|m| err(None, m))?;
     Ok(merge(&file, &opts.dims, vec![fin], 1))
@@ -1735,11 +1765,13 @@ pub fn scan_reader(mut r: impl Read, name: &str, opts: &ScanOptions) -> Result<S
             file: name.into(),
             line: None,
             message: format!("cannot be stored: {e}"),
+            message_vi: None,
         })?;
         std::io::copy(&mut r, &mut f).map_err(|e| ScanError {
             file: name.into(),
             line: None,
             message: format!("cannot be stored: {e}"),
+            message_vi: None,
         })?;
         drop(f);
         scan_file(&tmp, opts).map(|mut s| {

@@ -689,7 +689,7 @@ pub fn criteria_from_csv(text: &str, file_name: &str) -> Result<Vec<CriterionNod
 pub fn read_criteria(path: &Path) -> Result<Vec<CriterionNode>, ImportError> {
     let file = table::file_name(path);
     let format = table::format_for(path, &[Format::Csv, Format::Xlsx], ".csv or .xlsx")?;
-    let sheets = table::read_sheets(path, format)?;
+    let sheets = table::read_sheets(path, format, crate::xlsx_read::XlsxLimits::SMALL_TABLE)?;
     let sheet = table::single_sheet(sheets, CRITERIA_SHEET)
         .ok_or_else(|| ImportError::whole(&file, "the workbook has no sheets"))?;
     criteria_from_sheet(&sheet, &file)
@@ -701,7 +701,7 @@ pub fn read_criteria(path: &Path) -> Result<Vec<CriterionNode>, ImportError> {
 pub fn read_criteria_into(path: &Path, base: &Edition) -> Result<Edition, ImportError> {
     let file = table::file_name(path);
     let format = table::format_for(path, &[Format::Csv, Format::Xlsx], ".csv or .xlsx")?;
-    let sheets = table::read_sheets(path, format)?;
+    let sheets = table::read_sheets(path, format, crate::xlsx_read::XlsxLimits::SMALL_TABLE)?;
     let sheet = table::single_sheet(sheets, CRITERIA_SHEET)
         .ok_or_else(|| ImportError::whole(&file, "the workbook has no sheets"))?;
     let mut p = Problems::default();
@@ -901,7 +901,7 @@ fn parse_components(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Vec<C
 
 /// Read an edition from an XLSX workbook (any `Read + Seek`, e.g. a `Cursor` over bytes).
 pub fn edition_from_xlsx<RS: Read + Seek>(rs: RS, file_name: &str) -> Result<Edition, ImportError> {
-    let sheets = table::xlsx_sheets(rs).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::SMALL_TABLE, file_name)?;
     let mut loc = Locator::default();
     let mut problems = Vec::new();
     let Some(ed_sheet) = find_sheet(&sheets, EDITION_SHEET) else {

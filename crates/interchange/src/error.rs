@@ -14,6 +14,9 @@ pub struct Problem {
     /// The column (its header as written in the file), or the field for TOML and JSON files.
     pub column: Option<String>,
     pub message: String,
+    /// The message in Vietnamese, where the reader has one (the limits of the XLSX reader); the
+    /// English `message` otherwise.
+    pub message_vi: Option<String>,
 }
 
 impl Problem {
@@ -22,6 +25,23 @@ impl Problem {
             row,
             column,
             message: message.into(),
+            message_vi: None,
+        }
+    }
+
+    /// A problem with the file as a whole, in English and Vietnamese.
+    pub fn file_bilingual(en: impl Into<String>, vi: impl Into<String>) -> Problem {
+        Problem {
+            message_vi: Some(vi.into()),
+            ..Problem::file(en)
+        }
+    }
+
+    /// The message in Vietnamese if it has one, else the English one.
+    pub fn message_in(&self, vietnamese: bool) -> &str {
+        match (&self.message_vi, vietnamese) {
+            (Some(vi), true) => vi,
+            _ => &self.message,
         }
     }
 
@@ -66,6 +86,11 @@ impl ImportError {
     /// An error with one problem about the file as a whole (unreadable, wrong type…).
     pub fn whole(file: impl Into<String>, message: impl Into<String>) -> ImportError {
         ImportError::new(file, vec![Problem::file(message)])
+    }
+
+    /// A workbook the bounded XLSX reader refused: the refusal in English and Vietnamese.
+    pub fn xlsx(file: impl Into<String>, e: &crate::xlsx_read::XlsxError) -> ImportError {
+        ImportError::new(file, vec![Problem::file_bilingual(e.to_string(), e.vi())])
     }
 }
 

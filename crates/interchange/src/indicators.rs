@@ -402,7 +402,7 @@ fn observations_from_xlsx<RS: Read + Seek>(
     name: &str,
     measure_of: &dyn Fn(&str) -> Option<Measure>,
 ) -> Result<Vec<Observation>, ImportError> {
-    let sheets = table::xlsx_sheets(rs).map_err(|m| ImportError::whole(name, m))?;
+    let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, name)?;
     let sheet = table::single_sheet(sheets, &["Observations", "Số liệu", "So lieu"])
         .ok_or_else(|| ImportError::whole(name, "the workbook has no sheets"))?;
     observations_from_sheet(&sheet, name, measure_of)

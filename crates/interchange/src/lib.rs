@@ -16,6 +16,7 @@ pub mod dossiers;
 pub mod edition;
 pub mod error;
 mod exact;
+pub mod hostile;
 pub mod indicators;
 pub mod plan;
 pub mod results;
@@ -24,5 +25,7 @@ pub mod subjects;
 mod table;
 pub mod targets;
 pub mod units;
+pub use table::{read_table_bytes, MAX_CELL_CHARS};
+pub mod xlsx_read;
 
 pub use error::{ExportError, ImportError, Problem};

@@ -277,7 +277,7 @@ pub fn results_from_xlsx<RS: Read + Seek>(
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<PublishedResult>, ImportError> {
-    let sheets = table::xlsx_sheets(rs).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, RESULTS_SHEET)
         .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
     results_from_sheet(&sheet, file_name, edition, is_known)

@@ -418,8 +418,11 @@ pub fn read_summary_xlsx(
     file_name: &str,
     edition: &Edition,
 ) -> Result<ReadSummary, ImportError> {
-    let sheets =
-        xlsx_sheets(std::io::Cursor::new(bytes)).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheets = xlsx_sheets(
+        std::io::Cursor::new(bytes),
+        crate::xlsx_read::XlsxLimits::SMALL_TABLE,
+        file_name,
+    )?;
     let sheet = sheets
         .iter()
         .find(|s| {

@@ -104,7 +104,7 @@ pub fn subjects_from_xlsx<RS: Read + Seek>(
     rs: RS,
     file_name: &str,
 ) -> Result<Vec<Subject>, ImportError> {
-    let sheets = table::xlsx_sheets(rs).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, SUBJECTS_SHEET)
         .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
     subjects_from_sheet(&sheet, file_name)

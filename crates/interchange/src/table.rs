@@ -3,7 +3,7 @@
 //! whole numbers, booleans and dates with a problem per bad cell, and tables written back out.
 
 use crate::error::{ExportError, ImportError, Problem};
-use calamine::{Data, Reader, Xlsx};
+use crate::xlsx_read::{read_all, Value, XlsxLimits};
 use jiff::civil::Date;
 use parindex_domain::score::parse_points;
 use parindex_domain::text::{fold, nfc};
@@ -224,6 +224,48 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+/// The most characters one cell may hold (Excel's own limit), in CSV as in XLSX.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A text cell a person could have typed: no control character but tab, CR and LF, and at
+/// most [`MAX_CELL_CHARS`] characters. `row` is 1-based, `col` 0-based.
+fn check_text(t: &str, row: usize, col: usize) -> Result<(), String> {
+    let at = || {
+        format!(
+            "row {row}, column {}",
+            crate::xlsx_read::column_name(col as u32 + 1)
+        )
+    };
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(format!(
+            "{}: the cell holds the control character U+{:04X}, which no text may contain",
+            at(),
+            c as u32
+        ));
+    }
+    if t.len() > MAX_CELL_CHARS && t.chars().count() > MAX_CELL_CHARS {
+        return Err(format!(
+            "{}: the cell holds more than {MAX_CELL_CHARS} characters",
+            at()
+        ));
+    }
+    Ok(())
+}
+
+fn check_rows(rows: &[Row]) -> Result<(), String> {
+    for r in rows {
+        for (i, c) in r.cells.iter().enumerate() {
+            if let Cell::Text(t) = c {
+                check_text(t, r.number, i)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Read CSV text into a sheet. The first record is the header (row 1).
 pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, String> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
@@ -249,63 +291,57 @@ pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, String> {
                 .collect(),
         });
     }
+    check_rows(&rows)?;
     Ok(Sheet::from_rows(None, rows))
 }
 
-fn data_cell(d: &Data) -> Cell {
-    match d {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => {
+fn value_cell(v: &Value) -> Cell {
+    match v {
+        Value::Empty => Cell::Empty,
+        Value::Text(s) => {
             if s.trim().is_empty() {
                 Cell::Empty
             } else {
                 Cell::Text(s.clone())
             }
         }
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => {
-            if dt.is_datetime() {
-                let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                match Date::new(y as i16, m as i8, d as i8) {
-                    Ok(date) => Cell::Date(date),
-                    Err(_) => Cell::Error(format!("{y:04}-{m:02}-{d:02} is not a valid date")),
-                }
-            } else {
-                Cell::Error("a duration, not a value".into())
-            }
-        }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Error(format!("the cell holds the error {e}")),
+        Value::Number(f) => Cell::Number(*f),
+        Value::Bool(b) => Cell::Bool(*b),
+        Value::DateTime(dt) => Cell::Date(dt.date()),
+        Value::Duration(_) => Cell::Error("a time or a duration, not a date".into()),
+        Value::Error(e) => Cell::Error(format!("the cell holds the error {e}")),
     }
 }
 
-/// Read every worksheet of an XLSX workbook, in order.
-pub(crate) fn xlsx_sheets<RS: Read + Seek>(rs: RS) -> Result<Vec<Sheet>, String> {
-    let mut wb: Xlsx<RS> =
-        Xlsx::new(rs).map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
-    let mut out = Vec::new();
-    for name in wb.sheet_names() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| format!("sheet '{name}' cannot be read: {e}"))?;
-        let (r0, _) = range.start().unwrap_or((0, 0));
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| Row {
-                number: r0 as usize + i + 1,
-                cells: cells.iter().map(data_cell).collect(),
+/// Read every worksheet of an XLSX workbook, in order, through the bounded reader
+/// ([`crate::xlsx_read`]) held to `limits`; a refusal names the file.
+pub(crate) fn xlsx_sheets<RS: Read + Seek>(
+    rs: RS,
+    limits: XlsxLimits,
+    file: &str,
+) -> Result<Vec<Sheet>, ImportError> {
+    let sheets = read_all(rs, limits).map_err(|e| ImportError::xlsx(file, &e))?;
+    let mut out = Vec::with_capacity(sheets.len());
+    for (name, rows) in sheets {
+        let rows: Vec<Row> = rows
+            .into_iter()
+            .map(|(n, cells)| Row {
+                number: n as usize,
+                cells: cells.iter().map(value_cell).collect(),
             })
             .collect();
+        check_rows(&rows).map_err(|m| ImportError::whole(file, format!("sheet '{name}': {m}")))?;
         out.push(Sheet::from_rows(Some(name), rows));
     }
     Ok(out)
 }
 
 /// Read a tabular file (CSV or XLSX) into its sheets.
-pub(crate) fn read_sheets(path: &Path, format: Format) -> Result<Vec<Sheet>, ImportError> {
+pub(crate) fn read_sheets(
+    path: &Path,
+    format: Format,
+    limits: XlsxLimits,
+) -> Result<Vec<Sheet>, ImportError> {
     let file = file_name(path);
     match format {
         Format::Csv => {
@@ -316,10 +352,38 @@ pub(crate) fn read_sheets(path: &Path, format: Format) -> Result<Vec<Sheet>, Imp
         }
         Format::Xlsx => {
             let bytes = read_bytes(path)?;
-            xlsx_sheets(std::io::Cursor::new(bytes)).map_err(|m| ImportError::whole(file, m))
+            xlsx_sheets(std::io::Cursor::new(bytes), limits, &file)
         }
         Format::Toml | Format::Json => Err(ImportError::whole(file, "is not a table")),
     }
+}
+
+/// Read an uploaded table (`.csv` or `.xlsx`, by the name's extension) as every import does,
+/// held to `limits`: the entry point of the table readers' fuzz target and hostile-file tests.
+pub fn read_table_bytes(
+    file_name: &str,
+    bytes: &[u8],
+    limits: XlsxLimits,
+) -> Result<usize, ImportError> {
+    let sheets = match Format::of(Path::new(file_name)) {
+        Some(Format::Csv) => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                ImportError::whole(
+                    file_name,
+                    "is not UTF-8 text (save it as UTF-8, e.g. \"CSV UTF-8\" in Excel)",
+                )
+            })?;
+            vec![csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?]
+        }
+        Some(Format::Xlsx) => xlsx_sheets(std::io::Cursor::new(bytes), limits, file_name)?,
+        _ => {
+            return Err(ImportError::whole(
+                file_name,
+                "is not a .csv or .xlsx table",
+            ))
+        }
+    };
+    Ok(sheets.iter().map(|s| s.rows.len()).sum())
 }
 
 /// Fold a header or sheet name for matching: lower case, no diacritics, `_` as a space,

@@ -177,7 +177,7 @@ pub fn targets_from_xlsx<RS: Read + Seek>(
     rs: RS,
     file_name: &str,
 ) -> Result<Vec<RankTarget>, ImportError> {
-    let sheets = table::xlsx_sheets(rs).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::SMALL_TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, TARGETS_SHEET)
         .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
     targets_from_sheet(&sheet, file_name)

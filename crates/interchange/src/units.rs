@@ -187,7 +187,7 @@ pub fn units_from_xlsx<RS: Read + Seek>(
     file_name: &str,
     known_units: &BTreeSet<String>,
 ) -> Result<Vec<Unit>, ImportError> {
-    let sheets = table::xlsx_sheets(rs).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, UNITS_SHEET)
         .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
     units_from_sheet(&sheet, file_name, known_units)

@@ -376,3 +376,46 @@ fn reads_xlsx() {
     assert_eq!(scan.rows, 1);
     assert_eq!(scan.total.late, 1);
 }
+
+#[test]
+fn hostile_workbooks_are_refused_by_the_dossier_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    for c in parindex_interchange::hostile::corpus()
+        .iter()
+        .filter(|c| c.ext == "xlsx")
+    {
+        let path = write(dir.path(), &c.file_name(), &c.bytes);
+        let res = scan_file(
+            &path,
+            &opts(&[Dim::Agency], jiff::civil::date(2021, 4, 1), 2),
+        );
+        // No case is a dossier export: each is refused, with the file named.
+        let e = res
+            .err()
+            .unwrap_or_else(|| panic!("{} was read", c.file_name()));
+        assert!(e.to_string().contains(&c.file_name()), "{e}");
+    }
+    // The dimension bomb under a real header: refused at the far cell, in both languages.
+    use parindex_interchange::hostile::{text_cell, workbook};
+    use parindex_interchange::xlsx_read::column_name;
+    let header: String = HEADER
+        .split(',')
+        .enumerate()
+        .map(|(i, h)| text_cell(&format!("{}1", column_name(i as u32 + 1)), h))
+        .collect();
+    let bomb = workbook(
+        &format!(
+            r#"<sheetData><row r="1">{header}</row><row r="1048576">{}</row></sheetData>"#,
+            text_cell("XFD1048576", "z")
+        ),
+        None,
+    );
+    let path = write(dir.path(), "bomb.xlsx", &bomb);
+    let e = scan_file(
+        &path,
+        &opts(&[Dim::Agency], jiff::civil::date(2021, 4, 1), 2),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("XFD1048576"), "{e}");
+    assert!(e.message_vi.unwrap().contains("XFD1048576"));
+}
