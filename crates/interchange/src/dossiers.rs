@@ -1530,6 +1530,28 @@ fn scan_csv_with(
     Ok(merge(&file, &opts.dims, parts, ranges.len()))
 }
 
+/// Read a CSV dossier export with the careful sequential reader (the csv crate, one thread)
+/// only: the oracle the parallel fast path is checked against (fuzz target `dossiers_csv`).
+pub fn scan_csv_careful(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
+    let file = path.display().to_string();
+    let f = File::open(path).map_err(|e| ScanError {
+        file: file.clone(),
+        line: None,
+        message: format!("cannot be read: {e}"),
+        message_vi: None,
+    })?;
+    let (header, data_start, header_line) = read_header(&f, &file)?;
+    let delim = sniff_delimiter(&header);
+    let headers = header_fields(&header, delim, &file, header_line)?;
+    let layout = Layout::from_headers(headers, delim, &opts.columns).map_err(|m| ScanError {
+        file: file.clone(),
+        line: Some(header_line),
+        message: m,
+        message_vi: None,
+    })?;
+    scan_csv_sequential(path, &layout, data_start, header_line, opts, None)
+}
+
 /// Process the lines of `[start, end)`, numbering them from 1. Returns the number of lines.
 fn read_range(f: &File, start: u64, end: u64, w: &mut Worker) -> std::io::Result<u64> {
     let mut buf = vec![0u8; CHUNK];

@@ -27,7 +27,7 @@ pub enum Expect {
 pub struct Case {
     /// A short name (also the file's stem).
     pub name: &'static str,
-    /// `xlsx` or `csv`.
+    /// `xlsx`, `csv`, `json` or `toml`.
     pub ext: &'static str,
     pub bytes: Vec<u8>,
     pub expect: Expect,
@@ -477,6 +477,31 @@ fn build() -> Vec<Case> {
             r#"<sheetData><row r="1"><c r="A1" t="q"><v>1</v></c><c r="B1"><v>1e999</v></c></row></sheetData>"#,
             None,
         ),
+        Refused,
+    );
+    // Data files of the edition and plan imports: nesting 100,000 deep, invalid UTF-8, NUL.
+    push(
+        "deep-nesting",
+        "json",
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+        Refused,
+    );
+    push(
+        "deep-nesting",
+        "toml",
+        format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+        Refused,
+    );
+    push(
+        "invalid-utf8",
+        "toml",
+        b"id = \"\xFF\xFE\"\n".to_vec(),
+        Refused,
+    );
+    push(
+        "nul-bytes",
+        "json",
+        b"{\"id\": \"a\x00b\"}".to_vec(),
         Refused,
     );
     out

@@ -16,6 +16,7 @@ pub mod dossiers;
 pub mod edition;
 pub mod error;
 mod exact;
+pub mod fuzzing;
 pub mod hostile;
 pub mod indicators;
 pub mod plan;

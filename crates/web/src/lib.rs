@@ -11,6 +11,7 @@ pub mod i18n;
 mod layout;
 mod openapi;
 pub mod pages;
+pub mod parse_pool;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};

@@ -615,9 +615,17 @@ fn user_error(lang: Lang, e: &(dyn std::error::Error + 'static)) -> Option<Uploa
         });
     }
     if let Some(s) = e.downcast_ref::<ScanError>() {
+        // The reader's limits come in both languages; other read errors in English.
+        let detail = match (&s.message_vi, lang) {
+            (Some(vi), Lang::Vi) => match s.line {
+                Some(l) => format!("{}: dòng {l}: {vi}", s.file),
+                None => format!("{}: {vi}", s.file),
+            },
+            _ => s.to_string(),
+        };
         return Some(UploadError {
             message: t("dossiers.upload.err.unreadable").into(),
-            detail: s.to_string(),
+            detail,
             rows: Vec::new(),
             more: String::new(),
             hint: String::new(),

@@ -238,13 +238,13 @@ pub struct FileProblem {
     pub message: String,
 }
 
-pub fn file_problems(e: &ImportError) -> Vec<FileProblem> {
+pub fn file_problems(lang: Lang, e: &ImportError) -> Vec<FileProblem> {
     e.problems
         .iter()
         .map(|p| FileProblem {
             row: p.row.map(|r| r.to_string()).unwrap_or_default(),
             column: p.column.clone().unwrap_or_default(),
-            message: p.message.clone(),
+            message: p.message_in(lang == Lang::Vi).to_string(),
         })
         .collect()
 }
@@ -1377,10 +1377,10 @@ fn parse_edition_upload(
         "toml" => ed::edition_from_toml(&text()?, file_name),
         "json" => ed::edition_from_json(&text()?, file_name),
         "xlsx" => ed::edition_from_xlsx(std::io::Cursor::new(bytes), file_name),
-        "csv" => return criteria_into(base, file_name, bytes),
+        "csv" => return criteria_into(lang, base, file_name, bytes),
         _ => return Err(vec![file_problem(t("editions.unsupported"))]),
     };
-    let e = read.map_err(|err| file_problems(&err))?;
+    let e = read.map_err(|err| file_problems(lang, &err))?;
     if e.id != base.id {
         return Err(vec![FileProblem {
             row: String::new(),
@@ -1395,6 +1395,7 @@ fn parse_edition_upload(
 /// The interchange crate reads it from a file, so the upload goes through a private temporary
 /// folder that is removed afterwards.
 fn criteria_into(
+    lang: Lang,
     base: &Edition,
     file_name: &str,
     bytes: &[u8],
@@ -1424,7 +1425,7 @@ fn criteria_into(
         .map_err(internal)
         .and_then(|_| {
             parindex_interchange::edition::read_criteria_into(&path, base)
-                .map_err(|e| file_problems(&e))
+                .map_err(|e| file_problems(lang, &e))
         });
     if let Err(e) = std::fs::remove_dir_all(&dir) {
         tracing::warn!(error = %e, "cannot remove a staged upload");
@@ -1487,7 +1488,15 @@ async fn import(
         }
     };
     page.file_name = file_name.clone();
-    let incoming = match parse_edition_upload(lang, &current, &file_name, &bytes) {
+    // Parsed off the async workers, under the upload cap (authorization is checked above).
+    let base = current.clone();
+    let name = file_name.clone();
+    let (parsed, bytes) = crate::parse_pool::parse(move || {
+        let parsed = parse_edition_upload(lang, &base, &name, &bytes);
+        (parsed, bytes)
+    })
+    .await?;
+    let incoming = match parsed {
         Ok(e) => e,
         Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
     };

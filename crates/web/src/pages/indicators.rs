@@ -397,37 +397,40 @@ async fn import_observations(
         return Err(PageError::BadRequest("no file".into()));
     };
     let indicators = state.store.indicators().await?;
-    let measure_of = |id: &str| -> Option<Measure> {
-        indicators
-            .iter()
-            .find(|i| i.id == id && i.source == Source::Manual)
-            .map(|i| i.measure)
+    let measures: std::collections::BTreeMap<String, Measure> = indicators
+        .iter()
+        .filter(|i| i.source == Source::Manual)
+        .map(|i| (i.id.clone(), i.measure))
+        .collect();
+    // Parsed off the async workers, under the upload cap (authorization is checked above).
+    let file_name = name.clone();
+    let read = crate::parse_pool::parse(move || {
+        let measure_of = |id: &str| measures.get(id).copied();
+        parindex_interchange::indicators::observations_from_bytes(&bytes, &name, &measure_of)
+    })
+    .await?;
+    let lang = crate::i18n::Lang::parse(&cu.user.lang);
+    let problems = match read {
+        Ok(obs) => match state.store.save_observations(&obs, &cu.user.username).await {
+            Ok(n) => return Ok(Redirect::to(&format!("/indicators?imported={n}")).into_response()),
+            Err(parindex_store::StoreError::Invalid(m)) => vec![ProblemRow {
+                row: String::new(),
+                column: String::new(),
+                message: m,
+            }],
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => e
+            .problems
+            .into_iter()
+            .map(|p| ProblemRow {
+                message: p.message_in(lang == crate::i18n::Lang::Vi).to_string(),
+                row: p.row.map(|r| r.to_string()).unwrap_or_default(),
+                column: p.column.unwrap_or_default(),
+            })
+            .collect(),
     };
-    let problems =
-        match parindex_interchange::indicators::observations_from_bytes(&bytes, &name, &measure_of)
-        {
-            Ok(obs) => match state.store.save_observations(&obs, &cu.user.username).await {
-                Ok(n) => {
-                    return Ok(Redirect::to(&format!("/indicators?imported={n}")).into_response())
-                }
-                Err(parindex_store::StoreError::Invalid(m)) => vec![ProblemRow {
-                    row: String::new(),
-                    column: String::new(),
-                    message: m,
-                }],
-                Err(e) => return Err(e.into()),
-            },
-            Err(e) => e
-                .problems
-                .into_iter()
-                .map(|p| ProblemRow {
-                    row: p.row.map(|r| r.to_string()).unwrap_or_default(),
-                    column: p.column.unwrap_or_default(),
-                    message: p.message,
-                })
-                .collect(),
-        };
-    let page = list_page(&state, &cu, &uri, None, problems, name).await?;
+    let page = list_page(&state, &cu, &uri, None, problems, file_name).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 

@@ -2184,19 +2184,24 @@ async fn import(
         let e = vec![l.t("plan.file_required").to_string()];
         return fail(l, e);
     };
-    let text = String::from_utf8_lossy(&bytes);
     let ext = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let parsed = match ext.as_str() {
-        "toml" => parindex_interchange::plan::plan_from_toml(&text, &name),
-        "json" => parindex_interchange::plan::plan_from_json(&text, &name),
-        _ => {
-            let e = vec![l.t("plan.file_required").to_string()];
-            return fail(l, e);
+    if !matches!(ext.as_str(), "toml" | "json") {
+        let e = vec![l.t("plan.file_required").to_string()];
+        return fail(l, e);
+    }
+    // Parsed off the async workers, under the upload cap (authorization is checked above).
+    let parsed = crate::parse_pool::parse(move || {
+        let text = String::from_utf8_lossy(&bytes);
+        if ext == "toml" {
+            parindex_interchange::plan::plan_from_toml(&text, &name)
+        } else {
+            parindex_interchange::plan::plan_from_json(&text, &name)
         }
-    };
+    })
+    .await?;
     let doc = match parsed {
         Ok(d) => d,
         Err(e) => {

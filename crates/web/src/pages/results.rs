@@ -884,7 +884,7 @@ fn parse_results_upload(
         "xlsx" => rx::results_from_xlsx(std::io::Cursor::new(bytes), file_name, edition, &is_known),
         _ => return Err(vec![file_problem(t("results.unsupported"))]),
     };
-    read.map_err(|e| file_problems(&e))
+    read.map_err(|e| file_problems(lang, &e))
 }
 
 /// Problems of the set after the import (the file's rows merged into what is stored, unless
@@ -981,7 +981,14 @@ async fn import(
         .into_iter()
         .map(|s| s.slug)
         .collect();
-    let incoming = match parse_results_upload(lang, &edition, &known, &file_name, &bytes) {
+    // Parsed off the async workers, under the upload cap (authorization is checked above).
+    let (ed, name) = (edition.clone(), file_name.clone());
+    let (parsed, bytes) = crate::parse_pool::parse(move || {
+        let parsed = parse_results_upload(lang, &ed, &known, &name, &bytes);
+        (parsed, bytes)
+    })
+    .await?;
+    let incoming = match parsed {
         Ok(r) => r,
         Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
     };

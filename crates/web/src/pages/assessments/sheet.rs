@@ -21,7 +21,7 @@ use axum::Router;
 use parindex_domain::access::Action;
 use parindex_domain::assessment::{input_text, may_explain, may_self_score};
 use parindex_interchange::self_assessment::{
-    build_summary, import_items, read_summary_xlsx, write_summary_xlsx, SummaryHeader,
+    build_summary, import_items, read_summary_xlsx, write_summary_xlsx, ImportedItem, SummaryHeader,
 };
 use parindex_store::assessments::{ItemChange, UnitAssessment};
 use parindex_store::StoreError;
@@ -101,21 +101,35 @@ struct ImportPage {
     fingerprint: String,
 }
 
-/// What an uploaded table would change, or its problems.
+/// Read an uploaded self-scoring table against the unit's criteria and items (on the parse
+/// pool: see [`crate::parse_pool`]).
+fn read_upload(
+    lang: Lang,
+    a: &UnitAssessment,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> impl FnOnce() -> (Result<Vec<ImportedItem>, Vec<FileProblem>>, Vec<u8>) + Send + 'static {
+    let (edition, items) = (a.edition.clone(), a.items.clone());
+    move || {
+        let read = if upload::extension(&file_name) != "xlsx" {
+            Err(vec![file_problem(i18n::t(lang, "assess.import.xlsx_only"))])
+        } else {
+            read_summary_xlsx(&bytes, &file_name, &edition)
+                .and_then(|read| import_items(&file_name, &edition, &read, &items))
+                .map_err(|e| file_problems(lang, &e))
+        };
+        (read, bytes)
+    }
+}
+
+/// What the imported rows would change, or their problems.
 fn plan(
     lang: Lang,
     a: &UnitAssessment,
-    file_name: &str,
-    bytes: &[u8],
+    imported: Vec<ImportedItem>,
     today: jiff::civil::Date,
     may_edit: &dyn Fn(&parindex_domain::edition::NodeCode) -> bool,
 ) -> Result<(Vec<ChangeLine>, Vec<ItemChange>), Vec<FileProblem>> {
-    if upload::extension(file_name) != "xlsx" {
-        return Err(vec![file_problem(i18n::t(lang, "assess.import.xlsx_only"))]);
-    }
-    let read = read_summary_xlsx(bytes, file_name, &a.edition).map_err(|e| file_problems(&e))?;
-    let imported =
-        import_items(file_name, &a.edition, &read, &a.items).map_err(|e| file_problems(&e))?;
     let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
     let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
     let mut lines = Vec::new();
@@ -214,23 +228,26 @@ async fn import(
         },
     )?;
     let a = editable(&state, &cu, &round, &unit).await?;
+    // Every lock that would refuse the result is asked before the body is read: with both the
+    // self-scoring and the explanation stage closed for this unit, nothing is parsed.
+    let today = state.today();
+    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
+    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
+    if let (Err(e), Err(_)) = (&scoring, &explaining) {
+        let mut page = import_page(&cu, &uri, &a);
+        page.problems = vec![file_problem(lock_text(page.l.lang, e))];
+        return Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response());
+    }
     let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
     let mut form = upload::read(mp, UPLOAD_LIMIT).await?;
     run_import(&state, &cu, &uri, &a, &mut form).await
 }
 
-async fn run_import(
-    state: &AppState,
-    cu: &CurrentUser,
-    uri: &Uri,
-    a: &UnitAssessment,
-    form: &mut upload::Uploaded,
-) -> Result<Response, PageError> {
+fn import_page(cu: &CurrentUser, uri: &Uri, a: &UnitAssessment) -> ImportPage {
     let mut l = Layout::new(cu, "nav.assessments", "assess.import_title", &here(uri));
     let lang = l.lang;
     l.here = format!("/assessments/{}/units/{}", a.round.id, a.unit.slug);
-    let confirm = form.field("confirm") == Some("1");
-    let mut page = ImportPage {
+    ImportPage {
         l,
         round_id: a.round.id.clone(),
         unit_slug: a.unit.slug.clone(),
@@ -240,7 +257,19 @@ async fn run_import(
         changes: Vec::new(),
         content: String::new(),
         fingerprint: String::new(),
-    };
+    }
+}
+
+async fn run_import(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    a: &UnitAssessment,
+    form: &mut upload::Uploaded,
+) -> Result<Response, PageError> {
+    let mut page = import_page(cu, uri, a);
+    let lang = page.l.lang;
+    let confirm = form.field("confirm") == Some("1");
     let fail = |mut page: ImportPage, status: StatusCode, problems: Vec<FileProblem>| {
         page.problems = problems;
         page.render()
@@ -272,7 +301,13 @@ async fn run_import(
     page.file_name = file_name.clone();
     let today = state.today();
     let may = |c: &parindex_domain::edition::NodeCode| super::may_edit(cu, &a.unit, &a.edition, c);
-    let (lines, changes) = match plan(lang, a, &file_name, &bytes, today, &may) {
+    let (read, bytes) =
+        crate::parse_pool::parse(read_upload(lang, a, file_name.clone(), bytes)).await?;
+    let imported = match read {
+        Ok(i) => i,
+        Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
+    };
+    let (lines, changes) = match plan(lang, a, imported, today, &may) {
         Ok(x) => x,
         Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
     };
