@@ -455,6 +455,29 @@ fn build() -> Vec<Case> {
         format!("slug,name\nx,{}\n", "Ư".repeat(40_000)).into_bytes(),
         Refused,
     );
+    // One text node of 6 MiB (hex, so that it packs only twofold): held whole by an XML reader.
+    {
+        let mut big = String::with_capacity(6 * 1024 * 1024);
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        while big.len() < 6 * 1024 * 1024 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            big.push_str(&format!("{x:016x}"));
+        }
+        push(
+            "huge-token",
+            "xlsx",
+            workbook(
+                &format!(
+                    "<sheetData><row r=\"1\">{}</row></sheetData>",
+                    text_cell("A1", &big)
+                ),
+                None,
+            ),
+            Refused,
+        );
+    }
     // XML nested 1,000 deep.
     push(
         "deep-xml",

@@ -120,6 +120,10 @@ impl XlsxLimits {
 /// Parts under this size are not held to the compression ratio (tiny XML compresses well).
 const RATIO_FLOOR: u64 = MIB;
 
+/// The longest XML token (a text between tags, or one tag with its attributes): a cell holds at
+/// most 32,767 characters, four bytes each, escaped.
+const MAX_TOKEN: u64 = 4 * MIB;
+
 /// Why a workbook was refused. Every variant names what was found and the limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XlsxError {
@@ -167,6 +171,11 @@ pub enum XlsxError {
     TooDeep {
         part: String,
         limit: usize,
+    },
+    /// One text or tag longer than any cell can need.
+    TokenTooLarge {
+        part: String,
+        limit: u64,
     },
     TooManySheets {
         found: usize,
@@ -252,6 +261,11 @@ impl fmt::Display for XlsxError {
                 f,
                 "part '{part}' nests elements more than {limit} deep; refused"
             ),
+            TokenTooLarge { part, limit } => write!(
+                f,
+                "part '{part}' holds a text or tag longer than {}; refused",
+                bytes(*limit)
+            ),
             TooManySheets { found, limit } => write!(
                 f,
                 "has {found} sheets; at most {limit} are read"
@@ -322,6 +336,10 @@ impl XlsxError {
             TooDeep { part, limit } => format!(
                 "phần '{part}' lồng phần tử sâu quá {limit} cấp; bị từ chối"
             ),
+            TokenTooLarge { part, limit } => format!(
+                "phần '{part}' chứa một đoạn văn bản hoặc thẻ dài hơn {}; bị từ chối",
+                bytes(*limit)
+            ),
             TooManySheets { found, limit } => format!(
                 "có {found} trang tính; chỉ đọc tối đa {limit}"
             ),
@@ -363,6 +381,7 @@ impl XlsxError {
                 | SizeMismatch { .. }
                 | TotalTooLarge { .. }
                 | TooDeep { .. }
+                | TokenTooLarge { .. }
                 | TooManySheets { .. }
                 | TooManyRows { .. }
                 | TooManyColumns { .. }
@@ -450,6 +469,9 @@ struct Bounded<'b, R> {
     declared: u64,
     ratio_limit: Option<u64>,
     budget: &'b mut Budget,
+    /// Bytes since the last `<` or `>`: one XML token (a text, a tag) is held whole in memory
+    /// by the XML reader, so it is bounded on its own.
+    run: u64,
     /// Set when a limit stopped the reading (the XML error that follows is replaced by it).
     tripped: Option<XlsxError>,
     part: String,
@@ -461,7 +483,16 @@ impl<R: Read> Read for Bounded<'_, R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         self.budget.used += n as u64;
-        let trip = if self.read > self.declared {
+        match buf[..n].iter().rposition(|b| *b == b'<' || *b == b'>') {
+            Some(p) => self.run = (n - p - 1) as u64,
+            None => self.run += n as u64,
+        }
+        let trip = if self.run > MAX_TOKEN {
+            Some(XlsxError::TokenTooLarge {
+                part: self.part.clone(),
+                limit: MAX_TOKEN,
+            })
+        } else if self.read > self.declared {
             Some(XlsxError::SizeMismatch {
                 part: self.part.clone(),
             })
@@ -739,6 +770,7 @@ impl<R: Read + Seek> Workbook<R> {
             declared,
             ratio_limit,
             budget: &mut self.budget,
+            run: 0,
             tripped: None,
             part: name.to_string(),
             limits,
@@ -888,7 +920,7 @@ impl<R: Read + Seek> Workbook<R> {
     fn read_styles(&mut self, name: &str) -> Result<(), XlsxError> {
         let mut part = self.open_part(name)?;
         let mut buf = Vec::new();
-        let mut custom: Vec<(u32, bool)> = Vec::new();
+        let mut custom: std::collections::BTreeMap<u32, bool> = std::collections::BTreeMap::new();
         let mut xf_formats: Vec<u32> = Vec::new();
         let mut in_cell_xfs = false;
         // Styles are few; a file with more than this is refused as malformed.
@@ -903,7 +935,7 @@ impl<R: Read + Seek> Workbook<R> {
                         let id = attr(&e, "numFmtId").and_then(|v| v.parse().ok());
                         let code = attr(&e, "formatCode").unwrap_or_default();
                         if let Some(id) = id {
-                            custom.push((id, is_date_format(&code)));
+                            custom.insert(id, is_date_format(&code));
                         }
                     }
                     "cellXfs" => in_cell_xfs = true,
@@ -927,8 +959,8 @@ impl<R: Read + Seek> Workbook<R> {
         drop(part);
         self.date_styles = xf_formats
             .iter()
-            .map(|id| match custom.iter().find(|(c, _)| c == id) {
-                Some((_, d)) => *d,
+            .map(|id| match custom.get(id) {
+                Some(d) => *d,
                 None => is_builtin_date_format(*id),
             })
             .collect();

@@ -209,6 +209,10 @@ fn columns_rows_cells_and_depth_are_limited() {
     assert!(matches!(e, XlsxError::BadCell { .. }), "{e:?}");
     let e = open(&case("deep-xml", "xlsx").bytes, XlsxLimits::TABLE).unwrap_err();
     assert!(matches!(e, XlsxError::TooDeep { limit: 64, .. }), "{e:?}");
+    for limits in [XlsxLimits::SMALL_TABLE, XlsxLimits::DOSSIERS] {
+        let e = open(&case("huge-token", "xlsx").bytes, limits).unwrap_err();
+        assert!(matches!(e, XlsxError::TokenTooLarge { .. }), "{e:?}");
+    }
     let e = open(&case("huge-single-cell", "xlsx").bytes, XlsxLimits::TABLE).unwrap_err();
     assert!(
         matches!(&e, XlsxError::CellTooLong { cell, limit: 32_767, .. } if cell == "A1"),
