@@ -316,3 +316,89 @@ fn plan_workbooks_carry_no_formula() {
     );
     assert_eq!(numbers, [-0.25, 3.0], "numbers stay numbers");
 }
+
+// ----- files and folders
+
+#[cfg(unix)]
+mod folders {
+    use super::*;
+    use parindex_web::{router, AppState, WebConfig};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::path::Path;
+
+    const BOUNDARY: &str = "----parindex-hostile";
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().mode() & 0o777
+    }
+
+    /// A check of a small dossier file, as the coordinator, on an app whose staging folder is
+    /// `staging`.
+    async fn check(app: &TestApp, staging: &Path) -> (StatusCode, String) {
+        let r = router(AppState {
+            store: app.store().clone(),
+            config: WebConfig {
+                login_delay_ms: 1,
+                staging_dir: staging.to_path_buf(),
+                ..WebConfig::default()
+            },
+            clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
+        });
+        let csv = "code,agency,procedure,level,online_level,received_at,due_at,result_at,closed_at,status\n\
+                   TP-1,so-tu-phap,1.001,province,3,2021-07-01T08:00:00+07:00,2021-07-09,,2021-07-05T10:00:00+07:00,closed\n";
+        let body = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"thang-7.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n\
+             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\ncheck\r\n--{BOUNDARY}--\r\n"
+        );
+        let req = Request::post(format!("/dossiers?_csrf={}", app.csrf("coordinator")))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header(
+                header::COOKIE,
+                format!("parindex_session={}", app.sessions["coordinator"].1),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let res = r.oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    both!(the_staging_folder_is_private_or_refused);
+
+    async fn the_staging_folder_is_private_or_refused(app: &TestApp) {
+        let tmp = tempfile::tempdir().unwrap();
+        // Missing: created 0700; the staged file and its record 0600 in a 0700 folder.
+        let staging = tmp.path().join("staged");
+        let (status, body) = check(app, &staging).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("id=\"dossier-staged\""), "{body}");
+        assert_eq!(mode(&staging), 0o700);
+        let ids: Vec<_> = std::fs::read_dir(&staging)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(ids.len(), 1);
+        assert_eq!(mode(&ids[0]), 0o700);
+        assert_eq!(mode(&ids[0].join("upload.csv")), 0o600);
+        assert_eq!(mode(&ids[0].join("meta.json")), 0o600);
+
+        // Open to others: refused, named with the reason, nothing received or staged.
+        let open = tmp.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (status, body) = check(app, &open).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            body.contains(open.to_str().unwrap())
+                && body.contains("nhóm hoặc người dùng khác có quyền truy cập"),
+            "{body}"
+        );
+        assert!(!body.contains("id=\"dossier-staged\""));
+        assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+        assert_eq!(mode(&open), 0o755, "left as found");
+    }
+}
