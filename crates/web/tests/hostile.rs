@@ -335,6 +335,15 @@ mod folders {
     /// A check of a small dossier file, as the coordinator, on an app whose staging folder is
     /// `staging`.
     async fn check(app: &TestApp, staging: &Path) -> (StatusCode, String) {
+        let (status, _, body) = send(app, staging, "check").await;
+        (status, body)
+    }
+
+    async fn send(
+        app: &TestApp,
+        staging: &Path,
+        mode: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
         let r = router(AppState {
             store: app.store().clone(),
             config: WebConfig {
@@ -348,7 +357,7 @@ mod folders {
                    TP-1,so-tu-phap,1.001,province,3,2021-07-01T08:00:00+07:00,2021-07-09,,2021-07-05T10:00:00+07:00,closed\n";
         let body = format!(
             "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"thang-7.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n\
-             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\ncheck\r\n--{BOUNDARY}--\r\n"
+             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\n{mode}\r\n--{BOUNDARY}--\r\n"
         );
         let req = Request::post(format!("/dossiers?_csrf={}", app.csrf("coordinator")))
             .header(
@@ -363,11 +372,45 @@ mod folders {
             .unwrap();
         let res = r.oneshot(req).await.unwrap();
         let status = res.status();
+        let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
-    both!(the_staging_folder_is_private_or_refused);
+    /// Object scope: the notice of a dossier import is its importer's; an agency user asking
+    /// for the coordinator's import id, or for another unit's late dossiers, gets nothing.
+    async fn another_users_dossier_import_is_not_shown(app: &TestApp) {
+        let tmp = tempfile::tempdir().unwrap();
+        let (status, headers, body) = send(app, &tmp.path().join("staged"), "import").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        let to = headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(to.starts_with("/dossiers?import="), "{to}");
+        let own = app.get(&to, Some("coordinator")).await;
+        assert!(own.body.contains("thang-7.csv"), "the importer's notice");
+        let other = app.get(&to, Some("agency")).await;
+        assert!(
+            other.status == StatusCode::OK || other.status.is_client_error(),
+            "{}",
+            other.status
+        );
+        assert!(
+            !other.body.contains("thang-7.csv"),
+            "no notice for someone else"
+        );
+        for path in ["/dossiers/so-tai-chinh", "/dossiers/so-tai-chinh/TP-1"] {
+            let res = app.get(path, Some("agency")).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}");
+        }
+    }
+
+    both!(
+        the_staging_folder_is_private_or_refused,
+        another_users_dossier_import_is_not_shown
+    );
 
     async fn the_staging_folder_is_private_or_refused(app: &TestApp) {
         let tmp = tempfile::tempdir().unwrap();
