@@ -406,6 +406,10 @@ async fn serve(
     daily: &reminders::DailyReminders,
     evidence: parindex_store::evidence::EvidenceConfig,
 ) -> Result<()> {
+    // The evidence folder holds the units' documents: private, or the server does not start.
+    evidence
+        .ensure_folder()
+        .map_err(|p| anyhow::anyhow!("cannot start: evidence folder refused: {p}"))?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

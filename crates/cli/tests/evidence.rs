@@ -72,3 +72,38 @@ async fn verify_detects_a_file_changed_on_disk() {
     let report: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
     assert_eq!(report["missing"][0][0], sha);
 }
+
+/// The server does not start on an evidence folder others may read (issue 9), and says which
+/// folder and why; a private one is accepted.
+#[cfg(unix)]
+#[test]
+fn serve_refuses_an_evidence_folder_open_to_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let open = dir.path().join("ho-so");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = parindex(&[
+        "--db",
+        &url,
+        "--evidence-dir",
+        open.to_str().unwrap(),
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    assert!(!out.status.success(), "the server must not start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("evidence folder refused")
+            && err.contains(open.to_str().unwrap())
+            && err.contains("0755"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&open).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}

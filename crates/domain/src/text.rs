@@ -55,9 +55,122 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+// ---------------------------------------------------------------------------------------------
+// Formula injection in exported spreadsheets (OWASP "CSV injection")
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a spreadsheet could read `s` as a formula (or the start of one): it begins with
+/// `=`, `+`, `@`, a tab or a carriage return, or with `-` not followed by a plain number
+/// (`-0.25`, `-12,5` and `-3` stay as they are: a negative number is not a formula).
+pub fn is_formula_like(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => !is_plain_number(chars.as_str()),
+        _ => false,
+    }
+}
+
+/// Digits with at most one decimal separator (`.` or `,`) between digits.
+fn is_plain_number(s: &str) -> bool {
+    let (int, frac) = match s.find(['.', ',']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(int) && frac.is_none_or(digits)
+}
+
+/// Whether [`neutralise_formula`] prefixes `s`: formula-like text, or text that already begins
+/// with the apostrophe of a neutralised cell (so that [`restore_formula`] undoes exactly what
+/// was done, whatever the text).
+fn needs_guard(s: &str) -> bool {
+    is_formula_like(s) || s.strip_prefix('\'').is_some_and(needs_guard)
+}
+
+/// The one rule for every text cell of every CSV and XLSX file the product writes: text a
+/// spreadsheet could read as a formula gets a leading apostrophe `'` (OWASP's advice), so that
+/// `=HYPERLINK(…)` is shown as text, never evaluated. Anything else is returned unchanged.
+///
+/// [`restore_formula`] is its exact inverse, for files read back.
+pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    if needs_guard(s) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// The text of a cell written by [`neutralise_formula`]: its guarding apostrophe removed.
+/// Text the rule would not have guarded is returned unchanged.
+pub fn restore_formula(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formula_like_text_is_guarded() {
+        for s in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+1",
+            "@SUM(A1)",
+            "-2+3",
+            "-",
+            "- gạch đầu dòng",
+            "-cmd|' /C calc'!A0",
+            "\t=1",
+            "\r=1",
+        ] {
+            let n = neutralise_formula(s);
+            assert_eq!(n, format!("'{s}"), "{s:?}");
+            assert_eq!(restore_formula(&n), s);
+        }
+        for s in [
+            "-0.25",
+            "-12,5",
+            "-3",
+            "Sở Nội vụ",
+            "",
+            "85.58",
+            "a=b",
+            " =1",
+            "'",
+        ] {
+            assert_eq!(neutralise_formula(s), s, "{s:?} is left as it is");
+        }
+        // Text that already looks neutralised is guarded again, so reading it back is exact.
+        assert_eq!(neutralise_formula("'=1"), "''=1");
+        assert_eq!(restore_formula("''=1"), "'=1");
+        assert_eq!(restore_formula("'abc"), "'abc");
+    }
+
+    proptest! {
+        #[test]
+        fn a_guarded_cell_never_starts_a_formula(s in "[-=+@\t\r'0-9.,a-z ]{0,12}|\\PC{0,12}") {
+            let n = neutralise_formula(&s);
+            let first = n.chars().next();
+            prop_assert!(!matches!(first, Some('=' | '+' | '@' | '\t' | '\r')), "{n:?}");
+            if let Some(rest) = n.strip_prefix('-') {
+                prop_assert!(is_plain_number(rest), "{n:?}");
+            }
+            let guarded = format!("'{s}");
+            prop_assert!(n == s || n == guarded, "{n:?}");
+            prop_assert_eq!(restore_formula(&n), s.as_str());
+        }
+
+        #[test]
+        fn negative_numbers_stay_numbers(m in -999_999_999i64..0, scale in 0u32..6) {
+            let d = rust_decimal::Decimal::new(m, scale).to_string();
+            prop_assert_eq!(neutralise_formula(&d), d.as_str());
+        }
+    }
 
     #[test]
     fn folds_vietnamese() {

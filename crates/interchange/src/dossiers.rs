@@ -23,7 +23,7 @@ use parindex_domain::dossiers::{
     check_times, classify, parse_online_level, parse_time, Counts, Dim, DossierLevel, LocalTime,
     Month, Outcome, OverdueDossier,
 };
-use parindex_domain::text::nfc;
+use parindex_domain::text::{neutralise_formula, nfc};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -324,14 +324,33 @@ impl Drop for Spool {
 }
 
 impl Spool {
-    /// Write the list as CSV (with its header).
+    /// Write the list as CSV (with its header). The spool keeps the dossiers' texts exactly as
+    /// read (the import stores them); the list written for people goes through the export rule
+    /// ([`neutralise_formula`]): an agency or a procedure `=HYPERLINK(…)` is written
+    /// `'=HYPERLINK(…)`.
     pub fn write_csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
         out.write_all(OVERDUE_HEADER.as_bytes())?;
         out.write_all(b"\n")?;
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(&mut *out);
+        let mut rec = csv::ByteRecord::new();
         for f in &self.files {
-            let mut r = File::open(f)?;
-            std::io::copy(&mut r, out)?;
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(BufReader::with_capacity(1 << 20, File::open(f)?));
+            while r
+                .read_byte_record(&mut rec)
+                .map_err(std::io::Error::other)?
+            {
+                w.write_record(rec.iter().map(|field| {
+                    neutralise_formula(&String::from_utf8_lossy(field)).into_owned()
+                }))?;
+            }
         }
+        w.flush()?;
+        drop(w);
         out.flush()
     }
 
@@ -1851,8 +1870,14 @@ pub fn stats_csv(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
         r.push(rate_text(c.late_rate()));
         r
     };
+    // The dimensions (agency, procedure…) come from the file read: the export rule applies.
+    let safe_key = |key: &[String]| -> Vec<String> {
+        key.iter()
+            .map(|k| neutralise_formula(k).into_owned())
+            .collect()
+    };
     for g in &scan.groups {
-        w.write_record(row(g.key.clone(), &g.counts))?;
+        w.write_record(row(safe_key(&g.key), &g.counts))?;
     }
     let mut total_key = vec![String::new(); scan.dims.len()];
     if let Some(first) = total_key.first_mut() {

@@ -21,7 +21,7 @@ use parindex_domain::assessment::{
 };
 use parindex_domain::edition::{Edition, NodeCode};
 use parindex_domain::rules::{ScoreInput, ScoringRule};
-use parindex_domain::text::nfc;
+use parindex_domain::text::{neutralise_formula, nfc, restore_formula};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,7 +193,7 @@ fn write_dec(
                 ws.write_number_with_format(row, col, f, fmt)?;
             }
             None => {
-                ws.write_string_with_format(row, col, d.to_string(), fmt)?;
+                ws.write_string_with_format(row, col, safe(&d.to_string()), fmt)?;
             }
         },
     }
@@ -239,13 +239,13 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
         "BẢNG TỔNG HỢP TỰ CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH",
         &title,
     )?;
-    ws.merge_range(1, 0, 1, 6, &t.header.round_name, &centered)?;
+    ws.merge_range(1, 0, 1, 6, &safe(&t.header.round_name), &centered)?;
     ws.merge_range(
         2,
         0,
         2,
         6,
-        &format!("Đơn vị: {}", t.header.unit_name),
+        &safe(&format!("Đơn vị: {}", t.header.unit_name)),
         &centered,
     )?;
     ws.merge_range(
@@ -253,7 +253,7 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
         0,
         3,
         6,
-        &format!("Bộ tiêu chí: {}", t.header.edition_name),
+        &safe(&format!("Bộ tiêu chí: {}", t.header.edition_name)),
         &centered,
     )?;
     if t.header.sample {
@@ -282,13 +282,13 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
             _ => (&sub, &num),
         };
         let stt_fmt = if row.code.depth() == 1 { &area } else { &cell };
-        ws.write_string_with_format(r, 0, row.code.to_string(), stt_fmt)?;
-        ws.write_string_with_format(r, 1, &row.title, text_fmt)?;
+        ws.write_string_with_format(r, 0, safe(&row.code.to_string()), stt_fmt)?;
+        ws.write_string_with_format(r, 1, safe(&row.title), text_fmt)?;
         write_dec(ws, r, 2, row.max, n_fmt)?;
         write_dec(ws, r, 3, row.self_score, n_fmt)?;
         write_dec(ws, r, 4, row.appraised, n_fmt)?;
-        ws.write_string_with_format(r, 5, &row.evidence, &cell)?;
-        ws.write_string_with_format(r, 6, &row.remarks, &cell)?;
+        ws.write_string_with_format(r, 5, safe(&row.evidence), &cell)?;
+        ws.write_string_with_format(r, 6, safe(&row.remarks), &cell)?;
         r += 1;
     }
     ws.write_string_with_format(r, 0, "", &area)?;
@@ -397,11 +397,18 @@ fn header_of(k: ColKey) -> &'static str {
     }
 }
 
+/// A text cell as written by [`write_summary_xlsx`]: its formula guard removed, so that a
+/// downloaded, filled-in and uploaded table keeps an explanation that starts with `-` as it was.
 fn text_at(row: &Row, i: Option<usize>) -> Result<String, String> {
     match i.and_then(|i| row.cells.get(i)) {
         None => Ok(String::new()),
-        Some(c) => cell_text(c).map(|t| t.unwrap_or_default()),
+        Some(c) => cell_text(c).map(|t| restore_formula(&t.unwrap_or_default()).to_string()),
     }
+}
+
+/// A text cell to write: guarded against formula injection ([`neutralise_formula`]).
+fn safe(s: &str) -> String {
+    neutralise_formula(s).into_owned()
 }
 
 fn dec_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, String> {

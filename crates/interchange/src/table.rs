@@ -6,7 +6,7 @@ use crate::error::{ExportError, ImportError, Problem};
 use crate::xlsx_read::{read_all, Value, XlsxLimits};
 use jiff::civil::Date;
 use parindex_domain::score::parse_points;
-use parindex_domain::text::{fold, nfc};
+use parindex_domain::text::{fold, neutralise_formula, nfc, restore_formula};
 use rust_decimal::Decimal;
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -285,7 +285,8 @@ pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, String> {
                     if s.trim().is_empty() {
                         Cell::Empty
                     } else {
-                        Cell::Text(s.to_string())
+                        // What our exports guarded against formula injection reads back as written.
+                        Cell::Text(restore_formula(s).to_string())
                     }
                 })
                 .collect(),
@@ -302,7 +303,7 @@ fn value_cell(v: &Value) -> Cell {
             if s.trim().is_empty() {
                 Cell::Empty
             } else {
-                Cell::Text(s.clone())
+                Cell::Text(restore_formula(s).to_string())
             }
         }
         Value::Number(f) => Cell::Number(*f),
@@ -946,14 +947,21 @@ impl OutTable {
     }
 }
 
-/// The table as CSV text (comma-separated, `\n` line ends, no byte order mark).
+/// A cell's text as written to a file: text a spreadsheet could read as a formula gets its
+/// guarding apostrophe ([`neutralise_formula`], the one rule of every export).
+fn safe(s: &str) -> String {
+    neutralise_formula(s).into_owned()
+}
+
+/// The table as CSV text (comma-separated, `\n` line ends, no byte order mark). Every cell goes
+/// through [`neutralise_formula`]: a title `=HYPERLINK(…)` is written `'=HYPERLINK(…)`.
 pub(crate) fn csv_string(t: &OutTable) -> Result<String, ExportError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    w.write_record(&t.headers)?;
+    w.write_record(t.headers.iter().map(|h| safe(h)))?;
     for r in &t.rows {
-        w.write_record(r.iter().map(Out::text))?;
+        w.write_record(r.iter().map(|c| safe(&c.text())))?;
     }
     let bytes = w
         .into_inner()
@@ -978,7 +986,8 @@ fn width_of(o: &Out) -> usize {
     o.text().chars().count()
 }
 
-/// Add a table as a worksheet: bold header, sensible column widths, header row frozen.
+/// Add a table as a worksheet: bold header, sensible column widths, header row frozen. Text is
+/// written as strings (never formulas) and, as in CSV, through [`neutralise_formula`].
 fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), ExportError> {
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let ws = wb.add_worksheet();
@@ -986,9 +995,9 @@ fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), Exp
     for (c, h) in t.headers.iter().enumerate() {
         let col = c as u16;
         if t.bold_header {
-            ws.write_string_with_format(0, col, h, &bold)?;
+            ws.write_string_with_format(0, col, safe(h), &bold)?;
         } else {
-            ws.write_string(0, col, h)?;
+            ws.write_string(0, col, safe(h))?;
         }
         let widest = t
             .rows
@@ -1010,7 +1019,7 @@ fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), Exp
             match cell {
                 Out::Empty => {}
                 Out::Text(s) => {
-                    ws.write_string(rn, col, s)?;
+                    ws.write_string(rn, col, safe(s))?;
                 }
                 Out::Dec(d) => match decimal_to_f64(*d) {
                     Some(f) => {
@@ -1018,7 +1027,7 @@ fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), Exp
                     }
                     // No f64 reads back as exactly this decimal: keep it as text.
                     None => {
-                        ws.write_string(rn, col, d.to_string())?;
+                        ws.write_string(rn, col, safe(&d.to_string()))?;
                     }
                 },
                 Out::Int(i) => {
@@ -1028,7 +1037,7 @@ fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), Exp
                     ws.write_boolean(rn, col, *b)?;
                 }
                 Out::Date(d) => {
-                    ws.write_string(rn, col, d.to_string())?;
+                    ws.write_string(rn, col, safe(&d.to_string()))?;
                 }
             }
         }

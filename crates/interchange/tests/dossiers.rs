@@ -418,4 +418,62 @@ fn hostile_workbooks_are_refused_by_the_dossier_reader() {
     .unwrap_err();
     assert!(e.message.contains("XFD1048576"), "{e}");
     assert!(e.message_vi.unwrap().contains("XFD1048576"));
+/// Formula injection (issue 9): an agency and a procedure written as formulas in the one-stop
+/// shop's export come out of `dossiers stats --csv` and the late list (`--late`) guarded by an
+/// apostrophe; the spool read back for the import keeps them exactly as they were.
+#[test]
+fn formulas_in_a_dossier_file_stay_text_in_what_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        "=HYPERLINK(\"http://x\"),=so-tu-phap,@SUM(1),province,3,2021-03-10T08:00:00+07:00,2021-03-15T17:00:00+07:00,,2021-03-16T00:01:00+07:00,-closed",
+        "-0.25,+so-tai-chinh,1.001,province,3,2021-03-10T08:00:00+07:00,2021-03-15T17:00:00+07:00,,2021-03-17T00:01:00+07:00,closed",
+    ];
+    let text = format!("{HEADER}\n{}\n", rows.join("\n"));
+    let f = write(dir.path(), "evil.csv", text.as_bytes());
+    let scan = scan_file(&f, &opts(&[Dim::Agency], jiff::civil::date(2021, 3, 31), 1)).unwrap();
+    assert_eq!(scan.bad_rows, 0, "{:?}", scan.bad);
+    let inert = |c: &str| {
+        !matches!(c.chars().next(), Some('=' | '+' | '@' | '\t' | '\r'))
+            && c.strip_prefix('-')
+                .is_none_or(|r| r.parse::<rust_decimal::Decimal>().is_ok())
+    };
+    let cells = |bytes: Vec<u8>| -> Vec<String> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes.as_slice())
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+            .collect()
+    };
+    let mut stats = Vec::new();
+    parindex_interchange::dossiers::stats_csv(&scan, &mut stats).unwrap();
+    let stats = cells(stats);
+    assert!(stats.iter().all(|c| inert(c)), "{stats:?}");
+    assert!(stats.contains(&"'=so-tu-phap".to_string()), "{stats:?}");
+    assert!(stats.contains(&"'+so-tai-chinh".to_string()), "{stats:?}");
+
+    let spool = scan.overdue.as_ref().unwrap();
+    let mut late = Vec::new();
+    spool.write_csv(&mut late).unwrap();
+    let late = cells(late);
+    assert!(late.iter().all(|c| inert(c)), "{late:?}");
+    for guarded in [
+        "'=HYPERLINK(\"http://x\")",
+        "'@SUM(1)",
+        "'-closed",
+        "'=so-tu-phap",
+    ] {
+        assert!(late.contains(&guarded.to_string()), "{guarded}: {late:?}");
+    }
+    assert!(
+        late.contains(&"-0.25".to_string()),
+        "a number stays: {late:?}"
+    );
+    // What the import stores is the file's text, unguarded.
+    let mut back = spool.reader().next_batch(10).unwrap();
+    back.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(back[1].code, "=HYPERLINK(\"http://x\")");
+    assert_eq!(back[1].agency, "=so-tu-phap");
+    assert_eq!(back[1].procedure, "@SUM(1)");
 }

@@ -53,7 +53,8 @@ fn items(e: &Edition) -> BTreeMap<NodeCode, Item> {
         out.insert(code(c), i);
     }
     let i = out.get_mut(&code("1.1.1")).unwrap();
-    i.explanation = "Kế hoạch ban hành chậm do chờ hướng dẫn".into();
+    // A bullet as people type it: written guarded ('-), read back without the guard.
+    i.explanation = "- Kế hoạch ban hành chậm do chờ hướng dẫn".into();
     i.note = "Bản giấy gửi kèm".into();
     i.appraisal1 = Some(Appraisal {
         score: dec!(1),
@@ -108,6 +109,29 @@ fn export_then_import_is_equal() {
         Some(dec!(8.5) + dec!(9.8) + dec!(4.039))
     );
     let bytes = write_summary_xlsx(&table).unwrap();
+    // In the file, no text cell starts a formula (issue 9): the bullet carries its apostrophe.
+    {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let name = wb.sheet_names()[0].clone();
+        let texts: Vec<String> = wb
+            .worksheet_range(&name)
+            .unwrap()
+            .used_cells()
+            .filter_map(|c| match c.2 {
+                Data::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            texts.iter().any(|t| t.starts_with("'- Kế hoạch")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().all(|t| !t.starts_with(['=', '+', '@', '-'])),
+            "{texts:?}"
+        );
+    }
     let read = read_summary_xlsx(&bytes, "tu-cham.xlsx", &e).unwrap();
     assert_eq!(read.rows, table.rows, "every line reads back equal");
     assert_eq!(read.total, Some(table.total.clone()));

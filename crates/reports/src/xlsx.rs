@@ -7,6 +7,7 @@ use crate::chairman::{outline, ReportData};
 use crate::text::dmy;
 use crate::{ReportError, Result};
 use jiff::civil::Date;
+use parindex_domain::text::neutralise_formula;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 /// Sheet names.
@@ -25,7 +26,7 @@ struct Formats {
 fn header(ws: &mut Worksheet, row: u32, cols: &[(&str, f64)], f: &Formats) -> Result<()> {
     for (i, (h, w)) in cols.iter().enumerate() {
         let c = i as u16;
-        ws.write_string_with_format(row, c, *h, &f.bold)
+        ws.write_string_with_format(row, c, neutralise_formula(h), &f.bold)
             .map_err(ReportError::xlsx)?;
         ws.set_column_width(c, *w).map_err(ReportError::xlsx)?;
     }
@@ -45,14 +46,15 @@ fn date(ws: &mut Worksheet, row: u32, col: u16, d: Date, f: &Formats) -> Result<
 
 fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<()> {
     if !s.is_empty() {
-        ws.write_string(row, col, s).map_err(ReportError::xlsx)?;
+        ws.write_string(row, col, neutralise_formula(s))
+            .map_err(ReportError::xlsx)?;
     }
     Ok(())
 }
 
 fn wrapped(ws: &mut Worksheet, row: u32, col: u16, s: &str, f: &Formats) -> Result<()> {
     if !s.is_empty() {
-        ws.write_string_with_format(row, col, s, &f.wrap)
+        ws.write_string_with_format(row, col, neutralise_formula(s), &f.wrap)
             .map_err(ReportError::xlsx)?;
     }
     Ok(())
@@ -94,7 +96,8 @@ pub fn chairman_xlsx(data: &ReportData) -> Result<Vec<u8>> {
         let ws = wb.add_worksheet();
         ws.set_name(SUMMARY).map_err(ReportError::xlsx)?;
         let lh = &data.letterhead;
-        ws.write_string_with_format(0, 0, format!("{} {}", o.kind, o.title), &f.title)
+        let title = format!("{} {}", o.kind, o.title);
+        ws.write_string_with_format(0, 0, neutralise_formula(&title), &f.title)
             .map_err(ReportError::xlsx)?;
         text(ws, 1, 0, &format!("{} — {}", lh.issuer, o.place_date))?;
         let mut row = 2;

@@ -43,6 +43,13 @@ impl EvidenceConfig {
         }
     }
 
+    /// Make sure the folder exists and is private ([`crate::files::ensure_private_dir`]):
+    /// created `0700`; an existing folder owned by another user or open to group or others is
+    /// refused. The server asks at start-up; every stored file asks again.
+    pub fn ensure_folder(&self) -> std::result::Result<(), crate::files::FolderProblem> {
+        crate::files::ensure_private_dir(&self.dir)
+    }
+
     /// The path of the file with this SHA-256 (hex).
     pub fn path_of(&self, sha256: &str) -> PathBuf {
         let prefix: String = sha256.chars().take(2).collect();
@@ -545,25 +552,41 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
 
 /// Write `bytes` as the file for `sha` unless it is there already (content-addressed: an
 /// existing file with the same name holds the same content). Written to a temporary name and
-/// renamed, so a file is never seen half-written.
+/// renamed, so a file is never seen half-written. The folder must be private (refused
+/// otherwise, nothing written); sub-folders are created `0700`, files `0600`.
 async fn store_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<()> {
+    let cfg = cfg.clone();
+    let sha = sha.to_string();
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || store_file_blocking(&cfg, &sha, &bytes))
+        .await
+        .map_err(|e| StoreError::Invalid(format!("evidence: the file could not be stored: {e}")))?
+}
+
+fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<()> {
+    cfg.ensure_folder()
+        .map_err(|p| StoreError::Invalid(format!("evidence: {p}")))?;
     let path = cfg.path_of(sha);
-    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+    if path.try_exists().unwrap_or(false) {
         return Ok(());
     }
     let Some(dir) = path.parent() else {
         return Err(StoreError::Invalid("evidence: no folder".into()));
     };
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| io_err("create", dir, e))?;
+    match crate::files::create_private_subdir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io_err("create", dir, e)),
+    }
     let tmp = dir.join(format!(".{sha}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    tokio::fs::write(&tmp, bytes)
-        .await
-        .map_err(|e| io_err("write", &tmp, e))?;
-    tokio::fs::rename(&tmp, &path)
-        .await
-        .map_err(|e| io_err("store", &path, e))?;
+    crate::files::write_private_file(&tmp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err("write", &tmp, e)
+    })?;
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err("store", &path, e)
+    })?;
     Ok(())
 }
 

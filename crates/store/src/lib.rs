@@ -14,6 +14,7 @@ mod dossiers;
 mod editions;
 mod error;
 pub mod evidence;
+pub mod files;
 mod indicators;
 mod plan_views;
 mod plans;

@@ -2,11 +2,15 @@
 //! cookie; state changes also need the `x-csrf-token` header). Described by `/api/v1/openapi.json`.
 
 use crate::auth::Authed;
+use crate::i18n::{t, Lang};
+use crate::pages::units::problem_key;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use parindex_domain::access::{can, Action};
+use parindex_domain::units::{slug_problem, FieldProblem, UnitEdit};
 use parindex_store::{AuditFilter, Backend};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -144,7 +148,10 @@ async fn unit(
     Ok(Json(json!(u)))
 }
 
+/// The body of `PUT /api/v1/units/{slug}`: any of the four fields (absent: kept; empty: cleared,
+/// except `name_vi`); any other field is refused.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UnitUpdate {
     name_vi: Option<String>,
     name_en: Option<String>,
@@ -152,35 +159,73 @@ struct UnitUpdate {
     head_title: Option<String>,
 }
 
+/// The largest JSON body an API write reads (as a form: [`crate::FORM_LIMIT`]).
+const JSON_LIMIT: usize = crate::FORM_LIMIT;
+
+/// A JSON body, read (at most [`JSON_LIMIT`] bytes) only once the caller is authorised: 415
+/// when it is not JSON, 413 when too large, 400 when it does not parse as `T`.
+async fn json_body<T: serde::de::DeserializeOwned>(
+    req: Request,
+    lang: Lang,
+) -> Result<T, ApiError> {
+    let json = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            t(lang, "api.bad_body"),
+        ));
+    }
+    let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, t(lang, "api.too_large")))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        tracing::debug!(error = %e, "a JSON body refused");
+        ApiError::bad_request(t(lang, "api.bad_body"))
+    })
+}
+
+/// The API's field problems, in the user's language, from the same catalogue as the form.
+fn field_problems(lang: Lang, problems: &[(&'static str, FieldProblem)]) -> ApiError {
+    ApiError::fields(
+        problems
+            .iter()
+            .map(|(f, p)| (f.to_string(), t(lang, problem_key(*p)).to_string()))
+            .collect(),
+    )
+}
+
+/// `PUT /api/v1/units/{slug}`: the unit page's form as JSON, held to the same rules
+/// ([`UnitEdit`]): a refused field is named in a 422 and nothing is stored.
 async fn update_unit(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Path(slug): Path<String>,
-    Json(body): Json<UnitUpdate>,
+    req: Request,
 ) -> Result<Json<Value>, ApiError> {
+    // Authorise before reading the body.
     allow(&cu, &Action::EditUnit { unit: &slug })?;
+    let lang = Lang::parse(&cu.user.lang);
+    if let Some(p) = slug_problem(&slug) {
+        return Err(field_problems(lang, &[("slug", p)]));
+    }
+    let body: UnitUpdate = json_body(req, lang).await?;
     let mut u = s.store.unit(&slug).await?.ok_or_else(|| {
         ApiError::from(parindex_store::StoreError::NotFound(format!(
             "unit '{slug}'"
         )))
     })?;
-    if let Some(n) = body.name_vi {
-        if n.trim().is_empty() {
-            return Err(ApiError {
-                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                message: "name_vi: required".into(),
-            });
-        }
-        u.name_vi = n;
-    }
-    let opt = |v: Option<String>, old: Option<String>| match v {
-        Some(x) if x.trim().is_empty() => None,
-        Some(x) => Some(x),
-        None => old,
+    let edit = UnitEdit {
+        name_vi: body.name_vi,
+        name_en: body.name_en,
+        head_name: body.head_name,
+        head_title: body.head_title,
     };
-    u.name_en = opt(body.name_en, u.name_en);
-    u.head_name = opt(body.head_name, u.head_name);
-    u.head_title = opt(body.head_title, u.head_title);
+    edit.apply(&mut u)
+        .map_err(|problems| field_problems(lang, &problems))?;
     s.store
         .save_units(std::slice::from_ref(&u), &cu.user.username)
         .await?;

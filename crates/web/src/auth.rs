@@ -243,10 +243,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
         }
         let path = parts.uri.path();
         if path.starts_with("/api/") {
-            return Err(crate::ApiError {
-                status: axum::http::StatusCode::UNAUTHORIZED,
-                message: "sign in first".into(),
-            }
+            return Err(crate::ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "sign in first",
+            )
             .into_response());
         }
         let next = parts

@@ -7,24 +7,41 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use parindex_store::StoreError;
 
-/// An error as the API shows it: a status and a message without internals.
+/// An error as the API shows it: a status and a message without internals; for a refused
+/// write, the problem of each field (`{"error": …, "field": …, "problems": [{"field", "message"}]}`).
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// `(field, message)` of each field refused.
+    pub problems: Vec<(String, String)>,
 }
 
 impl ApiError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
+            status,
             message: message.into(),
+            problems: Vec::new(),
         }
     }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
     pub fn forbidden() -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "not allowed")
+    }
+    /// A write refused field by field: 422, the first problem's message as the error.
+    pub fn fields(problems: Vec<(String, String)>) -> Self {
+        let message = problems
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ");
         ApiError {
-            status: StatusCode::FORBIDDEN,
-            message: "not allowed".into(),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message,
+            problems,
         }
     }
 }
@@ -32,20 +49,16 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => ApiError {
-                status: StatusCode::NOT_FOUND,
-                message: format!("{what} not found"),
-            },
-            StoreError::Invalid(msg) => ApiError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                message: msg,
-            },
+            StoreError::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"))
+            }
+            StoreError::Invalid(msg) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg),
             other => {
                 tracing::error!(error = %other, "internal error");
-                ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    message: "internal error; see the server log".into(),
-                }
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; see the server log",
+                )
             }
         }
     }
@@ -53,11 +66,16 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response()
+        let mut body = serde_json::json!({ "error": self.message });
+        if let Some((field, _)) = self.problems.first() {
+            body["field"] = serde_json::json!(field);
+            body["problems"] = self
+                .problems
+                .iter()
+                .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
+                .collect();
+        }
+        (self.status, Json(body)).into_response()
     }
 }
 

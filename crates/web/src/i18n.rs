@@ -114,6 +114,8 @@ pub fn timestamp(s: &str) -> String {
 }
 
 const SHELL: Catalogue = &[
+    ("api.too_large", "Nội dung quá lớn (tối đa 2 MB); không lưu gì.", "The body is too large (at most 2 MB); nothing was saved."),
+    ("api.bad_body", "Nội dung JSON không hợp lệ (chỉ nhận các trường đã mô tả, đúng kiểu); không lưu gì.", "The JSON body is not valid (only the documented fields, of the right type); nothing was saved."),
     ("app.name", "ParIndex — Chỉ số CCHC", "ParIndex — PAR Index"),
     ("app.province", "Tỉnh Bắc Giang", "Bắc Giang province"),
     ("nav.dashboard", "Tổng quan", "Dashboard"),

@@ -45,6 +45,9 @@ pub struct WebConfig {
     /// The largest dossier export the upload on `/dossiers` takes (at most
     /// [`pages::dossier_upload::DOSSIER_UPLOAD_LIMIT`], 512 MiB, the default).
     pub dossier_max_bytes: usize,
+    /// Where checked dossier files wait for "Nhập tệp này"
+    /// ([`pages::dossier_upload::staging_dir`] by default); private, checked at each upload.
+    pub staging_dir: std::path::PathBuf,
 }
 
 impl Default for WebConfig {
@@ -56,7 +59,16 @@ impl Default for WebConfig {
             evidence_dir: std::path::PathBuf::from("./evidence"),
             evidence_max_bytes: parindex_store::evidence::EVIDENCE_LIMIT,
             dossier_max_bytes: pages::dossier_upload::DOSSIER_UPLOAD_LIMIT,
+            staging_dir: pages::dossier_upload::staging_dir(),
         }
+    }
+}
+
+impl WebConfig {
+    /// The start-up check of the evidence folder: created `0700` when missing; refused (the
+    /// folder and why) when another user owns it or group or others may access it.
+    pub fn check_evidence_folder(&self) -> Result<(), parindex_store::files::FolderProblem> {
+        parindex_store::files::ensure_private_dir(&self.evidence_dir)
     }
 }
 

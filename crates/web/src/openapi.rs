@@ -45,6 +45,10 @@ pub fn document() -> Value {
             },
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Problem": {"type": "object", "description": "a write refused field by field; messages in the user's language, as the form shows them", "properties": {
+                    "error": {"type": "string"}, "field": {"type": "string", "description": "the first field refused"},
+                    "problems": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}, "required": ["field", "message"]}}
+                }, "required": ["error", "field", "problems"]},
                 "Decimal": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "an exact decimal written as a string"}
             }
         },
@@ -68,10 +72,18 @@ pub fn document() -> Value {
                     "summary": "update a unit's names and head of agency (coordinator, or the unit's own users)",
                     "tags": ["units"],
                     "parameters": [path_param("slug", "unit slug"), {"name": "x-csrf-token", "in": "header", "required": true, "schema": {"type": "string"}}],
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-                        "name_vi": {"type": "string"}, "name_en": {"type": "string"}, "head_name": {"type": "string"}, "head_title": {"type": "string"}
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "description": "absent: kept; empty: cleared (not name_vi); the same rules as the unit page's form", "properties": {
+                        "name_vi": {"type": "string", "minLength": 1, "maxLength": 200}, "name_en": {"type": "string", "maxLength": 200}, "head_name": {"type": "string", "maxLength": 200}, "head_title": {"type": "string", "maxLength": 200}
                     }}}}},
-                    "responses": {"200": {"description": "the updated unit"}, "403": {"$ref": "#/components/responses/Forbidden"}, "422": {"description": "invalid field"}}
+                    "responses": {
+                        "200": {"description": "the updated unit"},
+                        "400": {"description": "the body is not JSON of this shape (an unknown field, a wrong type)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "403": {"$ref": "#/components/responses/Forbidden"},
+                        "404": {"$ref": "#/components/responses/NotFound"},
+                        "413": {"description": "the body is over 2 MB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "415": {"description": "the body is not application/json", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "422": {"description": "a field refused (too long, blank name_vi, a slug that is not one); nothing stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                    }
                 }
             },
             "/api/v1/audit": {"get": op("the audit log, newest first (unit-bound roles: their unit only)", "audit", json!([

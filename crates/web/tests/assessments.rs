@@ -1110,7 +1110,86 @@ async fn lead_agencies_contribute_their_criteria_to_the_provinces_self_assessmen
         get_bytes(app, &format!("/evidence/{id}"), "agency").await.0,
         StatusCode::FORBIDDEN
     );
+
+    // Object scope (issue 9): the lead agency sees the province's table, but the working
+    // details of an area another agency leads — its note, its evidence, its item page — are not
+    // its to read.
+    let res = app
+        .post(
+            u,
+            Some("coordinator"),
+            &[("in.1", "5"), ("no.1", "GHI-CHU-CUA-SO-NOI-VU")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = post_multipart(
+        app,
+        &format!("{u}/items/1/evidence"),
+        "coordinator",
+        &[],
+        Some(("noi-vu-mat.pdf", b"%PDF-1.4 1 %%EOF")),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let a = s
+        .assessment("tinh-2021", "bac-giang")
+        .await
+        .unwrap()
+        .unwrap();
+    let secret_doc = a.evidence["1"][0].id;
+    let coordinator_view = app.get(u, Some("coordinator")).await.body;
+    assert!(coordinator_view.contains("GHI-CHU-CUA-SO-NOI-VU"));
+    let lead_view = app.get(u, Some("lead")).await;
+    assert_eq!(lead_view.status, StatusCode::OK);
+    assert!(
+        !lead_view.body.contains("GHI-CHU-CUA-SO-NOI-VU"),
+        "another area's note"
+    );
+    assert!(!lead_view.body.contains("noi-vu-mat.pdf"));
+    assert_eq!(
+        app.get(&format!("{u}/items/1"), Some("lead")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("{u}/items/6"), Some("lead")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get_bytes(app, &format!("/evidence/{secret_doc}"), "lead")
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, xlsx) = get_bytes(app, &format!("{u}/summary.xlsx"), "lead").await;
+    assert_eq!(status, StatusCode::OK);
+    let xlsx_text = xlsx_strings(&xlsx);
+    assert!(
+        xlsx_text.iter().any(|t| t.contains("tai-chinh.pdf")),
+        "its own evidence"
+    );
+    assert!(
+        !xlsx_text
+            .iter()
+            .any(|t| t.contains("GHI-CHU-CUA-SO-NOI-VU") || t.contains("noi-vu-mat.pdf")),
+        "{xlsx_text:?}"
+    );
     ctx.app.db.cleanup().await;
+}
+
+/// Every string cell of a workbook.
+fn xlsx_strings(bytes: &[u8]) -> Vec<String> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        for c in wb.worksheet_range(&name).unwrap().used_cells() {
+            if let Data::String(s) = c.2 {
+                out.push(s.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The row of the standing of `round` on an evaluation page, up to its `</tr>`.

@@ -39,6 +39,12 @@ pub const STAGED_MESSAGES: Catalogue = &[
     ("staged.button", "Nhập tệp này", "Import this file"),
     ("staged.hint", "Tệp vừa kiểm tra được giữ trên máy chủ trong {hours} giờ: bấm «Nhập tệp này» để lưu đúng tệp và các tùy chọn đã kiểm tra, không cần tải lên lại. Hoặc chọn lại tệp ở mục bên dưới.", "The file just checked is kept on the server for {hours} hours: press “Import this file” to save exactly that file with the options checked, without uploading it again. Or choose a file again below."),
     ("staged.expired", "Tệp đã kiểm tra đã hết hạn (chỉ được giữ {hours} giờ); không lưu gì. Hãy tải tệp lên lại.", "The checked file has expired (it is kept for {hours} hours only); nothing was saved. Upload it again."),
+    ("staged.folder_refused", "Thư mục lưu tạm tệp tải lên {dir} không an toàn ({why}); không nhận tệp nào cho đến khi quản trị máy chủ sửa lại. Không lưu gì.", "The upload staging folder {dir} is not safe ({why}); no file is taken until the server's administrator fixes it. Nothing was saved."),
+    ("staged.folder_refused_hint", "Báo quản trị máy chủ: thư mục phải thuộc người dùng chạy ParIndex và có quyền 700 (chmod 700), hoặc xoá thư mục để ParIndex tạo lại.", "Tell the server's administrator: the folder must belong to the user running ParIndex with mode 700 (chmod 700), or be removed so that ParIndex creates it again."),
+    ("staged.why.not_owned", "thư mục thuộc người dùng khác", "another user owns it"),
+    ("staged.why.too_open", "nhóm hoặc người dùng khác có quyền truy cập", "group or others may access it"),
+    ("staged.why.not_a_folder", "không phải là thư mục", "it is not a folder"),
+    ("staged.why.io", "không tạo hoặc đọc được", "it cannot be created or read"),
     ("staged.expired_hint", "Chọn lại tệp, bấm «Kiểm tra» rồi «Nhập tệp này», hoặc bấm «Nhập».", "Choose the file again and press “Check”, then “Import this file”, or press “Import”."),
 ];
 
@@ -50,10 +56,40 @@ fn staged_text(lang: Lang, key: &str) -> String {
 /// How long a checked file stays staged.
 pub const STAGED_TTL_HOURS: i64 = 2;
 
-/// Where checked files wait to be imported: `parindex-staged` in the system's temporary folder
-/// (the same file system as the uploads' temporary folders, so that staging is a rename).
+/// Where checked files wait to be imported by default ([`crate::WebConfig::staging_dir`]):
+/// `parindex-staged` in the system's temporary folder (the same file system as the uploads'
+/// temporary folders, so that staging is a rename). Private: `0700`, its files `0600`; a folder
+/// found owned by another user or open to group or others is refused at each upload
+/// ([`parindex_store::files::ensure_private_dir`]).
 pub fn staging_dir() -> PathBuf {
     std::env::temp_dir().join("parindex-staged")
+}
+
+/// The staging folder checked (created `0700` when missing): the refusal, in `lang`, naming
+/// the folder and why, when it may not be used.
+async fn check_staging(state: &AppState, lang: Lang) -> Result<(), UploadError> {
+    let root = state.config.staging_dir.clone();
+    let checked =
+        tokio::task::spawn_blocking(move || parindex_store::files::ensure_private_dir(&root)).await;
+    let problem = match checked {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(p)) => p,
+        Err(e) => parindex_store::files::FolderProblem::Io {
+            dir: state.config.staging_dir.clone(),
+            error: std::io::Error::other(e.to_string()),
+        },
+    };
+    tracing::error!(problem = %problem, "the dossier staging folder is refused");
+    let why = crate::i18n::t(lang, &format!("staged.why.{}", problem.key()));
+    Err(UploadError {
+        message: crate::i18n::t(lang, "staged.folder_refused")
+            .replace("{dir}", &problem.dir().display().to_string())
+            .replace("{why}", why),
+        detail: problem.to_string(),
+        rows: Vec::new(),
+        more: String::new(),
+        hint: crate::i18n::t(lang, "staged.folder_refused_hint").to_string(),
+    })
 }
 
 /// A staged file's record (`meta.json` beside the file, in the id's folder).
@@ -103,31 +139,35 @@ fn staged_expired(staged_at: &str, now: jiff::Timestamp) -> bool {
     staged_older(staged_at, now, STAGED_TTL_HOURS)
 }
 
-/// Move a checked upload to the staging folder with its record; its id.
-async fn stage(saved: &Saved, meta: &StagedMeta) -> std::io::Result<String> {
-    let root = staging_dir();
-    let mut builder = tokio::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    builder.mode(0o700);
-    builder.create(&root).await?;
+/// Move a checked upload to the staging folder `root` (checked private by the request) with
+/// its record; its id. The id's folder is `0700`, the file and the record `0600`.
+async fn stage(root: &Path, saved: &Saved, meta: &StagedMeta) -> std::io::Result<String> {
     let id = new_staged_id();
     let dir = root.join(&id);
-    tokio::fs::create_dir(&dir).await?;
-    let to = dir.join(format!("upload.{}", meta.ext));
-    if tokio::fs::rename(&saved.path, &to).await.is_err() {
-        // Another file system: copy it.
-        tokio::fs::copy(&saved.path, &to).await?;
-    }
     let json = serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?;
-    // The record last: a folder without one is never imported, only swept.
-    tokio::fs::write(dir.join("meta.json"), json).await?;
+    let from = saved.path.clone();
+    let ext = meta.ext.clone();
+    let staged = dir.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use parindex_store::files::{create_private_file, create_private_subdir};
+        create_private_subdir(&staged)?;
+        let to = staged.join(format!("upload.{ext}"));
+        if std::fs::rename(&from, &to).is_err() {
+            // Another file system: copy it into a private file.
+            let mut out = create_private_file(&to)?;
+            std::io::copy(&mut std::fs::File::open(&from)?, &mut out)?;
+        }
+        // The record last: a folder without one is never imported, only swept.
+        parindex_store::files::write_private_file(&staged.join("meta.json"), &json)
+    })
+    .await
+    .map_err(std::io::Error::other)??;
     Ok(id)
 }
 
-/// The record of the staged file `id` (a valid id), if there is one.
-async fn staged_meta(id: &str) -> Option<StagedMeta> {
-    let path = staging_dir().join(id).join("meta.json");
+/// The record of the staged file `id` (a valid id) in `root`, if there is one.
+async fn staged_meta(root: &Path, id: &str) -> Option<StagedMeta> {
+    let path = root.join(id).join("meta.json");
     let bytes = match tokio::fs::read(&path).await {
         Ok(b) => b,
         Err(e) => {
@@ -148,9 +188,8 @@ async fn staged_meta(id: &str) -> Option<StagedMeta> {
 
 /// Remove the staged files expired for [`SWEEP_GRACE_HOURS`] (all but `keep`, which its own request deals with). Problems
 /// are logged; they never stop the upload.
-async fn sweep(now: jiff::Timestamp, keep: Option<String>) {
-    let swept =
-        tokio::task::spawn_blocking(move || sweep_dir(&staging_dir(), now, keep.as_deref()));
+async fn sweep(root: PathBuf, now: jiff::Timestamp, keep: Option<String>) {
+    let swept = tokio::task::spawn_blocking(move || sweep_dir(&root, now, keep.as_deref()));
     if let Err(e) = swept.await {
         tracing::warn!(error = %e, "the sweep of staged dossier files failed");
     }
@@ -504,7 +543,14 @@ async fn receive(
             tracing::error!(error = %e, path = %path.display(), "cannot write an upload");
             Refusal::Upload("the file could not be stored on the server".into())
         };
-        let mut out = tokio::fs::File::create(&path).await.map_err(write_err)?;
+        let mut out = {
+            let mut o = tokio::fs::OpenOptions::new();
+            o.write(true).create_new(true);
+            // The upload is the unit's data: this user's only (the folder is private too).
+            #[cfg(unix)]
+            o.mode(0o600);
+            o.open(&path).await.map_err(write_err)?
+        };
         let mut written = 0usize;
         while let Some(chunk) = field.chunk().await.map_err(multipart_refusal)? {
             written = written.saturating_add(chunk.len());
@@ -654,6 +700,18 @@ pub async fn upload(
     require(&cu, &Action::EditIndicators)?;
     let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
     let lang = Lang::parse(&cu.user.lang);
+    // The staging folder is checked before any file is received: refused, nothing is taken.
+    if let Err(err) = check_staging(&state, lang).await {
+        return show(
+            &state,
+            &cu,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            UploadForm::default(),
+            None,
+            Some(err),
+        )
+        .await;
+    }
     let dir = tempfile::Builder::new()
         .prefix("parindex-dossiers-")
         .tempdir()
@@ -668,7 +726,12 @@ pub async fn upload(
     let received = receive(mp, dir.path(), limit, &mut form, &mut mode, &mut staged).await;
     let now = jiff::Timestamp::now();
     // The request's own staged file is left to it: expired, it says so rather than 404.
-    sweep(now, Some(staged.clone()).filter(|s| !s.is_empty())).await;
+    sweep(
+        state.config.staging_dir.clone(),
+        now,
+        Some(staged.clone()).filter(|s| !s.is_empty()),
+    )
+    .await;
     if !staged.is_empty() {
         return match received {
             Ok(_) | Err(Refusal::NoFile) => {
@@ -733,7 +796,7 @@ pub async fn upload(
                 columns: form.columns.clone(),
                 staged_at: now.to_string(),
             };
-            match stage(&saved, &meta).await {
+            match stage(&state.config.staging_dir, &saved, &meta).await {
                 Ok(id) => {
                     check.staged = Some(StagedView {
                         id,
@@ -764,14 +827,15 @@ async fn import_staged(
 ) -> Result<Response, PageError> {
     // The id becomes a path: a UUID, or nothing.
     let id = valid_staged_id(id).ok_or(PageError::NotFound)?;
-    let meta = staged_meta(id).await.ok_or(PageError::NotFound)?;
+    let root = &state.config.staging_dir;
+    let meta = staged_meta(root, id).await.ok_or(PageError::NotFound)?;
     // Someone else's staged file: as if there were none.
     if meta.user_id != cu.user.id || meta.username != cu.user.username {
         return Err(PageError::NotFound);
     }
     // Claim it: one request only imports it, and it goes with `work`.
     let claimed = work.join("staged");
-    if let Err(e) = tokio::fs::rename(staging_dir().join(id), &claimed).await {
+    if let Err(e) = tokio::fs::rename(root.join(id), &claimed).await {
         if e.kind() == std::io::ErrorKind::NotFound {
             return Err(PageError::NotFound);
         }

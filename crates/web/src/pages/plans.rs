@@ -28,7 +28,7 @@ use parindex_domain::access::{can, Action};
 use parindex_domain::calendar::{Deadline, Frequency, WorkCalendar};
 use parindex_domain::gap::{GapReport, TargetScope};
 use parindex_domain::plan::{Comparison, PlanDocument, Status, TargetGoal};
-use parindex_domain::text::fold;
+use parindex_domain::text::{fold, neutralise_formula};
 use parindex_domain::units::Unit;
 use parindex_store::{PlanState, StoreError};
 use serde::Deserialize;
@@ -571,7 +571,7 @@ pub fn xlsx_bytes(sheets: &[Sheet]) -> Result<Vec<u8>, PageError> {
             .map_err(xlsx_error)?;
         for (c, h) in s.headers.iter().enumerate() {
             let col = u16::try_from(c).unwrap_or(u16::MAX);
-            ws.write_string_with_format(0, col, h, &bold)
+            ws.write_string_with_format(0, col, neutralise_formula(h), &bold)
                 .map_err(xlsx_error)?;
             let widest = s
                 .rows
@@ -595,7 +595,9 @@ pub fn xlsx_bytes(sheets: &[Sheet]) -> Result<Vec<u8>, PageError> {
                 match cell {
                     Cell::Text(t) if t.is_empty() => {}
                     Cell::Text(t) => {
-                        ws.write_string(rn, col, t).map_err(xlsx_error)?;
+                        // Never a formula: `write_string`, and the one rule of every export.
+                        ws.write_string(rn, col, neutralise_formula(t))
+                            .map_err(xlsx_error)?;
                     }
                     Cell::Num(n) => {
                         ws.write_number(rn, col, *n).map_err(xlsx_error)?;

@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use parindex_domain::access::Action;
 use parindex_domain::text::fold;
-use parindex_domain::units::{Unit, UnitType};
+use parindex_domain::units::{FieldProblem, Unit, UnitEdit, UnitType};
 use serde::Deserialize;
 
 pub const MESSAGES: Catalogue = &[
@@ -39,6 +39,11 @@ pub const MESSAGES: Catalogue = &[
         "units.too_long",
         "Tối đa 200 ký tự.",
         "At most 200 characters.",
+    ),
+    (
+        "units.bad_slug",
+        "Mã đơn vị chỉ gồm chữ thường không dấu a-z, chữ số và dấu gạch ngang (tối đa 80 ký tự).",
+        "A unit code has only a-z, digits and dashes (at most 80 characters).",
     ),
     ("unit_type.province", "Tỉnh", "Province"),
     ("unit_type.department", "Sở, ban, ngành", "Department"),
@@ -136,6 +141,15 @@ async fn list(
     Ok(Html(page.render()?))
 }
 
+/// The catalogue key of a unit field's problem (the form and the API say the same).
+pub fn problem_key(p: FieldProblem) -> &'static str {
+    match p {
+        FieldProblem::Required => "units.name_required",
+        FieldProblem::TooLong { .. } => "units.too_long",
+        FieldProblem::NotSlug => "units.bad_slug",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "unit_edit.html")]
 struct UnitEditPage {
@@ -148,7 +162,9 @@ struct UnitEditPage {
     type_key: String,
     parent: String,
     err_name: Option<&'static str>,
+    err_name_en: Option<&'static str>,
     err_head: Option<&'static str>,
+    err_head_title: Option<&'static str>,
 }
 
 async fn load_editable(
@@ -178,7 +194,9 @@ async fn edit_page(
         type_key: format!("unit_type.{}", u.unit_type.as_str()),
         parent: u.parent.unwrap_or_default(),
         err_name: None,
+        err_name_en: None,
         err_head: None,
+        err_head_title: None,
     };
     Ok(Html(page.render()?))
 }
@@ -200,20 +218,28 @@ async fn save(
 ) -> Result<Response, PageError> {
     let mut u = load_editable(&state, &cu, &slug).await?;
     let l = Layout::new(&cu, "nav.units", "units.edit_title", &here(&uri));
-    let name = f.name_vi.trim();
-    let err_name = if name.is_empty() {
-        Some(l.t("units.name_required"))
-    } else if name.chars().count() > 200 {
-        Some(l.t("units.too_long"))
-    } else {
-        None
+    // The same rules as `PUT /api/v1/units/{slug}`: one domain check. An absent optional
+    // field is cleared, as an empty one.
+    let edit = UnitEdit {
+        name_vi: Some(f.name_vi.clone()),
+        name_en: Some(f.name_en.clone().unwrap_or_default()),
+        head_name: Some(f.head_name.clone().unwrap_or_default()),
+        head_title: Some(f.head_title.clone().unwrap_or_default()),
     };
-    let err_head = f
-        .head_name
-        .as_deref()
-        .filter(|h| h.chars().count() > 200)
-        .map(|_| l.t("units.too_long"));
-    if err_name.is_some() || err_head.is_some() {
+    // Agency users may change their head of agency and names; the slug, type and parent stay.
+    if let Err(problems) = edit.apply(&mut u) {
+        let err = |field: &str| {
+            problems
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, p)| l.t(problem_key(*p)))
+        };
+        let (err_name, err_name_en, err_head, err_head_title) = (
+            err("name_vi"),
+            err("name_en"),
+            err("head_name"),
+            err("head_title"),
+        );
         let page = UnitEditPage {
             l,
             slug: u.slug.clone(),
@@ -224,15 +250,12 @@ async fn save(
             type_key: format!("unit_type.{}", u.unit_type.as_str()),
             parent: u.parent.clone().unwrap_or_default(),
             err_name,
+            err_name_en,
             err_head,
+            err_head_title,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
-    // Agency users may change their head of agency and names; the slug, type and parent stay.
-    u.name_vi = name.to_string();
-    u.name_en = f.name_en.filter(|s| !s.trim().is_empty());
-    u.head_name = f.head_name.filter(|s| !s.trim().is_empty());
-    u.head_title = f.head_title.filter(|s| !s.trim().is_empty());
     state.store.save_units(&[u], &cu.user.username).await?;
     Ok(Redirect::to("/units?saved=1").into_response())
 }

@@ -126,8 +126,57 @@ pub(crate) fn may_edit_any(cu: &CurrentUser, unit: &Unit, edition: &Edition) -> 
         .any(|n| may_edit(cu, unit, edition, &n.code))
 }
 
+/// Whether the user may see the details of this item of the unit (explanation, note, comments,
+/// dispute, evidence): anyone who sees the whole unit, and in the province's round the item's
+/// lead agency.
+pub(crate) fn may_view_item(
+    cu: &CurrentUser,
+    unit: &Unit,
+    edition: &Edition,
+    code: &NodeCode,
+) -> bool {
+    can(
+        &cu.actor(),
+        &Action::ViewAssessment {
+            unit: &unit.slug,
+            lead: item_lead(unit, edition, code),
+        },
+    )
+}
+
+/// A lead agency looking at the province's assessment sees the province's table (the items,
+/// their scores and the totals: the document it contributes to) but the working details —
+/// explanations, notes, appraisers' comments, disputes, evidence — of the items it leads only
+/// (docs/SECURITY.md, "Object scope"). Everyone who sees the whole unit gets it unchanged.
+fn scope_to_viewer(cu: &CurrentUser, mut a: UnitAssessment) -> UnitAssessment {
+    let hidden: Vec<NodeCode> = a
+        .edition
+        .criteria
+        .iter()
+        .map(|n| n.code.clone())
+        .filter(|c| !may_view_item(cu, &a.unit, &a.edition, c))
+        .collect();
+    for code in &hidden {
+        if let Some(i) = a.items.get_mut(code) {
+            i.note.clear();
+            i.explanation.clear();
+            i.evidence = 0;
+            for ap in [&mut i.appraisal1, &mut i.appraisal2].into_iter().flatten() {
+                ap.comment.clear();
+            }
+            if let Some(d) = &mut i.dispute {
+                d.reason.clear();
+            }
+        }
+        a.evidence.remove(&code.to_string());
+    }
+    a
+}
+
 /// Load a unit's assessment the user may see. The policy is asked before anything is revealed:
-/// a refused user gets 403 whether or not the round exists.
+/// a refused user gets 403 whether or not the round exists. A lead agency seeing the province's
+/// assessment through the items it leads gets the other items' details blanked
+/// ([`scope_to_viewer`]).
 pub(crate) async fn viewable(
     state: &AppState,
     cu: &CurrentUser,
@@ -136,13 +185,16 @@ pub(crate) async fn viewable(
 ) -> Result<UnitAssessment, PageError> {
     let plain = can(&cu.actor(), &Action::ViewAssessment { unit, lead: None });
     match state.store.assessment(round, unit).await? {
-        Some(a) if plain || may_view(cu, &a.unit, &a.edition) => Ok(a),
+        Some(a) if plain => Ok(a),
+        Some(a) if may_view(cu, &a.unit, &a.edition) => Ok(scope_to_viewer(cu, a)),
         None if plain => Err(PageError::NotFound),
         _ => Err(PageError::Forbidden),
     }
 }
 
-/// Load a unit's assessment the user may change (some item of it, at least).
+/// Load a unit's assessment the user may change (some item of it, at least); a lead agency's
+/// view of the province's is scoped as in [`viewable`] (the items it may change are the items
+/// it leads, whose details it keeps).
 pub(crate) async fn editable(
     state: &AppState,
     cu: &CurrentUser,
@@ -151,7 +203,8 @@ pub(crate) async fn editable(
 ) -> Result<UnitAssessment, PageError> {
     let plain = can(&cu.actor(), &Action::SelfAssess { unit, lead: None });
     match state.store.assessment(round, unit).await? {
-        Some(a) if plain || may_edit_any(cu, &a.unit, &a.edition) => Ok(a),
+        Some(a) if plain => Ok(a),
+        Some(a) if may_edit_any(cu, &a.unit, &a.edition) => Ok(scope_to_viewer(cu, a)),
         None if plain => Err(PageError::NotFound),
         _ => Err(PageError::Forbidden),
     }

@@ -150,6 +150,11 @@ fn plan(
             column: String::new(),
             message: format!("{}: {m}", i.code),
         };
+        // A lead agency does not see the texts of the province's items it does not lead (they
+        // read blank): a file carrying them changes nothing there; a score is refused.
+        if !may_edit(&i.code) && !input_changed {
+            continue;
+        }
         if !may_edit(&i.code) {
             problems.push(row(i18n::t(lang, "assess.import.not_yours").to_string()));
             continue;

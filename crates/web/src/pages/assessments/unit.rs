@@ -782,6 +782,10 @@ async fn item_page(
 ) -> Result<Response, PageError> {
     let a = viewable(&state, &cu, &round, &unit).await?;
     let n = leaf_of(&a, &code)?;
+    // In the province's round, another lead agency's item is not this user's to read.
+    if !super::may_view_item(&cu, &a.unit, &a.edition, &n.code) {
+        return Err(PageError::Forbidden);
+    }
     render_item(
         &state,
         &cu,
