@@ -418,6 +418,8 @@ fn hostile_workbooks_are_refused_by_the_dossier_reader() {
     .unwrap_err();
     assert!(e.message.contains("XFD1048576"), "{e}");
     assert!(e.message_vi.unwrap().contains("XFD1048576"));
+}
+
 /// Formula injection (issue 9): an agency and a procedure written as formulas in the one-stop
 /// shop's export come out of `dossiers stats --csv` and the late list (`--late`) guarded by an
 /// apostrophe; the spool read back for the import keeps them exactly as they were.
