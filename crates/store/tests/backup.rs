@@ -655,6 +655,49 @@ async fn corrupted_archives_are_refused_and_nothing_is_written(s: &Store) {
         &results.file,
     );
     assert!(matches!(p, EntryProblem::Size { .. }), "{p}");
+    // An entry that inflates past the size it declares (in the zip and in the manifest).
+    let mut m6 = m.clone();
+    let t6 = m6.tables.iter_mut().find(|t| t.name == "results").unwrap();
+    let real = t6.bytes;
+    t6.bytes = real - 10;
+    let mut all: Vec<_> = entries(&a)
+        .into_iter()
+        .filter(|(n, _)| n != "manifest.json")
+        .collect();
+    all.push(("manifest.json".into(), serde_json::to_vec(&m6).unwrap()));
+    let bomb = dir.path().join("bomb.zip");
+    write_zip(&bomb, &all);
+    let mut raw = std::fs::read(&bomb).unwrap();
+    let name = results.file.as_bytes();
+    let u16_at = |b: &[u8], i: usize| usize::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let mut patched = 0;
+    for i in 0..raw.len() - 46 {
+        let (sig, size_at, name_len_at, name_at) = match &raw[i..i + 4] {
+            b"PK\x03\x04" => ("local", i + 22, i + 26, i + 30),
+            b"PK\x01\x02" => ("central", i + 24, i + 28, i + 46),
+            _ => continue,
+        };
+        let n = u16_at(&raw, name_len_at);
+        if raw.get(name_at..name_at + n) == Some(name) {
+            let declared = u32::from_le_bytes(raw[size_at..size_at + 4].try_into().unwrap());
+            assert_eq!(u64::from(declared), real, "{sig} header");
+            raw[size_at..size_at + 4].copy_from_slice(&((real - 10) as u32).to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "the local and the central header");
+    std::fs::write(&bomb, &raw).unwrap();
+    let p = expect_entry(
+        verify_archive(&bomb, Limits::default(), &Silent).unwrap_err(),
+        &results.file,
+    );
+    assert!(
+        matches!(
+            p,
+            EntryProblem::InflatesPastDeclared { .. } | EntryProblem::Read(_)
+        ),
+        "{p}"
+    );
     target.cleanup().await;
 }
 
