@@ -2,6 +2,7 @@
 //! exports data files, and answers the first questions (ranked results, gap to a target rank).
 
 mod assessment;
+mod backup;
 mod demo;
 mod dossiers;
 mod files;
@@ -142,6 +143,18 @@ enum Command {
         #[command(subcommand)]
         command: reminders::RemindersCommand,
     },
+    /// Back up the database and the evidence files into one archive (`-o FILE`), taken
+    /// while the server runs; `--verify FILE` checks an archive without restoring it.
+    Backup {
+        #[command(flatten)]
+        args: backup::BackupArgs,
+    },
+    /// Restore an archive into an empty database (`--replace` to replace a database's content)
+    /// and its evidence files into the evidence folder.
+    Restore {
+        #[command(flatten)]
+        args: backup::RestoreArgs,
+    },
     /// The audit log, newest first.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -237,6 +250,11 @@ async fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Command::Dossiers { command } => return dossiers::dossiers_command(command, cli.as_of),
         Command::Gen { command } => return dossiers::gen_command(command),
+        Command::Backup {
+            args: backup::BackupArgs {
+                verify: Some(file), ..
+            },
+        } => return backup::verify(&file),
         other => other,
     };
     let store = open(&cli.db).await?;
@@ -276,6 +294,14 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Evidence { command } => {
             assessment::evidence_command(&store, command, &cli.evidence.config(&cli.db)).await?
+        }
+        Command::Backup { args } => {
+            if let Some(output) = &args.output {
+                backup::backup(&store, output, &cli.evidence.config(&cli.db)).await?;
+            }
+        }
+        Command::Restore { args } => {
+            backup::restore(&store, &args, &cli.evidence.config(&cli.db)).await?
         }
         Command::Report { command } => report::run(&store, command, clock).await?,
         Command::Reminders { command } => reminders::run(&store, command, clock).await?,

@@ -1000,6 +1000,28 @@ async fn link_tx(
     Ok(())
 }
 
+/// Put a file back under its SHA-256 (a restore from a backup), written the way an upload is.
+/// A file already there with the right content is kept; one with other content is replaced.
+/// Returns whether it wrote the file.
+pub(crate) async fn restore_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
+    if sha256_hex(bytes) != sha {
+        return Err(StoreError::Invalid(format!(
+            "evidence: the content given for {sha} has another hash"
+        )));
+    }
+    let path = cfg.path_of(sha);
+    if let Ok(existing) = tokio::fs::read(&path).await {
+        if sha256_hex(&existing) == sha {
+            return Ok(false);
+        }
+        tokio::fs::remove_file(&path)
+            .await
+            .map_err(|e| io_err("replace", &path, e))?;
+    }
+    store_file(cfg, sha, bytes).await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

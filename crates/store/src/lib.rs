@@ -9,6 +9,7 @@
 
 pub mod assessments;
 mod audit;
+pub mod backup;
 mod db;
 mod dossiers;
 mod editions;
