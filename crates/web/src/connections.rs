@@ -29,10 +29,14 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::{Instant, Sleep};
 
-/// A request body that fails when it stalls for `idle`, or is not complete by `deadline`.
+/// A request body that fails when it stalls for `idle`, or is not complete within `whole`.
+/// Both clocks start when the body is first read, so a handler that works a while before
+/// reading does not count against the client.
 struct TimedBody {
     inner: Body,
     idle: Duration,
+    whole: Option<Duration>,
+    started: bool,
     stall: Pin<Box<Sleep>>,
     deadline: Option<Pin<Box<Sleep>>>,
 }
@@ -53,6 +57,14 @@ impl http_body::Body for TimedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = self.get_mut();
+        if !this.started {
+            this.started = true;
+            let now = Instant::now();
+            this.stall.as_mut().reset(now + this.idle);
+            this.deadline = this
+                .whole
+                .map(|w| Box::pin(tokio::time::sleep_until(now + w)));
+        }
         if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
             let idle = this.idle;
             this.stall.as_mut().reset(Instant::now() + idle);
@@ -86,13 +98,15 @@ pub async fn body_timeouts(State(state): State<AppState>, req: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("multipart/"));
     let idle = state.config.body_idle_timeout;
-    let deadline = (!multipart).then(|| Box::pin(tokio::time::sleep(state.config.body_timeout)));
+    let whole = (!multipart).then_some(state.config.body_timeout);
     let req = req.map(|inner| {
         Body::new(TimedBody {
             inner,
             idle,
+            whole,
+            started: false,
             stall: Box::pin(tokio::time::sleep(idle)),
-            deadline,
+            deadline: None,
         })
     });
     next.run(req).await
