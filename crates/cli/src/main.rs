@@ -35,10 +35,59 @@ struct Cli {
     /// e.g. --as-of 2021-08-15 to see the 2021 plan as it stood that day.
     #[arg(long, global = true, env = "PARINDEX_AS_OF")]
     as_of: Option<jiff::civil::Date>,
+    /// The address people reach the service at, e.g. https://parindex.bacgiang.gov.vn (an
+    /// origin; the application is served at its root). With https, cookies are always Secure
+    /// and responses carry Strict-Transport-Security; links in e-mails point to it.
+    #[arg(long, global = true, env = "PARINDEX_PUBLIC_URL")]
+    public_url: Option<String>,
     #[command(flatten)]
     evidence: assessment::EvidenceArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How the server meets its clients (`serve`, `demo`).
+#[derive(clap::Args, Clone, Debug)]
+struct ServeArgs {
+    /// Reverse proxies (addresses or networks, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8)
+    /// whose X-Forwarded-For and X-Forwarded-Proto are believed. None by default: the socket
+    /// peer is the client.
+    #[arg(long, env = "PARINDEX_TRUST_PROXY", value_delimiter = ',')]
+    trust_proxy: Vec<String>,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "PARINDEX_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's header (and an idle connection stays open).
+    #[arg(long, env = "PARINDEX_HEADER_TIMEOUT", default_value_t = 20)]
+    header_timeout: u64,
+    /// Hours after which a session ends however active it is (the idle limit is 8 hours).
+    #[arg(long, env = "PARINDEX_SESSION_MAX_HOURS", default_value_t = 12)]
+    session_max_hours: i64,
+}
+
+impl ServeArgs {
+    fn apply(&self, config: &mut parindex_web::WebConfig) -> Result<()> {
+        config.trusted_proxies = self
+            .trust_proxy
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| parindex_web::client::ProxyNet::parse(p).map_err(anyhow::Error::msg))
+            .collect::<Result<_>>()
+            .context("--trust-proxy")?;
+        if self.max_connections == 0 {
+            bail!("--max-connections must be at least 1");
+        }
+        if self.header_timeout == 0 {
+            bail!("--header-timeout must be at least 1 second");
+        }
+        if self.session_max_hours < 1 {
+            bail!("--session-max-hours must be at least 1");
+        }
+        config.max_connections = self.max_connections;
+        config.header_read_timeout = std::time::Duration::from_secs(self.header_timeout);
+        config.session_max_hours = self.session_max_hours;
+        Ok(())
+    }
 }
 
 #[derive(Subcommand)]
@@ -52,6 +101,8 @@ enum Command {
         bind: SocketAddr,
         #[command(flatten)]
         daily: reminders::DailyReminders,
+        #[command(flatten)]
+        web: ServeArgs,
     },
     /// One-stop-shop dossier exports: counts and rates, streamed (no database needed).
     Dossiers {
@@ -74,6 +125,8 @@ enum Command {
         bind: SocketAddr,
         #[command(flatten)]
         daily: reminders::DailyReminders,
+        #[command(flatten)]
+        web: ServeArgs,
     },
     /// List index editions.
     Editions {
@@ -257,6 +310,14 @@ async fn run(cli: Cli) -> Result<()> {
         } => return backup::verify(&file),
         other => other,
     };
+    let public_url = cli
+        .public_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(parindex_web::public_origin)
+        .transpose()
+        .map_err(anyhow::Error::msg)
+        .context("--public-url")?;
     let store = open(&cli.db).await?;
     let clock = match cli.as_of {
         Some(d) => parindex_domain::calendar::Clock::Fixed(d),
@@ -268,6 +329,7 @@ async fn run(cli: Cli) -> Result<()> {
             no_serve,
             bind,
             daily,
+            web,
         } => {
             let summary = demo::load(&store).await?;
             eprintln!("{summary}");
@@ -278,17 +340,21 @@ async fn run(cli: Cli) -> Result<()> {
                     clock,
                     &daily,
                     cli.evidence.config(&cli.db),
+                    &web,
+                    public_url.as_deref(),
                 )
                 .await?;
             }
         }
-        Command::Serve { bind, daily } => {
+        Command::Serve { bind, daily, web } => {
             serve(
                 store.clone(),
                 bind,
                 clock,
                 &daily,
                 cli.evidence.config(&cli.db),
+                &web,
+                public_url.as_deref(),
             )
             .await?
         }
@@ -304,7 +370,9 @@ async fn run(cli: Cli) -> Result<()> {
             backup::restore(&store, &args, &cli.evidence.config(&cli.db)).await?
         }
         Command::Report { command } => report::run(&store, command, clock).await?,
-        Command::Reminders { command } => reminders::run(&store, command, clock).await?,
+        Command::Reminders { command } => {
+            reminders::run(&store, command, clock, public_url.as_deref()).await?
+        }
         Command::Editions { json, search } => {
             let list = store.editions(search.as_deref()).await?;
             output::editions(&list, json)?;
@@ -431,27 +499,43 @@ async fn serve(
     clock: parindex_domain::calendar::Clock,
     daily: &reminders::DailyReminders,
     evidence: parindex_store::evidence::EvidenceConfig,
+    web: &ServeArgs,
+    public_url: Option<&str>,
 ) -> Result<()> {
     // The evidence folder holds the units' documents: private, or the server does not start.
     evidence
         .ensure_folder()
         .map_err(|p| anyhow::anyhow!("cannot start: evidence folder refused: {p}"))?;
+    let mut state = parindex_web::AppState {
+        clock,
+        ..parindex_web::AppState::new(store.clone())
+    };
+    state.config.evidence_dir = evidence.dir;
+    state.config.evidence_max_bytes = evidence.max_bytes;
+    state.config.public_url = public_url.map(str::to_string);
+    web.apply(&mut state.config)?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     eprintln!("ParIndex is serving on http://{bind}/ (Ctrl+C to stop)");
+    if let Some(u) = public_url {
+        eprintln!("public URL: {u}");
+    }
+    if !state.config.trusted_proxies.is_empty() {
+        let list: Vec<String> = state
+            .config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        eprintln!("trusted proxies: {}", list.join(", "));
+    }
     if let parindex_domain::calendar::Clock::Fixed(d) = clock {
         eprintln!(
             "the clock is set to {d}: deadlines and overdue items are computed as of that day"
         );
     }
-    daily.spawn(&store, clock)?;
-    let mut state = parindex_web::AppState {
-        clock,
-        ..parindex_web::AppState::new(store)
-    };
-    state.config.evidence_dir = evidence.dir;
-    state.config.evidence_max_bytes = evidence.max_bytes;
+    daily.spawn(&store, clock, public_url)?;
     parindex_web::serve_with_listener(state, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -32,13 +32,14 @@ pub struct DailyReminders {
 }
 
 impl DailyReminders {
-    /// Start them (once now, then every 24 hours, as of the clock), unless disabled.
-    pub fn spawn(&self, store: &Store, clock: Clock) -> Result<()> {
+    /// Start them (once now, then every 24 hours, as of the clock), unless disabled. E-mails
+    /// link to `public_url` when it is known.
+    pub fn spawn(&self, store: &Store, clock: Clock, public_url: Option<&str>) -> Result<()> {
         if self.no_reminders {
             eprintln!("daily reminders: off (--no-reminders)");
             return Ok(());
         }
-        let mailer = self.mail.mailer()?;
+        let mailer = self.mail.mailer(public_url)?;
         match &mailer {
             Some(m) => eprintln!(
                 "daily reminders: in-app and by e-mail through {}",
@@ -52,8 +53,8 @@ impl DailyReminders {
 }
 
 impl MailArgs {
-    /// The mailer, when an SMTP server is configured.
-    pub fn mailer(&self) -> Result<Option<Mailer>> {
+    /// The mailer, when an SMTP server is configured; its links point to `public_url`.
+    pub fn mailer(&self, public_url: Option<&str>) -> Result<Option<Mailer>> {
         let Some(url) = self.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
             return Ok(None);
         };
@@ -62,7 +63,7 @@ impl MailArgs {
             .as_deref()
             .filter(|f| !f.trim().is_empty())
             .context("--smtp-url needs --mail-from (or PARINDEX_MAIL_FROM)")?;
-        Ok(Some(Mailer::new(url, from)?))
+        Ok(Some(Mailer::new(url, from)?.with_public_url(public_url)))
     }
 }
 
@@ -81,10 +82,15 @@ pub enum RemindersCommand {
     },
 }
 
-pub async fn run(store: &Store, command: RemindersCommand, clock: Clock) -> Result<()> {
+pub async fn run(
+    store: &Store,
+    command: RemindersCommand,
+    clock: Clock,
+    public_url: Option<&str>,
+) -> Result<()> {
     match command {
         RemindersCommand::Run { plan, mail, json } => {
-            let mailer = mail.mailer()?;
+            let mailer = mail.mailer(public_url)?;
             let cal = store.work_calendar().await?;
             let summary = parindex_reports::run_reminders(
                 store,

@@ -17,6 +17,8 @@ pub struct Mailer {
     from: Mailbox,
     /// The URL without its password, for messages.
     server: String,
+    /// The origin links in messages point to (`--public-url`), when known.
+    public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -24,6 +26,7 @@ impl std::fmt::Debug for Mailer {
         f.debug_struct("Mailer")
             .field("server", &self.server)
             .field("from", &self.from.to_string())
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -46,7 +49,23 @@ impl Mailer {
             transport,
             from,
             server,
+            public_url: None,
         })
+    }
+
+    /// Links in messages point to `origin` (e.g. `https://parindex.bacgiang.gov.vn`, the
+    /// server's `--public-url`) rather than being bare paths.
+    pub fn with_public_url(mut self, origin: Option<&str>) -> Mailer {
+        self.public_url = origin.map(|o| o.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// A link to `path` (`/plans/…`) for a message: absolute when the public URL is known.
+    pub fn link(&self, path: &str) -> String {
+        match &self.public_url {
+            Some(origin) => format!("{origin}{path}"),
+            None => path.to_string(),
+        }
     }
 
     /// The server, without its password.

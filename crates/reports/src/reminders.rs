@@ -197,7 +197,10 @@ pub async fn run_reminders(
                         continue;
                     }
                     let link = format!("/plans/{plan_id}/tasks/{}", task.id);
-                    let text = reminder_text(task, &p.period.key, p.period.due, today, kind, &link);
+                    // The e-mail's link is absolute when the public URL is known.
+                    let mail_link = mailer.map_or_else(|| link.clone(), |m| m.link(&link));
+                    let text =
+                        reminder_text(task, &p.period.key, p.period.due, today, kind, &mail_link);
                     store.notify(&a.unit, &text.notification, &link).await?;
                     let mut emails = 0;
                     if let Some(m) = mailer {

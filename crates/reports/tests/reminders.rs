@@ -216,6 +216,13 @@ async fn reminders_arrive_once_each(db: &TestDb) {
         stp.iter().cloned().collect::<Vec<_>>()
     );
     assert!(msgs.iter().all(|m| m.subject().contains("còn 7 ngày")));
+    // Without a public URL the link is the bare path.
+    assert!(
+        msgs.iter()
+            .all(|m| m.body().contains("ParIndex: /plans/bac-giang-2021/tasks/")),
+        "{}",
+        msgs[0].body()
+    );
     // In-app: one notification per reminder of the unit, with the link to the task.
     let notes = s.notifications("so-tai-chinh", 100).await.unwrap();
     assert_eq!(notes.len(), stc.len());
@@ -326,7 +333,9 @@ async fn a_weekends_off_calendar_moves_them(db: &TestDb) {
     s.save_work_calendar(&cal, &[], "test").await.unwrap();
     let cal = s.work_calendar().await.unwrap();
     let sink = SmtpSink::start().await;
-    let mailer = Mailer::new(&sink.url(), "parindex@bacgiang.gov.vn").unwrap();
+    let mailer = Mailer::new(&sink.url(), "parindex@bacgiang.gov.vn")
+        .unwrap()
+        .with_public_url(Some("https://parindex.bacgiang.gov.vn/"));
     let titles = all_titles(s).await;
     // 31/7/2021 is a Saturday: due Monday 2/8, so the 7-day reminder waits until Monday 26/7.
     let moved = date(2021, 8, 2);
@@ -347,6 +356,14 @@ async fn a_weekends_off_calendar_moves_them(db: &TestDb) {
     let stc = due_titles(s, "so-tai-chinh", date(2021, 7, 26), moved).await;
     let got = by_recipient(&msgs, &titles, "02/08/2021", "Nhắc hạn");
     assert_eq!(got["chuyenvien.stc@bacgiang.gov.vn"].len(), stc.len());
+    // With the public URL known, the e-mail links to the task on the site.
+    assert!(
+        msgs.iter().all(|m| m
+            .body()
+            .contains("ParIndex: https://parindex.bacgiang.gov.vn/plans/bac-giang-2021/tasks/")),
+        "{}",
+        msgs[0].body()
+    );
     // The 1-day reminder for Monday goes out on Friday 30/7; nothing at the weekend.
     let sum = run_reminders(s, None, date(2021, 7, 30), &cal, Some(&mailer))
         .await

@@ -99,6 +99,11 @@ pub const TABLES: &[TableSpec] = &[
         role: TableRole::State,
         ..data("sessions")
     },
+    TableSpec {
+        // Sign-in throttling: counters and locks, not data.
+        role: TableRole::State,
+        ..data("login_throttle")
+    },
     data("dossier_imports"),
     data("dossier_stats"),
     data("overdue_dossiers"),

@@ -22,6 +22,7 @@ mod plans;
 mod results;
 mod sqlite_bulk;
 pub mod testing;
+mod throttle;
 mod units;
 mod users;
 mod views;
@@ -40,6 +41,7 @@ pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
 };
 pub use results::ResultsChange;
+pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
 pub use users::{user_input_problems, Session, User, UserInput};
 pub use views::{NamedGap, RankedResults, ResultRow};
 

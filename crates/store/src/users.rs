@@ -262,6 +262,14 @@ impl Store {
             .execute(&mut *tx)
             .await
             .ctx(|| "ending other sessions".into())?;
+        // A new password (the user's own change or an administrator's reset) lifts the
+        // account's sign-in locks.
+        sqlx::query("DELETE FROM login_throttle WHERE (kind = 'account' AND key = $1) OR (kind = 'pair' AND key LIKE $2 ESCAPE '\\')")
+            .bind(&u.username)
+            .bind(crate::throttle::pair_pattern(&u.username))
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "lifting sign-in locks".into())?;
         record(
             &mut tx,
             Change {
@@ -295,41 +303,18 @@ impl Store {
         Ok(())
     }
 
-    /// Count a failed sign-in; lock the account until `lock_until` once `lock_after` failures are reached.
-    /// Returns the number of consecutive failures.
-    pub async fn login_failed(&self, id: i64, lock_after: i64, lock_until: &str) -> Result<i64> {
-        let n: i64 = sqlx::query_scalar("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .ctx(|| "counting a failed sign-in".into())?;
-        if n >= lock_after {
-            sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-                .bind(lock_until)
-                .bind(id)
-                .execute(&self.pool)
-                .await
-                .ctx(|| "locking".into())?;
-        }
-        Ok(n)
-    }
-
-    pub async fn login_succeeded(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .ctx(|| "resetting failures".into())?;
-        Ok(())
-    }
-
     pub async fn create_session(&self, s: &Session) -> Result<()> {
-        let now = now_text();
+        self.create_session_at(s, &now_text()).await
+    }
+
+    /// Create a session as if made at `created_at` (the absolute lifetime counts from it).
+    pub async fn create_session_at(&self, s: &Session, created_at: &str) -> Result<()> {
+        let now = created_at;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)")
             .bind(&s.token_hash)
             .bind(s.user_id)
             .bind(&s.csrf_token)
-            .bind(&now)
+            .bind(now)
             .bind(&s.expires_at)
             .execute(&self.pool)
             .await
@@ -337,14 +322,21 @@ impl Store {
         Ok(())
     }
 
-    /// The session and its user, if the session exists, has not expired at `now` and the user is active.
-    pub async fn session(&self, token_hash: &str, now: &str) -> Result<Option<(Session, User)>> {
+    /// The session and its user, if the session exists, has not expired at `now` (idle), was
+    /// created after `created_after` (the absolute lifetime) and the user is active.
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: &str,
+        created_after: &str,
+    ) -> Result<Option<(Session, User)>> {
         let r = sqlx::query(
             "SELECT s.token_hash, s.user_id, s.csrf_token, s.expires_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.active = 1",
         )
         .bind(token_hash)
         .bind(now)
+        .bind(created_after)
         .fetch_optional(&self.pool)
         .await
         .ctx(|| "reading a session".into())?;
@@ -383,10 +375,12 @@ impl Store {
         Ok(())
     }
 
-    /// Remove sessions that expired before `now`.
-    pub async fn purge_sessions(&self, now: &str) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+    /// Remove sessions idle past their expiry at `now`, or created at or before `created_before`
+    /// (past their absolute lifetime).
+    pub async fn purge_sessions(&self, now: &str, created_before: &str) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at <= $2")
             .bind(now)
+            .bind(created_before)
             .execute(&self.pool)
             .await
             .ctx(|| "purging sessions".into())?;

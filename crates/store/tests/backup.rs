@@ -172,9 +172,17 @@ async fn fill(s: &Store, cfg: &EvidenceConfig) {
         .unwrap();
     }
     let (admin, _) = s.user_by_username("admin").await.unwrap().unwrap();
-    s.login_failed(admin.id, 5, "2099-01-01T00:00:00Z")
-        .await
-        .unwrap();
+    s.throttle_hit(&parindex_store::ThrottleHit {
+        kind: "account",
+        key: "admin",
+        now: "2021-08-15T01:00:00Z",
+        quiet_before: "2021-08-15T00:45:00Z",
+        forget_before: "2021-08-14T01:00:00Z",
+        limit: 1,
+        lock_until: ["2099-01-01T00:00:00Z"; 4],
+    })
+    .await
+    .unwrap();
     s.create_session(&Session {
         token_hash: "t".repeat(64),
         user_id: admin.id,
@@ -421,7 +429,11 @@ async fn round_trip_on_both_backends(s: &Store) {
         );
         assert!(t
             .store
-            .session(&"t".repeat(64), "2000-01-01T00:00:00Z")
+            .session(
+                &"t".repeat(64),
+                "2000-01-01T00:00:00Z",
+                "1970-01-01T00:00:00Z"
+            )
             .await
             .unwrap()
             .is_none());

@@ -480,9 +480,17 @@ async fn deleting_an_edition_cascades(s: &Store) {
 mod accounts {
     use super::*;
     use parindex_domain::access::Role;
-    use parindex_store::{Session, UserInput};
+    use parindex_store::{Session, ThrottleHit, UserInput};
 
-    on_both_backends!(users_and_sessions, locking_after_failures);
+    on_both_backends!(
+        users_and_sessions,
+        sessions_have_an_absolute_lifetime,
+        throttle_counts_a_parallel_burst_once_each,
+        throttle_locks_grow_windows_and_resets,
+        a_new_password_lifts_the_accounts_locks,
+    );
+
+    const ANCIENT: &str = "1970-01-01T00:00:00Z";
 
     fn input(username: &str, role: Role, unit: Option<&str>) -> UserInput {
         UserInput {
@@ -543,7 +551,7 @@ mod accounts {
         };
         s.create_session(&sess).await.unwrap();
         let (got, user) = s
-            .session("t1", "2026-01-01T00:00:00Z")
+            .session("t1", "2026-01-01T00:00:00Z", ANCIENT)
             .await
             .unwrap()
             .unwrap();
@@ -552,7 +560,7 @@ mod accounts {
             ("c1", "coord")
         );
         assert!(
-            s.session("t1", "2099-01-01T00:00:01Z")
+            s.session("t1", "2099-01-01T00:00:01Z", ANCIENT)
                 .await
                 .unwrap()
                 .is_none(),
@@ -563,7 +571,7 @@ mod accounts {
         upd.active = false;
         s.update_user(id, &upd, "admin").await.unwrap();
         assert!(s
-            .session("t1", "2026-01-01T00:00:00Z")
+            .session("t1", "2026-01-01T00:00:00Z", ANCIENT)
             .await
             .unwrap()
             .is_none());
@@ -577,28 +585,213 @@ mod accounts {
         assert_eq!(log.len(), 2);
     }
 
-    async fn locking_after_failures(s: &Store) {
+    async fn sessions_have_an_absolute_lifetime(s: &Store) {
         let id = s
             .create_user(&input("leader", Role::Leader, None), "h", "admin")
             .await
             .unwrap();
-        for i in 1..=4 {
-            assert_eq!(
-                s.login_failed(id, 5, "2099-01-01T00:00:00Z").await.unwrap(),
-                i
-            );
+        let sess = |t: &str| Session {
+            token_hash: t.into(),
+            user_id: id,
+            csrf_token: "c".into(),
+            expires_at: "2099-01-01T00:00:00Z".into(),
+        };
+        s.create_session_at(&sess("old"), "2021-08-15T00:00:00Z")
+            .await
+            .unwrap();
+        s.create_session_at(&sess("new"), "2021-08-15T10:00:00Z")
+            .await
+            .unwrap();
+        // At 13:00 with a 12-hour lifetime, sessions created after 01:00 are still good.
+        let now = "2021-08-15T13:00:00Z";
+        let after = "2021-08-15T01:00:00Z";
+        assert!(s.session("old", now, after).await.unwrap().is_none());
+        assert!(s.session("new", now, after).await.unwrap().is_some());
+        assert_eq!(s.purge_sessions(now, after).await.unwrap(), 1);
+        assert!(
+            s.session("old", now, ANCIENT).await.unwrap().is_none(),
+            "purged"
+        );
+        assert!(s.session("new", now, ANCIENT).await.unwrap().is_some());
+        // Idle expiry is purged too.
+        assert_eq!(
+            s.purge_sessions("2099-01-01T00:00:00Z", ANCIENT)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+
+    fn hit<'a>(key: &'a str, now: &'a str, locks: [&'a str; 4]) -> ThrottleHit<'a> {
+        ThrottleHit {
+            kind: "pair",
+            key,
+            now,
+            quiet_before: "2021-08-14T00:00:00Z",
+            forget_before: "2021-08-01T00:00:00Z",
+            limit: 5,
+            lock_until: locks,
         }
-        assert!(s.user(id).await.unwrap().unwrap().locked_until.is_none());
+    }
+
+    const LOCKS: [&str; 4] = [
+        "2021-08-15T10:15:00Z",
+        "2021-08-15T10:30:00Z",
+        "2021-08-15T11:00:00Z",
+        "2021-08-15T12:00:00Z",
+    ];
+
+    async fn throttle_counts_a_parallel_burst_once_each(s: &Store) {
+        let mut tasks = Vec::new();
+        for _ in 0..24 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                s.throttle_hit(&hit("admin|198.51.100.1", "2021-08-15T10:00:00Z", LOCKS))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut counted = Vec::new();
+        for t in tasks {
+            if let Some(c) = t.await.unwrap() {
+                counted.push(c);
+            }
+        }
+        counted.sort_by_key(|c| c.attempts);
         assert_eq!(
-            s.login_failed(id, 5, "2099-01-01T00:00:00Z").await.unwrap(),
-            5
+            counted.iter().map(|c| c.attempts).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4, 5],
+            "exactly the limit gets through, each attempt counted once"
+        );
+        assert_eq!(counted[4].locked_until.as_deref(), Some(LOCKS[0]));
+        assert!(counted[..4].iter().all(|c| c.locked_until.is_none()));
+        assert_eq!(
+            s.throttle_locked("pair", "admin|198.51.100.1", "2021-08-15T10:05:00Z")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(LOCKS[0])
         );
         assert_eq!(
-            s.user(id).await.unwrap().unwrap().locked_until.as_deref(),
-            Some("2099-01-01T00:00:00Z")
+            s.throttle_locked("pair", "admin|198.51.100.2", "2021-08-15T10:05:00Z")
+                .await
+                .unwrap(),
+            None,
+            "another address is not locked"
         );
-        s.login_succeeded(id).await.unwrap();
-        let u = s.user(id).await.unwrap().unwrap();
-        assert_eq!((u.failed_attempts, u.locked_until), (0, None));
+    }
+
+    async fn throttle_locks_grow_windows_and_resets(s: &Store) {
+        let key = "ghost|203.0.113.9";
+        let at = |t: &'static str| hit(key, t, LOCKS);
+        for _ in 0..5 {
+            s.throttle_hit(&at("2021-08-15T10:00:00Z"))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert!(s
+            .throttle_hit(&at("2021-08-15T10:14:59Z"))
+            .await
+            .unwrap()
+            .is_none());
+        // After the first lock, a new run; its lock is the second, longer one.
+        let c = s
+            .throttle_hit(&at("2021-08-15T10:15:00Z"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.attempts, c.locked_until), (1, None));
+        for _ in 0..3 {
+            s.throttle_hit(&at("2021-08-15T10:16:00Z"))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let c = s
+            .throttle_hit(&at("2021-08-15T10:16:00Z"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.attempts, c.locked_until.as_deref()), (5, Some(LOCKS[1])));
+        // A quiet window starts the count over (the quiet line passed last use).
+        let mut quiet = at("2021-08-15T11:00:00Z");
+        quiet.quiet_before = "2021-08-15T10:59:00Z";
+        let c = s.throttle_hit(&quiet).await.unwrap().unwrap();
+        assert_eq!(c.attempts, 1);
+        let c = s
+            .throttle_hit(&at("2021-08-15T11:00:01Z"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.attempts, 2);
+        // A success forgets it all.
+        s.throttle_reset("pair", key).await.unwrap();
+        let c = s
+            .throttle_hit(&at("2021-08-15T11:00:02Z"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.attempts, 1);
+        // Old, unlocked counters are purged; locked ones are kept.
+        for _ in 0..5 {
+            s.throttle_hit(&hit(
+                "locked|x",
+                "2021-08-15T11:00:00Z",
+                ["2021-08-15T12:00:00Z"; 4],
+            ))
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            s.purge_throttle("2021-08-15T11:30:00Z", "2021-08-15T11:30:00Z")
+                .await
+                .unwrap(),
+            1,
+            "the unlocked counter (ghost) goes, the locked one stays"
+        );
+        assert!(s
+            .throttle_locked("pair", "locked|x", "2021-08-15T11:30:00Z")
+            .await
+            .unwrap()
+            .is_some());
+    }
+
+    async fn a_new_password_lifts_the_accounts_locks(s: &Store) {
+        let id = s
+            .create_user(&input("le_ader", Role::Leader, None), "h", "admin")
+            .await
+            .unwrap();
+        let now = "2021-08-15T10:00:00Z";
+        for (kind, key) in [
+            ("account", "le_ader"),
+            ("pair", "le_ader|198.51.100.1"),
+            ("pair", "lexader|198.51.100.1"),
+            ("account", "other"),
+        ] {
+            for _ in 0..5 {
+                let mut h = hit(key, now, LOCKS);
+                h.kind = kind;
+                s.throttle_hit(&h).await.unwrap();
+            }
+        }
+        assert_eq!(
+            s.throttled_accounts(now).await.unwrap(),
+            ["le_ader", "other"]
+        );
+        s.set_password(id, "h2", None, "admin").await.unwrap();
+        assert_eq!(s.throttled_accounts(now).await.unwrap(), ["other"]);
+        assert!(s
+            .throttle_locked("pair", "le_ader|198.51.100.1", now)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(
+            s.throttle_locked("pair", "lexader|198.51.100.1", now)
+                .await
+                .unwrap()
+                .is_some(),
+            "`_` in the name is not a wildcard"
+        );
     }
 }

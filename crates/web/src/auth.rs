@@ -3,11 +3,12 @@
 //! - Passwords are hashed with argon2id (PHC strings).
 //! - A session token is 32 random bytes in a cookie (`HttpOnly`, `SameSite=Lax`, `Secure` when
 //!   served over HTTPS); the database keeps only its SHA-256. Sessions slide: each use extends
-//!   them, up to the configured idle lifetime.
+//!   them, up to the configured idle lifetime, and end anyway at their absolute lifetime.
 //! - Every state-changing request carries a CSRF token: the session's, or for the sign-in form a
 //!   pre-session token in its own cookie (double submit). It is read from the `x-csrf-token`
 //!   header, the `_csrf` form field, or (multipart uploads) the `_csrf` query parameter.
-//! - Failed sign-ins grow a delay and lock the account for a while after several in a row.
+//! - Failed sign-ins are throttled per name and address ([`crate::throttle`]); argon2 runs on
+//!   the blocking pool, at most [`HASH_PERMITS`] at a time, so the async workers stay free.
 
 use crate::error::PageError;
 use crate::AppState;
@@ -27,10 +28,10 @@ use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "parindex_session";
 pub const PRE_CSRF_COOKIE: &str = "parindex_csrf";
-/// Consecutive failures after which an account is locked.
-pub const LOCK_AFTER: i64 = 5;
-/// How long a lock lasts.
-pub const LOCK_MINUTES: i64 = 15;
+/// How many argon2 computations run at once (each holds a blocking thread and ~19 MiB).
+pub const HASH_PERMITS: usize = 2;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASH_PERMITS);
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -46,6 +47,48 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// A hash of a random password with the same parameters as real ones: unknown and inactive
+/// users are checked against it, so they take as long as a wrong password for a real user.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password(&random_token()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot make the dummy password hash");
+            String::new()
+        })
+    })
+}
+
+/// Run an argon2 computation on the blocking pool, at most [`HASH_PERMITS`] at a time.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _permit = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// [`verify_password`] off the async workers; `None` for the hash checks the dummy (an unknown
+/// or inactive user) and answers `false`.
+pub async fn check_password(password: &str, phc: Option<&str>) -> bool {
+    let password = password.to_string();
+    let phc = phc.map(str::to_string);
+    hashing(move || match phc {
+        Some(phc) => verify_password(&password, &phc),
+        None => {
+            let _ = verify_password(&password, dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// [`hash_password`] off the async workers.
+pub async fn make_hash(password: &str) -> Result<String, String> {
+    let password = password.to_string();
+    hashing(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err("the hashing task failed".into()))
 }
 
 /// Problems with a new password, as message keys.
@@ -89,15 +132,6 @@ impl CurrentUser {
     }
 }
 
-/// Whether the request came over HTTPS (directly configured, or via a proxy header).
-pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.config.secure_cookies
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -125,6 +159,16 @@ pub fn expiry(state: &AppState) -> String {
     timestamp_text(now() + jiff::SignedDuration::from_secs(secs))
 }
 
+/// Sessions created at or before this are past their absolute lifetime.
+pub fn created_after(state: &AppState) -> String {
+    timestamp_text(now() - jiff::SignedDuration::from_hours(state.config.session_max_hours))
+}
+
+/// The session cookie's `Max-Age`: the shorter of the idle and the absolute lifetime.
+pub fn session_cookie_secs(state: &AppState) -> i64 {
+    (state.config.session_minutes * 60).min(state.config.session_max_hours * 3600)
+}
+
 /// Reads the session cookie and puts the [`CurrentUser`] into the request, sliding the expiry.
 /// Then checks the CSRF token of every state-changing request.
 pub async fn session_layer(
@@ -135,7 +179,11 @@ pub async fn session_layer(
     let now_text = timestamp_text(now());
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         let hash = token_hash(&token);
-        match state.store.session(&hash, &now_text).await {
+        match state
+            .store
+            .session(&hash, &now_text, &created_after(&state))
+            .await
+        {
             Ok(Some((session, user))) => {
                 // Slide the expiry at most once a minute.
                 let fresh = expiry(&state);
@@ -266,19 +314,80 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     }
 }
 
-/// Only local paths may be redirected to after sign-in.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.starts_with("/login") =>
-        {
-            n.to_string()
+/// The longest `next`/`back` followed; anything longer goes to `/`.
+const NEXT_MAX: usize = 2048;
+
+/// What a WHATWG URL parser keeps of `s`: leading and trailing C0 controls and spaces removed,
+/// tab, CR and LF removed anywhere.
+fn whatwg_stripped(s: &[u8]) -> Vec<u8> {
+    let start = s.iter().position(|b| *b > b' ').unwrap_or(s.len());
+    let end = s.iter().rposition(|b| *b > b' ').map_or(start, |i| i + 1);
+    s[start..end.max(start)]
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
+        .collect()
+}
+
+/// `%XX` escapes decoded (a malformed escape is kept as it is).
+fn percent_decoded(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' && i + 2 < s.len() {
+            if let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
         }
-        _ => "/".to_string(),
+        out.push(s[i]);
+        i += 1;
     }
+    out
+}
+
+/// Whether `s` begins like a path of this site: `/` not followed by `/` or `\`.
+fn starts_as_local_path(s: &[u8]) -> bool {
+    s.first() == Some(&b'/') && !matches!(s.get(1), Some(b'/' | b'\\'))
+}
+
+/// Where to go after signing in (`next`) or switching the language (`back`): a path of this
+/// site only, judged on what a browser would make of it (the WHATWG URL parser drops tab, CR
+/// and LF anywhere and C0 controls and spaces at the ends, and reads `\` as `/`), and again
+/// after percent-decoding (up to three rounds), so `/\t/evil.example`, `/%09/evil.example`,
+/// `/%2F%2Fevil` or `/%5Cevil` cannot become a link to another host. Anything else — a scheme,
+/// a host, a backslash, a character outside visible ASCII, the sign-in page itself — gives `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    const HOME: &str = "/";
+    let Some(raw) = next else {
+        return HOME.into();
+    };
+    let s = whatwg_stripped(raw.as_bytes());
+    if s.is_empty()
+        || s.len() > NEXT_MAX
+        || !s.iter().all(|b| (0x21..=0x7e).contains(b))
+        || s.contains(&b'\\')
+        || !starts_as_local_path(&s)
+        || s.starts_with(b"/login")
+    {
+        return HOME.into();
+    }
+    let mut decoded = s.clone();
+    for _ in 0..3 {
+        let next_round = percent_decoded(&decoded);
+        let seen = whatwg_stripped(&next_round);
+        if !starts_as_local_path(&seen) || seen.starts_with(b"/login") {
+            return HOME.into();
+        }
+        if next_round == decoded {
+            break;
+        }
+        decoded = next_round;
+    }
+    // Only visible ASCII is left, so this is the same text.
+    String::from_utf8(s).unwrap_or_else(|_| HOME.into())
 }
 
 #[cfg(test)]
@@ -294,12 +403,60 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
     }
 
+    /// Known open-redirect payloads, each of which must fall back to `/`.
+    const OPEN_REDIRECTS: &[&str] = &[
+        "/\t/evil.example/x",
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "https://evil.example/x",
+        "http:evil.example",
+        "/%09/evil.example",
+        "\\/\\/evil.example",
+        "\\\\evil.example",
+        " //evil.example",
+        "\t//evil.example",
+        "\u{0}//evil.example",
+        "/\r\n/evil.example",
+        "/\n/evil.example",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "/%5C%5Cevil.example",
+        "/%5Cevil.example",
+        "/%2F%2Fevil.example",
+        "/%2f/evil.example",
+        "%2F%2Fevil.example",
+        "/%252F%252Fevil.example",
+        "/%0D%0A/evil.example",
+        "evil.example",
+        "//evil.example@site/",
+        "/login?next=//evil.example",
+        "/plans\\..\\..\\evil",
+        "/caf\u{e9}",
+        "",
+        "   ",
+    ];
+
     #[test]
-    fn next_is_local_only() {
-        assert_eq!(safe_next(Some("/units?q=x")), "/units?q=x");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
+    fn next_is_a_local_path_or_home() {
+        for p in OPEN_REDIRECTS {
+            assert_eq!(safe_next(Some(p)), "/", "{p:?} must not be followed");
+        }
+        for good in [
+            "/plans/3?tab=a",
+            "/units?q=tu%20phap",
+            "/results/par-2020-province?subject=bac-giang#top",
+            "/",
+            "/plans/bac-giang-2021/tasks/1.2?month=2021-08",
+            "/dossiers?x=%2F",
+        ] {
+            assert_eq!(safe_next(Some(good)), good, "{good:?} is a local path");
+        }
+        // What the browser strips is stripped before judging, and not kept.
+        assert_eq!(safe_next(Some(" /units\n")), "/units");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(3000)))), "/");
     }
 
     #[test]

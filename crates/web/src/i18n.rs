@@ -160,8 +160,13 @@ const SHELL: Catalogue = &[
     ),
     (
         "login.locked",
-        "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau",
-        "The account is locked after repeated failures. Try again after",
+        "Đăng nhập tạm khóa do sai nhiều lần. Thử lại sau",
+        "Signing in is paused after repeated failures. Try again after",
+    ),
+    (
+        "login.locked_later",
+        "Đăng nhập tạm khóa do sai nhiều lần. Vui lòng thử lại sau.",
+        "Signing in is paused after repeated failures. Please try again later.",
     ),
     (
         "login.expired",

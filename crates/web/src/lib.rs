@@ -5,6 +5,8 @@
 mod api;
 pub mod auth;
 pub mod charts;
+pub mod client;
+pub mod connections;
 pub mod download;
 mod error;
 pub mod i18n;
@@ -12,6 +14,7 @@ mod layout;
 mod openapi;
 pub mod pages;
 pub mod parse_pool;
+pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
@@ -33,12 +36,23 @@ pub const BODY_LIMIT: usize = 20 * 1024 * 1024;
 /// Settings of the web application.
 #[derive(Clone, Debug)]
 pub struct WebConfig {
-    /// Mark cookies `Secure` (set when served over HTTPS).
+    /// Mark cookies `Secure` whatever the request (also implied by an `https://` public URL).
     pub secure_cookies: bool,
+    /// The origin the service is reached at (`--public-url`), e.g. `https://parindex.bacgiang.gov.vn`,
+    /// without a trailing slash; see [`public_origin`]. When it is `https://`, cookies are
+    /// always `Secure` and responses carry `Strict-Transport-Security`.
+    pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+    /// (`--trust-proxy`); none by default.
+    pub trusted_proxies: Vec<client::ProxyNet>,
     /// Idle lifetime of a session.
     pub session_minutes: i64,
+    /// Absolute lifetime of a session, however active it is.
+    pub session_max_hours: i64,
     /// Delay after the first failed sign-in; it doubles with each further failure (capped).
     pub login_delay_ms: u64,
+    /// Sign-in throttling: limits and locks per name and address.
+    pub throttle: throttle::ThrottlePolicy,
     /// Where evidence files are stored (by SHA-256), and the largest accepted.
     pub evidence_dir: std::path::PathBuf,
     pub evidence_max_bytes: usize,
@@ -48,18 +62,37 @@ pub struct WebConfig {
     /// Where checked dossier files wait for "Nhập tệp này"
     /// ([`pages::dossier_upload::staging_dir`] by default); private, checked at each upload.
     pub staging_dir: std::path::PathBuf,
+    /// Connections served at once (`--max-connections`); more wait in the listen backlog.
+    pub max_connections: usize,
+    /// A request's header must arrive within this (also the idle keep-alive timeout).
+    pub header_read_timeout: std::time::Duration,
+    /// A request body that stops moving this long is cut (uploads included).
+    pub body_idle_timeout: std::time::Duration,
+    /// A request body that is not a multipart upload must be complete within this.
+    pub body_timeout: std::time::Duration,
+    /// At shutdown, how long open connections may take to finish their request.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             secure_cookies: false,
+            public_url: None,
+            trusted_proxies: Vec::new(),
             session_minutes: 8 * 60,
+            session_max_hours: 12,
             login_delay_ms: 200,
+            throttle: throttle::ThrottlePolicy::default(),
             evidence_dir: std::path::PathBuf::from("./evidence"),
             evidence_max_bytes: parindex_store::evidence::EVIDENCE_LIMIT,
             dossier_max_bytes: pages::dossier_upload::DOSSIER_UPLOAD_LIMIT,
             staging_dir: pages::dossier_upload::staging_dir(),
+            max_connections: 1024,
+            header_read_timeout: std::time::Duration::from_secs(20),
+            body_idle_timeout: std::time::Duration::from_secs(30),
+            body_timeout: std::time::Duration::from_secs(60),
+            shutdown_grace: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -70,6 +103,35 @@ impl WebConfig {
     pub fn check_evidence_folder(&self) -> Result<(), parindex_store::files::FolderProblem> {
         parindex_store::files::ensure_private_dir(&self.evidence_dir)
     }
+
+    /// Whether browsers reach us over HTTPS by configuration (an `https://` public URL, or
+    /// [`WebConfig::secure_cookies`]).
+    pub fn https(&self) -> bool {
+        self.secure_cookies
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Check a public URL (`--public-url`) and give its origin: `http(s)://host[:port]`, no path,
+/// no trailing slash. The application is served at the root of it.
+pub fn public_origin(url: &str) -> Result<String, String> {
+    let u = url.trim().trim_end_matches('/');
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| format!("the public URL '{url}' must start with https:// or http://"))?;
+    if rest.is_empty()
+        || rest.contains(['/', '?', '#', '@', '\\'])
+        || !rest.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(format!(
+            "the public URL '{url}' must be an origin such as https://parindex.example.gov.vn (the application is served at its root)"
+        ));
+    }
+    Ok(u.to_ascii_lowercase())
 }
 
 /// What every handler can reach.
@@ -107,7 +169,14 @@ pub fn router(state: AppState) -> Router {
             auth::session_layer,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            connections::body_timeouts,
+        ))
         .with_state(state)
 }
 
@@ -122,11 +191,23 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let hsts = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -148,13 +229,44 @@ async fn security_headers(
     res
 }
 
-/// Serve on an already-bound listener until `shutdown` resolves (tests bind port 0).
+/// How often expired sessions and old sign-in counters are removed.
+pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Remove expired sessions (idle or past their absolute lifetime) and sign-in counters unused
+/// for a day, now and every [`HOUSEKEEPING_EVERY`], until the task is aborted.
+pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let now = jiff::Timestamp::now();
+            let now_text = parindex_store::timestamp_text(now);
+            match state
+                .store
+                .purge_sessions(&now_text, &auth::created_after(&state))
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),
+            }
+            let forget = parindex_store::timestamp_text(
+                now - jiff::SignedDuration::from_hours(state.config.throttle.forget_hours),
+            );
+            if let Err(e) = state.store.purge_throttle(&forget, &now_text).await {
+                tracing::warn!(error = %e, "cannot remove old sign-in counters");
+            }
+        }
+    })
+}
+
+/// Serve on an already-bound listener until `shutdown` resolves (tests bind port 0), with the
+/// connection limits of [`connections`] and the housekeeping of [`spawn_housekeeping`].
 pub async fn serve_with_listener(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(state, listener, shutdown).await
 }

@@ -90,6 +90,43 @@ impl Received {
     pub fn subject(&self) -> String {
         self.header("Subject").unwrap_or_default()
     }
+
+    /// The body as text, its transfer encoding (base64, quoted-printable or none) undone.
+    pub fn body(&self) -> String {
+        let body = self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let encoding = self
+            .header("Content-Transfer-Encoding")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let bytes = match encoding.as_str() {
+            "base64" => b64(body),
+            "quoted-printable" => {
+                let joined = body.replace("=\r\n", "");
+                let b = joined.as_bytes();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < b.len() {
+                    let hex = std::str::from_utf8(&b[i..(i + 3).min(b.len())])
+                        .ok()
+                        .filter(|h| h.len() == 3 && h.starts_with('='))
+                        .and_then(|h| u8::from_str_radix(&h[1..], 16).ok());
+                    match hex {
+                        Some(v) => {
+                            out.push(v);
+                            i += 3;
+                        }
+                        None => {
+                            out.push(b[i]);
+                            i += 1;
+                        }
+                    }
+                }
+                out
+            }
+            _ => body.as_bytes().to_vec(),
+        };
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
 }
 
 fn b64(s: &str) -> Vec<u8> {

@@ -1,10 +1,12 @@
 //! The user's own account: language and password.
 
 use crate::auth::{self, Authed};
+use crate::client::Client;
 use crate::error::PageError;
 use crate::i18n::Catalogue;
 use crate::layout::Layout;
 use crate::pages::here;
+use crate::throttle::{self, Gate};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -54,6 +56,16 @@ pub const MESSAGES: Catalogue = &[
         "The current password is wrong.",
     ),
     (
+        "account.current_locked",
+        "Tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau",
+        "Paused after repeated wrong passwords. Try again after",
+    ),
+    (
+        "account.current_locked_later",
+        "Tạm khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau.",
+        "Paused after repeated wrong passwords. Please try again later.",
+    ),
+    (
         "account.mismatch",
         "Hai mật khẩu mới không khớp.",
         "The two new passwords differ.",
@@ -78,7 +90,7 @@ struct AccountPage {
     l: Layout,
     username: String,
     unit_name: String,
-    err_current: Option<&'static str>,
+    err_current: Option<String>,
     err_new: Option<&'static str>,
     err_confirm: Option<&'static str>,
 }
@@ -133,21 +145,41 @@ pub struct PasswordForm {
     confirm: String,
 }
 
+/// Change one's password. The current password is checked under the same throttle as signing
+/// in (the same name and address counters), so a stolen session cannot be used to guess it.
 async fn change_password(
     State(state): State<AppState>,
     Authed(cu): Authed,
+    client: Client,
     uri: Uri,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     let mut page = render(&state, &cu, &uri, None).await?;
-    let hash = state
-        .store
-        .user_by_username(&cu.user.username)
-        .await?
-        .map(|(_, h)| h)
-        .unwrap_or_default();
-    if !auth::verify_password(&f.current, &hash) {
-        page.err_current = Some(page.l.t("account.wrong_current"));
+    let name = throttle::account_name(&cu.user.username);
+    match throttle::claim(&state, &name, &client).await? {
+        Gate::Locked { until } => {
+            page.err_current = Some(match until {
+                Some(u) => format!(
+                    "{} {}.",
+                    page.l.t("account.current_locked"),
+                    crate::i18n::timestamp(&u)
+                ),
+                None => page.l.t("account.current_locked_later").to_string(),
+            });
+        }
+        Gate::Open { .. } => {
+            let hash = state
+                .store
+                .user_by_username(&cu.user.username)
+                .await?
+                .map(|(_, h)| h);
+            if auth::check_password(&f.current, hash.as_deref()).await {
+                throttle::succeeded(&state, &name, &client).await?;
+            } else {
+                throttle::failed(&state, &client).await?;
+                page.err_current = Some(page.l.t("account.wrong_current").to_string());
+            }
+        }
     }
     if let Some(key) = auth::password_problem(&f.new) {
         page.err_new = Some(page.l.t(key));
@@ -161,7 +193,7 @@ async fn change_password(
         )
             .into_response());
     }
-    let new_hash = auth::hash_password(&f.new).map_err(|e| {
+    let new_hash = auth::make_hash(&f.new).await.map_err(|e| {
         tracing::error!(error = %e, "hashing");
         PageError::Internal
     })?;

@@ -1,11 +1,10 @@
 //! Sign-in and sign-out.
 
-use crate::auth::{
-    self, is_https, safe_next, set_cookie, CurrentUser, LOCK_AFTER, LOCK_MINUTES, PRE_CSRF_COOKIE,
-    SESSION_COOKIE,
-};
+use crate::auth::{self, safe_next, set_cookie, CurrentUser, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use crate::client::Client;
 use crate::error::PageError;
 use crate::i18n::{t, Lang};
+use crate::throttle::{self, Gate};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -13,7 +12,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use parindex_store::{timestamp_text, Session};
+use parindex_store::Session;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -62,24 +61,24 @@ pub struct LoginQuery {
     expired: Option<String>,
 }
 
-fn pre_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
+fn pre_csrf(client: &Client, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
     match auth::cookie(headers, PRE_CSRF_COOKIE).filter(|c| c.len() == 64) {
         Some(c) => (c, None),
         None => {
             let c = auth::random_token();
-            let h = set_cookie(PRE_CSRF_COOKIE, &c, 3600 * 12, is_https(state, headers));
+            let h = set_cookie(PRE_CSRF_COOKIE, &c, 3600 * 12, client.https);
             (c, Some(h))
         }
     }
 }
 
 async fn login_page(
-    State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let lang = Lang::parse(q.lang.as_deref().unwrap_or("vi"));
-    let (csrf, cookie) = pre_csrf(&state, &headers);
+    let (csrf, cookie) = pre_csrf(&client, &headers);
     let next = q.next.clone().unwrap_or_else(|| "/".into());
     let mut page = LoginPage::new(lang, csrf, safe_next(Some(&next)));
     page.notice = if q.expired.is_some() {
@@ -110,55 +109,56 @@ pub fn login_delay(n: i64, base_ms: u64) -> Duration {
     Duration::from_millis(base_ms.saturating_mul(factor))
 }
 
+/// The message for a throttled name or address: the same whether the account exists or not.
+fn locked_message(lang: Lang, until: Option<&str>) -> String {
+    match until {
+        Some(u) => format!("{} {}.", t(lang, "login.locked"), crate::i18n::timestamp(u)),
+        None => t(lang, "login.locked_later").to_string(),
+    }
+}
+
+/// Sign in. Every refusal — unknown name, inactive user, wrong password, throttled — is the same
+/// page with the same status, in the form's language, after the same work (an unknown or
+/// inactive user's password is checked against a dummy hash), so the answer does not tell
+/// whether an account exists.
 async fn login(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let lang = Lang::parse(f.lang.as_deref().unwrap_or("vi"));
     let next = safe_next(f.next.as_deref());
-    let now = jiff::Timestamp::now();
     let fail = |error: String| -> Result<Response, PageError> {
-        let (csrf, _) = pre_csrf(&state, &headers);
+        let (csrf, _) = pre_csrf(&client, &headers);
         let mut page = LoginPage::new(lang, csrf, next.clone());
         page.error = Some(error);
         page.username = f.username.clone();
         Ok((axum::http::StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
     };
-    let found = state.store.user_by_username(&f.username).await?;
-    let Some((user, hash)) = found.filter(|(u, _)| u.active) else {
-        tokio::time::sleep(login_delay(1, state.config.login_delay_ms)).await;
-        return fail(t(lang, "login.failed").to_string());
+    let name = throttle::account_name(&f.username);
+    let (attempts, locks_at) = match throttle::claim(&state, &name, &client).await? {
+        Gate::Locked { until } => return fail(locked_message(lang, until.as_deref())),
+        Gate::Open { attempts, locks_at } => (attempts, locks_at),
     };
-    let lang = Lang::parse(&user.lang);
-    if let Some(until) = user
-        .locked_until
-        .as_deref()
-        .filter(|u| *u > timestamp_text(now).as_str())
-    {
-        return fail(format!(
-            "{} {}.",
-            t(lang, "login.locked"),
-            crate::i18n::timestamp(until)
-        ));
-    }
-    if !auth::verify_password(&f.password, &hash) {
-        let lock_until = timestamp_text(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
-        let n = state
-            .store
-            .login_failed(user.id, LOCK_AFTER, &lock_until)
-            .await?;
-        tokio::time::sleep(login_delay(n, state.config.login_delay_ms)).await;
-        if n >= LOCK_AFTER {
-            return fail(format!(
-                "{} {}.",
-                t(lang, "login.locked"),
-                crate::i18n::timestamp(&lock_until)
-            ));
+    let found = state
+        .store
+        .user_by_username(&f.username)
+        .await?
+        .filter(|(u, _)| u.active);
+    let ok = auth::check_password(&f.password, found.as_ref().map(|(_, h)| h.as_str())).await;
+    let user = match found {
+        Some((user, _)) if ok => user,
+        _ => {
+            let address_lock = throttle::failed(&state, &client).await?;
+            tokio::time::sleep(login_delay(attempts, state.config.login_delay_ms)).await;
+            return match locks_at.or(address_lock) {
+                Some(until) => fail(locked_message(lang, Some(&until))),
+                None => fail(t(lang, "login.failed").to_string()),
+            };
         }
-        return fail(t(lang, "login.failed").to_string());
-    }
-    state.store.login_succeeded(user.id).await?;
+    };
+    throttle::succeeded(&state, &name, &client).await?;
     let token = auth::random_token();
     state
         .store
@@ -170,14 +170,13 @@ async fn login(
         })
         .await?;
     let mut res = Redirect::to(&next).into_response();
-    let secure = is_https(&state, &headers);
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(
             SESSION_COOKIE,
             &token,
-            state.config.session_minutes * 60,
-            secure,
+            auth::session_cookie_secs(&state),
+            client.https,
         ),
     );
     Ok(res)
@@ -185,7 +184,7 @@ async fn login(
 
 async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    client: Client,
     cu: Option<Extension<CurrentUser>>,
 ) -> Result<Response, PageError> {
     if let Some(Extension(cu)) = cu {
@@ -194,7 +193,7 @@ async fn logout(
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, is_https(&state, &headers)),
+        set_cookie(SESSION_COOKIE, "", 0, client.https),
     );
     Ok(res)
 }

@@ -141,6 +141,7 @@ async fn list_page(
     flash: Option<String>,
 ) -> Result<UsersPage, PageError> {
     let now = parindex_store::timestamp_text(jiff::Timestamp::now());
+    let locked = state.store.throttled_accounts(&now).await?;
     let rows: Vec<UserRow> = state
         .store
         .users(q.search())
@@ -148,7 +149,7 @@ async fn list_page(
         .into_iter()
         .map(|u| UserRow {
             id: u.id,
-            locked: u.locked_until.as_deref().is_some_and(|t| t > now.as_str()),
+            locked: locked.contains(&u.username),
             username: u.username,
             name: u.display_name,
             role_key: format!("role.{}", u.role.as_str()),
@@ -279,7 +280,9 @@ async fn create(
         view.errors.insert("password", l.t(key));
     }
     if view.errors.is_empty() {
-        let hash = auth::hash_password(&password).map_err(|_| PageError::Internal)?;
+        let hash = auth::make_hash(&password)
+            .await
+            .map_err(|_| PageError::Internal)?;
         match state
             .store
             .create_user(&input, &hash, &cu.user.username)
@@ -394,7 +397,9 @@ async fn reset_password(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
-    let hash = auth::hash_password(&f.password).map_err(|_| PageError::Internal)?;
+    let hash = auth::make_hash(&f.password)
+        .await
+        .map_err(|_| PageError::Internal)?;
     state
         .store
         .set_password(id, &hash, None, &cu.user.username)

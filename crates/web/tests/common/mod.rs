@@ -245,6 +245,20 @@ impl TestApp {
         }
     }
 
+    /// Rebuild the router with changed settings (the tests' defaults, then `f`).
+    pub fn reconfigure(&mut self, f: impl FnOnce(&mut WebConfig)) {
+        let mut config = WebConfig {
+            login_delay_ms: 1,
+            ..WebConfig::default()
+        };
+        f(&mut config);
+        self.router = router(AppState {
+            store: self.db.store.clone(),
+            config,
+            clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
+        });
+    }
+
     pub fn store(&self) -> &Store {
         &self.db.store
     }
