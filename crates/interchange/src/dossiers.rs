@@ -1627,10 +1627,13 @@ fn scan_csv_sequential(
     };
     let mut f = File::open(path).map_err(io)?;
     std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(data_start)).map_err(io)?;
+    // Lines end at LF (a CR before it is trimmed with the field), as in the parallel fast path:
+    // a lone CR inside a line is data, not a line end (found by the differential fuzz target).
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(layout.delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(BufReader::with_capacity(1 << 20, f));
     let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(0));
     let mut w = Worker::new(layout, opts, spool, sink).map_err(|m| ScanError {

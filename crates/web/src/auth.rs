@@ -8,7 +8,7 @@
 //!   pre-session token in its own cookie (double submit). It is read from the `x-csrf-token`
 //!   header, the `_csrf` form field, or (multipart uploads) the `_csrf` query parameter.
 //! - Failed sign-ins are throttled per name and address ([`crate::throttle`]); argon2 runs on
-//!   the blocking pool, at most [`HASH_PERMITS`] at a time, so the async workers stay free.
+//!   the blocking pool, at most [`hash_permits`] at a time, so the async workers stay free.
 
 use crate::error::PageError;
 use crate::AppState;
@@ -28,10 +28,20 @@ use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "parindex_session";
 pub const PRE_CSRF_COOKIE: &str = "parindex_csrf";
-/// How many argon2 computations run at once (each holds a blocking thread and ~19 MiB).
-pub const HASH_PERMITS: usize = 2;
+/// How many argon2 computations run at once (each holds a blocking thread, a core and
+/// ~19 MiB): one core fewer than the machine has, at least one, so that a burst of sign-ins
+/// always leaves a core to the pages and `/health`.
+pub fn hash_permits() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1)
+}
 
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASH_PERMITS);
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    HASHING.get_or_init(|| tokio::sync::Semaphore::new(hash_permits()))
+}
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -61,9 +71,9 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Run an argon2 computation on the blocking pool, at most [`HASH_PERMITS`] at a time.
+/// Run an argon2 computation on the blocking pool, at most [`hash_permits`] at a time.
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    let _permit = HASHING.acquire().await.ok()?;
+    let _permit = hashing_permits().acquire().await.ok()?;
     tokio::task::spawn_blocking(work).await.ok()
 }
 
