@@ -2,7 +2,7 @@
 # Schemathesis (PyPI) against the JSON API's OpenAPI document, signed in as the coordinator of the
 # Bắc Giang demo (the role that may write): every operation with generated and hostile inputs,
 # checking that no answer is a server error (5xx). Kept out of CI; figures in docs/SECURITY.md.
-#   scripts/schemathesis.sh [MAX_EXAMPLES]
+#   [PARINDEX_USER=admin PARINDEX_PASSWORD=bacgiang-admin] scripts/schemathesis.sh [MAX_EXAMPLES]
 # Needs a built binary (PARINDEX_BIN, default target/debug/parindex) and schemathesis
 # (SCHEMATHESIS, default `schemathesis`; e.g. `python3 -m venv v && v/bin/pip install schemathesis`).
 set -euo pipefail
@@ -26,7 +26,7 @@ for _ in $(seq 1 50); do curl -fsS "$base/health" >/dev/null 2>&1 && break; slee
 jar="$dir/cookies"
 token=$(curl -fsS -c "$jar" "$base/login" | grep -o 'name="_csrf" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
 curl -sS -b "$jar" -c "$jar" -o /dev/null \
-  --data-urlencode "username=sonoivu" --data-urlencode "password=bacgiang-coordinator" \
+  --data-urlencode "username=${PARINDEX_USER:-sonoivu}" --data-urlencode "password=${PARINDEX_PASSWORD:-bacgiang-coordinator}" \
   --data-urlencode "_csrf=$token" --data-urlencode "next=/" "$base/login"
 session=$(awk '$6 == "parindex_session" { print $7 }' "$jar")
 [ -n "$session" ] || { echo "sign-in failed" >&2; exit 1; }

@@ -1451,17 +1451,8 @@ fn scan_csv_with(
         message: format!("cannot be read: {e}"),
         message_vi: None,
     };
-    let f = File::open(path).map_err(io)?;
+    let (f, layout, data_start, header_line) = open_csv(path, &file, opts)?;
     let len = f.metadata().map_err(io)?.len();
-    let (header, data_start, header_line) = read_header(&f, &file)?;
-    let delim = sniff_delimiter(&header);
-    let headers = header_fields(&header, delim, &file, header_line)?;
-    let layout = Layout::from_headers(headers, delim, &opts.columns).map_err(|m| ScanError {
-        file: file.clone(),
-        line: Some(header_line),
-        message: m,
-        message_vi: None,
-    })?;
     let threads = opts.threads.max(1);
     // Split points at line starts.
     let mut bounds = vec![data_start];
@@ -1553,22 +1544,33 @@ fn scan_csv_with(
 /// only: the oracle the parallel fast path is checked against (fuzz target `dossiers_csv`).
 pub fn scan_csv_careful(path: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     let file = path.display().to_string();
+    let (_, layout, data_start, header_line) = open_csv(path, &file, opts)?;
+    scan_csv_sequential(path, &layout, data_start, header_line, opts, None)
+}
+
+/// Open a CSV export and read its header: the file, the layout, where the data starts and the
+/// header's line.
+fn open_csv(
+    path: &Path,
+    file: &str,
+    opts: &ScanOptions,
+) -> Result<(File, Layout, u64, u64), ScanError> {
     let f = File::open(path).map_err(|e| ScanError {
-        file: file.clone(),
+        file: file.to_string(),
         line: None,
         message: format!("cannot be read: {e}"),
         message_vi: None,
     })?;
-    let (header, data_start, header_line) = read_header(&f, &file)?;
+    let (header, data_start, header_line) = read_header(&f, file)?;
     let delim = sniff_delimiter(&header);
-    let headers = header_fields(&header, delim, &file, header_line)?;
+    let headers = header_fields(&header, delim, file, header_line)?;
     let layout = Layout::from_headers(headers, delim, &opts.columns).map_err(|m| ScanError {
-        file: file.clone(),
+        file: file.to_string(),
         line: Some(header_line),
         message: m,
         message_vi: None,
     })?;
-    scan_csv_sequential(path, &layout, data_start, header_line, opts, None)
+    Ok((f, layout, data_start, header_line))
 }
 
 /// Process the lines of `[start, end)`, numbering them from 1. Returns the number of lines.

@@ -1,4 +1,5 @@
 use super::*;
+use jiff::civil::Date;
 use crate::hostile::{self, text_cell, workbook, Expect};
 use std::io::Cursor;
 
