@@ -1,6 +1,6 @@
 use super::*;
-use jiff::civil::Date;
 use crate::hostile::{self, text_cell, workbook, Expect};
+use jiff::civil::Date;
 use std::io::Cursor;
 
 fn open(bytes: &[u8], limits: XlsxLimits) -> Result<Vec<SheetRows>, XlsxError> {
