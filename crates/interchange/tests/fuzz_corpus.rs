@@ -58,7 +58,6 @@ fn seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
     )
     .unwrap();
     let results_csv = data("results/par-2020-province.csv");
-    let known: std::collections::BTreeSet<String> = Default::default();
     let results = parindex_interchange::results::results_from_csv(
         std::str::from_utf8(&results_csv).unwrap(),
         "r.csv",
@@ -66,7 +65,6 @@ fn seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
         &|_| true,
     )
     .unwrap();
-    let _ = known;
     let results_xlsx =
         parindex_interchange::results::results_to_xlsx(&edition, &results, &BTreeMap::new())
             .unwrap();

@@ -40,8 +40,6 @@ mod write;
 
 pub use read::*;
 pub use restore::*;
-#[allow(unused_imports)]
-pub use write::*;
 
 /// The format's name, in every manifest.
 pub const FORMAT: &str = "parindex-backup";

@@ -317,27 +317,40 @@ impl Archive {
                 },
             ));
         }
-        let f = self.zip.by_name(&e.file).map_err(zip_err(&e.file))?;
-        let mut out = Vec::with_capacity(usize::try_from(e.size).unwrap_or(0));
+        let (file, sha, size) = (e.file.clone(), e.sha256.clone(), e.size);
+        let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        self.copy_evidence(&file, &sha, size, &mut out)?;
+        Ok(out)
+    }
+
+    /// Inflate one evidence entry into `out` through the counting reader, then check its size
+    /// and SHA-256 against the manifest.
+    fn copy_evidence(
+        &mut self,
+        file: &str,
+        sha: &str,
+        size: u64,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let f = self.zip.by_name(file).map_err(zip_err(file))?;
         let mut b = Bounded {
             inner: f,
             read: 0,
-            limit: e.size,
+            limit: size,
             hasher: Sha256::new(),
             tripped: false,
         };
-        if let Err(err) = b.read_to_end(&mut out) {
+        if let Err(err) = io::copy(&mut b, out) {
             return Err(entry_err(
-                &e.file,
+                file,
                 if b.tripped {
-                    EntryProblem::InflatesPastDeclared { declared: e.size }
+                    EntryProblem::InflatesPastDeclared { declared: size }
                 } else {
                     EntryProblem::Read(err.to_string())
                 },
             ));
         }
-        check_end(&e.file, &e.sha256, e.size, b.read, b.hasher)?;
-        Ok(out)
+        check_end(file, sha, size, b.read, b.hasher)
     }
 
     /// Stream an evidence file through its checks without keeping it.
@@ -347,26 +360,9 @@ impl Archive {
             .evidence
             .get(index)
             .ok_or_else(|| BackupError::Manifest(format!("no evidence {index}")))?;
-        let f = self.zip.by_name(&e.file).map_err(zip_err(&e.file))?;
-        let mut b = Bounded {
-            inner: f,
-            read: 0,
-            limit: e.size,
-            hasher: Sha256::new(),
-            tripped: false,
-        };
-        if let Err(err) = io::copy(&mut b, &mut io::sink()) {
-            return Err(entry_err(
-                &e.file,
-                if b.tripped {
-                    EntryProblem::InflatesPastDeclared { declared: e.size }
-                } else {
-                    EntryProblem::Read(err.to_string())
-                },
-            ));
-        }
-        check_end(&e.file, &e.sha256, e.size, b.read, b.hasher)?;
-        Ok(e.size)
+        let (file, sha, size) = (e.file.clone(), e.sha256.clone(), e.size);
+        self.copy_evidence(&file, &sha, size, &mut io::sink())?;
+        Ok(size)
     }
 
     /// Check every entry: each table file's checksum, size, rows (each parsed against its
