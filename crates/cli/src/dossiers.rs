@@ -5,7 +5,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
-use parindex_domain::dossiers::{day_of, today_local, Dim, Month};
+use parindex_domain::dossiers::{day_of, Dim, Month};
 use parindex_ingest::dossiers::{check_bad_rows, skipped_note, threads};
 use parindex_interchange::dossiers::{
     generate, parse_column_map, scan_file, stats_csv, stats_json, GenOptions, Scan, ScanOptions,
@@ -94,7 +94,7 @@ pub async fn import(
     store: &Store,
     file: &Path,
     flags: &ImportFlags,
-    as_of: Option<jiff::civil::Date>,
+    as_of: jiff::civil::Date,
     dry_run: bool,
     actor: &str,
 ) -> Result<()> {
@@ -109,7 +109,7 @@ pub async fn import(
 
 /// `parindex dossiers …` (needs no database). Dossiers not closed and due before `as_of` (the
 /// global `--as-of`, default today in Asia/Ho_Chi_Minh) are pending overdue.
-pub fn dossiers_command(cmd: DossiersCommand, as_of: Option<jiff::civil::Date>) -> Result<()> {
+pub fn dossiers_command(cmd: DossiersCommand, as_of: jiff::civil::Date) -> Result<()> {
     match cmd {
         DossiersCommand::Stats {
             file,
@@ -127,7 +127,7 @@ pub fn dossiers_command(cmd: DossiersCommand, as_of: Option<jiff::civil::Date>) 
             }
             let opts = ScanOptions {
                 dims,
-                as_of_day: day_of(as_of.unwrap_or_else(today_local)),
+                as_of_day: day_of(as_of),
                 threads: threads(n),
                 columns: match columns {
                     Some(c) => parse_column_map(&c).map_err(|e| anyhow!("--columns: {e}"))?,

@@ -1,6 +1,8 @@
 //! `parindex`: the ParIndex command line. Runs the web application, loads the demo, imports and
 //! exports data files, and answers the first questions (ranked results, gap to a target rank).
 
+#![forbid(unsafe_code)]
+
 mod assessment;
 mod backup;
 mod demo;
@@ -300,8 +302,13 @@ async fn open(db: &str) -> Result<Store> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // The one clock: today in Asia/Ho_Chi_Minh, or the fixed `--as-of` day.
+    let clock = match cli.as_of {
+        Some(d) => parindex_domain::calendar::Clock::Fixed(d),
+        None => parindex_domain::calendar::Clock::System,
+    };
     let command = match cli.command {
-        Command::Dossiers { command } => return dossiers::dossiers_command(command, cli.as_of),
+        Command::Dossiers { command } => return dossiers::dossiers_command(command, clock.today()),
         Command::Gen { command } => return dossiers::gen_command(command),
         Command::Backup {
             args: backup::BackupArgs {
@@ -319,10 +326,6 @@ async fn run(cli: Cli) -> Result<()> {
         .map_err(anyhow::Error::msg)
         .context("--public-url")?;
     let store = open(&cli.db).await?;
-    let clock = match cli.as_of {
-        Some(d) => parindex_domain::calendar::Clock::Fixed(d),
-        None => parindex_domain::calendar::Clock::System,
-    };
     match command {
         Command::Dossiers { .. } | Command::Gen { .. } => {}
         Command::Demo {
@@ -386,7 +389,8 @@ async fn run(cli: Cli) -> Result<()> {
             dossier_flags,
         } => {
             if kind == ImportKind::Dossiers {
-                dossiers::import(&store, &file, &dossier_flags, cli.as_of, dry_run, "cli").await?;
+                dossiers::import(&store, &file, &dossier_flags, clock.today(), dry_run, "cli")
+                    .await?;
             } else {
                 files::import(&store, kind, &file, edition.as_deref(), replace, dry_run).await?;
             }

@@ -306,15 +306,6 @@ pub fn day_of(date: jiff::civil::Date) -> i32 {
     days_from_civil(date.year() as i32, date.month() as u32, date.day() as u32)
 }
 
-/// Today in Asia/Ho_Chi_Minh.
-pub fn today_local() -> jiff::civil::Date {
-    let now = jiff::Timestamp::now();
-    match tz() {
-        Some(z) => z.to_datetime(now).date(),
-        None => jiff::tz::TimeZone::UTC.to_datetime(now).date(),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Levels
 // ---------------------------------------------------------------------------------------------

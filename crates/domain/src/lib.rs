@@ -5,6 +5,8 @@
 //! units of the province. No I/O, no async, no SQL: everything here is deterministic and is
 //! tested on its own.
 
+#![forbid(unsafe_code)]
+
 pub mod access;
 pub mod assessment;
 pub mod calendar;

@@ -10,7 +10,7 @@
 //! commits. Any bad row (unless skipped) or any error rolls everything back.
 
 use anyhow::{anyhow, bail, Context, Result};
-use parindex_domain::dossiers::{day_of, today_local, Dim, Month};
+use parindex_domain::dossiers::{day_of, Dim, Month};
 use parindex_domain::text::fold;
 use parindex_interchange::dossiers::{
     generate, parse_column_map, scan_file, scan_file_into, BadRow, GenOptions, OverdueBatch,
@@ -219,8 +219,8 @@ fn named(
 /// pending-overdue dossiers, in one transaction; the agency × month cells in the file replace
 /// what was stored for them. The overdue dossiers are stored while the file is still being read
 /// (the reading threads hand them over in batches); any bad row (without `--skip-bad-rows`) or
-/// any error rolls the whole import back. `as_of` defaults to today in Asia/Ho_Chi_Minh. A dry
-/// run reads the file and stores nothing.
+/// any error rolls the whole import back. `as_of` is the caller's clock's day (`calendar::Clock`:
+/// today in Asia/Ho_Chi_Minh, or the fixed `--as-of`). A dry run reads the file and stores nothing.
 ///
 /// Errors name the file and the line: a [`ScanError`] when the file cannot be read, [`BadRows`]
 /// when it has bad rows (both reachable with `downcast_ref`).
@@ -228,14 +228,13 @@ pub async fn import(
     store: &Store,
     file: &Path,
     flags: &ImportFlags,
-    as_of: Option<jiff::civil::Date>,
+    as_of: jiff::civil::Date,
     dry_run: bool,
     actor: &str,
 ) -> Result<ImportSummary> {
     if !file.exists() {
         bail!("{}: no such file", file.display());
     }
-    let as_of = as_of.unwrap_or_else(today_local);
     let opts = ScanOptions {
         dims: vec![Dim::Agency, Dim::Month],
         as_of_day: day_of(as_of),
@@ -557,7 +556,7 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
         };
         // As the month's report would see it: a few days after the month's end.
         let as_of = jiff::civil::date(2021, 7, 5);
-        let res = import(store, &path, &flags, Some(as_of), false, actor).await;
+        let res = import(store, &path, &flags, as_of, false, actor).await;
         let _ = std::fs::remove_dir_all(&dir);
         let s = res?;
         out.push_str(&format!("dossiers (SYNTHETIC sample month): {}\n", s.text));

@@ -2,4 +2,6 @@
 //! upload: one-stop-shop dossier exports ([`dossiers`]), read by the streaming parallel reader
 //! of `parindex-interchange` and stored by `parindex-store` in one transaction.
 
+#![forbid(unsafe_code)]
+
 pub mod dossiers;

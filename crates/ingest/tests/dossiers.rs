@@ -52,7 +52,7 @@ async fn story(db: TestDb) {
         file_name: Some("ho-so-thang-6.csv".into()),
         ..Default::default()
     };
-    let as_of = Some(jiff::civil::date(2021, 7, 5));
+    let as_of = jiff::civil::date(2021, 7, 5);
 
     let check = import(store, &path, &flags, as_of, true, "coordinator")
         .await

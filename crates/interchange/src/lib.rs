@@ -12,6 +12,8 @@
 //! listing every problem with its row and column. Writers produce files the readers read back
 //! to an equal value. `docs/formats.md` documents every column.
 
+#![forbid(unsafe_code)]
+
 pub mod dossiers;
 pub mod edition;
 pub mod error;

@@ -12,6 +12,8 @@
 //! Dates are civil dates in Asia/Ho_Chi_Minh, written dd/mm/yyyy; points are exact decimals
 //! written with a decimal comma.
 
+#![forbid(unsafe_code)]
+
 pub mod chairman;
 mod docx;
 mod error;

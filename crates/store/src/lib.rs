@@ -7,6 +7,9 @@
 //! timestamps as RFC 3339 text in UTC; searchable names also in a folded column (lower case,
 //! no diacritics, `đ` → `d`).
 
+// Unsafe code only where a module allows it: the SQLite bulk loader (`sqlite_bulk`).
+#![deny(unsafe_code)]
+
 pub mod assessments;
 mod audit;
 pub mod backup;
@@ -20,7 +23,9 @@ mod indicators;
 mod plan_views;
 mod plans;
 mod results;
+#[allow(unsafe_code)] // SQLite's C API, for the dossier bulk load (see the module).
 mod sqlite_bulk;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod throttle;
 mod units;

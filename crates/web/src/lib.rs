@@ -2,6 +2,8 @@
 //! enforced on every route and row, CSRF protection, the JSON API under `/api/v1` with its
 //! OpenAPI document, and security headers. Static assets are embedded in the binary.
 
+#![forbid(unsafe_code)]
+
 mod api;
 pub mod auth;
 pub mod charts;

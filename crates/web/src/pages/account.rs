@@ -3,7 +3,6 @@
 use crate::auth::{self, Authed};
 use crate::client::Client;
 use crate::error::PageError;
-use crate::i18n::Catalogue;
 use crate::layout::Layout;
 use crate::pages::here;
 use crate::throttle::{self, Gate};
@@ -15,67 +14,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-
-pub const MESSAGES: Catalogue = &[
-    ("account.title", "Tài khoản của tôi", "My account"),
-    ("account.username", "Tên đăng nhập", "Username"),
-    ("account.name", "Họ tên", "Name"),
-    ("account.role", "Vai trò", "Role"),
-    ("account.unit", "Đơn vị", "Unit"),
-    (
-        "account.language",
-        "Ngôn ngữ giao diện",
-        "Interface language",
-    ),
-    ("account.change_password", "Đổi mật khẩu", "Change password"),
-    ("account.current", "Mật khẩu hiện tại", "Current password"),
-    ("account.new", "Mật khẩu mới", "New password"),
-    (
-        "account.confirm",
-        "Nhập lại mật khẩu mới",
-        "Repeat the new password",
-    ),
-    (
-        "account.password_hint",
-        "Ít nhất 10 ký tự.",
-        "At least 10 characters.",
-    ),
-    (
-        "account.password_short",
-        "Mật khẩu phải có ít nhất 10 ký tự.",
-        "The password must have at least 10 characters.",
-    ),
-    (
-        "account.password_long",
-        "Mật khẩu quá dài.",
-        "The password is too long.",
-    ),
-    (
-        "account.wrong_current",
-        "Mật khẩu hiện tại không đúng.",
-        "The current password is wrong.",
-    ),
-    (
-        "account.current_locked",
-        "Tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau",
-        "Paused after repeated wrong passwords. Try again after",
-    ),
-    (
-        "account.current_locked_later",
-        "Tạm khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau.",
-        "Paused after repeated wrong passwords. Please try again later.",
-    ),
-    (
-        "account.mismatch",
-        "Hai mật khẩu mới không khớp.",
-        "The two new passwords differ.",
-    ),
-    (
-        "account.password_changed",
-        "Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị kết thúc.",
-        "Password changed. Your other sessions were signed out.",
-    ),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

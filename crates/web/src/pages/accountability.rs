@@ -10,7 +10,7 @@
 
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
-use crate::i18n::{self, Catalogue, Lang};
+use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::assessments::pct;
 use crate::pages::plans::{
@@ -33,63 +33,6 @@ use parindex_store::assessments::Standing;
 use parindex_store::{HeadRecord, Measure, StoreError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-pub const MESSAGES: Catalogue = &[
-    ("acc.title", "Trách nhiệm người đứng đầu", "Accountability of heads of agencies"),
-    ("acc.intro", "Theo từng người đứng đầu: nhiệm vụ quá hạn, báo cáo thiếu, lĩnh vực chủ trì chưa đạt mục tiêu và điểm bị mất; các hình thức xử lý do Sở Nội vụ đề xuất, lãnh đạo tỉnh quyết định.", "Per head of agency: overdue tasks, missing reports, led areas below target and the points lost there; the measures the coordinator proposes and the leader decides."),
-    ("acc.overdue", "Nhiệm vụ quá hạn", "Overdue tasks"),
-    ("acc.missing", "Báo cáo còn thiếu", "Missing reports"),
-    ("acc.late", "Báo cáo muộn", "Late reports"),
-    ("acc.areas", "Lĩnh vực chủ trì chưa đạt mục tiêu", "Led areas below target"),
-    ("acc.points_lost", "Điểm bị mất (lĩnh vực chủ trì)", "Points lost (led areas)"),
-    ("acc.measures", "Hình thức xử lý", "Measures"),
-    ("acc.measures_all", "Đề xuất và quyết định", "Proposals and decisions"),
-    ("acc.no_measures", "Chưa có đề xuất nào.", "No proposal yet."),
-    ("acc.head_unknown", "chưa cập nhật", "not set"),
-    ("acc.target_short", "mục tiêu", "target"),
-    ("acc.propose", "Đề xuất hình thức xử lý", "Propose a measure"),
-    ("acc.kind", "Hình thức", "Kind"),
-    ("acc.reason", "Lý do", "Reason"),
-    ("acc.propose_submit", "Gửi đề xuất", "Propose"),
-    ("acc.proposed_by", "Người đề xuất", "Proposed by"),
-    ("acc.decision", "Quyết định", "Decision"),
-    ("acc.note", "Ý kiến", "Note"),
-    ("acc.decided_by", "Người quyết định", "Decided by"),
-    ("acc.approve", "Đồng ý", "Approve"),
-    ("acc.reject", "Không đồng ý", "Reject"),
-    ("acc.decide_submit", "Ghi quyết định", "Record the decision"),
-    ("acc.pending", "Chờ quyết định", "Awaiting decision"),
-    ("acc.approved", "Đã đồng ý", "Approved"),
-    ("acc.rejected", "Không đồng ý", "Rejected"),
-    ("acc.proposed", "Đã gửi đề xuất.", "The proposal was recorded."),
-    ("acc.decided", "Đã ghi quyết định.", "The decision was recorded."),
-    ("acc.unit_required", "Chọn đơn vị.", "Choose the unit."),
-    ("acc.kind_required", "Chọn hình thức.", "Choose the kind."),
-    ("acc.reason_required", "Nêu lý do.", "Give the reason."),
-    ("acc.decision_required", "Chọn đồng ý hoặc không đồng ý.", "Choose approve or reject."),
-    ("acc.already_decided", "Đề xuất này đã có quyết định.", "This proposal was already decided."),
-    ("acc.year", "Năm", "Year"),
-    ("acc.evaluation", "Hồ sơ đánh giá người đứng đầu", "Evaluation record of the head of agency"),
-    ("acc.eval_intro", "Kết quả thực hiện kế hoạch cải thiện Chỉ số CCHC của đơn vị trong năm, dùng khi đánh giá, xếp loại người đứng đầu.", "The unit's results under the PAR Index improvement plan for the year, used in the head's yearly evaluation."),
-    ("acc.no_plans_year", "Không có kế hoạch nào của năm này.", "No plan for this year."),
-    ("acc.overdue_tasks", "Nhiệm vụ quá hạn", "Overdue tasks"),
-    ("acc.none", "Không có.", "None."),
-    ("acc.previous_year", "Năm trước", "Previous year"),
-    ("acc.next_year", "Năm sau", "Next year"),
-    ("acc.ranking", "Kết quả xếp hạng chỉ số CCHC nội bộ", "Internal PAR ranking"),
-    ("acc.ranking_sheet", "Xếp hạng CCHC nội bộ", "Internal PAR ranking"),
-    ("acc.ranking_intro", "Vị trí của đơn vị trong các bảng xếp hạng Chỉ số CCHC của các sở, ngành và huyện do Sở Nội vụ công bố.", "The unit's place in the province's published PAR rankings of its departments and districts."),
-    ("acc.ranking_none", "Chưa có kết quả xếp hạng nội bộ của đơn vị được công bố cho năm này.", "No internal ranking including the unit has been published for this year yet."),
-    ("acc.ranking_earlier", "Các năm trước", "Earlier years"),
-    ("acc.ranking_round", "Kỳ đánh giá", "Round"),
-    ("acc.ranking_total", "Điểm đạt / tối đa", "Points / max"),
-    ("acc.ranking_pct", "Chỉ số (%)", "Index (%)"),
-    ("acc.ranking_rank", "Xếp hạng", "Rank"),
-    ("acc.ranking_class", "Xếp loại", "Class"),
-    ("acc.ranking_sample", "Số liệu mẫu", "Sample data"),
-    ("measure.criticism", "Phê bình", "Criticism"),
-    ("measure.disciplinary_review", "Kiểm điểm trách nhiệm", "Disciplinary review"),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -3,7 +3,6 @@
 
 use crate::auth::Authed;
 use crate::error::PageError;
-use crate::i18n::Catalogue;
 use crate::layout::Layout;
 use crate::pages::{here, require};
 use crate::AppState;
@@ -16,25 +15,6 @@ use axum::Router;
 use parindex_domain::access::{can, Action};
 use parindex_store::AuditFilter;
 use serde::Deserialize;
-
-pub const MESSAGES: Catalogue = &[
-    ("audit.title", "Nhật ký thay đổi", "Audit log"),
-    ("audit.when", "Thời điểm", "When"),
-    ("audit.who", "Người thực hiện", "Who"),
-    ("audit.what", "Thao tác", "Action"),
-    ("audit.record", "Đối tượng", "Record"),
-    ("audit.unit", "Đơn vị", "Unit"),
-    ("audit.before", "Trước", "Before"),
-    ("audit.after", "Sau", "After"),
-    ("audit.from", "Từ ngày", "From"),
-    ("audit.to", "Đến ngày", "To"),
-    ("audit.filter", "Lọc", "Filter"),
-    (
-        "audit.bad_date",
-        "Ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd).",
-        "Not a valid date (dd/mm/yyyy or yyyy-mm-dd).",
-    ),
-];
 
 const PER_PAGE: i64 = 50;
 

@@ -5,7 +5,6 @@
 
 use crate::auth::Authed;
 use crate::error::PageError;
-use crate::i18n::Catalogue;
 use crate::pages::editions::{download, XLSX_TYPE};
 use crate::pages::require;
 use crate::AppState;
@@ -18,19 +17,6 @@ use parindex_reports::{
     chairman_docx, chairman_report_data, chairman_xlsx, parse_month, ReportError,
 };
 use serde::Deserialize;
-
-pub const MESSAGES: Catalogue = &[
-    (
-        "chairman.download_docx",
-        "Báo cáo Chủ tịch UBND tỉnh (Word)",
-        "Report to the Chairman (Word)",
-    ),
-    (
-        "chairman.download_xlsx",
-        "Báo cáo Chủ tịch UBND tỉnh (Excel)",
-        "Report to the Chairman (Excel)",
-    ),
-];
 
 pub const DOCX_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

@@ -3,7 +3,7 @@
 use crate::auth::Authed;
 use crate::charts::{self, Bar, Point};
 use crate::error::PageError;
-use crate::i18n::{Catalogue, Lang};
+use crate::i18n::Lang;
 use crate::layout::Layout;
 use crate::pages::{here, require};
 use crate::AppState;
@@ -19,41 +19,6 @@ use parindex_domain::units::UnitType;
 use parindex_store::NamedGap;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
-
-pub const MESSAGES: Catalogue = &[
-    ("dash.title", "Tổng quan Chỉ số CCHC", "PAR Index overview"),
-    ("dash.total", "Tổng điểm", "Total"),
-    ("dash.rank", "Xếp hạng toàn quốc", "National rank"),
-    ("dash.rank_published", "theo công bố", "as published"),
-    ("dash.rank_computed", "tính từ đủ kết quả", "computed from the full set"),
-    ("dash.to_target", "Điểm cần thêm để đạt mục tiêu", "Points needed for the target"),
-    ("dash.target_rank", "Mục tiêu xếp hạng", "Target rank"),
-    ("dash.reached", "Đã đạt", "Reached"),
-    ("dash.change", "So với năm trước", "Since the previous year"),
-    ("dash.points", "điểm", "points"),
-    ("dash.places", "bậc", "places"),
-    ("dash.components", "Điểm theo thành phần", "Points by component"),
-    ("dash.components_desc", "Điểm đạt được của từng thành phần so với điểm tối đa", "Points achieved in each component against its max"),
-    ("dash.areas", "Thứ hạng từng lĩnh vực so với mục tiêu", "Area ranks against the targets"),
-    ("dash.area", "Lĩnh vực", "Area"),
-    ("dash.area_rank", "Xếp hạng", "Rank"),
-    ("dash.area_target", "Mục tiêu", "Target"),
-    ("dash.area_status", "Tình trạng", "Status"),
-    ("dash.area_lead", "Cơ quan chủ trì", "Lead agency"),
-    ("dash.below", "Cần tăng", "To climb"),
-    ("dash.history", "Tổng điểm và xếp hạng qua các năm", "Totals and ranks over the years"),
-    ("dash.history_desc", "Tổng điểm Chỉ số CCHC của tỉnh theo năm, kèm thứ hạng", "The province's PAR Index total by year, with its rank"),
-    ("dash.rank_short", "hạng", "rank"),
-    ("dash.no_province", "Chưa có đơn vị cấp tỉnh hoặc chưa có kết quả công bố. Hãy nạp dữ liệu (parindex demo hoặc nhập kết quả).", "No province unit or no published result yet. Load data (parindex demo, or import results)."),
-    ("dash.see_gap", "Xem phân tích điểm mất", "See the gap analysis"),
-    ("dash.edition", "Kỳ đánh giá", "Edition"),
-    ("dash.indicators", "Chỉ số vận hành theo Kế hoạch", "The plan's operational indicators"),
-    ("dash.indicator", "Chỉ số", "Indicator"),
-    ("dash.indicator_current", "Hiện tại", "Current"),
-    ("dash.indicator_target", "Mục tiêu", "Target"),
-    ("dash.indicator_status", "Tình trạng", "Status"),
-    ("dash.unknown_reason", "Chưa đủ dữ liệu để tính", "Not enough data to tell"),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(dashboard))

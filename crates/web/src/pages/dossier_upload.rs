@@ -3,8 +3,7 @@
 //! (a dry run: what would be imported) or imported by `parindex_ingest::dossiers::import`, the
 //! same code as `parindex import dossiers`, in one transaction. After an import the browser is
 //! sent back to `/dossiers?import=ID` (post/redirect/get), whose notice says what was imported.
-//! Its messages are in the dossier page's catalogue (`indicators::MESSAGES`, `dossiers.upload.*`),
-//! those of the staged import in this module's [`STAGED_MESSAGES`].
+//! Its messages are the catalogue's `dossiers.upload.*` and `staged.*` (`crates/web/messages/`).
 //!
 //! A successful check keeps the file, *staged*: moved to [`staging_dir`] under a random UUID v4
 //! with a metadata record (who checked it, the file's name, the options checked, when), and the
@@ -15,7 +14,7 @@
 
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
-use crate::i18n::{self, Catalogue, Lang};
+use crate::i18n::{self, Lang};
 use crate::pages::indicators::{dossiers_page, DossiersView};
 use crate::pages::require;
 use crate::AppState;
@@ -32,21 +31,6 @@ use parindex_store::{AuditFilter, StoreError, StoredCell};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
-
-/// The staged import's messages, `(key, vi, en)`: Vietnamese first (registered in
-/// `i18n::CATALOGUES`; [`staged_text`] fills in their `{hours}`).
-pub const STAGED_MESSAGES: Catalogue = &[
-    ("staged.button", "Nhập tệp này", "Import this file"),
-    ("staged.hint", "Tệp vừa kiểm tra được giữ trên máy chủ trong {hours} giờ: bấm «Nhập tệp này» để lưu đúng tệp và các tùy chọn đã kiểm tra, không cần tải lên lại. Hoặc chọn lại tệp ở mục bên dưới.", "The file just checked is kept on the server for {hours} hours: press “Import this file” to save exactly that file with the options checked, without uploading it again. Or choose a file again below."),
-    ("staged.expired", "Tệp đã kiểm tra đã hết hạn (chỉ được giữ {hours} giờ); không lưu gì. Hãy tải tệp lên lại.", "The checked file has expired (it is kept for {hours} hours only); nothing was saved. Upload it again."),
-    ("staged.folder_refused", "Thư mục lưu tạm tệp tải lên {dir} không an toàn ({why}); không nhận tệp nào cho đến khi quản trị máy chủ sửa lại. Không lưu gì.", "The upload staging folder {dir} is not safe ({why}); no file is taken until the server's administrator fixes it. Nothing was saved."),
-    ("staged.folder_refused_hint", "Báo quản trị máy chủ: thư mục phải thuộc người dùng chạy ParIndex và có quyền 700 (chmod 700), hoặc xoá thư mục để ParIndex tạo lại.", "Tell the server's administrator: the folder must belong to the user running ParIndex with mode 700 (chmod 700), or be removed so that ParIndex creates it again."),
-    ("staged.why.not_owned", "thư mục thuộc người dùng khác", "another user owns it"),
-    ("staged.why.too_open", "nhóm hoặc người dùng khác có quyền truy cập", "group or others may access it"),
-    ("staged.why.not_a_folder", "không phải là thư mục", "it is not a folder"),
-    ("staged.why.io", "không tạo hoặc đọc được", "it cannot be created or read"),
-    ("staged.expired_hint", "Chọn lại tệp, bấm «Kiểm tra» rồi «Nhập tệp này», hoặc bấm «Nhập».", "Choose the file again and press “Check”, then “Import this file”, or press “Import”."),
-];
 
 /// A staged import's message in `lang`, its `{hours}` filled in.
 fn staged_text(lang: Lang, key: &str) -> String {
@@ -776,7 +760,7 @@ pub async fn upload(
         &state.store,
         &saved.path,
         &flags,
-        Some(as_of),
+        as_of,
         dry_run,
         &cu.user.username,
     )
@@ -873,15 +857,7 @@ async fn import_staged(
         file_name: Some(meta.file.clone()),
     };
     let path = claimed.join(format!("upload.{}", meta.ext));
-    let res = import(
-        &state.store,
-        &path,
-        &flags,
-        Some(as_of),
-        false,
-        &cu.user.username,
-    )
-    .await;
+    let res = import(&state.store, &path, &flags, as_of, false, &cu.user.username).await;
     match res {
         Ok(done) => Ok(imported(&done)),
         Err(e) => failed(state, cu, lang, form, &*e, &format!("{e:#}"), &meta.file).await,
@@ -983,11 +959,7 @@ mod tests {
     }
 
     #[test]
-    fn staged_messages_are_in_both_languages() {
-        for (key, vi, en) in STAGED_MESSAGES {
-            assert!(!vi.is_empty() && !en.is_empty() && vi != en, "{key}");
-            assert!(crate::i18n::has_key(key), "{key} is not in the catalogues");
-        }
+    fn staged_messages_fill_in_their_hours() {
         assert_eq!(staged_text(Lang::Vi, "staged.button"), "Nhập tệp này");
         assert_eq!(staged_text(Lang::En, "staged.button"), "Import this file");
         assert!(staged_text(Lang::En, "staged.expired").contains("2 hours"));

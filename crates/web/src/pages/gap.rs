@@ -6,7 +6,7 @@
 use crate::auth::Authed;
 use crate::charts::{self, Bar};
 use crate::error::PageError;
-use crate::i18n::{self, Catalogue, Lang};
+use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::editions::{component_name, node_title};
 use crate::pages::results::{
@@ -29,56 +29,6 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-pub const MESSAGES: Catalogue = &[
-    ("gap.title", "Phân tích điểm mất và mục tiêu xếp hạng", "Gap analysis and rank targets"),
-    ("gap.edition", "Kỳ chỉ số", "Edition"),
-    ("gap.subject", "Tỉnh, thành phố", "Province"),
-    ("gap.target", "Mục tiêu xếp hạng", "Target rank"),
-    ("gap.target_hint", "Để trống để dùng mục tiêu đã đặt", "Leave empty to use the stored target"),
-    ("gap.show", "Phân tích", "Analyse"),
-    ("gap.err_target", "Mục tiêu xếp hạng là số nguyên từ 1 trở lên.", "The target rank is a whole number from 1."),
-    ("gap.err_subject", "Tỉnh, thành phố này không có kết quả trong kỳ chỉ số đã chọn.", "This subject has no result in the chosen edition."),
-    ("gap.no_results", "Kỳ chỉ số này chưa có kết quả để phân tích.", "This edition has no results to analyse."),
-    ("gap.none", "Chưa có kết quả nào được nạp để phân tích.", "No results are loaded to analyse."),
-    ("gap.total", "Tổng điểm", "Total"),
-    ("gap.index", "Chỉ số", "Index"),
-    ("gap.lost", "Điểm mất", "Points lost"),
-    ("gap.rank", "Xếp hạng", "Rank"),
-    ("gap.previous", "So với kỳ trước", "Since the previous edition"),
-    ("gap.points", "điểm", "points"),
-    ("gap.places", "bậc", "places"),
-    ("gap.rank_short", "hạng", "rank"),
-    ("gap.to_target", "Để đạt mục tiêu", "To reach the target"),
-    ("gap.needed", "Cần thêm {points} điểm để bằng {name} (hạng {rank}, {total}); bằng điểm thì đồng hạng.", "{points} points to equal {name} (rank {rank}, {total}); a tie shares the rank."),
-    ("gap.needed_norank", "Cần thêm {points} điểm để bằng {name} ({total}); bằng điểm thì đồng hạng.", "{points} points to equal {name} ({total}); a tie shares the rank."),
-    ("gap.reached", "Đã đạt mục tiêu hạng {k}.", "The target rank {k} is reached."),
-    ("gap.unknown", "Chưa xác định được số điểm cần thêm để đạt hạng {k} vì thiếu dữ liệu:", "The points needed for rank {k} cannot be told from the data:"),
-    ("gap.no_target", "Chưa đặt mục tiêu xếp hạng: hãy nhập mục tiêu ở ô trên.", "No target rank is set: enter one above."),
-    ("gap.components", "Điểm theo thành phần", "Points by component"),
-    ("gap.components_desc", "Điểm đạt được của từng thành phần so với điểm tối đa", "Points achieved in each component against its max"),
-    ("gap.component", "Thành phần", "Component"),
-    ("gap.achieved", "Đạt", "Achieved"),
-    ("gap.max", "Tối đa", "Max"),
-    ("gap.areas", "Các lĩnh vực so với mục tiêu", "Areas against their targets"),
-    ("gap.area", "Lĩnh vực", "Area"),
-    ("gap.score", "Điểm", "Score"),
-    ("gap.area_target", "Mục tiêu", "Target"),
-    ("gap.climb", "Số bậc cần tăng", "Places to climb"),
-    ("gap.area_points", "Điểm cần thêm", "Points needed"),
-    ("gap.lead", "Cơ quan chủ trì", "Lead agency"),
-    ("gap.reached_short", "Đã đạt", "Reached"),
-    ("gap.unknown_short", "chưa rõ", "unknown"),
-    ("gap.top", "nhóm", "top"),
-    ("gap.criteria", "Tiêu chí theo điểm mất", "Criteria by points lost"),
-    ("gap.criterion", "Tiêu chí", "Criterion"),
-    ("gap.no_criteria", "Chưa có điểm của từng tiêu chí. Điểm tiêu chí lấy từ phụ lục kết quả chính thức do Bộ Nội vụ công bố; hãy nhập kết quả có cột điểm tiêu chí (score:<mã>) để xem tiêu chí nào mất điểm.", "No criterion scores are loaded. Criterion points come from the official appendix published by the Ministry of Home Affairs; import results with criterion score columns (score:<code>) to see where points were lost."),
-    ("gap.by_lead", "Theo cơ quan chủ trì", "By lead agency"),
-    ("gap.below_target", "Lĩnh vực chưa đạt mục tiêu", "Areas below target"),
-    ("gap.criteria_count", "Tiêu chí có điểm mất", "Criteria with points lost"),
-    ("gap.unassigned", "(chưa giao cơ quan chủ trì)", "(no lead agency)"),
-    ("gap.no_lead_rows", "Chưa có dữ liệu để nhóm theo cơ quan chủ trì.", "Nothing to group by lead agency yet."),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/gap", get(gap))

@@ -6,7 +6,7 @@
 
 use crate::auth::Authed;
 use crate::error::PageError;
-use crate::i18n::{self, Catalogue, Lang};
+use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::editions::{
     component_name, download, file_problem, file_problems, fingerprint, node_title, upload,
@@ -30,67 +30,6 @@ use parindex_store::{ResultRow, ResultsChange, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-pub const MESSAGES: Catalogue = &[
-    ("results.title", "Kết quả Chỉ số CCHC", "PAR Index results"),
-    ("results.edition", "Kỳ chỉ số", "Edition"),
-    ("results.show", "Xem", "Show"),
-    ("results.rank", "Hạng", "Rank"),
-    ("results.rank_short", "hạng", "rank"),
-    ("results.rank_source", "Nguồn thứ hạng", "Rank from"),
-    ("results.src.published", "theo công bố", "as published"),
-    ("results.src.computed", "tính từ đủ kết quả", "computed"),
-    ("results.subject", "Tỉnh, thành phố", "Province"),
-    ("results.total", "Tổng điểm", "Total"),
-    ("results.index", "Chỉ số (%)", "Index (%)"),
-    ("results.note_computed", "Thứ hạng được tính từ đủ {n} kết quả (bộ kết quả đầy đủ).", "Ranks are computed from the complete set of {n} results."),
-    ("results.note_published", "Thứ hạng theo công bố: đã có {n} trên {m} kết quả; các thứ hạng khác chưa biết.", "Ranks as published: {n} of {m} results are known; other ranks are not."),
-    ("results.none", "Chưa có kết quả nào được nạp. Hãy nhập kết quả công bố.", "No results are loaded yet. Import the published results."),
-    ("results.no_results_edition", "Kỳ chỉ số này chưa có kết quả.", "This edition has no results yet."),
-    ("results.imported", "Đã nhập kết quả.", "Results imported."),
-    ("results.areas", "Theo lĩnh vực", "By area"),
-    ("results.areas_title", "Kết quả theo lĩnh vực", "Results by area"),
-    ("results.area", "Lĩnh vực", "Area"),
-    ("results.area_score", "Điểm lĩnh vực", "Area score"),
-    ("results.area_rank", "Hạng lĩnh vực", "Area rank"),
-    ("results.area_known", "Số tỉnh có điểm hoặc thứ hạng lĩnh vực này:", "Provinces with a score or rank on this area:"),
-    ("results.no_areas", "Kỳ chỉ số này chưa có lĩnh vực.", "This edition has no areas."),
-    ("results.compare", "So sánh hai kỳ", "Compare two editions"),
-    ("results.compare_title", "So sánh kết quả hai kỳ", "Two editions side by side"),
-    ("results.first", "Kỳ thứ nhất", "First edition"),
-    ("results.second", "Kỳ thứ hai", "Second edition"),
-    ("results.change_points", "Thay đổi điểm", "Change in points"),
-    ("results.change_places", "Thay đổi bậc", "Change in places"),
-    ("results.places_hint", "Số dương: tăng bậc", "Positive: climbed"),
-    ("results.export", "Tải bảng đang xem", "Download what is shown"),
-    ("results.import", "Nhập kết quả", "Import results"),
-    ("results.import_title", "Nhập kết quả công bố", "Import published results"),
-    ("results.import_hint", "Tệp .csv, .xlsx hoặc .json theo mẫu (cột subject/Tỉnh, total/Tổng điểm, rank/Xếp hạng, các thành phần…). Tối đa 5 MB. Sẽ xem trước trước khi lưu.", "A .csv, .xlsx or .json file (columns subject, total, rank, components…). At most 5 MB. You will see a preview before anything is saved."),
-    ("results.file", "Tệp kết quả", "Results file"),
-    ("results.replace", "Thay thế: xóa các tỉnh không có trong tệp", "Replace: remove subjects not in the file"),
-    ("results.preview", "Xem trước", "Preview"),
-    ("results.confirm", "Xác nhận nhập", "Confirm the import"),
-    ("results.failed", "Không nhập được tệp; chưa có gì được lưu. Các lỗi:", "The file cannot be imported; nothing was saved. Problems:"),
-    ("results.row", "Dòng", "Row"),
-    ("results.column", "Cột", "Column"),
-    ("results.problem", "Vấn đề", "Problem"),
-    ("results.added", "Thêm mới", "Added"),
-    ("results.changed", "Thay đổi", "Changed"),
-    ("results.removed", "Bị xóa", "Removed"),
-    ("results.unchanged", "Không đổi:", "Unchanged:"),
-    ("results.old", "Hiện tại", "Now"),
-    ("results.new", "Sau khi nhập", "After"),
-    ("results.nothing", "Tệp không làm thay đổi gì.", "The file changes nothing."),
-    ("results.choose_file", "Hãy chọn một tệp.", "Choose a file."),
-    ("results.too_large", "Tệp vượt quá 5 MB.", "The file is larger than 5 MB."),
-    ("results.bad_upload", "Nội dung tải lên bị hỏng; hãy chọn lại tệp.", "The uploaded content is damaged; choose the file again."),
-    ("results.changed_meanwhile", "Kết quả đã bị thay đổi sau khi xem trước. Hãy tải tệp lên lại.", "The results changed after the preview. Upload the file again."),
-    ("results.unsupported", "Loại tệp không được hỗ trợ; dùng .csv, .xlsx hoặc .json.", "Unsupported file type; use .csv, .xlsx or .json."),
-    ("results.not_utf8", "Tệp không phải văn bản UTF-8.", "The file is not UTF-8 text."),
-    ("results.no_editions", "Chưa có kỳ chỉ số nào. Hãy tạo kỳ chỉ số trước.", "There is no edition yet. Create one first."),
-    ("results.up", "tăng", "up"),
-    ("results.down", "giảm", "down"),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -3,7 +3,6 @@
 
 use crate::auth::Authed;
 use crate::error::PageError;
-use crate::i18n::Catalogue;
 use crate::layout::Layout;
 use crate::pages::{here, require, sort_href, ListQuery, Paged};
 use crate::AppState;
@@ -17,40 +16,6 @@ use parindex_domain::access::Action;
 use parindex_domain::text::fold;
 use parindex_domain::units::{FieldProblem, Unit, UnitEdit, UnitType};
 use serde::Deserialize;
-
-pub const MESSAGES: Catalogue = &[
-    ("units.title", "Cơ quan, đơn vị", "Units"),
-    ("units.edit_title", "Sửa thông tin đơn vị", "Edit unit"),
-    ("units.slug", "Mã", "Code"),
-    ("units.name", "Tên đơn vị", "Name"),
-    ("units.name_en", "Tên tiếng Anh", "English name"),
-    ("units.type", "Loại", "Type"),
-    ("units.parent", "Đơn vị cấp trên", "Parent"),
-    ("units.head", "Người đứng đầu", "Head of agency"),
-    ("units.head_title", "Chức vụ", "Title"),
-    ("units.head_missing", "chưa cập nhật", "not set"),
-    ("units.all_types", "Tất cả các loại", "All types"),
-    (
-        "units.name_required",
-        "Tên đơn vị là bắt buộc.",
-        "The name is required.",
-    ),
-    (
-        "units.too_long",
-        "Tối đa 200 ký tự.",
-        "At most 200 characters.",
-    ),
-    (
-        "units.bad_slug",
-        "Mã đơn vị chỉ gồm chữ thường không dấu a-z, chữ số và dấu gạch ngang (tối đa 80 ký tự).",
-        "A unit code has only a-z, digits and dashes (at most 80 characters).",
-    ),
-    ("unit_type.province", "Tỉnh", "Province"),
-    ("unit_type.department", "Sở, ban, ngành", "Department"),
-    ("unit_type.district", "Cấp huyện", "District"),
-    ("unit_type.commune", "Cấp xã", "Commune"),
-    ("unit_type.other", "Đơn vị khác", "Other body"),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -2,7 +2,6 @@
 
 use crate::auth::{self, Authed};
 use crate::error::PageError;
-use crate::i18n::Catalogue;
 use crate::layout::Layout;
 use crate::pages::{here, require, ListQuery, Paged};
 use crate::AppState;
@@ -16,48 +15,6 @@ use parindex_domain::access::{Action, Role};
 use parindex_store::{user_input_problems, StoreError, UserInput};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-pub const MESSAGES: Catalogue = &[
-    ("users.title", "Người dùng", "Users"),
-    ("users.new", "Thêm người dùng", "New user"),
-    ("users.edit_title", "Sửa người dùng", "Edit user"),
-    ("users.username", "Tên đăng nhập", "Username"),
-    ("users.name", "Họ tên", "Name"),
-    ("users.role", "Vai trò", "Role"),
-    ("users.unit", "Đơn vị", "Unit"),
-    ("users.no_unit", "(không thuộc đơn vị)", "(no unit)"),
-    ("users.lang", "Ngôn ngữ", "Language"),
-    ("users.active", "Đang hoạt động", "Active"),
-    ("users.locked", "Đang bị khóa", "Locked"),
-    ("users.password", "Mật khẩu", "Password"),
-    ("users.reset_password", "Đặt lại mật khẩu", "Reset password"),
-    (
-        "users.password_reset",
-        "Đã đặt lại mật khẩu.",
-        "The password was reset.",
-    ),
-    ("users.created", "Đã tạo người dùng.", "User created."),
-    (
-        "users.username_rule",
-        "3–64 ký tự: chữ, số, '.', '_' hoặc '-'.",
-        "3–64 characters: letters, digits, '.', '_' or '-'.",
-    ),
-    (
-        "users.taken",
-        "Tên đăng nhập đã được dùng.",
-        "This username is taken.",
-    ),
-    (
-        "users.unit_required",
-        "Vai trò này phải gắn với một đơn vị.",
-        "This role must belong to a unit.",
-    ),
-    (
-        "users.unknown_unit",
-        "Đơn vị không tồn tại.",
-        "Unknown unit.",
-    ),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -17,13 +17,10 @@
 
 mod appraisal;
 mod evidence;
-mod messages;
 mod ranking;
 mod rounds;
 mod sheet;
 mod unit;
-
-pub use messages::MESSAGES;
 
 use crate::auth::CurrentUser;
 use crate::error::PageError;
