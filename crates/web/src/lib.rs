@@ -11,6 +11,7 @@ pub mod client;
 pub mod connections;
 pub mod download;
 mod error;
+pub mod export;
 pub mod i18n;
 mod layout;
 mod openapi;

@@ -275,7 +275,7 @@ async fn api_unit_writes_follow_the_form_rules(app: &TestApp) {
 /// The plan pages' workbooks (tasks, board, calendar, compliance…) share one writer.
 #[test]
 fn plan_workbooks_carry_no_formula() {
-    use parindex_web::pages::plans::{xlsx_bytes, Cell, Sheet};
+    use parindex_web::export::{xlsx_bytes, Cell, Sheet};
     let sheet = Sheet {
         name: "Nhiệm vụ".into(),
         headers: vec!["=Tiêu đề".into(), "Số".into()],

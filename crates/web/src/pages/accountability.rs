@@ -10,12 +10,13 @@
 
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::export::{xlsx_response, Cell, Sheet};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::assessments::pct;
 use crate::pages::plans::{
     head_of, load_state, seg, status_class, status_key, task_href, unit_name, units_by_slug,
-    xlsx_response, Cell, PlanNav, PlanQuery, Sheet,
+    PlanNav, PlanQuery,
 };
 use crate::pages::{here, require, Paged};
 use crate::AppState;

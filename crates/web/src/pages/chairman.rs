@@ -5,7 +5,7 @@
 
 use crate::auth::Authed;
 use crate::error::PageError;
-use crate::pages::editions::{download, XLSX_TYPE};
+use crate::export::{download, XLSX_TYPE};
 use crate::pages::require;
 use crate::AppState;
 use axum::extract::{Path, Query, State};

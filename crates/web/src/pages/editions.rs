@@ -160,12 +160,7 @@ pub fn fingerprint(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// `attachment` download of some bytes.
-pub fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
-    crate::download::attachment(content_type, file_name, body)
-}
-
-pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub use crate::export::{download, XLSX_TYPE};
 pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
 pub const JSON_TYPE: &str = "application/json; charset=utf-8";
 pub const TOML_TYPE: &str = "application/toml; charset=utf-8";

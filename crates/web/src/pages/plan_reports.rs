@@ -10,12 +10,12 @@
 
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::export::{content_type_of, download, safe_file_name};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::plans::{
-    content_type_of, download, head_of, load_state, multipart_error, own_scope, period_label,
-    safe_file_name, seg, status_class, status_key, task_href, unit_name, units_by_slug, PlanNav,
-    PlanQuery,
+    head_of, load_state, multipart_error, own_scope, period_label, seg, status_class, status_key,
+    task_href, unit_name, units_by_slug, PlanNav, PlanQuery,
 };
 use crate::pages::{require, Paged};
 use crate::AppState;

@@ -1,0 +1,215 @@
+//! The board by status (`GET /plans/{id}/board`).
+
+use super::*;
+use crate::auth::Authed;
+use crate::error::PageError;
+use crate::i18n::{self};
+use crate::layout::Layout;
+use crate::pages::{here, require, Paged};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Response};
+use jiff::civil::Date;
+use jiff::ToSpan;
+use parindex_domain::access::Action;
+use parindex_domain::plan::Status;
+use parindex_domain::text::fold;
+
+pub struct BoardItem {
+    pub href: String,
+    pub section: String,
+    pub title: String,
+    pub unit: String,
+    pub status: Status,
+    pub next_due: Option<Date>,
+    pub next_due_text: String,
+    pub missing: usize,
+    position: usize,
+}
+
+pub struct BoardColumn {
+    pub status: &'static str,
+    pub key: &'static str,
+    pub class: &'static str,
+    pub count: usize,
+    pub items: Vec<BoardItem>,
+    pub more_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "plan_board.html")]
+pub(super) struct BoardPage {
+    l: Layout,
+    nav: PlanNav,
+    today: String,
+    only_unit: bool,
+    q: String,
+    status: String,
+    due7: bool,
+    missing: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    columns: Vec<BoardColumn>,
+    /// One column, paginated, when the board is filtered by a status.
+    rows: Paged<BoardItem>,
+    single: bool,
+    sort_due: String,
+    sort_unit: String,
+    sort_task: String,
+    export_href: String,
+}
+
+/// The most items a column shows before "show all".
+pub(super) const COLUMN_LIMIT: usize = 10;
+
+pub(super) async fn board(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewPlan)?;
+    let scope = own_scope(&cu);
+    let st = load_state(&state, &id, scope.as_deref()).await?;
+    let l = Layout::new(&cu, "nav.plans", "plan.view_board", &here(&uri));
+    let lang = l.lang;
+    let units = units_by_slug(&state).await?;
+    let today = st.today;
+    let soon = today.saturating_add(7.days());
+    let only = non_empty(&q.status).and_then(parse_status);
+    let due7 = non_empty(&q.due) == Some("7");
+    let missing_only = non_empty(&q.missing).is_some();
+    let search = q.search();
+    let mut items: Vec<BoardItem> = Vec::new();
+    for (i, ts) in st.tasks.iter().enumerate() {
+        for a in &ts.assignments {
+            let t = &ts.task;
+            let unit = unit_name(&units, lang, &a.assignment.unit);
+            if let Some(s) = &search {
+                if !fold(&format!("{} {} {} {unit}", t.id, t.section, t.title)).contains(s.as_str())
+                {
+                    continue;
+                }
+            }
+            let next_due = a.open_period.as_ref().map(|p| p.period.due);
+            if due7 && !next_due.is_some_and(|d| d >= today && d <= soon) {
+                continue;
+            }
+            let missing = a.periods.iter().filter(|p| p.missing).count();
+            if missing_only && missing == 0 {
+                continue;
+            }
+            items.push(BoardItem {
+                href: format!("{}?unit={}", task_href(&id, &t.id), seg(&a.assignment.unit)),
+                section: t.section.clone(),
+                title: t.title.clone(),
+                unit,
+                status: a.status,
+                next_due,
+                next_due_text: opt_date(next_due),
+                missing,
+                position: i,
+            });
+        }
+    }
+    match q.sort.as_deref() {
+        Some("unit") => items.sort_by_key(|r| (fold(&r.unit), r.position)),
+        Some("task") => items.sort_by_key(|r| (r.position, fold(&r.unit))),
+        _ => items.sort_by_key(|r| (r.next_due.unwrap_or(Date::MAX), r.position)),
+    }
+    if q.descending() {
+        items.reverse();
+    }
+    if let Some(s) = only {
+        items.retain(|r| r.status == s);
+    }
+    if q.wants_xlsx()? {
+        let mut sheet = Sheet::new(
+            lang,
+            "plan.view_board",
+            &[
+                "plan.status",
+                "plan.section",
+                "plan.task",
+                "plan.unit",
+                "plan.next_due",
+                "board.missing",
+            ],
+        );
+        for s in Status::ALL {
+            for r in items.iter().filter(|r| r.status == s) {
+                sheet.rows.push(vec![
+                    i18n::t(lang, status_key(s)).into(),
+                    r.section.as_str().into(),
+                    r.title.as_str().into(),
+                    r.unit.as_str().into(),
+                    r.next_due_text.as_str().into(),
+                    r.missing.into(),
+                ]);
+            }
+        }
+        return xlsx_response(&format!("{id}-bang-trang-thai"), &[sheet]);
+    }
+    let mut columns = Vec::new();
+    let mut rest: Vec<BoardItem> = Vec::new();
+    let mut all = items;
+    for s in Status::ALL {
+        if only.is_some_and(|o| o != s) {
+            continue;
+        }
+        let (mine, others): (Vec<BoardItem>, Vec<BoardItem>) =
+            all.into_iter().partition(|r| r.status == s);
+        all = others;
+        let count = mine.len();
+        let more_href = (only.is_none() && count > COLUMN_LIMIT).then(|| {
+            let mut link = q.clone();
+            link.status = Some(s.as_str().to_string());
+            link.page = None;
+            format!("?{}", encode(&link.with_sort()))
+        });
+        if only.is_some() {
+            rest = mine;
+            columns.push(BoardColumn {
+                status: s.as_str(),
+                key: status_key(s),
+                class: status_class(s),
+                count,
+                items: Vec::new(),
+                more_href: None,
+            });
+        } else {
+            columns.push(BoardColumn {
+                status: s.as_str(),
+                key: status_key(s),
+                class: status_class(s),
+                count,
+                items: mine.into_iter().take(COLUMN_LIMIT).collect(),
+                more_href,
+            });
+        }
+    }
+    let page = BoardPage {
+        nav: PlanNav::new(&cu, &id, "plan.view_board"),
+        today: i18n::date(today),
+        only_unit: scope.is_some(),
+        q: q.q.clone().unwrap_or_default(),
+        status: only.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        due7,
+        missing: missing_only,
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.as_str(), status_key(*s)))
+            .collect(),
+        columns,
+        single: only.is_some(),
+        sort_due: q.sort_href("due"),
+        sort_unit: q.sort_href("unit"),
+        sort_task: q.sort_href("task"),
+        export_href: q.export_href(),
+        rows: q.paged(rest, 50),
+        l,
+    };
+    Ok(Html(page.render()?).into_response())
+}

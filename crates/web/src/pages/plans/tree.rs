@@ -1,0 +1,495 @@
+//! One plan as a tree: findings and targets, tasks, assignments (`GET /plans/{id}`).
+
+use super::*;
+use crate::auth::Authed;
+use crate::error::PageError;
+use crate::i18n::{self, Lang};
+use crate::layout::Layout;
+use crate::pages::{here, require, Paged};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Response};
+use jiff::civil::Date;
+use parindex_domain::access::Action;
+use parindex_domain::gap::{GapReport, TargetScope};
+use parindex_domain::plan::{Comparison, PlanDocument, Status, TargetGoal};
+use parindex_domain::text::fold;
+use parindex_domain::units::Unit;
+use parindex_store::PlanState;
+use std::collections::BTreeMap;
+
+pub struct TaskLink {
+    pub href: String,
+    pub section: String,
+    pub title: String,
+}
+
+pub struct FindingView {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub criteria: Vec<(String, String)>,
+    pub figures: Vec<String>,
+    pub tasks: Vec<TaskLink>,
+}
+
+pub struct TargetView {
+    pub id: String,
+    pub title: String,
+    pub goal: String,
+    pub current: String,
+    pub lead: String,
+    pub duties: String,
+    pub tasks: Vec<TaskLink>,
+}
+
+pub struct AssignmentView {
+    pub unit: String,
+    pub status: Status,
+    pub status_key: &'static str,
+    pub status_class: &'static str,
+    pub next_due: String,
+    pub progress: u8,
+    pub own: bool,
+}
+
+pub struct TaskRow {
+    pub href: String,
+    pub section: String,
+    pub title: String,
+    pub lead: String,
+    pub lead_head: String,
+    pub coordinating: String,
+    pub deadline: String,
+    pub status: Status,
+    pub status_key: &'static str,
+    pub status_class: &'static str,
+    pub next_due: Option<Date>,
+    pub next_due_text: String,
+    pub assignments: Vec<AssignmentView>,
+    position: usize,
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+pub(super) struct TreePage {
+    l: Layout,
+    nav: PlanNav,
+    number: String,
+    issued_on: String,
+    signer: String,
+    edition_id: String,
+    edition_name: String,
+    baseline: String,
+    note: String,
+    today: String,
+    findings: Vec<FindingView>,
+    targets: Vec<TargetView>,
+    q: String,
+    rows: Paged<TaskRow>,
+    sort_section: String,
+    sort_deadline: String,
+    sort_status: String,
+    sort_lead: String,
+    export_href: String,
+}
+
+/// "80,78 % / 100 %" with its label.
+pub(super) fn figure_text(lang: Lang, f: &parindex_domain::plan::Figure) -> String {
+    let unit = if f.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", f.unit)
+    };
+    let value = format!("{}{unit}", i18n::num(lang, f.value));
+    match f.target {
+        Some(t) => format!("{}: {value} / {}{unit}", f.label, i18n::num(lang, t)),
+        None => format!("{}: {value}", f.label),
+    }
+}
+
+pub(super) fn goal_text(lang: Lang, goal: &TargetGoal) -> String {
+    let t = |k| i18n::t(lang, k);
+    match goal {
+        TargetGoal::Rank { scope, rank, keep } => {
+            let what = match scope {
+                TargetScope::Overall => t("plan.overall").to_string(),
+                TargetScope::Node(c) => format!("{} {c}", t("plan.area")),
+            };
+            let goal = match (keep, rank) {
+                (true, 1) => t("plan.rank_first_keep").to_string(),
+                (true, r) => format!("{} {r}", t("plan.rank_goal_keep")),
+                (false, r) => format!("{} {r}", t("plan.rank_goal")),
+            };
+            format!("{what}: {goal}")
+        }
+        TargetGoal::Numeric {
+            label,
+            comparison,
+            value,
+            unit,
+            by,
+        } => {
+            let op = match comparison {
+                Comparison::AtLeast => "≥",
+                Comparison::AtMost => "≤",
+            };
+            let by = by
+                .map(|d| format!(" ({} {})", t("plan.by"), i18n::date(d)))
+                .unwrap_or_default();
+            format!("{label} {op} {} {unit}{by}", i18n::num(lang, *value))
+                .trim()
+                .to_string()
+        }
+    }
+}
+
+/// The rank a rank target stands at in the baseline, e.g. "13/63".
+pub(super) fn current_rank(
+    goal: &TargetGoal,
+    gap: Option<&GapReport>,
+    peers: Option<u32>,
+) -> String {
+    let TargetGoal::Rank { scope, .. } = goal else {
+        return "—".into();
+    };
+    let Some(g) = gap else {
+        return "—".into();
+    };
+    let rank = match scope {
+        TargetScope::Overall => g.rank,
+        TargetScope::Node(c) => {
+            let code = c.to_string();
+            g.by_area
+                .iter()
+                .find(|a| a.code == code)
+                .and_then(|a| a.rank)
+        }
+    };
+    match (rank, peers) {
+        (Some(r), Some(n)) => format!("{r}/{n}"),
+        (Some(r), None) => r.to_string(),
+        _ => "—".into(),
+    }
+}
+
+pub(super) fn task_links(
+    doc: &PlanDocument,
+    plan_id: &str,
+    pick: impl Fn(&[String]) -> bool,
+) -> Vec<TaskLink> {
+    doc.tasks
+        .iter()
+        .filter(|t| pick(&t.findings) || pick(&t.targets))
+        .map(|t| TaskLink {
+            href: task_href(plan_id, &t.id),
+            section: t.section.clone(),
+            title: t.title.clone(),
+        })
+        .collect()
+}
+
+/// The task rows of a plan state, searched and sorted as the query says.
+pub fn task_rows(
+    st: &PlanState,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    q: &PlanQuery,
+    own: Option<&str>,
+) -> Vec<TaskRow> {
+    let plan_id = &st.doc.plan.id;
+    let search = q.search();
+    let mut rows: Vec<TaskRow> = st
+        .tasks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, ts)| {
+            let t = &ts.task;
+            let lead = t
+                .lead_agency
+                .as_deref()
+                .map(|s| unit_name(units, lang, s))
+                .unwrap_or_default();
+            let coordinating: Vec<String> = t
+                .coordinating
+                .iter()
+                .map(|s| unit_name(units, lang, s))
+                .collect();
+            if let Some(s) = &search {
+                let hay = fold(&format!(
+                    "{} {} {} {} {}",
+                    t.id,
+                    t.section,
+                    t.title,
+                    lead,
+                    coordinating.join(" ")
+                ));
+                if !hay.contains(s.as_str()) {
+                    return None;
+                }
+            }
+            let mut assignments: Vec<AssignmentView> = ts
+                .assignments
+                .iter()
+                .map(|a| AssignmentView {
+                    unit: unit_name(units, lang, &a.assignment.unit),
+                    status: a.status,
+                    status_key: status_key(a.status),
+                    status_class: status_class(a.status),
+                    next_due: opt_date(a.open_period.as_ref().map(|p| p.period.due)),
+                    progress: a.assignment.progress_pct,
+                    own: own == Some(a.assignment.unit.as_str()),
+                })
+                .collect();
+            assignments.sort_by(|a, b| {
+                b.own
+                    .cmp(&a.own)
+                    .then(a.status.cmp(&b.status))
+                    .then_with(|| fold(&a.unit).cmp(&fold(&b.unit)))
+            });
+            Some(TaskRow {
+                href: task_href(plan_id, &t.id),
+                section: t.section.clone(),
+                title: t.title.clone(),
+                lead_head: t
+                    .lead_agency
+                    .as_deref()
+                    .map(|s| head_of(units, s))
+                    .unwrap_or_default(),
+                lead,
+                coordinating: coordinating.join(", "),
+                deadline: deadline_words(lang, &t.deadline),
+                status: ts.status,
+                status_key: status_key(ts.status),
+                status_class: status_class(ts.status),
+                next_due: ts.next_due,
+                next_due_text: opt_date(ts.next_due),
+                assignments,
+                position: i,
+            })
+        })
+        .collect();
+    match q.sort.as_deref() {
+        Some("deadline") => rows.sort_by_key(|r| (r.next_due.unwrap_or(Date::MAX), r.position)),
+        Some("status") => rows.sort_by_key(|r| (r.status, r.position)),
+        Some("lead") => rows.sort_by_key(|r| (fold(&r.lead), r.position)),
+        _ => {}
+    }
+    if q.descending() {
+        rows.reverse();
+    }
+    rows
+}
+
+pub(super) async fn tree(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewPlan)?;
+    let st = load_state(&state, &id, None).await?;
+    let mut l = Layout::new(&cu, "nav.plans", "plan.title", &here(&uri));
+    l.title = st.doc.plan.title.clone();
+    if q.done.as_deref() == Some("imported") {
+        l.flash = Some(l.t("plan.imported").to_string());
+    }
+    let lang = l.lang;
+    let units = units_by_slug(&state).await?;
+    let plan = &st.doc.plan;
+    let edition = state.store.edition(&plan.edition_id).await?;
+    let gap = state
+        .store
+        .gap_report(&plan.edition_id, &plan.subject, None)
+        .await
+        .ok()
+        .map(|g| g.report);
+    let peers = edition.as_ref().and_then(|e| e.peer_count);
+    let baseline = match &gap {
+        Some(g) => {
+            let points = format!(
+                "{} {}",
+                i18n::num(lang, g.total),
+                i18n::t(lang, "dash.points")
+            );
+            let rank = match (g.rank, peers) {
+                (Some(r), Some(n)) => format!(", {} {r}/{n}", i18n::t(lang, "dash.rank_short")),
+                (Some(r), None) => format!(", {} {r}", i18n::t(lang, "dash.rank_short")),
+                _ => String::new(),
+            };
+            format!("{points}{rank}")
+        }
+        None => "—".into(),
+    };
+    let own = cu.user.unit.clone();
+    let rows = task_rows(&st, &units, lang, &q, own.as_deref());
+    if q.wants_xlsx()? {
+        let mut tasks = Sheet::new(
+            lang,
+            "plan.tasks",
+            &[
+                "plan.section",
+                "plan.task",
+                "plan.lead",
+                "plan.coordinating",
+                "plan.deadline",
+                "plan.task_status",
+                "plan.unit",
+                "plan.status",
+                "plan.next_due",
+                "plan.progress",
+            ],
+        );
+        for r in &rows {
+            let task_cells = || -> Vec<Cell> {
+                vec![
+                    r.section.as_str().into(),
+                    r.title.as_str().into(),
+                    r.lead.as_str().into(),
+                    r.coordinating.as_str().into(),
+                    r.deadline.as_str().into(),
+                    i18n::t(lang, r.status_key).into(),
+                ]
+            };
+            if r.assignments.is_empty() {
+                tasks.rows.push(task_cells());
+            }
+            for a in &r.assignments {
+                let mut row = task_cells();
+                row.extend([
+                    a.unit.as_str().into(),
+                    i18n::t(lang, a.status_key).into(),
+                    a.next_due.as_str().into(),
+                    a.progress.into(),
+                ]);
+                tasks.rows.push(row);
+            }
+        }
+        let mut findings = Sheet::new(
+            lang,
+            "plan.findings",
+            &[
+                "plan.section",
+                "plan.findings",
+                "plan.criteria",
+                "plan.figures",
+            ],
+        );
+        for f in &st.doc.findings {
+            findings.rows.push(vec![
+                f.id.as_str().into(),
+                format!("{} — {}", f.title, f.text).into(),
+                f.criteria.join(", ").into(),
+                f.figures
+                    .iter()
+                    .map(|x| figure_text(lang, x))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+                    .into(),
+            ]);
+        }
+        let mut targets = Sheet::new(
+            lang,
+            "plan.targets",
+            &[
+                "plan.section",
+                "plan.targets",
+                "plan.goal",
+                "plan.current",
+                "plan.lead",
+            ],
+        );
+        for t in &st.doc.targets {
+            targets.rows.push(vec![
+                t.id.as_str().into(),
+                t.title.as_str().into(),
+                goal_text(lang, &t.goal).into(),
+                current_rank(&t.goal, gap.as_ref(), peers).into(),
+                t.lead_agency
+                    .as_deref()
+                    .map(|s| unit_name(&units, lang, s))
+                    .unwrap_or_default()
+                    .into(),
+            ]);
+        }
+        return xlsx_response(&plan.id, &[tasks, findings, targets]);
+    }
+    let findings = st
+        .doc
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            id: f.id.clone(),
+            title: f.title.clone(),
+            text: f.text.clone(),
+            criteria: f
+                .criteria
+                .iter()
+                .map(|c| {
+                    (
+                        c.clone(),
+                        format!("/editions/{}/criteria/{}", seg(&plan.edition_id), seg(c)),
+                    )
+                })
+                .collect(),
+            figures: f.figures.iter().map(|x| figure_text(lang, x)).collect(),
+            tasks: task_links(&st.doc, &plan.id, |xs| xs.contains(&f.id)),
+        })
+        .collect();
+    let targets = st
+        .doc
+        .targets
+        .iter()
+        .map(|t| TargetView {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            goal: goal_text(lang, &t.goal),
+            current: current_rank(&t.goal, gap.as_ref(), peers),
+            lead: t
+                .lead_agency
+                .as_deref()
+                .map(|s| unit_name(&units, lang, s))
+                .unwrap_or_else(|| "—".into()),
+            duties: t.duties.clone(),
+            tasks: st
+                .doc
+                .tasks
+                .iter()
+                .filter(|x| x.targets.contains(&t.id))
+                .map(|x| TaskLink {
+                    href: task_href(&plan.id, &x.id),
+                    section: x.section.clone(),
+                    title: x.title.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = TreePage {
+        nav: PlanNav::new(&cu, &plan.id, "plan.view_tree"),
+        number: plan.number.clone(),
+        issued_on: i18n::date(plan.issued_on),
+        signer: format!("{} — {}", plan.signer, plan.signer_title),
+        edition_id: plan.edition_id.clone(),
+        edition_name: edition
+            .as_ref()
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| plan.edition_id.clone()),
+        baseline,
+        note: plan.note.clone(),
+        today: i18n::date(st.today),
+        findings,
+        targets,
+        q: q.q.clone().unwrap_or_default(),
+        sort_section: q.sort_href("section"),
+        sort_deadline: q.sort_href("deadline"),
+        sort_status: q.sort_href("status"),
+        sort_lead: q.sort_href("lead"),
+        export_href: q.export_href(),
+        rows: q.paged(rows, 20),
+        l,
+    };
+    Ok(Html(page.render()?).into_response())
+}
