@@ -14,7 +14,7 @@
 
 use crate::audit::{record, Change};
 use crate::db::{get, now_text, Store};
-use crate::error::{Context, StoreError};
+use crate::error::{Context, Storage, StoreError};
 use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::edition::NodeCode;
@@ -547,28 +547,51 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Invalid(format!("evidence: cannot {what} {}: {e}", path.display()))
+    StoreError::from_io(Storage::EvidenceFolder, what, path.to_path_buf(), &e)
+}
+
+/// Uploads of the same content are serialised from writing the file to committing its record
+/// (or removing the file again): a stripe per first byte of the SHA-256. So a failed upload
+/// that removes the file it wrote cannot remove it under another upload of the same content
+/// that found it there and is about to record it.
+static STRIPES: [tokio::sync::Mutex<()>; 64] = [const { tokio::sync::Mutex::const_new(()) }; 64];
+
+fn stripe(sha: &str) -> &'static tokio::sync::Mutex<()> {
+    let b = u8::from_str_radix(sha.get(..2).unwrap_or("00"), 16).unwrap_or(0);
+    &STRIPES[usize::from(b) % STRIPES.len()]
 }
 
 /// Write `bytes` as the file for `sha` unless it is there already (content-addressed: an
-/// existing file with the same name holds the same content). Written to a temporary name and
-/// renamed, so a file is never seen half-written. The folder must be private (refused
-/// otherwise, nothing written); sub-folders are created `0700`, files `0600`.
-async fn store_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<()> {
+/// existing file with the same name holds the same content); returns whether it wrote it.
+/// Written to a temporary name and renamed, so a file is never seen half-written; a failed
+/// write leaves nothing behind. The folder must be private (refused otherwise, nothing
+/// written); sub-folders are created `0700`, files `0600`. A full folder is
+/// [`StoreError::Full`], any other failure [`StoreError::Unwritable`].
+async fn store_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
     let cfg = cfg.clone();
     let sha = sha.to_string();
     let bytes = bytes.to_vec();
+    let dir = cfg.dir.clone();
     tokio::task::spawn_blocking(move || store_file_blocking(&cfg, &sha, &bytes))
         .await
-        .map_err(|e| StoreError::Invalid(format!("evidence: the file could not be stored: {e}")))?
+        .map_err(|e| StoreError::Unwritable {
+            storage: Storage::EvidenceFolder,
+            place: Some(dir),
+            context: "storing an evidence file".into(),
+            detail: e.to_string(),
+        })?
 }
 
-fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<()> {
-    cfg.ensure_folder()
-        .map_err(|p| StoreError::Invalid(format!("evidence: {p}")))?;
+fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
+    cfg.ensure_folder().map_err(|p| StoreError::Unwritable {
+        storage: Storage::EvidenceFolder,
+        place: Some(p.dir().to_path_buf()),
+        context: "checking the evidence folder".into(),
+        detail: p.to_string(),
+    })?;
     let path = cfg.path_of(sha);
     if path.try_exists().unwrap_or(false) {
-        return Ok(());
+        return Ok(false);
     }
     let Some(dir) = path.parent() else {
         return Err(StoreError::Invalid("evidence: no folder".into()));
@@ -576,18 +599,35 @@ fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<
     match crate::files::create_private_subdir(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io_err("create", dir, e)),
+        Err(e) => return Err(io_err("creating", dir, e)),
     }
     let tmp = dir.join(format!(".{sha}.{}.tmp", uuid::Uuid::new_v4().simple()));
     crate::files::write_private_file(&tmp, bytes).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io_err("write", &tmp, e)
+        io_err("writing", &tmp, e)
     })?;
     std::fs::rename(&tmp, &path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io_err("store", &path, e)
+        io_err("storing", &path, e)
     })?;
-    Ok(())
+    Ok(true)
+}
+
+/// An upload's file as checked: its hash, safe name, type and title.
+#[derive(Clone, Copy)]
+struct Checked<'a> {
+    sha: &'a str,
+    name: &'a str,
+    kind: FileType,
+    title: &'a str,
+}
+
+/// Remove a file [`store_file`] has just written for a record that was not saved.
+async fn unstore_file(cfg: &EvidenceConfig, sha: &str) {
+    let path = cfg.path_of(sha);
+    if let Err(e) = tokio::fs::remove_file(&path).await {
+        tracing::warn!(error = %e, path = %path.display(), "cannot remove an evidence file whose record was not saved");
+    }
 }
 
 impl Store {
@@ -613,7 +653,41 @@ impl Store {
             self.check_evidence_change(item, today).await?;
         }
         let sha = sha256_hex(&f.bytes);
-        store_file(cfg, &sha, &f.bytes).await?;
+        let id = {
+            let _same_content = stripe(&sha).lock().await;
+            let created = store_file(cfg, &sha, &f.bytes).await?;
+            let checked = Checked {
+                sha: &sha,
+                name: &name,
+                kind,
+                title: &title,
+            };
+            let saved = self.record_evidence_file(f, &checked, link, actor).await;
+            // Nothing stored: no file left without its record.
+            if saved.is_err() && created {
+                unstore_file(cfg, &sha).await;
+            }
+            saved?
+        };
+        self.evidence(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("evidence {id}")))
+    }
+
+    /// The records of an uploaded file whose file is stored: one transaction.
+    async fn record_evidence_file(
+        &self,
+        f: &NewEvidenceFile,
+        c: &Checked<'_>,
+        link: Option<(ItemRef<'_>, Date)>,
+        actor: &str,
+    ) -> Result<i64> {
+        let Checked {
+            sha,
+            name,
+            kind,
+            title,
+        } = *c;
         let now = now_text();
         let mut tx = self
             .pool
@@ -624,7 +698,7 @@ impl Store {
             "INSERT INTO evidence_files (sha256, size_bytes, content_type, stored_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(&sha)
+        .bind(sha)
         .bind(f.bytes.len() as i64)
         .bind(kind.content_type())
         .bind(&now)
@@ -635,7 +709,7 @@ impl Store {
             "SELECT id FROM evidence WHERE kind = 'file' AND sha256 = $1 AND \
              ((unit IS NULL AND $2 IS NULL) OR unit = $2) ORDER BY id LIMIT 1",
         )
-        .bind(&sha)
+        .bind(sha)
         .bind(f.unit.as_deref())
         .fetch_optional(&mut *tx)
         .await
@@ -647,10 +721,10 @@ impl Store {
                     "INSERT INTO evidence (kind, title, title_folded, sha256, original_name, content_type, size_bytes, unit, sample, created_by, created_at) \
                      VALUES ('file', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 )
-                .bind(&title)
-                .bind(fold(&title))
-                .bind(&sha)
-                .bind(&name)
+                .bind(title)
+                .bind(fold(title))
+                .bind(sha)
+                .bind(name)
                 .bind(kind.content_type())
                 .bind(f.bytes.len() as i64)
                 .bind(f.unit.as_deref())
@@ -680,9 +754,7 @@ impl Store {
             link_tx(&mut tx, id, item, actor, &now).await?;
         }
         tx.commit().await.ctx(|| "committing evidence".into())?;
-        self.evidence(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("evidence {id}")))
+        Ok(id)
     }
 
     /// Record a reference to an official document and, optionally, link it to an item.

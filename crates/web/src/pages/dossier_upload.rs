@@ -907,6 +907,15 @@ async fn failed(
     text: &str,
     file: &str,
 ) -> Result<Response, PageError> {
+    // A full or unreachable database: its own page (nothing was imported).
+    let fault = std::iter::successors(Some(e as &(dyn std::error::Error + 'static)), |e| {
+        e.source()
+    })
+    .find_map(|e| e.downcast_ref::<StoreError>().and_then(StoreError::fault));
+    if let Some(f) = fault {
+        tracing::error!(error = %text, file = %file, "dossier import failed");
+        return Err(PageError::Fault(f));
+    }
     match import_error(lang, e) {
         Some(err) => {
             show(

@@ -7,6 +7,7 @@ pub mod account;
 pub mod accountability;
 pub mod assessments;
 pub mod audit;
+pub mod backups;
 pub mod chairman;
 pub mod dashboard;
 pub mod dossier_upload;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(units::routes())
         .merge(audit::routes())
         .merge(users::routes())
+        .merge(backups::routes())
         .merge(editions::routes())
         .merge(results::routes())
         .merge(gap::routes())
