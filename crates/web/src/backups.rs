@@ -8,7 +8,7 @@
 //! newest archive of that pattern in the folder is `every` old, or at once when there is none,
 //! so a restarted server neither takes an extra backup nor skips one. After each backup the
 //! archives of that pattern beyond the newest `keep` are deleted; no other file is touched.
-//! Backups never overlap (one task, and a lock it takes), a failure is logged, shown on the
+//! Backups never overlap (one task, and a lock each backup holds), a failure is logged, shown on the
 //! administrator's page and retried after [`retry_delay`], and each backup written or failed is
 //! recorded in the audit log (actor `system`, entity `backup`).
 
@@ -313,13 +313,15 @@ impl Backups {
             .map_err(io::Error::other)?
     }
 
-    /// Take one backup now and prune; `None` when one is being written already.
-    pub async fn run_once(
-        &self,
-        store: &Store,
-        evidence: &EvidenceConfig,
-    ) -> Option<Result<Done, String>> {
-        let _only_one = self.running.try_lock().ok()?;
+    /// Hold the next backup off while the folder is looked at (tests; a copy to another
+    /// machine): a backup that falls due waits until the guard is dropped.
+    pub async fn hold(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.running.lock().await
+    }
+
+    /// Take one backup now and prune, after the one being written, if any.
+    pub async fn run_once(&self, store: &Store, evidence: &EvidenceConfig) -> Result<Done, String> {
+        let _only_one = self.running.lock().await;
         self.update(|s| s.running = true);
         let result = self.write(store, evidence).await;
         let now = jiff::Timestamp::now();
@@ -373,7 +375,7 @@ impl Backups {
                 }
             }
         });
-        Some(result)
+        result
     }
 
     async fn write(&self, store: &Store, evidence: &EvidenceConfig) -> Result<Done, String> {
@@ -475,7 +477,8 @@ pub fn spawn(
                 tokio::time::sleep(wait).await;
             }
             backups.update(|s| s.next_at = None);
-            backups.run_once(&store, &evidence).await;
+            // Logged, audited and shown by `run_once`; a failure is retried by `next_due`.
+            let _ = backups.run_once(&store, &evidence).await;
         }
     })
 }
