@@ -14,7 +14,7 @@
 
 use crate::audit::{record, Change};
 use crate::db::{get, now_text, Store};
-use crate::error::{Context, Storage, StoreError};
+use crate::error::{Context, StoreError};
 use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::edition::NodeCode;
@@ -23,7 +23,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod disk;
+pub(crate) use disk::restore_file;
+use disk::{store_file, stripe, unstore_file};
 
 /// The default largest evidence file: 20 MB.
 pub const EVIDENCE_LIMIT: usize = 20 * 1024 * 1024;
@@ -545,74 +549,6 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
         created_at: get(r, "created_at")?,
     })
 }
-
-fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::from_io(Storage::EvidenceFolder, what, path.to_path_buf(), &e)
-}
-
-/// Uploads of the same content are serialised from writing the file to committing its record
-/// (or removing the file again): a stripe per first byte of the SHA-256. So a failed upload
-/// that removes the file it wrote cannot remove it under another upload of the same content
-/// that found it there and is about to record it.
-static STRIPES: [tokio::sync::Mutex<()>; 64] = [const { tokio::sync::Mutex::const_new(()) }; 64];
-
-fn stripe(sha: &str) -> &'static tokio::sync::Mutex<()> {
-    let b = u8::from_str_radix(sha.get(..2).unwrap_or("00"), 16).unwrap_or(0);
-    &STRIPES[usize::from(b) % STRIPES.len()]
-}
-
-/// Write `bytes` as the file for `sha` unless it is there already (content-addressed: an
-/// existing file with the same name holds the same content); returns whether it wrote it.
-/// Written to a temporary name and renamed, so a file is never seen half-written; a failed
-/// write leaves nothing behind. The folder must be private (refused otherwise, nothing
-/// written); sub-folders are created `0700`, files `0600`. A full folder is
-/// [`StoreError::Full`], any other failure [`StoreError::Unwritable`].
-async fn store_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
-    let cfg = cfg.clone();
-    let sha = sha.to_string();
-    let bytes = bytes.to_vec();
-    let dir = cfg.dir.clone();
-    tokio::task::spawn_blocking(move || store_file_blocking(&cfg, &sha, &bytes))
-        .await
-        .map_err(|e| StoreError::Unwritable {
-            storage: Storage::EvidenceFolder,
-            place: Some(dir),
-            context: "storing an evidence file".into(),
-            detail: e.to_string(),
-        })?
-}
-
-fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
-    cfg.ensure_folder().map_err(|p| StoreError::Unwritable {
-        storage: Storage::EvidenceFolder,
-        place: Some(p.dir().to_path_buf()),
-        context: "checking the evidence folder".into(),
-        detail: p.to_string(),
-    })?;
-    let path = cfg.path_of(sha);
-    if path.try_exists().unwrap_or(false) {
-        return Ok(false);
-    }
-    let Some(dir) = path.parent() else {
-        return Err(StoreError::Invalid("evidence: no folder".into()));
-    };
-    match crate::files::create_private_subdir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io_err("creating", dir, e)),
-    }
-    let tmp = dir.join(format!(".{sha}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    crate::files::write_private_file(&tmp, bytes).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err("writing", &tmp, e)
-    })?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err("storing", &path, e)
-    })?;
-    Ok(true)
-}
-
 /// An upload's file as checked: its hash, safe name, type and title.
 #[derive(Clone, Copy)]
 struct Checked<'a> {
@@ -621,15 +557,6 @@ struct Checked<'a> {
     kind: FileType,
     title: &'a str,
 }
-
-/// Remove a file [`store_file`] has just written for a record that was not saved.
-async fn unstore_file(cfg: &EvidenceConfig, sha: &str) {
-    let path = cfg.path_of(sha);
-    if let Err(e) = tokio::fs::remove_file(&path).await {
-        tracing::warn!(error = %e, path = %path.display(), "cannot remove an evidence file whose record was not saved");
-    }
-}
-
 impl Store {
     /// Store an uploaded file (once per content) and, optionally, link it to an item. The item
     /// must accept evidence changes today (see [`Store::check_evidence_change`]). A unit that
@@ -1003,34 +930,6 @@ impl Store {
         }
         Ok(Some((e, bytes)))
     }
-
-    /// Re-hash every stored file and report the missing and the changed.
-    pub async fn verify_evidence(&self, cfg: &EvidenceConfig) -> Result<VerifyReport> {
-        let rows = sqlx::query(
-            "SELECT f.sha256, (SELECT MIN(e.original_name) FROM evidence e WHERE e.sha256 = f.sha256) AS name \
-             FROM evidence_files f ORDER BY f.sha256",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .ctx(|| "listing evidence files".into())?;
-        let mut report = VerifyReport::default();
-        for r in &rows {
-            let sha: String = get(r, "sha256")?;
-            let name: Option<String> = get(r, "name")?;
-            let name = name.unwrap_or_default();
-            report.checked += 1;
-            match tokio::fs::read(cfg.path_of(&sha)).await {
-                Ok(bytes) => {
-                    let found = sha256_hex(&bytes);
-                    if found != sha {
-                        report.changed.push((sha, found, name));
-                    }
-                }
-                Err(_) => report.missing.push((sha, name)),
-            }
-        }
-        Ok(report)
-    }
 }
 
 async fn link_tx(
@@ -1071,169 +970,5 @@ async fn link_tx(
     }
     Ok(())
 }
-
-/// Put a file back under its SHA-256 (a restore from a backup), written the way an upload is.
-/// A file already there with the right content is kept; one with other content is replaced.
-/// Returns whether it wrote the file.
-pub(crate) async fn restore_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
-    if sha256_hex(bytes) != sha {
-        return Err(StoreError::Invalid(format!(
-            "evidence: the content given for {sha} has another hash"
-        )));
-    }
-    let path = cfg.path_of(sha);
-    if let Ok(existing) = tokio::fs::read(&path).await {
-        if sha256_hex(&existing) == sha {
-            return Ok(false);
-        }
-        tokio::fs::remove_file(&path)
-            .await
-            .map_err(|e| io_err("replace", &path, e))?;
-    }
-    store_file(cfg, sha, bytes).await?;
-    Ok(true)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn zip_with(entries: &[&str]) -> Vec<u8> {
-        // A minimal stored ZIP: local headers, central directory, end record.
-        let mut out = Vec::new();
-        let mut central = Vec::new();
-        for name in entries {
-            let offset = out.len() as u32;
-            out.extend_from_slice(b"PK\x03\x04");
-            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            out.extend_from_slice(&[0; 12]);
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            out.extend_from_slice(&[0, 0]);
-            out.extend_from_slice(name.as_bytes());
-            central.extend_from_slice(b"PK\x01\x02");
-            central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&offset.to_le_bytes());
-            central.extend_from_slice(name.as_bytes());
-        }
-        let cd_offset = out.len() as u32;
-        let cd_len = central.len() as u32;
-        out.extend_from_slice(&central);
-        out.extend_from_slice(b"PK\x05\x06");
-        out.extend_from_slice(&[0, 0, 0, 0]);
-        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        out.extend_from_slice(&cd_len.to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
-        out.extend_from_slice(&[0, 0]);
-        out
-    }
-
-    #[test]
-    fn names_are_sanitised() {
-        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(
-            sanitize_file_name("C:\\Users\\x\\Kế hoạch.pdf"),
-            "Kế hoạch.pdf"
-        );
-        assert_eq!(sanitize_file_name("a\u{0}b\nc\u{7f}.pdf"), "abc.pdf");
-        assert_eq!(sanitize_file_name("  ..hidden.. "), "hidden");
-        assert_eq!(sanitize_file_name("bao<cao>:\"|?*.pdf"), "baocao.pdf");
-        assert_eq!(
-            sanitize_file_name("Ke\u{0302}\u{0301} hoa\u{0323}ch.pdf"),
-            "Kế hoạch.pdf"
-        );
-        let long = format!("{}.pdf", "x".repeat(400));
-        let s = sanitize_file_name(&long);
-        assert!(s.chars().count() <= 150 && s.ends_with(".pdf"));
-        assert_eq!(extension("Báo cáo.PDF"), "pdf");
-        assert_eq!(extension(".pdf"), "");
-    }
-
-    #[test]
-    fn types_by_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n...", "pdf"), Some(FileType::Pdf));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n....", "png"), Some(FileType::Png));
-        assert_eq!(
-            sniff(&[0xff, 0xd8, 0xff, 0xe0], "jpg"),
-            Some(FileType::Jpeg)
-        );
-        assert_eq!(sniff(b"GIF89a..", "gif"), Some(FileType::Gif));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ", "webp"), Some(FileType::Webp));
-        let docx = zip_with(&["[Content_Types].xml", "_rels/.rels", "word/document.xml"]);
-        assert_eq!(sniff(&docx, "docx"), Some(FileType::Docx));
-        let xlsx = zip_with(&["[Content_Types].xml", "xl/workbook.xml"]);
-        assert_eq!(sniff(&xlsx, "xlsx"), Some(FileType::Xlsx));
-        assert_eq!(
-            sniff(&zip_with(&["a.txt"]), "docx"),
-            None,
-            "any zip is not a document"
-        );
-        let mut odt = b"PK\x03\x04".to_vec();
-        odt.extend_from_slice(&[0; 26]);
-        odt.extend_from_slice(b"mimetypeapplication/vnd.oasis.opendocument.text");
-        assert_eq!(sniff(&odt, "odt"), Some(FileType::Odt));
-        let ole = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0];
-        assert_eq!(sniff(&ole, "doc"), Some(FileType::Doc));
-        assert_eq!(sniff(&ole, "xls"), Some(FileType::Xls));
-        assert_eq!(sniff(&ole, "msi"), None);
-        assert_eq!(
-            sniff(b"MZ\x90\0\x03\0\0\0", "pdf"),
-            None,
-            "a Windows program"
-        );
-        assert_eq!(sniff(b"#!/bin/sh\n", "pdf"), None);
-    }
-
-    #[test]
-    fn uploads_are_checked() {
-        let pdf = b"%PDF-1.4\n%%EOF\n";
-        assert_eq!(
-            check_upload("../../Kế hoạch.pdf", pdf, 100),
-            Ok(("Kế hoạch.pdf".to_string(), FileType::Pdf))
-        );
-        assert_eq!(
-            check_upload("virus.pdf", b"MZ\x90\0\x03\0", 100),
-            Err(UploadProblem::NotAllowed { ext: "pdf".into() })
-        );
-        assert_eq!(
-            check_upload(
-                "../../etc/passwd",
-                b"root:x:0:0:root:/root:/bin/bash\n",
-                100
-            ),
-            Err(UploadProblem::NotAllowed { ext: String::new() })
-        );
-        assert_eq!(
-            check_upload("../../etc/passwd", pdf, 100),
-            Err(UploadProblem::ExtensionMismatch {
-                kind: FileType::Pdf,
-                ext: String::new()
-            })
-        );
-        assert_eq!(
-            check_upload("a.exe", pdf, 100),
-            Err(UploadProblem::ExtensionMismatch {
-                kind: FileType::Pdf,
-                ext: "exe".into()
-            })
-        );
-        assert_eq!(
-            check_upload("a.pdf", pdf, 10),
-            Err(UploadProblem::TooLarge {
-                size: pdf.len(),
-                limit: 10
-            })
-        );
-        assert_eq!(check_upload("a.pdf", b"", 10), Err(UploadProblem::Empty));
-        for p in [
-            UploadProblem::Empty,
-            UploadProblem::TooLarge { size: 1, limit: 1 },
-            UploadProblem::NotAllowed { ext: "pdf".into() },
-        ] {
-            assert!(!p.to_string().is_empty() && p.key().starts_with("evidence.err."));
-        }
-    }
-}
+mod tests;
