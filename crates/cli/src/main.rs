@@ -65,6 +65,22 @@ struct ServeArgs {
     /// Hours after which a session ends however active it is (the idle limit is 8 hours).
     #[arg(long, env = "PARINDEX_SESSION_MAX_HOURS", default_value_t = 12)]
     session_max_hours: i64,
+    /// Seconds a request waits for a database connection (a free one, or a new one while the
+    /// database does not answer) before it is answered 503.
+    #[arg(long, env = "PARINDEX_DB_TIMEOUT", default_value_t = 5)]
+    db_timeout: u64,
+    /// Take scheduled backups into this folder (created private, 0700), named
+    /// parindex-YYYYMMDD-HHMMSS.zip (Asia/Ho_Chi_Minh); the same archive as `parindex backup`.
+    #[arg(long, env = "PARINDEX_BACKUP_DIR", value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    /// How often to back up (with --backup-dir): a whole number and s, m, h or d, e.g. 24h,
+    /// 30m, 7d [default: 24h].
+    #[arg(long, env = "PARINDEX_BACKUP_EVERY", value_name = "INTERVAL", value_parser = parindex_web::backups::parse_interval)]
+    backup_every: Option<std::time::Duration>,
+    /// How many scheduled backups to keep (with --backup-dir); older ones of the folder's
+    /// parindex-*.zip archives are deleted [default: 14].
+    #[arg(long, env = "PARINDEX_BACKUP_KEEP", value_name = "N")]
+    backup_keep: Option<usize>,
 }
 
 impl ServeArgs {
@@ -88,7 +104,45 @@ impl ServeArgs {
         config.max_connections = self.max_connections;
         config.header_read_timeout = std::time::Duration::from_secs(self.header_timeout);
         config.session_max_hours = self.session_max_hours;
+        config.backup = self
+            .backup_schedule()?
+            .map(parindex_web::backups::Backups::new);
         Ok(())
+    }
+
+    /// How the store opens its database for the server.
+    fn connect_options(&self) -> Result<parindex_store::ConnectOptions> {
+        if self.db_timeout == 0 {
+            bail!("--db-timeout must be at least 1 second");
+        }
+        Ok(parindex_store::ConnectOptions {
+            acquire_timeout: std::time::Duration::from_secs(self.db_timeout),
+            ..Default::default()
+        })
+    }
+
+    fn backup_schedule(&self) -> Result<Option<parindex_web::backups::BackupSchedule>> {
+        let Some(dir) = self
+            .backup_dir
+            .clone()
+            .filter(|d| !d.as_os_str().is_empty())
+        else {
+            if self.backup_every.is_some() || self.backup_keep.is_some() {
+                bail!("--backup-every and --backup-keep need --backup-dir (the folder to back up into)");
+            }
+            return Ok(None);
+        };
+        let keep = self.backup_keep.unwrap_or(14);
+        if keep == 0 {
+            bail!("--backup-keep must be at least 1");
+        }
+        Ok(Some(parindex_web::backups::BackupSchedule {
+            dir,
+            every: self
+                .backup_every
+                .unwrap_or(std::time::Duration::from_secs(24 * 3600)),
+            keep,
+        }))
     }
 }
 
@@ -295,10 +349,21 @@ fn main() {
     }
 }
 
-async fn open(db: &str) -> Result<Store> {
-    Store::connect(db)
-        .await
-        .with_context(|| format!("cannot open the database {}", parindex_store::redact(db)))
+async fn open(db: &str, options: &parindex_store::ConnectOptions) -> Result<Store> {
+    let shown = parindex_store::redact(db);
+    match Store::connect_with(db, options).await {
+        Ok(store) => Ok(store),
+        // A SQLite file (or folder) we cannot write: one line naming it and the cause.
+        Err(parindex_store::StoreError::Unwritable {
+            place: Some(place),
+            detail,
+            ..
+        }) => bail!(
+            "cannot open the database {shown}: {} cannot be written ({detail}); ParIndex writes to the SQLite file and creates its -wal and -shm files in the same folder: give this user write access to both, or choose another file",
+            place.display()
+        ),
+        Err(e) => Err(e).with_context(|| format!("cannot open the database {shown}")),
+    }
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -325,7 +390,11 @@ async fn run(cli: Cli) -> Result<()> {
         .transpose()
         .map_err(anyhow::Error::msg)
         .context("--public-url")?;
-    let store = open(&cli.db).await?;
+    let options = match &command {
+        Command::Serve { web, .. } | Command::Demo { web, .. } => web.connect_options()?,
+        _ => parindex_store::ConnectOptions::default(),
+    };
+    let store = open(&cli.db, &options).await?;
     match command {
         Command::Dossiers { .. } | Command::Gen { .. } => {}
         Command::Demo {
@@ -514,14 +583,21 @@ async fn serve(
         clock,
         ..parindex_web::AppState::new(store.clone())
     };
+    let evidence_cfg = evidence.clone();
     state.config.evidence_dir = evidence.dir;
     state.config.evidence_max_bytes = evidence.max_bytes;
     state.config.public_url = public_url.map(str::to_string);
     web.apply(&mut state.config)?;
+    if let Some(b) = &state.config.backup {
+        // The backup folder, like the evidence folder: private, or the server does not start.
+        parindex_store::files::ensure_private_dir(&b.schedule.dir)
+            .map_err(|p| anyhow::anyhow!("cannot start: backup folder refused: {p}"))?;
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    eprintln!("ParIndex is serving on http://{bind}/ (Ctrl+C to stop)");
+    let bound = listener.local_addr().unwrap_or(bind);
+    eprintln!("ParIndex is serving on http://{bound}/ (Ctrl+C to stop)");
     if let Some(u) = public_url {
         eprintln!("public URL: {u}");
     }
@@ -540,6 +616,15 @@ async fn serve(
         );
     }
     daily.spawn(&store, clock, public_url)?;
+    if let Some(b) = &state.config.backup {
+        eprintln!(
+            "scheduled backups: every {} into {}, keeping {}",
+            parindex_web::backups::interval_text(b.schedule.every),
+            b.schedule.dir.display(),
+            b.schedule.keep
+        );
+        parindex_web::backups::spawn(store.clone(), evidence_cfg, b.clone());
+    }
     parindex_web::serve_with_listener(state, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -95,6 +95,8 @@ pub enum Action<'a> {
         unit: Option<&'a str>,
     },
     ManageUsers,
+    /// The scheduled backups: where they go, how often, the last one (administrators).
+    ViewBackups,
     ViewApi,
     /// Indicators, their status and trends, and the dossier rates per agency.
     ViewIndicators,
@@ -178,7 +180,7 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
             LeadAgency | Agency => unit.is_some_and(own),
             Appraiser => false,
         },
-        Action::ManageUsers => actor.role == Admin,
+        Action::ManageUsers | Action::ViewBackups => actor.role == Admin,
         Action::ViewIndicators => actor.role != Appraiser,
         Action::EditIndicators => actor.role == Coordinator,
         Action::ViewDossiers { unit } => match actor.role {
@@ -462,6 +464,20 @@ mod tests {
             actor(Role::Appraiser, None),
         ] {
             assert!(!can(&who, &Action::DownloadChairmanReport), "{who:?}");
+        }
+    }
+
+    #[test]
+    fn backups_are_the_administrators_alone() {
+        assert!(can(&actor(Role::Admin, None), &Action::ViewBackups));
+        for who in [
+            actor(Role::Coordinator, Some("so-noi-vu")),
+            actor(Role::Leader, Some("bac-giang")),
+            actor(Role::LeadAgency, Some("so-tai-chinh")),
+            actor(Role::Agency, Some("so-tu-phap")),
+            actor(Role::Appraiser, None),
+        ] {
+            assert!(!can(&who, &Action::ViewBackups), "{who:?}");
         }
     }
 

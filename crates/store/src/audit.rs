@@ -66,6 +66,30 @@ pub(crate) async fn record(tx: &mut Transaction<'_, Any>, c: Change<'_>) -> Resu
 }
 
 impl Store {
+    /// Record an event that changes no row (a scheduled backup written): one audit entry.
+    pub async fn record_event(
+        &self,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        after: serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query(INSERT_AUDIT)
+            .bind(now_text())
+            .bind(actor)
+            .bind(action)
+            .bind(entity)
+            .bind(entity_id)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(Some(after.to_string()))
+            .execute(&self.pool)
+            .await
+            .ctx(|| format!("recording the audit of {entity} {entity_id}"))?;
+        Ok(())
+    }
+
     /// Audit entries, newest first.
     pub async fn audit_log(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };

@@ -42,6 +42,27 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// How the store opens its database.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// How long a query waits for a connection (a free one, or a new one while the database
+    /// does not answer) before it fails with [`StoreError::Unavailable`].
+    pub acquire_timeout: Duration,
+    /// SQLite only: the largest the database may grow, in pages (`PRAGMA max_page_count` on
+    /// every connection, the bulk import's too); past it a write fails with `SQLITE_FULL`
+    /// ([`StoreError::Full`]). For the tests of a full database, or to cap a file's size.
+    pub sqlite_max_page_count: Option<u64>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            acquire_timeout: Duration::from_secs(30),
+            sqlite_max_page_count: None,
+        }
+    }
+}
+
 /// The repository.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -50,13 +71,97 @@ pub struct Store {
     /// A SQLite database in a file: its address, for the connections a bulk import opens
     /// beside the pool. `None` for PostgreSQL and in-memory SQLite.
     sqlite_file: Option<String>,
+    /// [`ConnectOptions::sqlite_max_page_count`], for those connections too.
+    sqlite_max_page_count: Option<u64>,
+}
+
+/// The file of a SQLite URL (`sqlite://FILE?…`, `sqlite:FILE`), unless it is in memory.
+pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path.contains(":memory:") || query.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Before SQLite opens a file: the file must be writable, and its folder too unless the `-wal`
+/// and `-shm` files are there and writable (WAL mode creates them beside the file). SQLite
+/// itself opens a write-protected file read-only without a word and fails later, and the pool
+/// retries a failing connection until its timeout: this says at once which file and why.
+fn check_sqlite_writable(file: &std::path::Path) -> Result<()> {
+    let unwritable =
+        |place: &std::path::Path, context: &str, e: std::io::Error| StoreError::Unwritable {
+            storage: crate::Storage::Database,
+            place: Some(place.to_path_buf()),
+            context: context.to_string(),
+            detail: e.to_string(),
+        };
+    let open_rw = |p: &std::path::Path| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(p)
+            .map(drop)
+    };
+    let exists = file.try_exists().unwrap_or(false);
+    if exists {
+        open_rw(file).map_err(|e| unwritable(file, "opening the SQLite file for writing", e))?;
+    }
+    let side = |suffix: &str| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(suffix);
+        std::path::PathBuf::from(p)
+    };
+    let (wal, shm) = (side("-wal"), side("-shm"));
+    if exists && wal.exists() && shm.exists() {
+        for p in [&wal, &shm] {
+            open_rw(p).map_err(|e| unwritable(p, "opening the SQLite file for writing", e))?;
+        }
+        return Ok(());
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".parindex-probe-{}", uuid::Uuid::new_v4().simple()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(f) => {
+            drop(f);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(unwritable(
+            &dir,
+            "creating files in the SQLite file's folder (the file itself, its -wal and -shm)",
+            e,
+        )),
+    }
 }
 
 impl Store {
-    /// Open (creating a SQLite file if needed) and migrate.
+    /// Open (creating a SQLite file if needed) and migrate, with the default options.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, &ConnectOptions::default()).await
+    }
+
+    /// Open (creating a SQLite file if needed) and migrate. A SQLite file (or its folder) that
+    /// cannot be written is refused at once ([`StoreError::Unwritable`], naming it).
+    pub async fn connect_with(url: &str, options: &ConnectOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
+        if backend == Backend::Sqlite {
+            if let Some(file) = sqlite_path(url) {
+                check_sqlite_writable(&file)?;
+            }
+        }
+        let max_pages = options.sqlite_max_page_count;
         let mut url = url.to_string();
         let max = match backend {
             Backend::Sqlite => {
@@ -73,10 +178,17 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(options.acquire_timeout)
+            // An idle connection is pinged before it is handed out: one the server closed
+            // (`pg_terminate_backend`, a restart) is replaced, not given to a second request.
+            .test_before_acquire(true)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        if let Some(n) = max_pages {
+                            conn.execute(format!("PRAGMA max_page_count = {n}").as_str())
+                                .await?;
+                        }
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -99,6 +211,7 @@ impl Store {
             pool,
             backend,
             sqlite_file,
+            sqlite_max_page_count: max_pages,
         };
         store.migrate().await?;
         Ok(store)
@@ -111,6 +224,11 @@ impl Store {
     /// The address of the SQLite file, when the database is one.
     pub(crate) fn sqlite_file_url(&self) -> Option<&str> {
         self.sqlite_file.as_deref()
+    }
+
+    /// [`ConnectOptions::sqlite_max_page_count`].
+    pub(crate) fn sqlite_max_page_count(&self) -> Option<u64> {
+        self.sqlite_max_page_count
     }
 
     /// Apply this backend's embedded migrations.

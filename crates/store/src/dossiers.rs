@@ -553,7 +553,9 @@ impl Store {
         streaming: bool,
     ) -> Result<DossierImport> {
         let mut conn = match self.sqlite_file_url() {
-            Some(url) => ImportConn::Bulk(Box::new(BulkConn::begin(url).await?)),
+            Some(url) => ImportConn::Bulk(Box::new(
+                BulkConn::begin(url, self.sqlite_max_page_count()).await?,
+            )),
             None => {
                 let mut tx = self
                     .pool

@@ -23,7 +23,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod disk;
+pub(crate) use disk::restore_file;
+use disk::{store_file, stripe, unstore_file};
 
 /// The default largest evidence file: 20 MB.
 pub const EVIDENCE_LIMIT: usize = 20 * 1024 * 1024;
@@ -545,51 +549,14 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
         created_at: get(r, "created_at")?,
     })
 }
-
-fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Invalid(format!("evidence: cannot {what} {}: {e}", path.display()))
+/// An upload's file as checked: its hash, safe name, type and title.
+#[derive(Clone, Copy)]
+struct Checked<'a> {
+    sha: &'a str,
+    name: &'a str,
+    kind: FileType,
+    title: &'a str,
 }
-
-/// Write `bytes` as the file for `sha` unless it is there already (content-addressed: an
-/// existing file with the same name holds the same content). Written to a temporary name and
-/// renamed, so a file is never seen half-written. The folder must be private (refused
-/// otherwise, nothing written); sub-folders are created `0700`, files `0600`.
-async fn store_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<()> {
-    let cfg = cfg.clone();
-    let sha = sha.to_string();
-    let bytes = bytes.to_vec();
-    tokio::task::spawn_blocking(move || store_file_blocking(&cfg, &sha, &bytes))
-        .await
-        .map_err(|e| StoreError::Invalid(format!("evidence: the file could not be stored: {e}")))?
-}
-
-fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<()> {
-    cfg.ensure_folder()
-        .map_err(|p| StoreError::Invalid(format!("evidence: {p}")))?;
-    let path = cfg.path_of(sha);
-    if path.try_exists().unwrap_or(false) {
-        return Ok(());
-    }
-    let Some(dir) = path.parent() else {
-        return Err(StoreError::Invalid("evidence: no folder".into()));
-    };
-    match crate::files::create_private_subdir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io_err("create", dir, e)),
-    }
-    let tmp = dir.join(format!(".{sha}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    crate::files::write_private_file(&tmp, bytes).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err("write", &tmp, e)
-    })?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err("store", &path, e)
-    })?;
-    Ok(())
-}
-
 impl Store {
     /// Store an uploaded file (once per content) and, optionally, link it to an item. The item
     /// must accept evidence changes today (see [`Store::check_evidence_change`]). A unit that
@@ -613,7 +580,41 @@ impl Store {
             self.check_evidence_change(item, today).await?;
         }
         let sha = sha256_hex(&f.bytes);
-        store_file(cfg, &sha, &f.bytes).await?;
+        let id = {
+            let _same_content = stripe(&sha).lock().await;
+            let created = store_file(cfg, &sha, &f.bytes).await?;
+            let checked = Checked {
+                sha: &sha,
+                name: &name,
+                kind,
+                title: &title,
+            };
+            let saved = self.record_evidence_file(f, &checked, link, actor).await;
+            // Nothing stored: no file left without its record.
+            if saved.is_err() && created {
+                unstore_file(cfg, &sha).await;
+            }
+            saved?
+        };
+        self.evidence(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("evidence {id}")))
+    }
+
+    /// The records of an uploaded file whose file is stored: one transaction.
+    async fn record_evidence_file(
+        &self,
+        f: &NewEvidenceFile,
+        c: &Checked<'_>,
+        link: Option<(ItemRef<'_>, Date)>,
+        actor: &str,
+    ) -> Result<i64> {
+        let Checked {
+            sha,
+            name,
+            kind,
+            title,
+        } = *c;
         let now = now_text();
         let mut tx = self
             .pool
@@ -624,7 +625,7 @@ impl Store {
             "INSERT INTO evidence_files (sha256, size_bytes, content_type, stored_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(&sha)
+        .bind(sha)
         .bind(f.bytes.len() as i64)
         .bind(kind.content_type())
         .bind(&now)
@@ -635,7 +636,7 @@ impl Store {
             "SELECT id FROM evidence WHERE kind = 'file' AND sha256 = $1 AND \
              ((unit IS NULL AND $2 IS NULL) OR unit = $2) ORDER BY id LIMIT 1",
         )
-        .bind(&sha)
+        .bind(sha)
         .bind(f.unit.as_deref())
         .fetch_optional(&mut *tx)
         .await
@@ -647,10 +648,10 @@ impl Store {
                     "INSERT INTO evidence (kind, title, title_folded, sha256, original_name, content_type, size_bytes, unit, sample, created_by, created_at) \
                      VALUES ('file', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 )
-                .bind(&title)
-                .bind(fold(&title))
-                .bind(&sha)
-                .bind(&name)
+                .bind(title)
+                .bind(fold(title))
+                .bind(sha)
+                .bind(name)
                 .bind(kind.content_type())
                 .bind(f.bytes.len() as i64)
                 .bind(f.unit.as_deref())
@@ -680,9 +681,7 @@ impl Store {
             link_tx(&mut tx, id, item, actor, &now).await?;
         }
         tx.commit().await.ctx(|| "committing evidence".into())?;
-        self.evidence(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("evidence {id}")))
+        Ok(id)
     }
 
     /// Record a reference to an official document and, optionally, link it to an item.
@@ -931,34 +930,6 @@ impl Store {
         }
         Ok(Some((e, bytes)))
     }
-
-    /// Re-hash every stored file and report the missing and the changed.
-    pub async fn verify_evidence(&self, cfg: &EvidenceConfig) -> Result<VerifyReport> {
-        let rows = sqlx::query(
-            "SELECT f.sha256, (SELECT MIN(e.original_name) FROM evidence e WHERE e.sha256 = f.sha256) AS name \
-             FROM evidence_files f ORDER BY f.sha256",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .ctx(|| "listing evidence files".into())?;
-        let mut report = VerifyReport::default();
-        for r in &rows {
-            let sha: String = get(r, "sha256")?;
-            let name: Option<String> = get(r, "name")?;
-            let name = name.unwrap_or_default();
-            report.checked += 1;
-            match tokio::fs::read(cfg.path_of(&sha)).await {
-                Ok(bytes) => {
-                    let found = sha256_hex(&bytes);
-                    if found != sha {
-                        report.changed.push((sha, found, name));
-                    }
-                }
-                Err(_) => report.missing.push((sha, name)),
-            }
-        }
-        Ok(report)
-    }
 }
 
 async fn link_tx(
@@ -999,169 +970,5 @@ async fn link_tx(
     }
     Ok(())
 }
-
-/// Put a file back under its SHA-256 (a restore from a backup), written the way an upload is.
-/// A file already there with the right content is kept; one with other content is replaced.
-/// Returns whether it wrote the file.
-pub(crate) async fn restore_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
-    if sha256_hex(bytes) != sha {
-        return Err(StoreError::Invalid(format!(
-            "evidence: the content given for {sha} has another hash"
-        )));
-    }
-    let path = cfg.path_of(sha);
-    if let Ok(existing) = tokio::fs::read(&path).await {
-        if sha256_hex(&existing) == sha {
-            return Ok(false);
-        }
-        tokio::fs::remove_file(&path)
-            .await
-            .map_err(|e| io_err("replace", &path, e))?;
-    }
-    store_file(cfg, sha, bytes).await?;
-    Ok(true)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn zip_with(entries: &[&str]) -> Vec<u8> {
-        // A minimal stored ZIP: local headers, central directory, end record.
-        let mut out = Vec::new();
-        let mut central = Vec::new();
-        for name in entries {
-            let offset = out.len() as u32;
-            out.extend_from_slice(b"PK\x03\x04");
-            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            out.extend_from_slice(&[0; 12]);
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            out.extend_from_slice(&[0, 0]);
-            out.extend_from_slice(name.as_bytes());
-            central.extend_from_slice(b"PK\x01\x02");
-            central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&offset.to_le_bytes());
-            central.extend_from_slice(name.as_bytes());
-        }
-        let cd_offset = out.len() as u32;
-        let cd_len = central.len() as u32;
-        out.extend_from_slice(&central);
-        out.extend_from_slice(b"PK\x05\x06");
-        out.extend_from_slice(&[0, 0, 0, 0]);
-        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        out.extend_from_slice(&cd_len.to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
-        out.extend_from_slice(&[0, 0]);
-        out
-    }
-
-    #[test]
-    fn names_are_sanitised() {
-        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(
-            sanitize_file_name("C:\\Users\\x\\Kế hoạch.pdf"),
-            "Kế hoạch.pdf"
-        );
-        assert_eq!(sanitize_file_name("a\u{0}b\nc\u{7f}.pdf"), "abc.pdf");
-        assert_eq!(sanitize_file_name("  ..hidden.. "), "hidden");
-        assert_eq!(sanitize_file_name("bao<cao>:\"|?*.pdf"), "baocao.pdf");
-        assert_eq!(
-            sanitize_file_name("Ke\u{0302}\u{0301} hoa\u{0323}ch.pdf"),
-            "Kế hoạch.pdf"
-        );
-        let long = format!("{}.pdf", "x".repeat(400));
-        let s = sanitize_file_name(&long);
-        assert!(s.chars().count() <= 150 && s.ends_with(".pdf"));
-        assert_eq!(extension("Báo cáo.PDF"), "pdf");
-        assert_eq!(extension(".pdf"), "");
-    }
-
-    #[test]
-    fn types_by_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n...", "pdf"), Some(FileType::Pdf));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n....", "png"), Some(FileType::Png));
-        assert_eq!(
-            sniff(&[0xff, 0xd8, 0xff, 0xe0], "jpg"),
-            Some(FileType::Jpeg)
-        );
-        assert_eq!(sniff(b"GIF89a..", "gif"), Some(FileType::Gif));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ", "webp"), Some(FileType::Webp));
-        let docx = zip_with(&["[Content_Types].xml", "_rels/.rels", "word/document.xml"]);
-        assert_eq!(sniff(&docx, "docx"), Some(FileType::Docx));
-        let xlsx = zip_with(&["[Content_Types].xml", "xl/workbook.xml"]);
-        assert_eq!(sniff(&xlsx, "xlsx"), Some(FileType::Xlsx));
-        assert_eq!(
-            sniff(&zip_with(&["a.txt"]), "docx"),
-            None,
-            "any zip is not a document"
-        );
-        let mut odt = b"PK\x03\x04".to_vec();
-        odt.extend_from_slice(&[0; 26]);
-        odt.extend_from_slice(b"mimetypeapplication/vnd.oasis.opendocument.text");
-        assert_eq!(sniff(&odt, "odt"), Some(FileType::Odt));
-        let ole = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0];
-        assert_eq!(sniff(&ole, "doc"), Some(FileType::Doc));
-        assert_eq!(sniff(&ole, "xls"), Some(FileType::Xls));
-        assert_eq!(sniff(&ole, "msi"), None);
-        assert_eq!(
-            sniff(b"MZ\x90\0\x03\0\0\0", "pdf"),
-            None,
-            "a Windows program"
-        );
-        assert_eq!(sniff(b"#!/bin/sh\n", "pdf"), None);
-    }
-
-    #[test]
-    fn uploads_are_checked() {
-        let pdf = b"%PDF-1.4\n%%EOF\n";
-        assert_eq!(
-            check_upload("../../Kế hoạch.pdf", pdf, 100),
-            Ok(("Kế hoạch.pdf".to_string(), FileType::Pdf))
-        );
-        assert_eq!(
-            check_upload("virus.pdf", b"MZ\x90\0\x03\0", 100),
-            Err(UploadProblem::NotAllowed { ext: "pdf".into() })
-        );
-        assert_eq!(
-            check_upload(
-                "../../etc/passwd",
-                b"root:x:0:0:root:/root:/bin/bash\n",
-                100
-            ),
-            Err(UploadProblem::NotAllowed { ext: String::new() })
-        );
-        assert_eq!(
-            check_upload("../../etc/passwd", pdf, 100),
-            Err(UploadProblem::ExtensionMismatch {
-                kind: FileType::Pdf,
-                ext: String::new()
-            })
-        );
-        assert_eq!(
-            check_upload("a.exe", pdf, 100),
-            Err(UploadProblem::ExtensionMismatch {
-                kind: FileType::Pdf,
-                ext: "exe".into()
-            })
-        );
-        assert_eq!(
-            check_upload("a.pdf", pdf, 10),
-            Err(UploadProblem::TooLarge {
-                size: pdf.len(),
-                limit: 10
-            })
-        );
-        assert_eq!(check_upload("a.pdf", b"", 10), Err(UploadProblem::Empty));
-        for p in [
-            UploadProblem::Empty,
-            UploadProblem::TooLarge { size: 1, limit: 1 },
-            UploadProblem::NotAllowed { ext: "pdf".into() },
-        ] {
-            assert!(!p.to_string().is_empty() && p.key().starts_with("evidence.err."));
-        }
-    }
-}
+mod tests;

@@ -33,13 +33,13 @@ mod users;
 mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
-pub use db::{redact, timestamp_text, Backend, Store};
+pub use db::{redact, timestamp_text, Backend, ConnectOptions, Store};
 pub use dossiers::{
     DossierCell, DossierImport, DossierImportMeta, Explanation, ExplanationCount, OverdueEntry,
     OverdueRef, StoredCell,
 };
 pub use editions::EditionSummary;
-pub use error::StoreError;
+pub use error::{Fault, Storage, StoreError};
 pub use indicators::{IndicatorView, LinkedScore};
 pub use plan_views::{AssignmentState, HeadRecord, PlanState, TaskState, Tiles};
 pub use plans::{

@@ -37,8 +37,8 @@ pub(crate) struct BulkConn {
 
 impl BulkConn {
     /// Open a connection to the database at `url` and start a write transaction.
-    pub async fn begin(url: &str) -> Result<BulkConn> {
-        let opts = SqliteConnectOptions::from_str(url)
+    pub async fn begin(url: &str, max_page_count: Option<u64>) -> Result<BulkConn> {
+        let mut opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Invalid(format!("the database address: {e}")))?
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
@@ -49,6 +49,9 @@ impl BulkConn {
             // and re-read them while the transaction is open.
             .pragma("cache_size", "-262144")
             .disable_statement_logging();
+        if let Some(n) = max_page_count {
+            opts = opts.pragma("max_page_count", n.to_string());
+        }
         let mut conn = opts
             .connect()
             .await
@@ -79,8 +82,17 @@ impl BulkConn {
         let db = handle.as_raw_handle().as_ptr();
         // SAFETY: `db` is the open connection, locked for this thread by `handle` for the whole
         // call; `insert_rows` finalizes its statement before returning.
-        unsafe { insert_rows(db, rows, months, import_id) }
-            .map_err(|e| StoreError::Invalid(format!("saving overdue dossiers: {e}")))
+        unsafe { insert_rows(db, rows, months, import_id) }.map_err(|(rc, e)| {
+            if rc & 0xff == ffi::SQLITE_FULL {
+                StoreError::Full {
+                    storage: crate::Storage::Database,
+                    context: "saving overdue dossiers".into(),
+                    detail: e,
+                }
+            } else {
+                StoreError::Invalid(format!("saving overdue dossiers: {e}"))
+            }
+        })
     }
 
     /// Commit the transaction and close the connection.
@@ -124,7 +136,7 @@ impl Drop for Stmt {
     }
 }
 
-/// Insert `rows` with one prepared statement.
+/// Insert `rows` with one prepared statement; an error with SQLite's result code.
 ///
 /// # Safety
 /// `db` must be an open connection that no other thread uses during the call.
@@ -133,19 +145,22 @@ unsafe fn insert_rows(
     rows: &[OverdueRef<'_>],
     months: &[(Month, String)],
     import_id: i64,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), (c_int, String)> {
     let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     // SAFETY: `INSERT` is NUL-terminated; `raw` receives the statement.
     let rc =
         unsafe { ffi::sqlite3_prepare_v2(db, INSERT.as_ptr(), -1, &mut raw, std::ptr::null_mut()) };
     if rc != ffi::SQLITE_OK || raw.is_null() {
         // SAFETY: `db` is open.
-        return Err(unsafe { errmsg(db) });
+        return Err((rc, unsafe { errmsg(db) }));
     }
     let stmt = Stmt(raw);
     for (i, r) in rows.iter().enumerate() {
         let Some((_, month)) = months.iter().find(|(m, _)| *m == r.month) else {
-            return Err(format!("dossier {}: month {} not given", r.code, r.month));
+            return Err((
+                ffi::SQLITE_MISUSE,
+                format!("dossier {}: month {} not given", r.code, r.month),
+            ));
         };
         let texts: [(c_int, Option<&str>); 11] = [
             (1, Some(r.agency)),
@@ -209,7 +224,7 @@ unsafe fn insert_rows(
                 // SAFETY: `db` is open.
                 unsafe { errmsg(db) }
             };
-            return Err(format!("dossier {} ({}): {what}", r.code, i + 1));
+            return Err((rc, format!("dossier {} ({}): {what}", r.code, i + 1)));
         }
     }
     // SAFETY: the statement is live; no text stays bound once it is finalized by `stmt`'s drop.

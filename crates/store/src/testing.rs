@@ -68,6 +68,59 @@ impl TestDb {
         }
     }
 
+    /// A second store on this database whose writes fail as on a full disk
+    /// ([`crate::StoreError::Full`]), for the tests of that fault:
+    /// - SQLite: opened with `PRAGMA max_page_count` `spare` pages above the file's size (see
+    ///   [`crate::ConnectOptions::sqlite_max_page_count`]): writes go on until SQLite answers
+    ///   `SQLITE_FULL`, as on a full disk. Do not write through [`TestDb::store`] afterwards:
+    ///   its connections have no such limit.
+    /// - PostgreSQL has no size limit per database: a trigger on `audit_log`, which every
+    ///   change writes, raises SQLSTATE 53100 `disk_full`, the error PostgreSQL gives when it
+    ///   cannot extend a file; every change fails from now on (`spare` is not used).
+    pub async fn full_store(&self, spare: u64) -> Result<Store> {
+        let url = self.url();
+        match self.store.backend() {
+            crate::Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .ctx(|| "opening the test database".into())?;
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                    .fetch_one(&mut c)
+                    .await
+                    .ctx(|| "reading its size".into())?;
+                let _ = c.close().await;
+                Store::connect_with(
+                    &url,
+                    &crate::ConnectOptions {
+                        sqlite_max_page_count: Some(u64::try_from(pages).unwrap_or(0) + spare),
+                        ..crate::ConnectOptions::default()
+                    },
+                )
+                .await
+            }
+            crate::Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&url)
+                    .await
+                    .ctx(|| "opening the test database".into())?;
+                c.execute(
+                    "CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' \
+                     USING ERRCODE = 'disk_full'; END $$",
+                )
+                .await
+                .ctx(|| "creating the disk-full trigger".into())?;
+                c.execute(
+                    "CREATE TRIGGER test_disk_full BEFORE INSERT ON audit_log \
+                     FOR EACH ROW EXECUTE FUNCTION test_disk_full()",
+                )
+                .await
+                .ctx(|| "creating the disk-full trigger".into())?;
+                let _ = c.close().await;
+                Store::connect(&url).await
+            }
+        }
+    }
+
     /// Close the pool and drop the database.
     pub async fn cleanup(self) {
         self.store.close().await;

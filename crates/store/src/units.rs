@@ -86,10 +86,7 @@ impl Store {
                             u.parent.as_deref().unwrap_or("")
                         ))
                     }
-                    _ => StoreError::Db {
-                        context: format!("setting the parent of {}", u.slug),
-                        source: e,
-                    },
+                    _ => StoreError::from_sqlx(format!("setting the parent of {}", u.slug), e),
                 })?;
             if before.as_ref() != Some(u) {
                 record(

@@ -38,15 +38,48 @@ fn allow(cu: &crate::auth::CurrentUser, action: &Action<'_>) -> Result<(), ApiEr
     }
 }
 
-async fn health(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    s.store.ping().await?;
+/// How long `/health` waits for the database before it answers 503.
+pub const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `200 {"status": "ok"}` when the database answers within [`HEALTH_TIMEOUT`]; otherwise
+/// `503 {"status": "unavailable", "error": …}` with `Retry-After`, at once.
+async fn health(State(s): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let db = match s.store.backend() {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    Ok(Json(
-        json!({ "status": "ok", "database": db, "version": env!("CARGO_PKG_VERSION") }),
-    ))
+    let answers = match tokio::time::timeout(HEALTH_TIMEOUT, s.store.ping()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: the database does not answer");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer in time");
+            false
+        }
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    if answers {
+        Json(json!({ "status": "ok", "database": db, "version": version })).into_response()
+    } else {
+        let mut res = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "unavailable",
+                "database": db,
+                "version": version,
+                "error": "the database cannot be reached",
+            })),
+        )
+            .into_response();
+        res.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        );
+        res
+    }
 }
 
 async fn openapi() -> Json<Value> {

@@ -5,7 +5,49 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use parindex_store::StoreError;
+use parindex_store::{Fault, Storage, StoreError};
+
+/// How long a client is told to wait before trying again after a 503 (`Retry-After`).
+pub const RETRY_AFTER_SECONDS: u64 = 10;
+
+/// A fault's status and catalogue key: a full database or evidence folder answers
+/// `507 Insufficient Storage`, one that cannot be written `500`, an unreachable database
+/// `503 Service Unavailable` with `Retry-After` (docs/deploy.md, "Faults").
+pub fn fault_status(f: Fault) -> (StatusCode, &'static str) {
+    match f {
+        Fault::Full(Storage::Database) => (StatusCode::INSUFFICIENT_STORAGE, "error.full_database"),
+        Fault::Full(Storage::EvidenceFolder) => {
+            (StatusCode::INSUFFICIENT_STORAGE, "error.full_evidence")
+        }
+        Fault::Unwritable(Storage::Database) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error.unwritable_database",
+        ),
+        Fault::Unwritable(Storage::EvidenceFolder) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error.unwritable_evidence",
+        ),
+        Fault::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "error.unavailable"),
+    }
+}
+
+/// Log a fault once, where it is turned into a response.
+fn log_fault(f: Fault, e: &StoreError) {
+    match f {
+        Fault::Unavailable => tracing::warn!(error = %e, "the database is unavailable"),
+        _ => tracing::error!(error = %e, "cannot store"),
+    }
+}
+
+fn with_retry_after(status: StatusCode, mut res: Response) -> Response {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+    }
+    res
+}
 
 /// An error as the API shows it: a status and a message without internals; for a refused
 /// write, the problem of each field (`{"error": …, "field": …, "problems": [{"field", "message"}]}`).
@@ -48,6 +90,11 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if let Some(f) = e.fault() {
+            log_fault(f, &e);
+            let (status, key) = fault_status(f);
+            return ApiError::new(status, t(Lang::En, key));
+        }
         match e {
             StoreError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"))
@@ -75,7 +122,7 @@ impl IntoResponse for ApiError {
                 .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
                 .collect();
         }
-        (self.status, Json(body)).into_response()
+        with_retry_after(self.status, (self.status, Json(body)).into_response())
     }
 }
 
@@ -88,10 +135,16 @@ pub enum PageError {
     BadRequest(String),
     TooLarge,
     Internal,
+    /// Full, unwritable or unreachable storage: nothing was stored ([`fault_status`]).
+    Fault(Fault),
 }
 
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
+        if let Some(f) = e.fault() {
+            log_fault(f, &e);
+            return PageError::Fault(f);
+        }
         match e {
             StoreError::NotFound(_) => PageError::NotFound,
             StoreError::Invalid(m) => PageError::BadRequest(m),
@@ -134,6 +187,10 @@ impl IntoResponse for PageError {
             ),
             PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large", None),
             PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", None),
+            PageError::Fault(f) => {
+                let (status, key) = fault_status(*f);
+                (status, key, None)
+            }
         };
         let page = ErrorPage {
             status: status.as_u16(),
@@ -143,9 +200,10 @@ impl IntoResponse for PageError {
             back_vi: t(Lang::Vi, "error.back"),
             back_en: t(Lang::En, "error.back"),
         };
-        match page.render() {
+        let res = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, "error").into_response(),
-        }
+        };
+        with_retry_after(status, res)
     }
 }

@@ -29,7 +29,7 @@ impl Layout {
         let lang = Lang::parse(&cu.user.lang);
         let actor = cu.actor();
         let own = cu.user.unit.as_deref();
-        let items: [(&'static str, &'static str, bool); 11] = [
+        let items: [(&'static str, &'static str, bool); 12] = [
             ("/", "nav.dashboard", can(&actor, &Action::ViewDashboard)),
             (
                 "/editions",
@@ -57,6 +57,7 @@ impl Layout {
                     || can(&actor, &Action::ViewAudit { unit: own }),
             ),
             ("/users", "nav.users", can(&actor, &Action::ManageUsers)),
+            ("/backups", "nav.backups", can(&actor, &Action::ViewBackups)),
             ("/account", "nav.account", true),
         ];
         Layout {

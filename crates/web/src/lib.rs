@@ -6,6 +6,7 @@
 
 mod api;
 pub mod auth;
+pub mod backups;
 pub mod charts;
 pub mod client;
 pub mod connections;
@@ -75,6 +76,8 @@ pub struct WebConfig {
     pub body_timeout: std::time::Duration,
     /// At shutdown, how long open connections may take to finish their request.
     pub shutdown_grace: std::time::Duration,
+    /// Scheduled backups (`--backup-dir`), their schedule and state; `None`: not configured.
+    pub backup: Option<std::sync::Arc<backups::Backups>>,
 }
 
 impl Default for WebConfig {
@@ -96,6 +99,7 @@ impl Default for WebConfig {
             body_idle_timeout: std::time::Duration::from_secs(30),
             body_timeout: std::time::Duration::from_secs(60),
             shutdown_grace: std::time::Duration::from_secs(30),
+            backup: None,
         }
     }
 }

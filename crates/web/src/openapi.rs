@@ -54,7 +54,7 @@ pub fn document() -> Value {
         },
         "security": [{"session": []}],
         "paths": {
-            "/health": {"get": {"summary": "liveness and database check", "tags": ["system"], "security": [], "responses": {"200": {"description": "OK"}}}},
+            "/health": {"get": {"summary": "liveness and database check", "tags": ["system"], "security": [], "responses": {"200": {"description": "OK"}, "503": {"description": "the database cannot be reached"}}}},
             "/api/v1/openapi.json": {"get": {"summary": "this document", "tags": ["system"], "security": [], "responses": {"200": {"description": "OK"}}}},
             "/api/v1/me": {"get": op("the signed-in user", "account", json!([]))},
             "/api/v1/editions": {"get": op("index editions", "editions", json!([q]))},

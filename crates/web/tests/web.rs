@@ -53,6 +53,7 @@ fn cases() -> Vec<Case> {
         c("GET", "/users/1", &[], ADMIN),
         c("POST", "/users/1", &[("display_name", "Quản trị"), ("role", "admin"), ("active", "1")], ADMIN),
         c("POST", "/users/1/password", &[("password", "short")], ADMIN),
+        c("GET", "/backups", &[], ADMIN),
         c("GET", "/editions", &[], ALL),
         c("POST", "/editions", &[("id", ""), ("name", "")], COORDINATOR),
         c("GET", "/editions/par-2020-province", &[], ALL),

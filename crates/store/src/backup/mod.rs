@@ -386,7 +386,7 @@ type Result<T> = std::result::Result<T, BackupError>;
 
 fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> BackupError {
     let context = context.into();
-    move |source| BackupError::Store(StoreError::Db { context, source })
+    move |source| BackupError::Store(StoreError::from_sqlx(context, source))
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BackupError + '_ {
@@ -666,10 +666,11 @@ impl Store {
     /// the database, a table listed before a table it refers to, a self-reference not declared.
     /// Empty when they agree.
     pub async fn backup_table_problems(&self) -> crate::Result<Vec<String>> {
-        let mut conn = self.pool.acquire().await.map_err(|source| StoreError::Db {
-            context: "connecting".into(),
-            source,
-        })?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|source| StoreError::from_sqlx("connecting".into(), source))?;
         let inner = async {
             let mut problems = Vec::new();
             let present = catalogue_tables(&mut conn, self.backend()).await?;

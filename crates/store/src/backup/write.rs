@@ -134,7 +134,8 @@ impl Store {
         evidence: &EvidenceConfig,
         progress: &dyn Progress,
     ) -> Result<Manifest> {
-        let file = File::create(path).map_err(io_err(path))?;
+        // The archive holds every record and password hash: readable by this user only.
+        let file = crate::files::create_private_file(path).map_err(io_err(path))?;
         let mut zip =
             zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file)).set_auto_large_file();
         let backend = self.backend();

@@ -1,5 +1,5 @@
-//! Server-rendered pages. Each module holds its routes, its handlers, its message catalogue
-//! (`MESSAGES`) and uses templates in `templates/`. Every handler takes [`Authed`] (anonymous
+//! Server-rendered pages. Each module holds its routes and its handlers and uses templates in
+//! `templates/`; their texts are in the catalogue (`crates/web/messages/`). Every handler takes [`Authed`] (anonymous
 //! users are sent to sign-in) and asks the domain's access policy before reading or changing
 //! anything.
 
@@ -7,6 +7,7 @@ pub mod account;
 pub mod accountability;
 pub mod assessments;
 pub mod audit;
+pub mod backups;
 pub mod chairman;
 pub mod dashboard;
 pub mod dossier_upload;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(units::routes())
         .merge(audit::routes())
         .merge(users::routes())
+        .merge(backups::routes())
         .merge(editions::routes())
         .merge(results::routes())
         .merge(gap::routes())
