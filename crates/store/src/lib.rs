@@ -20,6 +20,7 @@ mod indicators;
 mod plan_views;
 mod plans;
 mod results;
+mod retries;
 mod sqlite_bulk;
 pub mod testing;
 mod throttle;

@@ -543,6 +543,20 @@ impl Store {
             .collect();
         let refs: Vec<&Report> = existing.iter().collect();
         can_submit(&refs).map_err(|m| StoreError::Invalid(format!("period: {m}")))?;
+        // The same report sent again (crate::retries): the version stored is the answer.
+        if let Some(last) = existing.iter().max_by_key(|r| r.version) {
+            if last.decision.is_none()
+                && crate::retries::same_report(
+                    last,
+                    &self.attachments_of(last.id).await?,
+                    input,
+                    attachments,
+                    actor,
+                )
+            {
+                return Ok(last.clone());
+            }
+        }
         let version = existing.iter().map(|r| r.version).max().unwrap_or(0) + 1;
         let now = now_text();
         let mut tx = self
@@ -627,6 +641,10 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("report {report_id}")))?;
         if r.decision.is_some() {
+            // The same review sent again (crate::retries) is answered as done.
+            if crate::retries::same_review(&r, decision, comment, actor) {
+                return Ok(r);
+            }
             return Err(StoreError::Invalid(
                 "decision: this report was already reviewed".into(),
             ));
