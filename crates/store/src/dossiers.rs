@@ -556,8 +556,7 @@ impl Store {
             Some(url) => ImportConn::Bulk(Box::new(BulkConn::begin(url).await?)),
             None => {
                 let mut tx = self
-                    .pool
-                    .begin()
+                    .write_tx()
                     .await
                     .ctx(|| "starting a transaction".into())?;
                 if self.backend() == crate::Backend::Sqlite {
@@ -713,8 +712,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("dossier {code} of {agency}")));
         };
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(

@@ -616,8 +616,7 @@ impl Store {
         store_file(cfg, &sha, &f.bytes).await?;
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(
@@ -706,8 +705,7 @@ impl Store {
             .unwrap_or_else(|| number.clone());
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let id: i64 = sqlx::query_scalar(
@@ -767,8 +765,7 @@ impl Store {
         }
         self.check_evidence_change(item, today).await?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         link_tx(&mut tx, evidence_id, item, actor, &now_text()).await?;
@@ -786,8 +783,7 @@ impl Store {
     ) -> Result<()> {
         self.check_evidence_change(item, today).await?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let n = sqlx::query(
