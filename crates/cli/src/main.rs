@@ -596,8 +596,10 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    let bound = listener.local_addr().unwrap_or(bind);
-    eprintln!("ParIndex is serving on http://{bound}/ (Ctrl+C to stop)");
+    // The address bound, not the one asked for: with `--bind 127.0.0.1:0` the system chooses
+    // the port, and this line is how a script (or a test) learns it.
+    let local = listener.local_addr().unwrap_or(bind);
+    eprintln!("ParIndex is serving on http://{local}/ (Ctrl+C to stop)");
     if let Some(u) = public_url {
         eprintln!("public URL: {u}");
     }

@@ -329,8 +329,7 @@ impl Store {
             return Err(invalid(problems));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         insert_round(&mut tx, &round, actor).await?;
@@ -428,8 +427,7 @@ impl Store {
             return Err(invalid(problems));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(
@@ -502,8 +500,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(
@@ -758,8 +755,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         ensure_unpublished(&mut tx, round).await?;
@@ -838,8 +834,7 @@ impl Store {
             return Err(invalid(problems));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         ensure_unpublished(&mut tx, round).await?;
@@ -952,8 +947,7 @@ impl Store {
         let now = now_text();
         let n = appraisal_round;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         ensure_unpublished(&mut tx, round).await?;
@@ -1033,8 +1027,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         ensure_unpublished(&mut tx, round).await?;
@@ -1198,8 +1191,7 @@ impl Store {
         let json = serde_json::to_string(&snapshot)
             .map_err(|e| StoreError::Invalid(format!("snapshot: {e}")))?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let n = sqlx::query(
@@ -1460,8 +1452,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let cid: i64 = sqlx::query_scalar(
@@ -1654,8 +1645,7 @@ impl Store {
         };
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         insert_round(&mut tx, &round, actor).await?;

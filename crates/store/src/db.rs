@@ -248,6 +248,20 @@ impl Store {
         Ok(())
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock when it begins
+    /// (`BEGIN IMMEDIATE`, waiting for another writer up to the busy timeout): a deferred
+    /// transaction that reads before it writes fails at once with "database is locked"
+    /// (SQLITE_BUSY_SNAPSHOT) when another connection commits in between, and no busy timeout
+    /// helps with that (tests/sqlite_writers.rs). On PostgreSQL an ordinary transaction.
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")

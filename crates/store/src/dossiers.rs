@@ -558,8 +558,7 @@ impl Store {
             )),
             None => {
                 let mut tx = self
-                    .pool
-                    .begin()
+                    .write_tx()
                     .await
                     .ctx(|| "starting a transaction".into())?;
                 if self.backend() == crate::Backend::Sqlite {
@@ -715,8 +714,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("dossier {code} of {agency}")));
         };
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(

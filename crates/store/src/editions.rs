@@ -48,8 +48,7 @@ impl Store {
         }
         let before = self.edition(&e.id).await?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(
@@ -282,8 +281,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("edition {id}")))?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("DELETE FROM editions WHERE id = $1")

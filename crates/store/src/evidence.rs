@@ -617,8 +617,7 @@ impl Store {
         } = *c;
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(
@@ -705,8 +704,7 @@ impl Store {
             .unwrap_or_else(|| number.clone());
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let id: i64 = sqlx::query_scalar(
@@ -766,8 +764,7 @@ impl Store {
         }
         self.check_evidence_change(item, today).await?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         link_tx(&mut tx, evidence_id, item, actor, &now_text()).await?;
@@ -785,8 +782,7 @@ impl Store {
     ) -> Result<()> {
         self.check_evidence_change(item, today).await?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let n = sqlx::query(

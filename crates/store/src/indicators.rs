@@ -111,8 +111,7 @@ impl Store {
         let existing = self.indicators().await?;
         let mut next: i64 = existing.len() as i64;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         for i in &list {
@@ -224,8 +223,7 @@ impl Store {
             return Err(StoreError::Invalid(problems.join("; ")));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         for o in obs {
@@ -344,8 +342,7 @@ impl Store {
             }
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let res = sqlx::query(

@@ -23,6 +23,7 @@ mod indicators;
 mod plan_views;
 mod plans;
 mod results;
+mod retries;
 #[allow(unsafe_code)] // SQLite's C API, for the dossier bulk load (see the module).
 mod sqlite_bulk;
 #[cfg(feature = "testing")]

@@ -188,8 +188,7 @@ impl Store {
         let existed = self.plan(&doc.plan.id).await?.is_some();
         let p = &doc.plan;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query(
@@ -543,11 +542,24 @@ impl Store {
             .collect();
         let refs: Vec<&Report> = existing.iter().collect();
         can_submit(&refs).map_err(|m| StoreError::Invalid(format!("period: {m}")))?;
+        // The same report sent again (crate::retries): the version stored is the answer.
+        if let Some(last) = existing.iter().max_by_key(|r| r.version) {
+            if last.decision.is_none()
+                && crate::retries::same_report(
+                    last,
+                    &self.attachments_of(last.id).await?,
+                    input,
+                    attachments,
+                    actor,
+                )
+            {
+                return Ok(last.clone());
+            }
+        }
         let version = existing.iter().map(|r| r.version).max().unwrap_or(0) + 1;
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let id: i64 = sqlx::query_scalar(
@@ -627,6 +639,10 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("report {report_id}")))?;
         if r.decision.is_some() {
+            // The same review sent again (crate::retries) is answered as done.
+            if crate::retries::same_review(&r, decision, comment, actor) {
+                return Ok(r);
+            }
             return Err(StoreError::Invalid(
                 "decision: this report was already reviewed".into(),
             ));
@@ -653,8 +669,7 @@ impl Store {
             Decision::Returned => "returned",
         };
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let n = sqlx::query("UPDATE reports SET decision = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND decision IS NULL")
@@ -736,8 +751,7 @@ impl Store {
                 StoreError::Invalid(format!("unit: {unit} is not assigned to task {task_id}"))
             })?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE assignments SET progress_pct = $1 WHERE id = $2")
@@ -831,8 +845,7 @@ impl Store {
         actor: &str,
     ) -> Result<()> {
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ('weekends_off', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -983,8 +996,7 @@ impl Store {
             }
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
@@ -1035,8 +1047,7 @@ impl Store {
             .clone()
             .unwrap_or_else(|| format!("Người đứng đầu {}", u.name_vi));
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let id: i64 = sqlx::query_scalar("INSERT INTO measures (plan_id, unit, head_name, year, kind, reason, proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
@@ -1087,8 +1098,7 @@ impl Store {
         }
         let d = if approve { "approved" } else { "rejected" };
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE measures SET decision = $1, decision_note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND decision IS NULL")

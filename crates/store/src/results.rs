@@ -154,8 +154,7 @@ impl Store {
             )));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         for r in &change.removed {
@@ -286,8 +285,7 @@ impl Store {
             return Err(StoreError::Invalid(problems.join("; ")));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         for t in targets {

@@ -36,8 +36,7 @@ impl Store {
             return Err(StoreError::Invalid(problems.join("; ")));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let mut befores = Vec::new();
@@ -146,8 +145,7 @@ impl Store {
             return Err(StoreError::Invalid(problems.join("; ")));
         }
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         for s in subjects {

@@ -110,8 +110,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let display = nfc(&u.display_name);
@@ -193,8 +192,7 @@ impl Store {
         }
         let display = nfc(&u.display_name);
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE users SET display_name = $1, display_folded = $2, role = $3, unit = $4, lang = $5, active = $6 WHERE id = $7")
@@ -245,8 +243,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
         let mut tx = self
-            .pool
-            .begin()
+            .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, failed_attempts = 0, locked_until = NULL WHERE id = $3")

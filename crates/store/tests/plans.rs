@@ -15,6 +15,7 @@ on_both_backends!(
     the_plan_loads_and_fans_out,
     statuses_as_of_a_day,
     reports_are_versioned_and_reviewed,
+    a_report_or_review_sent_again_is_stored_once,
     bad_input_changes_nothing,
     reminders_are_claimed_once,
     accountability_measures
@@ -141,6 +142,89 @@ fn input(period: &str, done: &str) -> ReportInput {
         proposals: String::new(),
         progress_pct: 100,
     }
+}
+
+/// A report or a review sent again by the same person (its answer lost when the server was
+/// killed, the form sent twice) is answered with what is stored: no second version, no second
+/// audit entry, no refusal. Anything different is still a new version, or refused.
+async fn a_report_or_review_sent_again_is_stored_once(s: &Store) {
+    seed(s).await;
+    let cal = &WorkCalendar::every_day();
+    let today = date(2021, 7, 28);
+    let file = |content: &[u8]| NewAttachment {
+        file_name: "Báo cáo.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: content.to_vec(),
+    };
+    let submit = |done: &'static str, content: &'static [u8], actor: &'static str| {
+        let files = vec![file(content)];
+        async move {
+            s.submit_report(
+                "bac-giang-2021",
+                "II.4-intangible-assets",
+                "so-tai-chinh",
+                &input("once", done),
+                &files,
+                today,
+                cal,
+                actor,
+            )
+            .await
+        }
+    };
+    let audited = |entity: &'static str| async move {
+        s.audit_log(&AuditFilter {
+            entity: Some(entity.into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+    };
+    let r1 = submit("Đã trình dự thảo", b"%PDF-1.4 a", "sotaichinh")
+        .await
+        .unwrap();
+    let again = submit("Đã trình dự thảo", b"%PDF-1.4 a", "sotaichinh")
+        .await
+        .unwrap();
+    assert_eq!(again, r1, "the stored version is the answer");
+    assert_eq!(audited("report").await, 1);
+    // Another file, other text or another person: a new version.
+    let r2 = submit("Đã trình dự thảo", b"%PDF-1.4 b", "sotaichinh")
+        .await
+        .unwrap();
+    let r3 = submit("Đã trình dự thảo (sửa)", b"%PDF-1.4 b", "sotaichinh")
+        .await
+        .unwrap();
+    let r4 = submit("Đã trình dự thảo (sửa)", b"%PDF-1.4 b", "sonoivu")
+        .await
+        .unwrap();
+    assert_eq!((r2.version, r3.version, r4.version), (2, 3, 4));
+    // The same review twice: done once; a different one is refused.
+    let first = s
+        .review_report(r4.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .await
+        .unwrap();
+    let twice = s
+        .review_report(r4.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .await
+        .unwrap();
+    assert_eq!(twice, first);
+    assert_eq!(audited("report").await, 5, "4 versions and 1 review");
+    for (d, comment, who) in [
+        (Decision::Accepted, "Thiếu số liệu", "sonoivu"),
+        (Decision::Returned, "Khác", "sonoivu"),
+        (Decision::Returned, "Thiếu số liệu", "admin"),
+    ] {
+        let err = s.review_report(r4.id, d, comment, who).await.unwrap_err();
+        assert!(err.to_string().contains("already reviewed"), "{err}");
+    }
+    // A returned report sent again unchanged is a correction: a new version.
+    let r5 = submit("Đã trình dự thảo (sửa)", b"%PDF-1.4 b", "sonoivu")
+        .await
+        .unwrap();
+    assert_eq!(r5.version, 5);
 }
 
 async fn reports_are_versioned_and_reviewed(s: &Store) {

@@ -103,11 +103,10 @@ impl Store {
         let mut archive = Archive::open(path, limits)?;
         archive.verify(progress)?;
         let backend = self.backend();
-        let mut tx = match backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
-        .map_err(db_err("starting the restore"))?;
+        let mut tx = self
+            .write_tx()
+            .await
+            .map_err(db_err("starting the restore"))?;
 
         // The schema: the archive's migrations are this database's, or the first of them.
         let here = migrations(&mut tx).await?;

@@ -102,6 +102,58 @@ fn read_cell(row: &AnyRow, i: usize, kind: ColumnKind) -> std::result::Result<Ce
     })
 }
 
+/// The name an archive is written under until it is complete: beside it, hidden, naming the
+/// process that writes it (`.NAME.PID.RANDOM.partial`).
+fn partial_name(name: &str, pid: u32) -> String {
+    format!(".{name}.{pid}.{}.partial", uuid::Uuid::new_v4().simple())
+}
+
+/// Remove the unfinished archives of `out` that a backup killed before it finished left behind
+/// (`.NAME.PID.RANDOM.partial` whose process is gone), so that backups killed again and again
+/// (a crash, an out-of-memory kill, a reboot during the nightly backup) do not fill the disk
+/// with archive-sized files. One that a running process is still writing is left alone. Which
+/// processes run is read from `/proc` (Linux); elsewhere nothing is removed. Returns how many
+/// were removed.
+pub(crate) fn remove_abandoned_partials(out: &Path, name: &str) -> usize {
+    let proc_root = Path::new("/proc");
+    if !proc_root.join("self").exists() {
+        return 0;
+    }
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let prefix = format!(".{name}.");
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(rest) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".partial"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split_once('.')
+            .and_then(|(pid, random)| Some(pid).filter(|_| random.len() == 32))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !proc_root.join(pid.to_string()).exists()
+            && e.file_type().is_ok_and(|t| t.is_file())
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 impl Store {
     /// Write a backup of the database and of the evidence files in `evidence` to `out`.
     pub async fn backup(
@@ -114,7 +166,8 @@ impl Store {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "backup".into());
-        let tmp = out.with_file_name(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
+        remove_abandoned_partials(out, &name);
+        let tmp = out.with_file_name(partial_name(&name, std::process::id()));
         let result = self.backup_to_file(&tmp, evidence, progress).await;
         match result {
             Ok(m) => {
@@ -379,5 +432,35 @@ impl Store {
         })?;
         file.sync_all().map_err(io_err(path))?;
         Ok(manifest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{partial_name, remove_abandoned_partials};
+
+    /// A killed backup's unfinished archive is removed by the next backup of the same file; one
+    /// a live process writes, another file's, and anything else are kept.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn abandoned_partials_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sao-luu.zip");
+        let gone = u32::MAX - 5; // above any pid Linux hands out
+        let abandoned = dir.path().join(partial_name("sao-luu.zip", gone));
+        let live = dir
+            .path()
+            .join(partial_name("sao-luu.zip", std::process::id()));
+        let other = dir.path().join(partial_name("khac.zip", gone));
+        let odd = dir.path().join(".sao-luu.zip.khong-phai.partial");
+        let archive = dir.path().join("sao-luu.zip");
+        for f in [&abandoned, &live, &other, &odd, &archive] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        assert_eq!(remove_abandoned_partials(&out, "sao-luu.zip"), 1);
+        assert!(!abandoned.exists());
+        for f in [&live, &other, &odd, &archive] {
+            assert!(f.exists(), "{} kept", f.display());
+        }
     }
 }
