@@ -50,6 +50,9 @@ pub struct Store {
     /// A SQLite database in a file: its address, for the connections a bulk import opens
     /// beside the pool. `None` for PostgreSQL and in-memory SQLite.
     sqlite_file: Option<String>,
+    /// A PostgreSQL database: its address, for the connection a bulk import opens beside the
+    /// pool (`COPY` needs a typed connection).
+    postgres_url: Option<String>,
 }
 
 impl Store {
@@ -95,10 +98,12 @@ impl Store {
             && !url.contains(":memory:")
             && !url.contains("mode=memory"))
         .then(|| url.clone());
+        let postgres_url = (backend == Backend::Postgres).then(|| url.clone());
         let store = Store {
             pool,
             backend,
             sqlite_file,
+            postgres_url,
         };
         store.migrate().await?;
         Ok(store)
@@ -111,6 +116,11 @@ impl Store {
     /// The address of the SQLite file, when the database is one.
     pub(crate) fn sqlite_file_url(&self) -> Option<&str> {
         self.sqlite_file.as_deref()
+    }
+
+    /// The address of the PostgreSQL database, when the database is one.
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     /// Apply this backend's embedded migrations.
