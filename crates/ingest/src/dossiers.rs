@@ -544,9 +544,8 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
         let f = std::fs::File::create(&path)?;
         generate(
             &GenOptions {
-                rows: DEMO_ROWS,
-                seed: 2021,
                 month: Month::parse(DEMO_MONTH),
+                ..GenOptions::new(DEMO_ROWS, 2021)
             },
             &mut std::io::BufWriter::new(f),
         )?;

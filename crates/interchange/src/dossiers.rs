@@ -1990,6 +1990,27 @@ pub struct GenOptions {
     pub seed: u64,
     /// Receipts spread over this month only; otherwise over 2021.
     pub month: Option<Month>,
+    /// Dossiers closed late, per mille (default [`GEN_LATE_PER_MILLE`]; at most
+    /// [`GEN_LATE_PER_MILLE_MAX`]). A province with more delays: a larger share, every other
+    /// draw unchanged (the default gives the same file as before the option existed).
+    pub late_per_mille: u64,
+}
+
+/// The share of late dossiers of a generated export, per mille, unless asked otherwise.
+pub const GEN_LATE_PER_MILLE: u64 = 30;
+/// The largest share of late dossiers (the 2 % never closed come on top).
+pub const GEN_LATE_PER_MILLE_MAX: u64 = 980;
+
+impl GenOptions {
+    /// `rows` dossiers over 2021 with the default share of late ones.
+    pub fn new(rows: u64, seed: u64) -> GenOptions {
+        GenOptions {
+            rows,
+            seed,
+            month: None,
+            late_per_mille: GEN_LATE_PER_MILLE,
+        }
+    }
 }
 
 fn push_num(out: &mut Vec<u8>, mut n: u64, width: usize) {
@@ -2042,10 +2063,14 @@ fn add_working_days(mut day: i32, n: i32) -> i32 {
 
 /// Write a synthetic dossier export: agencies and procedures in the shape of a province (the
 /// agencies of `data/units.csv`, skewed volumes, procedures with their own processing times and
-/// a Zipf-like popularity), mostly early or on time, a few per cent late, some never closed, and
-/// some with a result but not closed in the software. **Synthetic: not real data.**
+/// a Zipf-like popularity), mostly early or on time, a few per cent late (or the share asked for),
+/// some never closed, and some with a result but not closed in the software. **Synthetic: not real data.**
 pub fn generate(opts: &GenOptions, out: &mut dyn Write) -> std::io::Result<()> {
     let mut rng = Rng(opts.seed ^ 0x5041_5249_4e44_4558);
+    // Draws below `never` are never closed, below `late` closed late, below `early` early.
+    let never = 20;
+    let late = never + opts.late_per_mille.min(GEN_LATE_PER_MILLE_MAX);
+    let early = (late + 420).min(1000);
     let (first_day, last_day) = match opts.month {
         Some(m) => (m.first_day(), m.last_day()),
         None => (
@@ -2120,10 +2145,10 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Write) -> std::io::Result<()> {
         } else {
             16 * 3600 + 30 * 60
         };
-        // Outcome: 2 % never closed (a third of them with a result), 3 % late, 42 % early (when
-        // there is time to be early), the rest on the due date.
+        // Outcome: 2 % never closed (a third of them with a result), 3 % late (by default), 42 %
+        // early (when there is time to be early), the rest on the due date.
         let r = rng.below(1000);
-        let (result, closed, status): (DayTime, DayTime, &[u8]) = if r < 20 {
+        let (result, closed, status): (DayTime, DayTime, &[u8]) = if r < never {
             if rng.chance(333) {
                 let d = rday + days / 2;
                 let secs = if d == rday {
@@ -2136,9 +2161,9 @@ pub fn generate(opts: &GenOptions, out: &mut dyn Write) -> std::io::Result<()> {
                 (None, None, b"in_progress")
             }
         } else {
-            let cday = if r < 50 {
+            let cday = if r < late {
                 due_day + 1 + rng.below(10) as i32
-            } else if r < 470 && due_day > rday {
+            } else if r < early && due_day > rday {
                 rday + rng.below((due_day - rday) as u64) as i32
             } else {
                 due_day

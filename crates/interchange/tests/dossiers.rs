@@ -4,7 +4,8 @@
 
 use parindex_domain::dossiers::{day_of, Counts, Dim};
 use parindex_interchange::dossiers::{
-    generate, parse_column_map, scan_file, GenOptions, Scan, ScanOptions, OVERDUE_HEADER,
+    generate, parse_column_map, scan_file, GenOptions, Scan, ScanOptions, GEN_LATE_PER_MILLE,
+    OVERDUE_HEADER,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -212,6 +213,7 @@ fn agrees_with_an_independent_computation() {
             rows: 30_000,
             seed: 7,
             month: None,
+            late_per_mille: GEN_LATE_PER_MILLE,
         },
         &mut f,
     )
@@ -246,6 +248,7 @@ fn agrees_with_an_independent_computation() {
         rows: 500,
         seed: 3,
         month: None,
+        late_per_mille: GEN_LATE_PER_MILLE,
     };
     generate(&g, &mut a).unwrap();
     generate(&g, &mut b).unwrap();
@@ -262,6 +265,7 @@ fn other_groupings() {
             rows: 5_000,
             seed: 11,
             month: parindex_domain::dossiers::Month::parse("2021-06"),
+            late_per_mille: GEN_LATE_PER_MILLE,
         },
         &mut f,
     )

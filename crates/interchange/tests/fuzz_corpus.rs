@@ -165,6 +165,7 @@ fn seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
             rows: 200,
             seed: 7,
             month: None,
+            late_per_mille: parindex_interchange::dossiers::GEN_LATE_PER_MILLE,
         },
         &mut gen,
     )

@@ -71,6 +71,9 @@ pub struct Store {
     /// A SQLite database in a file: its address, for the connections a bulk import opens
     /// beside the pool. `None` for PostgreSQL and in-memory SQLite.
     sqlite_file: Option<String>,
+    /// A PostgreSQL database: its address, for the connection a bulk import opens beside the
+    /// pool (`COPY` needs a typed connection).
+    postgres_url: Option<String>,
     /// [`ConnectOptions::sqlite_max_page_count`], for those connections too.
     sqlite_max_page_count: Option<u64>,
 }
@@ -207,11 +210,13 @@ impl Store {
             && !url.contains(":memory:")
             && !url.contains("mode=memory"))
         .then(|| url.clone());
+        let postgres_url = (backend == Backend::Postgres).then(|| url.clone());
         let store = Store {
             pool,
             backend,
             sqlite_file,
             sqlite_max_page_count: max_pages,
+            postgres_url,
         };
         store.migrate().await?;
         Ok(store)
@@ -229,6 +234,11 @@ impl Store {
     /// [`ConnectOptions::sqlite_max_page_count`].
     pub(crate) fn sqlite_max_page_count(&self) -> Option<u64> {
         self.sqlite_max_page_count
+    }
+
+    /// The address of the PostgreSQL database, when the database is one.
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     /// Apply this backend's embedded migrations.

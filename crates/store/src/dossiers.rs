@@ -10,6 +10,7 @@
 use crate::audit::{record, Change, INSERT_AUDIT};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
+use crate::pg_bulk::PgBulk;
 use crate::sqlite_bulk::BulkConn;
 use crate::Result;
 use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDossier};
@@ -139,12 +140,14 @@ impl<'a> From<&'a OverdueDossier> for OverdueRef<'a> {
     }
 }
 
-/// Where an import's statements go: a transaction of the pool, or — a SQLite file — a native
-/// connection of the import's own, whose overdue dossiers are inserted through SQLite's C API
-/// (see `sqlite_bulk`).
+/// Where an import's statements go: a connection of the import's own — a SQLite file: a native
+/// connection whose overdue dossiers are inserted through SQLite's C API (see `sqlite_bulk`);
+/// PostgreSQL: a typed connection whose overdue dossiers are loaded with `COPY` (see
+/// `pg_bulk`) — or, for an in-memory SQLite database, a transaction of the pool.
 enum ImportConn {
     Pool(Transaction<'static, Any>),
     Bulk(Box<BulkConn>),
+    Pg(Box<PgBulk>),
 }
 
 /// Run one statement on an import's connection, giving the rows affected:
@@ -163,6 +166,15 @@ macro_rules! exec {
                 .execute(b.conn())
                 .await
                 .map(|r| r.rows_affected()),
+            // The dossiers not sent yet go first, in order.
+            ImportConn::Pg(p) => match p.ready().await {
+                Ok(c) => sqlx::query($sql)
+                    $(.bind($arg))*
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected()),
+                Err(e) => Err(e),
+            },
         }
     };
     ($conn:expr, $sql:expr $(, $arg:expr)*; fetch_one) => {
@@ -175,6 +187,13 @@ macro_rules! exec {
                 $(.bind($arg))*
                 .fetch_one(b.conn())
                 .await,
+            ImportConn::Pg(p) => match p.ready().await {
+                Ok(c) => sqlx::query_scalar($sql)
+                    $(.bind($arg))*
+                    .fetch_one(c)
+                    .await,
+                Err(e) => Err(e),
+            },
         }
     };
 }
@@ -189,7 +208,6 @@ pub struct DossierImport {
     meta: DossierImportMeta,
     months: Vec<Month>,
     replaced: u64,
-    positional: bool,
     /// Streaming ([`Store::open_dossier_import`]): the agency × month cells whose earlier
     /// overdue dossiers were already deleted (at the first dossier of the cell, or by
     /// [`DossierImport::replace_cells`]). `None`: [`Store::begin_dossier_import`] replaced
@@ -253,10 +271,15 @@ impl DossierImport {
                 self.overdue += rows.len() as u64;
                 return Ok(());
             }
+            ImportConn::Pg(p) => {
+                p.add_overdue(rows, &month_texts, id).await?;
+                self.overdue += rows.len() as u64;
+                return Ok(());
+            }
             ImportConn::Pool(tx) => tx,
         };
         for chunk in rows.chunks(OVERDUE_BATCH) {
-            let sql = overdue_insert_sql(self.positional, chunk.len());
+            let sql = overdue_insert_sql(chunk.len());
             let mut q = sqlx::query(&sql);
             for d in chunk {
                 q = q
@@ -284,6 +307,9 @@ impl DossierImport {
 
     /// Forget the overdue dossiers added so far by this import (the file is read again).
     pub async fn discard_overdue(&mut self) -> Result<()> {
+        if let ImportConn::Pg(p) = &mut self.conn {
+            p.discard();
+        }
         exec!(
             &mut self.conn,
             "DELETE FROM overdue_dossiers WHERE import_id = $1",
@@ -404,13 +430,30 @@ impl DossierImport {
                     .ctx(|| format!("recording the audit of dossier_import {id}"))?;
                 b.commit().await?;
             }
+            ImportConn::Pg(mut p) => {
+                let conn = p.ready().await.ctx(|| "saving overdue dossiers".into())?;
+                sqlx::query(INSERT_AUDIT)
+                    .bind(now_text())
+                    .bind(change.actor)
+                    .bind(change.action)
+                    .bind(change.entity)
+                    .bind(change.entity_id)
+                    .bind(change.unit)
+                    .bind(change.before.map(|v| v.to_string()))
+                    .bind(change.after.map(|v| v.to_string()))
+                    .execute(conn)
+                    .await
+                    .ctx(|| format!("recording the audit of dossier_import {id}"))?;
+                p.commit().await?;
+            }
         }
         Ok(self.id)
     }
 }
 
-/// The multi-row insert of `n` overdue dossiers, one parameter per column.
-fn overdue_insert_sql(positional: bool, n: usize) -> String {
+/// The multi-row insert of `n` overdue dossiers, one parameter per column (SQLite: an
+/// in-memory database goes through the pool).
+fn overdue_insert_sql(n: usize) -> String {
     let mut sql = String::with_capacity(160 + n * 64);
     sql.push_str(OVERDUE_INSERT_COLS);
     sql.push_str(" VALUES ");
@@ -425,12 +468,7 @@ fn overdue_insert_sql(positional: bool, n: usize) -> String {
             }
             // SQLite looks named parameters up one by one (quadratic in a long
             // statement); plain `?` are bound in order.
-            if positional {
-                sql.push('?');
-            } else {
-                sql.push('$');
-                sql.push_str(&(i * OVERDUE_COLS + c + 1).to_string());
-            }
+            sql.push('?');
         }
         sql.push(')');
     }
@@ -552,11 +590,12 @@ impl Store {
         actor: &str,
         streaming: bool,
     ) -> Result<DossierImport> {
-        let mut conn = match self.sqlite_file_url() {
-            Some(url) => ImportConn::Bulk(Box::new(
+        let mut conn = match (self.sqlite_file_url(), self.postgres_url()) {
+            (Some(url), _) => ImportConn::Bulk(Box::new(
                 BulkConn::begin(url, self.sqlite_max_page_count()).await?,
             )),
-            None => {
+            (None, Some(url)) => ImportConn::Pg(Box::new(PgBulk::begin(url).await?)),
+            (None, None) => {
                 let mut tx = self
                     .write_tx()
                     .await
@@ -604,7 +643,6 @@ impl Store {
             meta: meta.clone(),
             months: Vec::new(),
             replaced: 0,
-            positional: self.backend() == crate::Backend::Sqlite,
             cleared: streaming.then(HashMap::new),
             counts_changed: false,
         })

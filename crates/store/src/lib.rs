@@ -20,6 +20,7 @@ mod error;
 pub mod evidence;
 pub mod files;
 mod indicators;
+mod pg_bulk;
 mod plan_views;
 mod plans;
 mod results;

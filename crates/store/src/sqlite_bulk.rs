@@ -30,6 +30,9 @@ const INSERT: &CStr =
     online_level, received_at, due_at, result_at, closed_at, status, import_id) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
+/// The import connection's page cache: 64 MiB (`cache_size` in KiB when negative).
+const IMPORT_CACHE: &str = "-65536";
+
 /// A native SQLite connection holding the import's open transaction.
 pub(crate) struct BulkConn {
     conn: SqliteConnection,
@@ -45,9 +48,11 @@ impl BulkConn {
             .busy_timeout(Duration::from_secs(10))
             .synchronous(SqliteSynchronous::Normal)
             .pragma("temp_store", "MEMORY")
-            // A large import touches many pages: keep them (up to 256 MiB) rather than write
-            // and re-read them while the transaction is open.
-            .pragma("cache_size", "-262144")
+            // The pages of the open transaction stay in this cache until it is full, then
+            // SQLite writes them to the WAL (they are rarely needed again: the dossiers are
+            // appended). Bounded, so that an import's memory does not grow with the number of
+            // overdue dossiers.
+            .pragma("cache_size", IMPORT_CACHE)
             .disable_statement_logging();
         if let Some(n) = max_page_count {
             opts = opts.pragma("max_page_count", n.to_string());
