@@ -185,6 +185,15 @@ impl Store {
             // An idle connection is pinged before it is handed out: one the server closed
             // (`pg_terminate_backend`, a restart) is replaced, not given to a second request.
             .test_before_acquire(true)
+            // A connection still counted as inside a transaction is closed, not handed out: when
+            // a COMMIT fails because the disk is full, SQLite has already rolled back, the
+            // driver's own ROLLBACK then fails and its transaction depth stays at one, and the
+            // next `BEGIN IMMEDIATE` on that connection would be refused ("begin_with at non-zero
+            // transaction depth"). Checked at acquire, after the release ping has flushed any
+            // rollback a dropped transaction queued.
+            .before_acquire(|conn, _meta| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
