@@ -197,7 +197,7 @@ impl Sheet {
 
 /// Pick the delimiter of a CSV file from its first line: `,`, `;` (Excel in locales with a
 /// decimal comma) or a tab, whichever occurs most outside quotes.
-fn sniff_delimiter(text: &str) -> u8 {
+pub(super) fn sniff_delimiter(text: &str) -> u8 {
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
