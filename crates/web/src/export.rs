@@ -138,6 +138,9 @@ pub fn xlsx_bytes(sheets: &[Sheet]) -> Result<Vec<u8>, PageError> {
 }
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
+pub const JSON_TYPE: &str = "application/json; charset=utf-8";
+pub const TOML_TYPE: &str = "application/toml; charset=utf-8";
 
 /// The sheets as a downloaded .xlsx file.
 pub fn xlsx_response(file_stem: &str, sheets: &[Sheet]) -> Result<Response, PageError> {

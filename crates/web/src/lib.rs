@@ -13,12 +13,15 @@ pub mod connections;
 pub mod download;
 mod error;
 pub mod export;
+pub mod forms;
 pub mod i18n;
 mod layout;
+pub mod names;
 mod openapi;
 pub mod pages;
 pub mod parse_pool;
 pub mod throttle;
+pub mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};

@@ -504,8 +504,8 @@ async fn receive(
             }
             continue;
         }
-        let file_name = crate::pages::editions::upload::base_name(field.file_name().unwrap_or(""));
-        let ext = crate::pages::editions::upload::extension(&file_name);
+        let file_name = crate::upload::base_name(field.file_name().unwrap_or(""));
+        let ext = crate::upload::extension(&file_name);
         if file_name.is_empty() || saved.is_some() || refused.is_some() {
             // No file chosen, or a second one: read past it.
             while field.chunk().await.map_err(multipart_refusal)?.is_some() {}
@@ -773,7 +773,7 @@ pub async fn upload(
                 user_id: cu.user.id,
                 username: cu.user.username.clone(),
                 file: saved.name.clone(),
-                ext: crate::pages::editions::upload::extension(&saved.path.to_string_lossy()),
+                ext: crate::upload::extension(&saved.path.to_string_lossy()),
                 as_of: as_of.to_string(),
                 sample: form.sample,
                 skip_bad_rows: form.skip_bad_rows,

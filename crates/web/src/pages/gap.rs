@@ -8,7 +8,7 @@ use crate::charts::{self, Bar};
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::{component_name, node_title};
+use crate::names::{component_name, node_title};
 use crate::pages::results::{
     default_edition, edition_options, opt_rank, province_slug, signed, signed_places, source_key,
 };
@@ -408,7 +408,7 @@ async fn gap(
     };
     page.name = row.name.clone();
     let named = state.store.gap_report(&e.id, &subject, target).await?;
-    let units = crate::pages::editions::unit_names(&state, lang).await?;
+    let units = crate::names::unit_names(&state, lang).await?;
     fill_report(&mut page, &e, &named.report, &table, &units);
     if page.err_target.is_some() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());

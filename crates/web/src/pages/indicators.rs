@@ -233,7 +233,7 @@ async fn import_observations(
     mp: Multipart,
 ) -> Result<Response, PageError> {
     require(&cu, &Action::EditIndicators)?;
-    let up = crate::pages::editions::upload::read(mp, crate::BODY_LIMIT).await?;
+    let up = crate::upload::read(mp, crate::BODY_LIMIT).await?;
     if up.too_large {
         return Err(PageError::TooLarge);
     }

@@ -6,13 +6,12 @@
 
 use crate::auth::Authed;
 use crate::error::PageError;
+use crate::export::{download, CSV_TYPE, JSON_TYPE, XLSX_TYPE};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::{
-    component_name, download, file_problem, file_problems, fingerprint, node_title, upload,
-    FileProblem, CSV_TYPE, JSON_TYPE, UPLOAD_LIMIT, XLSX_TYPE,
-};
+use crate::names::{component_name, node_title};
 use crate::pages::{here, require, sort_href, ListQuery, Paged};
+use crate::upload::{self, file_problem, file_problems, fingerprint, FileProblem, UPLOAD_LIMIT};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};

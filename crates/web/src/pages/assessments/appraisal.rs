@@ -5,9 +5,10 @@
 use super::{anchor, lock_text, stage_rows, unit_name, StageRow};
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::{rule_summary, FieldErr, FieldErrors};
+use crate::pages::editions::rule_summary;
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -133,7 +134,7 @@ fn render(
                 anchor: anchor(&n.code),
                 depth: n.code.depth(),
                 leaf,
-                title: crate::pages::editions::node_title(lang, n),
+                title: crate::names::node_title(lang, n),
                 max: i18n::opt_num(lang, n.max_points),
                 rule: n
                     .rule

@@ -5,9 +5,9 @@
 use super::{parse_date, pct, signed, unit_name};
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::FieldErrors;
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -203,7 +203,7 @@ async fn render(
         .areas()
         .map(|a| AreaHead {
             code: a.code.to_string(),
-            title: crate::pages::editions::node_title(lang, a),
+            title: crate::names::node_title(lang, a),
             max: i18n::opt_num(lang, a.max_points),
         })
         .collect();

@@ -6,9 +6,9 @@ use super::{
 };
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::{FieldErr, FieldErrors};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -796,7 +796,7 @@ async fn render_publish(
     }
     let l = Layout::new(cu, "nav.assessments", "assess.publish_title", &here(uri));
     let lang = l.lang;
-    let names: BTreeMap<String, String> = crate::pages::editions::unit_names(state, lang).await?;
+    let names: BTreeMap<String, String> = crate::names::unit_names(state, lang).await?;
     let name = |s: &str| names.get(s).cloned().unwrap_or_else(|| s.to_string());
     let join = |v: &[parindex_domain::edition::NodeCode]| {
         v.iter()

@@ -4,13 +4,11 @@
 use super::{editable, lock_text, unit_name, viewable};
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::export::{download, XLSX_TYPE};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::{
-    download, file_problem, file_problems, fingerprint, upload, FileProblem, UPLOAD_LIMIT,
-    XLSX_TYPE,
-};
 use crate::pages::{here, require};
+use crate::upload::{self, file_problem, file_problems, fingerprint, FileProblem, UPLOAD_LIMIT};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
@@ -174,7 +172,7 @@ fn plan(
         let title = a
             .edition
             .node(&i.code)
-            .map(|n| crate::pages::editions::node_title(lang, n))
+            .map(|n| crate::names::node_title(lang, n))
             .unwrap_or_default();
         lines.push(ChangeLine {
             row: i.row,

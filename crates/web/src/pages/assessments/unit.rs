@@ -10,9 +10,10 @@ use super::{
 };
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
+use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::editions::{rule_summary, FieldErr, FieldErrors};
+use crate::pages::editions::rule_summary;
 use crate::pages::here;
 use crate::AppState;
 use askama::Template;
@@ -146,7 +147,7 @@ fn options(lang: Lang, n: &CriterionNode) -> Vec<(String, String)> {
 }
 
 fn title(lang: Lang, n: &CriterionNode) -> String {
-    crate::pages::editions::node_title(lang, n)
+    crate::names::node_title(lang, n)
 }
 
 // ---------------------------------------------------------------------------------------------
