@@ -1,553 +1,36 @@
-//! One unit's self-assessment: the form (declared figure, choice, yes/no or points per the
-//! node's rule; notes; explanations), submission, and each item's page with its evidence
-//! (upload, official-document reference, link an existing document, unlink) and the dispute of
-//! a round-1 score.
+//! One item and its evidence: upload, official-document reference, link an existing document,
+//! unlink; and the dispute of a round-1 score.
 
-use super::evidence::evidence_allowed;
-use super::{
-    anchor, editable, evidence_config, lock_text, may_edit, parse_date, stage_rows, unit_name,
-    viewable, StageRow,
-};
+use super::*;
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
-use crate::forms::{FieldErr, FieldErrors};
+use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
+use crate::pages::assessments::evidence::evidence_allowed;
+use crate::pages::assessments::{
+    editable, evidence_config, lock_text, may_edit, parse_date, unit_name, viewable,
+};
 use crate::pages::editions::rule_summary;
 use crate::pages::here;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Form;
 use parindex_domain::access::{can, Action};
 use parindex_domain::assessment::{
-    input_kind, input_text, leaves, may_dispute, may_explain, may_self_score, needs_explanation,
-    parse_input, self_score, self_totals, submission_problems, InputKind, Item,
+    input_kind, leaves, may_dispute, may_explain, needs_explanation,
 };
 use parindex_domain::edition::{CriterionNode, NodeCode};
-use parindex_domain::rules::ScoringRule;
-use parindex_domain::text::nfc;
-use parindex_store::assessments::{ItemChange, UnitAssessment, TEXT_LIMIT};
+use parindex_store::assessments::UnitAssessment;
 use parindex_store::evidence::{
     check_upload, DocumentReference, EvidenceKind, ItemRef, NewEvidenceFile, UploadProblem,
 };
 use parindex_store::StoreError;
 use serde::Deserialize;
 use std::collections::HashMap;
-
-/// Message keys chosen in code (checked by a test).
-pub const DYNAMIC_KEYS: &[&str] = &[
-    "assess.kind.points",
-    "assess.kind.choice",
-    "assess.kind.number",
-    "assess.kind.yes_no",
-    "assess.kind.count",
-    "assess.kind.survey",
-    "assess.done.saved",
-    "assess.done.submitted",
-    "assess.done.uploaded",
-    "assess.done.document",
-    "assess.done.linked",
-    "assess.done.unlinked",
-    "assess.done.disputed",
-    "assess.done.imported",
-];
-
-/// The largest request body of an evidence upload; the file itself is held to the configured
-/// limit (20 MB by default) while it is read.
-pub const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/assessments/{round}/units/{unit}", get(page).post(save))
-        .route("/assessments/{round}/units/{unit}/submit", post(submit))
-        .route(
-            "/assessments/{round}/units/{unit}/items/{code}",
-            get(item_page),
-        )
-        .route(
-            "/assessments/{round}/units/{unit}/items/{code}/evidence",
-            post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route(
-            "/assessments/{round}/units/{unit}/items/{code}/document",
-            post(document),
-        )
-        .route(
-            "/assessments/{round}/units/{unit}/items/{code}/link",
-            post(link),
-        )
-        .route(
-            "/assessments/{round}/units/{unit}/items/{code}/unlink",
-            post(unlink),
-        )
-        .route(
-            "/assessments/{round}/units/{unit}/items/{code}/dispute",
-            post(dispute),
-        )
-}
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
-fn flash(lang: Lang, done: &Option<String>) -> Option<String> {
-    let d = done.as_deref()?;
-    let key = format!("assess.done.{d}");
-    DYNAMIC_KEYS
-        .contains(&key.as_str())
-        .then(|| i18n::t(lang, &key).to_string())
-}
-
-fn kind_key(k: &InputKind) -> &'static str {
-    match k {
-        InputKind::Points { .. } => "assess.kind.points",
-        InputKind::Choice => "assess.kind.choice",
-        InputKind::Number => "assess.kind.number",
-        InputKind::YesNo => "assess.kind.yes_no",
-        InputKind::Count => "assess.kind.count",
-        InputKind::Survey => "assess.kind.survey",
-    }
-}
-
-fn kind_name(k: &InputKind) -> &'static str {
-    match k {
-        InputKind::Points { .. } => "points",
-        InputKind::Choice => "choice",
-        InputKind::Number => "number",
-        InputKind::YesNo => "yes_no",
-        InputKind::Count => "count",
-        InputKind::Survey => "survey",
-    }
-}
-
-/// The answers of a choice or yes/no node: (value, label).
-fn options(lang: Lang, n: &CriterionNode) -> Vec<(String, String)> {
-    match &n.rule {
-        Some(ScoringRule::Choice { options }) => options
-            .iter()
-            .map(|o| {
-                let label = match lang {
-                    Lang::En => o.label_en.clone().unwrap_or_else(|| o.label_vi.clone()),
-                    Lang::Vi => o.label_vi.clone(),
-                };
-                (o.key.clone(), label)
-            })
-            .collect(),
-        Some(ScoringRule::YesNo { .. }) => vec![
-            ("yes".into(), i18n::t(lang, "common.yes").to_string()),
-            ("no".into(), i18n::t(lang, "common.no").to_string()),
-        ],
-        _ => Vec::new(),
-    }
-}
-
-fn title(lang: Lang, n: &CriterionNode) -> String {
-    crate::names::node_title(lang, n)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The self-assessment page
-// ---------------------------------------------------------------------------------------------
-
-pub struct ItemRow {
-    pub code: String,
-    pub anchor: String,
-    pub depth: usize,
-    pub leaf: bool,
-    pub title: String,
-    pub max: String,
-    /// The max as a plain decimal (for scripts and tests).
-    pub max_raw: String,
-    pub rule: String,
-    pub kind: &'static str,
-    pub kind_key: &'static str,
-    pub options: Vec<(String, String)>,
-    pub value: String,
-    pub self_score: String,
-    pub note: String,
-    pub explanation: String,
-    pub evidence: usize,
-    pub evidence_required: bool,
-    pub needs_explanation: bool,
-    pub can_input: bool,
-    pub can_text: bool,
-    pub appraised: String,
-    pub appraisal_comment: String,
-    pub dispute: String,
-    pub err_input: Option<FieldErr>,
-    pub err_text: Option<FieldErr>,
-}
-
-#[derive(Template)]
-#[template(path = "assessment_unit.html")]
-struct UnitPage {
-    l: Layout,
-    round_id: String,
-    round_name: String,
-    unit_slug: String,
-    unit_name: String,
-    edition_name: String,
-    sample: bool,
-    published: bool,
-    stages: Vec<StageRow>,
-    rows: Vec<ItemRow>,
-    self_total: String,
-    final_total: String,
-    max: String,
-    scoring_lock: Option<String>,
-    explain_lock: Option<String>,
-    submitted: String,
-    can_submit: bool,
-    can_save: bool,
-    can_appraise: bool,
-    submit_problems: Vec<(String, String)>,
-    general: Vec<String>,
-}
-
-struct Render<'a> {
-    posted: Option<&'a HashMap<String, String>>,
-    errors: FieldErrors,
-    general: Vec<String>,
-    submit_problems: Vec<(String, String)>,
-    done: Option<String>,
-    status: StatusCode,
-}
-
-impl Default for Render<'_> {
-    fn default() -> Self {
-        Render {
-            posted: None,
-            errors: FieldErrors::default(),
-            general: Vec::new(),
-            submit_problems: Vec::new(),
-            done: None,
-            status: StatusCode::OK,
-        }
-    }
-}
-
-fn render_unit(
-    state: &AppState,
-    cu: &CurrentUser,
-    uri: &Uri,
-    a: &UnitAssessment,
-    r: Render<'_>,
-) -> Result<Response, PageError> {
-    let mut l = Layout::new(cu, "nav.assessments", "assess.unit_title", &here(uri));
-    let lang = l.lang;
-    l.title = format!(
-        "{} — {}",
-        i18n::t(lang, "assess.unit_title"),
-        unit_name(lang, &a.unit)
-    );
-    l = l.with_flash(flash(lang, &r.done));
-    let today = state.today();
-    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
-    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
-    let self_t = self_totals(&a.edition, &a.items);
-    let finals = parindex_domain::assessment::final_scores(&a.items);
-    let final_t = a.edition.totals(&finals);
-    let leaf_codes: Vec<NodeCode> = leaves(&a.edition).iter().map(|n| n.code.clone()).collect();
-    let posted = |k: String| r.posted.and_then(|p| p.get(&k).cloned());
-    let rows = a
-        .edition
-        .criteria
-        .iter()
-        .map(|n| {
-            let c = n.code.to_string();
-            let leaf = leaf_codes.contains(&n.code);
-            let item = a.items.get(&n.code);
-            let kind = input_kind(n);
-            let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
-            let current = item.and_then(|i| i.input.as_ref()).map(input_text);
-            ItemRow {
-                anchor: anchor(&n.code),
-                depth: n.code.depth(),
-                leaf,
-                title: title(lang, n),
-                max: i18n::opt_num(lang, n.max_points),
-                max_raw: n
-                    .max_points
-                    .map(|m| m.normalize().to_string())
-                    .unwrap_or_default(),
-                rule: n
-                    .rule
-                    .as_ref()
-                    .map(|x| rule_summary(lang, x))
-                    .unwrap_or_default(),
-                kind: kind_name(&kind),
-                kind_key: kind_key(&kind),
-                options: options(lang, n),
-                value: posted(format!("in.{c}")).or(current).unwrap_or_default(),
-                self_score: if leaf {
-                    i18n::opt_num(lang, item.and_then(|i| i.self_score))
-                } else {
-                    i18n::opt_num(lang, self_t.nodes.get(&c).map(|t| t.achieved))
-                },
-                note: posted(format!("no.{c}"))
-                    .or_else(|| item.map(|i| i.note.clone()))
-                    .unwrap_or_default(),
-                explanation: posted(format!("ex.{c}"))
-                    .or_else(|| item.map(|i| i.explanation.clone()))
-                    .unwrap_or_default(),
-                evidence: item.map(|i| i.evidence).unwrap_or(0),
-                evidence_required: n.evidence_required,
-                needs_explanation: item.is_some_and(|i| needs_explanation(n, i)),
-                can_input: leaf && editable && scoring.is_ok() && kind != InputKind::Survey,
-                can_text: leaf && editable && explaining.is_ok() && kind != InputKind::Survey,
-                appraised: if leaf {
-                    item.and_then(Item::final_score)
-                        .map(|s| i18n::num(lang, s))
-                        .unwrap_or_default()
-                } else {
-                    final_t
-                        .nodes
-                        .get(&c)
-                        .map(|t| i18n::num(lang, t.achieved))
-                        .unwrap_or_default()
-                },
-                appraisal_comment: item
-                    .and_then(|i| i.appraisal2.as_ref().or(i.appraisal1.as_ref()))
-                    .map(|x| x.comment.clone())
-                    .unwrap_or_default(),
-                dispute: item
-                    .and_then(|i| i.dispute.as_ref())
-                    .map(|d| d.reason.clone())
-                    .unwrap_or_default(),
-                err_input: r.errors.err(&format!("in.{c}")).cloned(),
-                err_text: r.errors.err(&format!("ex.{c}")).cloned(),
-                code: c,
-            }
-        })
-        .collect();
-    let own_submit = can(
-        &cu.actor(),
-        &Action::SelfAssess {
-            unit: &a.unit.slug,
-            lead: None,
-        },
-    );
-    let page = UnitPage {
-        round_id: a.round.id.clone(),
-        round_name: a.round.name.clone(),
-        unit_slug: a.unit.slug.clone(),
-        unit_name: unit_name(lang, &a.unit),
-        edition_name: a.edition.name.clone(),
-        sample: a.round.sample || a.edition.sample,
-        published: a.round.is_published(),
-        stages: stage_rows(lang, &a.round, &a.reopenings, Some(&a.unit.slug), today),
-        rows,
-        self_total: i18n::num(lang, self_t.overall.achieved),
-        final_total: if finals.is_empty() {
-            String::new()
-        } else {
-            i18n::num(lang, final_t.overall.achieved)
-        },
-        max: i18n::num(lang, a.edition.max_points),
-        scoring_lock: scoring.as_ref().err().map(|e| lock_text(lang, e)),
-        explain_lock: explaining.as_ref().err().map(|e| lock_text(lang, e)),
-        submitted: a.progress.submitted_on.map(i18n::date).unwrap_or_default(),
-        can_submit: own_submit && scoring.is_ok(),
-        can_save: explaining.is_ok() && super::may_edit_any(cu, &a.unit, &a.edition),
-        can_appraise: can(&cu.actor(), &Action::Appraise) && !a.round.is_published(),
-        submit_problems: r.submit_problems,
-        general: r.general,
-        l,
-    };
-    Ok((r.status, Html(page.render()?)).into_response())
-}
-
-async fn page(
-    State(state): State<AppState>,
-    Authed(cu): Authed,
-    uri: Uri,
-    Path((round, unit)): Path<(String, String)>,
-    Query(q): Query<Done>,
-) -> Result<Response, PageError> {
-    let a = viewable(&state, &cu, &round, &unit).await?;
-    render_unit(
-        &state,
-        &cu,
-        &uri,
-        &a,
-        Render {
-            done: q.done,
-            ..Default::default()
-        },
-    )
-}
-
-async fn save(
-    State(state): State<AppState>,
-    Authed(cu): Authed,
-    uri: Uri,
-    Path((round, unit)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let a = editable(&state, &cu, &round, &unit).await?;
-    let lang = Lang::parse(&cu.user.lang);
-    let t = |k: &str| i18n::t(lang, k);
-    let map: HashMap<String, String> = pairs.into_iter().collect();
-    let today = state.today();
-    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &unit, today);
-    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &unit, today);
-    let mut errors = FieldErrors::default();
-    let mut changes = Vec::new();
-    for n in leaves(&a.edition) {
-        let c = n.code.to_string();
-        let (fin, fex, fno) = (format!("in.{c}"), format!("ex.{c}"), format!("no.{c}"));
-        let cur = a.items.get(&n.code);
-        let cur_input = cur.and_then(|i| i.input.clone());
-        let mut input = cur_input.clone();
-        if let Some(text) = map.get(&fin) {
-            match parse_input(n, text) {
-                Ok(i) => input = i,
-                Err(e) => {
-                    if !(n.survey_scored && text.trim().is_empty()) {
-                        errors.add(&fin, t(e.key()), Some(&e.to_string()));
-                    }
-                    continue;
-                }
-            }
-        }
-        let cur_note = cur.map(|i| i.note.clone()).unwrap_or_default();
-        let cur_ex = cur.map(|i| i.explanation.clone()).unwrap_or_default();
-        let note = map.get(&fno).map(|s| nfc(s)).unwrap_or(cur_note.clone());
-        let explanation = map.get(&fex).map(|s| nfc(s)).unwrap_or(cur_ex.clone());
-        let input_changed = input != cur_input;
-        let text_changed = note != cur_note || explanation != cur_ex;
-        if !input_changed && !text_changed {
-            continue;
-        }
-        if !may_edit(&cu, &a.unit, &a.edition, &n.code) {
-            return Err(PageError::Forbidden);
-        }
-        if input_changed {
-            if let Err(e) = &scoring {
-                errors.add(&fin, &lock_text(lang, e), None);
-                continue;
-            }
-            if let Some(i) = &input {
-                if let Err(e) = self_score(n, i) {
-                    errors.add(&fin, t(e.key()), Some(&e.to_string()));
-                    continue;
-                }
-            }
-        }
-        if text_changed {
-            if let Err(e) = &explaining {
-                errors.add(&fex, &lock_text(lang, e), None);
-                continue;
-            }
-            if note.chars().count() > TEXT_LIMIT || explanation.chars().count() > TEXT_LIMIT {
-                errors.add(&fex, t("assess.err.too_long"), None);
-                continue;
-            }
-        }
-        changes.push(ItemChange {
-            code: n.code.clone(),
-            input,
-            note,
-            explanation,
-        });
-    }
-    let failed = |errors: FieldErrors, general: Vec<String>| {
-        render_unit(
-            &state,
-            &cu,
-            &uri,
-            &a,
-            Render {
-                posted: Some(&map),
-                errors,
-                general,
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                ..Default::default()
-            },
-        )
-    };
-    if !errors.is_empty() {
-        return failed(errors, vec![t("assess.err.fix_fields").to_string()]);
-    }
-    match state
-        .store
-        .save_self_assessment(&round, &unit, &changes, today, &cu.user.username)
-        .await
-    {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/assessments/{round}/units/{unit}?done=saved")).into_response(),
-        ),
-        Err(StoreError::Invalid(m)) => failed(errors, vec![m]),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn submit(
-    State(state): State<AppState>,
-    Authed(cu): Authed,
-    uri: Uri,
-    Path((round, unit)): Path<(String, String)>,
-) -> Result<Response, PageError> {
-    crate::pages::require(
-        &cu,
-        &Action::SelfAssess {
-            unit: &unit,
-            lead: None,
-        },
-    )?;
-    let a = state
-        .store
-        .assessment(&round, &unit)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let lang = Lang::parse(&cu.user.lang);
-    let today = state.today();
-    let mut general = Vec::new();
-    let mut problems = Vec::new();
-    if let Err(e) = may_self_score(&a.round, &a.reopenings, &a.progress, &unit, today) {
-        general.push(lock_text(lang, &e));
-    }
-    for (c, p) in submission_problems(&a.edition, &a.items) {
-        problems.push((c.to_string(), i18n::t(lang, p.key()).to_string()));
-    }
-    if general.is_empty() && problems.is_empty() {
-        match state
-            .store
-            .submit_self_assessment(&round, &unit, today, &cu.user.username)
-            .await
-        {
-            Ok(()) => {
-                return Ok(Redirect::to(&format!(
-                    "/assessments/{round}/units/{unit}?done=submitted"
-                ))
-                .into_response())
-            }
-            Err(StoreError::Invalid(m)) => general.push(m),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    render_unit(
-        &state,
-        &cu,
-        &uri,
-        &a,
-        Render {
-            general,
-            submit_problems: problems,
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            ..Default::default()
-        },
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// One item and its evidence
-// ---------------------------------------------------------------------------------------------
 
 pub struct EvidenceLine {
     pub id: i64,
@@ -718,7 +201,7 @@ async fn render_item(
         &cu.actor(),
         &Action::SelfAssess {
             unit: &a.unit.slug,
-            lead: super::item_lead(&a.unit, &a.edition, &n.code),
+            lead: crate::pages::assessments::item_lead(&a.unit, &a.edition, &n.code),
         },
     );
     let ap1 = item.and_then(|i| i.appraisal1.as_ref());
@@ -740,7 +223,7 @@ async fn render_item(
         kind_key: kind_key(&input_kind(n)),
         declared: item
             .and_then(|i| i.input.as_ref())
-            .map(|x| super::declared_text(lang, n, x))
+            .map(|x| crate::pages::assessments::declared_text(lang, n, x))
             .unwrap_or_default(),
         self_score: i18n::opt_num(lang, item.and_then(|i| i.self_score)),
         note: item.map(|i| i.note.clone()).unwrap_or_default(),
@@ -774,7 +257,7 @@ async fn render_item(
     Ok((r.status, Html(page.render()?)).into_response())
 }
 
-async fn item_page(
+pub(super) async fn item_page(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
@@ -784,7 +267,7 @@ async fn item_page(
     let a = viewable(&state, &cu, &round, &unit).await?;
     let n = leaf_of(&a, &code)?;
     // In the province's round, another lead agency's item is not this user's to read.
-    if !super::may_view_item(&cu, &a.unit, &a.edition, &n.code) {
+    if !crate::pages::assessments::may_view_item(&cu, &a.unit, &a.edition, &n.code) {
         return Err(PageError::Forbidden);
     }
     render_item(
@@ -892,7 +375,7 @@ async fn read_upload(mut mp: Multipart, limit: usize) -> Result<Upload, PageErro
     Ok(out)
 }
 
-async fn upload(
+pub(super) async fn upload(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
@@ -968,7 +451,7 @@ async fn upload(
     .await
 }
 
-async fn document(
+pub(super) async fn document(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
@@ -1076,7 +559,7 @@ async fn item_outcome(
     }
 }
 
-async fn link(
+pub(super) async fn link(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
@@ -1109,7 +592,7 @@ async fn link(
     .await
 }
 
-async fn unlink(
+pub(super) async fn unlink(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
@@ -1144,7 +627,7 @@ pub struct DisputeInput {
     reason: String,
 }
 
-async fn dispute(
+pub(super) async fn dispute(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,

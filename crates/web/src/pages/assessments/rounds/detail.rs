@@ -1,0 +1,312 @@
+//! A round: its stages and units, deadlines, and reopening a stage for one unit.
+
+use super::*;
+use crate::auth::{Authed, CurrentUser};
+use crate::error::PageError;
+use crate::forms::FieldErrors;
+use crate::i18n::{self, Lang};
+use crate::layout::Layout;
+use crate::pages::assessments::{
+    may_view, parse_date, pct, stage_key, stage_rows, store_problems, unit_name, StageRow,
+};
+use crate::pages::{here, require};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use parindex_domain::access::{can, Action};
+use parindex_domain::assessment::{Round, Stage};
+use parindex_store::StoreError;
+use serde::Deserialize;
+
+pub struct UnitLine {
+    pub slug: String,
+    pub name: String,
+    pub submitted: String,
+    pub scored: String,
+    pub self_total: String,
+    pub appraised: usize,
+    pub missing: usize,
+    pub disputes: usize,
+    pub final_total: String,
+    pub max: String,
+    pub can_appraise: bool,
+}
+
+pub struct ReopenLine {
+    pub unit: String,
+    pub stage_key: &'static str,
+    pub until: String,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Default, Deserialize, Clone)]
+pub struct ReopenInput {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_round.html")]
+struct DetailPage {
+    l: Layout,
+    round: Round,
+    edition_name: String,
+    level_key: &'static str,
+    stages: Vec<StageRow>,
+    units: Vec<UnitLine>,
+    hidden_units: usize,
+    reopenings: Vec<ReopenLine>,
+    can_manage: bool,
+    dates: Vec<DeadlineInput>,
+    reopen: ReopenInput,
+    unit_options: Vec<(String, String)>,
+    stage_options: Vec<(&'static str, &'static str)>,
+    errors: FieldErrors,
+    classes: String,
+    published: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_detail(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    id: &str,
+    flash_done: &Option<String>,
+    dates_form: Option<DeadlineFields>,
+    reopen: ReopenInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let round = state.store.round(id).await?.ok_or(PageError::NotFound)?;
+    let mut l = Layout::new(cu, "nav.assessments", "assess.round_title", &here(uri));
+    let lang = l.lang;
+    l.title = round.name.clone();
+    l = l.with_flash(flash(lang, flash_done));
+    let edition = state
+        .store
+        .edition(&round.edition_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let today = state.today();
+    let overview = state.store.round_overview(id).await?;
+    let appraiser = can(&cu.actor(), &Action::Appraise);
+    let mut units = Vec::new();
+    let mut hidden = 0;
+    let mut unit_options = Vec::new();
+    let mut visible = Vec::new();
+    for o in &overview {
+        unit_options.push((o.unit.slug.clone(), unit_name(lang, &o.unit)));
+        if !may_view(cu, &o.unit, &edition) {
+            hidden += 1;
+            continue;
+        }
+        visible.push(o.unit.slug.clone());
+        units.push(UnitLine {
+            slug: o.unit.slug.clone(),
+            name: unit_name(lang, &o.unit),
+            submitted: o.progress.submitted_on.map(i18n::date).unwrap_or_default(),
+            scored: format!("{}/{}", o.scored, o.to_score),
+            self_total: i18n::num(lang, o.self_total),
+            appraised: o.appraised,
+            missing: o.missing_finals,
+            disputes: o.disputes_open,
+            final_total: i18n::num(lang, o.final_total),
+            max: i18n::num(lang, o.max),
+            can_appraise: appraiser && !round.is_published(),
+        });
+    }
+    let reopenings = state
+        .store
+        .reopenings(id)
+        .await?
+        .into_iter()
+        .filter(|r| visible.contains(&r.unit))
+        .map(|r| ReopenLine {
+            unit: r.unit,
+            stage_key: stage_key(r.stage),
+            until: i18n::date(r.until),
+            reason: r.reason,
+            by: r.by,
+            at: i18n::timestamp(&r.at),
+        })
+        .collect();
+    let page = DetailPage {
+        edition_name: edition.name.clone(),
+        level_key: level_key(edition.level),
+        stages: stage_rows(lang, &round, &[], None, today),
+        units,
+        hidden_units: hidden,
+        reopenings,
+        can_manage: can(&cu.actor(), &Action::ManageRounds) && !round.is_published(),
+        dates: deadline_inputs(
+            &dates_form.unwrap_or_else(|| DeadlineFields::of(&round.deadlines)),
+            &errors,
+        ),
+        reopen,
+        unit_options,
+        stage_options: Stage::ALL
+            .iter()
+            .filter(|s| s.reopenable())
+            .map(|s| (s.as_str(), stage_key(*s)))
+            .collect(),
+        errors,
+        classes: round
+            .classes
+            .0
+            .iter()
+            .map(|c| {
+                let label = match lang {
+                    Lang::En => c.label_en.clone().unwrap_or_else(|| c.label_vi.clone()),
+                    Lang::Vi => c.label_vi.clone(),
+                };
+                format!("{label} ≥ {}", pct(lang, c.min_pct))
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
+        published: round.published_on.map(i18n::date).unwrap_or_default(),
+        round,
+        l,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(super) async fn detail(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewProvincialRanking)?;
+    render_detail(
+        &state,
+        &cu,
+        &uri,
+        &id,
+        &q.done,
+        None,
+        ReopenInput::default(),
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub(super) async fn deadlines(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(f): Form<DeadlineFields>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ManageRounds)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let mut errors = FieldErrors::default();
+    let parsed = f.parse(lang, &mut errors);
+    if let (Some(d), true) = (parsed, errors.is_empty()) {
+        match state.store.set_deadlines(&id, &d, &cu.user.username).await {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/assessments/{id}?done=deadlines")).into_response()
+                )
+            }
+            Err(StoreError::Invalid(m)) => errors.add(
+                "deadline.self_scoring",
+                i18n::t(lang, "assess.err.deadline_order"),
+                Some(&m),
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render_detail(
+        &state,
+        &cu,
+        &uri,
+        &id,
+        &None,
+        Some(f),
+        ReopenInput::default(),
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+pub(super) async fn reopen(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(f): Form<ReopenInput>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ManageRounds)?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k: &str| i18n::t(lang, k);
+    let mut errors = FieldErrors::default();
+    let stage = Stage::parse(&f.stage);
+    if stage.is_none() {
+        errors.add("reopen.stage", t("assess.err.stage"), None);
+    }
+    let until = parse_date(&f.until);
+    if until.is_none() {
+        errors.add("reopen.until", t("assess.err.date"), None);
+    }
+    if f.reason.trim().is_empty() {
+        errors.add("reopen.reason", t("assess.err.reason"), None);
+    }
+    if let (Some(stage), Some(until), true) = (stage, until, errors.is_empty()) {
+        match state
+            .store
+            .reopen_stage(
+                &id,
+                &f.unit,
+                stage,
+                until,
+                &f.reason,
+                state.today(),
+                &cu.user.username,
+            )
+            .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("/assessments/{id}?done=reopened")).into_response())
+            }
+            Err(StoreError::Invalid(m)) => {
+                for (field, msg) in store_problems(&m) {
+                    let (f, k) = match field.as_str() {
+                        "until" => ("reopen.until", "assess.err.until"),
+                        "reason" => ("reopen.reason", "assess.err.reason"),
+                        "stage" => ("reopen.stage", "assess.err.stage"),
+                        _ => ("reopen.unit", "assess.err.reopen"),
+                    };
+                    errors.add(f, t(k), Some(&msg));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render_detail(
+        &state,
+        &cu,
+        &uri,
+        &id,
+        &None,
+        None,
+        f,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
