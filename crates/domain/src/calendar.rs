@@ -95,6 +95,11 @@ impl fmt::Display for Period {
     }
 }
 
+/// A date as the administration writes it, in both languages: `31/07/2021`.
+pub fn dmy(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
+}
+
 /// The last day of `year`-`month`.
 pub fn month_end(year: i16, month: i8) -> Date {
     Date::new(year, month, 1)

@@ -3,10 +3,8 @@
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-/// `31/07/2021`.
-pub fn dmy(d: Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
-}
+/// `31/07/2021` (the one implementation, shared with the web pages).
+pub use parindex_domain::calendar::dmy;
 
 /// `08/2021`.
 pub fn month_label((year, month): (i32, i8)) -> String {

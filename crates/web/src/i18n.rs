@@ -80,21 +80,5 @@ pub fn opt_num(lang: Lang, d: Option<Decimal>) -> String {
     d.map(|d| num(lang, d)).unwrap_or_else(|| "—".into())
 }
 
-/// Dates as `dd/mm/yyyy` in both languages (the administrative convention).
-pub fn date(d: jiff::civil::Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
-}
-
-/// An RFC 3339 UTC timestamp shown in Asia/Ho_Chi_Minh as `dd/mm/yyyy HH:MM`.
-pub fn timestamp(s: &str) -> String {
-    let Ok(ts) = s.parse::<jiff::Timestamp>() else {
-        return s.to_string();
-    };
-    match ts.in_tz("Asia/Ho_Chi_Minh") {
-        Ok(z) => z.strftime("%d/%m/%Y %H:%M").to_string(),
-        Err(_) => ts.strftime("%d/%m/%Y %H:%M UTC").to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ pub mod backups;
 pub mod charts;
 pub mod client;
 pub mod connections;
+pub mod dates;
 pub mod download;
 mod error;
 pub mod export;

@@ -3,6 +3,7 @@
 //! must; and the locale formatting.
 
 use super::*;
+use crate::dates::{date, timestamp};
 use rust_decimal_macros::dec;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

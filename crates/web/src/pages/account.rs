@@ -2,6 +2,7 @@
 
 use crate::auth::{self, Authed};
 use crate::client::Client;
+use crate::dates;
 use crate::error::PageError;
 use crate::layout::Layout;
 use crate::pages::here;
@@ -100,7 +101,7 @@ async fn change_password(
                 Some(u) => format!(
                     "{} {}.",
                     page.l.t("account.current_locked"),
-                    crate::i18n::timestamp(&u)
+                    dates::timestamp(&u)
                 ),
                 None => page.l.t("account.current_locked_later").to_string(),
             });

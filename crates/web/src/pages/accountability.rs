@@ -9,6 +9,7 @@
 //! needs `ViewEvaluation { unit }` (coordinator, leader, the unit's own users).
 
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
 use crate::error::PageError;
 use crate::export::{xlsx_response, Cell, Sheet};
 use crate::i18n::{self, Lang};
@@ -87,7 +88,7 @@ fn measure_view(
         kind_key: kind_key(m.kind),
         reason: m.reason.lines().map(str::to_string).collect(),
         proposed_by: m.proposed_by.clone(),
-        proposed_at: i18n::timestamp(&m.proposed_at),
+        proposed_at: dates::timestamp(&m.proposed_at),
         decision_key,
         decision_class,
         note: m.decision_note.clone().unwrap_or_default(),
@@ -95,7 +96,7 @@ fn measure_view(
         decided_at: m
             .decided_at
             .as_deref()
-            .map(i18n::timestamp)
+            .map(dates::timestamp)
             .unwrap_or_default(),
         decidable: can_decide && m.decision.is_none(),
         action: format!("/plans/{}/measures/{}/decide", seg(&m.plan_id), m.id),
@@ -337,7 +338,7 @@ async fn render(
         .collect();
     Ok(Ok(AccountabilityPage {
         nav: PlanNav::new(cu, plan_id, "plan.view_accountability"),
-        today: i18n::date(state.today()),
+        today: dates::date(state.today()),
         q: q.q.clone().unwrap_or_default(),
         rows: q.paged(rows, 25),
         sorts,
@@ -813,7 +814,7 @@ async fn evaluation(
         year,
         prev_href: format!("{base}?year={}", year - 1),
         next_href: format!("{base}?year={}", year + 1),
-        today: i18n::date(today),
+        today: dates::date(today),
         plans,
         standings,
         earlier,

@@ -2,6 +2,7 @@
 //! kind of record and date. Unit-bound roles see only their unit's entries.
 
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
 use crate::layout::Layout;
 use crate::pages::{here, require};
@@ -135,7 +136,7 @@ async fn audit(
     let rows = entries
         .iter()
         .map(|e| Row {
-            at: crate::i18n::timestamp(&e.at),
+            at: dates::timestamp(&e.at),
             actor: e.actor.clone(),
             action: e.action.clone(),
             entity: e.entity.clone(),

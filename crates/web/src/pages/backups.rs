@@ -4,6 +4,7 @@
 
 use crate::auth::Authed;
 use crate::backups::{interval_text, ArchiveFile};
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -67,11 +68,11 @@ pub fn size_text(lang: Lang, bytes: u64) -> String {
 }
 
 fn when(a: &ArchiveFile) -> String {
-    a.taken.strftime("%d/%m/%Y %H:%M:%S").to_string()
+    dates::date_time_seconds(a.taken)
 }
 
 fn local(ts: jiff::Timestamp) -> String {
-    i18n::timestamp(&parindex_store::timestamp_text(ts))
+    dates::timestamp(&parindex_store::timestamp_text(ts))
 }
 
 async fn page(

@@ -13,6 +13,7 @@
 //! outcome, and expired ones are swept at each upload.
 
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::pages::indicators::{dossiers_page, DossiersView};
@@ -325,7 +326,7 @@ fn months_text(m: Option<(Month, Month)>) -> String {
 fn check_view(s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> CheckView {
     CheckView {
         file: s.file.clone(),
-        as_of: i18n::date(as_of),
+        as_of: dates::date(as_of),
         rows: s.rows,
         cells: s.cells,
         months: months_text(s.months),
@@ -423,7 +424,7 @@ pub async fn imported_notice(
     let as_of = after["as_of"]
         .as_str()
         .and_then(|s| s.parse::<jiff::civil::Date>().ok())
-        .map(i18n::date)
+        .map(dates::date)
         .unwrap_or_default();
     let imported = Imported {
         file: after["file"].as_str().unwrap_or_default().to_string(),

@@ -5,6 +5,7 @@
 
 use crate::auth::{Authed, CurrentUser};
 use crate::charts::{self, Point};
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -96,7 +97,7 @@ fn when(s: &str) -> String {
     if s.is_empty() {
         "—".into()
     } else {
-        i18n::timestamp(s)
+        dates::timestamp(s)
     }
 }
 
@@ -158,7 +159,7 @@ pub async fn indicator_rows(state: &AppState, lang: Lang) -> Result<Vec<IndRow>,
                 target: target_text(lang, ind),
                 deadline: ind
                     .deadline
-                    .map(i18n::date)
+                    .map(dates::date)
                     .unwrap_or_else(|| i18n::t(lang, "indicators.standing").to_string()),
                 current: v
                     .current
@@ -468,7 +469,7 @@ async fn detail_page(
         target: target_text(lang, ind),
         deadline: ind
             .deadline
-            .map(i18n::date)
+            .map(dates::date)
             .unwrap_or_else(|| i18n::t(lang, "indicators.standing").to_string()),
         frequency_key: format!("indicators.freq.{}", ind.frequency.as_str()),
         from_dossiers: ind.source.from_dossiers(),

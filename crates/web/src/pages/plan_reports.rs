@@ -9,6 +9,7 @@
 //! unit's users, the coordinator); the review needs `ReviewReport` (coordinator).
 
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
 use crate::error::PageError;
 use crate::export::{content_type_of, download, safe_file_name};
 use crate::i18n::{self, Lang};
@@ -255,7 +256,7 @@ async fn render_task(
                     id: r.id,
                     period: period_label(lang, &r.period),
                     version: r.version,
-                    submitted_on: i18n::date(r.submitted_on),
+                    submitted_on: dates::date(r.submitted_on),
                     submitted_by: r.submitted_by.clone(),
                     done: lines(&r.done),
                     problems: lines(&r.problems),
@@ -286,7 +287,7 @@ async fn render_task(
                 .iter()
                 .map(|p| PeriodView {
                     label: period_label(lang, &p.period.key),
-                    due: i18n::date(p.period.due),
+                    due: dates::date(p.period.due),
                     status_key: status_key(p.status),
                     status_class: status_class(p.status),
                     late: p.late,
@@ -336,7 +337,7 @@ async fn render_task(
                                     "{} — {} {} — {}",
                                     period_label(lang, &p.period.key),
                                     i18n::t(lang, "task.due"),
-                                    i18n::date(p.period.due),
+                                    dates::date(p.period.due),
                                     i18n::t(lang, status_key(p.status))
                                 ),
                             )
@@ -368,7 +369,7 @@ async fn render_task(
     let lead_slug = t.lead_agency.clone().unwrap_or_default();
     Ok(TaskPage {
         nav: PlanNav::new(cu, plan_id, ""),
-        today: i18n::date(st.today),
+        today: dates::date(st.today),
         section: t.section.clone(),
         status_key: status_key(ts.status),
         status_class: status_class(ts.status),

@@ -2,6 +2,7 @@
 
 use crate::auth::{self, safe_next, set_cookie, CurrentUser, PRE_CSRF_COOKIE, SESSION_COOKIE};
 use crate::client::Client;
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{t, Lang};
 use crate::throttle::{self, Gate};
@@ -112,7 +113,7 @@ pub fn login_delay(n: i64, base_ms: u64) -> Duration {
 /// The message for a throttled name or address: the same whether the account exists or not.
 fn locked_message(lang: Lang, until: Option<&str>) -> String {
     match until {
-        Some(u) => format!("{} {}.", t(lang, "login.locked"), crate::i18n::timestamp(u)),
+        Some(u) => format!("{} {}.", t(lang, "login.locked"), dates::timestamp(u)),
         None => t(lang, "login.locked_later").to_string(),
     }
 }

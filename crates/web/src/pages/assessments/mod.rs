@@ -23,6 +23,7 @@ mod sheet;
 mod unit;
 
 use crate::auth::CurrentUser;
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::AppState;
@@ -225,10 +226,10 @@ pub(crate) fn lock_text(lang: Lang, e: &LockError) -> String {
         LockError::Locked { stage, deadline } => format!(
             "{base} ({}: {})",
             i18n::t(lang, stage_key(*stage)),
-            i18n::date(*deadline)
+            dates::date(*deadline)
         ),
-        LockError::Submitted { on } => format!("{base} {}.", i18n::date(*on)),
-        LockError::StillSelfScoring { until } => format!("{base} {}.", i18n::date(*until)),
+        LockError::Submitted { on } => format!("{base} {}.", dates::date(*on)),
+        LockError::StillSelfScoring { until } => format!("{base} {}.", dates::date(*until)),
     }
 }
 
@@ -268,7 +269,7 @@ pub(crate) fn stage_rows(
                         } else {
                             "assess.state.open_until"
                         }),
-                        i18n::date(until)
+                        dates::date(until)
                     ),
                 ),
                 StageState::Locked { deadline } => (
@@ -276,7 +277,7 @@ pub(crate) fn stage_rows(
                     format!(
                         "{} {}",
                         t("assess.state.locked_after"),
-                        i18n::date(deadline)
+                        dates::date(deadline)
                     ),
                 ),
                 StageState::Frozen => (false, t("assess.state.frozen").to_string()),
@@ -284,7 +285,7 @@ pub(crate) fn stage_rows(
             StageRow {
                 key: stage_key(*s),
                 stage: s.as_str(),
-                deadline: i18n::date(round.deadlines.get(*s)),
+                deadline: dates::date(round.deadlines.get(*s)),
                 open,
                 state,
             }
@@ -317,22 +318,6 @@ pub(crate) fn declared_text(
         ScoreInput::Points(d) | ScoreInput::Number(d) => i18n::num(lang, *d),
         ScoreInput::Count(n) => n.to_string(),
     }
-}
-
-/// A date typed in a form: `yyyy-mm-dd` (what a date field sends) or `dd/mm/yyyy`.
-pub(crate) fn parse_date(s: &str) -> Option<Date> {
-    let t = s.trim();
-    if let Ok(d) = t.parse::<Date>() {
-        return Some(d);
-    }
-    let p: Vec<&str> = t.split(['/', '-', '.']).collect();
-    if p.len() == 3 && p[2].len() == 4 {
-        let d: i8 = p[0].parse().ok()?;
-        let m: i8 = p[1].parse().ok()?;
-        let y: i16 = p[2].parse().ok()?;
-        return Date::new(y, m, d).ok();
-    }
-    None
 }
 
 /// An index % as shown: `85,5 %`.
@@ -371,6 +356,7 @@ pub(crate) fn store_problems(m: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::parse_date;
 
     #[test]
     fn dates_and_numbers() {

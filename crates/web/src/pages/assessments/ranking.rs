@@ -2,8 +2,10 @@
 //! share), class, change since last year, points lost per area, the head of agency; and
 //! corrections after publication (a new, audited decision of the coordinator).
 
-use super::{parse_date, pct, signed, unit_name};
+use super::{pct, signed, unit_name};
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
+use crate::dates::parse_date;
 use crate::error::PageError;
 use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
@@ -85,7 +87,7 @@ async fn list(
             year: s.round.year,
             level_key: level_key(s.level),
             units: s.round.units.len(),
-            published_on: s.round.published_on.map(i18n::date).unwrap_or_default(),
+            published_on: s.round.published_on.map(dates::date).unwrap_or_default(),
             sample: s.round.sample,
         })
         .collect();
@@ -276,7 +278,7 @@ async fn render(
             old: i18n::num(lang, c.old_score),
             new: i18n::num(lang, c.new_score),
             decision: c.decision_ref.clone(),
-            decided_on: i18n::date(c.decided_on),
+            decided_on: dates::date(c.decided_on),
             reason: c.reason.clone(),
             by: c.by.clone(),
         })
@@ -286,7 +288,7 @@ async fn render(
         edition_name: rk.edition.name.clone(),
         level_key: level_key(rk.edition.level),
         sample: rk.round.sample || rk.edition.sample,
-        published_on: rk.round.published_on.map(i18n::date).unwrap_or_default(),
+        published_on: rk.round.published_on.map(dates::date).unwrap_or_default(),
         published_by: rk.round.published_by.clone().unwrap_or_default(),
         classes: rk
             .round

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -265,7 +266,7 @@ async fn explain_view(
         written: entry
             .explanation
             .as_ref()
-            .map(|e| format!("{} · {}", e.written_by, i18n::timestamp(&e.written_at)))
+            .map(|e| format!("{} · {}", e.written_by, dates::timestamp(&e.written_at)))
             .unwrap_or_default(),
         reason,
         responsible,

@@ -1,4 +1,3 @@
-
 #[test]
 fn path_segments_are_encoded() {
     assert_eq!(super::seg("H06.03-210419-0000001"), "H06.03-210419-0000001");

@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
+use crate::dates::opt_date;
 use crate::error::PageError;
 use crate::i18n::{self};
 use crate::layout::Layout;
@@ -192,7 +194,7 @@ pub(super) async fn board(
     }
     let page = BoardPage {
         nav: PlanNav::new(&cu, &id, "plan.view_board"),
-        today: i18n::date(today),
+        today: dates::date(today),
         only_unit: scope.is_some(),
         q: q.q.clone().unwrap_or_default(),
         status: only.map(|s| s.as_str().to_string()).unwrap_or_default(),

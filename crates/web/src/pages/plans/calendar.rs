@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self};
 use crate::layout::Layout;
@@ -147,7 +148,7 @@ pub(super) async fn calendar(
         for (d, entries) in &by_day {
             for e in entries {
                 sheet.rows.push(vec![
-                    i18n::date(*d).into(),
+                    dates::date(*d).into(),
                     i18n::t(lang, &weekday_key(*d)).into(),
                     e.section.as_str().into(),
                     e.title.as_str().into(),
@@ -164,7 +165,7 @@ pub(super) async fn calendar(
     let days = by_day
         .into_iter()
         .map(|(d, entries)| CalDay {
-            date: i18n::date(d),
+            date: dates::date(d),
             weekday_key: weekday_key(d),
             non_working: !cal.is_working_day(d),
             entries,
@@ -180,7 +181,7 @@ pub(super) async fn calendar(
     export.month = Some(month_key(first));
     let page = CalendarPage {
         nav: PlanNav::new(&cu, &id, "plan.view_calendar"),
-        today: i18n::date(st.today),
+        today: dates::date(st.today),
         month: month_key(first),
         month_text: format!("{:02}/{}", first.month(), first.year()),
         prev_href: month_link(first.saturating_sub(1.month())),

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
-use crate::i18n::{self};
 use crate::layout::Layout;
 use crate::pages::{here, require, Paged};
 use crate::AppState;
@@ -138,7 +138,7 @@ pub(super) async fn compliance(
     .collect();
     let page = CompliancePage {
         nav: PlanNav::new(&cu, &id, "plan.view_compliance"),
-        today: i18n::date(st.today),
+        today: dates::date(st.today),
         q: q.q.clone().unwrap_or_default(),
         rows: q.paged(rows, 25),
         sorts,

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
-use crate::i18n::{self};
 use crate::layout::Layout;
 use crate::pages::{here, require, Paged};
 use crate::AppState;
@@ -63,7 +63,7 @@ pub(super) async fn list(
             number: p.number,
             title: p.title,
             year: p.year,
-            issued_on: i18n::date(p.issued_on),
+            issued_on: dates::date(p.issued_on),
             signer: p.signer,
             tasks,
         });

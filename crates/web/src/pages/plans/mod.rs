@@ -36,13 +36,13 @@ pub use tiles::*;
 pub use tree::*;
 
 use crate::auth::CurrentUser;
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::pages::{ListQuery, Paged};
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
-use jiff::civil::Date;
 use parindex_domain::access::{can, Action};
 use parindex_domain::calendar::{Deadline, Frequency};
 use parindex_domain::plan::Status;
@@ -222,7 +222,7 @@ pub fn parse_status(s: &str) -> Option<Status> {
 /// A deadline in words: "31/07/2021" or "hằng tháng, ngày cuối tháng, 07/2021–12/2021".
 pub fn deadline_words(lang: Lang, d: &Deadline) -> String {
     match d {
-        Deadline::Once { date } => i18n::date(*date),
+        Deadline::Once { date } => dates::date(*date),
         Deadline::Recurring {
             every,
             day,
@@ -261,10 +261,6 @@ pub fn period_label(lang: Lang, key: &str) -> String {
     } else {
         key.to_string()
     }
-}
-
-pub fn opt_date(d: Option<Date>) -> String {
-    d.map(i18n::date).unwrap_or_else(|| "—".into())
 }
 
 /// Every unit by slug.

@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
+use crate::dates::opt_date;
 use crate::error::PageError;
 use crate::i18n::{self};
 use crate::layout::Layout;
@@ -175,7 +177,7 @@ pub(super) async fn my_tasks(
     options.sort_by_key(|(_, n)| fold(n));
     let page = MyPage {
         nav: PlanNav::new(&cu, &id, "plan.view_my"),
-        today: i18n::date(st.today),
+        today: dates::date(st.today),
         picker,
         head: unit
             .as_deref()

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
-use crate::i18n::{self};
 use crate::layout::Layout;
 use crate::pages::{here, Paged};
 use crate::AppState;
@@ -49,7 +49,7 @@ pub(super) async fn notifications(
         .into_iter()
         .filter(|n| search.as_ref().is_none_or(|s| fold(&n.message).contains(s)))
         .map(|n| NotificationRow {
-            when: i18n::timestamp(&n.created_at),
+            when: dates::timestamp(&n.created_at),
             link: (n.link.starts_with('/') && !n.link.starts_with("//") && !n.link.contains('\\'))
                 .then_some(n.link),
             message: n.message,

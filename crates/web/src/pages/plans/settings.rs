@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -62,7 +63,7 @@ pub fn parse_holidays(lang: Lang, text: &str) -> Result<Vec<(Date, String)>, Vec
             errors.push(format!(
                 "{} {n}: {} {} {first}",
                 t("settings.line"),
-                i18n::date(date),
+                dates::date(date),
                 t("settings.duplicate")
             ));
             continue;
@@ -108,7 +109,7 @@ pub(super) async fn settings_page(
         weekends_off: cal.weekends_off,
         holidays: holidays
             .iter()
-            .map(|(d, name)| format!("{} {name}", i18n::date(*d)).trim_end().to_string())
+            .map(|(d, name)| format!("{} {name}", dates::date(*d)).trim_end().to_string())
             .collect::<Vec<_>>()
             .join("\n"),
         errors: Vec::new(),

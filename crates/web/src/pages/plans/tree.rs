@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::auth::Authed;
+use crate::dates;
+use crate::dates::opt_date;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -137,7 +139,7 @@ pub(super) fn goal_text(lang: Lang, goal: &TargetGoal) -> String {
                 Comparison::AtMost => "≤",
             };
             let by = by
-                .map(|d| format!(" ({} {})", t("plan.by"), i18n::date(d)))
+                .map(|d| format!(" ({} {})", t("plan.by"), dates::date(d)))
                 .unwrap_or_default();
             format!("{label} {op} {} {unit}{by}", i18n::num(lang, *value))
                 .trim()
@@ -470,7 +472,7 @@ pub(super) async fn tree(
     let page = TreePage {
         nav: PlanNav::new(&cu, &plan.id, "plan.view_tree"),
         number: plan.number.clone(),
-        issued_on: i18n::date(plan.issued_on),
+        issued_on: dates::date(plan.issued_on),
         signer: format!("{} — {}", plan.signer, plan.signer_title),
         edition_id: plan.edition_id.clone(),
         edition_name: edition
@@ -479,7 +481,7 @@ pub(super) async fn tree(
             .unwrap_or_else(|| plan.edition_id.clone()),
         baseline,
         note: plan.note.clone(),
-        today: i18n::date(st.today),
+        today: dates::date(st.today),
         findings,
         targets,
         q: q.q.clone().unwrap_or_default(),

@@ -1,4 +1,3 @@
-
 use super::*;
 use rust_decimal_macros::dec;
 

@@ -2,12 +2,14 @@
 
 use super::*;
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
+use crate::dates::parse_date;
 use crate::error::PageError;
 use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::assessments::{
-    may_view, parse_date, pct, stage_key, stage_rows, store_problems, unit_name, StageRow,
+    may_view, pct, stage_key, stage_rows, store_problems, unit_name, StageRow,
 };
 use crate::pages::{here, require};
 use crate::AppState;
@@ -116,7 +118,7 @@ async fn render_detail(
         units.push(UnitLine {
             slug: o.unit.slug.clone(),
             name: unit_name(lang, &o.unit),
-            submitted: o.progress.submitted_on.map(i18n::date).unwrap_or_default(),
+            submitted: o.progress.submitted_on.map(dates::date).unwrap_or_default(),
             scored: format!("{}/{}", o.scored, o.to_score),
             self_total: i18n::num(lang, o.self_total),
             appraised: o.appraised,
@@ -136,10 +138,10 @@ async fn render_detail(
         .map(|r| ReopenLine {
             unit: r.unit,
             stage_key: stage_key(r.stage),
-            until: i18n::date(r.until),
+            until: dates::date(r.until),
             reason: r.reason,
             by: r.by,
-            at: i18n::timestamp(&r.at),
+            at: dates::timestamp(&r.at),
         })
         .collect();
     let page = DetailPage {
@@ -175,7 +177,7 @@ async fn render_detail(
             })
             .collect::<Vec<_>>()
             .join(" · "),
-        published: round.published_on.map(i18n::date).unwrap_or_default(),
+        published: round.published_on.map(dates::date).unwrap_or_default(),
         round,
         l,
     };

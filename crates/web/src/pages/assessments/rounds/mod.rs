@@ -3,6 +3,7 @@
 
 use super::stage_key;
 use crate::auth::Authed;
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -135,7 +136,7 @@ async fn list(
                 year: r.year,
                 units: r.units.len(),
                 sample: r.sample,
-                published: r.published_on.map(i18n::date).unwrap_or_default(),
+                published: r.published_on.map(dates::date).unwrap_or_default(),
                 current,
             }
         })

@@ -2,11 +2,12 @@
 
 use super::*;
 use crate::auth::{Authed, CurrentUser};
+use crate::dates::parse_date;
 use crate::error::PageError;
 use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::assessments::{parse_date, stage_key, store_problems, unit_name};
+use crate::pages::assessments::{stage_key, store_problems, unit_name};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;

@@ -1,6 +1,7 @@
 //! Publication, with confirmation.
 
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -89,7 +90,7 @@ async fn render_publish(
         blockers,
         preview,
         error,
-        today: i18n::date(state.today()),
+        today: dates::date(state.today()),
     };
     Ok((status, Html(page.render()?)).into_response())
 }

@@ -3,13 +3,15 @@
 
 use super::*;
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
+use crate::dates::parse_date;
 use crate::error::PageError;
 use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::assessments::evidence::evidence_allowed;
 use crate::pages::assessments::{
-    editable, evidence_config, lock_text, may_edit, parse_date, unit_name, viewable,
+    editable, evidence_config, lock_text, may_edit, unit_name, viewable,
 };
 use crate::pages::editions::rule_summary;
 use crate::pages::here;
@@ -176,7 +178,7 @@ async fn render_item(
                     size: human_size(e.size_bytes),
                     sample: e.sample,
                     by: e.created_by.clone(),
-                    at: i18n::timestamp(&e.created_at),
+                    at: dates::timestamp(&e.created_at),
                 })
                 .collect()
         })

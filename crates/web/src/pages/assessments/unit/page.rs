@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::{Authed, CurrentUser};
+use crate::dates;
 use crate::error::PageError;
 use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
@@ -225,7 +226,7 @@ fn render_unit(
         max: i18n::num(lang, a.edition.max_points),
         scoring_lock: scoring.as_ref().err().map(|e| lock_text(lang, e)),
         explain_lock: explaining.as_ref().err().map(|e| lock_text(lang, e)),
-        submitted: a.progress.submitted_on.map(i18n::date).unwrap_or_default(),
+        submitted: a.progress.submitted_on.map(dates::date).unwrap_or_default(),
         can_submit: own_submit && scoring.is_ok(),
         can_save: explaining.is_ok()
             && crate::pages::assessments::may_edit_any(cu, &a.unit, &a.edition),
