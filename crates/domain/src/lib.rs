@@ -12,6 +12,7 @@ pub mod assessment;
 pub mod calendar;
 pub mod dossiers;
 pub mod edition;
+pub mod edition_diff;
 pub mod gap;
 pub mod indicators;
 pub mod plan;

@@ -1,12 +1,11 @@
-//! The diff of two editions, as an import's preview lists it.
+//! The diff of two editions, as an import's preview lists it: the domain's
+//! [`parindex_domain::edition_diff`] written in the user's language.
 
 use super::*;
 use crate::i18n::{self, Lang};
 use crate::names::{component_name, node_title};
-use parindex_domain::edition::{Component, CriterionNode, Edition, NodeCode};
-use parindex_domain::rules::ScoringRule;
-use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use parindex_domain::edition::{Component, CriterionNode, Edition};
+use parindex_domain::edition_diff::{self as diff, ComponentChange, Field, Value};
 
 /// One line of a preview: a field that changes, with both values as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,172 +51,102 @@ fn yes_no(lang: Lang, b: bool) -> String {
     i18n::t(lang, if b { "common.yes" } else { "common.no" }).to_string()
 }
 
-fn push_change(out: &mut Vec<FieldChange>, key: &'static str, old: String, new: String) {
-    if old != new {
-        out.push(FieldChange { key, old, new });
-    }
-}
-
-/// The changes from `old` to `new`, with values written for `lang`.
-pub fn edition_diff(lang: Lang, old: &Edition, new: &Edition) -> EditionDiff {
-    let n = |d: Decimal| i18n::num(lang, d);
-    let on = |d: Option<Decimal>| i18n::opt_num(lang, d);
-    let mut d = EditionDiff::default();
-    let m = &mut d.metadata;
-    push_change(m, "editions.f.name", old.name.clone(), new.name.clone());
-    push_change(
-        m,
-        "editions.f.year",
-        old.year.to_string(),
-        new.year.to_string(),
-    );
-    push_change(
-        m,
-        "editions.f.level",
-        i18n::t(lang, &format!("editions.level.{}", old.level.as_str())).to_string(),
-        i18n::t(lang, &format!("editions.level.{}", new.level.as_str())).to_string(),
-    );
-    push_change(
-        m,
-        "editions.f.methodology_ref",
-        opt_text(&old.methodology_ref),
-        opt_text(&new.methodology_ref),
-    );
-    push_change(
-        m,
-        "editions.f.max_points",
-        n(old.max_points),
-        n(new.max_points),
-    );
-    push_change(
-        m,
-        "editions.f.peer_count",
-        old.peer_count
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "—".into()),
-        new.peer_count
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "—".into()),
-    );
-    push_change(
-        m,
-        "editions.f.sample",
-        yes_no(lang, old.sample),
-        yes_no(lang, new.sample),
-    );
-    push_change(
-        m,
-        "editions.f.notes",
-        opt_text(&old.notes),
-        opt_text(&new.notes),
-    );
-
-    let describe = |c: &Component| format!("{} ({})", component_name(lang, c), n(c.max_points));
-    for c in &new.components {
-        match old.components.iter().find(|o| o.code == c.code) {
-            None => d
-                .components
-                .push((c.code.clone(), "editions.added", describe(c))),
-            Some(o) if o != c => d.components.push((
-                c.code.clone(),
-                "editions.changed",
-                format!("{} → {}", describe(o), describe(c)),
-            )),
-            Some(_) => {}
-        }
-    }
-    for o in &old.components {
-        if !new.components.iter().any(|c| c.code == o.code) {
-            d.components
-                .push((o.code.clone(), "editions.removed", describe(o)));
-        }
-    }
-
-    let old_nodes: BTreeMap<&NodeCode, &CriterionNode> =
-        old.criteria.iter().map(|x| (&x.code, x)).collect();
-    let new_nodes: BTreeMap<&NodeCode, &CriterionNode> =
-        new.criteria.iter().map(|x| (&x.code, x)).collect();
-    let rule = |r: &Option<ScoringRule>| {
-        r.as_ref()
-            .map(|r| rule_summary(lang, r))
-            .unwrap_or_else(|| "—".into())
-    };
-    for (code, nn) in &new_nodes {
-        let Some(on_) = old_nodes.get(code) else {
-            d.added.push((code.to_string(), node_title(lang, nn)));
-            continue;
-        };
-        if on_ == nn {
-            continue;
-        }
-        let mut f = Vec::new();
-        push_change(
-            &mut f,
-            "editions.f.title_vi",
-            on_.title_vi.clone(),
-            nn.title_vi.clone(),
-        );
-        push_change(
-            &mut f,
-            "editions.f.title_en",
-            opt_text(&on_.title_en),
-            opt_text(&nn.title_en),
-        );
-        push_change(
-            &mut f,
-            "editions.f.max_points",
-            on(on_.max_points),
-            on(nn.max_points),
-        );
-        push_change(
-            &mut f,
-            "editions.f.component",
-            opt_text(&on_.component),
-            opt_text(&nn.component),
-        );
-        push_change(
-            &mut f,
-            "editions.f.survey_scored",
-            yes_no(lang, on_.survey_scored),
-            yes_no(lang, nn.survey_scored),
-        );
-        push_change(
-            &mut f,
-            "editions.f.evidence_required",
-            yes_no(lang, on_.evidence_required),
-            yes_no(lang, nn.evidence_required),
-        );
-        let types = |v: &[parindex_domain::UnitType]| {
+/// A value of the domain's diff as the preview writes it for `lang`.
+fn value_text(lang: Lang, v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::OptText(s) => opt_text(s),
+        Value::Number(n) => n.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        Value::Points(d) => i18n::opt_num(lang, *d),
+        Value::Flag(b) => yes_no(lang, *b),
+        Value::Level(l) => i18n::t(lang, &format!("editions.level.{}", l.as_str())).to_string(),
+        Value::UnitTypes(v) => {
             let s: Vec<&str> = v.iter().map(|t| t.as_str()).collect();
             if s.is_empty() {
                 "—".to_string()
             } else {
                 s.join(", ")
             }
-        };
-        push_change(
-            &mut f,
-            "editions.f.applies_to",
-            types(&on_.applies_to),
-            types(&nn.applies_to),
-        );
-        push_change(
-            &mut f,
-            "editions.f.lead_agency",
-            opt_text(&on_.lead_agency),
-            opt_text(&nn.lead_agency),
-        );
-        push_change(&mut f, "editions.f.rule", rule(&on_.rule), rule(&nn.rule));
-        d.changed.push(NodeChange {
-            code: code.to_string(),
-            title: node_title(lang, nn),
-            fields: f,
-        });
-    }
-    for (code, on_) in &old_nodes {
-        if !new_nodes.contains_key(code) {
-            d.removed.push((code.to_string(), node_title(lang, on_)));
         }
+        Value::Rule(r) => r
+            .as_ref()
+            .map(|r| rule_summary(lang, r))
+            .unwrap_or_else(|| "—".into()),
     }
-    d
+}
+
+/// The message key of a field's label.
+fn field_key(f: Field) -> &'static str {
+    match f {
+        Field::Name => "editions.f.name",
+        Field::Year => "editions.f.year",
+        Field::Level => "editions.f.level",
+        Field::MethodologyRef => "editions.f.methodology_ref",
+        Field::MaxPoints => "editions.f.max_points",
+        Field::PeerCount => "editions.f.peer_count",
+        Field::Sample => "editions.f.sample",
+        Field::Notes => "editions.f.notes",
+        Field::TitleVi => "editions.f.title_vi",
+        Field::TitleEn => "editions.f.title_en",
+        Field::Component => "editions.f.component",
+        Field::SurveyScored => "editions.f.survey_scored",
+        Field::EvidenceRequired => "editions.f.evidence_required",
+        Field::AppliesTo => "editions.f.applies_to",
+        Field::LeadAgency => "editions.f.lead_agency",
+        Field::Rule => "editions.f.rule",
+    }
+}
+
+/// The fields that change, written for `lang` (a change that reads the same is left out).
+fn field_changes(lang: Lang, changes: &[diff::FieldChange]) -> Vec<FieldChange> {
+    changes
+        .iter()
+        .map(|c| FieldChange {
+            key: field_key(c.field),
+            old: value_text(lang, &c.old),
+            new: value_text(lang, &c.new),
+        })
+        .filter(|c| c.old != c.new)
+        .collect()
+}
+
+/// The changes from `old` to `new` (computed by the domain's [`diff::diff`]), with values
+/// written for `lang`.
+pub fn edition_diff(lang: Lang, old: &Edition, new: &Edition) -> EditionDiff {
+    let dd = diff::diff(old, new);
+    let describe = |c: &Component| {
+        format!(
+            "{} ({})",
+            component_name(lang, c),
+            i18n::num(lang, c.max_points)
+        )
+    };
+    let node = |n: &CriterionNode| (n.code.to_string(), node_title(lang, n));
+    EditionDiff {
+        metadata: field_changes(lang, &dd.metadata),
+        components: dd
+            .components
+            .iter()
+            .map(|c| match c {
+                ComponentChange::Added(c) => (c.code.clone(), "editions.added", describe(c)),
+                ComponentChange::Changed { old, new } => (
+                    new.code.clone(),
+                    "editions.changed",
+                    format!("{} → {}", describe(old), describe(new)),
+                ),
+                ComponentChange::Removed(c) => (c.code.clone(), "editions.removed", describe(c)),
+            })
+            .collect(),
+        added: dd.added.iter().map(node).collect(),
+        removed: dd.removed.iter().map(node).collect(),
+        changed: dd
+            .changed
+            .iter()
+            .map(|c| NodeChange {
+                code: c.node.code.to_string(),
+                title: node_title(lang, &c.node),
+                fields: field_changes(lang, &c.fields),
+            })
+            .collect(),
+    }
 }
