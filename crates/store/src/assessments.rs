@@ -877,66 +877,87 @@ impl Store {
         today: Date,
         actor: &str,
     ) -> Result<usize> {
-        if !(1..=2).contains(&appraisal_round) {
+        self.save_appraisals(round, unit, &[(appraisal_round, changes)], today, actor)
+            .await
+    }
+
+    /// Set appraised scores of one unit in several appraisal rounds at once (the appraisal
+    /// form sends round 1 and round 2 together): every round checked first (every problem at
+    /// once), then **one** transaction for all of them, audited per item and round, so that a
+    /// refusal or a failure in any part leaves nothing saved. A round-2 change of an item also
+    /// changed in round 1 is audited against the item as round 1 left it.
+    pub async fn save_appraisals(
+        &self,
+        round: &str,
+        unit: &str,
+        rounds: &[(u8, &[AppraisalChange])],
+        today: Date,
+        actor: &str,
+    ) -> Result<usize> {
+        if rounds.iter().any(|(r, _)| !(1..=2).contains(r)) {
             return Err(StoreError::Invalid(
                 "round: appraisal has rounds 1 and 2".into(),
             ));
         }
         let a = self.must_assessment(round, unit).await?;
-        may_appraise(
-            &a.round,
-            &a.reopenings,
-            &a.progress,
-            unit,
-            appraisal_round,
-            today,
-        )
-        .map_err(|e| StoreError::Invalid(lock("appraisal", e)))?;
         let leaf_codes: BTreeSet<&NodeCode> = leaves(&a.edition).iter().map(|n| &n.code).collect();
+        let mut items = a.items.clone();
         let mut problems = Vec::new();
-        let mut writes: Vec<(Item, Option<Item>)> = Vec::new();
-        for c in changes {
-            let field = format!("items[{}]", c.code);
-            let Some(node) = a
-                .edition
-                .node(&c.code)
-                .filter(|_| leaf_codes.contains(&c.code))
-            else {
-                problems.push(format!("{field}: not a criterion {unit} scores"));
-                continue;
-            };
-            if let Err(e) = check_appraised(node, c.score) {
-                problems.push(format!("{field}.score: {e}"));
-                continue;
-            }
-            let comment = nfc(&c.comment);
-            problems.extend(text_problem(format!("{field}.comment"), &comment));
-            let old = a.items.get(&c.code);
-            let mut new = old.cloned().unwrap_or_else(|| Item::new(c.code.clone()));
-            let slot = if appraisal_round == 1 {
-                &mut new.appraisal1
-            } else {
-                if old.and_then(|i| i.dispute.as_ref()).is_none() {
-                    problems.push(format!(
-                        "{field}: round 2 settles disputed items only; this one is not disputed"
-                    ));
+        let mut writes: Vec<(u8, Item, Option<Item>)> = Vec::new();
+        for &(appraisal_round, changes) in rounds {
+            may_appraise(
+                &a.round,
+                &a.reopenings,
+                &a.progress,
+                unit,
+                appraisal_round,
+                today,
+            )
+            .map_err(|e| StoreError::Invalid(lock("appraisal", e)))?;
+            for c in changes {
+                let field = format!("items[{}]", c.code);
+                let Some(node) = a
+                    .edition
+                    .node(&c.code)
+                    .filter(|_| leaf_codes.contains(&c.code))
+                else {
+                    problems.push(format!("{field}: not a criterion {unit} scores"));
+                    continue;
+                };
+                if let Err(e) = check_appraised(node, c.score) {
+                    problems.push(format!("{field}.score: {e}"));
                     continue;
                 }
-                &mut new.appraisal2
-            };
-            if slot
-                .as_ref()
-                .is_some_and(|s| s.score == c.score && s.comment == comment)
-            {
-                continue;
+                let comment = nfc(&c.comment);
+                problems.extend(text_problem(format!("{field}.comment"), &comment));
+                let old = items.get(&c.code);
+                let mut new = old.cloned().unwrap_or_else(|| Item::new(c.code.clone()));
+                let slot = if appraisal_round == 1 {
+                    &mut new.appraisal1
+                } else {
+                    if old.and_then(|i| i.dispute.as_ref()).is_none() {
+                        problems.push(format!(
+                            "{field}: round 2 settles disputed items only; this one is not disputed"
+                        ));
+                        continue;
+                    }
+                    &mut new.appraisal2
+                };
+                if slot
+                    .as_ref()
+                    .is_some_and(|s| s.score == c.score && s.comment == comment)
+                {
+                    continue;
+                }
+                *slot = Some(Appraisal {
+                    score: c.score,
+                    comment,
+                    by: actor.to_string(),
+                    at: String::new(),
+                });
+                let before = items.insert(c.code.clone(), new.clone());
+                writes.push((appraisal_round, new, before));
             }
-            *slot = Some(Appraisal {
-                score: c.score,
-                comment,
-                by: actor.to_string(),
-                at: String::new(),
-            });
-            writes.push((new, old.cloned()));
         }
         if !problems.is_empty() {
             return Err(invalid(problems));
@@ -945,14 +966,13 @@ impl Store {
             return Ok(0);
         }
         let now = now_text();
-        let n = appraisal_round;
         let mut tx = self
             .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         ensure_unpublished(&mut tx, round).await?;
-        for (item, before) in &writes {
-            let ap = if n == 1 {
+        for (n, item, before) in &writes {
+            let ap = if *n == 1 {
                 &item.appraisal1
             } else {
                 &item.appraisal2
@@ -973,12 +993,12 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .ctx(|| format!("appraising item {}", item.code))?;
+            .ctx(|| format!("appraising item {} (round {n})", item.code))?;
             record(
                 &mut tx,
                 Change {
                     actor,
-                    action: if n == 1 {
+                    action: if *n == 1 {
                         "appraise"
                     } else {
                         "appraise_round2"

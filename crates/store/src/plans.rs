@@ -556,12 +556,40 @@ impl Store {
                 return Ok(last.clone());
             }
         }
-        let version = existing.iter().map(|r| r.version).max().unwrap_or(0) + 1;
         let now = now_text();
         let mut tx = self
             .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
+        // Two submissions for the same assignment wait for each other here (this update's row
+        // lock on PostgreSQL; SQLite's writers are serialised by BEGIN IMMEDIATE), and the
+        // version and the acceptance are read again inside the transaction. Read before it, two
+        // people of a unit sending the month's report at once both took the same version and
+        // one got a 500 (a unique-key violation; found by bench/soak.sh).
+        sqlx::query("UPDATE assignments SET progress_pct = $1 WHERE id = $2")
+            .bind(i64::from(input.progress_pct))
+            .bind(a.id)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "saving progress".into())?;
+        let latest: Option<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT version, decision FROM reports WHERE assignment_id = $1 AND period = $2 \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(a.id)
+        .bind(&input.period)
+        .fetch_optional(&mut *tx)
+        .await
+        .ctx(|| "reading the period's reports".into())?;
+        if latest
+            .as_ref()
+            .is_some_and(|(_, d)| d.as_deref() == Some("accepted"))
+        {
+            return Err(StoreError::Invalid(
+                "period: this period's report was accepted; it cannot be changed".into(),
+            ));
+        }
+        let version = latest.map_or(0, |(v, _)| v) + 1;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO reports (assignment_id, period, version, done, problems, proposals, progress_pct, submitted_on, submitted_at, submitted_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -579,12 +607,6 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .ctx(|| "saving the report".into())?;
-        sqlx::query("UPDATE assignments SET progress_pct = $1 WHERE id = $2")
-            .bind(i64::from(input.progress_pct))
-            .bind(a.id)
-            .execute(&mut *tx)
-            .await
-            .ctx(|| "saving progress".into())?;
         for f in attachments {
             let sha = {
                 use sha2::Digest;

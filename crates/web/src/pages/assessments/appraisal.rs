@@ -336,19 +336,21 @@ async fn save(
     let today = state.today();
     let mut general = Vec::new();
     if errors.is_empty() {
-        for (r, list) in [(1u8, &round1), (2u8, &round2)] {
-            if list.is_empty() {
-                continue;
-            }
-            if let Err(e) = state
+        // Both rounds in one transaction: a refusal of either saves neither.
+        let rounds: Vec<(u8, &[AppraisalChange])> = [(1u8, &round1), (2u8, &round2)]
+            .into_iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(r, list)| (r, list.as_slice()))
+            .collect();
+        if !rounds.is_empty() {
+            match state
                 .store
-                .save_appraisal(&round, &unit, r, list, today, &cu.user.username)
+                .save_appraisals(&round, &unit, &rounds, today, &cu.user.username)
                 .await
             {
-                match e {
-                    StoreError::Invalid(m) => general.push(m),
-                    other => return Err(other.into()),
-                }
+                Ok(_) => {}
+                Err(StoreError::Invalid(m)) => general.push(m),
+                Err(other) => return Err(other.into()),
             }
         }
         if general.is_empty() {
@@ -360,7 +362,7 @@ async fn save(
     } else {
         general.push(t("assess.err.fix_fields").to_string());
     }
-    // Whatever round did save is shown as saved; the rest keeps what was typed.
+    // Nothing was saved: the form keeps what was typed.
     let a = state
         .store
         .assessment(&round, &unit)
