@@ -7,6 +7,7 @@ use crate::audit::{record, Change};
 use crate::db::{dec, get, now_text, opt_dec, Store};
 use crate::error::{Context, StoreError};
 use crate::evidence::{Evidence, ItemRef};
+use crate::refusal::{refuse, Refusal, RefusalKind, Refusals};
 use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::assessment::{
@@ -146,10 +147,6 @@ pub struct NextYear {
     pub carry_evidence: bool,
 }
 
-fn invalid(problems: Vec<String>) -> StoreError {
-    StoreError::Invalid(problems.join("; "))
-}
-
 fn date(s: &str, what: &str) -> Result<Date> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("{what}: '{s}' is not a date")))
@@ -159,12 +156,26 @@ fn opt_date(s: Option<String>, what: &str) -> Result<Option<Date>> {
     s.map(|v| date(&v, what)).transpose()
 }
 
-fn text_problem(field: String, s: &str) -> Option<String> {
-    (s.chars().count() > TEXT_LIMIT).then(|| format!("{field}: at most {TEXT_LIMIT} characters"))
+fn text_problem(field: String, s: &str) -> Option<Refusal> {
+    (s.chars().count() > TEXT_LIMIT)
+        .then(|| Refusal::new(field, RefusalKind::TooLong { max: TEXT_LIMIT }))
 }
 
-fn lock(field: &str, e: LockError) -> String {
-    format!("{field}: {e}")
+/// A change the round's stage or publication does not take now.
+fn lock(field: &str, e: LockError) -> StoreError {
+    Refusal::new(field, RefusalKind::Locked(e)).into()
+}
+
+fn not_scored(code: &NodeCode, unit: &str) -> RefusalKind {
+    RefusalKind::NotScored {
+        code: code.to_string(),
+        unit: unit.to_string(),
+    }
+}
+
+/// A domain check that still describes its problems in words, on typed fields.
+fn described(field: impl Into<String>, message: String) -> Refusal {
+    Refusal::new(field, RefusalKind::Described(message))
 }
 
 /// The unit types an edition of this level assesses.
@@ -296,38 +307,48 @@ impl Store {
             source_round: None,
             note: nfc(&n.note),
         };
-        let mut problems: Vec<String> = round
-            .problems()
-            .into_iter()
-            .filter(|(f, _)| edition.is_some() || *f != "year")
-            .map(|(f, m)| format!("{f}: {m}"))
-            .collect();
+        let mut problems = Refusals(
+            round
+                .problems()
+                .into_iter()
+                .filter(|(f, _)| edition.is_some() || *f != "year")
+                .map(|(f, m)| described(f, m))
+                .collect(),
+        );
         match &edition {
-            None => problems.push(format!("edition: unknown edition '{}'", n.edition_id)),
+            None => problems.push(
+                "edition",
+                RefusalKind::Unknown {
+                    value: n.edition_id.clone(),
+                },
+            ),
             Some(e) => {
                 for u in &round.units {
                     match self.unit(u).await? {
-                        None => problems.push(format!("units: unknown unit '{u}'")),
-                        Some(unit) if !level_fits(e.level, unit.unit_type) => {
-                            problems.push(format!(
-                                "units: {u} is a {} unit; the criteria set assesses {} units",
-                                unit.unit_type, e.level
-                            ))
-                        }
+                        None => problems.push("units", RefusalKind::Unknown { value: u.clone() }),
+                        Some(unit) if !level_fits(e.level, unit.unit_type) => problems.push(
+                            "units",
+                            RefusalKind::WrongLevel {
+                                value: u.clone(),
+                                level: unit.unit_type.to_string(),
+                                wanted: e.level.to_string(),
+                            },
+                        ),
                         Some(_) => {}
                     }
                 }
             }
         }
-        if let Some(p) = text_problem("note".into(), &round.note) {
-            problems.push(p);
-        }
+        problems.extend(text_problem("note".into(), &round.note));
         if self.round(&round.id).await?.is_some() {
-            problems.push(format!("id: a round '{}' exists already", round.id));
+            problems.push(
+                "id",
+                RefusalKind::Exists {
+                    value: round.id.clone(),
+                },
+            );
         }
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        problems.check()?;
         let mut tx = self
             .write_tx()
             .await
@@ -410,7 +431,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("round '{id}'")))?;
         if round.is_published() {
-            return Err(StoreError::Invalid(lock("round", LockError::Frozen)));
+            return Err(lock("round", LockError::Frozen));
         }
         Ok(round)
     }
@@ -418,14 +439,13 @@ impl Store {
     /// Change a round's deadlines (before publication).
     pub async fn set_deadlines(&self, id: &str, d: &Deadlines, actor: &str) -> Result<()> {
         let round = self.open_round(id).await?;
-        let problems: Vec<String> = d
-            .problems()
-            .into_iter()
-            .map(|(s, m)| format!("deadline.{s}: {m}"))
-            .collect();
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        Refusals(
+            d.problems()
+                .into_iter()
+                .map(|(s, m)| described(format!("deadline.{s}"), m))
+                .collect(),
+        )
+        .check()?;
         let mut tx = self
             .write_tx()
             .await
@@ -475,29 +495,35 @@ impl Store {
     ) -> Result<()> {
         let round = self.open_round(id).await?;
         let reason = nfc(reason);
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         if !round.units.iter().any(|u| u == unit) {
-            problems.push(format!("unit: {unit} is not assessed in this round"));
+            problems.push(
+                "unit",
+                RefusalKind::NotAssessed {
+                    unit: unit.to_string(),
+                },
+            );
         }
         if !stage.reopenable() {
-            problems.push("stage: publication is not reopened; publish the round instead".into());
+            problems.push("stage", RefusalKind::NotReopenable);
         }
         if until < today {
-            problems.push(format!("until: {until} is already past (today is {today})"));
+            problems.push("until", RefusalKind::Past { date: until, today });
         }
         if until <= round.deadlines.get(stage) {
-            problems.push(format!(
-                "until: {until} is not after the stage's deadline ({})",
-                round.deadlines.get(stage)
-            ));
+            problems.push(
+                "until",
+                RefusalKind::NotAfter {
+                    date: until,
+                    bound: round.deadlines.get(stage),
+                },
+            );
         }
         if reason.is_empty() {
-            problems.push("reason: a reason is required".into());
+            problems.push("reason", RefusalKind::Required);
         }
         problems.extend(text_problem("reason".into(), &reason));
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        problems.check()?;
         let now = now_text();
         let mut tx = self
             .write_tx()
@@ -670,13 +696,16 @@ impl Store {
     pub async fn check_evidence_change(&self, item: ItemRef<'_>, today: Date) -> Result<()> {
         let a = self.must_assessment(item.round, item.unit).await?;
         if !leaves(&a.edition).iter().any(|n| &n.code == item.code) {
-            return Err(StoreError::Invalid(format!(
-                "code: {} is not a criterion {} scores",
-                item.code, item.unit
-            )));
+            return refuse(
+                "code",
+                RefusalKind::NotScored {
+                    code: item.code.to_string(),
+                    unit: item.unit.to_string(),
+                },
+            );
         }
         may_explain(&a.round, &a.reopenings, &a.progress, item.unit, today)
-            .map_err(|e| StoreError::Invalid(lock("evidence", e)))
+            .map_err(|e| lock("evidence", e))
     }
 
     /// Save a unit's declared figures, self-scores, notes and explanations: all checked first
@@ -695,7 +724,7 @@ impl Store {
         let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, unit, today);
         let explaining = may_explain(&a.round, &a.reopenings, &a.progress, unit, today);
         let leaf_codes: BTreeSet<&NodeCode> = leaves(&a.edition).iter().map(|n| &n.code).collect();
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         let mut writes: Vec<(Item, Option<Item>)> = Vec::new();
         for c in changes {
             let field = |f: &str| format!("items[{}].{f}", c.code);
@@ -704,7 +733,7 @@ impl Store {
                 .node(&c.code)
                 .filter(|_| leaf_codes.contains(&c.code))
             else {
-                problems.push(format!("items[{}]: not a criterion {unit} scores", c.code));
+                problems.push(format!("items[{}]", c.code), not_scored(&c.code, unit));
                 continue;
             };
             let old = a.items.get(&c.code);
@@ -720,7 +749,7 @@ impl Store {
             let mut new = old.cloned().unwrap_or_else(|| Item::new(c.code.clone()));
             if input_changed {
                 if let Err(e) = &scoring {
-                    problems.push(lock(&field("input"), e.clone()));
+                    problems.push(field("input"), RefusalKind::Locked(e.clone()));
                     continue;
                 }
                 new.self_score = match &c.input {
@@ -728,7 +757,7 @@ impl Store {
                     Some(i) => match self_score(node, i) {
                         Ok(s) => Some(s),
                         Err(e) => {
-                            problems.push(format!("{}: {e}", field("input")));
+                            problems.push(field("input"), RefusalKind::Item(e));
                             continue;
                         }
                     },
@@ -737,7 +766,7 @@ impl Store {
             }
             if text_changed {
                 if let Err(e) = &explaining {
-                    problems.push(lock(&field("explanation"), e.clone()));
+                    problems.push(field("explanation"), RefusalKind::Locked(e.clone()));
                     continue;
                 }
                 problems.extend(text_problem(field("note"), &note));
@@ -747,9 +776,7 @@ impl Store {
             }
             writes.push((new, old.cloned()));
         }
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        problems.check()?;
         if writes.is_empty() {
             return Ok(0);
         }
@@ -765,7 +792,7 @@ impl Store {
                 .as_ref()
                 .map(serde_json::to_string)
                 .transpose()
-                .map_err(|e| StoreError::Invalid(format!("input: {e}")))?;
+                .map_err(|e| StoreError::Encode(format!("the input of {}: {e}", item.code)))?;
             sqlx::query(
                 "INSERT INTO assessment_items (round_id, unit, code, input_json, self_score, note, explanation, self_by, self_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (round_id, unit, code) DO UPDATE SET \
@@ -816,23 +843,14 @@ impl Store {
     ) -> Result<()> {
         let a = self.must_assessment(round, unit).await?;
         may_self_score(&a.round, &a.reopenings, &a.progress, unit, today)
-            .map_err(|e| StoreError::Invalid(lock("submit", e)))?;
-        let problems: Vec<String> = submission_problems(&a.edition, &a.items)
-            .into_iter()
-            .map(|(c, p)| {
-                format!(
-                    "items[{c}]: {}",
-                    match p {
-                        parindex_domain::assessment::SubmitProblem::NotScored => "not self-scored",
-                        parindex_domain::assessment::SubmitProblem::ExplanationMissing =>
-                            "claims points without the required evidence: explain why",
-                    }
-                )
-            })
-            .collect();
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+            .map_err(|e| lock("submit", e))?;
+        Refusals(
+            submission_problems(&a.edition, &a.items)
+                .into_iter()
+                .map(|(c, p)| Refusal::new(format!("items[{c}]"), RefusalKind::NotReady(p)))
+                .collect(),
+        )
+        .check()?;
         let mut tx = self
             .write_tx()
             .await
@@ -878,9 +896,7 @@ impl Store {
         actor: &str,
     ) -> Result<usize> {
         if !(1..=2).contains(&appraisal_round) {
-            return Err(StoreError::Invalid(
-                "round: appraisal has rounds 1 and 2".into(),
-            ));
+            return refuse("round", RefusalKind::OutOfRange { min: 1, max: 2 });
         }
         let a = self.must_assessment(round, unit).await?;
         may_appraise(
@@ -891,9 +907,9 @@ impl Store {
             appraisal_round,
             today,
         )
-        .map_err(|e| StoreError::Invalid(lock("appraisal", e)))?;
+        .map_err(|e| lock("appraisal", e))?;
         let leaf_codes: BTreeSet<&NodeCode> = leaves(&a.edition).iter().map(|n| &n.code).collect();
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         let mut writes: Vec<(Item, Option<Item>)> = Vec::new();
         for c in changes {
             let field = format!("items[{}]", c.code);
@@ -902,11 +918,11 @@ impl Store {
                 .node(&c.code)
                 .filter(|_| leaf_codes.contains(&c.code))
             else {
-                problems.push(format!("{field}: not a criterion {unit} scores"));
+                problems.push(field, not_scored(&c.code, unit));
                 continue;
             };
             if let Err(e) = check_appraised(node, c.score) {
-                problems.push(format!("{field}.score: {e}"));
+                problems.push(format!("{field}.score"), RefusalKind::Item(e));
                 continue;
             }
             let comment = nfc(&c.comment);
@@ -917,9 +933,7 @@ impl Store {
                 &mut new.appraisal1
             } else {
                 if old.and_then(|i| i.dispute.as_ref()).is_none() {
-                    problems.push(format!(
-                        "{field}: round 2 settles disputed items only; this one is not disputed"
-                    ));
+                    problems.push(field, RefusalKind::NotDisputed);
                     continue;
                 }
                 &mut new.appraisal2
@@ -938,9 +952,7 @@ impl Store {
             });
             writes.push((new, old.cloned()));
         }
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        problems.check()?;
         if writes.is_empty() {
             return Ok(0);
         }
@@ -1007,24 +1019,21 @@ impl Store {
         actor: &str,
     ) -> Result<()> {
         let a = self.must_assessment(round, unit).await?;
-        may_dispute(&a.round, &a.reopenings, unit, today)
-            .map_err(|e| StoreError::Invalid(lock("dispute", e)))?;
+        may_dispute(&a.round, &a.reopenings, unit, today).map_err(|e| lock("dispute", e))?;
         let reason = nfc(reason);
         let item = a.items.get(code);
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         if item.and_then(|i| i.appraisal1.as_ref()).is_none() {
-            problems.push(format!("items[{code}]: it has no round-1 score to dispute"));
+            problems.push(format!("items[{code}]"), RefusalKind::NothingToDispute);
         }
         if item.and_then(|i| i.appraisal2.as_ref()).is_some() {
-            problems.push(format!("items[{code}]: round 2 has settled it already"));
+            problems.push(format!("items[{code}]"), RefusalKind::Settled);
         }
         if reason.is_empty() {
-            problems.push(format!("items[{code}].reason: a reason is required"));
+            problems.push(format!("items[{code}].reason"), RefusalKind::Required);
         }
         problems.extend(text_problem(format!("items[{code}].reason"), &reason));
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        problems.check()?;
         let now = now_text();
         let mut tx = self
             .write_tx()
@@ -1134,24 +1143,20 @@ impl Store {
         let round = self.open_round(id).await?;
         let blockers = self.publication_blockers(id).await?;
         if !blockers.is_empty() {
-            let problems: Vec<String> = blockers
-                .iter()
-                .map(|(u, missing, disputes)| {
-                    let mut s = format!("{u}:");
-                    if !missing.is_empty() {
-                        let codes: Vec<String> = missing.iter().map(|c| c.to_string()).collect();
-                        s.push_str(&format!(" not appraised {}", codes.join(", ")));
-                    }
-                    if !disputes.is_empty() {
-                        let codes: Vec<String> = disputes.iter().map(|c| c.to_string()).collect();
-                        s.push_str(&format!(" disputes awaiting round 2 {}", codes.join(", ")));
-                    }
-                    s
-                })
-                .collect();
-            return Err(StoreError::Invalid(format!(
-                "publish: the round is not complete: {}",
-                problems.join("; ")
+            let codes = |cs: &[NodeCode]| cs.iter().map(|c| c.to_string()).collect();
+            return Err(StoreError::Invalid(Refusals(
+                blockers
+                    .iter()
+                    .map(|(u, missing, disputes)| {
+                        Refusal::new(
+                            format!("units[{u}]"),
+                            RefusalKind::Incomplete {
+                                not_appraised: codes(missing),
+                                disputed: codes(disputes),
+                            },
+                        )
+                    })
+                    .collect(),
             )));
         }
         let edition = self
@@ -1189,7 +1194,7 @@ impl Store {
             &BTreeMap::new(),
         );
         let json = serde_json::to_string(&snapshot)
-            .map_err(|e| StoreError::Invalid(format!("snapshot: {e}")))?;
+            .map_err(|e| StoreError::Encode(format!("the snapshot of {id}: {e}")))?;
         let mut tx = self
             .write_tx()
             .await
@@ -1207,7 +1212,7 @@ impl Store {
         .ctx(|| format!("publishing {id}"))?
         .rows_affected();
         if n == 0 {
-            return Err(StoreError::Invalid(lock("publish", LockError::Frozen)));
+            return Err(lock("publish", LockError::Frozen));
         }
         let summary: Vec<serde_json::Value> = rows
             .iter()
@@ -1404,17 +1409,18 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("round '{id}'")))?;
         let Some(snapshot) = self.published_snapshot(id).await? else {
-            return Err(StoreError::Invalid(
-                "round: not published yet; change the appraisal instead".into(),
-            ));
+            return refuse("round", RefusalKind::NotPublished);
         };
         let reason = nfc(reason);
         let decision_ref = nfc(decision_ref);
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         let Some(t) = snapshot.unit_types.get(unit) else {
-            return Err(StoreError::Invalid(format!(
-                "unit: {unit} is not assessed in this round"
-            )));
+            return refuse(
+                "unit",
+                RefusalKind::NotAssessed {
+                    unit: unit.to_string(),
+                },
+            );
         };
         let scoped = scoped_edition(&snapshot.edition, *t);
         let leaf = leaves(&scoped)
@@ -1422,21 +1428,21 @@ impl Store {
             .find(|n| &n.code == code)
             .cloned();
         match &leaf {
-            None => problems.push(format!("code: {code} is not a criterion {unit} scores")),
+            None => problems.push("code", not_scored(code, unit)),
             Some(n) => {
                 if let Err(e) = check_appraised(n, new_score) {
-                    problems.push(format!("score: {e}"));
+                    problems.push("score", RefusalKind::Item(e));
                 }
             }
         }
         if reason.is_empty() {
-            problems.push("reason: a reason is required".into());
+            problems.push("reason", RefusalKind::Required);
         }
         problems.extend(text_problem("reason".into(), &reason));
         if decision_ref.is_empty() {
-            problems.push("decision_ref: the decision's number and symbol are required".into());
+            problems.push("decision_ref", RefusalKind::Required);
         } else if decision_ref.chars().count() > 100 {
-            problems.push("decision_ref: at most 100 characters".into());
+            problems.push("decision_ref", RefusalKind::TooLong { max: 100 });
         }
         let corrections = self.corrections(id).await?;
         let current = corrected_finals(&snapshot, &corrections)
@@ -1445,11 +1451,9 @@ impl Store {
             .copied()
             .unwrap_or(Decimal::ZERO);
         if problems.is_empty() && current == new_score {
-            problems.push(format!("score: {code} already has {new_score} points"));
+            problems.push("score", RefusalKind::Unchanged { points: new_score });
         }
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
+        problems.check()?;
         let now = now_text();
         let mut tx = self
             .write_tx()
@@ -1564,39 +1568,40 @@ impl Store {
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("edition '{}'", src.edition_id)))?,
         };
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         let (new_edition, copy) = match &next.edition {
             NextEdition::Existing(id) => match self.edition(id).await? {
                 Some(e) => (e, false),
-                None => {
-                    return Err(StoreError::Invalid(format!(
-                        "edition: unknown edition '{id}'"
-                    )))
-                }
+                None => return refuse("edition", RefusalKind::Unknown { value: id.clone() }),
             },
             NextEdition::Copy(id) => {
                 if self.edition(id).await?.is_some() {
-                    problems.push(format!(
-                        "edition: an edition '{id}' exists already; choose it or another id"
-                    ));
+                    problems.push("edition", RefusalKind::Exists { value: id.clone() });
                 }
                 let e = next_year_edition(&old_edition, id, src.year + 1);
                 for p in e.validate() {
-                    problems.push(format!("edition: {p}"));
+                    problems.push("edition", RefusalKind::Described(p.to_string()));
                 }
                 (e, true)
             }
         };
         if new_edition.level != old_edition.level {
-            problems.push(format!(
-                "edition: {} assesses {} units, this round {} units",
-                new_edition.id, new_edition.level, old_edition.level
-            ));
+            problems.push(
+                "edition",
+                RefusalKind::WrongLevel {
+                    value: new_edition.id.clone(),
+                    level: new_edition.level.to_string(),
+                    wanted: old_edition.level.to_string(),
+                },
+            );
         }
         let cw = match crosswalk(&old_edition, &new_edition, &next.crosswalk) {
             Ok(cw) => Some(cw),
             Err(ps) => {
-                problems.extend(ps.into_iter().map(|p| format!("crosswalk: {p}")));
+                problems.extend(
+                    ps.into_iter()
+                        .map(|p| described("crosswalk", p.to_string())),
+                );
                 None
             }
         };
@@ -1614,17 +1619,17 @@ impl Store {
             source_round: Some(src.id.clone()),
             note: String::new(),
         };
-        problems.extend(
-            round
-                .problems()
-                .into_iter()
-                .map(|(f, m)| format!("{f}: {m}")),
-        );
+        problems.extend(round.problems().into_iter().map(|(f, m)| described(f, m)));
         if self.round(&round.id).await?.is_some() {
-            problems.push(format!("id: a round '{}' exists already", round.id));
+            problems.push(
+                "id",
+                RefusalKind::Exists {
+                    value: round.id.clone(),
+                },
+            );
         }
-        let (Some(cw), true) = (cw, problems.is_empty()) else {
-            return Err(invalid(problems));
+        let Some(cw) = cw.filter(|_| problems.is_empty()) else {
+            return Err(StoreError::Invalid(problems));
         };
         if copy {
             self.save_edition(&new_edition, actor).await?;
@@ -1698,7 +1703,7 @@ async fn insert_round(
     actor: &str,
 ) -> Result<()> {
     let classes = serde_json::to_string(&round.classes)
-        .map_err(|e| StoreError::Invalid(format!("classes: {e}")))?;
+        .map_err(|e| StoreError::Encode(format!("the classes of {}: {e}", round.id)))?;
     let d = &round.deadlines;
     sqlx::query(
         "INSERT INTO assessment_rounds (id, name, name_folded, edition_id, year, sample, self_scoring_due, explanation_due, \
@@ -1746,7 +1751,7 @@ async fn ensure_unpublished(tx: &mut sqlx::Transaction<'_, sqlx::Any>, round: &s
             .ctx(|| format!("checking round {round}"))?;
     match published {
         None => Err(StoreError::NotFound(format!("round '{round}'"))),
-        Some(Some(_)) => Err(StoreError::Invalid(lock("round", LockError::Frozen))),
+        Some(Some(_)) => Err(lock("round", LockError::Frozen)),
         Some(None) => Ok(()),
     }
 }

@@ -5,12 +5,13 @@
 use crate::audit::{record, Change};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{refuse, Refusal, RefusalKind, Refusals};
 use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::calendar::{ReminderKind, WorkCalendar};
 use parindex_domain::plan::{
-    assigned_units, can_submit, Decision, Finding, MeasureKind, Plan, PlanDocument, PlanTarget,
-    Report, Task,
+    assigned_units, can_submit, may_review, Decision, Finding, MeasureKind, Plan, PlanDocument,
+    PlanTarget, Report, ReportRefusal, Task,
 };
 use parindex_domain::text::fold;
 use serde::Serialize;
@@ -88,7 +89,31 @@ pub struct Measure {
 }
 
 fn to_json<T: Serialize>(v: &T, what: &str) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Invalid(format!("{what}: {e}")))
+    serde_json::to_string(v).map_err(|e| StoreError::Encode(format!("{what}: {e}")))
+}
+
+/// A report's progress is a percentage.
+const PCT_RANGE: RefusalKind = RefusalKind::OutOfRange { min: 0, max: 100 };
+
+fn not_assigned(unit: &str, task_id: &str) -> StoreError {
+    Refusal::new(
+        "unit",
+        RefusalKind::NotAssigned {
+            unit: unit.to_string(),
+            task: task_id.to_string(),
+        },
+    )
+    .into()
+}
+
+/// A refusal of the report rules (`plan::can_submit`, `plan::may_review`), on its field.
+fn report_refusal(r: ReportRefusal) -> StoreError {
+    Refusal::new(r.field(), RefusalKind::Report(r)).into()
+}
+
+/// A field of the plan itself (`plan.subject`), named as `PlanDocument::validate` names them.
+fn plan_field(name: &str) -> String {
+    ["plan", name].join(".")
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
@@ -165,26 +190,29 @@ impl Store {
     pub async fn save_plan(&self, doc: &PlanDocument, actor: &str) -> Result<()> {
         let units = self.units(None).await?;
         let known: BTreeSet<String> = units.iter().map(|u| u.slug.clone()).collect();
-        let mut problems: Vec<String> =
-            doc.validate(&known).iter().map(|p| p.to_string()).collect();
+        let mut problems = Refusals(
+            doc.validate(&known)
+                .into_iter()
+                .map(Refusal::from)
+                .collect(),
+        );
         if self.edition(&doc.plan.edition_id).await?.is_none() {
-            problems.push(format!(
-                "plan.edition_id: unknown edition '{}'",
-                doc.plan.edition_id
-            ));
+            problems.push(
+                plan_field("edition_id"),
+                RefusalKind::Unknown {
+                    value: doc.plan.edition_id.clone(),
+                },
+            );
         }
         if self.subject(&doc.plan.subject).await?.is_none() {
-            problems.push(format!(
-                "plan.subject: unknown subject '{}'",
-                doc.plan.subject
-            ));
+            problems.push(
+                plan_field("subject"),
+                RefusalKind::Unknown {
+                    value: doc.plan.subject.clone(),
+                },
+            );
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "the plan is not valid: {}",
-                problems.join("; ")
-            )));
-        }
+        problems.check()?;
         let existed = self.plan(&doc.plan.id).await?.is_some();
         let p = &doc.plan;
         let mut tx = self
@@ -499,39 +527,44 @@ impl Store {
         let a = self
             .assignment_of(plan_id, task_id, unit)
             .await?
-            .ok_or_else(|| {
-                StoreError::Invalid(format!("unit: {unit} is not assigned to task {task_id}"))
-            })?;
+            .ok_or_else(|| not_assigned(unit, task_id))?;
         if !task
             .deadline
             .periods(cal)
             .iter()
             .any(|p| p.key == input.period)
         {
-            return Err(StoreError::Invalid(format!(
-                "period: '{}' is not a reporting period of task {task_id}",
-                input.period
-            )));
+            return refuse(
+                "period",
+                RefusalKind::NotAPeriod {
+                    period: input.period.clone(),
+                    task: task_id.to_string(),
+                },
+            );
         }
         if input.done.trim().is_empty() {
-            return Err(StoreError::Invalid("done: say what was done".into()));
+            return refuse("done", RefusalKind::Required);
         }
         if input.progress_pct > 100 {
-            return Err(StoreError::Invalid("progress_pct: 0 to 100".into()));
+            return refuse("progress_pct", PCT_RANGE);
         }
         for f in attachments {
             if f.content.len() > ATTACHMENT_LIMIT {
-                return Err(StoreError::Invalid(format!(
-                    "attachment: '{}' is larger than {} MB",
-                    f.file_name,
-                    ATTACHMENT_LIMIT / 1024 / 1024
-                )));
+                return refuse(
+                    "attachment",
+                    RefusalKind::TooLarge {
+                        name: f.file_name.clone(),
+                        max_mb: ATTACHMENT_LIMIT / 1024 / 1024,
+                    },
+                );
             }
             if f.content.is_empty() {
-                return Err(StoreError::Invalid(format!(
-                    "attachment: '{}' is empty",
-                    f.file_name
-                )));
+                return refuse(
+                    "attachment",
+                    RefusalKind::EmptyFile {
+                        name: f.file_name.clone(),
+                    },
+                );
             }
         }
         let existing: Vec<Report> = self
@@ -541,7 +574,7 @@ impl Store {
             .filter(|r| r.period == input.period)
             .collect();
         let refs: Vec<&Report> = existing.iter().collect();
-        can_submit(&refs).map_err(|m| StoreError::Invalid(format!("period: {m}")))?;
+        can_submit(&refs).map_err(report_refusal)?;
         // The same report sent again (crate::retries): the version stored is the answer.
         if let Some(last) = existing.iter().max_by_key(|r| r.version) {
             if last.decision.is_none()
@@ -638,14 +671,9 @@ impl Store {
             .report(report_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("report {report_id}")))?;
-        if r.decision.is_some() {
-            // The same review sent again (crate::retries) is answered as done.
-            if crate::retries::same_review(&r, decision, comment, actor) {
-                return Ok(r);
-            }
-            return Err(StoreError::Invalid(
-                "decision: this report was already reviewed".into(),
-            ));
+        // The same review sent again (crate::retries) is answered as done.
+        if r.decision.is_some() && crate::retries::same_review(&r, decision, comment, actor) {
+            return Ok(r);
         }
         let latest = self
             .reports(&plan_id, Some(&r.task_id), Some(&r.unit))
@@ -654,16 +682,7 @@ impl Store {
             .filter(|x| x.period == r.period)
             .map(|x| x.version)
             .max();
-        if latest != Some(r.version) {
-            return Err(StoreError::Invalid(
-                "decision: a newer version of this report exists".into(),
-            ));
-        }
-        if decision == Decision::Returned && comment.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "comment: say why the report is returned".into(),
-            ));
-        }
+        may_review(&r, latest, decision, comment).map_err(report_refusal)?;
         let d = match decision {
             Decision::Accepted => "accepted",
             Decision::Returned => "returned",
@@ -683,9 +702,8 @@ impl Store {
             .ctx(|| "reviewing the report".into())?
             .rows_affected();
         if n != 1 {
-            return Err(StoreError::Invalid(
-                "decision: this report was already reviewed".into(),
-            ));
+            // Reviewed by someone else between the check and the update.
+            return Err(report_refusal(ReportRefusal::AlreadyReviewed));
         }
         record(
             &mut tx,
@@ -742,14 +760,12 @@ impl Store {
         actor: &str,
     ) -> Result<()> {
         if pct > 100 {
-            return Err(StoreError::Invalid("progress_pct: 0 to 100".into()));
+            return refuse("progress_pct", PCT_RANGE);
         }
         let a = self
             .assignment_of(plan_id, task_id, unit)
             .await?
-            .ok_or_else(|| {
-                StoreError::Invalid(format!("unit: {unit} is not assigned to task {task_id}"))
-            })?;
+            .ok_or_else(|| not_assigned(unit, task_id))?;
         let mut tx = self
             .write_tx()
             .await
@@ -990,9 +1006,13 @@ impl Store {
     ) -> Result<()> {
         if let Some(e) = email {
             if !e.contains('@') || e.contains(char::is_whitespace) || e.len() > 200 {
-                return Err(StoreError::Invalid(format!(
-                    "email: '{e}' is not an e-mail address"
-                )));
+                return refuse(
+                    "email",
+                    RefusalKind::Malformed {
+                        value: e.to_string(),
+                        expected: "an e-mail address",
+                    },
+                );
             }
         }
         let mut tx = self
@@ -1033,12 +1053,16 @@ impl Store {
         actor: &str,
     ) -> Result<i64> {
         if reason.trim().is_empty() {
-            return Err(StoreError::Invalid("reason: give the reason".into()));
+            return refuse("reason", RefusalKind::Required);
         }
-        let u = self
-            .unit(unit)
-            .await?
-            .ok_or_else(|| StoreError::Invalid(format!("unit: unknown unit '{unit}'")))?;
+        let u = self.unit(unit).await?.ok_or_else(|| {
+            Refusal::new(
+                "unit",
+                RefusalKind::Unknown {
+                    value: unit.to_string(),
+                },
+            )
+        })?;
         if self.plan(plan_id).await?.is_none() {
             return Err(StoreError::NotFound(format!("plan '{plan_id}'")));
         }
@@ -1094,7 +1118,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("measure {id}")))?;
         if m.decision.is_some() {
-            return Err(StoreError::Invalid("decision: already decided".into()));
+            return refuse("decision", RefusalKind::AlreadyDecided);
         }
         let d = if approve { "approved" } else { "rejected" };
         let mut tx = self

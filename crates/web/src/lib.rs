@@ -18,6 +18,7 @@ mod layout;
 mod openapi;
 pub mod pages;
 pub mod parse_pool;
+mod refusals;
 pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;

@@ -23,7 +23,7 @@ use parindex_domain::indicators::{
     observed_value, Direction, Indicator, Measure, Observation, Period, Source, Status,
 };
 use parindex_domain::score::parse_points;
-use parindex_store::{Explanation, IndicatorView};
+use parindex_store::{Explanation, IndicatorView, Refusals};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -260,7 +260,7 @@ async fn import_observations(
             Err(parindex_store::StoreError::Invalid(m)) => vec![ProblemRow {
                 row: String::new(),
                 column: String::new(),
-                message: m,
+                message: m.to_string(),
             }],
             Err(e) => return Err(e.into()),
         },
@@ -574,7 +574,7 @@ async fn add_observation(
                     Redirect::to(&format!("/indicators/{}?saved=1", seg(&ind.id))).into_response(),
                 )
             }
-            Err(parindex_store::StoreError::Invalid(m)) => m,
+            Err(parindex_store::StoreError::Invalid(m)) => m.to_string(),
             Err(e) => return Err(e.into()),
         },
         Err(m) => m,
@@ -955,7 +955,7 @@ async fn explain_view(
     uri: &Uri,
     unit: &str,
     code: &str,
-    form: Option<(&ExplainForm, Vec<(&'static str, &'static str)>)>,
+    form: Option<(&ExplainForm, Refusals)>,
 ) -> Result<ExplainPage, PageError> {
     let entry = state
         .store
@@ -983,19 +983,16 @@ async fn explain_view(
                 e.reason.clone(),
                 e.responsible.clone(),
                 e.remedy.clone(),
-                Vec::new(),
+                Refusals::new(),
             ),
             None => Default::default(),
         },
     };
     let err = |field: &str| {
         errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, what)| match *what {
-                "too_long" => i18n::t(lang, "dossiers.too_long"),
-                _ => i18n::t(lang, "dossiers.required"),
-            })
+            .of(field)
+            .next()
+            .map(|k| i18n::t(lang, crate::refusals::explanation_key(k)))
     };
     let unit_href = format!("/dossiers/{}", seg(unit));
     Ok(ExplainPage {

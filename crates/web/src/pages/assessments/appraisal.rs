@@ -345,7 +345,7 @@ async fn save(
                 .await
             {
                 match e {
-                    StoreError::Invalid(m) => general.push(m),
+                    StoreError::Invalid(m) => general.extend(crate::refusals::lines(&m)),
                     other => return Err(other.into()),
                 }
             }

@@ -1,9 +1,7 @@
 //! Rounds: the list, creating one, a round's stages and units, deadlines, reopening a stage
 //! for one unit, publication with confirmation, and next year's round.
 
-use super::{
-    may_view, parse_date, pct, stage_key, stage_rows, store_problems, unit_name, StageRow,
-};
+use super::{may_view, parse_date, pct, stage_key, stage_rows, unit_name, StageRow};
 use crate::auth::{Authed, CurrentUser};
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
@@ -418,7 +416,7 @@ async fn create(
     match state.store.create_round(&input, &cu.user.username).await {
         Ok(r) => Ok(Redirect::to(&format!("/assessments/{}?done=created", r.id)).into_response()),
         Err(StoreError::Invalid(m)) => {
-            let general = round_problems(&m, &mut errors, lang);
+            let general = crate::refusals::round(lang, &m, &mut errors);
             render_new(
                 &state,
                 &cu,
@@ -433,29 +431,6 @@ async fn create(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The store's refusal of a round (a new one, or next year's) as field errors beside the fields
-/// it names; what names no field is returned, to be shown above the form.
-fn round_problems(m: &str, errors: &mut FieldErrors, lang: Lang) -> Vec<String> {
-    let mut general = Vec::new();
-    for (field, msg) in store_problems(m) {
-        let key = match field.as_str() {
-            "id" => "assess.err.id",
-            "name" => "assess.err.name",
-            "edition" => "assess.err.edition",
-            "units" => "assess.err.units",
-            "classes" => "assess.err.classes",
-            "crosswalk" => "assess.err.crosswalk",
-            f if f.starts_with("deadline.") => "assess.err.deadline_order",
-            _ => {
-                general.push(msg);
-                continue;
-            }
-        };
-        errors.add(&field, i18n::t(lang, key), Some(&msg));
-    }
-    general
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -663,11 +638,7 @@ async fn deadlines(
                     Redirect::to(&format!("/assessments/{id}?done=deadlines")).into_response()
                 )
             }
-            Err(StoreError::Invalid(m)) => errors.add(
-                "deadline.self_scoring",
-                i18n::t(lang, "assess.err.deadline_order"),
-                Some(&m),
-            ),
+            Err(StoreError::Invalid(m)) => crate::refusals::deadlines(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -724,17 +695,7 @@ async fn reopen(
             Ok(()) => {
                 return Ok(Redirect::to(&format!("/assessments/{id}?done=reopened")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                for (field, msg) in store_problems(&m) {
-                    let (f, k) = match field.as_str() {
-                        "until" => ("reopen.until", "assess.err.until"),
-                        "reason" => ("reopen.reason", "assess.err.reason"),
-                        "stage" => ("reopen.stage", "assess.err.stage"),
-                        _ => ("reopen.unit", "assess.err.reopen"),
-                    };
-                    errors.add(f, t(k), Some(&msg));
-                }
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::reopen(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -1098,7 +1059,7 @@ async fn next_year(
             Ok(Redirect::to(&format!("/assessments/{}?done=carried", r.id)).into_response())
         }
         Err(StoreError::Invalid(m)) => {
-            let general = round_problems(&m, &mut errors, lang);
+            let general = crate::refusals::round(lang, &m, &mut errors);
             render_next(
                 &state,
                 &cu,

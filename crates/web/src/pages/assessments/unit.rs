@@ -481,7 +481,7 @@ async fn save(
         Ok(_) => Ok(
             Redirect::to(&format!("/assessments/{round}/units/{unit}?done=saved")).into_response(),
         ),
-        Err(StoreError::Invalid(m)) => failed(errors, vec![m]),
+        Err(StoreError::Invalid(m)) => failed(errors, vec![m.to_string()]),
         Err(e) => Err(e.into()),
     }
 }
@@ -526,7 +526,7 @@ async fn submit(
                 ))
                 .into_response())
             }
-            Err(StoreError::Invalid(m)) => general.push(m),
+            Err(StoreError::Invalid(m)) => general.push(m.to_string()),
             Err(e) => return Err(e.into()),
         }
     }
@@ -944,9 +944,7 @@ async fn upload(
             Ok(_) => {
                 return Ok(Redirect::to(&item_url(&round, &unit, &c, "uploaded")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                errors.add("file", i18n::t(lang, "evidence.err.refused"), Some(&m))
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::evidence_file(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -988,15 +986,7 @@ async fn document(
         sample: false,
     };
     let mut errors = FieldErrors::default();
-    for (field, msg) in d.problems() {
-        let key = match field {
-            "number" => "evidence.err.number",
-            "date" => "evidence.err.date",
-            "issuer" => "evidence.err.issuer",
-            _ => "assess.err.too_long",
-        };
-        errors.add(&format!("doc.{field}"), t(key), Some(&msg));
-    }
+    crate::refusals::document_fields(lang, &d.problems(), &mut errors);
     if !f.date.trim().is_empty() && date.is_none() {
         errors.add("doc.date", t("assess.err.date"), None);
     }
@@ -1014,9 +1004,7 @@ async fn document(
             Ok(_) => {
                 return Ok(Redirect::to(&item_url(&round, &unit, &c, "document")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                errors.add("doc.number", t("evidence.err.refused"), Some(&m))
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::document(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -1064,7 +1052,7 @@ async fn item_outcome(
                 a,
                 n,
                 ItemRender {
-                    general: vec![m],
+                    general: crate::refusals::lines(&m),
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                     ..Default::default()
                 },
@@ -1171,9 +1159,7 @@ async fn dispute(
             Ok(()) => {
                 return Ok(Redirect::to(&item_url(&round, &unit, &c, "disputed")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                errors.add("dispute", i18n::t(lang, "assess.err.dispute"), Some(&m))
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::dispute(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
