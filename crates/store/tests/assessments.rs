@@ -917,22 +917,29 @@ async fn evidence_files_are_checked_stored_once_and_verified(s: &Store) {
     // Every bad upload is refused and leaves nothing behind.
     let mut big = pdf.clone();
     big.resize(2048, b' ');
-    let too_large = |p: &UploadProblem| matches!(p, UploadProblem::TooLarge { .. });
-    let not_allowed = |p: &UploadProblem| matches!(p, UploadProblem::NotAllowed { .. });
-    let mismatch = |p: &UploadProblem| matches!(p, UploadProblem::ExtensionMismatch { ext, .. } if ext.is_empty());
-    let checks: [(&str, Vec<u8>, &dyn Fn(&UploadProblem) -> bool); 4] = [
-        ("to.pdf", big, &too_large),
+    fn too_large(p: &UploadProblem) -> bool {
+        matches!(p, UploadProblem::TooLarge { .. })
+    }
+    fn not_allowed(p: &UploadProblem) -> bool {
+        matches!(p, UploadProblem::NotAllowed { .. })
+    }
+    fn no_extension(p: &UploadProblem) -> bool {
+        matches!(p, UploadProblem::ExtensionMismatch { ext, .. } if ext.is_empty())
+    }
+    type Check = fn(&UploadProblem) -> bool;
+    let checks: [(&str, Vec<u8>, Check); 4] = [
+        ("to.pdf", big, too_large),
         (
             "virus.pdf",
             b"MZ\x90\0\x03\0\0\0\x04\0".to_vec(),
-            &not_allowed,
+            not_allowed,
         ),
         (
             "../../etc/passwd",
             b"root:x:0:0:root:/root:/bin/bash\n".to_vec(),
-            &not_allowed,
+            not_allowed,
         ),
-        ("../../etc/passwd", pdf.clone(), &mismatch),
+        ("../../etc/passwd", pdf.clone(), no_extension),
     ];
     for (name, bytes, want) in checks {
         let err = s
