@@ -11,6 +11,7 @@
 use std::fmt;
 
 use jiff::civil::Date;
+use parindex_domain::access::Role;
 use parindex_domain::assessment::{ItemError, LockError, SubmitProblem};
 use parindex_domain::dossiers::TimesProblem;
 use parindex_domain::plan::ReportRefusal;
@@ -39,6 +40,8 @@ pub enum RefusalKind {
     Unknown { value: String },
     /// Something with this id or name exists already.
     Exists { value: String },
+    /// A user of this role belongs to a unit, and none is given.
+    RoleNeedsUnit { role: Role },
     /// The unit is not assigned to the task.
     NotAssigned { unit: String, task: String },
     /// Not a reporting period of the task.
@@ -117,6 +120,7 @@ impl fmt::Display for RefusalKind {
             K::Malformed { value, expected } => write!(f, "'{value}' is not {expected}"),
             K::Unknown { value } => write!(f, "unknown '{value}'"),
             K::Exists { value } => write!(f, "'{value}' exists already"),
+            K::RoleNeedsUnit { role } => write!(f, "a {role} user must belong to a unit"),
             K::NotAssigned { unit, task } => write!(f, "{unit} is not assigned to task {task}"),
             K::NotAPeriod { period, task } => {
                 write!(f, "'{period}' is not a reporting period of task {task}")

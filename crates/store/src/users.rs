@@ -82,8 +82,7 @@ pub fn user_input_problems(u: &UserInput) -> Refusals {
         out.push("display_name", RefusalKind::Required);
     }
     if u.role.needs_unit() && u.unit.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        // A user of this role belongs to a unit.
-        out.push("unit", RefusalKind::Required);
+        out.push("unit", RefusalKind::RoleNeedsUnit { role: u.role });
     }
     if u.lang != "vi" && u.lang != "en" {
         out.push(

@@ -561,7 +561,7 @@ mod accounts {
             .create_user(&input("agency1", Role::Agency, None), "h", "admin")
             .await
             .unwrap_err();
-        assert!(refusals(err).has("unit", &RefusalKind::Required));
+        assert!(refusals(err).has("unit", &RefusalKind::RoleNeedsUnit { role: Role::Agency }));
         let err = s
             .create_user(&input("agency1", Role::Agency, Some("so-x")), "h", "admin")
             .await
