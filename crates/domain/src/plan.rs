@@ -402,14 +402,63 @@ pub fn overall_status(periods: &[PeriodState]) -> Status {
         .unwrap_or(Status::NotStarted)
 }
 
-/// Whether a report may be submitted now for this period.
-pub fn can_submit(reports: &[&Report]) -> Result<(), &'static str> {
-    match reports.iter().max_by_key(|r| r.version).map(|r| r.decision) {
-        Some(Some(Decision::Accepted)) => {
-            Err("this period's report was accepted; it cannot be changed")
+/// Why a monthly report may not be submitted or reviewed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReportRefusal {
+    /// The period's report was accepted: it cannot be changed.
+    #[error("this period's report was accepted; it cannot be changed")]
+    Accepted,
+    /// The version was reviewed already (accepted or returned).
+    #[error("this report was already reviewed")]
+    AlreadyReviewed,
+    /// A newer version of the period's report exists: only the latest is reviewed.
+    #[error("a newer version of this report exists")]
+    Superseded,
+    /// A report is returned with a comment saying why.
+    #[error("say why the report is returned")]
+    CommentRequired,
+}
+
+impl ReportRefusal {
+    /// The field of the form it concerns: `comment` for a missing comment, `decision` for the
+    /// review's state, `period` for a submission.
+    pub fn field(self) -> &'static str {
+        match self {
+            ReportRefusal::Accepted => "period",
+            ReportRefusal::AlreadyReviewed | ReportRefusal::Superseded => "decision",
+            ReportRefusal::CommentRequired => "comment",
         }
+    }
+}
+
+/// Whether a report may be submitted now for this period (`reports`: the period's versions).
+pub fn can_submit(reports: &[&Report]) -> Result<(), ReportRefusal> {
+    match reports.iter().max_by_key(|r| r.version).map(|r| r.decision) {
+        Some(Some(Decision::Accepted)) => Err(ReportRefusal::Accepted),
         _ => Ok(()),
     }
+}
+
+/// Whether `report` may be accepted or returned now: it is undecided, it is the latest version
+/// of its period (`latest`: the highest version stored for the period), and a return says why
+/// in `comment`. Who may review is `access::Action::ReviewReport` (the coordinator); a review
+/// sent twice is answered by the store before this rule (`retries::same_review`).
+pub fn may_review(
+    report: &Report,
+    latest: Option<i64>,
+    decision: Decision,
+    comment: &str,
+) -> Result<(), ReportRefusal> {
+    if report.decision.is_some() {
+        return Err(ReportRefusal::AlreadyReviewed);
+    }
+    if latest != Some(report.version) {
+        return Err(ReportRefusal::Superseded);
+    }
+    if decision == Decision::Returned && comment.trim().is_empty() {
+        return Err(ReportRefusal::CommentRequired);
+    }
+    Ok(())
 }
 
 /// The kind of accountability measure proposed for a head of agency.
@@ -531,11 +580,43 @@ mod tests {
             period_status(due, after, &[&ret, &acc], 0),
             Status::Accepted
         );
-        assert!(
-            can_submit(&[&ret, &acc]).is_err(),
+        assert_eq!(
+            can_submit(&[&ret, &acc]),
+            Err(ReportRefusal::Accepted),
             "no report on an accepted period"
         );
         assert!(can_submit(&[&ret]).is_ok());
+    }
+
+    #[test]
+    fn review_rules() {
+        let sub = report("2021-07", 2, date(2021, 7, 24), None);
+        // The latest undecided version is accepted without a comment, returned with one.
+        assert_eq!(may_review(&sub, Some(2), Decision::Accepted, ""), Ok(()));
+        assert_eq!(
+            may_review(&sub, Some(2), Decision::Returned, "thiếu số liệu"),
+            Ok(())
+        );
+        assert_eq!(
+            may_review(&sub, Some(2), Decision::Returned, "  "),
+            Err(ReportRefusal::CommentRequired)
+        );
+        // An older version is not reviewed, whatever the decision.
+        assert_eq!(
+            may_review(&sub, Some(3), Decision::Accepted, "ok"),
+            Err(ReportRefusal::Superseded)
+        );
+        // A decided version is not reviewed again, even when it is the latest.
+        let acc = report("2021-07", 2, date(2021, 7, 24), Some(Decision::Accepted));
+        for d in [Decision::Accepted, Decision::Returned] {
+            assert_eq!(
+                may_review(&acc, Some(2), d, "x"),
+                Err(ReportRefusal::AlreadyReviewed)
+            );
+        }
+        assert_eq!(ReportRefusal::CommentRequired.field(), "comment");
+        assert_eq!(ReportRefusal::Superseded.field(), "decision");
+        assert_eq!(ReportRefusal::Accepted.field(), "period");
     }
 
     #[test]

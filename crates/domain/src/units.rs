@@ -90,14 +90,20 @@ pub struct Unit {
 pub const UNIT_TEXT_MAX: usize = 200;
 
 /// What is wrong with one field of a unit edit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum FieldProblem {
     /// Empty, and the field is required.
+    #[error("the name is empty")]
     Required,
     /// Longer than `max` characters.
+    #[error("longer than {max} characters")]
     TooLong { max: usize },
     /// Not a slug (`a-z`, `0-9`, single inner `-`, at most 80 characters).
+    #[error("not a slug (a-z, 0-9, -)")]
     NotSlug,
+    /// A unit named as its own parent.
+    #[error("a unit cannot be its own parent")]
+    OwnParent,
 }
 
 /// A change to a unit's names and head of agency — the unit page's form and
@@ -163,8 +169,8 @@ pub fn slug_problem(slug: &str) -> Option<FieldProblem> {
 
 impl Unit {
     /// NFC-normalise the text fields and check the slug, the lengths ([`UNIT_TEXT_MAX`]) and
-    /// the parent. Returns the problems as `(field, message)`.
-    pub fn normalise(&mut self) -> Vec<(&'static str, String)> {
+    /// the parent. Returns the problems by field.
+    pub fn normalise(&mut self) -> Vec<(&'static str, FieldProblem)> {
         let mut out = Vec::new();
         self.name_vi = nfc(&self.name_vi);
         self.name_en = self.name_en.as_deref().map(nfc).filter(|s| !s.is_empty());
@@ -179,14 +185,11 @@ impl Unit {
             .as_deref()
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty());
-        if !is_slug(&self.slug) {
-            out.push((
-                "slug",
-                format!("'{}' is not a slug (a-z, 0-9, -)", self.slug),
-            ));
+        if let Some(p) = slug_problem(&self.slug) {
+            out.push(("slug", p));
         }
         if self.name_vi.is_empty() {
-            out.push(("name_vi", "the name is empty".to_string()));
+            out.push(("name_vi", FieldProblem::Required));
         }
         for (field, v) in [
             ("name_vi", Some(&self.name_vi)),
@@ -195,13 +198,21 @@ impl Unit {
             ("head_title", self.head_title.as_ref()),
         ] {
             if v.is_some_and(|s| s.chars().count() > UNIT_TEXT_MAX) {
-                out.push((field, format!("longer than {UNIT_TEXT_MAX} characters")));
+                out.push((field, FieldProblem::TooLong { max: UNIT_TEXT_MAX }));
             }
         }
         if self.parent.as_deref() == Some(self.slug.as_str()) {
-            out.push(("parent", "a unit cannot be its own parent".to_string()));
+            out.push(("parent", FieldProblem::OwnParent));
         }
         out
+    }
+
+    /// A problem of [`Unit::normalise`] in words, naming the slug it refuses.
+    pub fn describe(&self, p: FieldProblem) -> String {
+        match p {
+            FieldProblem::NotSlug => format!("'{}' is not a slug (a-z, 0-9, -)", self.slug),
+            p => p.to_string(),
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! still being read; at the end the cells replace what was stored for them and the import
 //! commits. Any bad row (unless skipped) or any error rolls everything back.
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{IngestError, Result};
 use parindex_domain::dossiers::{day_of, Dim, Month};
 use parindex_domain::text::fold;
 use parindex_interchange::dossiers::{
@@ -222,8 +222,8 @@ fn named(
 /// any error rolls the whole import back. `as_of` is the caller's clock's day (`calendar::Clock`:
 /// today in Asia/Ho_Chi_Minh, or the fixed `--as-of`). A dry run reads the file and stores nothing.
 ///
-/// Errors name the file and the line: a [`ScanError`] when the file cannot be read, [`BadRows`]
-/// when it has bad rows (both reachable with `downcast_ref`).
+/// Errors name the file and the line: [`IngestError::Scan`] when the file cannot be read,
+/// [`IngestError::BadRows`] when it has bad rows, [`IngestError::Store`] when the store refuses.
 pub async fn import(
     store: &Store,
     file: &Path,
@@ -233,14 +233,14 @@ pub async fn import(
     actor: &str,
 ) -> Result<ImportSummary> {
     if !file.exists() {
-        bail!("{}: no such file", file.display());
+        return Err(IngestError::NoFile(file.to_path_buf()));
     }
     let opts = ScanOptions {
         dims: vec![Dim::Agency, Dim::Month],
         as_of_day: day_of(as_of),
         threads: threads(None),
         columns: match &flags.columns {
-            Some(c) => parse_column_map(c).map_err(|e| anyhow!("--columns: {e}"))?,
+            Some(c) => parse_column_map(c).map_err(IngestError::Columns)?,
             None => Vec::new(),
         },
         spool_overdue: false,
@@ -249,7 +249,10 @@ pub async fn import(
         let path = file.to_path_buf();
         let scan = tokio::task::spawn_blocking(move || scan_file(&path, &opts))
             .await
-            .context("the reading task failed")?;
+            .map_err(|source| IngestError::Task {
+                file: file.display().to_string(),
+                source,
+            })?;
         let scan = named(flags, scan)?;
         return import_scan(store, scan, as_of, flags, dry_run, actor).await;
     }
@@ -273,7 +276,7 @@ pub async fn import(
     let path = file.to_path_buf();
     let reading =
         tokio::task::spawn_blocking(move || scan_file_into(&path, &opts, &ChannelSink(send)));
-    let mut failed: Option<anyhow::Error> = None;
+    let mut failed: Option<IngestError> = None;
     while let Some(msg) = recv.recv().await {
         let res = match msg {
             Handover::Rows(batch) => {
@@ -308,7 +311,10 @@ pub async fn import(
     }
     // Closing the channel stops the readers (their next hand-over fails).
     drop(recv);
-    let scan = reading.await.context("the reading task failed")?;
+    let scan = reading.await.map_err(|source| IngestError::Task {
+        file: file.display().to_string(),
+        source,
+    })?;
     if let Some(e) = failed {
         return Err(e);
     }
@@ -365,7 +371,10 @@ fn summarize(agencies: &mut Agencies, scan: &Scan) -> Result<Summary> {
     let mut cells: Vec<DossierCell> = Vec::with_capacity(scan.groups.len());
     let mut at: HashMap<(String, Month), usize> = HashMap::new();
     for g in &scan.groups {
-        let month = Month::parse(&g.key[1]).ok_or_else(|| anyhow!("bad month {}", g.key[1]))?;
+        let month = Month::parse(&g.key[1]).ok_or_else(|| IngestError::Month {
+            file: scan.file.clone(),
+            month: g.key[1].clone(),
+        })?;
         let unit = agencies.unit(&g.key[0]);
         let agency = unit.clone().unwrap_or_else(|| g.key[0].clone());
         match at.entry((agency, month)) {
@@ -462,7 +471,12 @@ pub async fn import_scan(
     if let Some(spool) = &scan.overdue {
         let mut reader = spool.reader();
         loop {
-            let mut batch = reader.next_batch(2000).map_err(anyhow::Error::msg)?;
+            let mut batch = reader
+                .next_batch(2000)
+                .map_err(|detail| IngestError::Spool {
+                    file: scan.file.clone(),
+                    detail,
+                })?;
             if batch.is_empty() {
                 break;
             }
@@ -505,7 +519,10 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
         store
             .save_edition(&sample, actor)
             .await
-            .with_context(|| format!("loading {}", SAMPLE_EDITION.0))?;
+            .map_err(|source| IngestError::Load {
+                file: SAMPLE_EDITION.0,
+                source,
+            })?;
         out.push_str(&format!("edition {}: added (SAMPLE)\n", sample.id));
     }
     let data = ind::indicators_from_toml(INDICATORS.1, INDICATORS.0)?;
@@ -520,7 +537,10 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
         store
             .save_indicators(&new, actor)
             .await
-            .with_context(|| format!("loading {}", INDICATORS.0))?;
+            .map_err(|source| IngestError::Load {
+                file: INDICATORS.0,
+                source,
+            })?;
         out.push_str(&format!("indicators: {} added\n", new.len()));
         let obs: Vec<_> = data
             .observations
@@ -539,16 +559,21 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
     }
     if store.dossier_cells().await?.is_empty() {
         let dir = std::env::temp_dir().join(format!("parindex-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| IngestError::Io { path, source }
+        };
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let path = dir.join(format!("SYNTHETIC-dossiers-{DEMO_MONTH}.csv"));
-        let f = std::fs::File::create(&path)?;
+        let f = std::fs::File::create(&path).map_err(io(&path))?;
         generate(
             &GenOptions {
                 month: Month::parse(DEMO_MONTH),
                 ..GenOptions::new(DEMO_ROWS, 2021)
             },
             &mut std::io::BufWriter::new(f),
-        )?;
+        )
+        .map_err(io(&path))?;
         let flags = ImportFlags {
             sample: true,
             ..Default::default()

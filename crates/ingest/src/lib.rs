@@ -5,3 +5,6 @@
 #![forbid(unsafe_code)]
 
 pub mod dossiers;
+mod error;
+
+pub use error::{IngestError, Result};

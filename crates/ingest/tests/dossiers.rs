@@ -4,8 +4,8 @@
 //! `TEST_DATABASE_URL` is set.
 
 use parindex_domain::units::{Unit, UnitType};
-use parindex_ingest::dossiers::{import, BadRows, ImportFlags};
-use parindex_interchange::dossiers::ScanError;
+use parindex_ingest::dossiers::{import, ImportFlags};
+use parindex_ingest::IngestError;
 use parindex_store::testing::TestDb;
 use parindex_store::Store;
 
@@ -138,11 +138,14 @@ async fn story(db: TestDb) {
     let err = import(store, &bad, &named, as_of, false, "coordinator")
         .await
         .unwrap_err();
-    let rows = err.downcast_ref::<BadRows>().expect("bad rows");
+    let IngestError::BadRows(rows) = &err else {
+        panic!("bad rows expected: {err:?}");
+    };
     assert_eq!(rows.file, "thang-7.csv");
     assert_eq!(rows.total, 1);
     assert_eq!(rows.first[0].line, 3);
-    assert!(err.to_string().starts_with("thang-7.csv: line 3"), "{err}");
+    // The command prints it: the file as users know it comes first.
+    assert!(err.to_string().starts_with("thang-7.csv: "), "{err}");
     let months: Vec<String> = store
         .dossier_cells()
         .await
@@ -173,7 +176,9 @@ async fn story(db: TestDb) {
     let err = import(store, &headless, &named, as_of, true, "coordinator")
         .await
         .unwrap_err();
-    let scan = err.downcast_ref::<ScanError>().expect("a scan error");
+    let IngestError::Scan(scan) = &err else {
+        panic!("a scan error expected: {err:?}");
+    };
     assert_eq!(scan.file, "thang-7.csv");
     db.cleanup().await;
 }

@@ -145,7 +145,8 @@ fn units_from_sheet(
                 )),
             }
         }
-        for (field, message) in u.normalise() {
+        for (field, problem) in u.normalise() {
+            let message = u.describe(problem);
             let col = match field {
                 "slug" => UCol::Slug,
                 "parent" => UCol::Parent,
@@ -206,7 +207,8 @@ pub fn units_from_json(
     let in_file: BTreeSet<String> = units.iter().map(|u| u.slug.clone()).collect();
     let mut seen = BTreeSet::new();
     for (i, u) in units.iter_mut().enumerate() {
-        for (field, message) in u.normalise() {
+        for (field, problem) in u.normalise() {
+            let message = u.describe(problem);
             problems.push(Problem::new(None, Some(format!("[{i}].{field}")), message));
         }
         if let Some(par) = &u.parent {

@@ -20,7 +20,7 @@ impl Backend {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Backend::Postgres)
         } else {
-            Err(StoreError::Invalid(format!(
+            Err(StoreError::Config(format!(
                 "unsupported database URL '{}': use sqlite://FILE or postgres://…",
                 redact(url)
             )))

@@ -11,6 +11,7 @@ use crate::audit::{record, Change, INSERT_AUDIT};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
 use crate::pg_bulk::PgBulk;
+use crate::refusal::{refuse, RefusalKind, Refusals};
 use crate::sqlite_bulk::BulkConn;
 use crate::Result;
 use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDossier};
@@ -64,17 +65,17 @@ pub struct Explanation {
 
 impl Explanation {
     /// Problems with the texts, by field (each required, at most 2,000 characters).
-    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
-        let mut out = Vec::new();
+    pub fn problems(&self) -> Refusals {
+        let mut out = Refusals::new();
         for (field, v) in [
             ("reason", &self.reason),
             ("responsible", &self.responsible),
             ("remedy", &self.remedy),
         ] {
             if v.trim().is_empty() {
-                out.push((field, "required"));
+                out.push(field, RefusalKind::Required);
             } else if v.chars().count() > 2000 {
-                out.push((field, "too_long"));
+                out.push(field, RefusalKind::TooLong { max: 2000 });
             }
         }
         out
@@ -478,13 +479,15 @@ fn overdue_insert_sql(n: usize) -> String {
 fn check_cells(cells: &[DossierCell]) -> Result<()> {
     for c in cells {
         if !c.counts.consistent() {
-            return Err(StoreError::Invalid(format!(
-                "the counts of {} in {} do not add up",
-                c.agency, c.month
-            )));
+            return refuse(
+                format!("cells[{}]", c.agency),
+                RefusalKind::CountsDisagree {
+                    month: c.month.to_string(),
+                },
+            );
         }
         if c.agency.trim().is_empty() {
-            return Err(StoreError::Invalid("an agency is empty".into()));
+            return refuse("cells[].agency", RefusalKind::Required);
         }
     }
     Ok(())
@@ -745,8 +748,8 @@ impl Store {
             written_by: actor.to_string(),
             written_at: now_text(),
         };
-        if let Some((field, what)) = e.problems().first() {
-            return Err(StoreError::Invalid(format!("{field}: {what}")));
+        if let Some(r) = e.problems().0.into_iter().next() {
+            return Err(r.into());
         }
         let Some(current) = self.overdue_dossier(agency, code).await? else {
             return Err(StoreError::NotFound(format!("dossier {code} of {agency}")));

@@ -3,6 +3,7 @@
 use crate::audit::{record, Change};
 use crate::db::{dec, get, now_text, opt_dec, to_u32, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{Refusal, Refusals};
 use crate::Result;
 use parindex_domain::edition::{Component, CriterionNode, Edition, Level, NodeCode};
 use parindex_domain::text::fold;
@@ -38,14 +39,7 @@ impl Store {
     /// Create or replace an edition with its components and criteria tree, in one transaction.
     /// The edition must validate. Existing published results and targets are kept.
     pub async fn save_edition(&self, e: &Edition, actor: &str) -> Result<()> {
-        let problems = e.validate();
-        if !problems.is_empty() {
-            let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-            return Err(StoreError::Invalid(format!(
-                "the edition is not valid: {}",
-                text.join("; ")
-            )));
-        }
+        Refusals(e.validate().into_iter().map(Refusal::from).collect()).check()?;
         let before = self.edition(&e.id).await?;
         let mut tx = self
             .write_tx()
@@ -99,7 +93,7 @@ impl Store {
                 .as_ref()
                 .map(serde_json::to_string)
                 .transpose()
-                .map_err(|err| StoreError::Invalid(format!("rule of {}: {err}", n.code)))?;
+                .map_err(|err| StoreError::Encode(format!("the rule of {}: {err}", n.code)))?;
             let applies: Vec<&str> = n.applies_to.iter().map(|t| t.as_str()).collect();
             sqlx::query(
                 "INSERT INTO criteria (edition_id, code, sort_key, depth, title_vi, title_en, title_folded, max_points, component, \

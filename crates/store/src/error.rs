@@ -13,8 +13,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} not found")]
     NotFound(String),
+    /// The request is refused: which fields, and why ([`crate::refusal`]).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(crate::refusal::Refusals),
+    /// A value could not be encoded for storage (a fault of the program, not of the request).
+    #[error("encoding {0}")]
+    Encode(String),
+    /// The store was given an address or setting it cannot use (not a request's fault).
+    #[error("{0}")]
+    Config(String),
     #[error("stored data is corrupt ({0})")]
     Corrupt(String),
     /// No room left where the change goes: SQLite's `SQLITE_FULL` (a full disk or the file's

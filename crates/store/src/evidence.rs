@@ -15,6 +15,7 @@
 use crate::audit::{record, Change};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{refuse, Refusal, RefusalKind, Refusals};
 use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::edition::NodeCode;
@@ -466,28 +467,28 @@ pub struct DocumentReference {
 }
 
 impl DocumentReference {
-    /// Problems as `(field, message)`.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
+    /// What is refused, by field.
+    pub fn problems(&self) -> Refusals {
+        let mut out = Refusals::new();
         let n = nfc(&self.number);
         if n.is_empty() {
-            out.push(("number", "the number and symbol are required".to_string()));
+            out.push("number", RefusalKind::Required);
         } else if n.chars().count() > 100 {
-            out.push(("number", "at most 100 characters".to_string()));
+            out.push("number", RefusalKind::TooLong { max: 100 });
         }
         if self.date.is_none() {
-            out.push(("date", "the date is required".to_string()));
+            out.push("date", RefusalKind::Required);
         }
         if nfc(&self.issuer).is_empty() {
-            out.push(("issuer", "the issuing body is required".to_string()));
+            out.push("issuer", RefusalKind::Required);
         } else if self.issuer.chars().count() > 300 {
-            out.push(("issuer", "at most 300 characters".to_string()));
+            out.push("issuer", RefusalKind::TooLong { max: 300 });
         }
         if self.title.chars().count() > 300 {
-            out.push(("title", "at most 300 characters".to_string()));
+            out.push("title", RefusalKind::TooLong { max: 300 });
         }
         if self.excerpt.chars().count() > 5000 {
-            out.push(("excerpt", "at most 5000 characters".to_string()));
+            out.push("excerpt", RefusalKind::TooLong { max: 5000 });
         }
         out
     }
@@ -569,12 +570,12 @@ impl Store {
         actor: &str,
     ) -> Result<Evidence> {
         let (name, kind) = check_upload(&f.file_name, &f.bytes, cfg.max_bytes)
-            .map_err(|p| StoreError::Invalid(format!("file: {p}")))?;
+            .map_err(|p| Refusal::new("file", RefusalKind::Upload(p)))?;
         let title = Some(nfc(&f.title))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| name.clone());
         if title.chars().count() > 300 {
-            return Err(StoreError::Invalid("title: at most 300 characters".into()));
+            return refuse("title", RefusalKind::TooLong { max: 300 });
         }
         if let Some((item, today)) = link {
             self.check_evidence_change(item, today).await?;
@@ -690,11 +691,7 @@ impl Store {
         link: Option<(ItemRef<'_>, Date)>,
         actor: &str,
     ) -> Result<Evidence> {
-        let problems = d.problems();
-        if !problems.is_empty() {
-            let text: Vec<String> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-            return Err(StoreError::Invalid(text.join("; ")));
-        }
+        d.problems().check()?;
         if let Some((item, today)) = link {
             self.check_evidence_change(item, today).await?;
         }

@@ -5,6 +5,7 @@
 use crate::audit::{record, Change};
 use crate::db::{dec, get, now_text, opt_dec, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{refuse, Refusal, RefusalKind, Refusals};
 use crate::Result;
 use parindex_domain::edition::NodeCode;
 use parindex_domain::indicators::{
@@ -98,16 +99,14 @@ impl Store {
     /// Create or update indicator definitions in one transaction (new ones go last).
     pub async fn save_indicators(&self, list: &[Indicator], actor: &str) -> Result<usize> {
         let mut list = list.to_vec();
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         for i in &mut list {
             i.normalise();
             for p in i.problems() {
-                problems.push(format!("{}: {p}", i.id));
+                problems.push(format!("indicators[{}]", i.id), RefusalKind::Described(p));
             }
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems.join("; ")));
-        }
+        problems.check()?;
         let existing = self.indicators().await?;
         let mut next: i64 = existing.len() as i64;
         let mut tx = self
@@ -200,28 +199,31 @@ impl Store {
             .into_iter()
             .map(|u| u.slug)
             .collect();
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         for o in obs {
+            let field = format!("observations[{} {}]", o.indicator_id, o.period);
             match indicators.iter().find(|i| i.id == o.indicator_id) {
-                None => problems.push(format!("unknown indicator '{}'", o.indicator_id)),
-                Some(i) if i.source.from_dossiers() => problems.push(format!(
-                    "{} is computed from the dossier imports; it takes no entered values",
-                    i.id
-                )),
+                None => problems.push(
+                    format!("{field}.indicator"),
+                    RefusalKind::Unknown {
+                        value: o.indicator_id.clone(),
+                    },
+                ),
+                Some(i) if i.source.from_dossiers() => {
+                    problems.push(format!("{field}.indicator"), RefusalKind::Computed)
+                }
                 Some(_) => {}
             }
             if let Some(u) = &o.unit {
                 if !units.contains(u) {
-                    problems.push(format!(
-                        "{} {}: unknown unit '{u}'",
-                        o.indicator_id, o.period
-                    ));
+                    problems.push(
+                        format!("{field}.unit"),
+                        RefusalKind::Unknown { value: u.clone() },
+                    );
                 }
             }
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems.join("; ")));
-        }
+        problems.check()?;
         let mut tx = self
             .write_tx()
             .await
@@ -329,17 +331,21 @@ impl Store {
             .edition(edition_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("edition {edition_id}")))?;
-        let code = NodeCode::parse(node_code).map_err(StoreError::Invalid)?;
+        let code = NodeCode::parse(node_code).map_err(|_| {
+            Refusal::new(
+                "node",
+                RefusalKind::Malformed {
+                    value: node_code.to_string(),
+                    expected: "a criterion code like 1.2.3",
+                },
+            )
+        })?;
         let node = e.node(&code).ok_or_else(|| {
             StoreError::NotFound(format!("criterion {node_code} of {edition_id}"))
         })?;
         match &node.rule {
             Some(r) if r.expects() == "a number" => {}
-            _ => {
-                return Err(StoreError::Invalid(format!(
-                    "criterion {node_code} has no rule that scores a number (bands or proportional)"
-                )))
-            }
+            _ => return refuse("node", RefusalKind::NotNumeric),
         }
         let mut tx = self
             .write_tx()

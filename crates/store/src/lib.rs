@@ -23,6 +23,7 @@ mod indicators;
 mod pg_bulk;
 mod plan_views;
 mod plans;
+mod refusal;
 mod results;
 mod retries;
 #[allow(unsafe_code)] // SQLite's C API, for the dossier bulk load (see the module).
@@ -47,6 +48,7 @@ pub use plan_views::{AssignmentState, HeadRecord, PlanState, TaskState, Tiles};
 pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
 };
+pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
 pub use users::{user_input_problems, Session, User, UserInput};

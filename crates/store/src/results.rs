@@ -3,6 +3,7 @@
 use crate::audit::{record, Change};
 use crate::db::{dec, get, to_u32, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{Refusal, RefusalKind, Refusals};
 use crate::Result;
 use parindex_domain::gap::{RankTarget, TargetScope};
 use parindex_domain::results::{check_set, PublishedResult};
@@ -121,10 +122,15 @@ impl Store {
             .into_iter()
             .map(|s| s.slug)
             .collect();
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         for r in incoming {
             if !known.contains(&r.subject) {
-                problems.push(format!("{}: unknown subject '{}'", r.subject, r.subject));
+                problems.push(
+                    format!("results[{}].subject", r.subject),
+                    RefusalKind::Unknown {
+                        value: r.subject.clone(),
+                    },
+                );
             }
         }
         let change = self.preview_results(edition_id, incoming, replace).await?;
@@ -142,17 +148,10 @@ impl Store {
             after.insert(r.subject.clone(), r.clone());
         }
         let after: Vec<PublishedResult> = after.into_values().collect();
-        problems.extend(
-            check_set(&edition, &after)
-                .into_iter()
-                .map(|p| p.to_string()),
-        );
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "the results cannot be imported: {}",
-                problems.join("; ")
-            )));
-        }
+        problems
+            .0
+            .extend(check_set(&edition, &after).into_iter().map(Refusal::from));
+        problems.check()?;
         let mut tx = self
             .write_tx()
             .await
@@ -194,8 +193,9 @@ impl Store {
                 .iter()
                 .map(|(k, v)| (k, v.to_string()))
                 .collect();
-            let enc =
-                |v: serde_json::Result<String>| v.map_err(|e| StoreError::Invalid(e.to_string()));
+            let enc = |v: serde_json::Result<String>| {
+                v.map_err(|e| StoreError::Encode(format!("a result: {e}")))
+            };
             sqlx::query(
                 "INSERT INTO results (edition_id, subject, total, rank, components_json, node_scores_json, node_ranks_json, source, published_on) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -261,29 +261,41 @@ impl Store {
 
     /// Create or replace rank targets (by edition, subject and scope) in one transaction.
     pub async fn save_targets(&self, targets: &[RankTarget], actor: &str) -> Result<usize> {
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         for t in targets {
+            let field = format!("targets[{} {}]", t.subject, t.scope);
             if self.edition(&t.edition_id).await?.is_none() {
-                problems.push(format!("unknown edition '{}'", t.edition_id));
+                problems.push(
+                    format!("{field}.edition"),
+                    RefusalKind::Unknown {
+                        value: t.edition_id.clone(),
+                    },
+                );
             }
             if self.subject(&t.subject).await?.is_none() {
-                problems.push(format!("unknown subject '{}'", t.subject));
+                problems.push(
+                    format!("{field}.subject"),
+                    RefusalKind::Unknown {
+                        value: t.subject.clone(),
+                    },
+                );
             }
             if let Some(l) = &t.lead_agency {
                 if self.unit(l).await?.is_none() {
-                    problems.push(format!("unknown lead agency '{l}'"));
+                    problems.push(
+                        format!("{field}.lead_agency"),
+                        RefusalKind::Unknown { value: l.clone() },
+                    );
                 }
             }
             if t.target_rank == 0 {
-                problems.push(format!(
-                    "{} {}: a target rank starts at 1",
-                    t.subject, t.scope
-                ));
+                problems.push(
+                    format!("{field}.target_rank"),
+                    RefusalKind::TooSmall { min: 1 },
+                );
             }
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems.join("; ")));
-        }
+        problems.check()?;
         let mut tx = self
             .write_tx()
             .await

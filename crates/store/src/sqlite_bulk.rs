@@ -42,7 +42,7 @@ impl BulkConn {
     /// Open a connection to the database at `url` and start a write transaction.
     pub async fn begin(url: &str, max_page_count: Option<u64>) -> Result<BulkConn> {
         let mut opts = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("the database address: {e}")))?
+            .map_err(|e| StoreError::Config(format!("the database address: {e}")))?
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
@@ -95,7 +95,10 @@ impl BulkConn {
                     detail: e,
                 }
             } else {
-                StoreError::Invalid(format!("saving overdue dossiers: {e}"))
+                StoreError::Db {
+                    context: "saving overdue dossiers".into(),
+                    source: sqlx::Error::Protocol(e),
+                }
             }
         })
     }

@@ -21,8 +21,9 @@ fn unique_name() -> String {
 impl TestDb {
     pub async fn sqlite() -> Result<TestDb> {
         let dir = std::env::temp_dir().join(unique_name());
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| crate::StoreError::Invalid(format!("creating {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            crate::StoreError::from_io(crate::Storage::Database, "creating", dir.clone(), &e)
+        })?;
         let url = format!("sqlite://{}", dir.join("test.db").display());
         Ok(TestDb {
             store: Store::connect(&url).await?,

@@ -3,6 +3,7 @@
 use crate::audit::{record, Change};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{Refusal, RefusalKind, Refusals};
 use crate::Result;
 use parindex_domain::text::fold;
 use parindex_domain::units::{Subject, Unit, UnitType};
@@ -26,15 +27,13 @@ impl Store {
     /// Create or update units in one transaction. Parents may be in the same batch.
     pub async fn save_units(&self, units: &[Unit], actor: &str) -> Result<usize> {
         let mut units = units.to_vec();
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         for u in &mut units {
-            for (field, msg) in u.normalise() {
-                problems.push(format!("{}: {field}: {msg}", u.slug));
+            for (field, p) in u.normalise() {
+                problems.push(format!("units[{}].{field}", u.slug), RefusalKind::Unit(p));
             }
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems.join("; ")));
-        }
+        problems.check()?;
         let mut tx = self
             .write_tx()
             .await
@@ -79,11 +78,13 @@ impl Store {
                     sqlx::Error::Database(d)
                         if d.message().to_lowercase().contains("foreign key") =>
                     {
-                        StoreError::Invalid(format!(
-                            "{}: parent: unknown unit '{}'",
-                            u.slug,
-                            u.parent.as_deref().unwrap_or("")
-                        ))
+                        Refusal::new(
+                            format!("units[{}].parent", u.slug),
+                            RefusalKind::Unknown {
+                                value: u.parent.clone().unwrap_or_default(),
+                            },
+                        )
+                        .into()
                     }
                     _ => StoreError::from_sqlx(format!("setting the parent of {}", u.slug), e),
                 })?;
@@ -132,18 +133,19 @@ impl Store {
 
     /// Create or update subjects in one transaction.
     pub async fn save_subjects(&self, subjects: &[Subject], actor: &str) -> Result<usize> {
-        let mut problems = Vec::new();
+        let mut problems = Refusals::new();
         for s in subjects {
-            if !parindex_domain::text::is_slug(&s.slug) {
-                problems.push(format!("'{}' is not a slug", s.slug));
+            if let Some(p) = parindex_domain::units::slug_problem(&s.slug) {
+                problems.push(format!("subjects[{}].slug", s.slug), RefusalKind::Unit(p));
             }
             if s.name_vi.trim().is_empty() {
-                problems.push(format!("{}: the name is empty", s.slug));
+                problems.push(
+                    format!("subjects[{}].name_vi", s.slug),
+                    RefusalKind::Required,
+                );
             }
         }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems.join("; ")));
-        }
+        problems.check()?;
         let mut tx = self
             .write_tx()
             .await

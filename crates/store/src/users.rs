@@ -4,6 +4,7 @@
 use crate::audit::{record, Change};
 use crate::db::{get, now_text, Store};
 use crate::error::{Context, StoreError};
+use crate::refusal::{refuse, RefusalKind, Refusals};
 use crate::Result;
 use parindex_domain::access::Role;
 use parindex_domain::text::{fold, nfc};
@@ -59,9 +60,9 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
     })
 }
 
-/// Field-level problems with a user's input: `(field, message)`.
-pub fn user_input_problems(u: &UserInput) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
+/// Field-level problems with a user's input.
+pub fn user_input_problems(u: &UserInput) -> Refusals {
+    let mut out = Refusals::new();
     let name = u.username.trim();
     if name.len() < 3
         || name.len() > 64
@@ -69,19 +70,28 @@ pub fn user_input_problems(u: &UserInput) -> Vec<(&'static str, String)> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
     {
-        out.push((
+        out.push(
             "username",
-            "3–64 characters: letters, digits, '.', '_' or '-'".to_string(),
-        ));
+            RefusalKind::Malformed {
+                value: name.to_string(),
+                expected: "a user name (3–64 characters: letters, digits, '.', '_' or '-')",
+            },
+        );
     }
     if u.display_name.trim().is_empty() {
-        out.push(("display_name", "required".to_string()));
+        out.push("display_name", RefusalKind::Required);
     }
     if u.role.needs_unit() && u.unit.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        out.push(("unit", format!("a {} user must belong to a unit", u.role)));
+        out.push("unit", RefusalKind::RoleNeedsUnit { role: u.role });
     }
     if u.lang != "vi" && u.lang != "en" {
-        out.push(("lang", "vi or en".to_string()));
+        out.push(
+            "lang",
+            RefusalKind::Malformed {
+                value: u.lang.clone(),
+                expected: "vi or en",
+            },
+        );
     }
     out
 }
@@ -94,19 +104,26 @@ impl Store {
         password_hash: &str,
         actor: &str,
     ) -> Result<i64> {
-        if let Some((f, m)) = user_input_problems(u).into_iter().next() {
-            return Err(StoreError::Invalid(format!("{f}: {m}")));
+        if let Some(r) = user_input_problems(u).0.into_iter().next() {
+            return Err(r.into());
         }
         if let Some(unit) = &u.unit {
             if self.unit(unit).await?.is_none() {
-                return Err(StoreError::Invalid(format!("unit: unknown unit '{unit}'")));
+                return refuse(
+                    "unit",
+                    RefusalKind::Unknown {
+                        value: unit.clone(),
+                    },
+                );
             }
         }
         if self.user_by_username(&u.username).await?.is_some() {
-            return Err(StoreError::Invalid(format!(
-                "username: '{}' is taken",
-                u.username.trim()
-            )));
+            return refuse(
+                "username",
+                RefusalKind::Exists {
+                    value: u.username.trim().to_string(),
+                },
+            );
         }
         let now = now_text();
         let mut tx = self
@@ -187,7 +204,12 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
         if let Some(unit) = &u.unit {
             if self.unit(unit).await?.is_none() {
-                return Err(StoreError::Invalid(format!("unit: unknown unit '{unit}'")));
+                return refuse(
+                    "unit",
+                    RefusalKind::Unknown {
+                        value: unit.clone(),
+                    },
+                );
             }
         }
         let display = nfc(&u.display_name);
@@ -287,9 +309,13 @@ impl Store {
     /// Set the user's interface language (`vi` or `en`).
     pub async fn set_lang(&self, id: i64, lang: &str) -> Result<()> {
         if lang != "vi" && lang != "en" {
-            return Err(StoreError::Invalid(format!(
-                "lang: '{lang}' is not vi or en"
-            )));
+            return refuse(
+                "lang",
+                RefusalKind::Malformed {
+                    value: lang.to_string(),
+                    expected: "vi or en",
+                },
+            );
         }
         sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
             .bind(lang)

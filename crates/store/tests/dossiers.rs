@@ -8,7 +8,9 @@ use parindex_domain::indicators::{
 };
 use parindex_domain::rules::{Band, Bound, ScoringRule};
 use parindex_domain::units::{Unit, UnitType};
-use parindex_store::{AuditFilter, DossierCell, DossierImportMeta, Explanation, Store, StoreError};
+use parindex_store::{
+    AuditFilter, DossierCell, DossierImportMeta, Explanation, RefusalKind, Store, StoreError,
+};
 use rust_decimal_macros::dec;
 
 use parindex_store::on_both_backends;
@@ -411,7 +413,11 @@ async fn indicators_observations_and_status(store: &Store) {
         )
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("nowhere"), "{err}");
+    assert!(
+        matches!(&err, StoreError::Invalid(r) if r.iter().any(|r| r.field.ends_with(".unit")
+            && r.kind == RefusalKind::Unknown { value: "nowhere".into() })),
+        "{err}"
+    );
     let v = store
         .indicator_view(&disb.id, as_of)
         .await

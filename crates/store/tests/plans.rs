@@ -4,12 +4,22 @@
 
 use jiff::civil::date;
 use parindex_domain::calendar::{ReminderKind, WorkCalendar};
-use parindex_domain::plan::{Decision, MeasureKind, Status};
+use parindex_domain::plan::{Decision, MeasureKind, ReportRefusal, Status};
 use parindex_interchange as ix;
-use parindex_store::{AuditFilter, NewAttachment, ReportInput, Store, StoreError};
+use parindex_store::{
+    AuditFilter, NewAttachment, RefusalKind, Refusals, ReportInput, Store, StoreError,
+};
 use std::collections::BTreeSet;
 
 use parindex_store::on_both_backends;
+
+/// The refusals of a refused change.
+fn refusals(e: StoreError) -> Refusals {
+    match e {
+        StoreError::Invalid(r) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
 
 on_both_backends!(
     the_plan_loads_and_fans_out,
@@ -218,7 +228,13 @@ async fn a_report_or_review_sent_again_is_stored_once(s: &Store) {
         (Decision::Returned, "Thiếu số liệu", "admin"),
     ] {
         let err = s.review_report(r4.id, d, comment, who).await.unwrap_err();
-        assert!(err.to_string().contains("already reviewed"), "{err}");
+        assert!(
+            refusals(err).has(
+                "decision",
+                &RefusalKind::Report(ReportRefusal::AlreadyReviewed)
+            ),
+            "{d:?} by {who}"
+        );
     }
     // A returned report sent again unchanged is a correction: a new version.
     let r5 = submit("Đã trình dự thảo (sửa)", b"%PDF-1.4 b", "sonoivu")
@@ -266,9 +282,11 @@ async fn reports_are_versioned_and_reviewed(s: &Store) {
     let err = s
         .review_report(r1.id, Decision::Returned, " ", "sonoivu")
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("why"), "{err}");
+        .unwrap_err();
+    assert!(refusals(err).has(
+        "comment",
+        &RefusalKind::Report(ReportRefusal::CommentRequired)
+    ));
     s.review_report(r1.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
         .await
         .unwrap();
@@ -326,9 +344,8 @@ async fn reports_are_versioned_and_reviewed(s: &Store) {
             "sotaichinh",
         )
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("accepted"), "{err}");
+        .unwrap_err();
+    assert!(refusals(err).has("period", &RefusalKind::Report(ReportRefusal::Accepted)));
     assert_eq!(
         s.reports("bac-giang-2021", Some("II.4-intangible-assets"), None)
             .await
@@ -382,8 +399,10 @@ async fn bad_input_changes_nothing(s: &Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::Invalid(m) if m.contains("not assigned")),
-        "{err}"
+        refusals(err)
+            .of("unit")
+            .any(|k| matches!(k, RefusalKind::NotAssigned { .. })),
+        "not assigned"
     );
     // A period the task does not have.
     let err = s
@@ -399,7 +418,9 @@ async fn bad_input_changes_nothing(s: &Store) {
         )
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("not a reporting period"), "{err}");
+    assert!(refusals(err)
+        .of("period")
+        .any(|k| matches!(k, RefusalKind::NotAPeriod { period, .. } if period == "2021-13")));
     // An attachment over the limit.
     let big = NewAttachment {
         file_name: "to.pdf".into(),
@@ -419,7 +440,13 @@ async fn bad_input_changes_nothing(s: &Store) {
         )
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("larger than 10 MB"), "{err}");
+    assert!(refusals(err).has(
+        "attachment",
+        &RefusalKind::TooLarge {
+            name: "to.pdf".into(),
+            max_mb: 10
+        }
+    ));
     assert!(s
         .reports("bac-giang-2021", None, None)
         .await
@@ -432,10 +459,12 @@ async fn bad_input_changes_nothing(s: &Store) {
         date: date(2021, 6, 30),
     };
     doc.tasks[2].title = "Đổi tên".into();
-    let err = s.save_plan(&doc, "test").await.unwrap_err().to_string();
+    let err = refusals(s.save_plan(&doc, "test").await.unwrap_err());
+    let task = |i: usize, f: &str| format!("tasks[{}].{f}", doc.tasks[i].id);
     assert!(
-        err.contains("a task needs a lead agency") && err.contains("before the plan's date"),
-        "{err}"
+        err.of(&task(0, "lead_agency")).next().is_some()
+            && err.of(&task(1, "deadline")).next().is_some(),
+        "{err:?}"
     );
     let stored = s.plan_document("bac-giang-2021").await.unwrap().unwrap();
     assert_ne!(stored.tasks[2].title, "Đổi tên", "nothing changed");

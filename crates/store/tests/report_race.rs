@@ -109,5 +109,11 @@ async fn simultaneous_reports_get_their_own_versions(s: &Store) {
             "sotaichinh",
         )
         .await;
-    assert!(matches!(refused, Err(StoreError::Invalid(m)) if m.contains("accepted")));
+    assert!(matches!(
+        refused,
+        Err(StoreError::Invalid(m)) if m.has(
+            "period",
+            &parindex_store::RefusalKind::Report(parindex_domain::plan::ReportRefusal::Accepted)
+        )
+    ));
 }

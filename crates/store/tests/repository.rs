@@ -6,11 +6,25 @@ use parindex_domain::gap::{RankTarget, TargetScope};
 use parindex_domain::results::PublishedResult;
 use parindex_domain::rules::{Band, Bound, ScoringRule};
 use parindex_domain::units::{Subject, Unit, UnitType};
-use parindex_store::{AuditFilter, Store, StoreError};
+use parindex_store::{AuditFilter, RefusalKind, Refusals, Store, StoreError};
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
 
 use parindex_store::on_both_backends;
+
+/// The refusals of a refused change.
+fn refusals(e: StoreError) -> Refusals {
+    match e {
+        StoreError::Invalid(r) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn unknown(value: &str) -> RefusalKind {
+    RefusalKind::Unknown {
+        value: value.into(),
+    }
+}
 
 on_both_backends!(
     edition_round_trip,
@@ -179,8 +193,8 @@ async fn invalid_edition_stores_nothing(s: &Store) {
     let mut e = edition("par-bad", 2020);
     e.components[0].max_points = dec!(60);
     let err = s.save_edition(&e, "test").await.unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
-    assert!(err.to_string().contains("components sum to 93.5"), "{err}");
+    let err = refusals(err);
+    assert!(err.of("components").next().is_some(), "{err:?}");
     assert!(s.edition("par-bad").await.unwrap().is_none());
 }
 
@@ -284,9 +298,8 @@ async fn failed_results_import_stores_nothing(s: &Store) {
     let err = s
         .import_results("par-2020", &rows, false, "test")
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("unknown subject 'atlantis'"), "{err}");
+        .unwrap_err();
+    assert!(refusals(err).has("results[atlantis].subject", &unknown("atlantis")));
     assert!(s.results("par-2020").await.unwrap().is_empty());
     rows.pop();
     rows[1].rank = Some(1);
@@ -294,9 +307,13 @@ async fn failed_results_import_stores_nothing(s: &Store) {
     let err = s
         .import_results("par-2020", &rows, false, "test")
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("contradicts"), "{err}");
+        .unwrap_err();
+    let err = refusals(err);
+    assert!(
+        err.iter()
+            .any(|r| r.field.starts_with("results[") && r.field.ends_with("].rank")),
+        "a rank that contradicts the totals: {err:?}"
+    );
     assert!(s.results("par-2020").await.unwrap().is_empty());
     let audits = s
         .audit_log(&AuditFilter {
@@ -365,8 +382,11 @@ async fn unknown_parent_is_refused(s: &Store) {
         unit("bac-giang", "Tỉnh Bắc Giang", UnitType::Province, None),
         unit("so-x", "Sở X", UnitType::Department, Some("nowhere")),
     ];
-    let err = s.save_units(&units, "test").await.unwrap_err().to_string();
-    assert!(err.contains("unknown unit 'nowhere'"), "{err}");
+    let err = refusals(s.save_units(&units, "test").await.unwrap_err());
+    assert!(
+        err.has("units[so-x].parent", &unknown("nowhere")),
+        "{err:?}"
+    );
     assert!(s.units(None).await.unwrap().is_empty(), "nothing stored");
 }
 
@@ -405,8 +425,12 @@ async fn targets_round_trip(s: &Store) {
         lead_agency: Some("so-y".into()),
         ..targets[0].clone()
     }];
-    let err = s.save_targets(&bad, "test").await.unwrap_err().to_string();
-    assert!(err.contains("unknown lead agency 'so-y'"), "{err}");
+    let err = refusals(s.save_targets(&bad, "test").await.unwrap_err());
+    assert!(
+        err.iter()
+            .any(|r| r.field.ends_with(".lead_agency") && r.kind == unknown("so-y")),
+        "{err:?}"
+    );
 }
 
 async fn audit_records_changes(s: &Store) {
@@ -526,21 +550,23 @@ mod accounts {
         let err = s
             .create_user(&input("coord", Role::Leader, None), "h", "admin")
             .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("taken"), "{err}");
+            .unwrap_err();
+        assert!(refusals(err).has(
+            "username",
+            &RefusalKind::Exists {
+                value: "coord".into()
+            }
+        ));
         let err = s
             .create_user(&input("agency1", Role::Agency, None), "h", "admin")
             .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("must belong to a unit"), "{err}");
+            .unwrap_err();
+        assert!(refusals(err).has("unit", &RefusalKind::RoleNeedsUnit { role: Role::Agency }));
         let err = s
             .create_user(&input("agency1", Role::Agency, Some("so-x")), "h", "admin")
             .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("unknown unit"), "{err}");
+            .unwrap_err();
+        assert!(refusals(err).has("unit", &unknown("so-x")));
         assert_eq!(s.users(Some("nguyen van a")).await.unwrap().len(), 1);
 
         let sess = Session {

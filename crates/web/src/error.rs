@@ -99,7 +99,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"))
             }
-            StoreError::Invalid(msg) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg),
+            StoreError::Invalid(refusals) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusals.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(
@@ -147,7 +149,7 @@ impl From<StoreError> for PageError {
         }
         match e {
             StoreError::NotFound(_) => PageError::NotFound,
-            StoreError::Invalid(m) => PageError::BadRequest(m),
+            StoreError::Invalid(refusals) => PageError::BadRequest(refusals.to_string()),
             other => {
                 tracing::error!(error = %other, "internal error");
                 PageError::Internal

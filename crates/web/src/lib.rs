@@ -21,6 +21,7 @@ pub mod names;
 mod openapi;
 pub mod pages;
 pub mod parse_pool;
+mod refusals;
 pub mod throttle;
 pub mod upload;
 

@@ -733,7 +733,7 @@ impl Store {
         };
         inner.await.map_err(|e| match e {
             BackupError::Store(s) => s,
-            other => StoreError::Invalid(other.to_string()),
+            other => StoreError::Corrupt(other.to_string()),
         })
     }
 }

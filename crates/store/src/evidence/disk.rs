@@ -56,7 +56,10 @@ fn store_file_blocking(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<
         return Ok(false);
     }
     let Some(dir) = path.parent() else {
-        return Err(StoreError::Invalid("evidence: no folder".into()));
+        return Err(StoreError::Config(format!(
+            "the evidence path {} has no folder",
+            path.display()
+        )));
     };
     match crate::files::create_private_subdir(dir) {
         Ok(()) => {}
@@ -86,7 +89,7 @@ pub(super) async fn unstore_file(cfg: &EvidenceConfig, sha: &str) {
 /// Returns whether it wrote the file.
 pub(crate) async fn restore_file(cfg: &EvidenceConfig, sha: &str, bytes: &[u8]) -> Result<bool> {
     if sha256_hex(bytes) != sha {
-        return Err(StoreError::Invalid(format!(
+        return Err(StoreError::Corrupt(format!(
             "evidence: the content given for {sha} has another hash"
         )));
     }

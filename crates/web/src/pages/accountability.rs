@@ -437,12 +437,12 @@ async fn propose(
                 ))
                 .into_response())
             }
-            Err(StoreError::Invalid(m)) if m.starts_with("reason:") => {
-                form.errors.insert("reason", t("acc.reason_required"));
-            }
-            Err(StoreError::Invalid(m)) if m.starts_with("unit:") => {
-                form.errors.insert("unit", t("acc.unit_required"));
-            }
+            Err(StoreError::Invalid(m)) => match crate::refusals::measure(&m) {
+                Some((field, key)) => {
+                    form.errors.insert(field, t(key));
+                }
+                None => return Err(StoreError::Invalid(m).into()),
+            },
             Err(e) => return Err(e.into()),
         }
     }

@@ -26,8 +26,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_domain::access::Action;
 use parindex_domain::dossiers::Month;
-use parindex_ingest::dossiers::{import, BadRows, ImportFlags, ImportSummary};
-use parindex_interchange::dossiers::{parse_column_map, BadRow, ScanError};
+use parindex_ingest::dossiers::{import, ImportFlags, ImportSummary};
+use parindex_ingest::IngestError;
+use parindex_interchange::dossiers::{parse_column_map, BadRow};
 use parindex_store::{AuditFilter, StoreError, StoredCell};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -618,60 +619,50 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
 
 /// An import that failed: the reader's and the store's errors as users can act on them;
 /// anything else is logged and shown as an internal error.
-fn import_error(
-    lang: Lang,
-    e: &(dyn std::error::Error + Send + Sync + 'static),
-) -> Option<UploadError> {
-    let mut chain = std::iter::successors(Some(e as &(dyn std::error::Error + 'static)), |e| {
-        e.source()
-    });
-    chain.find_map(|e| user_error(lang, e))
-}
-
-fn user_error(lang: Lang, e: &(dyn std::error::Error + 'static)) -> Option<UploadError> {
+fn import_error(lang: Lang, e: &IngestError) -> Option<UploadError> {
     let t = |k: &str| i18n::t(lang, k);
-    if let Some(b) = e.downcast_ref::<BadRows>() {
-        let mut more = String::new();
-        if b.total as usize > b.first.len() {
-            more = t("dossiers.upload.err.more").replace("{n}", &b.total.to_string());
+    match e {
+        IngestError::BadRows(b) => {
+            let mut more = String::new();
+            if b.total as usize > b.first.len() {
+                more = t("dossiers.upload.err.more").replace("{n}", &b.total.to_string());
+            }
+            Some(UploadError {
+                message: t("dossiers.upload.err.bad_rows")
+                    .replace("{file}", &b.file)
+                    .replace("{n}", &b.total.to_string()),
+                detail: String::new(),
+                rows: bad_rows_view(&b.first),
+                more,
+                hint: t("dossiers.upload.err.bad_rows_hint").into(),
+            })
         }
-        return Some(UploadError {
-            message: t("dossiers.upload.err.bad_rows")
-                .replace("{file}", &b.file)
-                .replace("{n}", &b.total.to_string()),
-            detail: String::new(),
-            rows: bad_rows_view(&b.first),
-            more,
-            hint: t("dossiers.upload.err.bad_rows_hint").into(),
-        });
-    }
-    if let Some(s) = e.downcast_ref::<ScanError>() {
-        // The reader's limits come in both languages; other read errors in English.
-        let detail = match (&s.message_vi, lang) {
-            (Some(vi), Lang::Vi) => match s.line {
-                Some(l) => format!("{}: dòng {l}: {vi}", s.file),
-                None => format!("{}: {vi}", s.file),
-            },
-            _ => s.to_string(),
-        };
-        return Some(UploadError {
-            message: t("dossiers.upload.err.unreadable").into(),
-            detail,
-            rows: Vec::new(),
-            more: String::new(),
-            hint: String::new(),
-        });
-    }
-    if let Some(StoreError::Invalid(m)) = e.downcast_ref::<StoreError>() {
-        return Some(UploadError {
+        IngestError::Scan(s) => {
+            // The reader's limits come in both languages; other read errors in English.
+            let detail = match (&s.message_vi, lang) {
+                (Some(vi), Lang::Vi) => match s.line {
+                    Some(l) => format!("{}: dòng {l}: {vi}", s.file),
+                    None => format!("{}: {vi}", s.file),
+                },
+                _ => s.to_string(),
+            };
+            Some(UploadError {
+                message: t("dossiers.upload.err.unreadable").into(),
+                detail,
+                rows: Vec::new(),
+                more: String::new(),
+                hint: String::new(),
+            })
+        }
+        IngestError::Store(StoreError::Invalid(m)) => Some(UploadError {
             message: t("dossiers.upload.err.refused").into(),
-            detail: m.clone(),
+            detail: m.to_string(),
             rows: Vec::new(),
             more: String::new(),
             hint: String::new(),
-        });
+        }),
+        _ => None,
     }
-    None
 }
 
 /// `POST /dossiers`: check or import an uploaded dossier export, or import a staged one (the
@@ -796,7 +787,7 @@ pub async fn upload(
             show(&state, &cu, StatusCode::OK, form, Some(check), None).await
         }
         Ok(done) => Ok(imported(&done)),
-        Err(e) => failed(&state, &cu, lang, form, &*e, &format!("{e:#}"), &saved.name).await,
+        Err(e) => failed(&state, &cu, lang, form, &e, &saved.name).await,
     }
 }
 
@@ -861,7 +852,7 @@ async fn import_staged(
     let res = import(&state.store, &path, &flags, as_of, false, &cu.user.username).await;
     match res {
         Ok(done) => Ok(imported(&done)),
-        Err(e) => failed(state, cu, lang, form, &*e, &format!("{e:#}"), &meta.file).await,
+        Err(e) => failed(state, cu, lang, form, &e, &meta.file).await,
     }
 }
 
@@ -880,16 +871,12 @@ async fn failed(
     cu: &CurrentUser,
     lang: Lang,
     form: UploadForm,
-    e: &(dyn std::error::Error + Send + Sync + 'static),
-    text: &str,
+    e: &IngestError,
     file: &str,
 ) -> Result<Response, PageError> {
+    let text = e.to_string();
     // A full or unreachable database: its own page (nothing was imported).
-    let fault = std::iter::successors(Some(e as &(dyn std::error::Error + 'static)), |e| {
-        e.source()
-    })
-    .find_map(|e| e.downcast_ref::<StoreError>().and_then(StoreError::fault));
-    if let Some(f) = fault {
+    if let Some(f) = e.store().and_then(StoreError::fault) {
         tracing::error!(error = %text, file = %file, "dossier import failed");
         return Err(PageError::Fault(f));
     }

@@ -264,7 +264,7 @@ async fn import_observations(
             Err(parindex_store::StoreError::Invalid(m)) => vec![ProblemRow {
                 row: String::new(),
                 column: String::new(),
-                message: m,
+                message: m.to_string(),
             }],
             Err(e) => return Err(e.into()),
         },
@@ -578,7 +578,7 @@ async fn add_observation(
                     Redirect::to(&format!("/indicators/{}?saved=1", seg(&ind.id))).into_response(),
                 )
             }
-            Err(parindex_store::StoreError::Invalid(m)) => m,
+            Err(parindex_store::StoreError::Invalid(m)) => m.to_string(),
             Err(e) => return Err(e.into()),
         },
         Err(m) => m,

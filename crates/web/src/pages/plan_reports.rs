@@ -19,6 +19,7 @@ use crate::pages::plans::{
     task_href, unit_name, units_by_slug, PlanNav, PlanQuery,
 };
 use crate::pages::{require, Paged};
+use crate::refusals::ReviewPlace;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -640,17 +641,9 @@ async fn submit(
                 .into_response())
             }
             Err(StoreError::Invalid(m)) => {
-                let (field, msg) = m.split_once(':').unwrap_or(("general", m.as_str()));
-                let (field, text): (&'static str, String) = match field.trim() {
-                    "period" if msg.contains("accepted") => ("period", t("report.period_accepted")),
-                    "period" => ("period", t("report.period_invalid")),
-                    "done" => ("done", t("report.done_required")),
-                    "progress_pct" => ("progress_pct", t("report.progress_range")),
-                    "unit" => ("unit", t("report.not_assigned")),
-                    "attachment" => ("attachments", msg.trim().to_string()),
-                    _ => ("general", m.clone()),
-                };
-                form.errors.insert(field, text);
+                for (field, text) in crate::refusals::report(lang, &m) {
+                    form.errors.insert(field, text);
+                }
             }
             Err(e) => return Err(e.into()),
         }
@@ -737,10 +730,10 @@ async fn review(
                     ))
                     .into_response());
                 }
-                Err(StoreError::Invalid(m)) if m.starts_with("comment:") => {
-                    rs.comment_error = Some(t("report.comment_required"))
-                }
-                Err(StoreError::Invalid(_)) => rs.error = Some(t("report.already_reviewed")),
+                Err(StoreError::Invalid(m)) => match crate::refusals::review(&m) {
+                    (ReviewPlace::Comment, key) => rs.comment_error = Some(t(key)),
+                    (ReviewPlace::Form, key) => rs.error = Some(t(key)),
+                },
                 Err(e) => return Err(e.into()),
             }
         }

@@ -954,7 +954,7 @@ async fn import(
             Err(StoreError::Invalid(m)) => fail(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![file_problem(m)],
+                vec![file_problem(m.to_string())],
             ),
             Err(e) => Err(e.into()),
         };

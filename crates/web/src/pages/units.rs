@@ -112,6 +112,7 @@ pub fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::Required => "units.name_required",
         FieldProblem::TooLong { .. } => "units.too_long",
         FieldProblem::NotSlug => "units.bad_slug",
+        FieldProblem::OwnParent => "units.own_parent",
     }
 }
 

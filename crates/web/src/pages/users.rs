@@ -198,25 +198,21 @@ fn to_input(f: &UserForm, username: &str) -> (UserInput, UserFormView) {
 
 fn field_errors(l: &Layout, input: &UserInput) -> BTreeMap<&'static str, &'static str> {
     user_input_problems(input)
-        .into_iter()
-        .map(|(field, _)| {
-            let key = match field {
-                "username" => "users.username_rule",
-                "unit" => "users.unit_required",
-                _ => "common.required",
-            };
-            (field, l.t(key))
+        .iter()
+        .filter_map(|r| {
+            let field = FORM_FIELDS.iter().find(|f| **f == r.field)?;
+            Some((*field, l.t(crate::refusals::user_field_key(r))))
         })
         .collect()
 }
 
+/// The fields of the user form.
+const FORM_FIELDS: [&str; 4] = ["username", "display_name", "unit", "lang"];
+
 fn store_error_field(l: &Layout, e: &StoreError) -> Option<(&'static str, &'static str)> {
     match e {
-        StoreError::Invalid(m) if m.starts_with("username:") => {
-            Some(("username", l.t("users.taken")))
-        }
-        StoreError::Invalid(m) if m.starts_with("unit:") => {
-            Some(("unit", l.t("users.unknown_unit")))
+        StoreError::Invalid(refusals) => {
+            crate::refusals::user(refusals).map(|(field, key)| (field, l.t(key)))
         }
         _ => None,
     }

@@ -341,18 +341,6 @@ pub(crate) fn anchor(code: &NodeCode) -> String {
     code.to_string().replace('.', "-")
 }
 
-/// Split the store's `field: message; field: message` into pairs.
-pub(crate) fn store_problems(m: &str) -> Vec<(String, String)> {
-    m.split("; ")
-        .map(|p| match p.split_once(": ") {
-            Some((f, msg)) if !f.contains(' ') || f.starts_with("items[") => {
-                (f.to_string(), msg.to_string())
-            }
-            _ => (String::new(), p.to_string()),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,16 +361,6 @@ mod tests {
         assert_eq!(signed(Lang::Vi, Decimal::new(25, 1)), "+2,5");
         assert_eq!(signed(Lang::En, Decimal::new(-1, 0)), "−1");
         assert_eq!(pct(Lang::Vi, Decimal::new(8550, 2)), "85,5 %");
-        assert_eq!(
-            store_problems("items[1.2].input: 5 is outside 0..4; name: the name is empty"),
-            vec![
-                (
-                    "items[1.2].input".to_string(),
-                    "5 is outside 0..4".to_string()
-                ),
-                ("name".to_string(), "the name is empty".to_string())
-            ]
-        );
     }
 
     #[test]

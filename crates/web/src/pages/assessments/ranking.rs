@@ -403,15 +403,7 @@ async fn correct(
             Ok(_) => {
                 return Ok(Redirect::to(&format!("/rankings/{id}?done=corrected")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                for (field, msg) in super::store_problems(&m) {
-                    let f = match field.as_str() {
-                        "score" | "code" | "reason" | "decision_ref" | "unit" => field.clone(),
-                        _ => "score".to_string(),
-                    };
-                    errors.add(&f, t("ranking.err.refused"), Some(&msg));
-                }
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::correction(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }

@@ -182,7 +182,7 @@ pub(super) async fn import(
             Err(parindex_store::StoreError::Invalid(m)) => fail(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![file_problem(m)],
+                vec![file_problem(m.to_string())],
             ),
             Err(e) => Err(e.into()),
         };

@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use parindex_domain::access::{can, Action};
 use parindex_domain::dossiers::Month;
-use parindex_store::Explanation;
+use parindex_store::{Explanation, Refusals};
 use serde::Deserialize;
 
 pub struct DossierRow {
@@ -198,7 +198,7 @@ async fn explain_view(
     uri: &Uri,
     unit: &str,
     code: &str,
-    form: Option<(&ExplainForm, Vec<(&'static str, &'static str)>)>,
+    form: Option<(&ExplainForm, Refusals)>,
 ) -> Result<ExplainPage, PageError> {
     let entry = state
         .store
@@ -226,19 +226,16 @@ async fn explain_view(
                 e.reason.clone(),
                 e.responsible.clone(),
                 e.remedy.clone(),
-                Vec::new(),
+                Refusals::new(),
             ),
             None => Default::default(),
         },
     };
     let err = |field: &str| {
         errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, what)| match *what {
-                "too_long" => i18n::t(lang, "dossiers.too_long"),
-                _ => i18n::t(lang, "dossiers.required"),
-            })
+            .of(field)
+            .next()
+            .map(|k| i18n::t(lang, crate::refusals::explanation_key(k)))
     };
     let unit_href = format!("/dossiers/{}", seg(unit));
     Ok(ExplainPage {

@@ -108,13 +108,7 @@ pub(super) async fn import(
         Ok(()) => Ok(
             Redirect::to(&format!("/plans/{}?done=imported", seg(&doc.plan.id))).into_response(),
         ),
-        Err(StoreError::Invalid(m)) => {
-            let m = m
-                .strip_prefix("the plan is not valid: ")
-                .unwrap_or(&m)
-                .to_string();
-            fail(l, m.split("; ").map(str::to_string).collect())
-        }
+        Err(StoreError::Invalid(refusals)) => fail(l, crate::refusals::lines(&refusals)),
         Err(e) => Err(e.into()),
     }
 }

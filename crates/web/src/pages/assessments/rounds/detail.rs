@@ -8,9 +8,7 @@ use crate::error::PageError;
 use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::assessments::{
-    may_view, pct, stage_key, stage_rows, store_problems, unit_name, StageRow,
-};
+use crate::pages::assessments::{may_view, pct, stage_key, stage_rows, unit_name, StageRow};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -224,11 +222,7 @@ pub(super) async fn deadlines(
                     Redirect::to(&format!("/assessments/{id}?done=deadlines")).into_response()
                 )
             }
-            Err(StoreError::Invalid(m)) => errors.add(
-                "deadline.self_scoring",
-                i18n::t(lang, "assess.err.deadline_order"),
-                Some(&m),
-            ),
+            Err(StoreError::Invalid(m)) => crate::refusals::deadlines(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -285,17 +279,7 @@ pub(super) async fn reopen(
             Ok(()) => {
                 return Ok(Redirect::to(&format!("/assessments/{id}?done=reopened")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                for (field, msg) in store_problems(&m) {
-                    let (f, k) = match field.as_str() {
-                        "until" => ("reopen.until", "assess.err.until"),
-                        "reason" => ("reopen.reason", "assess.err.reason"),
-                        "stage" => ("reopen.stage", "assess.err.stage"),
-                        _ => ("reopen.unit", "assess.err.reopen"),
-                    };
-                    errors.add(f, t(k), Some(&msg));
-                }
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::reopen(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }

@@ -7,7 +7,7 @@ use crate::error::PageError;
 use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
-use crate::pages::assessments::{stage_key, store_problems, unit_name};
+use crate::pages::assessments::{stage_key, unit_name};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -291,7 +291,7 @@ pub(super) async fn create(
     match state.store.create_round(&input, &cu.user.username).await {
         Ok(r) => Ok(Redirect::to(&format!("/assessments/{}?done=created", r.id)).into_response()),
         Err(StoreError::Invalid(m)) => {
-            let general = round_problems(&m, &mut errors, lang);
+            let general = crate::refusals::round(lang, &m, &mut errors);
             render_new(
                 &state,
                 &cu,
@@ -306,27 +306,4 @@ pub(super) async fn create(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The store's refusal of a round (a new one, or next year's) as field errors beside the fields
-/// it names; what names no field is returned, to be shown above the form.
-pub(super) fn round_problems(m: &str, errors: &mut FieldErrors, lang: Lang) -> Vec<String> {
-    let mut general = Vec::new();
-    for (field, msg) in store_problems(m) {
-        let key = match field.as_str() {
-            "id" => "assess.err.id",
-            "name" => "assess.err.name",
-            "edition" => "assess.err.edition",
-            "units" => "assess.err.units",
-            "classes" => "assess.err.classes",
-            "crosswalk" => "assess.err.crosswalk",
-            f if f.starts_with("deadline.") => "assess.err.deadline_order",
-            _ => {
-                general.push(msg);
-                continue;
-            }
-        };
-        errors.add(&field, i18n::t(lang, key), Some(&msg));
-    }
-    general
 }

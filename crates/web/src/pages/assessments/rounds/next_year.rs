@@ -200,7 +200,7 @@ pub(super) async fn next_year(
             Ok(Redirect::to(&format!("/assessments/{}?done=carried", r.id)).into_response())
         }
         Err(StoreError::Invalid(m)) => {
-            let general = round_problems(&m, &mut errors, lang);
+            let general = crate::refusals::round(lang, &m, &mut errors);
             render_next(
                 &state,
                 &cu,

@@ -430,9 +430,7 @@ pub(super) async fn upload(
             Ok(_) => {
                 return Ok(Redirect::to(&item_url(&round, &unit, &c, "uploaded")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                errors.add("file", i18n::t(lang, "evidence.err.refused"), Some(&m))
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::evidence_file(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -474,15 +472,7 @@ pub(super) async fn document(
         sample: false,
     };
     let mut errors = FieldErrors::default();
-    for (field, msg) in d.problems() {
-        let key = match field {
-            "number" => "evidence.err.number",
-            "date" => "evidence.err.date",
-            "issuer" => "evidence.err.issuer",
-            _ => "assess.err.too_long",
-        };
-        errors.add(&format!("doc.{field}"), t(key), Some(&msg));
-    }
+    crate::refusals::document_fields(lang, &d.problems(), &mut errors);
     if !f.date.trim().is_empty() && date.is_none() {
         errors.add("doc.date", t("assess.err.date"), None);
     }
@@ -500,9 +490,7 @@ pub(super) async fn document(
             Ok(_) => {
                 return Ok(Redirect::to(&item_url(&round, &unit, &c, "document")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                errors.add("doc.number", t("evidence.err.refused"), Some(&m))
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::document(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
@@ -550,7 +538,7 @@ async fn item_outcome(
                 a,
                 n,
                 ItemRender {
-                    general: vec![m],
+                    general: crate::refusals::lines(&m),
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                     ..Default::default()
                 },
@@ -657,9 +645,7 @@ pub(super) async fn dispute(
             Ok(()) => {
                 return Ok(Redirect::to(&item_url(&round, &unit, &c, "disputed")).into_response())
             }
-            Err(StoreError::Invalid(m)) => {
-                errors.add("dispute", i18n::t(lang, "assess.err.dispute"), Some(&m))
-            }
+            Err(StoreError::Invalid(m)) => crate::refusals::dispute(lang, &m, &mut errors),
             Err(e) => return Err(e.into()),
         }
     }
