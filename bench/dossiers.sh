@@ -4,6 +4,8 @@
 # Prints the times, the peak memory (RSS, from /usr/bin/time -v) and the ratios.
 #
 #   bench/dossiers.sh [ROWS] [THREADS]      (defaults: 5000000 rows, 2 threads)
+#   IMPORT_ONLY=1 RUNS=3 bench/dossiers.sh  (import on SQLite and PostgreSQL, default and late-heavy
+#                                            files, against stats; see below)
 #
 # Needs: a release build (built here), python3 with duckdb (`pip install duckdb`), /usr/bin/time.
 # Not a test: run it by hand and record the figures in docs/PERFORMANCE.md.
@@ -15,10 +17,55 @@ THREADS="${2:-2}"
 AS_OF="2022-01-10"          # every 2021 dossier is due before it: the never-closed are overdue
 RUNS="${RUNS:-5}"
 WORK="${BENCH_DIR:-$(mktemp -d)}"
-BIN=target/release/parindex
+BIN="${CARGO_TARGET_DIR:-target}/release/parindex"
 FILE="$WORK/dossiers-$ROWS.csv"
 
 cargo build --release -p parindex --locked >/dev/null
+
+# IMPORT_ONLY=1: import into both backends, from the default file and a late-heavy one
+# (--late-per-mille 180), each against `stats` of the same file; no DuckDB. PostgreSQL: a
+# database `dossier_bench` dropped and created again on BENCH_PG (default
+# postgres://postgres@127.0.0.1:5432). Goals (issue 11): import ≤ 3× stats on SQLite, ≤ 4× on
+# PostgreSQL, peak RSS ≤ 128 MB. The generated files are removed unless BENCH_DIR is set.
+if [ "${IMPORT_ONLY:-0}" = 1 ]; then
+  PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+  best_of() { sort -n | head -1; }
+  printf '%-22s %-10s %8s %8s %7s %9s\n' file backend stats_s import_s ratio peak_RSS
+  for kind in default late180; do
+    F="$WORK/dossiers-$ROWS-$kind.csv"
+    extra=()
+    [ "$kind" = late180 ] && extra=(--late-per-mille 180)
+    [ -f "$F" ] || "$BIN" gen dossiers --rows "$ROWS" --seed 1 "${extra[@]}" -o "$F"
+    cat "$F" > /dev/null
+    for backend in sqlite postgres; do
+      st=(); im=(); kb=0
+      for _ in $(seq "$RUNS"); do
+        /usr/bin/time -f "%e" -o "$WORK/t" "$BIN" --as-of "$AS_OF" dossiers stats "$F" \
+          --by agency,month --csv --threads "$THREADS" > /dev/null
+        st+=("$(cat "$WORK/t")")
+        if [ "$backend" = sqlite ]; then
+          rm -f "$WORK"/import.db*; DB="sqlite://$WORK/import.db"
+        else
+          psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS dossier_bench" -c "CREATE DATABASE dossier_bench"
+          DB="$PG/dossier_bench"
+        fi
+        "$BIN" --db "$DB" editions > /dev/null   # the migrations, outside the timing
+        /usr/bin/time -f "%e %M" -o "$WORK/t" "$BIN" --db "$DB" --as-of "$AS_OF" import dossiers "$F" > /dev/null
+        im+=("$(cut -d' ' -f1 "$WORK/t")")
+        k=$(cut -d' ' -f2 "$WORK/t"); [ "$k" -gt "$kb" ] && kb=$k
+      done
+      s=$(printf '%s\n' "${st[@]}" | best_of); i=$(printf '%s\n' "${im[@]}" | best_of)
+      printf '%-22s %-10s %8s %8s %7s %6s MB\n' "$kind ($ROWS rows)" "$backend" "$s" "$i" \
+        "$(python3 -c "print(f'{$i/$s:.2f}')")" "$((kb / 1024))"
+    done
+    [ -n "${BENCH_DIR:-}" ] || rm -f "$F"
+  done
+  rm -f "$WORK"/import.db*
+  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS dossier_bench" || true
+  [ -n "${BENCH_DIR:-}" ] || rm -rf "$WORK"
+  exit 0
+fi
+
 python3 -c 'import duckdb' 2>/dev/null || { echo "python3 -m pip install duckdb first" >&2; exit 1; }
 
 if [ ! -f "$FILE" ]; then
