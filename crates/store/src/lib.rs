@@ -13,6 +13,7 @@
 pub mod assessments;
 mod audit;
 pub mod backup;
+pub mod cache;
 mod db;
 mod dossiers;
 mod editions;
@@ -23,6 +24,7 @@ mod indicators;
 mod pg_bulk;
 mod plan_views;
 mod plans;
+mod read_models;
 mod results;
 mod retries;
 #[allow(unsafe_code)] // SQLite's C API, for the dossier bulk load (see the module).
@@ -32,6 +34,7 @@ pub mod testing;
 mod throttle;
 mod units;
 mod users;
+mod version;
 mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
@@ -50,6 +53,7 @@ pub use plans::{
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
 pub use users::{user_input_problems, Session, User, UserInput};
+pub use version::DataVersion;
 pub use views::{NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

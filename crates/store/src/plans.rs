@@ -352,7 +352,7 @@ impl Store {
     }
 
     /// The whole plan: findings, targets, tasks in the plan's order.
-    pub async fn plan_document(&self, id: &str) -> Result<Option<PlanDocument>> {
+    pub(crate) async fn load_plan_document(&self, id: &str) -> Result<Option<PlanDocument>> {
         let Some(plan) = self.plan(id).await? else {
             return Ok(None);
         };
@@ -807,7 +807,7 @@ impl Store {
     }
 
     /// The working-day calendar: weekends off when the setting says so, and the public holidays.
-    pub async fn work_calendar(&self) -> Result<WorkCalendar> {
+    pub(crate) async fn load_work_calendar(&self) -> Result<WorkCalendar> {
         let weekends: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE key = 'weekends_off'")
                 .fetch_optional(&self.pool)
@@ -904,6 +904,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "claiming a reminder".into())?;
+        self.wrote();
         Ok(r.rows_affected() == 1)
     }
 
@@ -923,6 +924,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "recording a reminder".into())?;
+        self.wrote();
         Ok(())
     }
 
@@ -937,6 +939,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .ctx(|| "saving a notification".into())?;
+        self.wrote();
         Ok(())
     }
 
@@ -970,6 +973,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "marking notifications".into())?;
+        self.wrote();
         Ok(())
     }
 
