@@ -48,6 +48,18 @@ impl ReadCache {
         e.value.clone().downcast::<T>().ok()
     }
 
+    /// The value under `key` if it was filed under `version`, however old, and whether it is
+    /// younger than [`TTL`].
+    fn get_aged<T: Any + Send + Sync>(&self, key: &str, version: u64) -> Option<(Arc<T>, bool)> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.get(key)?;
+        if e.version != version {
+            return None;
+        }
+        let fresh = e.at.elapsed() < TTL;
+        e.value.clone().downcast::<T>().ok().map(|v| (v, fresh))
+    }
+
     fn put<T: Any + Send + Sync>(&self, key: String, version: u64, value: Arc<T>) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
@@ -77,6 +89,13 @@ impl Store {
     /// less than [`TTL`] ago, and of type `T`.
     pub fn cached<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
         self.read_cache().get(key, self.data_version())
+    }
+
+    /// The value filed under `key` under today's data version, however old, and whether it is
+    /// still within [`TTL`]. Past it, the value may still be shown while one request reads a
+    /// fresh one (no write of this process has changed it; see `parindex_web::cache`).
+    pub fn cached_aged<T: Any + Send + Sync>(&self, key: &str) -> Option<(Arc<T>, bool)> {
+        self.read_cache().get_aged(key, self.data_version())
     }
 
     /// File `value` under `key` and `version`, the [`Store::data_version`] read *before* the

@@ -13,6 +13,11 @@
 //!   value chosen when the process starts), which each answer replaces by the token of the
 //!   session asking.
 //!
+//! One request renders a given page at a time; the others asking for it meanwhile wait for it
+//! (so 64 connections missing the same page render it once, not 64 times), except when the page
+//! kept is only past its time to live — no write of this process has changed it — and is then
+//! shown to them while the one request renders it anew.
+//!
 //! Only a complete `200` HTML answer without cookies is kept; an error, a redirect or a
 //! download (`?format=xlsx`) goes through every time.
 
@@ -32,6 +37,17 @@ const MAX_PAGE: usize = 4 << 20;
 fn placeholder() -> &'static str {
     static P: OnceLock<String> = OnceLock::new();
     P.get_or_init(crate::auth::random_token)
+}
+
+/// The lock taken to render the page under `key` (one of a fixed set, chosen by the key's hash).
+fn render_lock(key: &str) -> &'static tokio::sync::Mutex<()> {
+    use std::hash::{Hash, Hasher};
+    const LOCKS: usize = 64;
+    static ALL: OnceLock<Vec<tokio::sync::Mutex<()>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| (0..LOCKS).map(|_| tokio::sync::Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    &all[(h.finish() as usize) % LOCKS]
 }
 
 /// The key of a page: `page` (the handler), the user it is rendered for, the day and the address.
@@ -72,9 +88,24 @@ where
     R: IntoResponse,
 {
     let key = key(page, cu, state.today(), uri);
-    if let Some(body) = state.store.cached::<String>(&key) {
-        return Ok(html(body.replace(placeholder(), &cu.csrf)));
-    }
+    let answer = |body: &str| html(body.replace(placeholder(), &cu.csrf));
+    // One request renders a page at a time, the others wait for it (or, when the page is only
+    // past its time to live and no write has changed it, are answered with it meanwhile).
+    let lock = render_lock(&key);
+    let _rendering = match state.store.cached_aged::<String>(&key) {
+        Some((body, true)) => return Ok(answer(&body)),
+        Some((body, false)) => match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => return Ok(answer(&body)),
+        },
+        None => {
+            let guard = lock.lock().await;
+            if let Some(body) = state.store.cached::<String>(&key) {
+                return Ok(answer(&body));
+            }
+            guard
+        }
+    };
     let version = state.store.data_version();
     let mut stand_in = cu.clone();
     stand_in.csrf = placeholder().to_string();
