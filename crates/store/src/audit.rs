@@ -4,7 +4,6 @@ use crate::db::{get, now_text, Store};
 use crate::error::Context;
 use crate::Result;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
@@ -49,7 +48,7 @@ pub(crate) const INSERT_AUDIT: &str =
     "INSERT INTO audit_log (at, actor, action, entity, entity_id, unit, before_json, after_json) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-pub(crate) async fn record(tx: &mut Transaction<'_, Any>, c: Change<'_>) -> Result<()> {
+pub(crate) async fn record(tx: &mut crate::version::WriteTx, c: Change<'_>) -> Result<()> {
     sqlx::query(INSERT_AUDIT)
         .bind(now_text())
         .bind(c.actor)
@@ -87,6 +86,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| format!("recording the audit of {entity} {entity_id}"))?;
+        self.wrote();
         Ok(())
     }
 

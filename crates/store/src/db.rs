@@ -76,6 +76,10 @@ pub struct Store {
     postgres_url: Option<String>,
     /// [`ConnectOptions::sqlite_max_page_count`], for those connections too.
     sqlite_max_page_count: Option<u64>,
+    /// Bumped after every write (see [`crate::version`]).
+    version: crate::version::DataVersion,
+    /// Read models and sessions kept in memory (see [`crate::cache`]).
+    read_cache: crate::cache::ReadCache,
 }
 
 /// The file of a SQLite URL (`sqlite://FILE?…`, `sqlite:FILE`), unless it is in memory.
@@ -226,6 +230,8 @@ impl Store {
             sqlite_file,
             sqlite_max_page_count: max_pages,
             postgres_url,
+            version: crate::version::DataVersion::default(),
+            read_cache: crate::cache::ReadCache::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -274,11 +280,34 @@ impl Store {
     /// helps with that (tests/sqlite_writers.rs). On PostgreSQL an ordinary transaction.
     pub(crate) async fn write_tx(
         &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    ) -> std::result::Result<crate::version::WriteTx, sqlx::Error> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(crate::version::WriteTx::new(tx, self.version.clone()))
+    }
+
+    /// The data version: bumped after every write this process commits (see
+    /// [`crate::version`]); read models kept in memory are filed under the version read before
+    /// they were read.
+    pub fn data_version(&self) -> u64 {
+        self.version.get()
+    }
+
+    /// After a single-statement write on the pool: bump the data version.
+    pub(crate) fn wrote(&self) {
+        self.version.bump();
+    }
+
+    /// The read models kept in memory.
+    pub(crate) fn read_cache(&self) -> &crate::cache::ReadCache {
+        &self.read_cache
+    }
+
+    /// The counter itself, for the connections a dossier import opens beside the pool.
+    pub(crate) fn version_handle(&self) -> crate::version::DataVersion {
+        self.version.clone()
     }
 
     /// Whether the database answers.

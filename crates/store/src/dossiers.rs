@@ -18,7 +18,6 @@ use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDos
 use parindex_domain::text::nfc;
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// What an import is.
@@ -146,7 +145,7 @@ impl<'a> From<&'a OverdueDossier> for OverdueRef<'a> {
 /// PostgreSQL: a typed connection whose overdue dossiers are loaded with `COPY` (see
 /// `pg_bulk`) — or, for an in-memory SQLite database, a transaction of the pool.
 enum ImportConn {
-    Pool(Transaction<'static, Any>),
+    Pool(crate::version::WriteTx),
     Bulk(Box<BulkConn>),
     Pg(Box<PgBulk>),
 }
@@ -216,6 +215,8 @@ pub struct DossierImport {
     cleared: Option<HashMap<Month, HashSet<String>>>,
     /// The rows read and skipped changed since the import record was written.
     counts_changed: bool,
+    /// The store's data version, bumped once the import is committed.
+    version: crate::version::DataVersion,
 }
 
 const OVERDUE_COLS: usize = 13;
@@ -429,7 +430,9 @@ impl DossierImport {
                     .execute(b.conn())
                     .await
                     .ctx(|| format!("recording the audit of dossier_import {id}"))?;
-                b.commit().await?;
+                let committed = b.commit().await;
+                self.version.bump();
+                committed?;
             }
             ImportConn::Pg(mut p) => {
                 let conn = p.ready().await.ctx(|| "saving overdue dossiers".into())?;
@@ -445,7 +448,9 @@ impl DossierImport {
                     .execute(conn)
                     .await
                     .ctx(|| format!("recording the audit of dossier_import {id}"))?;
-                p.commit().await?;
+                let committed = p.commit().await;
+                self.version.bump();
+                committed?;
             }
         }
         Ok(self.id)
@@ -648,6 +653,7 @@ impl Store {
             replaced: 0,
             cleared: streaming.then(HashMap::new),
             counts_changed: false,
+            version: self.version_handle(),
         })
     }
 

@@ -142,7 +142,7 @@ impl Store {
     }
 
     /// One edition with its components and criteria, or `None`.
-    pub async fn edition(&self, id: &str) -> Result<Option<Edition>> {
+    pub(crate) async fn load_edition(&self, id: &str) -> Result<Option<Edition>> {
         let Some(r) = sqlx::query("SELECT * FROM editions WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)

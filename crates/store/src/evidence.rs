@@ -926,7 +926,7 @@ impl Store {
 }
 
 async fn link_tx(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::version::WriteTx,
     evidence_id: i64,
     item: ItemRef<'_>,
     actor: &str,

@@ -13,6 +13,7 @@
 pub mod assessments;
 mod audit;
 pub mod backup;
+pub mod cache;
 mod db;
 mod dossiers;
 mod editions;
@@ -23,6 +24,7 @@ mod indicators;
 mod pg_bulk;
 mod plan_views;
 mod plans;
+mod read_models;
 mod refusal;
 mod results;
 mod retries;
@@ -33,6 +35,7 @@ pub mod testing;
 mod throttle;
 mod units;
 mod users;
+mod version;
 mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
@@ -52,6 +55,7 @@ pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
 pub use users::{user_input_problems, Session, User, UserInput};
+pub use version::DataVersion;
 pub use views::{NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

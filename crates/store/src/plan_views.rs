@@ -78,7 +78,7 @@ pub struct HeadRecord {
 
 impl Store {
     /// The plan's state as of `today`, optionally only one unit's assignments.
-    pub async fn plan_state(
+    pub(crate) async fn load_plan_state(
         &self,
         plan_id: &str,
         today: Date,

@@ -31,7 +31,7 @@ fn json_map<V: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<BTree
 
 impl Store {
     /// Results of an edition, in no particular order (rank them with the domain).
-    pub async fn results(&self, edition_id: &str) -> Result<Vec<PublishedResult>> {
+    pub(crate) async fn load_results(&self, edition_id: &str) -> Result<Vec<PublishedResult>> {
         let rows = sqlx::query("SELECT * FROM results WHERE edition_id = $1 ORDER BY subject")
             .bind(edition_id)
             .fetch_all(&self.pool)

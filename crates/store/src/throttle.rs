@@ -71,6 +71,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .ctx(|| format!("counting a sign-in attempt ({})", h.kind))?;
+        self.wrote();
         row.map(|r| {
             Ok(ThrottleCount {
                 attempts: get(&r, "attempts")?,
@@ -106,6 +107,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| format!("resetting a sign-in counter ({kind})"))?;
+        self.wrote();
         Ok(())
     }
 
@@ -130,6 +132,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .ctx(|| "purging sign-in counters".into())?;
+        self.wrote();
         Ok(r.rows_affected())
     }
 }

@@ -119,7 +119,7 @@ impl Store {
     }
 
     /// Units ordered by type then folded name; `search` is folded, so "so noi vu" finds "Sở Nội vụ".
-    pub async fn units(&self, search: Option<&str>) -> Result<Vec<Unit>> {
+    pub(crate) async fn load_units(&self, search: Option<&str>) -> Result<Vec<Unit>> {
         let pattern = search.map(|s| format!("%{}%", fold(s.trim())));
         let rows = sqlx::query(
             "SELECT * FROM units WHERE ($1 IS NULL OR name_folded LIKE $1 OR slug LIKE $1) ORDER BY unit_type, name_folded",

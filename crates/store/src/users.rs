@@ -44,6 +44,13 @@ pub struct Session {
     pub expires_at: String,
 }
 
+/// A session as kept in memory: the session, its user, when it was created.
+type CachedSession = (Session, User, String);
+
+fn session_key(token_hash: &str) -> String {
+    format!("session\u{1f}{token_hash}")
+}
+
 fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = get(r, "role")?;
     Ok(User {
@@ -323,6 +330,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "setting the language".into())?;
+        self.wrote();
         Ok(())
     }
 
@@ -347,14 +355,29 @@ impl Store {
 
     /// The session and its user, if the session exists, has not expired at `now` (idle), was
     /// created after `created_after` (the absolute lifetime) and the user is active.
+    ///
+    /// A session found is kept in memory ([`crate::cache`]) and answered from there without a
+    /// query while no write has committed since (signing out, a password, a user's role, unit or
+    /// activity changed, a session slid: each bumps the data version) and for at most
+    /// [`crate::cache::TTL`]; its lifetimes are checked against `now` and `created_after` each
+    /// time. A token not found is not remembered.
     pub async fn session(
         &self,
         token_hash: &str,
         now: &str,
         created_after: &str,
     ) -> Result<Option<(Session, User)>> {
+        let key = session_key(token_hash);
+        if let Some(hit) = self.cached::<CachedSession>(&key) {
+            let (session, user, created_at) = &*hit;
+            if session.expires_at.as_str() > now && created_at.as_str() > created_after {
+                return Ok(Some((session.clone(), user.clone())));
+            }
+            self.uncache(&key);
+        }
+        let version = self.data_version();
         let r = sqlx::query(
-            "SELECT s.token_hash, s.user_id, s.csrf_token, s.expires_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.token_hash, s.user_id, s.csrf_token, s.expires_at, s.created_at AS session_created_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.active = 1",
         )
         .bind(token_hash)
@@ -363,18 +386,23 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .ctx(|| "reading a session".into())?;
-        r.map(|r| {
-            Ok((
-                Session {
-                    token_hash: get(&r, "token_hash")?,
-                    user_id: get(&r, "user_id")?,
-                    csrf_token: get(&r, "csrf_token")?,
-                    expires_at: get(&r, "expires_at")?,
-                },
-                user_from_row(&r)?,
-            ))
-        })
-        .transpose()
+        let Some(r) = r else {
+            return Ok(None);
+        };
+        let session = Session {
+            token_hash: get(&r, "token_hash")?,
+            user_id: get(&r, "user_id")?,
+            csrf_token: get(&r, "csrf_token")?,
+            expires_at: get(&r, "expires_at")?,
+        };
+        let user = user_from_row(&r)?;
+        let created_at: String = get(&r, "session_created_at")?;
+        self.cache(
+            key,
+            version,
+            std::sync::Arc::new((session.clone(), user.clone(), created_at)),
+        );
+        Ok(Some((session, user)))
     }
 
     /// Slide a session's expiry.
@@ -386,6 +414,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "touching a session".into())?;
+        self.wrote();
         Ok(())
     }
 
@@ -395,6 +424,8 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "ending a session".into())?;
+        self.uncache(&session_key(token_hash));
+        self.wrote();
         Ok(())
     }
 
@@ -407,6 +438,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "purging sessions".into())?;
+        self.wrote();
         Ok(r.rows_affected())
     }
 }

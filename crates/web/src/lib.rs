@@ -7,6 +7,7 @@
 mod api;
 pub mod auth;
 pub mod backups;
+pub mod cache;
 pub mod charts;
 pub mod client;
 pub mod connections;

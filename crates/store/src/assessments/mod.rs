@@ -289,11 +289,7 @@ fn correction_from_row(r: &AnyRow) -> Result<Correction> {
     })
 }
 
-async fn insert_round(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    round: &Round,
-    actor: &str,
-) -> Result<()> {
+async fn insert_round(tx: &mut crate::version::WriteTx, round: &Round, actor: &str) -> Result<()> {
     let classes = serde_json::to_string(&round.classes)
         .map_err(|e| StoreError::Encode(format!("the classes of {}: {e}", round.id)))?;
     let d = &round.deadlines;
@@ -334,7 +330,7 @@ async fn insert_round(
 }
 
 /// Inside a transaction: refuse when the round was published meanwhile.
-async fn ensure_unpublished(tx: &mut sqlx::Transaction<'_, sqlx::Any>, round: &str) -> Result<()> {
+async fn ensure_unpublished(tx: &mut crate::version::WriteTx, round: &str) -> Result<()> {
     let published: Option<Option<String>> =
         sqlx::query_scalar("SELECT published_on FROM assessment_rounds WHERE id = $1")
             .bind(round)

@@ -384,7 +384,7 @@ impl Store {
     }
 
     /// The whole plan: findings, targets, tasks in the plan's order.
-    pub async fn plan_document(&self, id: &str) -> Result<Option<PlanDocument>> {
+    pub(crate) async fn load_plan_document(&self, id: &str) -> Result<Option<PlanDocument>> {
         let Some(plan) = self.plan(id).await? else {
             return Ok(None);
         };

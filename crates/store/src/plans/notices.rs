@@ -5,7 +5,7 @@ use super::*;
 
 impl Store {
     /// The working-day calendar: weekends off when the setting says so, and the public holidays.
-    pub async fn work_calendar(&self) -> Result<WorkCalendar> {
+    pub(crate) async fn load_work_calendar(&self) -> Result<WorkCalendar> {
         let weekends: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE key = 'weekends_off'")
                 .fetch_optional(&self.pool)
@@ -102,6 +102,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "claiming a reminder".into())?;
+        self.wrote();
         Ok(r.rows_affected() == 1)
     }
 
@@ -121,6 +122,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "recording a reminder".into())?;
+        self.wrote();
         Ok(())
     }
 
@@ -135,6 +137,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .ctx(|| "saving a notification".into())?;
+        self.wrote();
         Ok(())
     }
 
@@ -168,6 +171,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "marking notifications".into())?;
+        self.wrote();
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The audit log: who changed what and when, with before/after values; filtered by user, unit,
 //! kind of record and date. Unit-bound roles see only their unit's entries.
 
-use crate::auth::Authed;
+use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::error::PageError;
 use crate::layout::Layout;
@@ -92,6 +92,27 @@ fn next_day(s: &str) -> Result<Option<String>, ()> {
 async fn audit(
     State(state): State<AppState>,
     Authed(cu): Authed,
+    uri: Uri,
+    q: Query<AuditQuery>,
+) -> Result<axum::response::Response, PageError> {
+    let actor = cu.actor();
+    if !can(&actor, &Action::ViewAudit { unit: None }) {
+        require(
+            &cu,
+            &Action::ViewAudit {
+                unit: cu.user.unit.as_deref(),
+            },
+        )?;
+    }
+    crate::cache::page(&state, &cu, "audit", &uri, |cu| {
+        render(state.clone(), cu, uri.clone(), q)
+    })
+    .await
+}
+
+async fn render(
+    state: AppState,
+    cu: CurrentUser,
     uri: Uri,
     Query(q): Query<AuditQuery>,
 ) -> Result<Html<String>, PageError> {

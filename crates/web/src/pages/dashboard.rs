@@ -70,8 +70,19 @@ async fn dashboard(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
-) -> Result<Html<String>, PageError> {
+) -> Result<axum::response::Response, PageError> {
     require(&cu, &Action::ViewDashboard)?;
+    crate::cache::page(&state, &cu, "dashboard", &uri, |cu| {
+        render(state.clone(), cu, uri.clone())
+    })
+    .await
+}
+
+async fn render(
+    state: AppState,
+    cu: crate::auth::CurrentUser,
+    uri: Uri,
+) -> Result<Html<String>, PageError> {
     let l = Layout::new(&cu, "nav.dashboard", "dash.title", &here(&uri));
     let lang = l.lang;
     let mut page = DashboardPage {

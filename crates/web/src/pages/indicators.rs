@@ -219,9 +219,21 @@ async fn list(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
+    q: Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewIndicators)?;
+    crate::cache::page(&state, &cu, "indicators", &uri, |cu| {
+        render_list(state.clone(), cu, uri.clone(), q)
+    })
+    .await
+}
+
+async fn render_list(
+    state: AppState,
+    cu: CurrentUser,
+    uri: Uri,
     Query(q): Query<FlashQuery>,
 ) -> Result<Html<String>, PageError> {
-    require(&cu, &Action::ViewIndicators)?;
     let lang = Lang::parse(&cu.user.lang);
     let flash = q
         .imported

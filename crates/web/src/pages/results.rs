@@ -243,6 +243,19 @@ async fn table(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
+    tq: Query<TableQuery>,
+) -> Result<axum::response::Response, PageError> {
+    require(&cu, &Action::ViewResults)?;
+    crate::cache::page(&state, &cu, "results", &uri, |cu| {
+        render_table(state.clone(), cu, uri.clone(), tq)
+    })
+    .await
+}
+
+async fn render_table(
+    state: AppState,
+    cu: crate::auth::CurrentUser,
+    uri: Uri,
     Query(tq): Query<TableQuery>,
 ) -> Result<Html<String>, PageError> {
     require(&cu, &Action::ViewResults)?;

@@ -1,7 +1,7 @@
 //! One plan as a tree: findings and targets, tasks, assignments (`GET /plans/{id}`).
 
 use super::*;
-use crate::auth::Authed;
+use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::dates::opt_date;
 use crate::error::PageError;
@@ -289,10 +289,27 @@ pub(super) async fn tree(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
+    id: Path<String>,
+    q: Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    require(&cu, &Action::ViewPlan)?;
+    // Downloads are made each time; the page is kept (crate::cache).
+    if q.wants_xlsx().unwrap_or(true) {
+        return render_tree(state, cu, uri, id, q).await;
+    }
+    crate::cache::page(&state, &cu, "plan-tree", &uri, |cu| {
+        render_tree(state.clone(), cu, uri.clone(), id, q)
+    })
+    .await
+}
+
+async fn render_tree(
+    state: AppState,
+    cu: CurrentUser,
+    uri: Uri,
     Path(id): Path<String>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, PageError> {
-    require(&cu, &Action::ViewPlan)?;
     let st = load_state(&state, &id, None).await?;
     let mut l = Layout::new(&cu, "nav.plans", "plan.title", &here(&uri));
     l.title = st.doc.plan.title.clone();

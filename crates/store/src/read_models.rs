@@ -1,0 +1,76 @@
+//! The read models most pages start from, kept in memory ([`crate::cache`]): an edition with
+//! its criteria, the units, a plan's document, the working calendar, an edition's published
+//! results and the plan as of a day. Each is read from the database once per data version
+//! (and at most [`crate::cache::TTL`]) and handed out as a copy; the functions that read them
+//! (`load_*`) sit with their tables.
+
+use crate::cache::MemoKey;
+use crate::db::Store;
+use crate::plan_views::PlanState;
+use crate::Result;
+use jiff::civil::Date;
+use parindex_domain::calendar::WorkCalendar;
+use parindex_domain::edition::Edition;
+use parindex_domain::plan::PlanDocument;
+use parindex_domain::results::PublishedResult;
+use parindex_domain::units::Unit;
+
+impl Store {
+    /// An edition with its components and criteria.
+    pub async fn edition(&self, id: &str) -> Result<Option<Edition>> {
+        let key = MemoKey::new("edition").with(id);
+        let e = self.memo(key, || self.load_edition(id)).await?;
+        Ok((*e).clone())
+    }
+
+    /// Units, by type then name; those whose name or slug contains `search` (diacritics and
+    /// case ignored) when given (a search is not kept in memory).
+    pub async fn units(&self, search: Option<&str>) -> Result<Vec<Unit>> {
+        if search.is_some() {
+            return self.load_units(search).await;
+        }
+        let all = self
+            .memo(MemoKey::new("units"), || self.load_units(None))
+            .await?;
+        Ok((*all).clone())
+    }
+
+    /// A plan's document: findings, targets, tasks.
+    pub async fn plan_document(&self, id: &str) -> Result<Option<PlanDocument>> {
+        let key = MemoKey::new("plan").with(id);
+        let doc = self.memo(key, || self.load_plan_document(id)).await?;
+        Ok((*doc).clone())
+    }
+
+    /// The working calendar (weekends, public holidays).
+    pub async fn work_calendar(&self) -> Result<WorkCalendar> {
+        let cal = self
+            .memo(MemoKey::new("calendar"), || self.load_work_calendar())
+            .await?;
+        Ok((*cal).clone())
+    }
+
+    /// An edition's published results.
+    pub async fn results(&self, edition_id: &str) -> Result<Vec<PublishedResult>> {
+        let key = MemoKey::new("results").with(edition_id);
+        let rows = self.memo(key, || self.load_results(edition_id)).await?;
+        Ok((*rows).clone())
+    }
+
+    /// The plan as of `today`, for one unit's assignments or all.
+    pub async fn plan_state(
+        &self,
+        plan_id: &str,
+        today: Date,
+        unit: Option<&str>,
+    ) -> Result<PlanState> {
+        let key = MemoKey::new("plan-state")
+            .with(plan_id)
+            .with(&today.to_string())
+            .with(unit.unwrap_or(""));
+        let st = self
+            .memo(key, || self.load_plan_state(plan_id, today, unit))
+            .await?;
+        Ok((*st).clone())
+    }
+}

@@ -1,0 +1,138 @@
+//! Rendered pages kept in memory, in the store's read cache (`parindex_store::cache`).
+//!
+//! A page read often and changed rarely (the dashboard, the plan's tree, the results, the
+//! indicators, the audit log) is rendered once and answered from memory while it is current:
+//! - filed under the data version read before it was rendered, so any write this process
+//!   commits makes it stale (`parindex_store::version`), and for at most
+//!   [`parindex_store::cache::TTL`] whatever the version (writes by another process);
+//! - keyed by everything it depends on besides the data: the user (id, role, unit, language),
+//!   the clock's day and the whole address asked (path and query: filters, sorting, the
+//!   notice after a change). Authorization runs before the cache is consulted, as before; a
+//!   page kept for one user is never shown to another.
+//! - The session's CSRF token is not kept: the page is rendered with a placeholder (a random
+//!   value chosen when the process starts), which each answer replaces by the token of the
+//!   session asking.
+//!
+//! One request renders a given page at a time; the others asking for it meanwhile wait for it
+//! (so 64 connections missing the same page render it once, not 64 times), except when the page
+//! kept is only past its time to live — no write of this process has changed it — and is then
+//! shown to them while the one request renders it anew.
+//!
+//! Only a complete `200` HTML answer without cookies is kept; an error, a redirect or a
+//! download (`?format=xlsx`) goes through every time.
+
+use crate::auth::CurrentUser;
+use crate::error::PageError;
+use crate::AppState;
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+/// The largest page kept.
+const MAX_PAGE: usize = 4 << 20;
+
+/// What stands for the CSRF token in a page kept in memory.
+fn placeholder() -> &'static str {
+    static P: OnceLock<String> = OnceLock::new();
+    P.get_or_init(crate::auth::random_token)
+}
+
+/// The lock taken to render the page under `key` (one of a fixed set, chosen by the key's hash).
+fn render_lock(key: &str) -> &'static tokio::sync::Mutex<()> {
+    use std::hash::{Hash, Hasher};
+    const LOCKS: usize = 64;
+    static ALL: OnceLock<Vec<tokio::sync::Mutex<()>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| (0..LOCKS).map(|_| tokio::sync::Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    &all[(h.finish() as usize) % LOCKS]
+}
+
+/// The key of a page: `page` (the handler), the user it is rendered for, the day and the address.
+pub fn key(page: &str, cu: &CurrentUser, day: jiff::civil::Date, uri: &Uri) -> String {
+    let u = &cu.user;
+    format!(
+        "page\u{1f}{page}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{day}\u{1f}{}",
+        u.id,
+        u.role.as_str(),
+        u.unit.as_deref().unwrap_or(""),
+        u.lang,
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    )
+}
+
+fn html(body: String) -> Response {
+    let mut res = Response::new(Body::from(body));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res
+}
+
+/// The page `page` at `uri` for `cu`: from memory when current, else rendered by `render`
+/// (given the user with the placeholder in place of the CSRF token) and kept when it is a
+/// complete HTML page. Authorize before calling.
+pub async fn page<F, Fut, R>(
+    state: &AppState,
+    cu: &CurrentUser,
+    page: &str,
+    uri: &Uri,
+    render: F,
+) -> Result<Response, PageError>
+where
+    F: FnOnce(CurrentUser) -> Fut,
+    Fut: Future<Output = Result<R, PageError>>,
+    R: IntoResponse,
+{
+    let key = key(page, cu, state.today(), uri);
+    let answer = |body: &str| html(body.replace(placeholder(), &cu.csrf));
+    // One request renders a page at a time, the others wait for it (or, when the page is only
+    // past its time to live and no write has changed it, are answered with it meanwhile).
+    let lock = render_lock(&key);
+    let _rendering = match state.store.cached_aged::<String>(&key) {
+        Some((body, true)) => return Ok(answer(&body)),
+        Some((body, false)) => match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => return Ok(answer(&body)),
+        },
+        None => {
+            let guard = lock.lock().await;
+            if let Some(body) = state.store.cached::<String>(&key) {
+                return Ok(answer(&body));
+            }
+            guard
+        }
+    };
+    let version = state.store.data_version();
+    let mut stand_in = cu.clone();
+    stand_in.csrf = placeholder().to_string();
+    let res = render(stand_in).await?.into_response();
+    let keep = res.status() == StatusCode::OK
+        && !res.headers().contains_key(header::SET_COOKIE)
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    let (parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_PAGE).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a rendered page");
+            return Err(PageError::Internal);
+        }
+    };
+    let text = match String::from_utf8(bytes.to_vec()) {
+        Ok(t) => t,
+        // Not text: answered as it is, not kept.
+        Err(e) => return Ok(Response::from_parts(parts, Body::from(e.into_bytes()))),
+    };
+    let out = text.replace(placeholder(), &cu.csrf);
+    if keep {
+        state.store.cache(key, version, Arc::new(text));
+    }
+    Ok(Response::from_parts(parts, Body::from(out)))
+}
