@@ -220,6 +220,11 @@ pub async fn session_layer(
             Ok(None) => {
                 req.extensions_mut().insert(SessionExpired);
             }
+            // The API answers in JSON (503 and Retry-After when the database cannot be
+            // reached), the pages with the bilingual page.
+            Err(e) if req.uri().path().starts_with("/api/") => {
+                return crate::ApiError::from(e).into_response()
+            }
             Err(e) => return PageError::from(e).into_response(),
         }
     }

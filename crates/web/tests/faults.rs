@@ -482,6 +482,13 @@ async fn postgres_out_of_reach_gives_503_quickly_and_the_server_recovers() {
         )
         .await;
     assert!(is_unavailable_page(&res), "{} {}", res.status, res.body);
+    // The API, signed in by its session cookie, answers in JSON, not with the page.
+    let res = app.get("/api/v1/units", Some("coordinator")).await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(res.headers.get(header::RETRY_AFTER).is_some());
+    let json: serde_json::Value =
+        serde_json::from_str(&res.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", res.body));
+    assert!(json["error"].is_string(), "{json}");
     relay.restore().await;
     let start = Instant::now();
     assert_eq!(
