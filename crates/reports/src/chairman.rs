@@ -71,7 +71,7 @@ pub struct ReportData {
 /// `2021-08` (or `08/2021`) → (2021, 8).
 pub fn parse_month(s: &str) -> Result<(i32, i8)> {
     let s = s.trim();
-    let bad = || ReportError::Invalid(format!("month: '{s}' is not a month like 2021-08"));
+    let bad = || ReportError::BadMonth(s.to_string());
     let (y, m) = if let Some((y, m)) = s.split_once('-') {
         (y, m)
     } else if let Some((m, y)) = s.split_once('/') {
@@ -95,10 +95,7 @@ pub async fn chairman_report_data(
     today: Date,
 ) -> Result<ReportData> {
     if !(1..=12).contains(&month.1) {
-        return Err(ReportError::Invalid(format!(
-            "month: {} is not a month",
-            month.1
-        )));
+        return Err(ReportError::BadMonth(format!("{}-{:02}", month.0, month.1)));
     }
     let state = store.plan_state(plan_id, today, None).await?;
     let heads = store.heads_accountability(plan_id, today).await?;

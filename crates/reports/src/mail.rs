@@ -40,11 +40,13 @@ impl Mailer {
             .map_err(|e| ReportError::Mail(format!("the SMTP URL {server} is not usable: {e}")))?
             .timeout(Some(Duration::from_secs(30)))
             .build();
-        let from: Mailbox = from.trim().parse().map_err(|e| {
-            ReportError::Invalid(format!(
-                "mail-from: '{from}' is not an e-mail address ({e})"
-            ))
-        })?;
+        let from: Mailbox = from
+            .trim()
+            .parse()
+            .map_err(|e: lettre::address::AddressError| ReportError::BadSender {
+                address: from.to_string(),
+                reason: e.to_string(),
+            })?;
         Ok(Mailer {
             transport,
             from,
@@ -93,7 +95,12 @@ impl Mailer {
         let to_box: Mailbox = to
             .trim()
             .parse()
-            .map_err(|e| ReportError::Invalid(format!("'{to}' is not an e-mail address ({e})")))?;
+            .map_err(
+                |e: lettre::address::AddressError| ReportError::BadRecipient {
+                    address: to.to_string(),
+                    reason: e.to_string(),
+                },
+            )?;
         let msg = Message::builder()
             .from(self.from.clone())
             .to(to_box)

@@ -602,3 +602,17 @@ async fn overdue_dossier_explanations_are_reported(s: &Store) {
         "fully explained agencies are not listed"
     );
 }
+
+#[test]
+fn months_are_read_in_both_spellings_and_refused_by_kind() {
+    assert_eq!(parse_month("2021-08").unwrap(), (2021, 8));
+    assert_eq!(parse_month(" 08/2021 ").unwrap(), (2021, 8));
+    for bad in ["2021-13", "tháng 8", "08-2021x", "1850-01", ""] {
+        let e = parse_month(bad).unwrap_err();
+        assert!(
+            matches!(&e, parindex_reports::ReportError::BadMonth(m) if m == bad.trim()),
+            "{bad}: {e:?}"
+        );
+        assert!(e.is_bad_input());
+    }
+}

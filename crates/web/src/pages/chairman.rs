@@ -36,7 +36,7 @@ pub struct ReportQuery {
 fn page_error(e: ReportError) -> PageError {
     match e {
         ReportError::Store(s) => s.into(),
-        ReportError::Invalid(m) => PageError::BadRequest(m),
+        e if e.is_bad_input() => PageError::BadRequest(e.to_string()),
         other => {
             tracing::error!(error = %other, "cannot generate the Chairman's report");
             PageError::Internal
