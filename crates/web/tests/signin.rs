@@ -307,10 +307,12 @@ async fn unknown_users_get_the_same_answer_in_the_same_time(db: TestDb) {
     let csrf = login_csrf(&app).await;
     // Warm up (the dummy hash is made on first use).
     login(&app, &csrf, "khong-co-ai", "x", Some("192.0.2.1:1")).await;
-    let mut real = Duration::ZERO;
-    let mut unknown = Duration::ZERO;
+    // The fastest of several tries of each kind: what a request costs without the noise of
+    // other work on the machine (a loaded CI machine once made a sum of three tries fail).
+    let mut real = Duration::MAX;
+    let mut unknown = Duration::MAX;
     let mut pages = Vec::new();
-    for round in 0..3 {
+    for round in 0..5 {
         for (who, name) in [(0, "leader"), (1, "khong-ton-tai"), (2, "appraiser")] {
             // A fresh address each time, so no lock gets in the way.
             let peer = format!("192.0.2.{}:1", 10 + round * 3 + who);
@@ -318,8 +320,8 @@ async fn unknown_users_get_the_same_answer_in_the_same_time(db: TestDb) {
             let res = login(&app, &csrf, name, "mat-khau-sai", Some(&peer)).await;
             let took = t.elapsed();
             match who {
-                0 => real += took,
-                _ => unknown += took / 2,
+                0 => real = real.min(took),
+                _ => unknown = unknown.min(took),
             }
             pages.push((res.status, normalised(&res.body, name)));
         }
@@ -330,7 +332,7 @@ async fn unknown_users_get_the_same_answer_in_the_same_time(db: TestDb) {
     }
     assert!(
         unknown * 2 >= real,
-        "unknown names take {unknown:?} against {real:?} for a real one"
+        "unknown names take at least {unknown:?} against {real:?} for a real one"
     );
     // Locked: the same answer for a real account and an unknown name.
     let mut locked = Vec::new();
