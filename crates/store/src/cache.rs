@@ -8,8 +8,11 @@
 //! user, unit and role it was computed for, the language, the clock's day, the address asked —
 //! must be in its key: the web builds its keys in `parindex_web::cache`.
 //!
-//! The map holds at most [`MAX_ENTRIES`]; when full, stale entries are dropped, and if that is
-//! not enough, all of them.
+//! An entry filed under a version older than one filed since can never be used again (the
+//! version only grows): such entries are dropped as soon as a newer version is filed, so that
+//! a server busy with writes does not keep thousands of dead pages until the map is full. The
+//! map holds at most [`MAX_ENTRIES`]; when full, stale entries are dropped, and if that is not
+//! enough, all of them.
 
 use crate::db::Store;
 use std::any::Any;
@@ -30,7 +33,27 @@ struct Entry {
 
 /// The map, shared by every clone of a [`Store`].
 #[derive(Clone, Default)]
-pub(crate) struct ReadCache(Arc<Mutex<HashMap<String, Entry>>>);
+pub(crate) struct ReadCache(Arc<Mutex<Map>>);
+
+#[derive(Default)]
+struct Map {
+    entries: HashMap<String, Entry>,
+    /// The newest version entries were filed under; none older is kept.
+    newest: u64,
+}
+
+impl std::ops::Deref for Map {
+    type Target = HashMap<String, Entry>;
+    fn deref(&self) -> &Self::Target {
+        &self.entries
+    }
+}
+
+impl std::ops::DerefMut for Map {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.entries
+    }
+}
 
 impl std::fmt::Debug for ReadCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,8 +83,26 @@ impl ReadCache {
         e.value.clone().downcast::<T>().ok().map(|v| (v, fresh))
     }
 
+    /// The value under `key` filed under `min` or a later version, younger than [`TTL`].
+    fn get_since<T: Any + Send + Sync>(&self, key: &str, min: u64) -> Option<Arc<T>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.get(key)?;
+        if e.version < min || e.at.elapsed() >= TTL {
+            return None;
+        }
+        e.value.clone().downcast::<T>().ok()
+    }
+
     fn put<T: Any + Send + Sync>(&self, key: String, version: u64, value: Arc<T>) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if version < map.newest {
+            // Read before a write that entries filed since have seen: dead on arrival.
+            return;
+        }
+        if version > map.newest {
+            map.newest = version;
+            map.retain(|_, e| e.version >= version);
+        }
         if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
             map.retain(|_, e| e.version == version && e.at.elapsed() < TTL);
             if map.len() >= MAX_ENTRIES {
@@ -96,6 +137,14 @@ impl Store {
     /// fresh one (no write of this process has changed it; see `parindex_web::cache`).
     pub fn cached_aged<T: Any + Send + Sync>(&self, key: &str) -> Option<(Arc<T>, bool)> {
         self.read_cache().get_aged(key, self.data_version())
+    }
+
+    /// The value under `key` if it was read at data version `min` or later (and less than
+    /// [`TTL`] ago), even if a write has committed since: for a request that arrived at
+    /// version `min` and waited while another rendered the same page, that page already
+    /// holds every write committed before it arrived.
+    pub fn cached_since<T: Any + Send + Sync>(&self, key: &str, min: u64) -> Option<Arc<T>> {
+        self.read_cache().get_since(key, min)
     }
 
     /// File `value` under `key` and `version`, the [`Store::data_version`] read *before* the
@@ -151,5 +200,33 @@ impl MemoKey {
         self.0.push('\u{1f}');
         self.0.push_str(part);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_of_an_older_version_are_dropped_when_a_newer_one_is_filed() {
+        let c = ReadCache::default();
+        for i in 0..100 {
+            c.put(format!("page {i}"), 1, Arc::new(i));
+        }
+        assert_eq!(c.0.lock().unwrap().len(), 100);
+        assert_eq!(c.get::<i32>("page 7", 1).as_deref(), Some(&7));
+        // A write (version 2), then one page read again: the 100 dead ones go.
+        c.put("page 7".into(), 2, Arc::new(70));
+        assert_eq!(c.0.lock().unwrap().len(), 1);
+        assert_eq!(c.get::<i32>("page 7", 2).as_deref(), Some(&70));
+        assert!(c.get::<i32>("page 8", 2).is_none());
+        // A value read before that write, filed late, is not kept.
+        c.put("page 9".into(), 1, Arc::new(9));
+        assert_eq!(c.0.lock().unwrap().len(), 1);
+        assert!(c.get::<i32>("page 9", 1).is_none());
+        // Read at version 2: good for a request that arrived at 1 or 2, not at 3.
+        assert_eq!(c.get_since::<i32>("page 7", 1).as_deref(), Some(&70));
+        assert_eq!(c.get_since::<i32>("page 7", 2).as_deref(), Some(&70));
+        assert!(c.get_since::<i32>("page 7", 3).is_none());
     }
 }
