@@ -15,7 +15,8 @@
 //!
 //! One request renders a given page at a time; the others asking for it meanwhile wait for it
 //! (so 64 connections missing the same page render it once, not 64 times) and take the page it
-//! rendered when that was read at the data version they arrived at or later, except when the page
+//! rendered when that was read at the data version they arrived at or later (else they render
+//! it themselves, without waiting again), except when the page
 //! kept is only past its time to live — no write of this process has changed it — and is then
 //! shown to them while the one request renders it anew.
 //!
@@ -96,21 +97,26 @@ where
     let _rendering = match state.store.cached_aged::<String>(&key) {
         Some((body, true)) => return Ok(answer(&body)),
         Some((body, false)) => match lock.try_lock() {
-            Ok(guard) => guard,
+            Ok(guard) => Some(guard),
             Err(_) => return Ok(answer(&body)),
         },
-        None => {
-            // The data as this request found it: a page rendered from it or later data, by
-            // the request it waited for, holds every write committed before it arrived. (Asking
-            // for the current version instead made every waiter render again while writes kept
-            // coming — the soak's coordinators queued 9 s for their dashboard.)
-            let arrived = state.store.data_version();
-            let guard = lock.lock().await;
-            if let Some(body) = state.store.cached_since::<String>(&key, arrived) {
-                return Ok(answer(&body));
+        None => match lock.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(_) => {
+                // Another request is rendering a page under this lock: wait for it, once. A
+                // page rendered from the data as this request found it, or later data, holds
+                // every write committed before it arrived; otherwise (it was read before a
+                // write this request must see, or it was another page sharing the lock) render
+                // without the lock, so that waiters never queue one render after another while
+                // writes keep coming (the soak's coordinators once waited 9 s for a dashboard).
+                let arrived = state.store.data_version();
+                drop(lock.lock().await);
+                if let Some(body) = state.store.cached_since::<String>(&key, arrived) {
+                    return Ok(answer(&body));
+                }
+                None
             }
-            guard
-        }
+        },
     };
     let version = state.store.data_version();
     let mut stand_in = cu.clone();
