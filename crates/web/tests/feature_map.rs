@@ -9,7 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const METHODS: [&str; 7] = ["get", "post", "put", "delete", "patch", "head", "options"];
-const MAP_HEADING: &str = "## Where a feature lives";
+/// The heading of the feature map (in docs/web.md the whole map, in ARCHITECTURE.md a few rows).
+const MAP_HEADING: &str = "Where a feature lives";
+/// The documents that point a newcomer to code: every function they name must exist.
+const GUIDES: [&str; 3] = ["README.md", "ARCHITECTURE.md", "docs/web.md"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -190,6 +193,7 @@ fn router_routes() -> Vec<Route> {
 /// A row of the map.
 #[derive(Debug)]
 struct Row {
+    doc: String,
     line: usize,
     method: String,
     path: String,
@@ -200,7 +204,7 @@ struct Row {
 
 impl Row {
     fn name(&self) -> String {
-        format!("docs/web.md:{} `{} {}`", self.line, self.method, self.path)
+        format!("{}:{} `{} {}`", self.doc, self.line, self.method, self.path)
     }
 }
 
@@ -231,17 +235,24 @@ fn cells(line: &str) -> Vec<String> {
     out.into_iter().map(|c| c.trim().to_string()).collect()
 }
 
-/// The rows of the map's tables in docs/web.md.
-fn map_rows() -> Vec<Row> {
-    let doc = fs::read_to_string(root().join("docs/web.md")).expect("docs/web.md");
-    let mut in_map = false;
+/// The rows of the map's tables in `doc` (its section and the sub-sections under it).
+fn map_rows(doc: &str) -> Vec<Row> {
+    let text = fs::read_to_string(root().join(doc)).unwrap_or_else(|_| panic!("{doc}"));
+    // The level of the map's heading while inside it.
+    let mut in_map: Option<usize> = None;
     let mut rows = Vec::new();
-    for (n, line) in doc.lines().enumerate() {
-        if line.starts_with("## ") {
-            in_map = line.starts_with(MAP_HEADING);
+    for (n, line) in text.lines().enumerate() {
+        let level = line.chars().take_while(|c| *c == '#').count();
+        if level > 0 && line[level..].starts_with(' ') {
+            let title = line[level..].trim();
+            if title.starts_with(MAP_HEADING) {
+                in_map = Some(level);
+            } else if in_map.is_some_and(|l| level <= l) {
+                in_map = None;
+            }
             continue;
         }
-        if !in_map || !line.trim_start().starts_with('|') {
+        if in_map.is_none() || !line.trim_start().starts_with('|') {
             continue;
         }
         let c = cells(line);
@@ -253,22 +264,23 @@ fn map_rows() -> Vec<Row> {
         assert_eq!(
             c.len(),
             3,
-            "docs/web.md:{line_no}: a row of the feature map has route | handler | decided / kept by"
+            "{doc}:{line_no}: a row of the feature map has route | handler | decided / kept by"
         );
         let (method, path) = first.split_once(' ').unwrap_or_else(|| {
-            panic!("docs/web.md:{line_no}: the route `{first}` is not `METHOD /path`")
+            panic!("{doc}:{line_no}: the route `{first}` is not `METHOD /path`")
         });
         let handler = ticks(&c[1]);
         assert_eq!(
             handler.len(),
             2,
-            "docs/web.md:{line_no} `{first}`: the handler cell is `file.rs` `function`"
+            "{doc}:{line_no} `{first}`: the handler cell is `file.rs` `function`"
         );
         let mut refs = Vec::new();
         for t in ticks(&c[2]) {
             refs.extend(expand(&t));
         }
         rows.push(Row {
+            doc: doc.to_string(),
             line: line_no,
             method: method.to_string(),
             path: path.to_string(),
@@ -303,6 +315,15 @@ fn defines_fn(code: &str, name: &str) -> bool {
         let before_ok = i == 0 || !is_ident(code[..i].chars().last().unwrap_or(' '));
         let after = code[i + needle.len()..].chars().next().unwrap_or(' ');
         before_ok && !is_ident(after)
+    })
+}
+
+/// Whether `code` has `word` as a whole word (a type, a variant).
+fn names_word(code: &str, word: &str) -> bool {
+    code.match_indices(word).any(|(i, _)| {
+        let before = code[..i].chars().last().unwrap_or(' ');
+        let after = code[i + word.len()..].chars().next().unwrap_or(' ');
+        !is_ident(before) && !is_ident(after)
     })
 }
 
@@ -383,10 +404,19 @@ fn resolves(reference: &str) -> Result<(), String> {
                 Err(format!("no `fn {last}` in {module}"))
             }
         }
-        _ => Err(format!(
-            "`{reference}` should end with a function or a module (no `{}` in {module})",
-            rest[0]
-        )),
+        [.., last] => {
+            if rest[..rest.len() - 1]
+                .iter()
+                .any(|t| !t.starts_with(|c: char| c.is_ascii_uppercase()))
+            {
+                return Err(format!("no module `{}` in {module}", rest[0]));
+            }
+            if files.iter().any(|f| names_word(&code_of(f), last)) {
+                Ok(())
+            } else {
+                Err(format!("no `{last}` in {module}"))
+            }
+        }
     }
 }
 
@@ -398,7 +428,7 @@ fn every_route_is_in_the_feature_map() {
         "read only {} routes from the router's source: the parser lost its way",
         routes.len()
     );
-    let rows = map_rows();
+    let rows = map_rows("docs/web.md");
     let mut in_map: BTreeMap<(String, String), &Row> = BTreeMap::new();
     let mut problems = Vec::new();
     for row in &rows {
@@ -417,12 +447,8 @@ fn every_route_is_in_the_feature_map() {
         }
         match in_map.get(&key) {
             None => problems.push(format!(
-                "{} {} (routed in {} to `{}`) is missing from docs/web.md, \"{}\"",
-                r.method,
-                r.path,
-                r.at,
-                r.handler,
-                MAP_HEADING.trim_start_matches("## ")
+                "{} {} (routed in {} to `{}`) is missing from docs/web.md, \"{MAP_HEADING}\"",
+                r.method, r.path, r.at, r.handler,
             )),
             Some(row) => {
                 let routed = r.handler.rsplit("::").next().unwrap_or(&r.handler);
@@ -452,10 +478,33 @@ fn every_route_is_in_the_feature_map() {
 
 #[test]
 fn every_row_names_code_that_exists() {
-    let rows = map_rows();
-    assert!(!rows.is_empty(), "no feature map in docs/web.md");
+    let web_rows = map_rows("docs/web.md");
+    let architecture_rows = map_rows("ARCHITECTURE.md");
+    assert!(web_rows.len() > 80, "no feature map in docs/web.md");
+    assert!(
+        !architecture_rows.is_empty(),
+        "no rows under \"{MAP_HEADING}\" in ARCHITECTURE.md"
+    );
+    let routes = router_routes();
     let mut problems = Vec::new();
-    for row in &rows {
+    for row in &architecture_rows {
+        let routed = routes
+            .iter()
+            .find(|r| r.method == row.method && r.path == row.path);
+        match routed {
+            None => problems.push(format!("{}: no such route in the router", row.name())),
+            Some(r) if r.handler.rsplit("::").next() != Some(row.function.as_str()) => problems
+                .push(format!(
+                    "{}: the router ({}) calls `{}`, the row says `{}`",
+                    row.name(),
+                    r.at,
+                    r.handler,
+                    row.function
+                )),
+            Some(_) => {}
+        }
+    }
+    for row in web_rows.iter().chain(&architecture_rows) {
         let file = web_src().join(&row.file);
         if !file.is_file() {
             problems.push(format!(
@@ -552,6 +601,55 @@ fn routes_quoted_in_the_documents_exist() {
     );
 }
 
+/// The code paths a guide names in backticks: `Store::f`, `domain::plan::f`, `web::auth::{f, g}`,
+/// a call's arguments left out (`Store::standings(unit)`), placeholders with `…` skipped.
+fn code_names(text: &str) -> Vec<(usize, String)> {
+    let crates = [
+        "Store::",
+        "domain::",
+        "store::",
+        "interchange::",
+        "reports::",
+        "ingest::",
+        "web::",
+    ];
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        for t in ticks(line) {
+            if !crates.iter().any(|c| t.starts_with(c)) || t.contains('…') {
+                continue;
+            }
+            let t = match (t.find('('), t.ends_with(')')) {
+                (Some(open), true) => &t[..open],
+                _ => t.as_str(),
+            };
+            out.extend(expand(t).into_iter().map(|r| (n + 1, r)));
+        }
+    }
+    out
+}
+
+#[test]
+fn code_named_in_the_guides_exists() {
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for doc in GUIDES {
+        let text = fs::read_to_string(root().join(doc)).expect("a guide");
+        for (line, r) in code_names(&text) {
+            seen += 1;
+            if let Err(e) = resolves(&r) {
+                problems.push(format!("{doc}:{line}: `{r}`: {e}"));
+            }
+        }
+    }
+    assert!(seen > 100, "found only {seen} code paths in the guides");
+    assert!(
+        problems.is_empty(),
+        "the guides name code that is not there:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
 #[test]
 fn the_map_checker_can_fail() {
     // The reader of the router's source reads multi-line forms and layers.
@@ -584,6 +682,16 @@ fn the_map_checker_can_fail() {
     assert!(resolves("domain::plan::no_such_function").is_err());
     assert!(resolves("domain::no_such_module::can_submit").is_err());
     assert!(resolves("elsewhere::f").is_err());
+    assert_eq!(resolves("store::StoreError::Full"), Ok(()));
+    assert!(resolves("store::StoreError::NoSuchVariant").is_err());
+    assert_eq!(
+        code_names("see `Store::standings(unit)` and `web::auth::{a, b}`, not `Store::…`"),
+        vec![
+            (1, "Store::standings".to_string()),
+            (1, "web::auth::a".to_string()),
+            (1, "web::auth::b".to_string())
+        ]
+    );
     assert_eq!(
         expand("domain::assessment::{parse_input, self_score}"),
         vec![
