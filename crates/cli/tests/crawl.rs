@@ -84,6 +84,102 @@ fn hrefs(html: &str) -> Vec<String> {
     out
 }
 
+/// The value of an attribute in a tag (`<input name="q" value="">`), decoded.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let pat = format!(" {name}=\"");
+    let i = tag.find(&pat)? + pat.len();
+    let end = tag[i..].find('"')?;
+    Some(unescape(&tag[i..i + end]))
+}
+
+/// Whether a tag carries a boolean attribute (`checked`, `selected`).
+fn flag(tag: &str, name: &str) -> bool {
+    tag.split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .any(|w| w == name)
+}
+
+/// Percent-encoding of a query's name or value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Every form of a page sent with GET (searches, filters, pickers), as the browser would send it
+/// untouched: its action with the form's fields at their initial values as the query.
+fn get_forms(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<form") {
+        rest = &rest[i..];
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        let body_end = rest.find("</form>").unwrap_or(rest.len());
+        let body = &rest[tag_end..body_end];
+        rest = &rest[body_end.max(1)..];
+        if attr(tag, "method").is_some_and(|m| !m.eq_ignore_ascii_case("get")) {
+            continue;
+        }
+        let mut fields: Vec<(String, String)> = Vec::new();
+        // The select being read: its name, its first option's value, its selected one's.
+        let mut select: Option<(String, Option<String>, Option<String>)> = None;
+        for piece in body.split('<').skip(1) {
+            let tag = &piece[..piece.find('>').unwrap_or(piece.len())];
+            let text = &piece[piece.find('>').map_or(piece.len(), |i| i + 1)..];
+            let name = attr(tag, "name");
+            if tag.starts_with("input") {
+                let Some(name) = name else { continue };
+                let kind = attr(tag, "type").unwrap_or_else(|| "text".into());
+                match kind.as_str() {
+                    "submit" | "button" | "image" | "reset" | "file" => {}
+                    "checkbox" | "radio" if !flag(tag, "checked") => {}
+                    "checkbox" | "radio" => {
+                        fields.push((name, attr(tag, "value").unwrap_or_else(|| "on".into())))
+                    }
+                    _ => fields.push((name, attr(tag, "value").unwrap_or_default())),
+                }
+            } else if tag.starts_with("select") {
+                select = name.map(|n| (n, None, None));
+            } else if tag.starts_with("option") {
+                if let Some((_, first, chosen)) = select.as_mut() {
+                    let value = attr(tag, "value").unwrap_or_else(|| unescape(text.trim()));
+                    if first.is_none() {
+                        *first = Some(value.clone());
+                    }
+                    if flag(tag, "selected") {
+                        *chosen = Some(value);
+                    }
+                }
+            } else if tag.starts_with("/select") {
+                if let Some((name, first, chosen)) = select.take() {
+                    if let Some(v) = chosen.or(first) {
+                        fields.push((name, v));
+                    }
+                }
+            } else if tag.starts_with("textarea") {
+                if let Some(name) = name {
+                    fields.push((name, unescape(text)));
+                }
+            }
+        }
+        let query: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        let action = attr(tag, "action").unwrap_or_default();
+        let action = action.split('#').next().unwrap_or("").to_string();
+        let action = action.split('?').next().unwrap_or("").to_string();
+        out.push(format!("{action}?{}", query.join("&")));
+    }
+    out
+}
+
 /// A link as a path and query of this site, resolved against the page it is on; `None` for
 /// fragments of the same page and other sites.
 fn resolve(page: &str, href: &str) -> Option<String> {
@@ -239,7 +335,10 @@ async fn crawl(app: &Router, cookie: &str) -> Crawl {
             links.extend(got.location);
         }
         if got.status == StatusCode::OK {
-            links.extend(got.html.as_deref().map(hrefs).unwrap_or_default());
+            if let Some(html) = got.html.as_deref() {
+                links.extend(hrefs(html));
+                links.extend(get_forms(html));
+            }
         }
         for link in links {
             let Some(target) = resolve(&url, &link) else {
@@ -368,6 +467,19 @@ fn links_resolve_like_a_browser() {
         vec!["/results?edition=a&subject=b"]
     );
     assert_eq!(unescape("&#x2f;a&#47;b&amp;&zz"), "/a/b&&zz");
+    let page = r##"<form method="post" action="/x"><input name="a" value="1"></form>
+        <form method="get" action="/gap" class="searchbar"><label>E <select name="edition">
+        <option value="e1">1</option><option value="e2" selected>2</option></select></label>
+        <input name="q" value="s&#x1ed5;" type="search"><input type="checkbox" name="c" value="1">
+        <input type="checkbox" name="d" value="y" checked><button type="submit">Go</button></form>
+        <form method="get" action="#rows"><input type="hidden" name="unit" value="so-tu-phap"></form>"##;
+    assert_eq!(
+        get_forms(page),
+        vec![
+            "/gap?edition=e2&q=s%E1%BB%95&d=y".to_string(),
+            "?unit=so-tu-phap".to_string()
+        ]
+    );
     assert_eq!(
         shape("/plans/p/tasks/12?page=3&q=a"),
         "/plans/p/tasks/{n}?page&q"
