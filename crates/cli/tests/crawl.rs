@@ -468,6 +468,16 @@ async fn every_link_on_every_page_opens_for_every_demo_role() {
             .await
             .expect("a session");
         let cookie = format!("parindex_session={token}");
+        // An unknown address: a Vietnamese 404 inside the layout, with the role's navigation.
+        let missing = fetch(&app, "/khong-co-trang-nay", &cookie).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{role}");
+        let html = missing.html.unwrap_or_default();
+        assert!(
+            html.contains("<title>Không tìm thấy trang · ParIndex</title>")
+                && html.contains("<nav aria-label=\"Điều hướng chính\">")
+                && html.contains("href=\"/account\""),
+            "{role}: {html}"
+        );
         let found = crawl(&app, &cookie).await;
         counts.push(format!(
             "{role}: {} pages, {} paths",
