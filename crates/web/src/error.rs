@@ -134,6 +134,8 @@ pub enum PageError {
     Forbidden,
     NotFound,
     Csrf,
+    /// An address that answers another method only (a form's target opened by its address).
+    MethodNotAllowed,
     BadRequest(String),
     TooLarge,
     Internal,
@@ -214,6 +216,11 @@ impl IntoResponse for PageError {
             PageError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden", None),
             PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found", None),
             PageError::Csrf => (StatusCode::FORBIDDEN, "error.csrf", None),
+            PageError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "error.method_not_allowed",
+                None,
+            ),
             PageError::BadRequest(m) => (
                 StatusCode::BAD_REQUEST,
                 "error.bad_request",

@@ -3,7 +3,8 @@
 //! the normal layout — the navigation the user's role allows, the user's language, the language
 //! switch — keeping the status and headers (`Retry-After`). Signed-out users, the API and
 //! refusals made before the session is read keep the bare page of [`crate::error`], in both
-//! languages. Unknown paths reach [`not_found`], the router's fallback.
+//! languages. Unknown paths reach [`not_found`], the router's fallback, and known paths asked with
+//! another method [`method_not_allowed`].
 
 use crate::auth::CurrentUser;
 use crate::error::ErrorNote;
@@ -34,6 +35,16 @@ pub async fn not_found(uri: Uri) -> Response {
         ApiError::new(StatusCode::NOT_FOUND, "not found").into_response()
     } else {
         PageError::NotFound.into_response()
+    }
+}
+
+/// The router's answer when a path exists but not for this method: a form's target opened by its
+/// address (`GET /logout`) is a 405 page that says so (JSON under `/api/`).
+pub async fn method_not_allowed(uri: Uri) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response()
+    } else {
+        PageError::MethodNotAllowed.into_response()
     }
 }
 

@@ -179,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .route("/static/app.css", get(stylesheet))
         .fallback(error_page::not_found)
+        .method_not_allowed_fallback(error_page::method_not_allowed)
         .layer(axum::middleware::from_fn(error_page::in_layout))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

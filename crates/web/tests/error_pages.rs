@@ -1,7 +1,8 @@
 //! Error pages (issue 12): an unknown address answers 404 with a page in Vietnamese — inside the
 //! normal layout, with the navigation and the user's language, for a signed-in user; a bare
 //! bilingual page, Vietnamese first, for a signed-out one; JSON under `/api/`. Refusals (403)
-//! are drawn inside the layout too. Every text is the catalogue's.
+//! are drawn inside the layout too, and so is a form's address opened directly (405). Every text
+//! is the catalogue's.
 
 mod common;
 
@@ -140,4 +141,28 @@ async fn the_api_answers_an_unknown_address_in_json() {
         let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
         assert_eq!(json["error"], "not found");
     }
+}
+
+#[tokio::test]
+async fn a_forms_address_opened_directly_is_a_405_page_that_says_so() {
+    let app = TestApp::new().await;
+    let vi = catalogue("vi");
+    let res = app.get("/logout", Some("agency")).await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers.get(header::ALLOW).is_some());
+    assert!(
+        res.body.contains(&vi["error.method_not_allowed"]),
+        "{}",
+        res.body
+    );
+    assert!(has_navigation(&res.body, &vi));
+    // Nothing happened: the session still opens pages.
+    assert_eq!(app.get("/", Some("agency")).await.status, StatusCode::OK);
+    let res = app.get("/logout", None).await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.body.contains(&vi["error.method_not_allowed"]));
+    let res = app.put_json("/api/v1/me", "agency", "{}", true).await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+    let json: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+    assert_eq!(json["error"], "method not allowed");
 }
