@@ -134,6 +134,8 @@ pub enum PageError {
     Forbidden,
     NotFound,
     Csrf,
+    /// An address that answers another method only (a form's target opened by its address).
+    MethodNotAllowed,
     BadRequest(String),
     TooLarge,
     Internal,
@@ -165,15 +167,47 @@ impl From<askama::Error> for PageError {
     }
 }
 
+/// The page without a user (signed out, or refused before the session was read): in both
+/// languages, Vietnamese first, with a way back and a way in.
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     status: u16,
+    title_vi: &'a str,
+    title_en: &'a str,
     vi: &'a str,
     en: &'a str,
     detail: Option<&'a str>,
     back_vi: &'a str,
     back_en: &'a str,
+    sign_in_vi: &'a str,
+    sign_in_en: &'a str,
+}
+
+/// What an error page says, kept in the response's extensions: for a signed-in user,
+/// [`crate::error_page::in_layout`] draws it again inside the layout, with the navigation and
+/// in the user's language.
+#[derive(Clone, Debug)]
+pub struct ErrorNote {
+    /// The page's title (catalogue key).
+    pub title_key: &'static str,
+    /// What happened (catalogue key).
+    pub key: &'static str,
+    pub detail: Option<String>,
+    /// A fault of the machine: said in both languages whatever the user's, as the bare page does.
+    pub fault: bool,
+}
+
+/// The title of an error page by its message: what went wrong, in a few words.
+fn title_key(key: &str, status: StatusCode) -> &'static str {
+    match (key, status.as_u16()) {
+        ("error.csrf", _) => "error.title_form_expired",
+        (_, 403) => "error.title_forbidden",
+        (_, 404) => "error.title_not_found",
+        (_, 400..=499) => "error.title_refused",
+        (_, 500) if key == "error.internal" => "error.title_internal",
+        _ => "error.title_fault",
+    }
 }
 
 impl IntoResponse for PageError {
@@ -182,6 +216,11 @@ impl IntoResponse for PageError {
             PageError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden", None),
             PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found", None),
             PageError::Csrf => (StatusCode::FORBIDDEN, "error.csrf", None),
+            PageError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "error.method_not_allowed",
+                None,
+            ),
             PageError::BadRequest(m) => (
                 StatusCode::BAD_REQUEST,
                 "error.bad_request",
@@ -194,18 +233,29 @@ impl IntoResponse for PageError {
                 (status, key, None)
             }
         };
+        let title = title_key(key, status);
         let page = ErrorPage {
             status: status.as_u16(),
+            title_vi: t(Lang::Vi, title),
+            title_en: t(Lang::En, title),
             vi: t(Lang::Vi, key),
             en: t(Lang::En, key),
             detail,
             back_vi: t(Lang::Vi, "error.back"),
             back_en: t(Lang::En, "error.back"),
+            sign_in_vi: t(Lang::Vi, "login.title"),
+            sign_in_en: t(Lang::En, "login.title"),
         };
-        let res = match page.render() {
+        let mut res = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, "error").into_response(),
         };
+        res.extensions_mut().insert(ErrorNote {
+            title_key: title,
+            key,
+            detail: detail.map(str::to_string),
+            fault: matches!(self, PageError::Fault(_)),
+        });
         with_retry_after(status, res)
     }
 }

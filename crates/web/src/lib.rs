@@ -14,6 +14,7 @@ pub mod connections;
 pub mod dates;
 pub mod download;
 mod error;
+mod error_page;
 pub mod export;
 pub mod forms;
 pub mod i18n;
@@ -177,6 +178,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .route("/static/app.css", get(stylesheet))
+        .fallback(error_page::not_found)
+        .method_not_allowed_fallback(error_page::method_not_allowed)
+        .layer(axum::middleware::from_fn(error_page::in_layout))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,

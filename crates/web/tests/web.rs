@@ -62,10 +62,11 @@ fn cases() -> Vec<Case> {
         c("GET", "/editions/par-2020-province/delete", &[], COORDINATOR),
         c("POST", "/editions/nope/delete", &[], COORDINATOR),
         c("POST", "/editions/par-2020-province/criteria", &[("code", ""), ("title_vi", "")], COORDINATOR),
-        // Area 1 is led by so-noi-vu (no lead-agency test user), area 6 by so-tai-chinh.
-        c("GET", "/editions/par-2020-province/criteria/1", &[], COORDINATOR),
+        // Area 1 is led by so-noi-vu (no lead-agency test user), area 6 by so-tai-chinh. Every
+        // role reads a criterion (read-only unless it may edit it: tests/links.rs).
+        c("GET", "/editions/par-2020-province/criteria/1", &[], ALL),
         c("POST", "/editions/par-2020-province/criteria/1", &[("title_vi", "")], COORDINATOR),
-        c("GET", "/editions/par-2020-province/criteria/6", &[], OWN_SO_TAI_CHINH),
+        c("GET", "/editions/par-2020-province/criteria/6", &[], ALL),
         c("POST", "/editions/par-2020-province/criteria/6", &[("title_vi", "")], OWN_SO_TAI_CHINH),
         c("GET", "/results", &[], NOT_APPRAISER),
         c("GET", "/results/areas?edition=par-2020-province&area=1", &[], NOT_APPRAISER),

@@ -128,7 +128,8 @@ pub struct HeadRow {
     pub points_lost: String,
     lost: rust_decimal::Decimal,
     pub measures: Vec<MeasureView>,
-    pub eval_href: String,
+    /// The head's evaluation record, linked only for those who may read it.
+    pub eval_href: Option<String>,
 }
 
 #[derive(Default)]
@@ -228,7 +229,7 @@ async fn render(
                 .iter()
                 .map(|m| measure_view(m, &units, lang, can_decide))
                 .collect(),
-            eval_href: format!("/units/{}/evaluation?year={}", seg(&r.unit.slug), plan.year),
+            eval_href: evaluation_href(&actor, &r.unit.slug, plan.year),
         })
         .filter(|r| {
             search
@@ -521,6 +522,17 @@ async fn decide(
         Ok(p) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(p.render()?)).into_response()),
         Err(r) => Ok(r),
     }
+}
+
+/// The link to a unit's evaluation record of a year, when the user may read it (the
+/// administrator reads the accountability table but not the units' records).
+pub(crate) fn evaluation_href(
+    actor: &parindex_domain::access::Actor,
+    unit: &str,
+    year: i32,
+) -> Option<String> {
+    can(actor, &Action::ViewEvaluation { unit })
+        .then(|| format!("/units/{}/evaluation?year={year}", seg(unit)))
 }
 
 // ---------------------------------------------------------------------------------------------

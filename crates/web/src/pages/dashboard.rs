@@ -55,6 +55,8 @@ struct DashboardPage {
     plan_tiles: Option<crate::pages::plans::PlanTiles>,
     /// The plan's operational indicators with their status (empty when not allowed).
     indicators: Vec<crate::pages::indicators::IndRow>,
+    /// The gap tile links to the gap analysis only for those who may read it.
+    can_gap: bool,
 }
 
 fn signed(lang: Lang, d: rust_decimal::Decimal) -> String {
@@ -107,6 +109,7 @@ async fn render(
         } else {
             Vec::new()
         },
+        can_gap: parindex_domain::access::can(&cu.actor(), &Action::ViewGap),
     };
     let units = state.store.units(None).await?;
     let names: BTreeMap<String, String> = units

@@ -4,7 +4,8 @@
 //! with a confirmation page.
 //!
 //! Viewing needs `ViewEditions`; creating, importing, adding nodes and deleting need
-//! `EditEditions`; editing one node needs `EditCriterion` for the node's effective lead agency.
+//! `EditEditions`; editing one node needs `EditCriterion` for the node's effective lead agency
+//! (without it, the node's page is shown read-only: every role reads the criteria).
 
 use crate::error::PageError;
 use crate::AppState;

@@ -193,12 +193,43 @@ async fn node_page_for(
     })
 }
 
+/// A criterion read by a user who may not edit it: every signed-in role reads the criteria
+/// (the edition page shows them all), so the plan's and the reports' links to a criterion open
+/// for everyone; the form is for those who may edit the node.
+#[derive(Template)]
+#[template(path = "edition_node_view.html")]
+struct NodeView {
+    l: Layout,
+    id: String,
+    edition_name: String,
+    n: NodeRow,
+}
+
 pub(super) async fn node_page(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Html<String>, PageError> {
+    require(&cu, &Action::ViewEditions)?;
+    let e = load(&state, &id).await?;
+    let parsed = NodeCode::parse(&code).map_err(|_| PageError::NotFound)?;
+    let node = e.node(&parsed).ok_or(PageError::NotFound)?;
+    let actor = cu.actor();
+    let lead = e.effective_lead_agency(&parsed);
+    if !can(&actor, &Action::EditCriterion { lead_agency: lead }) {
+        let mut l = Layout::new(&cu, "nav.editions", "editions.node_view", &here(&uri));
+        l.title = format!("{} {parsed}", l.t("editions.node_view"));
+        let names = unit_names(&state, l.lang).await?;
+        let n = node_row(&e, node, l.lang, &names, &actor);
+        let page = NodeView {
+            id: e.id.clone(),
+            edition_name: e.name.clone(),
+            n,
+            l,
+        };
+        return Ok(Html(page.render()?));
+    }
     let (e, code) = load_node(&state, &cu, &id, &code).await?;
     let lang = Lang::parse(&cu.user.lang);
     let n = e.node(&code).ok_or(PageError::NotFound)?;

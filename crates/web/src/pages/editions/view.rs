@@ -14,8 +14,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{Html, Response};
-use parindex_domain::access::{can, Action};
-use parindex_domain::edition::Edition;
+use parindex_domain::access::{can, Action, Actor};
+use parindex_domain::edition::{CriterionNode, Edition};
 use serde::Deserialize;
 
 pub struct CompRow {
@@ -38,6 +38,44 @@ pub struct NodeRow {
     pub lead_inherited: bool,
     pub rule: String,
     pub editable: bool,
+}
+
+/// A criterion as the edition page and the criterion page show it: effective component and
+/// lead agency (marked when inherited), the rule in words, whether this user may edit it.
+pub(super) fn node_row(
+    e: &Edition,
+    n: &CriterionNode,
+    lang: Lang,
+    names: &std::collections::BTreeMap<String, String>,
+    actor: &Actor,
+) -> NodeRow {
+    let lead = e.effective_lead_agency(&n.code);
+    let comp = e.effective_component(&n.code);
+    NodeRow {
+        code: n.code.to_string(),
+        anchor: anchor(&n.code.to_string()),
+        depth: n.code.depth(),
+        title: node_title(lang, n),
+        max: i18n::opt_num(lang, n.max_points),
+        component: comp
+            .and_then(|c| e.components.iter().find(|x| x.code == c))
+            .map(|c| component_name(lang, c))
+            .or_else(|| comp.map(str::to_string))
+            .unwrap_or_default(),
+        component_inherited: n.component.is_none() && comp.is_some(),
+        survey: n.survey_scored,
+        evidence: n.evidence_required,
+        lead: lead
+            .map(|s| names.get(s).cloned().unwrap_or_else(|| s.to_string()))
+            .unwrap_or_default(),
+        lead_inherited: n.lead_agency.is_none() && lead.is_some(),
+        rule: n
+            .rule
+            .as_ref()
+            .map(|r| rule_summary(lang, r))
+            .unwrap_or_default(),
+        editable: can(actor, &Action::EditCriterion { lead_agency: lead }),
+    }
 }
 
 #[derive(Default)]
@@ -92,37 +130,10 @@ pub(super) async fn edition_page(
     let actor = cu.actor();
     let names = unit_names(state, lang).await?;
     let results = state.store.results(&e.id).await?.len();
-    let lead_name = |s: &str| names.get(s).cloned().unwrap_or_else(|| s.to_string());
     let nodes = e
         .criteria
         .iter()
-        .map(|n| {
-            let lead = e.effective_lead_agency(&n.code);
-            let comp = e.effective_component(&n.code);
-            NodeRow {
-                code: n.code.to_string(),
-                anchor: anchor(&n.code.to_string()),
-                depth: n.code.depth(),
-                title: node_title(lang, n),
-                max: i18n::opt_num(lang, n.max_points),
-                component: comp
-                    .and_then(|c| e.components.iter().find(|x| x.code == c))
-                    .map(|c| component_name(lang, c))
-                    .or_else(|| comp.map(str::to_string))
-                    .unwrap_or_default(),
-                component_inherited: n.component.is_none() && comp.is_some(),
-                survey: n.survey_scored,
-                evidence: n.evidence_required,
-                lead: lead.map(lead_name).unwrap_or_default(),
-                lead_inherited: n.lead_agency.is_none() && lead.is_some(),
-                rule: n
-                    .rule
-                    .as_ref()
-                    .map(|r| rule_summary(lang, r))
-                    .unwrap_or_default(),
-                editable: can(&actor, &Action::EditCriterion { lead_agency: lead }),
-            }
-        })
+        .map(|n| node_row(e, n, lang, &names, &actor))
         .collect();
     Ok(EditionPage {
         id: e.id.clone(),

@@ -25,7 +25,8 @@ pub struct ComplianceRow {
     pub missing: usize,
     pub late: usize,
     pub head: String,
-    pub eval_href: String,
+    /// The head's evaluation record, linked only for those who may read it.
+    pub eval_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -58,6 +59,7 @@ pub(super) async fn compliance(
     let l = Layout::new(&cu, "nav.plans", "plan.view_compliance", &here(&uri));
     let lang = l.lang;
     let units = units_by_slug(&state).await?;
+    let actor = cu.actor();
     let search = q.search();
     let mut rows: Vec<ComplianceRow> = st
         .compliance
@@ -72,7 +74,11 @@ pub(super) async fn compliance(
             missing: c.missing_reports,
             late: c.late_reports,
             head: head_of(&units, slug),
-            eval_href: format!("/units/{}/evaluation?year={}", seg(slug), st.doc.plan.year),
+            eval_href: crate::pages::accountability::evaluation_href(
+                &actor,
+                slug,
+                st.doc.plan.year,
+            ),
         })
         .filter(|r| {
             search

@@ -1,0 +1,562 @@
+//! No link a role cannot open (issue 12): the Bắc Giang demo loaded by the real `parindex demo`
+//! as of 15/08/2021, then, in process (`parindex_web::router` called with `oneshot`), every demo
+//! role starts from its home page and follows every link to a page of this site, breadth first.
+//! A link that answers 4xx or 5xx fails the test, named by role, page, link and status. July's
+//! reports and a proposed measure are added first, so that the pages linking to them are walked.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use parindex_store::testing::TestDb;
+use parindex_store::Session;
+use parindex_web::{router, AppState, WebConfig};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::process::Command;
+use tower::ServiceExt;
+
+/// The demo's accounts: the role as the failures name it, and the login.
+const ROLES: &[(&str, &str)] = &[
+    ("coordinator", "sonoivu"),
+    ("leader", "lanhdao"),
+    ("lead agency", "sotaichinh"),
+    ("agency", "sotuphap"),
+    ("appraiser", "thamdinh"),
+    ("admin", "admin"),
+];
+
+/// Pages fetched per role at most.
+const CAP: usize = 400;
+/// Distinct URLs of one shape (the path with its numbers as `{n}`, the names of its query
+/// parameters) fetched at most: the tenth page of a list or its fifth sort order adds nothing.
+const PER_SHAPE: usize = 6;
+
+/// Decode the entities askama writes into attribute values.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every `href` of a page.
+fn hrefs(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("href=\"") {
+        rest = &rest[i + 6..];
+        let Some(end) = rest.find('"') else { break };
+        out.push(unescape(&rest[..end]));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The value of an attribute in a tag (`<input name="q" value="">`), decoded.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let pat = format!(" {name}=\"");
+    let i = tag.find(&pat)? + pat.len();
+    let end = tag[i..].find('"')?;
+    Some(unescape(&tag[i..i + end]))
+}
+
+/// Whether a tag carries a boolean attribute (`checked`, `selected`).
+fn flag(tag: &str, name: &str) -> bool {
+    tag.split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .any(|w| w == name)
+}
+
+/// Percent-encoding of a query's name or value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Every form of a page sent with GET (searches, filters, pickers), as the browser would send it
+/// untouched: its action with the form's fields at their initial values as the query.
+fn get_forms(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<form") {
+        rest = &rest[i..];
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        let body_end = rest.find("</form>").unwrap_or(rest.len());
+        let body = &rest[tag_end..body_end];
+        rest = &rest[body_end.max(1)..];
+        if attr(tag, "method").is_some_and(|m| !m.eq_ignore_ascii_case("get")) {
+            continue;
+        }
+        let mut fields: Vec<(String, String)> = Vec::new();
+        // The select being read: its name, its first option's value, its selected one's.
+        let mut select: Option<(String, Option<String>, Option<String>)> = None;
+        for piece in body.split('<').skip(1) {
+            let tag = &piece[..piece.find('>').unwrap_or(piece.len())];
+            let text = &piece[piece.find('>').map_or(piece.len(), |i| i + 1)..];
+            let name = attr(tag, "name");
+            if tag.starts_with("input") {
+                let Some(name) = name else { continue };
+                let kind = attr(tag, "type").unwrap_or_else(|| "text".into());
+                match kind.as_str() {
+                    "submit" | "button" | "image" | "reset" | "file" => {}
+                    "checkbox" | "radio" if !flag(tag, "checked") => {}
+                    "checkbox" | "radio" => {
+                        fields.push((name, attr(tag, "value").unwrap_or_else(|| "on".into())))
+                    }
+                    _ => fields.push((name, attr(tag, "value").unwrap_or_default())),
+                }
+            } else if tag.starts_with("select") {
+                select = name.map(|n| (n, None, None));
+            } else if tag.starts_with("option") {
+                if let Some((_, first, chosen)) = select.as_mut() {
+                    let value = attr(tag, "value").unwrap_or_else(|| unescape(text.trim()));
+                    if first.is_none() {
+                        *first = Some(value.clone());
+                    }
+                    if flag(tag, "selected") {
+                        *chosen = Some(value);
+                    }
+                }
+            } else if tag.starts_with("/select") {
+                if let Some((name, first, chosen)) = select.take() {
+                    if let Some(v) = chosen.or(first) {
+                        fields.push((name, v));
+                    }
+                }
+            } else if tag.starts_with("textarea") {
+                if let Some(name) = name {
+                    fields.push((name, unescape(text)));
+                }
+            }
+        }
+        let query: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        let action = attr(tag, "action").unwrap_or_default();
+        let action = action.split('#').next().unwrap_or("").to_string();
+        let action = action.split('?').next().unwrap_or("").to_string();
+        out.push(format!("{action}?{}", query.join("&")));
+    }
+    out
+}
+
+/// A link as a path and query of this site, resolved against the page it is on; `None` for
+/// fragments of the same page and other sites.
+fn resolve(page: &str, href: &str) -> Option<String> {
+    let href = href.split('#').next().unwrap_or("").trim();
+    if href.is_empty() {
+        return None;
+    }
+    let page_path = page.split('?').next().unwrap_or("/");
+    if let Some(q) = href.strip_prefix('?') {
+        return Some(format!("{page_path}?{q}"));
+    }
+    if href.starts_with("//") || href.contains("://") || href.contains(':') {
+        return None; // another site, mailto:, tel:
+    }
+    let joined = if href.starts_with('/') {
+        href.to_string()
+    } else {
+        let dir = &page_path[..page_path.rfind('/').map_or(0, |i| i + 1)];
+        format!("{dir}{href}")
+    };
+    // Resolve `.` and `..` segments.
+    let (path, query) = match joined.split_once('?') {
+        Some((p, q)) => (p.to_string(), Some(q.to_string())),
+        None => (joined.clone(), None),
+    };
+    let mut segs: Vec<&str> = Vec::new();
+    for s in path.split('/').skip(1) {
+        match s {
+            "." => {}
+            ".." => {
+                segs.pop();
+            }
+            s => segs.push(s),
+        }
+    }
+    let path = format!("/{}", segs.join("/"));
+    Some(match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    })
+}
+
+/// The shape of a URL: ids and codes in the path as `{n}`, the query's parameter names only.
+fn shape(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|s| {
+            // Ids and codes (`12`, `1.2.3`, `H06.18-210614-0003721`), not slugs (`par-2020-province`).
+            let digits = s.bytes().filter(u8::is_ascii_digit).count();
+            if digits > 0 && digits * 2 >= s.len() {
+                "{n}"
+            } else {
+                s
+            }
+        })
+        .collect();
+    let mut keys: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| kv.split('=').next().unwrap_or(""))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    format!("{}?{}", path.join("/"), keys.join("&"))
+}
+
+/// Links not followed: they end the session or change something when fetched.
+fn skipped(url: &str) -> bool {
+    let path = url.split('?').next().unwrap_or("");
+    path == "/logout" || path.ends_with("/logout")
+}
+
+struct Fetched {
+    status: StatusCode,
+    location: Option<String>,
+    html: Option<String>,
+}
+
+async fn fetch(app: &Router, url: &str, cookie: &str) -> Fetched {
+    let req = Request::get(url)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("a request");
+    let res = app.clone().oneshot(req).await.expect("an answer");
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let bytes = res.into_body().collect().await.expect("a body").to_bytes();
+    Fetched {
+        status,
+        location,
+        html: is_html.then(|| String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
+/// What one role's crawl found: the pages fetched, the distinct paths among them (numbers as
+/// `{n}`), those left when the cap was reached, and each failing (page, link, status).
+struct Crawl {
+    fetched: usize,
+    paths: usize,
+    left: Vec<String>,
+    failures: Vec<(String, String, StatusCode)>,
+}
+
+/// The path of a URL with its numbers as `{n}` (criteria codes such as `1.2.3` included).
+fn path_shape(url: &str) -> String {
+    let s = shape(url);
+    s.split('?').next().unwrap_or("").to_string()
+}
+
+/// Breadth first from the home page, a URL with a path not seen yet before another sort order
+/// or page of one already queued, so that the cap cuts only variants.
+async fn crawl(app: &Router, cookie: &str) -> Crawl {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut paths: HashSet<String> = HashSet::new();
+    let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut fresh: VecDeque<(String, String)> = VecDeque::new();
+    let mut variants: VecDeque<(String, String)> = VecDeque::new();
+    fresh.push_back(("/".to_string(), "(start)".to_string()));
+    seen.insert("/".to_string());
+    paths.insert(path_shape("/"));
+    let mut crawl = Crawl {
+        fetched: 0,
+        paths: 0,
+        left: Vec::new(),
+        failures: Vec::new(),
+    };
+    while let Some((url, from)) = fresh.pop_front().or_else(|| variants.pop_front()) {
+        if crawl.fetched >= CAP {
+            crawl.left = fresh.into_iter().map(|(u, _)| u).collect();
+            break;
+        }
+        crawl.fetched += 1;
+        let got = fetch(app, &url, cookie).await;
+        if std::env::var_os("CRAWL_LIST").is_some() {
+            eprintln!("{} {url} ← {from}", got.status.as_u16());
+        }
+        if got.status.is_client_error() || got.status.is_server_error() {
+            crawl.failures.push((from, url, got.status));
+            continue;
+        }
+        let mut links = Vec::new();
+        if got.status.is_redirection() {
+            links.extend(got.location);
+        }
+        if got.status == StatusCode::OK {
+            if let Some(html) = got.html.as_deref() {
+                links.extend(hrefs(html));
+                links.extend(get_forms(html));
+            }
+        }
+        for link in links {
+            let Some(target) = resolve(&url, &link) else {
+                continue;
+            };
+            if skipped(&target) || seen.contains(&target) {
+                continue;
+            }
+            let n = shapes.entry(shape(&target)).or_default();
+            if *n >= PER_SHAPE {
+                continue;
+            }
+            *n += 1;
+            seen.insert(target.clone());
+            if paths.insert(path_shape(&target)) {
+                fresh.push_back((target, url.clone()));
+            } else {
+                variants.push_back((target, url.clone()));
+            }
+        }
+    }
+    crawl.paths = paths.len() - crawl.left.len();
+    crawl
+}
+
+/// What the demo does not hold as of 15/08/2021 but pages link from: July's monthly reports with
+/// an attachment, one accepted and one returned (notifications, report pages, downloads), and a
+/// criticism proposed to the leader.
+async fn a_month_of_work(store: &parindex_store::Store) {
+    use parindex_domain::plan::{Decision, MeasureKind};
+    use parindex_store::{NewAttachment, ReportInput};
+    let cal = store.work_calendar().await.expect("the calendar");
+    let mut ids = Vec::new();
+    for (unit, login) in [("so-tu-phap", "sotuphap"), ("so-tai-chinh", "sotaichinh")] {
+        let report = store
+            .submit_report(
+                "bac-giang-2021",
+                "III.1-monthly-report",
+                unit,
+                &ReportInput {
+                    period: "2021-07".into(),
+                    done: "Đã triển khai kế hoạch CCHC tháng 7".into(),
+                    problems: String::new(),
+                    proposals: String::new(),
+                    progress_pct: 60,
+                },
+                &[NewAttachment {
+                    file_name: "Báo cáo tháng 7.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    content: b"%PDF-1.4 bao cao thang 7".to_vec(),
+                }],
+                jiff::civil::date(2021, 8, 5),
+                &cal,
+                login,
+            )
+            .await
+            .expect("a report");
+        ids.push(report.id);
+    }
+    store
+        .review_report(ids[0], Decision::Accepted, "", "sonoivu")
+        .await
+        .expect("accepted");
+    store
+        .review_report(ids[1], Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .await
+        .expect("returned");
+    store
+        .propose_measure(
+            "bac-giang-2021",
+            "so-tai-chinh",
+            2021,
+            MeasureKind::Criticism,
+            "Chậm báo cáo",
+            "sonoivu",
+        )
+        .await
+        .expect("a measure");
+}
+
+#[tokio::test]
+async fn every_link_on_every_page_opens_for_every_demo_role() {
+    let db = TestDb::sqlite().await.expect("a test database");
+    let evidence = tempfile::tempdir().expect("a temporary folder");
+    let evidence_dir = evidence.path().join("evidence");
+    let out = Command::new(env!("CARGO_BIN_EXE_parindex"))
+        .arg("--db")
+        .arg(db.url())
+        .arg("--evidence-dir")
+        .arg(&evidence_dir)
+        .args(["--as-of", "2021-08-15", "demo", "--no-serve"])
+        .env("PARINDEX_LOG", "warn")
+        .output()
+        .expect("the parindex binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    a_month_of_work(&db.store).await;
+    let app = router(AppState {
+        store: db.store.clone(),
+        config: WebConfig {
+            evidence_dir,
+            ..WebConfig::default()
+        },
+        clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
+    });
+    let mut failures = Vec::new();
+    let mut counts = Vec::new();
+    for (role, login) in ROLES {
+        let (user, _) = db
+            .store
+            .user_by_username(login)
+            .await
+            .expect("the users")
+            .unwrap_or_else(|| panic!("the demo has no user {login}"));
+        let token = parindex_web::auth::random_token();
+        db.store
+            .create_session(&Session {
+                token_hash: parindex_web::auth::token_hash(&token),
+                user_id: user.id,
+                csrf_token: parindex_web::auth::random_token(),
+                expires_at: "2099-01-01T00:00:00Z".into(),
+            })
+            .await
+            .expect("a session");
+        let cookie = format!("parindex_session={token}");
+        // An unknown address: a Vietnamese 404 inside the layout, with the role's navigation.
+        let missing = fetch(&app, "/khong-co-trang-nay", &cookie).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{role}");
+        let html = missing.html.unwrap_or_default();
+        assert!(
+            html.contains("<title>Không tìm thấy trang · ParIndex</title>")
+                && html.contains("<nav aria-label=\"Điều hướng chính\">")
+                && html.contains("href=\"/account\""),
+            "{role}: {html}"
+        );
+        let found = crawl(&app, &cookie).await;
+        counts.push(format!(
+            "{role}: {} pages, {} paths",
+            found.fetched, found.paths
+        ));
+        assert!(
+            found.fetched >= 20,
+            "{role}: only {} pages reached from the home page",
+            found.fetched
+        );
+        assert!(
+            found.left.is_empty(),
+            "{role}: the cap of {CAP} pages left {} paths never fetched, e.g. {:?}",
+            found.left.len(),
+            &found.left[..found.left.len().min(10)]
+        );
+        failures.extend(
+            found
+                .failures
+                .into_iter()
+                .map(|(page, link, status)| format!("{role}: {page} → {link}: {status}")),
+        );
+    }
+    eprintln!("pages fetched per role: {}", counts.join(", "));
+    assert!(
+        failures.is_empty(),
+        "{} links refuse ({}):\n{}",
+        failures.len(),
+        counts.join(", "),
+        failures.join("\n")
+    );
+    db.cleanup().await;
+}
+
+#[test]
+fn links_resolve_like_a_browser() {
+    assert_eq!(
+        resolve("/plans/p?x=1", "?page=2").as_deref(),
+        Some("/plans/p?page=2")
+    );
+    assert_eq!(
+        resolve("/plans/p/tasks", "t1").as_deref(),
+        Some("/plans/p/t1")
+    );
+    assert_eq!(
+        resolve("/plans/p/tasks", "../x#a").as_deref(),
+        Some("/plans/x")
+    );
+    assert_eq!(resolve("/a", "#top"), None);
+    assert_eq!(resolve("/a", "https://example.org/"), None);
+    assert_eq!(resolve("/a", "mailto:x@y.vn"), None);
+    assert_eq!(
+        hrefs(r#"<a href="/results?edition=a&amp;subject=b">x</a>"#),
+        vec!["/results?edition=a&subject=b"]
+    );
+    assert_eq!(unescape("&#x2f;a&#47;b&amp;&zz"), "/a/b&&zz");
+    let page = r##"<form method="post" action="/x"><input name="a" value="1"></form>
+        <form method="get" action="/gap" class="searchbar"><label>E <select name="edition">
+        <option value="e1">1</option><option value="e2" selected>2</option></select></label>
+        <input name="q" value="s&#x1ed5;" type="search"><input type="checkbox" name="c" value="1">
+        <input type="checkbox" name="d" value="y" checked><button type="submit">Go</button></form>
+        <form method="get" action="#rows"><input type="hidden" name="unit" value="so-tu-phap"></form>"##;
+    assert_eq!(
+        get_forms(page),
+        vec![
+            "/gap?edition=e2&q=s%E1%BB%95&d=y".to_string(),
+            "?unit=so-tu-phap".to_string()
+        ]
+    );
+    assert_eq!(
+        shape("/plans/p/tasks/12?page=3&q=a"),
+        "/plans/p/tasks/{n}?page&q"
+    );
+    assert_eq!(
+        path_shape("/dossiers/so-tu-phap/H06.03-210601-0010457"),
+        "/dossiers/so-tu-phap/{n}"
+    );
+    assert_eq!(
+        path_shape("/editions/par-2020-province/criteria/1.2.3?x=1"),
+        "/editions/par-2020-province/criteria/{n}"
+    );
+}
