@@ -75,14 +75,27 @@ for n in $(seq -w 1 "$RUSH_UNITS"); do
 done
 echo "demo loaded, $RUSH_UNITS synthetic units and users added ($DB)"
 
-"${P[@]}" serve --bind "127.0.0.1:$PORT" --no-reminders > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+# SOAK_WRAP: a command the server runs under, e.g. "heaptrack -o $BENCH_DIR/heap" (a heap
+# profile of the whole run); the server's own pid is then found under it.
+read -r -a WRAP <<< "${SOAK_WRAP:-}"
+"${WRAP[@]}" "${P[@]}" serve --bind "127.0.0.1:$PORT" --no-reminders > "$WORK/serve.log" 2>&1 &
+LAUNCHED=$!
+SERVER=$LAUNCHED
+stop() {
+  kill "$SERVER" 2>/dev/null || true
+  while kill -0 "$SERVER" 2>/dev/null; do sleep 0.2; done
+  wait "$LAUNCHED" 2>/dev/null || true
+}
 trap stop EXIT
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break
   sleep 0.2
 done
+if [ ${#WRAP[@]} -gt 0 ]; then
+  for c in $(pgrep -f -- "serve --bind 127.0.0.1:$PORT"); do
+    [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$(readlink -f "$BIN")" ] && SERVER=$c
+  done
+fi
 echo "parindex serve: pid $SERVER, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 status=0
