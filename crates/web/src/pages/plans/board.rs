@@ -128,7 +128,7 @@ pub(super) async fn board(
         items.retain(|r| r.status == s);
     }
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             lang,
             "plan.view_board",
             &[

@@ -131,7 +131,7 @@ pub(super) async fn calendar(
     }
     let weekday_key = |d: Date| format!("weekday.{}", d.weekday().to_monday_one_offset());
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             lang,
             "plan.view_calendar",
             &[

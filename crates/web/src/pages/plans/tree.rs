@@ -346,7 +346,7 @@ async fn render_tree(
     let own = cu.user.unit.clone();
     let rows = task_rows(&st, &units, lang, &q, own.as_deref());
     if q.wants_xlsx()? {
-        let mut tasks = Sheet::new(
+        let mut tasks = crate::export::sheet(
             lang,
             "plan.tasks",
             &[
@@ -387,7 +387,7 @@ async fn render_tree(
                 tasks.rows.push(row);
             }
         }
-        let mut findings = Sheet::new(
+        let mut findings = crate::export::sheet(
             lang,
             "plan.findings",
             &[
@@ -410,7 +410,7 @@ async fn render_tree(
                     .into(),
             ]);
         }
-        let mut targets = Sheet::new(
+        let mut targets = crate::export::sheet(
             lang,
             "plan.targets",
             &[
