@@ -3,6 +3,8 @@
 //! accountability records of heads of agencies.
 
 use crate::calendar::{Deadline, Period, WorkCalendar};
+
+pub mod month;
 use crate::gap::TargetScope;
 use crate::units::{Unit, UnitType};
 use jiff::civil::Date;
