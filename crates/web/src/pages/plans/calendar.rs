@@ -16,7 +16,9 @@ use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 use jiff::ToSpan;
 use parindex_domain::access::Action;
-use parindex_domain::plan::month::{month_calendar, AssignedPeriods, TaskAssignments};
+use crate::export::Sheet;
+use parindex_domain::plan::month::{month_calendar, AssignedPeriods, DueDay, TaskAssignments};
+use parindex_domain::plan::Task;
 use parindex_domain::text::fold;
 
 pub struct CalEntry {
@@ -67,6 +69,44 @@ pub(super) fn month_key(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
+/// The catalogue key of a date's weekday.
+fn weekday_key(d: Date) -> String {
+    format!("weekday.{}", d.weekday().to_monday_one_offset())
+}
+
+/// The month's due dates as a sheet: one row per task due, dates as on the page.
+fn calendar_sheet(lang: Lang, month: &[DueDay], lead_of: &dyn Fn(&Task) -> String) -> Sheet {
+    let mut sheet = crate::export::sheet(
+        lang,
+        "plan.view_calendar",
+        &[
+            "cal.date",
+            "cal.weekday",
+            "plan.section",
+            "plan.task",
+            "plan.lead",
+            "plan.open_period",
+            "cal.units",
+            "cal.overdue_units",
+        ],
+    );
+    for day in month {
+        for e in &day.entries {
+            sheet.rows.push(vec![
+                dates::date(day.date).into(),
+                i18n::t(lang, &weekday_key(day.date)).into(),
+                e.task.section.as_str().into(),
+                e.task.title.as_str().into(),
+                lead_of(e.task).into(),
+                period_label(lang, &e.period.key).into(),
+                e.units.into(),
+                e.overdue.into(),
+            ]);
+        }
+    }
+    sheet
+}
+
 pub(super) async fn calendar(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -85,7 +125,7 @@ pub(super) async fn calendar(
         None => st.today.first_of_month(),
     };
     let units = units_by_slug(&state).await?;
-    let lead_of = |t: &parindex_domain::plan::Task| {
+    let lead_of = |t: &Task| {
         t.lead_agency
             .as_deref()
             .map(|s| unit_name(&units, lang, s))
@@ -121,36 +161,8 @@ pub(super) async fn calendar(
         })
         .collect();
     let month = month_calendar(&tasks, &st.calendar, first, cu.user.unit.as_deref());
-    let weekday_key = |d: Date| format!("weekday.{}", d.weekday().to_monday_one_offset());
     if q.wants_xlsx()? {
-        let mut sheet = crate::export::sheet(
-            lang,
-            "plan.view_calendar",
-            &[
-                "cal.date",
-                "cal.weekday",
-                "plan.section",
-                "plan.task",
-                "plan.lead",
-                "plan.open_period",
-                "cal.units",
-                "cal.overdue_units",
-            ],
-        );
-        for day in &month {
-            for e in &day.entries {
-                sheet.rows.push(vec![
-                    dates::date(day.date).into(),
-                    i18n::t(lang, &weekday_key(day.date)).into(),
-                    e.task.section.as_str().into(),
-                    e.task.title.as_str().into(),
-                    lead_of(e.task).into(),
-                    period_label(lang, &e.period.key).into(),
-                    e.units.into(),
-                    e.overdue.into(),
-                ]);
-            }
-        }
+        let sheet = calendar_sheet(lang, &month, &lead_of);
         return xlsx_response(&format!("{id}-lich-han-{}", month_key(first)), &[sheet]);
     }
     let days = month
