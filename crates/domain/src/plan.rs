@@ -4,6 +4,7 @@
 
 use crate::calendar::{Deadline, Period, WorkCalendar};
 
+pub mod board;
 pub mod month;
 use crate::gap::TargetScope;
 use crate::units::{Unit, UnitType};
