@@ -3,6 +3,9 @@
 //! accountability records of heads of agencies.
 
 use crate::calendar::{Deadline, Period, WorkCalendar};
+
+pub mod board;
+pub mod month;
 use crate::gap::TargetScope;
 use crate::units::{Unit, UnitType};
 use jiff::civil::Date;

@@ -24,6 +24,7 @@ pub mod indicators;
 pub mod plan;
 pub mod results;
 pub mod self_assessment;
+pub mod sheet;
 pub mod subjects;
 mod table;
 pub mod targets;

@@ -13,15 +13,20 @@
 //! [`import_items`] turns the leaf rows into declared figures for the application, refusing
 //! scores a rule cannot produce. Only `Điểm tự đánh giá` and `Giải trình / Ghi chú` are taken
 //! in; the other columns are informative.
+//!
+//! The layout is a form (merged title lines, borders, print setup), not a plain table, so it is
+//! laid out cell by cell here; its cells follow the shared writer's rules ([`crate::sheet`]:
+//! text through [`safe`], decimals through [`write_decimal`]).
 
 use crate::error::{ExportError, ImportError, Problem};
-use crate::table::{cell_decimal, cell_text, decimal_to_f64, fold_key, xlsx_sheets, Row};
+use crate::sheet::{safe, write_decimal};
+use crate::table::{cell_decimal, cell_text, fold_key, xlsx_sheets, Row};
 use parindex_domain::assessment::{
     final_scores, input_kind, leaves, self_score, self_totals, InputKind, Item,
 };
 use parindex_domain::edition::{Edition, NodeCode};
 use parindex_domain::rules::{ScoreInput, ScoringRule};
-use parindex_domain::text::{neutralise_formula, nfc, restore_formula};
+use parindex_domain::text::{nfc, restore_formula};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,14 +193,7 @@ fn write_dec(
         None => {
             ws.write_blank(row, col, fmt)?;
         }
-        Some(d) => match decimal_to_f64(d) {
-            Some(f) => {
-                ws.write_number_with_format(row, col, f, fmt)?;
-            }
-            None => {
-                ws.write_string_with_format(row, col, safe(&d.to_string()), fmt)?;
-            }
-        },
+        Some(d) => write_decimal(ws, row, col, d, Some(fmt))?,
     }
     Ok(())
 }
@@ -404,11 +402,6 @@ fn text_at(row: &Row, i: Option<usize>) -> Result<String, String> {
         None => Ok(String::new()),
         Some(c) => cell_text(c).map(|t| restore_formula(&t.unwrap_or_default()).to_string()),
     }
-}
-
-/// A text cell to write: guarded against formula injection ([`neutralise_formula`]).
-fn safe(s: &str) -> String {
-    neutralise_formula(s).into_owned()
 }
 
 fn dec_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, String> {

@@ -272,22 +272,24 @@ async fn api_unit_writes_follow_the_form_rules(app: &TestApp) {
     assert_eq!(u.head_name, None);
 }
 
-/// The plan pages' workbooks (tasks, board, calendar, compliance…) share one writer.
+/// The pages' workbooks (tasks, board, calendar, compliance…) share one writer with the data
+/// files and the Chairman's report (`interchange::sheet`).
 #[test]
 fn plan_workbooks_carry_no_formula() {
-    use parindex_web::export::{xlsx_bytes, Cell, Sheet};
-    let sheet = Sheet {
-        name: "Nhiệm vụ".into(),
-        headers: vec!["=Tiêu đề".into(), "Số".into()],
-        rows: vec![
-            vec![Cell::Text(EVIL.into()), Cell::Num(-0.25)],
-            vec![Cell::Text("@cmd".into()), Cell::Num(3.0)],
-            vec![
-                Cell::Text("-0.25".into()),
-                Cell::Text("- gạch đầu dòng".into()),
-            ],
+    use parindex_interchange::sheet::xlsx_bytes;
+    use parindex_web::export::{Cell, Sheet};
+    let mut sheet = Sheet::new("Nhiệm vụ", vec!["=Tiêu đề".into(), "Số".into()]);
+    sheet.rows = vec![
+        vec![
+            Cell::Text(EVIL.into()),
+            Cell::Dec(rust_decimal_macros::dec!(-0.25)),
         ],
-    };
+        vec![Cell::Text("@cmd".into()), Cell::Int(3)],
+        vec![
+            Cell::Text("-0.25".into()),
+            Cell::Text("- gạch đầu dòng".into()),
+        ],
+    ];
     let bytes = xlsx_bytes(&[sheet]).unwrap();
     let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let range = wb.worksheet_range("Nhiệm vụ").unwrap();

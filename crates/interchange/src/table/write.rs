@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::error::ExportError;
+use crate::sheet::{safe, Cell, Sheet};
 use jiff::civil::Date;
-use parindex_domain::text::neutralise_formula;
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -67,14 +67,8 @@ impl OutTable {
     }
 }
 
-/// A cell's text as written to a file: text a spreadsheet could read as a formula gets its
-/// guarding apostrophe ([`neutralise_formula`], the one rule of every export).
-fn safe(s: &str) -> String {
-    neutralise_formula(s).into_owned()
-}
-
 /// The table as CSV text (comma-separated, `\n` line ends, no byte order mark). Every cell goes
-/// through [`neutralise_formula`]: a title `=HYPERLINK(…)` is written `'=HYPERLINK(…)`.
+/// through [`neutralise_formula`](parindex_domain::text::neutralise_formula): a title `=HYPERLINK(…)` is written `'=HYPERLINK(…)`.
 pub(crate) fn csv_string(t: &OutTable) -> Result<String, ExportError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
@@ -102,74 +96,37 @@ pub(crate) fn write_csv_file(path: &Path, text: &str) -> Result<(), ExportError>
     write_file(path, s.as_bytes())
 }
 
-fn width_of(o: &Out) -> usize {
-    o.text().chars().count()
+impl Out {
+    /// The cell as the shared sheet writer writes it. Dates stay ISO text (`2021-08-15`), as
+    /// the data files have always held them and every importer reads them.
+    fn cell(&self) -> Cell {
+        match self {
+            Out::Empty => Cell::Empty,
+            Out::Text(t) => Cell::Text(t.clone()),
+            Out::Dec(d) => Cell::Dec(*d),
+            Out::Int(i) => Cell::Int(*i),
+            Out::Bool(b) => Cell::Bool(*b),
+            Out::Date(d) => Cell::Text(d.to_string()),
+        }
+    }
 }
 
-/// Add a table as a worksheet: bold header, sensible column widths, header row frozen. Text is
-/// written as strings (never formulas) and, as in CSV, through [`neutralise_formula`].
-fn add_sheet(wb: &mut rust_xlsxwriter::Workbook, t: &OutTable) -> Result<(), ExportError> {
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let ws = wb.add_worksheet();
-    ws.set_name(&t.sheet)?;
-    for (c, h) in t.headers.iter().enumerate() {
-        let col = c as u16;
-        if t.bold_header {
-            ws.write_string_with_format(0, col, safe(h), &bold)?;
-        } else {
-            ws.write_string(0, col, safe(h))?;
-        }
-        let widest = t
+impl OutTable {
+    /// The table as a sheet of the shared writer ([`crate::sheet`]).
+    fn sheet(&self) -> Sheet {
+        let mut s = Sheet::new(self.sheet.clone(), self.headers.clone());
+        s.bold_header = self.bold_header;
+        s.rows = self
             .rows
             .iter()
-            .filter_map(|r| r.get(c))
-            .map(width_of)
-            .max()
-            .unwrap_or(0)
-            .max(h.chars().count());
-        ws.set_column_width(col, (widest as f64 + 2.0).clamp(8.0, 60.0))?;
+            .map(|r| r.iter().map(Out::cell).collect())
+            .collect();
+        s
     }
-    if t.bold_header {
-        ws.set_freeze_panes(1, 0)?;
-    }
-    for (r, row) in t.rows.iter().enumerate() {
-        let rn = r as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
-            let col = c as u16;
-            match cell {
-                Out::Empty => {}
-                Out::Text(s) => {
-                    ws.write_string(rn, col, safe(s))?;
-                }
-                Out::Dec(d) => match decimal_to_f64(*d) {
-                    Some(f) => {
-                        ws.write_number(rn, col, f)?;
-                    }
-                    // No f64 reads back as exactly this decimal: keep it as text.
-                    None => {
-                        ws.write_string(rn, col, safe(&d.to_string()))?;
-                    }
-                },
-                Out::Int(i) => {
-                    ws.write_number(rn, col, *i as f64)?;
-                }
-                Out::Bool(b) => {
-                    ws.write_boolean(rn, col, *b)?;
-                }
-                Out::Date(d) => {
-                    ws.write_string(rn, col, safe(&d.to_string()))?;
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A workbook of the given tables, as bytes.
 pub(crate) fn xlsx_bytes(tables: &[OutTable]) -> Result<Vec<u8>, ExportError> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    for t in tables {
-        add_sheet(&mut wb, t)?;
-    }
-    Ok(wb.save_to_buffer()?)
+    let sheets: Vec<Sheet> = tables.iter().map(OutTable::sheet).collect();
+    Ok(crate::sheet::xlsx_bytes(&sheets)?)
 }

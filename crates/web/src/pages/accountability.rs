@@ -11,7 +11,7 @@
 use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::error::PageError;
-use crate::export::{xlsx_response, Cell, Sheet};
+use crate::export::{xlsx_response, Cell};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::assessments::pct;
@@ -260,7 +260,7 @@ async fn render(
         })
         .collect();
     if q.wants_xlsx()? {
-        let mut heads = Sheet::new(
+        let mut heads = crate::export::sheet(
             lang,
             "acc.title",
             &[
@@ -297,7 +297,7 @@ async fn render(
                     .into(),
             ]);
         }
-        let mut ms = Sheet::new(
+        let mut ms = crate::export::sheet(
             lang,
             "acc.measures_all",
             &[
@@ -737,7 +737,7 @@ async fn evaluation(
     let (standings, earlier) = standings_for(&state, &slug, year, lang).await?;
     let name = unit_name(&units, lang, &slug);
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             lang,
             "acc.evaluation",
             &[
@@ -761,7 +761,7 @@ async fn evaluation(
             sheet.rows.push(vec![
                 name.as_str().into(),
                 head.as_str().into(),
-                Cell::Num(f64::from(year)),
+                Cell::Int(i64::from(year)),
                 p.title.as_str().into(),
                 p.assignments.into(),
                 p.accepted.into(),
@@ -786,7 +786,7 @@ async fn evaluation(
                     .into(),
             ]);
         }
-        let mut ranking = Sheet::new(
+        let mut ranking = crate::export::sheet(
             lang,
             "acc.ranking_sheet",
             &[
@@ -803,7 +803,7 @@ async fn evaluation(
         for s in standings.iter().chain(&earlier) {
             ranking.rows.push(vec![
                 name.as_str().into(),
-                Cell::Num(f64::from(s.year)),
+                Cell::Int(i64::from(s.year)),
                 s.round.as_str().into(),
                 format!("{} / {}", s.total, s.max).into(),
                 s.pct.as_str().into(),

@@ -4,8 +4,9 @@
 //! provincial leaders and the administrator may download it.
 
 use crate::auth::Authed;
+use crate::download::attachment;
 use crate::error::PageError;
-use crate::export::{download, XLSX_TYPE};
+use crate::export::XLSX_TYPE;
 use crate::pages::require;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -67,13 +68,13 @@ async fn chairman_report(
         .map_err(page_error)?;
     let stem = format!("bao-cao-chu-tich-{id}-{:04}-{:02}", month.0, month.1);
     Ok(if format == "xlsx" {
-        download(
+        attachment(
             XLSX_TYPE,
             &format!("{stem}.xlsx"),
             chairman_xlsx(&data).map_err(page_error)?,
         )
     } else {
-        download(
+        attachment(
             DOCX_TYPE,
             &format!("{stem}.docx"),
             chairman_docx(&data).map_err(page_error)?,

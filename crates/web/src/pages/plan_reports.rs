@@ -11,7 +11,7 @@
 use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::error::PageError;
-use crate::export::{content_type_of, download, safe_file_name};
+use crate::export::{content_type_of, safe_file_name};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::plans::{
@@ -775,7 +775,7 @@ async fn attachment(
             return Err(PageError::Forbidden);
         }
     }
-    Ok(download(
+    Ok(crate::download::attachment(
         content_type_of(&info.file_name),
         &info.file_name,
         bytes,

@@ -5,8 +5,9 @@
 //! Viewing and exporting need `ViewResults`; importing needs `ImportResults`.
 
 use crate::auth::Authed;
+use crate::download::attachment;
 use crate::error::PageError;
-use crate::export::{download, CSV_TYPE, JSON_TYPE, XLSX_TYPE};
+use crate::export::{CSV_TYPE, JSON_TYPE, XLSX_TYPE};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::names::{component_name, node_title};
@@ -432,19 +433,19 @@ async fn export(
     };
     use parindex_interchange::results as rx;
     Ok(match xq.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => download(
+        "xlsx" => attachment(
             XLSX_TYPE,
             &format!("{}-results.xlsx", e.id),
             rx::results_to_xlsx(&e, &results, &names).map_err(failed)?,
         ),
-        "csv" => download(
+        "csv" => attachment(
             CSV_TYPE,
             &format!("{}-results.csv", e.id),
             rx::results_to_csv(&e, &results, &names)
                 .map_err(failed)?
                 .into_bytes(),
         ),
-        "json" => download(
+        "json" => attachment(
             JSON_TYPE,
             &format!("{}-results.json", e.id),
             rx::results_to_json(&results).map_err(failed)?.into_bytes(),

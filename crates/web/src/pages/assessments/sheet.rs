@@ -3,8 +3,9 @@
 
 use super::{editable, lock_text, unit_name, viewable};
 use crate::auth::{Authed, CurrentUser};
+use crate::download::attachment;
 use crate::error::PageError;
-use crate::export::{download, XLSX_TYPE};
+use crate::export::XLSX_TYPE;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::{here, require};
@@ -68,7 +69,7 @@ async fn export(
         tracing::error!(error = %e, "cannot write a summary table");
         PageError::Internal
     })?;
-    Ok(download(
+    Ok(attachment(
         XLSX_TYPE,
         &format!("tu-cham-diem-{round}-{unit}.xlsx"),
         bytes,

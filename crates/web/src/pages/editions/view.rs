@@ -2,8 +2,9 @@
 
 use super::*;
 use crate::auth::{Authed, CurrentUser};
+use crate::download::attachment;
 use crate::error::PageError;
-use crate::export::{download, CSV_TYPE, JSON_TYPE, TOML_TYPE, XLSX_TYPE};
+use crate::export::{CSV_TYPE, JSON_TYPE, TOML_TYPE, XLSX_TYPE};
 use crate::forms::{FieldErr, FieldErrors};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
@@ -214,22 +215,22 @@ pub(super) async fn export(
         PageError::Internal
     };
     Ok(match q.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => download(
+        "xlsx" => attachment(
             XLSX_TYPE,
             &format!("{}.xlsx", e.id),
             parindex_interchange::edition::edition_to_xlsx(&e).map_err(failed)?,
         ),
-        "toml" => download(
+        "toml" => attachment(
             TOML_TYPE,
             &format!("{}.toml", e.id),
             parindex_interchange::edition::edition_to_toml(&e).into_bytes(),
         ),
-        "json" => download(
+        "json" => attachment(
             JSON_TYPE,
             &format!("{}.json", e.id),
             parindex_interchange::edition::edition_to_json(&e).into_bytes(),
         ),
-        "csv" => download(
+        "csv" => attachment(
             CSV_TYPE,
             &format!("{}-criteria.csv", e.id),
             parindex_interchange::edition::criteria_to_csv(&e.criteria)

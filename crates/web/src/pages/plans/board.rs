@@ -1,4 +1,5 @@
-//! The board by status (`GET /plans/{id}/board`).
+//! The board by status (`GET /plans/{id}/board`): what a filter keeps and the columns by status
+//! are `domain::plan::board` (pure); this handler names units, sorts, labels and renders.
 
 use super::*;
 use crate::auth::Authed;
@@ -14,8 +15,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
-use jiff::ToSpan;
 use parindex_domain::access::Action;
+use parindex_domain::plan::board::{missed_periods, status_columns, BoardFilter};
 use parindex_domain::plan::Status;
 use parindex_domain::text::fold;
 
@@ -79,10 +80,11 @@ pub(super) async fn board(
     let lang = l.lang;
     let units = units_by_slug(&state).await?;
     let today = st.today;
-    let soon = today.saturating_add(7.days());
     let only = non_empty(&q.status).and_then(parse_status);
-    let due7 = non_empty(&q.due) == Some("7");
-    let missing_only = non_empty(&q.missing).is_some();
+    let filter = BoardFilter {
+        due_within_week: non_empty(&q.due) == Some("7"),
+        missing_only: non_empty(&q.missing).is_some(),
+    };
     let search = q.search();
     let mut items: Vec<BoardItem> = Vec::new();
     for (i, ts) in st.tasks.iter().enumerate() {
@@ -96,11 +98,7 @@ pub(super) async fn board(
                 }
             }
             let next_due = a.open_period.as_ref().map(|p| p.period.due);
-            if due7 && !next_due.is_some_and(|d| d >= today && d <= soon) {
-                continue;
-            }
-            let missing = a.periods.iter().filter(|p| p.missing).count();
-            if missing_only && missing == 0 {
+            if !filter.keeps(next_due, &a.periods, today) {
                 continue;
             }
             items.push(BoardItem {
@@ -111,7 +109,7 @@ pub(super) async fn board(
                 status: a.status,
                 next_due,
                 next_due_text: opt_date(next_due),
-                missing,
+                missing: missed_periods(&a.periods),
                 position: i,
             });
         }
@@ -124,11 +122,9 @@ pub(super) async fn board(
     if q.descending() {
         items.reverse();
     }
-    if let Some(s) = only {
-        items.retain(|r| r.status == s);
-    }
+    let columns = status_columns(items, |r| r.status, only);
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             lang,
             "plan.view_board",
             &[
@@ -140,10 +136,10 @@ pub(super) async fn board(
                 "board.missing",
             ],
         );
-        for s in Status::ALL {
-            for r in items.iter().filter(|r| r.status == s) {
+        for c in &columns {
+            for r in &c.items {
                 sheet.rows.push(vec![
-                    i18n::t(lang, status_key(s)).into(),
+                    i18n::t(lang, status_key(c.status)).into(),
                     r.section.as_str().into(),
                     r.title.as_str().into(),
                     r.unit.as_str().into(),
@@ -154,52 +150,43 @@ pub(super) async fn board(
         }
         return xlsx_response(&format!("{id}-bang-trang-thai"), &[sheet]);
     }
-    let mut columns = Vec::new();
     let mut rest: Vec<BoardItem> = Vec::new();
-    let mut all = items;
-    for s in Status::ALL {
-        if only.is_some_and(|o| o != s) {
-            continue;
-        }
-        let (mine, others): (Vec<BoardItem>, Vec<BoardItem>) =
-            all.into_iter().partition(|r| r.status == s);
-        all = others;
-        let count = mine.len();
-        let more_href = (only.is_none() && count > COLUMN_LIMIT).then(|| {
-            let mut link = q.clone();
-            link.status = Some(s.as_str().to_string());
-            link.page = None;
-            format!("?{}", encode(&link.with_sort()))
-        });
-        if only.is_some() {
-            rest = mine;
-            columns.push(BoardColumn {
-                status: s.as_str(),
-                key: status_key(s),
-                class: status_class(s),
-                count,
-                items: Vec::new(),
-                more_href: None,
+    let columns = columns
+        .into_iter()
+        .map(|c| {
+            let s = c.status;
+            let count = c.items.len();
+            let more_href = (only.is_none() && count > COLUMN_LIMIT).then(|| {
+                let mut link = q.clone();
+                link.status = Some(s.as_str().to_string());
+                link.page = None;
+                format!("?{}", encode(&link.with_sort()))
             });
-        } else {
-            columns.push(BoardColumn {
+            let items = if only.is_some() {
+                // One status chosen: its items are the paginated list, not the column.
+                rest = c.items;
+                Vec::new()
+            } else {
+                c.items.into_iter().take(COLUMN_LIMIT).collect()
+            };
+            BoardColumn {
                 status: s.as_str(),
                 key: status_key(s),
                 class: status_class(s),
                 count,
-                items: mine.into_iter().take(COLUMN_LIMIT).collect(),
+                items,
                 more_href,
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let page = BoardPage {
         nav: PlanNav::new(&cu, &id, "plan.view_board"),
         today: dates::date(today),
         only_unit: scope.is_some(),
         q: q.q.clone().unwrap_or_default(),
         status: only.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        due7,
-        missing: missing_only,
+        due7: filter.due_within_week,
+        missing: filter.missing_only,
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str(), status_key(*s)))

@@ -1,9 +1,11 @@
-//! The deadline calendar (`GET /plans/{id}/calendar`).
+//! The deadline calendar (`GET /plans/{id}/calendar`): what falls due on which day of a month is
+//! [`month_calendar`] (domain, pure); this handler filters by the search, labels and renders.
 
 use super::*;
 use crate::auth::Authed;
 use crate::dates;
 use crate::error::PageError;
+use crate::export::Sheet;
 use crate::i18n::{self};
 use crate::layout::Layout;
 use crate::pages::{here, require};
@@ -15,10 +17,9 @@ use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 use jiff::ToSpan;
 use parindex_domain::access::Action;
-use parindex_domain::calendar::WorkCalendar;
-use parindex_domain::plan::Status;
+use parindex_domain::plan::month::{month_calendar, AssignedPeriods, DueDay, TaskAssignments};
+use parindex_domain::plan::Task;
 use parindex_domain::text::fold;
-use std::collections::BTreeMap;
 
 pub struct CalEntry {
     pub href: String,
@@ -68,6 +69,44 @@ pub(super) fn month_key(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
+/// The catalogue key of a date's weekday.
+fn weekday_key(d: Date) -> String {
+    format!("weekday.{}", d.weekday().to_monday_one_offset())
+}
+
+/// The month's due dates as a sheet: one row per task due, dates as on the page.
+fn calendar_sheet(lang: Lang, month: &[DueDay], lead_of: &dyn Fn(&Task) -> String) -> Sheet {
+    let mut sheet = crate::export::sheet(
+        lang,
+        "plan.view_calendar",
+        &[
+            "cal.date",
+            "cal.weekday",
+            "plan.section",
+            "plan.task",
+            "plan.lead",
+            "plan.open_period",
+            "cal.units",
+            "cal.overdue_units",
+        ],
+    );
+    for day in month {
+        for e in &day.entries {
+            sheet.rows.push(vec![
+                dates::date(day.date).into(),
+                i18n::t(lang, &weekday_key(day.date)).into(),
+                e.task.section.as_str().into(),
+                e.task.title.as_str().into(),
+                lead_of(e.task).into(),
+                period_label(lang, &e.period.key).into(),
+                e.units.into(),
+                e.overdue.into(),
+            ]);
+        }
+    }
+    sheet
+}
+
 pub(super) async fn calendar(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -85,90 +124,67 @@ pub(super) async fn calendar(
         }
         None => st.today.first_of_month(),
     };
-    let last = first.last_of_month();
     let units = units_by_slug(&state).await?;
-    let own = cu.user.unit.clone();
-    let search = q.search();
-    let mut by_day: BTreeMap<Date, Vec<CalEntry>> = BTreeMap::new();
-    for ts in &st.tasks {
-        let t = &ts.task;
-        let lead = t
-            .lead_agency
+    let lead_of = |t: &Task| {
+        t.lead_agency
             .as_deref()
             .map(|s| unit_name(&units, lang, s))
-            .unwrap_or_default();
-        if let Some(s) = &search {
-            if !fold(&format!("{} {} {} {lead}", t.id, t.section, t.title)).contains(s.as_str()) {
-                continue;
-            }
-        }
-        for p in t.deadline.periods(&st.calendar) {
-            if p.due < first || p.due > last {
-                continue;
-            }
-            let overdue = ts
+            .unwrap_or_default()
+    };
+    let search = q.search();
+    let tasks: Vec<TaskAssignments> = st
+        .tasks
+        .iter()
+        .filter(|ts| {
+            let t = &ts.task;
+            search.as_ref().is_none_or(|s| {
+                fold(&format!(
+                    "{} {} {} {}",
+                    t.id,
+                    t.section,
+                    t.title,
+                    lead_of(t)
+                ))
+                .contains(s.as_str())
+            })
+        })
+        .map(|ts| TaskAssignments {
+            task: &ts.task,
+            assignments: ts
                 .assignments
                 .iter()
-                .filter(|a| {
-                    a.periods
-                        .iter()
-                        .any(|x| x.period.key == p.key && x.status == Status::Overdue)
+                .map(|a| AssignedPeriods {
+                    unit: &a.assignment.unit,
+                    periods: &a.periods,
                 })
-                .count();
-            by_day.entry(p.due).or_default().push(CalEntry {
-                href: task_href(&id, &t.id),
-                section: t.section.clone(),
-                title: t.title.clone(),
-                lead: lead.clone(),
-                period: period_label(lang, &p.key),
-                units: ts.assignments.len(),
-                overdue,
-                yours: own
-                    .as_deref()
-                    .is_some_and(|u| ts.assignments.iter().any(|a| a.assignment.unit == u)),
-            });
-        }
-    }
-    let weekday_key = |d: Date| format!("weekday.{}", d.weekday().to_monday_one_offset());
+                .collect(),
+        })
+        .collect();
+    let month = month_calendar(&tasks, &st.calendar, first, cu.user.unit.as_deref());
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
-            lang,
-            "plan.view_calendar",
-            &[
-                "cal.date",
-                "cal.weekday",
-                "plan.section",
-                "plan.task",
-                "plan.lead",
-                "plan.open_period",
-                "cal.units",
-                "cal.overdue_units",
-            ],
-        );
-        for (d, entries) in &by_day {
-            for e in entries {
-                sheet.rows.push(vec![
-                    dates::date(*d).into(),
-                    i18n::t(lang, &weekday_key(*d)).into(),
-                    e.section.as_str().into(),
-                    e.title.as_str().into(),
-                    e.lead.as_str().into(),
-                    e.period.as_str().into(),
-                    e.units.into(),
-                    e.overdue.into(),
-                ]);
-            }
-        }
+        let sheet = calendar_sheet(lang, &month, &lead_of);
         return xlsx_response(&format!("{id}-lich-han-{}", month_key(first)), &[sheet]);
     }
-    let cal: &WorkCalendar = &st.calendar;
-    let days = by_day
-        .into_iter()
-        .map(|(d, entries)| CalDay {
-            date: dates::date(d),
-            weekday_key: weekday_key(d),
-            non_working: !cal.is_working_day(d),
-            entries,
+    let days = month
+        .iter()
+        .map(|day| CalDay {
+            date: dates::date(day.date),
+            weekday_key: weekday_key(day.date),
+            non_working: day.non_working,
+            entries: day
+                .entries
+                .iter()
+                .map(|e| CalEntry {
+                    href: task_href(&id, &e.task.id),
+                    section: e.task.section.clone(),
+                    title: e.task.title.clone(),
+                    lead: lead_of(e.task),
+                    period: period_label(lang, &e.period.key),
+                    units: e.units,
+                    overdue: e.overdue,
+                    yours: e.yours,
+                })
+                .collect(),
         })
         .collect();
     let month_link = |d: Date| {

@@ -101,7 +101,7 @@ pub(super) async fn compliance(
         rows.reverse();
     }
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             lang,
             "plan.view_compliance",
             &[

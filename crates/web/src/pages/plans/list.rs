@@ -77,7 +77,7 @@ pub(super) async fn list(
         rows.reverse();
     }
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             l.lang,
             "plan.list_title",
             &[
@@ -93,7 +93,7 @@ pub(super) async fn list(
             sheet.rows.push(vec![
                 r.number.as_str().into(),
                 r.title.as_str().into(),
-                Cell::Num(f64::from(r.year)),
+                Cell::Int(i64::from(r.year)),
                 r.issued_on.as_str().into(),
                 r.signer.as_str().into(),
                 r.tasks.into(),

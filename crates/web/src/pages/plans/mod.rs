@@ -23,7 +23,7 @@ mod tests;
 mod tiles;
 mod tree;
 
-pub(crate) use crate::export::{safe_file_name, xlsx_response, Cell, Sheet};
+pub(crate) use crate::export::{safe_file_name, xlsx_response, Cell};
 pub use board::*;
 pub use calendar::*;
 pub use compliance::*;

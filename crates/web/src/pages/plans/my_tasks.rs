@@ -131,7 +131,7 @@ pub(super) async fn my_tasks(
         .map(|u| unit_name(&units, lang, u))
         .unwrap_or_default();
     if q.wants_xlsx()? {
-        let mut sheet = Sheet::new(
+        let mut sheet = crate::export::sheet(
             lang,
             "plan.view_my",
             &[

@@ -5,6 +5,7 @@ use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::dates::opt_date;
 use crate::error::PageError;
+use crate::export::Sheet;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::{here, require, Paged};
@@ -303,6 +304,107 @@ pub(super) async fn tree(
     .await
 }
 
+/// The plan as a workbook: the task rows as on the page (one row per assignment), the findings
+/// and the targets with the current rank.
+fn plan_sheets(
+    lang: Lang,
+    st: &PlanState,
+    rows: &[TaskRow],
+    units: &BTreeMap<String, Unit>,
+    gap: Option<&GapReport>,
+    peers: Option<u32>,
+) -> [Sheet; 3] {
+    let mut tasks = crate::export::sheet(
+        lang,
+        "plan.tasks",
+        &[
+            "plan.section",
+            "plan.task",
+            "plan.lead",
+            "plan.coordinating",
+            "plan.deadline",
+            "plan.task_status",
+            "plan.unit",
+            "plan.status",
+            "plan.next_due",
+            "plan.progress",
+        ],
+    );
+    for r in rows {
+        let task_cells = || -> Vec<Cell> {
+            vec![
+                r.section.as_str().into(),
+                r.title.as_str().into(),
+                r.lead.as_str().into(),
+                r.coordinating.as_str().into(),
+                r.deadline.as_str().into(),
+                i18n::t(lang, r.status_key).into(),
+            ]
+        };
+        if r.assignments.is_empty() {
+            tasks.rows.push(task_cells());
+        }
+        for a in &r.assignments {
+            let mut row = task_cells();
+            row.extend([
+                a.unit.as_str().into(),
+                i18n::t(lang, a.status_key).into(),
+                a.next_due.as_str().into(),
+                a.progress.into(),
+            ]);
+            tasks.rows.push(row);
+        }
+    }
+    let mut findings = crate::export::sheet(
+        lang,
+        "plan.findings",
+        &[
+            "plan.section",
+            "plan.findings",
+            "plan.criteria",
+            "plan.figures",
+        ],
+    );
+    for f in &st.doc.findings {
+        findings.rows.push(vec![
+            f.id.as_str().into(),
+            format!("{} — {}", f.title, f.text).into(),
+            f.criteria.join(", ").into(),
+            f.figures
+                .iter()
+                .map(|x| figure_text(lang, x))
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into(),
+        ]);
+    }
+    let mut targets = crate::export::sheet(
+        lang,
+        "plan.targets",
+        &[
+            "plan.section",
+            "plan.targets",
+            "plan.goal",
+            "plan.current",
+            "plan.lead",
+        ],
+    );
+    for t in &st.doc.targets {
+        targets.rows.push(vec![
+            t.id.as_str().into(),
+            t.title.as_str().into(),
+            goal_text(lang, &t.goal).into(),
+            current_rank(&t.goal, gap, peers).into(),
+            t.lead_agency
+                .as_deref()
+                .map(|s| unit_name(units, lang, s))
+                .unwrap_or_default()
+                .into(),
+        ]);
+    }
+    [tasks, findings, targets]
+}
+
 async fn render_tree(
     state: AppState,
     cu: CurrentUser,
@@ -346,95 +448,8 @@ async fn render_tree(
     let own = cu.user.unit.clone();
     let rows = task_rows(&st, &units, lang, &q, own.as_deref());
     if q.wants_xlsx()? {
-        let mut tasks = Sheet::new(
-            lang,
-            "plan.tasks",
-            &[
-                "plan.section",
-                "plan.task",
-                "plan.lead",
-                "plan.coordinating",
-                "plan.deadline",
-                "plan.task_status",
-                "plan.unit",
-                "plan.status",
-                "plan.next_due",
-                "plan.progress",
-            ],
-        );
-        for r in &rows {
-            let task_cells = || -> Vec<Cell> {
-                vec![
-                    r.section.as_str().into(),
-                    r.title.as_str().into(),
-                    r.lead.as_str().into(),
-                    r.coordinating.as_str().into(),
-                    r.deadline.as_str().into(),
-                    i18n::t(lang, r.status_key).into(),
-                ]
-            };
-            if r.assignments.is_empty() {
-                tasks.rows.push(task_cells());
-            }
-            for a in &r.assignments {
-                let mut row = task_cells();
-                row.extend([
-                    a.unit.as_str().into(),
-                    i18n::t(lang, a.status_key).into(),
-                    a.next_due.as_str().into(),
-                    a.progress.into(),
-                ]);
-                tasks.rows.push(row);
-            }
-        }
-        let mut findings = Sheet::new(
-            lang,
-            "plan.findings",
-            &[
-                "plan.section",
-                "plan.findings",
-                "plan.criteria",
-                "plan.figures",
-            ],
-        );
-        for f in &st.doc.findings {
-            findings.rows.push(vec![
-                f.id.as_str().into(),
-                format!("{} — {}", f.title, f.text).into(),
-                f.criteria.join(", ").into(),
-                f.figures
-                    .iter()
-                    .map(|x| figure_text(lang, x))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-                    .into(),
-            ]);
-        }
-        let mut targets = Sheet::new(
-            lang,
-            "plan.targets",
-            &[
-                "plan.section",
-                "plan.targets",
-                "plan.goal",
-                "plan.current",
-                "plan.lead",
-            ],
-        );
-        for t in &st.doc.targets {
-            targets.rows.push(vec![
-                t.id.as_str().into(),
-                t.title.as_str().into(),
-                goal_text(lang, &t.goal).into(),
-                current_rank(&t.goal, gap.as_ref(), peers).into(),
-                t.lead_agency
-                    .as_deref()
-                    .map(|s| unit_name(&units, lang, s))
-                    .unwrap_or_default()
-                    .into(),
-            ]);
-        }
-        return xlsx_response(&plan.id, &[tasks, findings, targets]);
+        let sheets = plan_sheets(lang, &st, &rows, &units, gap.as_ref(), peers);
+        return xlsx_response(&plan.id, &sheets);
     }
     let findings = st
         .doc
