@@ -164,7 +164,7 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
         };
         ind.normalise();
         for m in ind.problems() {
-            p(format!("indicators[{i}]"), m);
+            p(f(m.field), m.kind.to_string());
         }
         if out.indicators.iter().any(|x: &Indicator| x.id == ind.id) {
             p(f("id"), format!("'{}' is defined twice", ind.id));

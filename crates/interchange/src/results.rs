@@ -243,7 +243,7 @@ fn results_from_sheet(
         } else {
             None
         };
-        let q = Problem::new(row, column, rp.message);
+        let q = Problem::new(row, column, rp.kind.to_string());
         let repeated = q.row.is_some()
             && problems
                 .iter()
@@ -315,8 +315,8 @@ pub fn results_from_json(
             None => rp.field.clone(),
         };
         let message = match &rp.subject {
-            Some(s) => format!("{s}: {}", rp.message),
-            None => rp.message.clone(),
+            Some(s) => format!("{s}: {}", rp.kind),
+            None => rp.kind.to_string(),
         };
         problems.push(Problem::new(None, Some(column), message));
     }
