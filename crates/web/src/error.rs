@@ -73,7 +73,17 @@ impl ApiError {
     pub fn forbidden() -> Self {
         ApiError::new(StatusCode::FORBIDDEN, "not allowed")
     }
-    /// A write refused field by field: 422, the first problem's message as the error.
+    /// A write the store refused ([`parindex_store::Refusals`]): 422, each refusal's field and
+    /// kind in words (`crate::refusals::kind_text`), and all of them as one sentence.
+    pub fn refused(lang: Lang, refusals: &parindex_store::Refusals) -> Self {
+        ApiError::fields(
+            refusals
+                .iter()
+                .map(|r| (r.field.clone(), crate::refusals::kind_text(lang, &r.kind)))
+                .collect(),
+        )
+    }
+    /// A write refused field by field: 422, every problem in one sentence as the error.
     pub fn fields(problems: Vec<(String, String)>) -> Self {
         let message = problems
             .iter()
@@ -99,9 +109,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"))
             }
-            StoreError::Invalid(refusals) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusals.to_string())
-            }
+            // Without the user's language here: the catalogue's English ([`ApiError::refused`]).
+            StoreError::Invalid(refusals) => ApiError::refused(Lang::En, &refusals),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(
