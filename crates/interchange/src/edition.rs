@@ -11,7 +11,7 @@
 //! Every reader NFC-normalises text, sorts the criteria by code, runs [`Edition::validate`] and
 //! reports each problem at the row where it is (criteria problems at the row of their code).
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{ExportError, ImportError, Problem, ProblemKind};
 use crate::exact::{line_of, quote_decimals, quote_json_decimals};
 use crate::table::{
     self, cell_bool, cell_decimal, cell_i32, cell_text, cell_u32, find_sheet, fold_key, Cell, Col,
@@ -311,6 +311,11 @@ fn split_field(field: &str) -> Option<(&str, &str, &str)> {
 
 impl Locator {
     fn locate(&self, ep: &EditionProblem, dup_seen: &mut BTreeMap<String, usize>) -> Problem {
+        self.locate_text(ep, dup_seen)
+            .with_kind(ProblemKind::Edition(ep.kind.clone()))
+    }
+
+    fn locate_text(&self, ep: &EditionProblem, dup_seen: &mut BTreeMap<String, usize>) -> Problem {
         let text = ep.kind.to_string();
         let plain = || Problem::new(None, Some(ep.field.clone()), text.clone());
         match split_field(&ep.field) {

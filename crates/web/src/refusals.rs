@@ -13,8 +13,8 @@ use parindex_store::{Refusal, RefusalKind, Refusals};
 
 mod kinds;
 pub(crate) use kinds::{
-    class_problem, crosswalk_problem, edition_problem, kind_text, result_problem, rule_problem,
-    stage_order,
+    class_problem, crosswalk_problem, edition_problem, indicator_problem, kind_text,
+    result_problem, rule_problem, stage_order,
 };
 
 use crate::forms::FieldErrors;

@@ -356,7 +356,7 @@ pub(crate) fn crosswalk_problem(lang: Lang, p: &CrosswalkProblem) -> String {
     }
 }
 
-fn indicator_problem(lang: Lang, k: &IndicatorProblemKind) -> String {
+pub(crate) fn indicator_problem(lang: Lang, k: &IndicatorProblemKind) -> String {
     use IndicatorProblemKind as K;
     match k {
         K::NotSlug { value } => not_slug(lang, value),
