@@ -218,3 +218,32 @@ impl IntoResponse for PageError {
         with_retry_after(status, res)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parindex_domain::EditionProblemKind;
+    use parindex_store::{RefusalKind, Refusals};
+
+    #[test]
+    fn a_refused_write_answers_422_with_every_field() {
+        let mut rs = Refusals::new();
+        rs.push("name", RefusalKind::Edition(EditionProblemKind::Empty));
+        rs.push("year", RefusalKind::TooSmall { min: 1990 });
+        let e = ApiError::refused(Lang::Vi, &rs);
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = e.problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["name", "year"]);
+        // The domain's check in the user's language; the sentence holds every field.
+        assert_eq!(e.problems[0].1, t(Lang::Vi, "refusal.empty"));
+        assert!(
+            e.message.starts_with("name: ") && e.message.contains("; year: "),
+            "{}",
+            e.message
+        );
+        // Without a language (a store error met by `?`): the same shape.
+        let from = ApiError::from(StoreError::Invalid(rs));
+        assert_eq!(from.problems.len(), 2);
+        assert_eq!(from.problems[0].1, t(Lang::En, "refusal.empty"));
+    }
+}
