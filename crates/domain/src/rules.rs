@@ -471,8 +471,9 @@ mod tests {
                 },
             ],
         };
-        assert!(overlap.problems(Some(dec!(1))).iter().any(|p| *p
-            == RuleProblem::BandsOverlap {
+        assert!(overlap
+            .problems(Some(dec!(1)))
+            .contains(&RuleProblem::BandsOverlap {
                 first: 1,
                 second: 2
             }));
