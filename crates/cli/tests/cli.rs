@@ -238,9 +238,11 @@ async fn imports(db: &TestDb) {
         &["import", "results", &f, "--edition", "par-2020-province"],
     );
     assert!(!out.status.success());
-    // Named at its row and column (the sentence is the domain's `ResultProblemKind`).
+    // Refused by the store against the stored results (ten of them are higher): the field, then
+    // the domain's kind in its words.
+    let kind = parindex_domain::ResultProblemKind::RankTooHigh { rank: 2, min: 11 };
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("row 2, column 'rank'"),
+        String::from_utf8_lossy(&out.stderr).contains(&format!("results[bac-giang].rank: {kind}")),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
