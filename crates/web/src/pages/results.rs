@@ -968,7 +968,10 @@ async fn import(
             Err(StoreError::Invalid(m)) => fail(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![file_problem(m.to_string())],
+                crate::refusals::lines(lang, &m)
+                    .into_iter()
+                    .map(file_problem)
+                    .collect(),
             ),
             Err(e) => Err(e.into()),
         };
