@@ -311,11 +311,6 @@ fn split_field(field: &str) -> Option<(&str, &str, &str)> {
 
 impl Locator {
     fn locate(&self, ep: &EditionProblem, dup_seen: &mut BTreeMap<String, usize>) -> Problem {
-        self.locate_text(ep, dup_seen)
-            .with_kind(ProblemKind::Edition(ep.kind.clone()))
-    }
-
-    fn locate_text(&self, ep: &EditionProblem, dup_seen: &mut BTreeMap<String, usize>) -> Problem {
         let text = ep.kind.to_string();
         let plain = || Problem::new(None, Some(ep.field.clone()), text.clone());
         match split_field(&ep.field) {
@@ -391,7 +386,9 @@ impl Locator {
         let mut dup_seen = BTreeMap::new();
         let mut out: Vec<Problem> = Vec::new();
         for ep in eps {
-            let p = self.locate(ep, &mut dup_seen);
+            let p = self
+                .locate(ep, &mut dup_seen)
+                .with_kind(ProblemKind::Edition(ep.kind.clone()));
             let repeated = p.row.is_some()
                 && already
                     .iter()
