@@ -384,8 +384,10 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
                         edition_id: r.edition.into(),
                         units: r.profiles.iter().map(|(u, _)| u.to_string()).collect(),
                         deadlines: deadlines(r.year),
-                        classes: ClassBands::parse(CLASSES)
-                            .map_err(|p| anyhow::anyhow!(p.join("; ")))?,
+                        classes: ClassBands::parse(CLASSES).map_err(|ps| {
+                            let text: Vec<String> = ps.iter().map(ToString::to_string).collect();
+                            anyhow::anyhow!(text.join("; "))
+                        })?,
                         note: "Dữ liệu MẪU để minh họa quy trình tự đánh giá, thẩm định, xếp hạng."
                             .into(),
                     },

@@ -121,34 +121,50 @@ fn period_key(every: Frequency, year: i16, last_month: i8) -> String {
     }
 }
 
+/// What is wrong with a task's deadline ([`Deadline::problems`]); the text is English, for the
+/// log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineProblem {
+    #[error("the deadline {date} is before the plan's date {plan_date}")]
+    BeforePlan { date: Date, plan_date: Date },
+    #[error("day {day} is not a day of the month")]
+    NotADay { day: i8 },
+    #[error("the recurrence ends ({until}) before it starts ({from})")]
+    EndsBeforeStart { from: Date, until: Date },
+    #[error("the recurrence ends ({until}) before the plan's date {plan_date}")]
+    EndsBeforePlan { until: Date, plan_date: Date },
+}
+
 impl Deadline {
     /// Problems with the deadline for a plan issued on `plan_date`.
-    pub fn problems(&self, plan_date: Date) -> Vec<String> {
+    pub fn problems(&self, plan_date: Date) -> Vec<DeadlineProblem> {
         let mut out = Vec::new();
         match self {
             Deadline::Once { date } => {
                 if *date < plan_date {
-                    out.push(format!(
-                        "the deadline {} is before the plan's date {}",
-                        date, plan_date
-                    ));
+                    out.push(DeadlineProblem::BeforePlan {
+                        date: *date,
+                        plan_date,
+                    });
                 }
             }
             Deadline::Recurring {
                 day, from, until, ..
             } => {
                 if !(1..=31).contains(day) {
-                    out.push(format!("day {day} is not a day of the month"));
+                    out.push(DeadlineProblem::NotADay { day: *day });
                 }
                 if until < from {
-                    out.push(format!(
-                        "the recurrence ends ({until}) before it starts ({from})"
-                    ));
+                    out.push(DeadlineProblem::EndsBeforeStart {
+                        from: *from,
+                        until: *until,
+                    });
                 }
                 if *until < plan_date {
-                    out.push(format!(
-                        "the recurrence ends ({until}) before the plan's date {plan_date}"
-                    ));
+                    out.push(DeadlineProblem::EndsBeforePlan {
+                        until: *until,
+                        plan_date,
+                    });
                 }
             }
         }

@@ -222,23 +222,64 @@ pub struct Edition {
     pub criteria: Vec<CriterionNode>,
 }
 
-/// One problem found while validating an edition. `field` names where it is (e.g. `criteria[1.2].max_points`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One problem found while validating an edition. `field` names where it is (e.g.
+/// `criteria[1.2].max_points`); `kind` says what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditionProblem {
     pub field: String,
-    pub message: String,
+    pub kind: EditionProblemKind,
 }
 
 impl fmt::Display for EditionProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.kind)
     }
 }
 
-fn problem(field: impl Into<String>, message: impl Into<String>) -> EditionProblem {
+/// What is wrong with one field of an edition ([`Edition::validate`]); the text is English, for
+/// the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditionProblemKind {
+    /// An id or a lead agency that is not a slug.
+    #[error("'{value}' is not a slug (a-z, 0-9, -)")]
+    NotSlug { value: String },
+    /// A required text (name, component code, Vietnamese title) that is empty.
+    #[error("empty")]
+    Empty,
+    #[error("{year} is not a plausible year")]
+    ImplausibleYear { year: i32 },
+    /// Points or a count that must be above zero.
+    #[error("must be positive")]
+    NotPositive,
+    #[error("{points} is negative")]
+    Negative { points: Decimal },
+    #[error("duplicate component '{code}'")]
+    DuplicateComponent { code: String },
+    #[error("the components sum to {sum}, not the edition's max {max}")]
+    ComponentsSum { sum: Decimal, max: Decimal },
+    #[error("duplicate code {code}")]
+    DuplicateCode { code: NodeCode },
+    #[error("orphan: its parent {parent} is not in the tree")]
+    Orphan { parent: NodeCode },
+    #[error("unknown component '{code}'")]
+    UnknownComponent { code: String },
+    /// The node's scoring rule is unsound.
+    #[error("{0}")]
+    Rule(crate::rules::RuleProblem),
+    /// A node's children (adjustments aside) add up to more than its max.
+    #[error("its children add up to {sum}, more than its max {max}")]
+    ChildrenExceed { sum: Decimal, max: Decimal },
+    #[error("the areas add up to {sum}, more than the edition's max {max}")]
+    AreasExceed { sum: Decimal, max: Decimal },
+    /// The areas counted towards a component add up to more than its max.
+    #[error("areas counted towards it add up to {sum}, more than its max {max}")]
+    ComponentExceeded { sum: Decimal, max: Decimal },
+}
+
+fn problem(field: impl Into<String>, kind: EditionProblemKind) -> EditionProblem {
     EditionProblem {
         field: field.into(),
-        message: message.into(),
+        kind,
     }
 }
 
@@ -315,33 +356,27 @@ impl Edition {
 
     /// Every problem with the edition, all at once. Empty when the edition is sound.
     pub fn validate(&self) -> Vec<EditionProblem> {
+        use EditionProblemKind as K;
         let mut out = Vec::new();
         if !is_slug(&self.id) {
             out.push(problem(
                 "id",
-                format!("'{}' is not a slug (a-z, 0-9, -)", self.id),
+                K::NotSlug {
+                    value: self.id.clone(),
+                },
             ));
         }
         if self.name.trim().is_empty() {
-            out.push(problem("name", "the name is empty"));
+            out.push(problem("name", K::Empty));
         }
         if !(1990..=2100).contains(&self.year) {
-            out.push(problem(
-                "year",
-                format!("{} is not a plausible year", self.year),
-            ));
+            out.push(problem("year", K::ImplausibleYear { year: self.year }));
         }
         if self.max_points <= Decimal::ZERO {
-            out.push(problem(
-                "max_points",
-                "the edition's max points must be positive",
-            ));
+            out.push(problem("max_points", K::NotPositive));
         }
         if self.peer_count == Some(0) {
-            out.push(problem(
-                "peer_count",
-                "the number of ranked subjects must be positive",
-            ));
+            out.push(problem("peer_count", K::NotPositive));
         }
         // Components.
         let mut comp_codes = BTreeSet::new();
@@ -349,19 +384,18 @@ impl Edition {
             if !comp_codes.insert(c.code.as_str()) {
                 out.push(problem(
                     format!("components[{i}].code"),
-                    format!("duplicate component '{}'", c.code),
+                    K::DuplicateComponent {
+                        code: c.code.clone(),
+                    },
                 ));
             }
             if c.code.trim().is_empty() {
-                out.push(problem(
-                    format!("components[{i}].code"),
-                    "empty component code",
-                ));
+                out.push(problem(format!("components[{i}].code"), K::Empty));
             }
             if c.max_points <= Decimal::ZERO {
                 out.push(problem(
                     format!("components[{}].max_points", c.code),
-                    "must be positive",
+                    K::NotPositive,
                 ));
             }
         }
@@ -370,10 +404,10 @@ impl Edition {
             if sum != self.max_points {
                 out.push(problem(
                     "components",
-                    format!(
-                        "the components sum to {sum}, not the edition's max {}",
-                        self.max_points
-                    ),
+                    K::ComponentsSum {
+                        sum,
+                        max: self.max_points,
+                    },
                 ));
             }
         }
@@ -383,43 +417,42 @@ impl Edition {
         for n in &self.criteria {
             let f = |what: &str| format!("criteria[{}].{what}", n.code);
             if !seen.insert(&n.code) {
-                out.push(problem(f("code"), format!("duplicate code {}", n.code)));
+                out.push(problem(
+                    f("code"),
+                    K::DuplicateCode {
+                        code: n.code.clone(),
+                    },
+                ));
             }
             if let Some(p) = n.code.parent() {
                 if !codes.contains(&p) {
-                    out.push(problem(
-                        f("code"),
-                        format!("orphan: its parent {p} is not in the tree"),
-                    ));
+                    out.push(problem(f("code"), K::Orphan { parent: p }));
                 }
             }
             if n.title_vi.trim().is_empty() {
-                out.push(problem(f("title_vi"), "the Vietnamese title is empty"));
+                out.push(problem(f("title_vi"), K::Empty));
             }
             if let Some(m) = n.max_points {
                 if m < Decimal::ZERO {
-                    out.push(problem(f("max_points"), format!("{m} is negative")));
+                    out.push(problem(f("max_points"), K::Negative { points: m }));
                 }
             }
             if let Some(c) = &n.component {
                 if !comp_codes.contains(c.as_str()) {
-                    out.push(problem(f("component"), format!("unknown component '{c}'")));
+                    out.push(problem(
+                        f("component"),
+                        K::UnknownComponent { code: c.clone() },
+                    ));
                 }
             }
             if let Some(a) = &n.lead_agency {
                 if !is_slug(a) {
-                    out.push(problem(
-                        f("lead_agency"),
-                        format!("'{a}' is not a unit slug"),
-                    ));
+                    out.push(problem(f("lead_agency"), K::NotSlug { value: a.clone() }));
                 }
             }
             if let Some(r) = &n.rule {
                 for p in r.problems(n.max_points) {
-                    out.push(problem(f("rule"), p));
-                }
-                if n.survey_scored && !r.is_adjustment() {
-                    // Survey items are scored by the survey, a rule is harmless but note it.
+                    out.push(problem(f("rule"), K::Rule(p)));
                 }
             }
         }
@@ -438,7 +471,7 @@ impl Edition {
                 if *sum > pm {
                     out.push(problem(
                         format!("criteria[{parent}].max_points"),
-                        format!("its children add up to {sum}, more than its max {pm}"),
+                        K::ChildrenExceed { sum: *sum, max: pm },
                     ));
                 }
             }
@@ -451,10 +484,10 @@ impl Edition {
         if area_sum > self.max_points {
             out.push(problem(
                 "criteria",
-                format!(
-                    "the areas add up to {area_sum}, more than the edition's max {}",
-                    self.max_points
-                ),
+                K::AreasExceed {
+                    sum: area_sum,
+                    max: self.max_points,
+                },
             ));
         }
         // Components: the nodes counted towards a component must not exceed it.
@@ -469,10 +502,10 @@ impl Edition {
                 if *s > c.max_points {
                     out.push(problem(
                         format!("components[{}].max_points", c.code),
-                        format!(
-                            "areas counted towards it add up to {s}, more than its max {}",
-                            c.max_points
-                        ),
+                        K::ComponentExceeded {
+                            sum: *s,
+                            max: c.max_points,
+                        },
                     ));
                 }
             }
@@ -659,16 +692,54 @@ mod tests {
         e.components[0].max_points = dec!(25); // 25 + 10 != 30
         e.criteria[4].component = Some("nope".into());
         let problems = e.validate();
-        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-        let has = |s: &str| text.iter().any(|t| t.contains(s));
-        assert!(has("duplicate code 1.1.1"), "{text:?}");
-        assert!(has("orphan"), "{text:?}");
+        let has = |field: &str, kind: EditionProblemKind| {
+            problems.iter().any(|p| p.field == field && p.kind == kind)
+        };
         assert!(
-            has("criteria[1.1].max_points: its children add up to"),
-            "{text:?}"
+            has(
+                "criteria[1.1.1].code",
+                EditionProblemKind::DuplicateCode {
+                    code: code("1.1.1")
+                }
+            ),
+            "{problems:?}"
         );
-        assert!(has("components sum to 35"), "{text:?}");
-        assert!(has("unknown component 'nope'"), "{text:?}");
+        assert!(
+            has(
+                "criteria[3.1].code",
+                EditionProblemKind::Orphan { parent: code("3") }
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            has(
+                "criteria[1.1].max_points",
+                EditionProblemKind::ChildrenExceed {
+                    sum: dec!(5),
+                    max: dec!(3)
+                }
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            has(
+                "components",
+                EditionProblemKind::ComponentsSum {
+                    sum: dec!(35),
+                    max: dec!(30)
+                }
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            has(
+                "criteria[1.2].component",
+                EditionProblemKind::UnknownComponent {
+                    code: "nope".into()
+                }
+            ),
+            "{problems:?}"
+        );
         assert!(problems.len() >= 5);
     }
 

@@ -238,29 +238,64 @@ pub struct Indicator {
     pub note: Option<String>,
 }
 
+/// One problem with an indicator's definition ([`Indicator::problems`]), naming its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorProblem {
+    pub field: &'static str,
+    pub kind: IndicatorProblemKind,
+}
+
+impl fmt::Display for IndicatorProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.kind)
+    }
+}
+
+/// What is wrong with one field of an indicator; the text is English, for the log and the
+/// command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndicatorProblemKind {
+    #[error("'{value}' is not a slug (a-z, 0-9, -)")]
+    NotSlug { value: String },
+    #[error("empty")]
+    Empty,
+    /// An indicator computed from the dossier imports that is not monthly.
+    #[error("indicators computed from dossiers are monthly")]
+    NotMonthly,
+    #[error("a deadline needs a target")]
+    DeadlineWithoutTarget,
+}
+
 impl Indicator {
     /// Problems, each naming its field.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<IndicatorProblem> {
+        use IndicatorProblemKind as K;
         let mut out = Vec::new();
+        let mut p = |field: &'static str, kind| out.push(IndicatorProblem { field, kind });
         if !is_slug(&self.id) {
-            out.push(format!("id: '{}' is not a slug (a-z, 0-9, -)", self.id));
+            p(
+                "id",
+                K::NotSlug {
+                    value: self.id.clone(),
+                },
+            );
         }
         if self.name_vi.trim().is_empty() {
-            out.push("name_vi: empty".into());
+            p("name_vi", K::Empty);
         }
         if self.unit.trim().is_empty() {
-            out.push("unit: empty".into());
+            p("unit", K::Empty);
         }
         if let Some(a) = &self.lead_agency {
             if !is_slug(a) {
-                out.push(format!("lead_agency: '{a}' is not a unit slug"));
+                p("lead_agency", K::NotSlug { value: a.clone() });
             }
         }
         if self.source.from_dossiers() && self.frequency != Frequency::Monthly {
-            out.push("frequency: indicators computed from dossiers are monthly".into());
+            p("frequency", K::NotMonthly);
         }
         if self.deadline.is_some() && self.target.is_none() {
-            out.push("deadline: a deadline needs a target".into());
+            p("deadline", K::DeadlineWithoutTarget);
         }
         out
     }
@@ -665,7 +700,21 @@ mod tests {
         i.id = "Bad Id".into();
         i.source = Source::DossiersEarlyRate;
         let p = i.problems();
-        assert_eq!(p.len(), 3, "{p:?}");
+        let kinds: Vec<(&str, IndicatorProblemKind)> =
+            p.into_iter().map(|p| (p.field, p.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (
+                    "id",
+                    IndicatorProblemKind::NotSlug {
+                        value: "Bad Id".into()
+                    }
+                ),
+                ("frequency", IndicatorProblemKind::NotMonthly),
+                ("deadline", IndicatorProblemKind::DeadlineWithoutTarget),
+            ]
+        );
         assert_eq!(Direction::parse("lower"), Some(Direction::LowerIsBetter));
         assert_eq!(Frequency::parse("half-yearly"), Some(Frequency::HalfYearly));
         assert_eq!(

@@ -23,9 +23,11 @@ pub mod score;
 pub mod text;
 pub mod units;
 
-pub use edition::{Component, CriterionNode, Edition, EditionProblem, Level, NodeCode};
+pub use edition::{
+    Component, CriterionNode, Edition, EditionProblem, EditionProblemKind, Level, NodeCode,
+};
 pub use gap::{GapReport, RankTarget, TargetScope};
 pub use ranking::{competition_ranks, RankSource};
-pub use results::{PublishedResult, ResultProblem};
+pub use results::{PublishedResult, ResultProblem, ResultProblemKind};
 pub use rules::{ScoreInput, ScoringRule};
 pub use units::{Subject, Unit, UnitType};

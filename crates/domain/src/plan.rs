@@ -157,93 +157,118 @@ pub struct PlanDocument {
 }
 
 /// One problem with a plan, naming where it is (`tasks[II.2-x].deadline`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanProblem {
     pub field: String,
-    pub message: String,
+    pub kind: PlanProblemKind,
 }
 
 impl fmt::Display for PlanProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.kind)
     }
+}
+
+/// What is wrong with one field of a plan ([`PlanDocument::validate`]); the text is English, for
+/// the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanProblemKind {
+    #[error("'{value}' is not a slug")]
+    NotSlug { value: String },
+    #[error("the title is empty")]
+    EmptyTitle,
+    #[error("duplicate id")]
+    DuplicateId,
+    #[error("unknown unit '{unit}'")]
+    UnknownUnit { unit: String },
+    #[error("a task needs a lead agency")]
+    NoLead,
+    #[error("no unit is assigned")]
+    NoUnits,
+    #[error("unknown finding '{id}'")]
+    UnknownFinding { id: String },
+    #[error("unknown target '{id}'")]
+    UnknownTarget { id: String },
+    #[error("{0}")]
+    Deadline(crate::calendar::DeadlineProblem),
 }
 
 impl PlanDocument {
     /// Every problem at once. `units` are the known unit slugs.
     pub fn validate(&self, units: &BTreeSet<String>) -> Vec<PlanProblem> {
+        use PlanProblemKind as K;
         let mut out = Vec::new();
-        let mut p = |field: String, message: String| out.push(PlanProblem { field, message });
+        let mut p = |field: String, kind: PlanProblemKind| out.push(PlanProblem { field, kind });
         if !crate::text::is_slug(&self.plan.id) {
             p(
                 "plan.id".into(),
-                format!("'{}' is not a slug", self.plan.id),
+                K::NotSlug {
+                    value: self.plan.id.clone(),
+                },
             );
         }
         if self.plan.title.trim().is_empty() {
-            p("plan.title".into(), "the title is empty".into());
+            p("plan.title".into(), K::EmptyTitle);
         }
         let finding_ids: BTreeSet<&str> = self.findings.iter().map(|f| f.id.as_str()).collect();
         let target_ids: BTreeSet<&str> = self.targets.iter().map(|t| t.id.as_str()).collect();
         let mut seen = BTreeSet::new();
         for f in &self.findings {
             if !seen.insert(("finding", f.id.as_str())) {
-                p(format!("findings[{}]", f.id), "duplicate id".into());
+                p(format!("findings[{}]", f.id), K::DuplicateId);
             }
         }
+        let unknown = |u: &String| K::UnknownUnit { unit: u.clone() };
         for t in &self.targets {
             if !seen.insert(("target", t.id.as_str())) {
-                p(format!("targets[{}]", t.id), "duplicate id".into());
+                p(format!("targets[{}]", t.id), K::DuplicateId);
             }
             if let Some(l) = &t.lead_agency {
                 if !units.contains(l) {
-                    p(
-                        format!("targets[{}].lead_agency", t.id),
-                        format!("unknown unit '{l}'"),
-                    );
+                    p(format!("targets[{}].lead_agency", t.id), unknown(l));
                 }
             }
         }
         for t in &self.tasks {
             let f = |what: &str| format!("tasks[{}].{what}", t.id);
             if !seen.insert(("task", t.id.as_str())) {
-                p(f("id"), "duplicate id".into());
+                p(f("id"), K::DuplicateId);
             }
             if t.title.trim().is_empty() {
-                p(f("title"), "the title is empty".into());
+                p(f("title"), K::EmptyTitle);
             }
             match &t.lead_agency {
-                None => p(f("lead_agency"), "a task needs a lead agency".into()),
-                Some(l) if !units.contains(l) => p(f("lead_agency"), format!("unknown unit '{l}'")),
+                None => p(f("lead_agency"), K::NoLead),
+                Some(l) if !units.contains(l) => p(f("lead_agency"), unknown(l)),
                 _ => {}
             }
             for c in &t.coordinating {
                 if !units.contains(c) {
-                    p(f("coordinating"), format!("unknown unit '{c}'"));
+                    p(f("coordinating"), unknown(c));
                 }
             }
             if let Assignees::Units { units: list } = &t.assignees {
                 if list.is_empty() {
-                    p(f("assignees"), "no unit is assigned".into());
+                    p(f("assignees"), K::NoUnits);
                 }
                 for u in list {
                     if !units.contains(u) {
-                        p(f("assignees"), format!("unknown unit '{u}'"));
+                        p(f("assignees"), unknown(u));
                     }
                 }
             }
             for x in &t.findings {
                 if !finding_ids.contains(x.as_str()) {
-                    p(f("findings"), format!("unknown finding '{x}'"));
+                    p(f("findings"), K::UnknownFinding { id: x.clone() });
                 }
             }
             for x in &t.targets {
                 if !target_ids.contains(x.as_str()) {
-                    p(f("targets"), format!("unknown target '{x}'"));
+                    p(f("targets"), K::UnknownTarget { id: x.clone() });
                 }
             }
             for m in t.deadline.problems(self.plan.issued_on) {
-                p(f("deadline"), m);
+                p(f("deadline"), K::Deadline(m));
             }
         }
         out
@@ -775,21 +800,30 @@ mod tests {
                 },
             ],
         };
-        let p: Vec<String> = doc.validate(&units).iter().map(|p| p.to_string()).collect();
+        let p = doc.validate(&units);
+        let has = |field: &str, kind: PlanProblemKind| {
+            p.iter().any(|x| x.field == field && x.kind == kind)
+        };
         assert!(
-            p.iter()
-                .any(|x| x.contains("tasks[II.2-a].lead_agency: a task needs a lead agency")),
+            has("tasks[II.2-a].lead_agency", PlanProblemKind::NoLead),
             "{p:?}"
         );
         assert!(
-            p.iter().any(|x| x.contains(
-                "tasks[II.2-a].deadline: the deadline 2021-06-30 is before the plan's date"
-            )),
+            p.iter().any(|x| x.field == "tasks[II.2-a].deadline"
+                && matches!(
+                    x.kind,
+                    PlanProblemKind::Deadline(crate::calendar::DeadlineProblem::BeforePlan { date: d, .. })
+                        if d == date(2021, 6, 30)
+                )),
             "{p:?}"
         );
         assert!(
-            p.iter()
-                .any(|x| x.contains("tasks[x].assignees: unknown unit 'so-x'")),
+            has(
+                "tasks[x].assignees",
+                PlanProblemKind::UnknownUnit {
+                    unit: "so-x".into()
+                }
+            ),
             "{p:?}"
         );
         assert_eq!(p.len(), 3);

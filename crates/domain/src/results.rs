@@ -36,12 +36,12 @@ pub struct PublishedResult {
 }
 
 /// A problem with one row (0-based index into the set) or with the set as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultProblem {
     pub row: Option<usize>,
     pub subject: Option<String>,
     pub field: String,
-    pub message: String,
+    pub kind: ResultProblemKind,
 }
 
 impl fmt::Display for ResultProblem {
@@ -49,29 +49,73 @@ impl fmt::Display for ResultProblem {
         if let Some(s) = &self.subject {
             write!(f, "{s}: ")?;
         }
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.kind)
     }
+}
+
+/// What is wrong with a published result or a set of them ([`PublishedResult::problems`],
+/// [`check_set`]); the text is English, for the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResultProblemKind {
+    /// A total, a component's points or a score outside `0..=max`.
+    #[error("{value} is outside 0..{max}")]
+    Outside { value: Decimal, max: Decimal },
+    #[error("the edition has no component '{code}'")]
+    UnknownComponent { code: String },
+    #[error("the components add up to {sum}, which differs from the total {total} by more than {tolerance}")]
+    ComponentsDisagree {
+        sum: Decimal,
+        total: Decimal,
+        tolerance: Decimal,
+    },
+    /// Not a criterion code (`1`, `1.2`, `1.2.3`).
+    #[error("'{code}' is not a code like 1, 1.2 or 1.2.3")]
+    BadCode { code: String },
+    #[error("the edition has no area or criterion {code}")]
+    UnknownNode { code: String },
+    /// A rank outside `1..=peers` (`peers` is the rank itself when the edition has no count).
+    #[error("{rank} is outside 1..{peers}")]
+    RankOutside { rank: u32, peers: u32 },
+    #[error("this subject appears twice")]
+    DuplicateSubject,
+    #[error("belongs to edition '{edition}', not '{wanted}'")]
+    OtherEdition { edition: String, wanted: String },
+    #[error("{count} results for an edition that ranks {peers} subjects")]
+    TooMany { count: usize, peers: u32 },
+    /// A published rank better than the totals allow: `min - 1` subjects have a higher total.
+    #[error("published rank {rank} contradicts the totals: {} subjects have a higher total, so the rank is at least {min}", .min - 1)]
+    RankTooHigh { rank: u32, min: u32 },
+    /// A published rank worse than a complete set allows.
+    #[error("published rank {rank} contradicts the totals: the set is complete and only {} subjects have an equal or higher total, so the rank is at most {max}", .max - 1)]
+    RankTooLow { rank: u32, max: u32 },
 }
 
 impl PublishedResult {
     /// Problems with this row against its edition.
-    pub fn problems(&self, edition: &Edition) -> Vec<(String, String)> {
+    pub fn problems(&self, edition: &Edition) -> Vec<(String, ResultProblemKind)> {
+        use ResultProblemKind as K;
         let mut out = Vec::new();
         if self.total < Decimal::ZERO || self.total > edition.max_points {
             out.push((
                 "total".into(),
-                format!("{} is outside 0..{}", self.total, edition.max_points),
+                K::Outside {
+                    value: self.total,
+                    max: edition.max_points,
+                },
             ));
         }
         for (code, v) in &self.components {
             match edition.components.iter().find(|c| &c.code == code) {
                 None => out.push((
                     format!("component {code}"),
-                    format!("the edition has no component '{code}'"),
+                    K::UnknownComponent { code: code.clone() },
                 )),
                 Some(c) if *v < Decimal::ZERO || *v > c.max_points => out.push((
                     format!("component {code}"),
-                    format!("{v} is outside 0..{}", c.max_points),
+                    K::Outside {
+                        value: *v,
+                        max: c.max_points,
+                    },
                 )),
                 _ => {}
             }
@@ -83,19 +127,18 @@ impl PublishedResult {
             if (sum - self.total).abs() > tolerance {
                 out.push((
                     "total".into(),
-                    format!(
-                        "the components add up to {sum}, which differs from the total {} by more than {tolerance}",
-                        self.total
-                    ),
+                    K::ComponentsDisagree {
+                        sum,
+                        total: self.total,
+                        tolerance,
+                    },
                 ));
             }
         }
-        let check_node = |code: &str| -> Option<String> {
+        let check_node = |code: &str| -> Option<ResultProblemKind> {
             match NodeCode::parse(code) {
-                Err(e) => Some(e),
-                Ok(c) if edition.node(&c).is_none() => {
-                    Some(format!("the edition has no area or criterion {code}"))
-                }
+                Err(_) => Some(K::BadCode { code: code.into() }),
+                Ok(c) if edition.node(&c).is_none() => Some(K::UnknownNode { code: code.into() }),
                 Ok(_) => None,
             }
         };
@@ -108,7 +151,7 @@ impl PublishedResult {
                 .and_then(|n| n.max_points)
             {
                 if *v < Decimal::ZERO || *v > max {
-                    out.push((format!("score {code}"), format!("{v} is outside 0..{max}")));
+                    out.push((format!("score {code}"), K::Outside { value: *v, max }));
                 }
             }
         }
@@ -118,20 +161,18 @@ impl PublishedResult {
             }
         }
         let within = |r: u32| edition.peer_count.is_none_or(|n| r >= 1 && r <= n) && r >= 1;
+        let outside = |r: u32| K::RankOutside {
+            rank: r,
+            peers: edition.peer_count.unwrap_or(r),
+        };
         if let Some(r) = self.rank {
             if !within(r) {
-                out.push((
-                    "rank".into(),
-                    format!("{r} is outside 1..{}", edition.peer_count.unwrap_or(r)),
-                ));
+                out.push(("rank".into(), outside(r)));
             }
         }
         for (code, r) in &self.node_ranks {
             if !within(*r) {
-                out.push((
-                    format!("rank {code}"),
-                    format!("{r} is outside 1..{}", edition.peer_count.unwrap_or(*r)),
-                ));
+                out.push((format!("rank {code}"), outside(*r)));
             }
         }
         out
@@ -148,35 +189,32 @@ pub fn is_complete(edition: &Edition, results: &[PublishedResult]) -> bool {
 /// Every problem with a set of results for one edition: each row's own problems, duplicate
 /// subjects, and published ranks that contradict the published totals.
 pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultProblem> {
+    use ResultProblemKind as K;
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
+    let of_row = |i: usize, r: &PublishedResult, field: String, kind| ResultProblem {
+        row: Some(i),
+        subject: Some(r.subject.clone()),
+        field,
+        kind,
+    };
     for (i, r) in results.iter().enumerate() {
-        for (field, message) in r.problems(edition) {
-            out.push(ResultProblem {
-                row: Some(i),
-                subject: Some(r.subject.clone()),
-                field,
-                message,
-            });
+        for (field, kind) in r.problems(edition) {
+            out.push(of_row(i, r, field, kind));
         }
         if !seen.insert(r.subject.as_str()) {
-            out.push(ResultProblem {
-                row: Some(i),
-                subject: Some(r.subject.clone()),
-                field: "subject".into(),
-                message: "this subject appears twice".into(),
-            });
+            out.push(of_row(i, r, "subject".into(), K::DuplicateSubject));
         }
         if r.edition_id != edition.id {
-            out.push(ResultProblem {
-                row: Some(i),
-                subject: Some(r.subject.clone()),
-                field: "edition".into(),
-                message: format!(
-                    "belongs to edition '{}', not '{}'",
-                    r.edition_id, edition.id
-                ),
-            });
+            out.push(of_row(
+                i,
+                r,
+                "edition".into(),
+                K::OtherEdition {
+                    edition: r.edition_id.clone(),
+                    wanted: edition.id.clone(),
+                },
+            ));
         }
     }
     if let Some(n) = edition.peer_count {
@@ -185,10 +223,10 @@ pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultPr
                 row: None,
                 subject: None,
                 field: "rows".into(),
-                message: format!(
-                    "{} results for an edition that ranks {n} subjects",
-                    results.len()
-                ),
+                kind: K::TooMany {
+                    count: results.len(),
+                    peers: n,
+                },
             });
         }
     }
@@ -202,21 +240,15 @@ pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultPr
             .map(|(_, o)| o.total)
             .collect();
         let (lo, hi) = admissible_rank_range(r.total, &others, complete, edition.peer_count);
-        if rank < lo || rank > hi {
-            let why = if rank < lo {
-                format!(
-                    "{} subjects have a higher total, so the rank is at least {lo}",
-                    lo - 1
-                )
-            } else {
-                format!("the set is complete and only {} subjects have an equal or higher total, so the rank is at most {hi}", hi - 1)
-            };
-            out.push(ResultProblem {
-                row: Some(i),
-                subject: Some(r.subject.clone()),
-                field: "rank".into(),
-                message: format!("published rank {rank} contradicts the totals: {why}"),
-            });
+        if rank < lo {
+            out.push(of_row(
+                i,
+                r,
+                "rank".into(),
+                K::RankTooHigh { rank, min: lo },
+            ));
+        } else if rank > hi {
+            out.push(of_row(i, r, "rank".into(), K::RankTooLow { rank, max: hi }));
         }
     }
     out
@@ -404,7 +436,8 @@ mod tests {
         );
         let p = r.problems(&e);
         assert!(
-            p.iter().any(|(f, m)| f == "total" && m.contains("85.58")),
+            p.iter().any(|(f, k)| f == "total"
+                && matches!(k, ResultProblemKind::ComponentsDisagree { sum, .. } if *sum == dec!(85.58))),
             "{p:?}"
         );
     }
@@ -501,9 +534,13 @@ mod tests {
         r.components.insert("impact".into(), dec!(1));
         let set = vec![r.clone(), r];
         let p = check_set(&e, &set);
-        assert!(p.iter().any(|x| x.message.contains("appears twice")));
         assert!(p
             .iter()
-            .any(|x| x.message.contains("no component 'impact'")));
+            .any(|x| x.row == Some(1) && x.kind == ResultProblemKind::DuplicateSubject));
+        assert!(p.iter().any(|x| x.field == "component impact"
+            && x.kind
+                == ResultProblemKind::UnknownComponent {
+                    code: "impact".into()
+                }));
     }
 }

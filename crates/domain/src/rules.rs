@@ -196,85 +196,121 @@ impl ScoringRule {
     }
 
     /// Problems with the rule itself on a node worth `max` points (empty when sound).
-    pub fn problems(&self, max: Option<Decimal>) -> Vec<String> {
+    pub fn problems(&self, max: Option<Decimal>) -> Vec<RuleProblem> {
+        use RuleProblem as P;
         let mut out = Vec::new();
         let over = |p: Decimal| max.is_some_and(|m| p > m);
         match self {
             ScoringRule::Manual { step } => {
                 if *step < Decimal::ZERO {
-                    out.push(format!("step {step} is negative"));
+                    out.push(P::NegativeStep { step: *step });
                 }
                 if let Some(m) = max {
                     if !step.is_zero() && !(m % *step).is_zero() {
-                        out.push(format!("max {m} is not a multiple of step {step}"));
+                        out.push(P::NotAMultiple {
+                            max: m,
+                            step: *step,
+                        });
                     }
                 }
             }
             ScoringRule::Choice { options } => {
                 if options.is_empty() {
-                    out.push("a choice rule needs at least one option".into());
+                    out.push(P::NoOptions);
                 }
                 let mut keys = std::collections::BTreeSet::new();
                 for o in options {
                     if !keys.insert(o.key.as_str()) {
-                        out.push(format!("option '{}' appears twice", o.key));
+                        out.push(P::OptionTwice { key: o.key.clone() });
                     }
                     if o.points < Decimal::ZERO || over(o.points) {
-                        out.push(format!(
-                            "option '{}' gives {} points, outside 0..max",
-                            o.key, o.points
-                        ));
+                        out.push(P::OptionOutside {
+                            key: o.key.clone(),
+                            points: o.points,
+                        });
                     }
                 }
             }
             ScoringRule::Bands { bands } => {
                 if bands.is_empty() {
-                    out.push("a bands rule needs at least one band".into());
+                    out.push(P::NoBands);
                 }
                 for (i, b) in bands.iter().enumerate() {
                     if b.points < Decimal::ZERO || over(b.points) {
-                        out.push(format!(
-                            "band {} gives {} points, outside 0..max",
-                            i + 1,
-                            b.points
-                        ));
+                        out.push(P::BandOutside {
+                            band: i + 1,
+                            points: b.points,
+                        });
                     }
                     if let (Some(l), Some(u)) = (b.lower, b.upper) {
                         if l.value > u.value
                             || (l.value == u.value && !(l.inclusive && u.inclusive))
                         {
-                            out.push(format!("band {} is empty", i + 1));
+                            out.push(P::EmptyBand { band: i + 1 });
                         }
                     }
                 }
                 for (i, a) in bands.iter().enumerate() {
                     for (j, b) in bands.iter().enumerate().skip(i + 1) {
                         if bands_overlap(a, b) {
-                            out.push(format!("bands {} and {} overlap", i + 1, j + 1));
+                            out.push(P::BandsOverlap {
+                                first: i + 1,
+                                second: j + 1,
+                            });
                         }
                     }
                 }
             }
             ScoringRule::Proportional { target } => {
                 if *target <= Decimal::ZERO {
-                    out.push(format!("target {target} must be positive"));
+                    out.push(P::TargetNotPositive { target: *target });
                 }
             }
             ScoringRule::YesNo { yes, no } => {
                 for p in [yes, no] {
                     if *p < Decimal::ZERO || over(*p) {
-                        out.push(format!("{p} points is outside 0..max"));
+                        out.push(P::PointsOutside { points: *p });
                     }
                 }
             }
             ScoringRule::Bonus { per_unit, cap } | ScoringRule::Penalty { per_unit, cap } => {
                 if *per_unit <= Decimal::ZERO || *cap <= Decimal::ZERO {
-                    out.push("per-unit points and cap must be positive".into());
+                    out.push(P::NotPositive);
                 }
             }
         }
         out
     }
+}
+
+/// What is wrong with a scoring rule itself ([`ScoringRule::problems`]); the text is English,
+/// for the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RuleProblem {
+    #[error("step {step} is negative")]
+    NegativeStep { step: Decimal },
+    #[error("max {max} is not a multiple of step {step}")]
+    NotAMultiple { max: Decimal, step: Decimal },
+    #[error("a choice rule needs at least one option")]
+    NoOptions,
+    #[error("option '{key}' appears twice")]
+    OptionTwice { key: String },
+    #[error("option '{key}' gives {points} points, outside 0..max")]
+    OptionOutside { key: String, points: Decimal },
+    #[error("a bands rule needs at least one band")]
+    NoBands,
+    #[error("band {band} gives {points} points, outside 0..max")]
+    BandOutside { band: usize, points: Decimal },
+    #[error("band {band} is empty")]
+    EmptyBand { band: usize },
+    #[error("bands {first} and {second} overlap")]
+    BandsOverlap { first: usize, second: usize },
+    #[error("target {target} must be positive")]
+    TargetNotPositive { target: Decimal },
+    #[error("{points} points is outside 0..max")]
+    PointsOutside { points: Decimal },
+    #[error("per-unit points and cap must be positive")]
+    NotPositive,
 }
 
 /// Whether two bands share at least one value.
@@ -437,8 +473,10 @@ mod tests {
         };
         assert!(overlap
             .problems(Some(dec!(1)))
-            .iter()
-            .any(|p| p.contains("overlap")));
+            .contains(&RuleProblem::BandsOverlap {
+                first: 1,
+                second: 2
+            }));
         let touching = ScoringRule::Bands {
             bands: vec![
                 Band {

@@ -11,7 +11,7 @@
 //! Every reader NFC-normalises text, sorts the criteria by code, runs [`Edition::validate`] and
 //! reports each problem at the row where it is (criteria problems at the row of their code).
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{ExportError, ImportError, Problem, ProblemKind};
 use crate::exact::{line_of, quote_decimals, quote_json_decimals};
 use crate::table::{
     self, cell_bool, cell_decimal, cell_i32, cell_text, cell_u32, find_sheet, fold_key, Cell, Col,
@@ -20,7 +20,8 @@ use crate::table::{
 use parindex_domain::rules::ScoringRule;
 use parindex_domain::text::nfc;
 use parindex_domain::{
-    Component, CriterionNode, Edition, EditionProblem, Level, NodeCode, UnitType,
+    Component, CriterionNode, Edition, EditionProblem, EditionProblemKind, Level, NodeCode,
+    UnitType,
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -310,7 +311,8 @@ fn split_field(field: &str) -> Option<(&str, &str, &str)> {
 
 impl Locator {
     fn locate(&self, ep: &EditionProblem, dup_seen: &mut BTreeMap<String, usize>) -> Problem {
-        let plain = || Problem::new(None, Some(ep.field.clone()), ep.message.clone());
+        let text = ep.kind.to_string();
+        let plain = || Problem::new(None, Some(ep.field.clone()), text.clone());
         match split_field(&ep.field) {
             Some(("criteria", key, sub)) if self.has_criteria_table => {
                 let Ok(code) = NodeCode::parse(key) else {
@@ -319,8 +321,8 @@ impl Locator {
                 let Some(rows) = self.criteria_rows.get(&code) else {
                     return plain();
                 };
-                let mut message = ep.message.clone();
-                let row = if ep.message.starts_with("duplicate code") {
+                let mut message = text.clone();
+                let row = if matches!(ep.kind, EditionProblemKind::DuplicateCode { .. }) {
                     let n = dup_seen.entry(key.to_string()).or_insert(0);
                     *n += 1;
                     message = format!("{message} (first on row {})", rows[0]);
@@ -363,11 +365,7 @@ impl Locator {
                             .and_then(|c| c.header(&k).map(str::to_string))
                     })
                     .unwrap_or_else(|| sub.to_string());
-                Problem::new(
-                    row,
-                    Some(column),
-                    prefixed(&self.components_sheet, &ep.message),
-                )
+                Problem::new(row, Some(column), prefixed(&self.components_sheet, &text))
             }
             None if self.edition_sheet.is_some() && !ep.field.contains('[') => {
                 let row = self.edition_rows.get(ep.field.as_str()).copied();
@@ -376,7 +374,7 @@ impl Locator {
                     "criteria" => &self.criteria_sheet,
                     _ => &self.edition_sheet,
                 };
-                Problem::new(row, Some(ep.field.clone()), prefixed(sheet, &ep.message))
+                Problem::new(row, Some(ep.field.clone()), prefixed(sheet, &text))
             }
             _ => plain(),
         }
@@ -388,7 +386,9 @@ impl Locator {
         let mut dup_seen = BTreeMap::new();
         let mut out: Vec<Problem> = Vec::new();
         for ep in eps {
-            let p = self.locate(ep, &mut dup_seen);
+            let p = self
+                .locate(ep, &mut dup_seen)
+                .with_kind(ProblemKind::Edition(ep.kind.clone()));
             let repeated = p.row.is_some()
                 && already
                     .iter()

@@ -6,6 +6,19 @@
 
 use std::fmt;
 
+use parindex_domain::indicators::IndicatorProblemKind;
+use parindex_domain::{EditionProblemKind, ResultProblemKind};
+
+/// What a problem is when a check of the domain found it (`Edition::validate`,
+/// `results::check_set`, `Indicator::problems`): the domain's own kind, so that the web says it in
+/// the user's language and tests match it rather than the English `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    Edition(EditionProblemKind),
+    Result(ResultProblemKind),
+    Indicator(IndicatorProblemKind),
+}
+
 /// One problem in an imported file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -17,6 +30,8 @@ pub struct Problem {
     /// The message in Vietnamese, where the reader has one (the limits of the XLSX reader); the
     /// English `message` otherwise.
     pub message_vi: Option<String>,
+    /// The domain's kind of the problem, when a check of the domain found it.
+    pub kind: Option<ProblemKind>,
 }
 
 impl Problem {
@@ -26,6 +41,15 @@ impl Problem {
             column,
             message: message.into(),
             message_vi: None,
+            kind: None,
+        }
+    }
+
+    /// The problem with the domain's kind of it.
+    pub fn with_kind(self, kind: ProblemKind) -> Problem {
+        Problem {
+            kind: Some(kind),
+            ..self
         }
     }
 

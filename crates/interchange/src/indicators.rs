@@ -7,7 +7,7 @@
 //! numerator and denominator; a value indicator a value. The same indicator, unit and period
 //! twice is a problem.
 
-use crate::error::{ImportError, Problem};
+use crate::error::{ImportError, Problem, ProblemKind};
 use crate::table::{self, cell_text, Cell, Col, Format, Problems, RowReader, Sheet};
 use parindex_domain::indicators::{
     observed_value, Direction, Frequency, Indicator, Measure, Observation, Period, Source,
@@ -93,6 +93,8 @@ struct RawLink {
 pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, ImportError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| ImportError::whole(file, e.to_string()))?;
     let mut problems = Vec::new();
+    // The definitions' own problems (`Indicator::problems`), with their kinds.
+    let mut typed = Vec::new();
     let mut p = |field: String, m: String| problems.push(Problem::new(None, Some(field), m));
     let mut out = IndicatorData::default();
     for (i, r) in raw.indicators.into_iter().enumerate() {
@@ -164,7 +166,10 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
         };
         ind.normalise();
         for m in ind.problems() {
-            p(format!("indicators[{i}]"), m);
+            typed.push(
+                Problem::new(None, Some(f(m.field)), m.kind.to_string())
+                    .with_kind(ProblemKind::Indicator(m.kind)),
+            );
         }
         if out.indicators.iter().any(|x: &Indicator| x.id == ind.id) {
             p(f("id"), format!("'{}' is defined twice", ind.id));
@@ -234,6 +239,7 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
             node_code: r.node.trim().to_string(),
         });
     }
+    problems.extend(typed);
     if problems.is_empty() {
         Ok(out)
     } else {

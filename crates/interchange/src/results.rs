@@ -6,7 +6,7 @@
 //! [`parindex_domain::results::check_set`] (totals against components, ranks against totals,
 //! duplicates) and each problem is reported at the row and column it concerns.
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{ExportError, ImportError, Problem, ProblemKind};
 use crate::table::{
     self, cell_text, fold_key, is_row_number_header, match_col, Col, Columns, Format, Out,
     OutTable, Problems, Resolved, RowReader, Sheet,
@@ -243,7 +243,8 @@ fn results_from_sheet(
         } else {
             None
         };
-        let q = Problem::new(row, column, rp.message);
+        let q = Problem::new(row, column, rp.kind.to_string())
+            .with_kind(ProblemKind::Result(rp.kind.clone()));
         let repeated = q.row.is_some()
             && problems
                 .iter()
@@ -315,10 +316,12 @@ pub fn results_from_json(
             None => rp.field.clone(),
         };
         let message = match &rp.subject {
-            Some(s) => format!("{s}: {}", rp.message),
-            None => rp.message.clone(),
+            Some(s) => format!("{s}: {}", rp.kind),
+            None => rp.kind.to_string(),
         };
-        problems.push(Problem::new(None, Some(column), message));
+        problems.push(
+            Problem::new(None, Some(column), message).with_kind(ProblemKind::Result(rp.kind)),
+        );
     }
     if problems.is_empty() {
         Ok(rows)

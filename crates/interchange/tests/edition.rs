@@ -3,14 +3,22 @@
 
 mod common;
 
-use common::{assert_has, code, edition, write_xlsx, write_xlsx_sheets, Cell};
+use common::{assert_has, assert_kind, code, edition, write_xlsx, write_xlsx_sheets, Cell};
+use parindex_domain::rules::RuleProblem;
 use parindex_domain::rules::ScoringRule;
+use parindex_domain::EditionProblemKind;
 use parindex_interchange::edition::*;
+use parindex_interchange::ProblemKind;
 use rust_decimal_macros::dec;
 use std::io::Cursor;
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
+}
+
+/// An edition's problem as the reader reports it.
+fn ed(kind: EditionProblemKind) -> ProblemKind {
+    ProblemKind::Edition(kind)
 }
 
 #[test]
@@ -153,11 +161,14 @@ fn toml_validation_problems_name_the_field() {
     let mut e = edition();
     e.criteria[1].max_points = Some(dec!(11)); // 1.1 above its area's 10
     let err = edition_from_toml(&edition_to_toml(&e), "e.toml").unwrap_err();
-    assert_has(
+    assert_kind(
         &err,
         None,
         Some("criteria[1].max_points"),
-        "its children add up to",
+        ed(EditionProblemKind::ChildrenExceed {
+            sum: dec!(17),
+            max: dec!(10),
+        }),
     );
     assert!(
         err.to_string()
@@ -215,23 +226,28 @@ fn criteria_csv_english_headers_in_any_order_and_case() {
 fn duplicate_code_is_reported_at_its_row() {
     let text = format!("{HEADER_EN}\n1,A,,10,,,,,,\n1.1,B,,4,,,,,,\n1.1,C,,4,,,,,,\n");
     let err = criteria_from_csv(&text, "c.csv").unwrap_err();
-    assert_has(
+    assert_kind(
         &err,
         Some(4),
         Some("code"),
-        "duplicate code 1.1 (first on row 3)",
+        ed(EditionProblemKind::DuplicateCode { code: code("1.1") }),
     );
+    // The first one's row is named too.
+    assert_has(&err, Some(4), Some("code"), "row 3");
 }
 
 #[test]
 fn children_exceeding_their_parent_are_reported_at_the_parent_row() {
     let text = format!("{HEADER_EN}\n1,A,,10,,,,,,\n1.1,B,,6,,,,,,\n1.2,C,,5,,,,,,\n");
     let err = criteria_from_csv(&text, "c.csv").unwrap_err();
-    assert_has(
+    assert_kind(
         &err,
         Some(2),
         Some("max_points"),
-        "its children add up to 11, more than its max 10",
+        ed(EditionProblemKind::ChildrenExceed {
+            sum: dec!(11),
+            max: dec!(10),
+        }),
     );
 }
 
@@ -286,8 +302,23 @@ fn rule_problems_and_unknown_components_in_a_full_edition() {
     write_edition(&path, &e).unwrap();
     let err = read_edition(&path).unwrap_err();
     // Row 2 of the Criteria sheet is code 1, row 3 is 1.1.
-    assert_has(&err, Some(2), Some("component"), "unknown component 'nope'");
-    assert_has(&err, Some(3), Some("rule"), "not a multiple of step");
+    assert_kind(
+        &err,
+        Some(2),
+        Some("component"),
+        ed(EditionProblemKind::UnknownComponent {
+            code: "nope".into(),
+        }),
+    );
+    assert_kind(
+        &err,
+        Some(3),
+        Some("rule"),
+        ed(EditionProblemKind::Rule(RuleProblem::NotAMultiple {
+            max: dec!(4),
+            step: dec!(0.3),
+        })),
+    );
     assert!(err.to_string().contains("sheet 'Criteria'"), "{err}");
 }
 
@@ -409,19 +440,32 @@ fn criteria_csv_into_an_edition_checks_components_and_the_edition_max() {
     let path = dir.path().join("c.csv");
     std::fs::write(&path, text).unwrap();
     let err = read_criteria_into(&path, &base).unwrap_err();
-    assert_has(
+    assert_kind(
         &err,
         Some(4),
         Some("component"),
-        "unknown component 'ghost'",
+        ed(EditionProblemKind::UnknownComponent {
+            code: "ghost".into(),
+        }),
     );
-    assert_has(
+    assert_kind(
         &err,
         None,
         Some("components[survey].max_points"),
-        "more than its max 23.5",
+        ed(EditionProblemKind::ComponentExceeded {
+            sum: dec!(50),
+            max: dec!(23.5),
+        }),
     );
-    assert_has(&err, None, Some("criteria"), "the areas add up to 111");
+    assert_kind(
+        &err,
+        None,
+        Some("criteria"),
+        ed(EditionProblemKind::AreasExceed {
+            sum: dec!(111),
+            max: dec!(100),
+        }),
+    );
 }
 
 #[test]

@@ -3,8 +3,10 @@
 
 mod common;
 
-use common::{assert_has, edition, known_subjects, names, results, write_xlsx, Cell};
+use common::{assert_has, assert_kind, edition, known_subjects, names, results, write_xlsx, Cell};
+use parindex_domain::ResultProblemKind;
 use parindex_interchange::results::*;
+use parindex_interchange::ProblemKind;
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -165,11 +167,15 @@ fn total_disagreeing_with_components_is_reported_at_the_total() {
     assert!(read_csv(ok).is_ok(), "within the rounding tolerance");
     let bad = "subject,total,appraisal,sipas,survey\nbac-giang,85.62,56.93,9.29,19.36\n";
     let err = read_csv(bad).unwrap_err();
-    assert_has(
+    assert_kind(
         &err,
         Some(2),
         Some("total"),
-        "the components add up to 85.58",
+        ProblemKind::Result(ResultProblemKind::ComponentsDisagree {
+            sum: dec!(85.58),
+            total: dec!(85.62),
+            tolerance: dec!(0.03),
+        }),
     );
 }
 
@@ -177,18 +183,26 @@ fn total_disagreeing_with_components_is_reported_at_the_total() {
 fn a_component_above_its_max_is_reported_at_its_column() {
     let bad = "subject,total,Thẩm định\nbac-giang,67,67\n";
     let err = read_csv(bad).unwrap_err();
-    assert_has(&err, Some(2), Some("Thẩm định"), "67 is outside 0..66.5");
+    assert_kind(
+        &err,
+        Some(2),
+        Some("Thẩm định"),
+        ProblemKind::Result(ResultProblemKind::Outside {
+            value: dec!(67),
+            max: dec!(66.5),
+        }),
+    );
 }
 
 #[test]
 fn a_rank_contradicting_the_totals_is_reported_at_the_rank() {
     let text = "subject,total,rank\nquang-ninh,91.04,2\nha-noi,90.51,1\n";
     let err = read_csv(text).unwrap_err();
-    assert_has(
+    assert_kind(
         &err,
         Some(3),
         Some("rank"),
-        "published rank 1 contradicts the totals",
+        ProblemKind::Result(ResultProblemKind::RankTooHigh { rank: 1, min: 2 }),
     );
 }
 
@@ -252,7 +266,12 @@ fn missing_and_unknown_headers() {
 fn a_duplicate_subject_is_reported() {
     let text = "subject,total\nbac-giang,85.58\nbac-giang,85.58\n";
     let err = read_csv(text).unwrap_err();
-    assert_has(&err, Some(3), Some("subject"), "appears twice");
+    assert_kind(
+        &err,
+        Some(3),
+        Some("subject"),
+        ProblemKind::Result(ResultProblemKind::DuplicateSubject),
+    );
 }
 
 #[test]

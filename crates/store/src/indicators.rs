@@ -102,9 +102,11 @@ impl Store {
         let mut problems = Refusals::new();
         for i in &mut list {
             i.normalise();
-            for p in i.problems() {
-                problems.push(format!("indicators[{}]", i.id), RefusalKind::Described(p));
-            }
+            problems.extend(
+                i.problems()
+                    .into_iter()
+                    .map(|p| Refusal::indicator(&i.id, p)),
+            );
         }
         problems.check()?;
         let existing = self.indicators().await?;

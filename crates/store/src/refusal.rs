@@ -12,10 +12,14 @@ use std::fmt;
 
 use jiff::civil::Date;
 use parindex_domain::access::Role;
-use parindex_domain::assessment::{ItemError, LockError, SubmitProblem};
+use parindex_domain::assessment::{
+    CrosswalkProblem, ItemError, LockError, RoundProblem, SubmitProblem,
+};
 use parindex_domain::dossiers::TimesProblem;
-use parindex_domain::plan::ReportRefusal;
+use parindex_domain::indicators::{IndicatorProblem, IndicatorProblemKind};
+use parindex_domain::plan::{PlanProblemKind, ReportRefusal};
 use parindex_domain::units::FieldProblem;
+use parindex_domain::{EditionProblemKind, ResultProblemKind};
 use rust_decimal::Decimal;
 
 use crate::evidence::UploadProblem;
@@ -103,10 +107,18 @@ pub enum RefusalKind {
     Computed,
     /// A cell's counts do not add up.
     CountsDisagree { month: String },
-    /// Described in words by a domain check that has no error enum yet (`Edition::validate`,
-    /// `PlanDoc::validate`, `check_set`, `Indicator::problems`, …): the field is typed, the
-    /// kind is this description.
-    Described(String),
+    /// An edition refused by `Edition::validate` (its rules' problems included).
+    Edition(EditionProblemKind),
+    /// A plan refused by `PlanDocument::validate` (its tasks' deadlines included).
+    Plan(PlanProblemKind),
+    /// A published result, or the set it makes, refused by `results::check_set`.
+    Result(ResultProblemKind),
+    /// A round's own fields refused by `Round::problems`: its deadlines' order, its classes.
+    Round(RoundProblem),
+    /// Next year's crosswalk of criteria refused (`assessment::crosswalk`).
+    Crosswalk(CrosswalkProblem),
+    /// An indicator's definition refused by `Indicator::problems`.
+    Indicator(IndicatorProblemKind),
 }
 
 impl fmt::Display for RefusalKind {
@@ -175,7 +187,12 @@ impl fmt::Display for RefusalKind {
                 f.write_str("computed from the dossier imports; it takes no entered values")
             }
             K::CountsDisagree { month } => write!(f, "the counts of {month} do not add up"),
-            K::Described(s) => f.write_str(s),
+            K::Edition(p) => write!(f, "{p}"),
+            K::Plan(p) => write!(f, "{p}"),
+            K::Result(p) => write!(f, "{p}"),
+            K::Round(p) => write!(f, "{p}"),
+            K::Crosswalk(p) => write!(f, "{p}"),
+            K::Indicator(p) => write!(f, "{p}"),
         }
     }
 }
@@ -302,13 +319,13 @@ impl From<Refusal> for crate::StoreError {
 
 impl From<parindex_domain::EditionProblem> for Refusal {
     fn from(p: parindex_domain::EditionProblem) -> Refusal {
-        Refusal::new(p.field, RefusalKind::Described(p.message))
+        Refusal::new(p.field, RefusalKind::Edition(p.kind))
     }
 }
 
 impl From<parindex_domain::plan::PlanProblem> for Refusal {
     fn from(p: parindex_domain::plan::PlanProblem) -> Refusal {
-        Refusal::new(p.field, RefusalKind::Described(p.message))
+        Refusal::new(p.field, RefusalKind::Plan(p.kind))
     }
 }
 
@@ -319,7 +336,24 @@ impl From<parindex_domain::ResultProblem> for Refusal {
             Some(s) => format!("results[{s}].{}", p.field),
             None => p.field,
         };
-        Refusal::new(field, RefusalKind::Described(p.message))
+        Refusal::new(field, RefusalKind::Result(p.kind))
+    }
+}
+
+impl From<(&str, RoundProblem)> for Refusal {
+    /// A round's field (`id`, `deadline.appraisal1`, `classes`, …) and its problem.
+    fn from((field, p): (&str, RoundProblem)) -> Refusal {
+        Refusal::new(field, RefusalKind::Round(p))
+    }
+}
+
+impl Refusal {
+    /// An indicator's problem, on `indicators[ID].field`.
+    pub fn indicator(id: &str, p: IndicatorProblem) -> Refusal {
+        Refusal::new(
+            format!("indicators[{id}].{}", p.field),
+            RefusalKind::Indicator(p.kind),
+        )
     }
 }
 

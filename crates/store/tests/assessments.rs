@@ -5,7 +5,10 @@
 //! checked by content, stored once, verified against their hashes.
 
 use jiff::civil::{date, Date};
-use parindex_domain::assessment::{ClassBands, Deadlines, LockError, Stage, SubmitProblem};
+use parindex_domain::assessment::{
+    ClassBands, ClassProblem, CrosswalkProblem, Deadlines, LockError, RoundProblem, Stage,
+    SubmitProblem,
+};
 use parindex_domain::edition::{Edition, NodeCode};
 use parindex_domain::rules::{ScoreInput, ScoringRule};
 use parindex_interchange as ix;
@@ -199,9 +202,28 @@ async fn rounds_are_checked_whole(s: &Store) {
         .await
         .unwrap_err();
     let m = invalid(err);
-    for want in ["id", "name", "deadline.appraisal1", "classes"] {
-        assert!(names(&m, want), "{want} missing from: {m:?}");
+    for (want, kind) in [
+        (
+            "id",
+            RoundProblem::NotSlug {
+                value: "Bad Id".into(),
+            },
+        ),
+        ("name", RoundProblem::EmptyName),
+        ("classes", RoundProblem::Class(ClassProblem::NoClasses)),
+    ] {
+        assert!(
+            m.has(want, &RefusalKind::Round(kind)),
+            "{want} missing from: {m:?}"
+        );
     }
+    assert!(
+        refused(&m, "deadline.appraisal1", |k| matches!(
+            k,
+            RefusalKind::Round(RoundProblem::Order(o)) if o.stage == Stage::Appraisal1
+        )),
+        "{m:?}"
+    );
     assert!(
         m.has(
             "units",
@@ -835,7 +857,13 @@ async fn next_year_carries_units_criteria_and_evidence(s: &Store) {
         )
         .await
         .unwrap_err();
-    assert!(names(&invalid(err), "crosswalk"));
+    assert!(invalid(err).has(
+        "crosswalk",
+        &RefusalKind::Crosswalk(CrosswalkProblem::NotALeaf {
+            code: code("9.9"),
+            edition: "sample-department-2021".into()
+        })
+    ));
     assert!(s.edition("sample-department-2022").await.unwrap().is_none());
     // A 2022 set where 2.2 is renamed 2.7.
     let mut new =

@@ -3,8 +3,8 @@
 //! versioned, refuses what the issue lists as bad input, and claims each reminder once.
 
 use jiff::civil::date;
-use parindex_domain::calendar::{ReminderKind, WorkCalendar};
-use parindex_domain::plan::{Decision, MeasureKind, ReportRefusal, Status};
+use parindex_domain::calendar::{DeadlineProblem, ReminderKind, WorkCalendar};
+use parindex_domain::plan::{Decision, MeasureKind, PlanProblemKind, ReportRefusal, Status};
 use parindex_interchange as ix;
 use parindex_store::{
     AuditFilter, NewAttachment, RefusalKind, Refusals, ReportInput, Store, StoreError,
@@ -462,8 +462,15 @@ async fn bad_input_changes_nothing(s: &Store) {
     let err = refusals(s.save_plan(&doc, "test").await.unwrap_err());
     let task = |i: usize, f: &str| format!("tasks[{}].{f}", doc.tasks[i].id);
     assert!(
-        err.of(&task(0, "lead_agency")).next().is_some()
-            && err.of(&task(1, "deadline")).next().is_some(),
+        err.has(
+            &task(0, "lead_agency"),
+            &RefusalKind::Plan(PlanProblemKind::NoLead)
+        ) && err.of(&task(1, "deadline")).any(|k| matches!(
+            k,
+            RefusalKind::Plan(PlanProblemKind::Deadline(
+                DeadlineProblem::BeforePlan { .. }
+            ))
+        )),
         "{err:?}"
     );
     let stored = s.plan_document("bac-giang-2021").await.unwrap().unwrap();

@@ -1,9 +1,11 @@
 //! The repository suite: every test runs on SQLite, and on PostgreSQL when `TEST_DATABASE_URL`
 //! is set (CI sets it to the machine's server).
 
-use parindex_domain::edition::{Component, CriterionNode, Edition, Level, NodeCode};
+use parindex_domain::edition::{
+    Component, CriterionNode, Edition, EditionProblemKind, Level, NodeCode,
+};
 use parindex_domain::gap::{RankTarget, TargetScope};
-use parindex_domain::results::PublishedResult;
+use parindex_domain::results::{PublishedResult, ResultProblemKind};
 use parindex_domain::rules::{Band, Bound, ScoringRule};
 use parindex_domain::units::{Subject, Unit, UnitType};
 use parindex_store::{AuditFilter, RefusalKind, Refusals, Store, StoreError};
@@ -194,7 +196,16 @@ async fn invalid_edition_stores_nothing(s: &Store) {
     e.components[0].max_points = dec!(60);
     let err = s.save_edition(&e, "test").await.unwrap_err();
     let err = refusals(err);
-    assert!(err.of("components").next().is_some(), "{err:?}");
+    assert!(
+        err.has(
+            "components",
+            &RefusalKind::Edition(EditionProblemKind::ComponentsSum {
+                sum: dec!(93.5),
+                max: dec!(100)
+            })
+        ),
+        "{err:?}"
+    );
     assert!(s.edition("par-bad").await.unwrap().is_none());
 }
 
@@ -310,8 +321,14 @@ async fn failed_results_import_stores_nothing(s: &Store) {
         .unwrap_err();
     let err = refusals(err);
     assert!(
-        err.iter()
-            .any(|r| r.field.starts_with("results[") && r.field.ends_with("].rank")),
+        err.iter().any(|r| r.field.starts_with("results[")
+            && r.field.ends_with("].rank")
+            && matches!(
+                r.kind,
+                RefusalKind::Result(
+                    ResultProblemKind::RankTooHigh { .. } | ResultProblemKind::RankTooLow { .. }
+                )
+            )),
         "a rank that contradicts the totals: {err:?}"
     );
     assert!(s.results("par-2020").await.unwrap().is_empty());

@@ -261,7 +261,11 @@ async fn update_unit(
         .map_err(|problems| field_problems(lang, &problems))?;
     s.store
         .save_units(std::slice::from_ref(&u), &cu.user.username)
-        .await?;
+        .await
+        .map_err(|e| match e {
+            parindex_store::StoreError::Invalid(r) => ApiError::refused(lang, &r),
+            other => ApiError::from(other),
+        })?;
     Ok(Json(json!(s.store.unit(&slug).await?)))
 }
 

@@ -73,7 +73,17 @@ impl ApiError {
     pub fn forbidden() -> Self {
         ApiError::new(StatusCode::FORBIDDEN, "not allowed")
     }
-    /// A write refused field by field: 422, the first problem's message as the error.
+    /// A write the store refused ([`parindex_store::Refusals`]): 422, each refusal's field and
+    /// kind in words (`crate::refusals::kind_text`), and all of them as one sentence.
+    pub fn refused(lang: Lang, refusals: &parindex_store::Refusals) -> Self {
+        ApiError::fields(
+            refusals
+                .iter()
+                .map(|r| (r.field.clone(), crate::refusals::kind_text(lang, &r.kind)))
+                .collect(),
+        )
+    }
+    /// A write refused field by field: 422, every problem in one sentence as the error.
     pub fn fields(problems: Vec<(String, String)>) -> Self {
         let message = problems
             .iter()
@@ -99,9 +109,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"))
             }
-            StoreError::Invalid(refusals) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusals.to_string())
-            }
+            // Without the user's language here: the catalogue's English ([`ApiError::refused`]).
+            StoreError::Invalid(refusals) => ApiError::refused(Lang::En, &refusals),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(
@@ -257,5 +266,34 @@ impl IntoResponse for PageError {
             fault: matches!(self, PageError::Fault(_)),
         });
         with_retry_after(status, res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parindex_domain::EditionProblemKind;
+    use parindex_store::{RefusalKind, Refusals};
+
+    #[test]
+    fn a_refused_write_answers_422_with_every_field() {
+        let mut rs = Refusals::new();
+        rs.push("name", RefusalKind::Edition(EditionProblemKind::Empty));
+        rs.push("year", RefusalKind::TooSmall { min: 1990 });
+        let e = ApiError::refused(Lang::Vi, &rs);
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = e.problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["name", "year"]);
+        // The domain's check in the user's language; the sentence holds every field.
+        assert_eq!(e.problems[0].1, t(Lang::Vi, "refusal.empty"));
+        assert!(
+            e.message.starts_with("name: ") && e.message.contains("; year: "),
+            "{}",
+            e.message
+        );
+        // Without a language (a store error met by `?`): the same shape.
+        let from = ApiError::from(StoreError::Invalid(rs));
+        assert_eq!(from.problems.len(), 2);
+        assert_eq!(from.problems[0].1, t(Lang::En, "refusal.empty"));
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// One field's error as shown beside it: the message in the user's language and, where it adds
-/// information, the domain's detail (in English).
+/// information, the detail (the domain's check in the user's language where the catalogue has it).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErr {
     pub text: String,

@@ -46,7 +46,7 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
                 "Problem": {"type": "object", "description": "a write refused field by field; messages in the user's language, as the form shows them", "properties": {
-                    "error": {"type": "string"}, "field": {"type": "string", "description": "the first field refused"},
+                    "error": {"type": "string", "description": "every refused field in one sentence: `field: message; …`"}, "field": {"type": "string", "description": "the first field refused (a path into the request, e.g. `name_vi`; empty for the request as a whole)"},
                     "problems": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}, "required": ["field", "message"]}}
                 }, "required": ["error", "field", "problems"]},
                 "Decimal": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "an exact decimal written as a string"}

@@ -2,13 +2,20 @@
 //! ([`parindex_store::Refusals`], each a field path and a [`RefusalKind`]) into form errors.
 //!
 //! A refusal's field picks the form field it is shown beside; its field and kind pick the
-//! catalogue message (`crates/web/messages/{vi,en}.toml`); the refusal in words (English, from
-//! the store) goes along as the detail in parentheses. What a form has no field for is
-//! returned as lines to show above the form. No text of the store is read here: only fields
-//! and kinds are matched.
+//! catalogue message (`crates/web/messages/{vi,en}.toml`); the refusal's kind goes along as the
+//! detail in parentheses — in the user's language for the domain's checks (an edition, a rule,
+//! a plan, published results, a round, its classes, a crosswalk, an indicator: [`kind_text`]),
+//! in the store's words otherwise. What a form has no field for is returned as lines to show
+//! above the form. No text of the store is read here: only fields and kinds are matched.
 
 use parindex_domain::plan::ReportRefusal;
 use parindex_store::{Refusal, RefusalKind, Refusals};
+
+mod kinds;
+pub(crate) use kinds::{
+    class_problem, crosswalk_problem, edition_problem, indicator_problem, kind_text,
+    result_problem, rule_problem, stage_order,
+};
 
 use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
@@ -25,16 +32,28 @@ pub(crate) fn place(
     let mut general = Vec::new();
     for r in refusals {
         match place(r) {
-            Some((field, key)) => errors.add(&field, i18n::t(lang, key), Some(&r.kind.to_string())),
-            None => general.push(r.to_string()),
+            Some((field, key)) => {
+                errors.add(&field, i18n::t(lang, key), Some(&kind_text(lang, &r.kind)))
+            }
+            None => general.push(line(lang, r)),
         }
     }
     general
 }
 
+/// One refusal in words (`field: problem`), the problem in the user's language where the
+/// catalogue has it.
+pub(crate) fn line(lang: Lang, r: &Refusal) -> String {
+    if r.field.is_empty() {
+        kind_text(lang, &r.kind)
+    } else {
+        format!("{}: {}", r.field, kind_text(lang, &r.kind))
+    }
+}
+
 /// Every refusal in words, one line each (`field: problem`), for pages that list them.
-pub(crate) fn lines(refusals: &Refusals) -> Vec<String> {
-    refusals.iter().map(|r| r.to_string()).collect()
+pub(crate) fn lines(lang: Lang, refusals: &Refusals) -> Vec<String> {
+    refusals.iter().map(|r| line(lang, r)).collect()
 }
 
 /// A new round, or next year's: its fields by name; deadlines beside the deadline they name.
@@ -43,14 +62,19 @@ pub(crate) fn round(lang: Lang, refusals: &Refusals, errors: &mut FieldErrors) -
         let key = match r.field.as_str() {
             "id" => "assess.err.id",
             "name" => "assess.err.name",
-            "edition" => "assess.err.edition",
+            f if f == "edition" || f.starts_with("edition.") => "assess.err.edition",
             "units" => "assess.err.units",
             "classes" => "assess.err.classes",
             "crosswalk" => "assess.err.crosswalk",
             f if f.starts_with("deadline.") => "assess.err.deadline_order",
             _ => return None,
         };
-        Some((r.field.clone(), key))
+        let field = if r.field.starts_with("edition.") {
+            "edition".to_string()
+        } else {
+            r.field.clone()
+        };
+        Some((field, key))
     })
 }
 
@@ -202,7 +226,7 @@ pub(crate) fn explanation_key(kind: &RefusalKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parindex_domain::assessment::LockError;
+    use parindex_domain::assessment::{LockError, RoundProblem, Stage, StageOrder};
 
     fn refusals(list: &[(&str, RefusalKind)]) -> Refusals {
         Refusals(
@@ -218,7 +242,12 @@ mod tests {
             ("id", RefusalKind::Exists { value: "r".into() }),
             (
                 "deadline.appraisal1",
-                RefusalKind::Described("before".into()),
+                RefusalKind::Round(RoundProblem::Order(StageOrder {
+                    stage: Stage::Appraisal1,
+                    date: jiff::civil::date(2022, 1, 1),
+                    previous: Stage::Explanation,
+                    bound: jiff::civil::date(2022, 1, 7),
+                })),
             ),
             ("round", RefusalKind::Locked(LockError::Frozen)),
         ]);
@@ -226,7 +255,16 @@ mod tests {
         let general = round(Lang::Vi, &rs, &mut errors);
         let id = errors.err("id").expect("beside the id");
         assert_eq!(id.text, i18n::t(Lang::Vi, "assess.err.id"));
-        assert!(errors.has("deadline.appraisal1"));
+        let order = errors
+            .err("deadline.appraisal1")
+            .expect("beside the deadline");
+        assert_eq!(order.text, i18n::t(Lang::Vi, "assess.err.deadline_order"));
+        // The detail is the catalogue's, in Vietnamese: the stages by name, dates as dd/mm/yyyy.
+        let detail = &order.detail;
+        assert!(
+            detail.contains(i18n::t(Lang::Vi, "stage.appraisal1")) && detail.contains("07/01/2022"),
+            "{detail}"
+        );
         assert_eq!(general.len(), 1, "the lock has no field on the form");
     }
 

@@ -173,9 +173,22 @@ pub fn file_problems(lang: Lang, e: &ImportError) -> Vec<FileProblem> {
         .map(|p| FileProblem {
             row: p.row.map(|r| r.to_string()).unwrap_or_default(),
             column: p.column.clone().unwrap_or_default(),
-            message: p.message_in(lang == Lang::Vi).to_string(),
+            message: problem_message(lang, p),
         })
         .collect()
+}
+
+/// A file's problem in the user's language: a check of the domain by its kind from the
+/// catalogue (in Vietnamese; the reader's English keeps the sheet it names), the reader's own
+/// problems as the reader says them.
+pub fn problem_message(lang: Lang, p: &parindex_interchange::Problem) -> String {
+    use parindex_interchange::ProblemKind;
+    match (&p.kind, lang) {
+        (Some(ProblemKind::Edition(k)), Lang::Vi) => crate::refusals::edition_problem(lang, k),
+        (Some(ProblemKind::Result(k)), Lang::Vi) => crate::refusals::result_problem(lang, k),
+        (Some(ProblemKind::Indicator(k)), Lang::Vi) => crate::refusals::indicator_problem(lang, k),
+        _ => p.message_in(lang == Lang::Vi).to_string(),
+    }
 }
 
 pub fn file_problem(message: impl Into<String>) -> FileProblem {

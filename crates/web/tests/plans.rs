@@ -20,6 +20,7 @@ use parindex_domain::plan::{
 use parindex_domain::units::UnitType;
 use parindex_store::testing::TestDb;
 use parindex_store::{NewAttachment, ReportInput, Store};
+use parindex_web::i18n::Lang;
 use std::io::Cursor;
 use std::str::FromStr;
 use tower::ServiceExt;
@@ -1530,14 +1531,21 @@ deadline = { kind = "once", date = "2021-06-30" }
     )
     .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Each refusal beside its field, in Vietnamese from the catalogue.
+    let no_lead = parindex_web::i18n::t(Lang::Vi, "refusal.plan.no_lead");
     assert!(
-        res.body.contains("a task needs a lead agency"),
+        res.body
+            .contains(&format!("tasks[x].lead_agency: {no_lead}")),
         "{}",
         res.body
     );
+    let before = parindex_web::i18n::t(Lang::Vi, "refusal.deadline.before_plan")
+        .replace("{date}", "30/06/2021")
+        .replace("{plan_date}", "01/07/2021");
     assert!(
-        res.body.contains("before the plan&#39;s date")
-            || res.body.contains("before the plan&#x27;s date")
+        res.body.contains(&format!("tasks[x].deadline: {before}")),
+        "{}",
+        res.body
     );
     assert!(app.store().plan("ke-hoach-thu").await.unwrap().is_none());
     let good = bad

@@ -122,20 +122,83 @@ impl Deadlines {
         }
     }
 
-    /// Problems as `(stage, message)`: each deadline must be on or after the one before.
-    pub fn problems(&self) -> Vec<(Stage, String)> {
+    /// Problems: each deadline must be on or after the one before.
+    pub fn problems(&self) -> Vec<StageOrder> {
         let mut out = Vec::new();
         for w in Stage::ALL.windows(2) {
             let (a, b) = (self.get(w[0]), self.get(w[1]));
             if b < a {
-                out.push((
-                    w[1],
-                    format!("{} ({b}) is before the {} deadline ({a})", w[1], w[0]),
-                ));
+                out.push(StageOrder {
+                    stage: w[1],
+                    date: b,
+                    previous: w[0],
+                    bound: a,
+                });
             }
         }
         out
     }
+}
+
+/// A stage's deadline before the deadline of the stage before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{stage} ({date}) is before the {previous} deadline ({bound})")]
+pub struct StageOrder {
+    pub stage: Stage,
+    pub date: Date,
+    pub previous: Stage,
+    pub bound: Date,
+}
+
+/// What is wrong with a round's classes ([`ClassBands::problems`], [`ClassBands::parse`]); the
+/// text is English, for the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClassProblem {
+    #[error("at least one class is needed")]
+    NoClasses,
+    /// The label of the `class`-th class (from 1) is empty.
+    #[error("class {class}: the label is empty")]
+    EmptyLabel { class: usize },
+    #[error("class '{label}' appears twice")]
+    LabelTwice { label: String },
+    #[error("class '{label}': {pct} % is outside 0–100")]
+    Outside { label: String, pct: Decimal },
+    #[error("class '{label}': {pct} % must be below the class above ({above} %)")]
+    NotBelow {
+        label: String,
+        pct: Decimal,
+        above: Decimal,
+    },
+    #[error("the last class must start at 0 % so that every unit has a class")]
+    LastNotZero,
+    /// A part of the text without `label: minimum %`.
+    #[error("'{part}': write label: minimum %")]
+    Unreadable { part: String },
+    /// A part whose minimum is not a number.
+    #[error("'{part}': the minimum is not a number")]
+    NotANumber { part: String },
+}
+
+/// What is wrong with a new round's own fields ([`Round::problems`]); the text is English, for
+/// the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoundProblem {
+    #[error("'{value}' is not a slug (a-z, 0-9, -)")]
+    NotSlug { value: String },
+    #[error("the name is empty")]
+    EmptyName,
+    #[error("at most {max} characters")]
+    TooLong { max: usize },
+    #[error("{year} is not a plausible year")]
+    ImplausibleYear { year: i32 },
+    #[error("choose at least one unit")]
+    NoUnits,
+    #[error("unit '{unit}' appears twice")]
+    UnitTwice { unit: String },
+    #[error("{0}")]
+    Order(StageOrder),
+    #[error("{0}")]
+    Class(ClassProblem),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,43 +239,45 @@ impl Default for ClassBands {
 impl ClassBands {
     /// Problems with the bands: labels present, thresholds within 0..=100, strictly
     /// descending, the last one at 0 so that every unit gets a class.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<ClassProblem> {
+        use ClassProblem as P;
         let mut out = Vec::new();
         if self.0.is_empty() {
-            out.push("at least one class is needed".into());
+            out.push(P::NoClasses);
             return out;
         }
         let mut seen = BTreeSet::new();
         for (i, b) in self.0.iter().enumerate() {
             if b.label_vi.trim().is_empty() {
-                out.push(format!("class {}: the label is empty", i + 1));
+                out.push(P::EmptyLabel { class: i + 1 });
             } else if !seen.insert(fold(&b.label_vi)) {
-                out.push(format!("class '{}' appears twice", b.label_vi));
+                out.push(P::LabelTwice {
+                    label: b.label_vi.clone(),
+                });
             }
             if b.min_pct < Decimal::ZERO || b.min_pct > Decimal::ONE_HUNDRED {
-                out.push(format!(
-                    "class '{}': {} % is outside 0–100",
-                    b.label_vi, b.min_pct
-                ));
+                out.push(P::Outside {
+                    label: b.label_vi.clone(),
+                    pct: b.min_pct,
+                });
             }
             if i > 0 && b.min_pct >= self.0[i - 1].min_pct {
-                out.push(format!(
-                    "class '{}': {} % must be below the class above ({} %)",
-                    b.label_vi,
-                    b.min_pct,
-                    self.0[i - 1].min_pct
-                ));
+                out.push(P::NotBelow {
+                    label: b.label_vi.clone(),
+                    pct: b.min_pct,
+                    above: self.0[i - 1].min_pct,
+                });
             }
         }
         if self.0.last().is_some_and(|b| !b.min_pct.is_zero()) {
-            out.push("the last class must start at 0 % so that every unit has a class".into());
+            out.push(P::LastNotZero);
         }
         out
     }
 
     /// Parse `Tốt: 90; Khá: 80; Trung bình: 70; Yếu: 0` (an optional English label after `|`:
     /// `Tốt|Good: 90`). Separators `;` or new lines; `:` or `=` or `≥` before the number.
-    pub fn parse(text: &str) -> Result<ClassBands, Vec<String>> {
+    pub fn parse(text: &str) -> Result<ClassBands, Vec<ClassProblem>> {
         let mut bands = Vec::new();
         let mut problems = Vec::new();
         for part in text
@@ -221,7 +286,7 @@ impl ClassBands {
             .filter(|p| !p.is_empty())
         {
             let Some(pos) = part.rfind([':', '=', '≥']) else {
-                problems.push(format!("'{part}': write label: minimum %"));
+                problems.push(ClassProblem::Unreadable { part: part.into() });
                 continue;
             };
             let (label, num) = (&part[..pos], &part[pos..]);
@@ -241,7 +306,7 @@ impl ClassBands {
                     label_en: en,
                     min_pct,
                 }),
-                Err(e) => problems.push(format!("'{part}': {e}")),
+                Err(_) => problems.push(ClassProblem::NotANumber { part: part.into() }),
             }
         }
         let bands = ClassBands(bands);
@@ -305,33 +370,39 @@ impl Round {
     }
 
     /// Problems with a new round's own fields (edition and units are checked by the store).
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+    pub fn problems(&self) -> Vec<(&'static str, RoundProblem)> {
+        use RoundProblem as P;
         let mut out = Vec::new();
         if !is_slug(&self.id) {
-            out.push(("id", format!("'{}' is not a slug (a-z, 0-9, -)", self.id)));
+            out.push((
+                "id",
+                P::NotSlug {
+                    value: self.id.clone(),
+                },
+            ));
         }
         if self.name.trim().is_empty() {
-            out.push(("name", "the name is empty".into()));
+            out.push(("name", P::EmptyName));
         } else if self.name.chars().count() > 300 {
-            out.push(("name", "at most 300 characters".into()));
+            out.push(("name", P::TooLong { max: 300 }));
         }
         if !(1990..=2100).contains(&self.year) {
-            out.push(("year", format!("{} is not a plausible year", self.year)));
+            out.push(("year", P::ImplausibleYear { year: self.year }));
         }
         if self.units.is_empty() {
-            out.push(("units", "choose at least one unit".into()));
+            out.push(("units", P::NoUnits));
         }
         let mut seen = BTreeSet::new();
         for u in &self.units {
             if !seen.insert(u.as_str()) {
-                out.push(("units", format!("unit '{u}' appears twice")));
+                out.push(("units", P::UnitTwice { unit: u.clone() }));
             }
         }
-        for (stage, msg) in self.deadlines.problems() {
-            out.push((stage_field(stage), msg));
+        for o in self.deadlines.problems() {
+            out.push((stage_field(o.stage), P::Order(o)));
         }
         for p in self.classes.problems() {
-            out.push(("classes", p));
+            out.push(("classes", P::Class(p)));
         }
         out
     }

@@ -18,9 +18,26 @@ pub struct Crosswalk {
     pub new_only: Vec<NodeCode>,
 }
 
+/// What is wrong with a crosswalk ([`parse_crosswalk`], [`crosswalk`]); the text is English, for
+/// the log and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrosswalkProblem {
+    /// A line that is not a pair of codes.
+    #[error("'{line}': write old code => new code")]
+    Unreadable { line: String },
+    #[error("'{line}': {code} is mapped twice")]
+    MappedTwice { line: String, code: NodeCode },
+    /// A line with something that is not a criterion code.
+    #[error("'{line}': not a code like 1, 1.2 or 1.2.3")]
+    BadCode { line: String },
+    /// A code mapped from or to that is not a leaf criterion of its edition.
+    #[error("{code} is not a leaf criterion of {edition}")]
+    NotALeaf { code: NodeCode, edition: String },
+}
+
 /// Parse an explicit mapping: one pair a line (or separated by `;`), `1.2.3 => 1.2.4`
 /// (also `->`, `→`, `=`, `,`).
-pub fn parse_crosswalk(text: &str) -> Result<BTreeMap<NodeCode, NodeCode>, Vec<String>> {
+pub fn parse_crosswalk(text: &str) -> Result<BTreeMap<NodeCode, NodeCode>, Vec<CrosswalkProblem>> {
     let mut out = BTreeMap::new();
     let mut problems = Vec::new();
     for line in text
@@ -34,16 +51,21 @@ pub fn parse_crosswalk(text: &str) -> Result<BTreeMap<NodeCode, NodeCode>, Vec<S
             .filter(|p| !p.is_empty())
             .collect();
         if parts.len() != 2 {
-            problems.push(format!("'{line}': write old code => new code"));
+            problems.push(CrosswalkProblem::Unreadable { line: line.into() });
             continue;
         }
         match (NodeCode::parse(parts[0]), NodeCode::parse(parts[1])) {
             (Ok(a), Ok(b)) => {
                 if out.insert(a.clone(), b).is_some() {
-                    problems.push(format!("'{line}': {a} is mapped twice"));
+                    problems.push(CrosswalkProblem::MappedTwice {
+                        line: line.into(),
+                        code: a,
+                    });
                 }
             }
-            (Err(e), _) | (_, Err(e)) => problems.push(format!("'{line}': {e}")),
+            (Err(_), _) | (_, Err(_)) => {
+                problems.push(CrosswalkProblem::BadCode { line: line.into() })
+            }
         }
     }
     if problems.is_empty() {
@@ -60,16 +82,22 @@ pub fn crosswalk(
     old: &Edition,
     new: &Edition,
     explicit: &BTreeMap<NodeCode, NodeCode>,
-) -> Result<Crosswalk, Vec<String>> {
+) -> Result<Crosswalk, Vec<CrosswalkProblem>> {
     let old_leaves: BTreeSet<NodeCode> = leaves(old).iter().map(|n| n.code.clone()).collect();
     let new_leaves: BTreeSet<NodeCode> = leaves(new).iter().map(|n| n.code.clone()).collect();
     let mut problems = Vec::new();
     for (a, b) in explicit {
         if !old_leaves.contains(a) {
-            problems.push(format!("{a} is not a leaf criterion of {}", old.id));
+            problems.push(CrosswalkProblem::NotALeaf {
+                code: a.clone(),
+                edition: old.id.clone(),
+            });
         }
         if !new_leaves.contains(b) {
-            problems.push(format!("{b} is not a leaf criterion of {}", new.id));
+            problems.push(CrosswalkProblem::NotALeaf {
+                code: b.clone(),
+                edition: new.id.clone(),
+            });
         }
     }
     if !problems.is_empty() {

@@ -461,7 +461,15 @@ fn deadlines_must_be_in_order() {
     d.appraisal1 = date(2022, 1, 1);
     let p = d.problems();
     assert_eq!(p.len(), 1);
-    assert_eq!(p[0].0, Stage::Appraisal1);
+    assert_eq!(
+        p[0],
+        StageOrder {
+            stage: Stage::Appraisal1,
+            date: date(2022, 1, 1),
+            previous: Stage::Explanation,
+            bound: d.explanation,
+        }
+    );
     let mut r = round();
     r.deadlines = d;
     r.id = "Bad Id".into();
@@ -545,16 +553,34 @@ fn class_bands_parse_and_classify() {
     assert_eq!(p.0.len(), 3);
     assert_eq!(p.0[0].min_pct, dec!(95));
     assert_eq!(p.0[0].label_vi, "Xuất sắc");
+    let refused = |text: &str| ClassBands::parse(text).err().unwrap_or_default();
     assert!(
-        ClassBands::parse("Tốt: 80; Khá: 90; Yếu: 0").is_err(),
+        refused("Tốt: 80; Khá: 90; Yếu: 0").contains(&ClassProblem::NotBelow {
+            label: "Khá".into(),
+            pct: dec!(90),
+            above: dec!(80)
+        }),
         "not descending"
     );
-    assert!(
-        ClassBands::parse("Tốt: 90; Khá: 80").is_err(),
+    assert_eq!(
+        refused("Tốt: 90; Khá: 80"),
+        vec![ClassProblem::LastNotZero],
         "no class from 0"
     );
-    assert!(ClassBands::parse("Tốt 90").is_err());
-    assert!(ClassBands::parse("Tốt: 120; Yếu: 0").is_err());
+    assert!(refused("Tốt 90").contains(&ClassProblem::Unreadable {
+        part: "Tốt 90".into()
+    }));
+    assert!(
+        refused("Tốt: x; Yếu: 0").contains(&ClassProblem::NotANumber {
+            part: "Tốt: x".into()
+        })
+    );
+    assert!(
+        refused("Tốt: 120; Yếu: 0").contains(&ClassProblem::Outside {
+            label: "Tốt".into(),
+            pct: dec!(120)
+        })
+    );
 }
 
 fn finals(rows: &[(&str, &[(&str, Decimal)])]) -> BTreeMap<String, BTreeMap<NodeCode, Decimal>> {
@@ -729,9 +755,25 @@ fn crosswalk_for_next_year() {
     assert_eq!(cw.new_only, vec![code("1.6")]);
     assert!(cw.dropped.is_empty());
     let bad = parse_crosswalk("9.9 => 1.1").unwrap();
-    assert!(crosswalk(&old, &new, &bad).is_err());
-    assert!(parse_crosswalk("1.1").is_err());
-    assert!(parse_crosswalk("1.1 => 1.2; 1.1 => 1.3").is_err());
+    assert_eq!(
+        crosswalk(&old, &new, &bad),
+        Err(vec![CrosswalkProblem::NotALeaf {
+            code: code("9.9"),
+            edition: old.id.clone()
+        }])
+    );
+    assert_eq!(
+        parse_crosswalk("1.1"),
+        Err(vec![CrosswalkProblem::Unreadable { line: "1.1".into() }])
+    );
+    assert!(matches!(
+        parse_crosswalk("1.1 => 1.2; 1.1 => 1.3").err().as_deref(),
+        Some([CrosswalkProblem::MappedTwice { .. }])
+    ));
+    assert!(matches!(
+        parse_crosswalk("1.x => 1.2").err().as_deref(),
+        Some([CrosswalkProblem::BadCode { .. }])
+    ));
     // Without a mapping, a removed criterion is dropped.
     let cw = crosswalk(&old, &new, &BTreeMap::new()).unwrap();
     assert!(cw.dropped.contains(&code("1.3")));

@@ -283,6 +283,24 @@ pub fn targets() -> Vec<RankTarget> {
     ]
 }
 
+/// Assert a problem at `row` and `column` of the domain's `kind` (the checks of the domain are
+/// matched by kind, not by their English).
+#[track_caller]
+pub fn assert_kind(
+    err: &parindex_interchange::ImportError,
+    row: Option<usize>,
+    column: Option<&str>,
+    kind: parindex_interchange::ProblemKind,
+) {
+    assert!(
+        err.problems.iter().any(|p| p.row == row
+            && p.column.as_deref() == column
+            && p.kind.as_ref() == Some(&kind)),
+        "expected a problem at row {row:?}, column {column:?} of kind {kind:?}; got:\n{err}\n{:#?}",
+        err.problems
+    );
+}
+
 /// Whether the error has a problem at `row` and `column` whose message contains `needle`.
 pub fn has(err: &ImportError, row: Option<usize>, column: Option<&str>, needle: &str) -> bool {
     err.problems

@@ -15,7 +15,7 @@ use parindex_domain::assessment::{
     may_appraise, may_dispute, may_explain, may_self_score, missing_finals, next_year_edition,
     rank_units, scoped_edition, self_score, self_totals, submission_problems, Appraisal,
     ClassBands, Correction, Crosswalk, Deadlines, Dispute, Item, LockError, PreviousStanding,
-    RankingRow, Reopening, Round, Snapshot, Stage, UnitProgress,
+    RankingRow, Reopening, Round, RoundProblem, Snapshot, Stage, UnitProgress,
 };
 use parindex_domain::edition::{Edition, Level, NodeCode};
 use parindex_domain::rules::ScoreInput;
@@ -176,11 +176,6 @@ fn not_scored(code: &NodeCode, unit: &str) -> RefusalKind {
         code: code.to_string(),
         unit: unit.to_string(),
     }
-}
-
-/// A domain check that still describes its problems in words, on typed fields.
-fn described(field: impl Into<String>, message: String) -> Refusal {
-    Refusal::new(field, RefusalKind::Described(message))
 }
 
 /// The unit types an edition of this level assesses.

@@ -39,7 +39,7 @@ impl Store {
                 }
                 let e = next_year_edition(&old_edition, id, src.year + 1);
                 for p in e.validate() {
-                    problems.push("edition", RefusalKind::Described(p.to_string()));
+                    problems.push(format!("edition.{}", p.field), RefusalKind::Edition(p.kind));
                 }
                 (e, true)
             }
@@ -57,10 +57,9 @@ impl Store {
         let cw = match crosswalk(&old_edition, &new_edition, &next.crosswalk) {
             Ok(cw) => Some(cw),
             Err(ps) => {
-                problems.extend(
-                    ps.into_iter()
-                        .map(|p| described("crosswalk", p.to_string())),
-                );
+                for p in ps {
+                    problems.push("crosswalk", RefusalKind::Crosswalk(p));
+                }
                 None
             }
         };
@@ -78,7 +77,7 @@ impl Store {
             source_round: Some(src.id.clone()),
             note: String::new(),
         };
-        problems.extend(round.problems().into_iter().map(|(f, m)| described(f, m)));
+        problems.extend(round.problems().into_iter().map(Refusal::from));
         if self.round(&round.id).await?.is_some() {
             problems.push(
                 "id",

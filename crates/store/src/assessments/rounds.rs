@@ -27,7 +27,7 @@ impl Store {
                 .problems()
                 .into_iter()
                 .filter(|(f, _)| edition.is_some() || *f != "year")
-                .map(|(f, m)| described(f, m))
+                .map(Refusal::from)
                 .collect(),
         );
         match &edition {
@@ -157,7 +157,12 @@ impl Store {
         Refusals(
             d.problems()
                 .into_iter()
-                .map(|(s, m)| described(format!("deadline.{s}"), m))
+                .map(|o| {
+                    Refusal::new(
+                        format!("deadline.{}", o.stage),
+                        RefusalKind::Round(RoundProblem::Order(o)),
+                    )
+                })
                 .collect(),
         )
         .check()?;

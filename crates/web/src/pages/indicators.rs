@@ -284,7 +284,7 @@ async fn import_observations(
             .problems
             .into_iter()
             .map(|p| ProblemRow {
-                message: p.message_in(lang == crate::i18n::Lang::Vi).to_string(),
+                message: crate::upload::problem_message(lang, &p),
                 row: p.row.map(|r| r.to_string()).unwrap_or_default(),
                 column: p.column.unwrap_or_default(),
             })

@@ -842,6 +842,7 @@ fn parse_results_upload(
 /// Problems of the set after the import (the file's rows merged into what is stored, unless
 /// replacing): a published rank may contradict totals that are only in the database.
 pub fn merged_problems(
+    lang: Lang,
     edition: &Edition,
     existing: &[PublishedResult],
     incoming: &[PublishedResult],
@@ -863,8 +864,8 @@ pub fn merged_problems(
             row: String::new(),
             column: p.field.clone(),
             message: match &p.subject {
-                Some(s) => format!("{s}: {}", p.message),
-                None => p.message.clone(),
+                Some(s) => format!("{s}: {}", crate::refusals::result_problem(lang, &p.kind)),
+                None => crate::refusals::result_problem(lang, &p.kind),
             },
         })
         .collect()
@@ -945,7 +946,7 @@ async fn import(
         Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
     };
     let existing = state.store.results(&edition.id).await?;
-    let problems = merged_problems(&edition, &existing, &incoming, page.replace);
+    let problems = merged_problems(lang, &edition, &existing, &incoming, page.replace);
     if !problems.is_empty() {
         return fail(page, StatusCode::UNPROCESSABLE_ENTITY, problems);
     }
@@ -968,7 +969,10 @@ async fn import(
             Err(StoreError::Invalid(m)) => fail(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![file_problem(m.to_string())],
+                crate::refusals::lines(lang, &m)
+                    .into_iter()
+                    .map(file_problem)
+                    .collect(),
             ),
             Err(e) => Err(e.into()),
         };

@@ -349,7 +349,7 @@ async fn save(
                 .await
             {
                 Ok(_) => {}
-                Err(StoreError::Invalid(m)) => general.extend(crate::refusals::lines(&m)),
+                Err(StoreError::Invalid(m)) => general.extend(crate::refusals::lines(lang, &m)),
                 Err(other) => return Err(other.into()),
             }
         }

@@ -182,7 +182,10 @@ pub(super) async fn import(
             Err(parindex_store::StoreError::Invalid(m)) => fail(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![file_problem(m.to_string())],
+                crate::refusals::lines(lang, &m)
+                    .into_iter()
+                    .map(file_problem)
+                    .collect(),
             ),
             Err(e) => Err(e.into()),
         };

@@ -82,7 +82,11 @@ pub(super) async fn add_node(
             };
             match field {
                 Some(field) => add_problem(&mut form.errors, lang, field, &p),
-                None => form.general.push(p.to_string()),
+                None => form.general.push(format!(
+                    "{}: {}",
+                    p.field,
+                    crate::refusals::edition_problem(lang, &p.kind)
+                )),
             }
         }
         if form.errors.is_empty() && form.general.is_empty() {
@@ -316,7 +320,9 @@ pub(super) async fn save_node(
             .add("rule", t("editions.err.rule_json"), Some(err)),
         Ok(Some(r)) => {
             for p in r.problems(max.clone().ok().flatten()) {
-                form.errors.add("rule", t("editions.err.rule"), Some(&p));
+                let detail = crate::refusals::rule_problem(lang, &p);
+                form.errors
+                    .add("rule", t("editions.err.rule"), Some(&detail));
             }
         }
         Ok(None) => {}
@@ -351,7 +357,11 @@ pub(super) async fn save_node(
         for p in next.validate() {
             match node_problem_field(&code, &p) {
                 Some(field) => add_problem(&mut form.errors, lang, field, &p),
-                None => form.general.push(p.to_string()),
+                None => form.general.push(format!(
+                    "{}: {}",
+                    p.field,
+                    crate::refusals::edition_problem(lang, &p.kind)
+                )),
             }
         }
         // The user must still be allowed to edit the node as changed.

@@ -114,7 +114,9 @@ pub(super) fn add_problem(errors: &mut FieldErrors, lang: Lang, field: &str, p: 
     errors.add(
         field,
         i18n::t(lang, key),
-        detail.then_some(p.message.as_str()),
+        detail
+            .then(|| crate::refusals::edition_problem(lang, &p.kind))
+            .as_deref(),
     );
 }
 

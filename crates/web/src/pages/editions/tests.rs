@@ -2,7 +2,7 @@ use super::*;
 use crate::i18n;
 use crate::i18n::Lang;
 use parindex_domain::edition::Component;
-use parindex_domain::edition::{CriterionNode, EditionProblem, NodeCode};
+use parindex_domain::edition::{CriterionNode, EditionProblem, EditionProblemKind, NodeCode};
 use parindex_domain::rules::Band;
 use parindex_domain::rules::ScoringRule;
 use parindex_domain::rules::{Bound, ChoiceOption};
@@ -260,7 +260,7 @@ fn dynamic_keys_exist() {
     ] {
         let (k, _) = problem_key(&EditionProblem {
             field: p.into(),
-            message: String::new(),
+            kind: EditionProblemKind::Empty,
         });
         assert!(i18n::has_key(k), "{k}");
     }

@@ -108,7 +108,10 @@ pub(super) async fn import(
         Ok(()) => Ok(
             Redirect::to(&format!("/plans/{}?done=imported", seg(&doc.plan.id))).into_response(),
         ),
-        Err(StoreError::Invalid(refusals)) => fail(l, crate::refusals::lines(&refusals)),
+        Err(StoreError::Invalid(refusals)) => {
+            let lines = crate::refusals::lines(l.lang, &refusals);
+            fail(l, lines)
+        }
         Err(e) => Err(e.into()),
     }
 }

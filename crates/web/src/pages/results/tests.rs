@@ -111,11 +111,16 @@ fn merged_set_is_checked() {
     let existing = vec![r("a", dec!(90), 1), r("b", dec!(80), 3)];
     // "c" claims rank 1 below "a" that is only in the database.
     let incoming = vec![r("c", dec!(85), 1)];
-    let p = merged_problems(&e, &existing, &incoming, false);
+    let p = merged_problems(Lang::Vi, &e, &existing, &incoming, false);
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].column, "rank");
-    assert!(p[0].message.starts_with("c: "));
-    assert!(merged_problems(&e, &existing, &incoming, true).is_empty());
+    // In Vietnamese, from the catalogue: "a" is above, so the rank is at least 2.
+    let why = crate::refusals::result_problem(
+        Lang::Vi,
+        &parindex_domain::ResultProblemKind::RankTooHigh { rank: 1, min: 2 },
+    );
+    assert_eq!(p[0].message, format!("c: {why}"));
+    assert!(merged_problems(Lang::Vi, &e, &existing, &incoming, true).is_empty());
 }
 
 #[test]

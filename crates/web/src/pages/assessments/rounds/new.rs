@@ -81,11 +81,11 @@ impl DeadlineFields {
             appraisal2: out[3],
             publication: out[4],
         };
-        for (s, m) in d.problems() {
+        for o in d.problems() {
             errors.add(
-                &format!("deadline.{s}"),
+                &format!("deadline.{}", o.stage),
                 i18n::t(lang, "assess.err.deadline_order"),
-                Some(&m),
+                Some(&crate::refusals::stage_order(lang, &o)),
             );
         }
         Some(d)
@@ -259,7 +259,11 @@ pub(super) async fn create(
     let classes = match ClassBands::parse(&form.classes) {
         Ok(c) => Some(c),
         Err(ps) => {
-            errors.add("classes", t("assess.err.classes"), Some(&ps.join("; ")));
+            let detail: Vec<String> = ps
+                .iter()
+                .map(|p| crate::refusals::class_problem(lang, p))
+                .collect();
+            errors.add("classes", t("assess.err.classes"), Some(&detail.join("; ")));
             None
         }
     };

@@ -165,7 +165,15 @@ pub(super) async fn next_year(
     let crosswalk = match parse_crosswalk(&f.crosswalk) {
         Ok(c) => Some(c),
         Err(ps) => {
-            errors.add("crosswalk", t("assess.err.crosswalk"), Some(&ps.join("; ")));
+            let detail: Vec<String> = ps
+                .iter()
+                .map(|p| crate::refusals::crosswalk_problem(lang, p))
+                .collect();
+            errors.add(
+                "crosswalk",
+                t("assess.err.crosswalk"),
+                Some(&detail.join("; ")),
+            );
             None
         }
     };

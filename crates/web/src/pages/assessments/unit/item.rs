@@ -538,7 +538,7 @@ async fn item_outcome(
                 a,
                 n,
                 ItemRender {
-                    general: crate::refusals::lines(&m),
+                    general: crate::refusals::lines(Lang::parse(&cu.user.lang), &m),
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                     ..Default::default()
                 },
