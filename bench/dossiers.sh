@@ -6,6 +6,8 @@
 #   bench/dossiers.sh [ROWS] [THREADS]      (defaults: 5000000 rows, 2 threads)
 #   IMPORT_ONLY=1 RUNS=3 bench/dossiers.sh  (import on SQLite and PostgreSQL, default and late-heavy
 #                                            files, against stats; see below)
+#   PARINDEX_BIN=/path/to/parindex …        (a binary built elsewhere, e.g. before a change)
+#   ONLY=late180 BACKENDS=sqlite …          (IMPORT_ONLY: one file kind, one backend)
 #
 # Needs: a release build (built here), python3 with duckdb (`pip install duckdb`), /usr/bin/time.
 # Not a test: run it by hand and record the figures in docs/PERFORMANCE.md.
@@ -17,10 +19,15 @@ THREADS="${2:-2}"
 AS_OF="2022-01-10"          # every 2021 dossier is due before it: the never-closed are overdue
 RUNS="${RUNS:-5}"
 WORK="${BENCH_DIR:-$(mktemp -d)}"
-BIN="${CARGO_TARGET_DIR:-target}/release/parindex"
 FILE="$WORK/dossiers-$ROWS.csv"
 
-cargo build --release -p parindex --locked >/dev/null
+# PARINDEX_BIN=/path/to/parindex: a binary built elsewhere (a before/after comparison).
+if [ -n "${PARINDEX_BIN:-}" ]; then
+  BIN=$PARINDEX_BIN
+else
+  cargo build --release -p parindex --locked >/dev/null
+  BIN="${CARGO_TARGET_DIR:-target}/release/parindex"
+fi
 
 # IMPORT_ONLY=1: import into both backends, from the default file and a late-heavy one
 # (--late-per-mille 180), each against `stats` of the same file; no DuckDB. PostgreSQL: a
@@ -31,13 +38,13 @@ if [ "${IMPORT_ONLY:-0}" = 1 ]; then
   PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
   best_of() { sort -n | head -1; }
   printf '%-22s %-10s %8s %8s %7s %9s\n' file backend stats_s import_s ratio peak_RSS
-  for kind in default late180; do
+  for kind in ${ONLY:-default late180}; do
     F="$WORK/dossiers-$ROWS-$kind.csv"
     extra=()
     [ "$kind" = late180 ] && extra=(--late-per-mille 180)
     [ -f "$F" ] || "$BIN" gen dossiers --rows "$ROWS" --seed 1 "${extra[@]}" -o "$F"
     cat "$F" > /dev/null
-    for backend in sqlite postgres; do
+    for backend in ${BACKENDS:-sqlite postgres}; do
       st=(); im=(); kb=0
       for _ in $(seq "$RUNS"); do
         /usr/bin/time -f "%e" -o "$WORK/t" "$BIN" --as-of "$AS_OF" dossiers stats "$F" \

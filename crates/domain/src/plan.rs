@@ -399,8 +399,19 @@ pub fn assignment_periods(
     reports: &[Report],
     progress_pct: u8,
 ) -> Vec<PeriodState> {
+    period_states(&deadline.periods(cal), today, reports, progress_pct)
+}
+
+/// [`assignment_periods`] for a task's periods computed once (`deadline.periods(cal)`), for
+/// callers that go through many assignments of the same task.
+pub fn period_states(
+    periods: &[Period],
+    today: Date,
+    reports: &[Report],
+    progress_pct: u8,
+) -> Vec<PeriodState> {
     let mut out = Vec::new();
-    for period in deadline.periods(cal) {
+    for period in periods {
         let mine: Vec<&Report> = reports.iter().filter(|r| r.period == period.key).collect();
         let status = period_status(period.due, today, &mine, progress_pct);
         let first = mine.iter().min_by_key(|r| r.version);
@@ -408,7 +419,7 @@ pub fn assignment_periods(
         let missing = mine.is_empty() && today > period.due;
         let upcoming = period.due >= today;
         out.push(PeriodState {
-            period,
+            period: period.clone(),
             status,
             late,
             missing,

@@ -152,7 +152,16 @@ impl Agencies {
         unit
     }
 
-    /// The agency as stored (after [`Agencies::unit`] was asked about it).
+    /// Match an agency text once (no copy when it was matched before: asked for every
+    /// dossier stored).
+    fn learn(&mut self, a: &str) {
+        if !self.cache.contains_key(a) {
+            self.unit(a);
+        }
+    }
+
+    /// The agency as stored (after [`Agencies::unit`] or [`Agencies::learn`] was asked about
+    /// it).
     fn stored<'s>(&'s self, a: &'s str) -> &'s str {
         match self.cache.get(a) {
             Some(Some(unit)) => unit,
@@ -281,7 +290,7 @@ pub async fn import(
         let res = match msg {
             Handover::Rows(batch) => {
                 for d in batch.iter() {
-                    agencies.unit(d.agency);
+                    agencies.learn(d.agency);
                 }
                 let rows: Vec<OverdueRef<'_>> = batch
                     .iter()

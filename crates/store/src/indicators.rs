@@ -16,6 +16,7 @@ use parindex_domain::text::{fold, nfc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 /// A criterion fed by an indicator, with the score its rule gives the indicator's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +78,15 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
         lead_agency: get(r, "lead_agency")?,
         note: get(r, "note")?,
     })
+}
+
+/// Observations by unit, then period.
+fn sort_observations(list: &mut [Observation]) {
+    list.sort_by(|a, b| {
+        a.unit
+            .cmp(&b.unit)
+            .then(a.period.sort_key().cmp(&b.period.sort_key()))
+    });
 }
 
 fn observation_from_row(r: &AnyRow) -> Result<Observation> {
@@ -309,11 +319,7 @@ impl Store {
             .iter()
             .map(observation_from_row)
             .collect::<Result<Vec<_>>>()?;
-        list.sort_by(|a, b| {
-            a.unit
-                .cmp(&b.unit)
-                .then(a.period.sort_key().cmp(&b.period.sort_key()))
-        });
+        sort_observations(&mut list);
         Ok((list, false))
     }
 
@@ -398,12 +404,75 @@ impl Store {
         ))
     }
 
-    /// Every indicator's view.
+    /// Every indicator's view, kept in memory for the data version and the day (see
+    /// [`crate::read_models`]).
     pub async fn indicator_views(&self, as_of: jiff::civil::Date) -> Result<Vec<IndicatorView>> {
-        let mut out = Vec::new();
-        for ind in self.indicators().await? {
-            let (observations, sample_data) = self.observations(&ind).await?;
-            out.push(self.view_of(ind, observations, sample_data, as_of).await?);
+        let key = crate::cache::MemoKey::new("indicator-views").with(&as_of.to_string());
+        let views = self.memo(key, || self.load_indicator_views(as_of)).await?;
+        Ok((*views).clone())
+    }
+
+    /// Every indicator's view, read with one query per table (the indicators, their
+    /// observations, the criteria they feed, the dossier cells), not one per indicator.
+    async fn load_indicator_views(&self, as_of: jiff::civil::Date) -> Result<Vec<IndicatorView>> {
+        let indicators = self.indicators().await?;
+        let mut stored: HashMap<String, Vec<Observation>> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT * FROM indicator_observations ORDER BY indicator_id, unit, period_end, period",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| "reading the observations".into())?;
+        for r in &rows {
+            let o = observation_from_row(r)?;
+            match stored.get_mut(&o.indicator_id) {
+                Some(list) => list.push(o),
+                None => {
+                    stored.insert(o.indicator_id.clone(), vec![o]);
+                }
+            }
+        }
+        let mut links: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT indicator_id, edition_id, node_code FROM indicator_criteria ORDER BY indicator_id, edition_id, node_code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| "reading the criteria fed by the indicators".into())?;
+        for r in &rows {
+            links
+                .entry(get(r, "indicator_id")?)
+                .or_default()
+                .push((get(r, "edition_id")?, get(r, "node_code")?));
+        }
+        let cells = if indicators.iter().any(|i| i.source.from_dossiers()) {
+            let cells = self.dossier_cells().await?;
+            let sample = cells.iter().any(|c| c.sample);
+            let list: Vec<_> = cells
+                .into_iter()
+                .map(|c| (c.cell.agency, c.cell.month, c.cell.counts))
+                .collect();
+            Some((list, sample))
+        } else {
+            None
+        };
+        let mut out = Vec::with_capacity(indicators.len());
+        for ind in indicators {
+            let (observations, sample_data) = match (&cells, ind.source.from_dossiers()) {
+                (Some((list, sample)), true) => {
+                    (dossier_observations(&ind.id, ind.source, list), *sample)
+                }
+                _ => {
+                    let mut list = stored.remove(&ind.id).unwrap_or_default();
+                    sort_observations(&mut list);
+                    (list, false)
+                }
+            };
+            let fed = links.remove(&ind.id).unwrap_or_default();
+            out.push(
+                self.view_with(ind, observations, sample_data, as_of, fed)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -415,13 +484,6 @@ impl Store {
         sample_data: bool,
         as_of: jiff::civil::Date,
     ) -> Result<IndicatorView> {
-        let province: Vec<Observation> = observations
-            .iter()
-            .filter(|o| o.unit.is_none())
-            .cloned()
-            .collect();
-        let cur = current(&province).cloned();
-        let status = ind.status(cur.as_ref().map(|o| o.value), as_of);
         let rows = sqlx::query(
             "SELECT edition_id, node_code FROM indicator_criteria WHERE indicator_id = $1 ORDER BY edition_id, node_code",
         )
@@ -429,16 +491,38 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .ctx(|| format!("reading the criteria fed by {}", ind.id))?;
-        let mut links = Vec::new();
-        for r in &rows {
-            let edition_id: String = get(r, "edition_id")?;
-            let node_code: String = get(r, "node_code")?;
-            let Some(e) = self.edition(&edition_id).await? else {
+        let fed = rows
+            .iter()
+            .map(|r| Ok((get(r, "edition_id")?, get(r, "node_code")?)))
+            .collect::<Result<Vec<(String, String)>>>()?;
+        self.view_with(ind, observations, sample_data, as_of, fed)
+            .await
+    }
+
+    /// The view of an indicator whose observations and fed criteria (edition, node code) are
+    /// read.
+    async fn view_with(
+        &self,
+        ind: Indicator,
+        observations: Vec<Observation>,
+        sample_data: bool,
+        as_of: jiff::civil::Date,
+        fed: Vec<(String, String)>,
+    ) -> Result<IndicatorView> {
+        let province: Vec<Observation> = observations
+            .iter()
+            .filter(|o| o.unit.is_none())
+            .cloned()
+            .collect();
+        let cur = current(&province).cloned();
+        let status = ind.status(cur.as_ref().map(|o| o.value), as_of);
+        let mut links = Vec::with_capacity(fed.len());
+        for (edition_id, node_code) in fed {
+            let e = self.edition_shared(&edition_id).await?;
+            let Some(e) = e.as_ref() else {
                 continue;
             };
-            let node = NodeCode::parse(&node_code)
-                .ok()
-                .and_then(|c| e.node(&c).cloned());
+            let node = NodeCode::parse(&node_code).ok().and_then(|c| e.node(&c));
             let of_year: Vec<Observation> = province
                 .iter()
                 .filter(|o| o.period.year() == e.year)

@@ -9,11 +9,11 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use parindex_domain::calendar::WorkCalendar;
 use parindex_domain::plan::{
-    assignment_periods, overall_status, Compliance, PeriodState, PlanDocument, Report, Status, Task,
+    overall_status, period_states, Compliance, PeriodState, PlanDocument, Report, Status, Task,
 };
 use parindex_domain::units::Unit;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AssignmentState {
@@ -62,6 +62,20 @@ impl PlanState {
     }
 }
 
+/// Whether two reports are of the same task and unit.
+fn same_assignment(a: &Report, b: &Report) -> bool {
+    a.task_id == b.task_id && a.unit == b.unit
+}
+
+/// Whether each task and unit's reports are next to each other.
+fn grouped(reports: &[Report]) -> bool {
+    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    reports.iter().enumerate().all(|(i, r)| {
+        i > 0 && same_assignment(r, &reports[i - 1])
+            || seen.insert((r.task_id.as_str(), r.unit.as_str()))
+    })
+}
+
 /// One head of agency's record for the plan's year.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeadRecord {
@@ -84,27 +98,60 @@ impl Store {
         today: Date,
         unit: Option<&str>,
     ) -> Result<PlanState> {
-        let doc = self
-            .plan_document(plan_id)
-            .await?
+        let doc = self.plan_document_shared(plan_id).await?;
+        let doc = doc
+            .as_ref()
+            .as_ref()
             .ok_or_else(|| StoreError::NotFound(format!("plan '{plan_id}'")))?;
         let calendar = self.work_calendar().await?;
         let assignments = self.assignments(plan_id, unit).await?;
-        let reports = self.reports(plan_id, None, unit).await?;
+        let mut reports = self.reports(plan_id, None, unit).await?;
+        // The reports come ordered by task and unit: each assignment's are one run of them
+        // (sorted here, keeping their order otherwise, should a collation not keep a task and
+        // unit's reports together).
+        if !grouped(&reports) {
+            reports.sort_by(|a, b| (&a.task_id, &a.unit).cmp(&(&b.task_id, &b.unit)));
+        }
+        let mut runs: HashMap<(&str, &str), std::ops::Range<usize>> = HashMap::new();
+        let mut start = 0;
+        for i in 1..=reports.len() {
+            if reports
+                .get(i)
+                .is_none_or(|r| !same_assignment(r, &reports[start]))
+            {
+                let key = (
+                    reports[start].task_id.as_str(),
+                    reports[start].unit.as_str(),
+                );
+                runs.insert(key, start..i);
+                start = i;
+            }
+        }
+        let mut by_task: HashMap<&str, Vec<&Assignment>> = HashMap::new();
+        for a in &assignments {
+            by_task.entry(a.task_id.as_str()).or_default().push(a);
+        }
         let mut tiles = Tiles::default();
         let mut compliance: BTreeMap<String, Compliance> = BTreeMap::new();
         let soon = today.saturating_add(7.days());
-        let mut tasks = Vec::new();
+        let mut tasks = Vec::with_capacity(doc.tasks.len());
         for task in &doc.tasks {
-            let mut states = Vec::new();
-            for a in assignments.iter().filter(|a| a.task_id == task.id) {
-                let mine: Vec<Report> = reports
-                    .iter()
-                    .filter(|r| r.task_id == task.id && r.unit == a.unit)
-                    .cloned()
-                    .collect();
-                let periods =
-                    assignment_periods(&task.deadline, &calendar, today, &mine, a.progress_pct);
+            let mine_all = by_task
+                .get(task.id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut states = Vec::with_capacity(mine_all.len());
+            let task_periods = if mine_all.is_empty() {
+                Vec::new()
+            } else {
+                task.deadline.periods(&calendar)
+            };
+            for a in mine_all {
+                let mine = runs
+                    .get(&(task.id.as_str(), a.unit.as_str()))
+                    .map(|r| &reports[r.clone()])
+                    .unwrap_or(&[]);
+                let periods = period_states(&task_periods, today, mine, a.progress_pct);
                 let status = overall_status(&periods);
                 let open_period = periods
                     .iter()
@@ -120,9 +167,16 @@ impl Store {
                     tiles.due_within_7_days += 1;
                 }
                 tiles.reports_missing += periods.iter().filter(|p| p.missing).count();
-                compliance.entry(a.unit.clone()).or_default().add(&periods);
+                match compliance.get_mut(&a.unit) {
+                    Some(c) => c.add(&periods),
+                    None => {
+                        let mut c = Compliance::default();
+                        c.add(&periods);
+                        compliance.insert(a.unit.clone(), c);
+                    }
+                }
                 states.push(AssignmentState {
-                    assignment: a.clone(),
+                    assignment: (*a).clone(),
                     periods,
                     status,
                     open_period,
@@ -145,7 +199,7 @@ impl Store {
             });
         }
         Ok(PlanState {
-            doc,
+            doc: doc.clone(),
             today,
             calendar,
             tasks,

@@ -14,13 +14,19 @@ use parindex_domain::edition::Edition;
 use parindex_domain::plan::PlanDocument;
 use parindex_domain::results::PublishedResult;
 use parindex_domain::units::Unit;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 impl Store {
     /// An edition with its components and criteria.
     pub async fn edition(&self, id: &str) -> Result<Option<Edition>> {
+        Ok((*self.edition_shared(id).await?).clone())
+    }
+
+    /// [`Store::edition`] without the copy, for readers inside the store.
+    pub(crate) async fn edition_shared(&self, id: &str) -> Result<Arc<Option<Edition>>> {
         let key = MemoKey::new("edition").with(id);
-        let e = self.memo(key, || self.load_edition(id)).await?;
-        Ok((*e).clone())
+        self.memo(key, || self.load_edition(id)).await
     }
 
     /// Units, by type then name; those whose name or slug contains `search` (diacritics and
@@ -37,9 +43,13 @@ impl Store {
 
     /// A plan's document: findings, targets, tasks.
     pub async fn plan_document(&self, id: &str) -> Result<Option<PlanDocument>> {
+        Ok((*self.plan_document_shared(id).await?).clone())
+    }
+
+    /// [`Store::plan_document`] without the copy, for readers inside the store.
+    pub(crate) async fn plan_document_shared(&self, id: &str) -> Result<Arc<Option<PlanDocument>>> {
         let key = MemoKey::new("plan").with(id);
-        let doc = self.memo(key, || self.load_plan_document(id)).await?;
-        Ok((*doc).clone())
+        self.memo(key, || self.load_plan_document(id)).await
     }
 
     /// The working calendar (weekends, public holidays).
@@ -52,9 +62,34 @@ impl Store {
 
     /// An edition's published results.
     pub async fn results(&self, edition_id: &str) -> Result<Vec<PublishedResult>> {
+        Ok((*self.results_shared(edition_id).await?).clone())
+    }
+
+    /// [`Store::results`] without the copy, for readers inside the store.
+    pub(crate) async fn results_shared(
+        &self,
+        edition_id: &str,
+    ) -> Result<Arc<Vec<PublishedResult>>> {
         let key = MemoKey::new("results").with(edition_id);
-        let rows = self.memo(key, || self.load_results(edition_id)).await?;
-        Ok((*rows).clone())
+        self.memo(key, || self.load_results(edition_id)).await
+    }
+
+    /// Subject slug → Vietnamese name.
+    pub async fn subject_names(&self) -> Result<BTreeMap<String, String>> {
+        Ok((*self.subject_names_shared().await?).clone())
+    }
+
+    /// [`Store::subject_names`] without the copy, for readers inside the store.
+    pub(crate) async fn subject_names_shared(&self) -> Result<Arc<BTreeMap<String, String>>> {
+        let load = || async {
+            Ok(self
+                .subjects(None)
+                .await?
+                .into_iter()
+                .map(|s| (s.slug, s.name_vi))
+                .collect())
+        };
+        self.memo(MemoKey::new("subject-names"), load).await
     }
 
     /// The plan as of `today`, for one unit's assignments or all.
@@ -64,13 +99,21 @@ impl Store {
         today: Date,
         unit: Option<&str>,
     ) -> Result<PlanState> {
+        Ok((*self.plan_state_shared(plan_id, today, unit).await?).clone())
+    }
+
+    /// [`Store::plan_state`] without the copy (the dashboard's tiles need three counts of it).
+    pub async fn plan_state_shared(
+        &self,
+        plan_id: &str,
+        today: Date,
+        unit: Option<&str>,
+    ) -> Result<Arc<PlanState>> {
         let key = MemoKey::new("plan-state")
             .with(plan_id)
             .with(&today.to_string())
             .with(unit.unwrap_or(""));
-        let st = self
-            .memo(key, || self.load_plan_state(plan_id, today, unit))
-            .await?;
-        Ok((*st).clone())
+        self.memo(key, || self.load_plan_state(plan_id, today, unit))
+            .await
     }
 }

@@ -163,65 +163,43 @@ unsafe fn insert_rows(
         return Err((rc, unsafe { errmsg(db) }));
     }
     let stmt = Stmt(raw);
+    // The import is the same for every row: bound once.
+    // SAFETY: the statement is live.
+    let rc = unsafe { ffi::sqlite3_bind_int64(stmt.0, 13, import_id) };
+    if rc != ffi::SQLITE_OK {
+        // SAFETY: `db` is open.
+        return Err((rc, unsafe { errmsg(db) }));
+    }
+    // What is bound to the parameters that repeat from row to row (the agency, the month, the
+    // outcome, the level, the online level, the status): a value equal to the previous row's
+    // stays bound (bindings outlive `sqlite3_reset`), which halves the calls per row.
+    let mut last: Option<&OverdueRef<'_>> = None;
+    let mut month: &str = "";
     for (i, r) in rows.iter().enumerate() {
-        let Some((_, month)) = months.iter().find(|(m, _)| *m == r.month) else {
-            return Err((
-                ffi::SQLITE_MISUSE,
-                format!("dossier {}: month {} not given", r.code, r.month),
-            ));
-        };
-        let texts: [(c_int, Option<&str>); 11] = [
-            (1, Some(r.agency)),
-            (2, Some(r.code)),
-            (3, Some(month)),
-            (4, Some(r.outcome.as_str())),
-            (5, Some(r.procedure)),
-            (6, Some(r.level.as_str())),
-            (8, Some(r.received_at)),
-            (9, Some(r.due_at)),
-            (10, r.result_at),
-            (11, r.closed_at),
-            (12, r.status),
-        ];
-        let mut rc = ffi::SQLITE_OK;
-        for (col, text) in texts {
-            // SAFETY: the statement is live; SQLITE_STATIC: the text outlives the step below
-            // (it borrows `rows`) and is rebound or cleared by the reset before it is dropped.
-            rc = unsafe {
-                match text {
-                    Some(s) => match c_int::try_from(s.len()) {
-                        Ok(n) => ffi::sqlite3_bind_text(
-                            stmt.0,
-                            col,
-                            s.as_ptr().cast::<c_char>(),
-                            n,
-                            ffi::SQLITE_STATIC(),
-                        ),
-                        Err(_) => ffi::SQLITE_TOOBIG,
-                    },
-                    None => ffi::sqlite3_bind_null(stmt.0, col),
-                }
+        if last.is_none_or(|l| l.month != r.month) {
+            let Some((_, m)) = months.iter().find(|(m, _)| *m == r.month) else {
+                return Err((
+                    ffi::SQLITE_MISUSE,
+                    format!("dossier {}: month {} not given", r.code, r.month),
+                ));
             };
-            if rc != ffi::SQLITE_OK {
-                break;
-            }
+            month = m;
         }
-        if rc == ffi::SQLITE_OK {
-            // SAFETY: the statement is live.
-            rc = unsafe { ffi::sqlite3_bind_int64(stmt.0, 7, i64::from(r.online_level)) };
-        }
-        if rc == ffi::SQLITE_OK {
-            // SAFETY: the statement is live.
-            rc = unsafe { ffi::sqlite3_bind_int64(stmt.0, 13, import_id) };
-        }
-        if rc == ffi::SQLITE_OK {
+        // SAFETY: the statement is live and used by this thread only; the texts bound borrow
+        // `rows` and `months`, alive until the statement is finalized.
+        let rc = unsafe { bind_row(stmt.0, r, last, month) };
+        last = Some(r);
+        let rc = if rc == ffi::SQLITE_OK {
             // SAFETY: every parameter is bound; the statement is live.
-            rc = unsafe { ffi::sqlite3_step(stmt.0) };
-            if rc == ffi::SQLITE_DONE {
-                rc = ffi::SQLITE_OK;
+            match unsafe { ffi::sqlite3_step(stmt.0) } {
+                ffi::SQLITE_DONE => ffi::SQLITE_OK,
+                rc => rc,
             }
-        }
-        // SAFETY: the statement is live; after the reset no bound text is read again.
+        } else {
+            rc
+        };
+        // SAFETY: the statement is live; the texts bound stay alive until the statement is
+        // finalized at the end of this call (they borrow `rows` and `months`).
         unsafe {
             ffi::sqlite3_reset(stmt.0);
         }
@@ -240,4 +218,83 @@ unsafe fn insert_rows(
         ffi::sqlite3_clear_bindings(stmt.0);
     }
     Ok(())
+}
+
+/// Bind a row's values to the statement; those equal to `last`'s (the row bound before, whose
+/// texts are still alive) are left bound.
+///
+/// # Safety
+/// `stmt` must be a live statement of this thread's connection; the texts of `r`, `last` and
+/// `month` must stay alive until it is finalized or they are bound again.
+unsafe fn bind_row<'a>(
+    stmt: *mut ffi::sqlite3_stmt,
+    r: &OverdueRef<'a>,
+    last: Option<&OverdueRef<'a>>,
+    month: &'a str,
+) -> c_int {
+    let mut texts: [(c_int, Option<&'a str>); 11] = [(0, None); 11];
+    let mut n = 0;
+    let mut push = |col: c_int, v: Option<&'a str>| {
+        texts[n] = (col, v);
+        n += 1;
+    };
+    if last.is_none_or(|l| l.agency != r.agency) {
+        push(1, Some(r.agency));
+    }
+    push(2, Some(r.code));
+    if last.is_none_or(|l| l.month != r.month) {
+        push(3, Some(month));
+    }
+    if last.is_none_or(|l| l.outcome != r.outcome) {
+        push(4, Some(r.outcome.as_str()));
+    }
+    push(5, Some(r.procedure));
+    if last.is_none_or(|l| l.level != r.level) {
+        push(6, Some(r.level.as_str()));
+    }
+    push(8, Some(r.received_at));
+    push(9, Some(r.due_at));
+    push(10, r.result_at);
+    push(11, r.closed_at);
+    if last.is_none_or(|l| l.status != r.status) {
+        push(12, r.status);
+    }
+    for &(col, text) in &texts[..n] {
+        // SAFETY: as this function's.
+        let rc = unsafe { bind_text(stmt, col, text) };
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+    }
+    if last.is_none_or(|l| l.online_level != r.online_level) {
+        // SAFETY: the statement is live.
+        return unsafe { ffi::sqlite3_bind_int64(stmt, 7, i64::from(r.online_level)) };
+    }
+    ffi::SQLITE_OK
+}
+
+/// Bind a text in place (`SQLITE_STATIC`) or NULL.
+///
+/// # Safety
+/// `stmt` must be a live statement; `text` must stay alive until the statement is finalized
+/// or the parameter is bound again.
+unsafe fn bind_text(stmt: *mut ffi::sqlite3_stmt, col: c_int, text: Option<&str>) -> c_int {
+    match text {
+        // SAFETY: the statement is live; SQLITE_STATIC: the caller keeps the text alive until
+        // the statement is finalized or the parameter is bound again.
+        Some(s) => match c_int::try_from(s.len()) {
+            Ok(n) => unsafe {
+                ffi::sqlite3_bind_text(
+                    stmt,
+                    col,
+                    s.as_ptr().cast::<c_char>(),
+                    n,
+                    ffi::SQLITE_STATIC(),
+                )
+            },
+            Err(_) => ffi::SQLITE_TOOBIG,
+        },
+        // SAFETY: the statement is live.
+        None => unsafe { ffi::sqlite3_bind_null(stmt, col) },
+    }
 }

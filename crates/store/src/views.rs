@@ -4,13 +4,13 @@
 use crate::db::Store;
 use crate::error::StoreError;
 use crate::Result;
-use parindex_domain::edition::Edition;
 use parindex_domain::gap::{analyse, GapInput, GapReport};
 use parindex_domain::ranking::RankSource;
 use parindex_domain::results::{component_ranks, is_complete, ranked_table};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One row of the ranked table as shown and exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,32 +49,20 @@ pub struct NamedGap {
 }
 
 impl Store {
-    async fn require_edition(&self, id: &str) -> Result<Edition> {
-        self.edition(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("edition '{id}'")))
-    }
-
-    /// Subject slug → Vietnamese name.
-    pub async fn subject_names(&self) -> Result<BTreeMap<String, String>> {
-        Ok(self
-            .subjects(None)
-            .await?
-            .into_iter()
-            .map(|s| (s.slug, s.name_vi))
-            .collect())
-    }
-
     pub async fn ranked_results(&self, edition_id: &str) -> Result<RankedResults> {
-        let e = self.require_edition(edition_id).await?;
-        let results = self.results(edition_id).await?;
-        let names = self.subject_names().await?;
+        let e = self.edition_shared(edition_id).await?;
+        let e = e
+            .as_ref()
+            .as_ref()
+            .ok_or_else(|| StoreError::NotFound(format!("edition '{edition_id}'")))?;
+        let results = self.results_shared(edition_id).await?;
+        let names = self.subject_names_shared().await?;
         let comp_ranks: Vec<(String, BTreeMap<String, u32>)> = e
             .components
             .iter()
-            .map(|c| (c.code.clone(), component_ranks(&e, &results, &c.code)))
+            .map(|c| (c.code.clone(), component_ranks(e, &results, &c.code)))
             .collect();
-        let rows = ranked_table(&e, &results)
+        let rows = ranked_table(e, &results)
             .into_iter()
             .map(|r| ResultRow {
                 component_ranks: comp_ranks
@@ -98,10 +86,10 @@ impl Store {
             })
             .collect();
         Ok(RankedResults {
-            complete: is_complete(&e, &results),
+            complete: is_complete(e, &results),
             peer_count: e.peer_count,
-            edition_id: e.id,
-            edition_name: e.name,
+            edition_id: e.id.clone(),
+            edition_name: e.name.clone(),
             rows,
         })
     }
@@ -113,16 +101,20 @@ impl Store {
         subject: &str,
         target_rank: Option<u32>,
     ) -> Result<NamedGap> {
-        let e = self.require_edition(edition_id).await?;
-        let results = self.results(edition_id).await?;
+        let e = self.edition_shared(edition_id).await?;
+        let e = e
+            .as_ref()
+            .as_ref()
+            .ok_or_else(|| StoreError::NotFound(format!("edition '{edition_id}'")))?;
+        let results = self.results_shared(edition_id).await?;
         let targets = self.targets(edition_id).await?;
-        let prev = self.previous_edition(&e).await?;
+        let prev = self.previous_edition(e).await?;
         let prev_results = match &prev {
-            Some(p) => self.results(&p.id).await?,
-            None => Vec::new(),
+            Some(p) => self.results_shared(&p.id).await?,
+            None => Arc::new(Vec::new()),
         };
         let report = analyse(&GapInput {
-            edition: &e,
+            edition: e,
             results: &results,
             subject,
             target_rank,
@@ -131,9 +123,10 @@ impl Store {
         })
         .map_err(|err| StoreError::NotFound(err.to_string()))?;
         let name = self
-            .subject(subject)
+            .subject_names_shared()
             .await?
-            .map(|s| s.name_vi)
+            .get(subject)
+            .cloned()
             .unwrap_or_else(|| subject.to_string());
         Ok(NamedGap { name, report })
     }

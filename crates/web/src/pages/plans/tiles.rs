@@ -30,7 +30,7 @@ pub async fn dashboard_tiles(
     };
     let st = state
         .store
-        .plan_state(&plan.id, state.today(), None)
+        .plan_state_shared(&plan.id, state.today(), None)
         .await?;
     let board = format!("/plans/{}/board", seg(&plan.id));
     Ok(Some(PlanTiles {

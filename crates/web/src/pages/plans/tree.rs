@@ -246,12 +246,9 @@ pub fn task_rows(
                     own: own == Some(a.assignment.unit.as_str()),
                 })
                 .collect();
-            assignments.sort_by(|a, b| {
-                b.own
-                    .cmp(&a.own)
-                    .then(a.status.cmp(&b.status))
-                    .then_with(|| fold(&a.unit).cmp(&fold(&b.unit)))
-            });
+            // Own unit first, then by status and name (each name folded once, not at every
+            // comparison).
+            assignments.sort_by_cached_key(|a| (!a.own, a.status, fold(&a.unit)));
             Some(TaskRow {
                 href: task_href(plan_id, &t.id),
                 section: t.section.clone(),
@@ -277,7 +274,7 @@ pub fn task_rows(
     match q.sort.as_deref() {
         Some("deadline") => rows.sort_by_key(|r| (r.next_due.unwrap_or(Date::MAX), r.position)),
         Some("status") => rows.sort_by_key(|r| (r.status, r.position)),
-        Some("lead") => rows.sort_by_key(|r| (fold(&r.lead), r.position)),
+        Some("lead") => rows.sort_by_cached_key(|r| (fold(&r.lead), r.position)),
         _ => {}
     }
     if q.descending() {
