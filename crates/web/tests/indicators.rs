@@ -572,6 +572,24 @@ async fn indicators_status_entry_import_and_the_criterion_score() {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("id=\"obs-error\""));
+    // A unit that does not exist: 422, the store's refusal in Vietnamese, nothing saved.
+    let res = app
+        .post(
+            "/indicators/budget-disbursement-rate/observations",
+            Some("coordinator"),
+            &[
+                ("period", "2021-Q3"),
+                ("value", "80"),
+                ("unit", "khong-co-don-vi"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body.contains("Không có «khong-co-don-vi»"),
+        "the refusal in Vietnamese"
+    );
     // Dossier indicators take no entered values.
     let res = app
         .post(

@@ -590,7 +590,9 @@ async fn add_observation(
                     Redirect::to(&format!("/indicators/{}?saved=1", seg(&ind.id))).into_response(),
                 )
             }
-            Err(parindex_store::StoreError::Invalid(m)) => m.to_string(),
+            Err(parindex_store::StoreError::Invalid(m)) => {
+                crate::refusals::lines(lang, &m).join("; ")
+            }
             Err(e) => return Err(e.into()),
         },
         Err(m) => m,

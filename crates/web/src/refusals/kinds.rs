@@ -42,8 +42,74 @@ pub(crate) fn kind_text(lang: Lang, kind: &RefusalKind) -> String {
         RefusalKind::Round(k) => round_problem(lang, k),
         RefusalKind::Crosswalk(k) => crosswalk_problem(lang, k),
         RefusalKind::Indicator(k) => indicator_problem(lang, k),
-        other => other.to_string(),
+        other => general(lang, other).unwrap_or_else(|| other.to_string()),
     }
+}
+
+/// The kinds every part of the store uses, in the user's language; `None` for the kinds that
+/// carry a domain error of their own (locks, items, reports, units, dossier times, uploads),
+/// which their pages word by field and which still read in English here.
+fn general(lang: Lang, kind: &RefusalKind) -> Option<String> {
+    use RefusalKind as K;
+    let v = |s: &str| s.to_string();
+    Some(match kind {
+        K::Required => i18n::t(lang, "refusal.empty").into(),
+        K::TooLong { max } => fill(lang, "refusal.too_long", &[("max", max.to_string())]),
+        K::TooSmall { min } => fill(lang, "refusal.too_small", &[("min", min.to_string())]),
+        K::OutOfRange { min, max } => fill(
+            lang,
+            "refusal.out_of_range",
+            &[("min", min.to_string()), ("max", max.to_string())],
+        ),
+        K::Malformed { value, .. } => fill(lang, "refusal.malformed", &[("value", v(value))]),
+        K::Unknown { value } => fill(lang, "refusal.unknown", &[("value", v(value))]),
+        K::Exists { value } => fill(lang, "refusal.exists", &[("value", v(value))]),
+        K::NotAssigned { unit, task } => fill(
+            lang,
+            "refusal.not_assigned",
+            &[("unit", v(unit)), ("task", v(task))],
+        ),
+        K::NotAPeriod { period, task } => fill(
+            lang,
+            "refusal.not_a_period",
+            &[("period", v(period)), ("task", v(task))],
+        ),
+        K::NotScored { code, unit } => fill(
+            lang,
+            "refusal.not_scored",
+            &[("code", v(code)), ("unit", v(unit))],
+        ),
+        K::NotAssessed { unit } => fill(lang, "refusal.not_assessed", &[("unit", v(unit))]),
+        K::Past { date, today } => fill(
+            lang,
+            "refusal.past",
+            &[("date", d(*date)), ("today", d(*today))],
+        ),
+        K::NotAfter { date, bound } => fill(
+            lang,
+            "refusal.not_after",
+            &[("date", d(*date)), ("bound", d(*bound))],
+        ),
+        K::TooLarge { name, max_mb } => fill(
+            lang,
+            "refusal.too_large",
+            &[("name", v(name)), ("max", max_mb.to_string())],
+        ),
+        K::EmptyFile { name } => fill(lang, "refusal.empty_file", &[("name", v(name))]),
+        K::AlreadyDecided => i18n::t(lang, "refusal.already_decided").into(),
+        K::NothingToDispute => i18n::t(lang, "refusal.nothing_to_dispute").into(),
+        K::Settled => i18n::t(lang, "refusal.settled").into(),
+        K::NotDisputed => i18n::t(lang, "refusal.not_disputed").into(),
+        K::NotReopenable => i18n::t(lang, "refusal.not_reopenable").into(),
+        K::NotPublished => i18n::t(lang, "refusal.not_published").into(),
+        K::Unchanged { points } => fill(lang, "refusal.unchanged", &[("points", n(lang, *points))]),
+        K::NotNumeric => i18n::t(lang, "refusal.not_numeric").into(),
+        K::Computed => i18n::t(lang, "refusal.computed").into(),
+        K::CountsDisagree { month } => {
+            fill(lang, "refusal.counts_disagree", &[("month", v(month))])
+        }
+        _ => return None,
+    })
 }
 
 fn not_slug(lang: Lang, value: &str) -> String {
@@ -374,6 +440,42 @@ mod tests {
     use rust_decimal_macros::dec;
 
     #[test]
+    fn the_store_s_general_kinds_read_in_vietnamese_with_their_values() {
+        let kinds = [
+            RefusalKind::Required,
+            RefusalKind::TooSmall { min: 3 },
+            RefusalKind::OutOfRange { min: 1, max: 12 },
+            RefusalKind::Unknown {
+                value: "khong-co-don-vi".into(),
+            },
+            RefusalKind::Exists {
+                value: "sotuphap".into(),
+            },
+            RefusalKind::Past {
+                date: jiff::civil::date(2021, 8, 1),
+                today: jiff::civil::date(2021, 8, 15),
+            },
+            RefusalKind::Unchanged { points: dec!(1.5) },
+            RefusalKind::Computed,
+        ];
+        for k in &kinds {
+            let vi = kind_text(Lang::Vi, k);
+            let en = kind_text(Lang::En, k);
+            // Not the store's own English sentence, and every value filled in.
+            assert_ne!(vi, k.to_string(), "{k:?}");
+            assert_ne!(vi, en, "{k:?}");
+            assert!(!vi.contains('{') && !en.contains('{'), "{vi} / {en}");
+        }
+        assert!(kind_text(Lang::Vi, &kinds[3]).contains("khong-co-don-vi"));
+        let past = kind_text(Lang::Vi, &kinds[5]);
+        assert!(
+            past.contains("01/08/2021") && past.contains("15/08/2021"),
+            "{past}"
+        );
+        assert!(kind_text(Lang::Vi, &kinds[6]).contains("1,5"));
+    }
+
+    #[test]
     fn every_kind_reads_in_both_languages_with_its_values() {
         let k = RefusalKind::Edition(EditionProblemKind::ChildrenExceed {
             sum: dec!(2.5),
@@ -397,10 +499,10 @@ mod tests {
                 && text.contains("21/01/2022"),
             "{text}"
         );
-        // Other kinds keep the store's words.
+        // The store's general kinds come from the catalogue too.
         assert_eq!(
             kind_text(Lang::Vi, &RefusalKind::Required),
-            RefusalKind::Required.to_string()
+            i18n::t(Lang::Vi, "refusal.empty")
         );
     }
 }

@@ -358,7 +358,7 @@ pub(super) async fn save(
         Ok(_) => Ok(
             Redirect::to(&format!("/assessments/{round}/units/{unit}?done=saved")).into_response(),
         ),
-        Err(StoreError::Invalid(m)) => failed(errors, vec![m.to_string()]),
+        Err(StoreError::Invalid(m)) => failed(errors, crate::refusals::lines(lang, &m)),
         Err(e) => Err(e.into()),
     }
 }
@@ -403,7 +403,7 @@ pub(super) async fn submit(
                 ))
                 .into_response())
             }
-            Err(StoreError::Invalid(m)) => general.push(m.to_string()),
+            Err(StoreError::Invalid(m)) => general.extend(crate::refusals::lines(lang, &m)),
             Err(e) => return Err(e.into()),
         }
     }
