@@ -146,6 +146,9 @@ pub enum PageError {
     /// An address that answers another method only (a form's target opened by its address).
     MethodNotAllowed,
     BadRequest(String),
+    /// A change the store refused, met by `?` in a handler that has no form to place it in:
+    /// a 400 page listing the refusals in the reader's language.
+    Refused(parindex_store::Refusals),
     TooLarge,
     Internal,
     /// Full, unwritable or unreachable storage: nothing was stored ([`fault_status`]).
@@ -160,7 +163,7 @@ impl From<StoreError> for PageError {
         }
         match e {
             StoreError::NotFound(_) => PageError::NotFound,
-            StoreError::Invalid(refusals) => PageError::BadRequest(refusals.to_string()),
+            StoreError::Invalid(refusals) => PageError::Refused(refusals),
             other => {
                 tracing::error!(error = %other, "internal error");
                 PageError::Internal
@@ -203,6 +206,8 @@ pub struct ErrorNote {
     /// What happened (catalogue key).
     pub key: &'static str,
     pub detail: Option<String>,
+    /// The store's refusals, worded again in the user's language by the layout's page.
+    pub refusals: Option<parindex_store::Refusals>,
     /// A fault of the machine: said in both languages whatever the user's, as the bare page does.
     pub fault: bool,
 }
@@ -221,6 +226,11 @@ fn title_key(key: &str, status: StatusCode) -> &'static str {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        // The bare page is read before the user's language is known: Vietnamese first.
+        let refused = match &self {
+            PageError::Refused(r) => Some(crate::refusals::lines(Lang::Vi, r).join("; ")),
+            _ => None,
+        };
         let (status, key, detail) = match &self {
             PageError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden", None),
             PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found", None),
@@ -234,6 +244,11 @@ impl IntoResponse for PageError {
                 StatusCode::BAD_REQUEST,
                 "error.bad_request",
                 Some(m.as_str()),
+            ),
+            PageError::Refused(_) => (
+                StatusCode::BAD_REQUEST,
+                "error.bad_request",
+                refused.as_deref(),
             ),
             PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large", None),
             PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", None),
@@ -263,6 +278,10 @@ impl IntoResponse for PageError {
             title_key: title,
             key,
             detail: detail.map(str::to_string),
+            refusals: match &self {
+                PageError::Refused(r) => Some(r.clone()),
+                _ => None,
+            },
             fault: matches!(self, PageError::Fault(_)),
         });
         with_retry_after(status, res)

@@ -66,7 +66,10 @@ pub async fn in_layout(req: Request, next: Next) -> Response {
         status: res.status().as_u16(),
         message: t(l.lang, note.key),
         other,
-        detail: note.detail,
+        detail: match &note.refusals {
+            Some(r) => Some(crate::refusals::lines(l.lang, r).join("; ")),
+            None => note.detail,
+        },
         l,
     };
     match page.render() {
@@ -126,6 +129,19 @@ mod tests {
                 "/down",
                 get(|| async { Err::<&str, _>(PageError::Fault(Fault::Unavailable)) }),
             )
+            .route(
+                "/refused",
+                get(|| async {
+                    let mut r = parindex_store::Refusals::new();
+                    r.push(
+                        "unit",
+                        parindex_store::RefusalKind::Unknown {
+                            value: "khong-co-don-vi".into(),
+                        },
+                    );
+                    Err::<&str, _>(PageError::from(parindex_store::StoreError::Invalid(r)))
+                }),
+            )
             .route("/fine", get(|| async { "fine" }))
             .layer(axum::middleware::from_fn(in_layout));
         if let Some(u) = user {
@@ -165,6 +181,20 @@ mod tests {
         assert!(
             body.contains(t(Lang::En, "error.internal")) && body.contains("<html lang=\"en\">")
         );
+    }
+
+    #[tokio::test]
+    async fn a_store_refusal_met_by_a_question_mark_is_listed_in_the_users_language() {
+        let (status, _, body) = get_page(Some(signed_in("vi")), "/refused").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("unit: Không có «khong-co-don-vi»"), "{body}");
+        assert!(!body.contains("unknown"), "{body}");
+        let (_, _, body) = get_page(Some(signed_in("en")), "/refused").await;
+        assert!(body.contains("unit: There is no"), "{body}");
+        // Signed out: the bare page, Vietnamese first.
+        let (status, _, body) = get_page(None, "/refused").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("Không có «khong-co-don-vi»"), "{body}");
     }
 
     #[tokio::test]
