@@ -633,9 +633,33 @@ async fn serve(
         );
         parindex_web::backups::spawn(store.clone(), evidence_cfg, b.clone());
     }
-    parindex_web::serve_with_listener(state, listener, async {
+    parindex_web::serve_with_listener(state, listener, stop_signal())
+        .await
+        .context("the server stopped with an error")
+}
+
+/// Ctrl+C, or the SIGTERM a service manager sends to stop the server (`systemctl stop`, a
+/// container's stop): the server stops taking connections, lets the requests in flight finish,
+/// and exits with status 0. (Without this, SIGTERM ended the process at once.)
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("the server stopped with an error")
+    }
+    eprintln!("stopping: the requests in flight finish, then the server exits");
 }

@@ -557,3 +557,39 @@ async fn serve_takes_scheduled_backups_that_verify_and_keeps_n() {
     }
     store.close().await;
 }
+
+/// `systemctl stop` sends SIGTERM: the server finishes and exits with status 0 (it used to die
+/// of the signal), and says so.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let mut c = Command::new(BIN);
+    c.args(["--db", &url, "serve", "--bind", "127.0.0.1:0"])
+        .env("PARINDEX_LOG", "warn")
+        .env(
+            "PARINDEX_EVIDENCE_DIR",
+            dir.path().join("evidence").to_str().unwrap(),
+        );
+    let mut server = Server::start(c);
+    let (status, _) = server.request("GET /health HTTP/1.1", b"");
+    assert_eq!(status, 200);
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    let exit = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit {exit:?}: {}", server.log());
+    assert!(server.logs("stopping"), "{}", server.log());
+}
