@@ -264,3 +264,70 @@ async fn an_import_dropped_midway_leaves_the_stored_data_as_it_was(store: &Store
     tx.commit().await.unwrap();
     assert_eq!(stored(store).await, sorted(rows));
 }
+
+/// SQLite, the table of overdue dossiers empty when the import begins: its index is dropped
+/// inside the import's transaction and built again before the commit. Dropped midway, the
+/// import leaves the index in place; committed, the index is there again, exactly as the
+/// migration wrote it, and the rows are stored.
+#[tokio::test]
+async fn sqlite_an_import_into_an_empty_table_keeps_its_index() {
+    let dir = std::env::temp_dir().join(format!("parindex-index-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let index = || async {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        let sql: Option<String> = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'overdue_dossiers_agency_month'",
+        )
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap();
+        sql
+    };
+    let want = Some(
+        "CREATE INDEX overdue_dossiers_agency_month ON overdue_dossiers(agency, month)".to_string(),
+    );
+    assert_eq!(index().await, want);
+    let rows: Vec<OverdueDossier> = (0..5_000)
+        .map(|i| dossier(i, AGENCIES[i % 2], ["2021-05", "2021-06"][i % 2]))
+        .collect();
+    let mut tx = store.open_dossier_import(&meta(), "sonoivu").await.unwrap();
+    tx.add_overdue(&rows).await.unwrap();
+    drop(tx);
+    assert_eq!(index().await, want, "a dropped import leaves the index");
+    assert!(stored(&store).await.is_empty());
+
+    let mut tx = store.open_dossier_import(&meta(), "sonoivu").await.unwrap();
+    tx.add_overdue(&rows).await.unwrap();
+    tx.replace_cells(&cells_of(&rows)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(index().await, want, "built again before the commit");
+    assert_eq!(stored(&store).await, sorted(rows.clone()));
+
+    // The next import (the table not empty) replaces through the index.
+    let june: Vec<OverdueDossier> = (0..10)
+        .map(|i| OverdueDossier {
+            code: format!("NEW-{i}"),
+            ..dossier(i, AGENCIES[1], "2021-06")
+        })
+        .collect();
+    let mut tx = store.open_dossier_import(&meta(), "sonoivu").await.unwrap();
+    tx.add_overdue(&june).await.unwrap();
+    tx.replace_cells(&cells_of(&june)).await.unwrap();
+    tx.commit().await.unwrap();
+    let got = stored(&store).await;
+    assert_eq!(
+        got.iter().filter(|d| d.month == month("2021-06")).count(),
+        10
+    );
+    assert_eq!(
+        got.iter().filter(|d| d.month == month("2021-05")).count(),
+        2_500
+    );
+    assert_eq!(index().await, want);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
