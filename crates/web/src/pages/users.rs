@@ -1,4 +1,5 @@
-//! Users (administrators only): list, create, edit role/unit/activity, reset a password.
+//! Users (administrators only): list, create, edit role/unit/activity, reset a password, set
+//! the e-mail address reminders go to, send a test mail through the configured SMTP server.
 
 use crate::auth::{self, Authed};
 use crate::error::PageError;
@@ -21,7 +22,11 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(list).post(create))
         .route("/users/{id}", get(edit_page).post(update))
         .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/email", post(mail::set_email))
+        .route("/users/test-mail", post(mail::test_mail))
 }
+
+mod mail;
 
 pub struct UserRow {
     pub id: i64,
@@ -29,6 +34,7 @@ pub struct UserRow {
     pub name: String,
     pub role_key: String,
     pub unit: String,
+    pub email: String,
     pub active: bool,
     pub locked: bool,
 }
@@ -59,6 +65,8 @@ struct UsersPage {
     form: UserFormView,
     roles: Vec<(&'static str, String)>,
     units: Vec<(String, String)>,
+    /// The test mail form: the address typed and what became of the mail.
+    mail: mail::TestMailView,
 }
 
 #[derive(Template)]
@@ -70,6 +78,9 @@ struct UserEditPage {
     roles: Vec<(&'static str, String)>,
     units: Vec<(String, String)>,
     err_password: Option<&'static str>,
+    /// The e-mail form: the address (stored, or as typed) and its error.
+    email: String,
+    err_email: Option<&'static str>,
 }
 
 fn roles() -> Vec<(&'static str, String)> {
@@ -111,6 +122,7 @@ async fn list_page(
             name: u.display_name,
             role_key: format!("role.{}", u.role.as_str()),
             unit: u.unit.unwrap_or_default(),
+            email: u.email.unwrap_or_default(),
             active: u.active,
         })
         .collect();
@@ -121,6 +133,10 @@ async fn list_page(
         form,
         roles: roles(),
         units: unit_options(state).await?,
+        mail: mail::TestMailView {
+            to: cu.user.email.clone().unwrap_or_default(),
+            ..Default::default()
+        },
     })
 }
 
@@ -143,6 +159,8 @@ async fn list(
         Some("created") => Some(l.t("users.created").to_string()),
         Some("saved") => Some(l.t("common.saved").to_string()),
         Some("password") => Some(l.t("users.password_reset").to_string()),
+        Some("email") => Some(l.t("users.email_saved").to_string()),
+        Some("email-cleared") => Some(l.t("users.email_cleared").to_string()),
         _ => None,
     };
     let form = UserFormView {
@@ -265,6 +283,8 @@ async fn edit_page(
     let page = UserEditPage {
         l: Layout::new(&cu, "nav.users", "users.edit_title", &here(&uri)),
         id,
+        email: u.email.clone().unwrap_or_default(),
+        err_email: None,
         form: UserFormView {
             username: u.username,
             display_name: u.display_name,
@@ -311,6 +331,8 @@ async fn update(
         roles: roles(),
         units: unit_options(&state).await?,
         err_password: None,
+        email: existing.email.unwrap_or_default(),
+        err_email: None,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
@@ -335,6 +357,8 @@ async fn reset_password(
         let page = UserEditPage {
             l,
             id,
+            email: u.email.clone().unwrap_or_default(),
+            err_email: None,
             form: UserFormView {
                 username: u.username,
                 display_name: u.display_name,
