@@ -201,6 +201,47 @@ async fn an_address_given_on_the_users_page_gets_the_units_reminder() {
         .unwrap()
         .is_empty());
     assert_eq!(audit(&app, "user", "email").await.len(), 2);
+
+    // An address given with a new user on the create form: refused when malformed (nobody
+    // created), stored with the user otherwise.
+    let new_user = |email: &'static str| {
+        vec![
+            ("username", "ketoan.stp"),
+            ("display_name", "Kế toán Sở Tư pháp"),
+            ("role", "agency"),
+            ("unit", "so-tu-phap"),
+            ("lang", "vi"),
+            ("active", "1"),
+            ("password", PASSWORD),
+            ("email", email),
+        ]
+    };
+    let res = app
+        .post("/users", Some("admin"), &new_user("ketoan.stp@"), None)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .body
+        .contains("id=\"new-email-err\">Địa chỉ thư điện tử không hợp lệ"));
+    assert!(app
+        .store()
+        .user_by_username("ketoan.stp")
+        .await
+        .unwrap()
+        .is_none());
+    let res = app
+        .post(
+            "/users",
+            Some("admin"),
+            &new_user("ketoan.stp@bacgiang.gov.vn"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(
+        app.store().unit_emails("so-tu-phap").await.unwrap(),
+        vec!["ketoan.stp@bacgiang.gov.vn".to_string()]
+    );
     app.db.cleanup().await;
 }
 

@@ -47,6 +47,8 @@ pub struct UserFormView {
     pub unit: String,
     pub lang: String,
     pub active: bool,
+    /// The new user's e-mail address (the create form only).
+    pub email: String,
     pub errors: BTreeMap<&'static str, &'static str>,
 }
 
@@ -185,6 +187,7 @@ pub struct UserForm {
     lang: Option<String>,
     active: Option<String>,
     password: Option<String>,
+    email: Option<String>,
 }
 
 fn to_input(f: &UserForm, username: &str) -> (UserInput, UserFormView) {
@@ -209,6 +212,7 @@ fn to_input(f: &UserForm, username: &str) -> (UserInput, UserFormView) {
         unit: unit.unwrap_or_default(),
         lang: input.lang.clone(),
         active: input.active,
+        email: f.email.clone().unwrap_or_default(),
         errors: BTreeMap::new(),
     };
     (input, view)
@@ -250,6 +254,7 @@ async fn create(
     if let Some(key) = auth::password_problem(&password) {
         view.errors.insert("password", l.t(key));
     }
+    let email = mail::new_user_email(&l, &mut view);
     if view.errors.is_empty() {
         let hash = auth::make_hash(&password)
             .await
@@ -259,7 +264,15 @@ async fn create(
             .create_user(&input, &hash, &cu.user.username)
             .await
         {
-            Ok(_) => return Ok(Redirect::to("/users?done=created").into_response()),
+            Ok(id) => {
+                if let Some(e) = email {
+                    state
+                        .store
+                        .set_user_email(id, Some(&e), &cu.user.username)
+                        .await?;
+                }
+                return Ok(Redirect::to("/users?done=created").into_response());
+            }
             Err(e) => match store_error_field(&l, &e) {
                 Some((field, msg)) => {
                     view.errors.insert(field, msg);
@@ -292,6 +305,7 @@ async fn edit_page(
             unit: u.unit.unwrap_or_default(),
             lang: u.lang,
             active: u.active,
+            email: String::new(),
             errors: BTreeMap::new(),
         },
         roles: roles(),
@@ -366,6 +380,7 @@ async fn reset_password(
                 unit: u.unit.unwrap_or_default(),
                 lang: u.lang,
                 active: u.active,
+                email: String::new(),
                 errors: BTreeMap::new(),
             },
             roles: roles(),

@@ -39,6 +39,20 @@ impl MailOutcome {
     }
 }
 
+/// The address typed on the create form, checked before the user is created: `None` when it
+/// is empty or refused (then with its message beside the field).
+pub(super) fn new_user_email(l: &Layout, view: &mut UserFormView) -> Option<String> {
+    match normalise_email(&view.email) {
+        Ok(e) => e,
+        Err(StoreError::Invalid(refusals)) => {
+            let key = crate::refusals::email(&refusals).unwrap_or("users.email_invalid");
+            view.errors.insert("email", l.t(key));
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct EmailForm {
     #[serde(default)]
@@ -88,6 +102,7 @@ pub(super) async fn set_email(
             unit: u.unit.unwrap_or_default(),
             lang: u.lang,
             active: u.active,
+            email: String::new(),
             errors: BTreeMap::new(),
         },
         roles: roles(),
