@@ -54,7 +54,7 @@ pub use plans::{
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
-pub use users::{user_input_problems, Session, User, UserInput};
+pub use users::{normalise_email, user_input_problems, Session, User, UserInput};
 pub use version::DataVersion;
 pub use views::{NamedGap, RankedResults, ResultRow};
 
