@@ -5,6 +5,7 @@
 use crate::calendar::{Deadline, Period, WorkCalendar};
 
 pub mod board;
+pub mod listing;
 pub mod month;
 use crate::gap::TargetScope;
 use crate::units::{Unit, UnitType};

@@ -33,6 +33,44 @@ impl Uploaded {
     pub fn flag(&self, name: &str) -> bool {
         self.field(name).is_some()
     }
+
+    /// The file an import form sent: on confirming (`confirm`), the content the preview
+    /// carried (base64, `content`, named by `file_name`); else the upload itself.
+    pub fn import_file(&mut self, confirm: bool) -> Result<(String, Vec<u8>), NoFile> {
+        if self.too_large {
+            return Err(NoFile::TooLarge);
+        }
+        if confirm {
+            let name = self.field("file_name").unwrap_or_default().to_string();
+            match self.field("content").and_then(b64_decode) {
+                Some(b) => Ok((name, b)),
+                None => Err(NoFile::BadContent),
+            }
+        } else {
+            self.file.take().ok_or(NoFile::NotChosen)
+        }
+    }
+}
+
+/// Why an import form gave no file to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoFile {
+    /// The file (or the carried content) was larger than the limit.
+    TooLarge,
+    /// The content carried from the preview is not base64.
+    BadContent,
+    /// No file was chosen.
+    NotChosen,
+}
+
+impl NoFile {
+    /// The status answered: 413 for a file too large, else 422.
+    pub fn status(self) -> StatusCode {
+        match self {
+            NoFile::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            NoFile::BadContent | NoFile::NotChosen => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> PageError {
