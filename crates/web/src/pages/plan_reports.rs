@@ -26,13 +26,15 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use parindex_domain::access::Action;
-use parindex_domain::plan::{Decision, Status};
+use parindex_domain::plan::Decision;
 use parindex_store::{NewAttachment, ReportInput, StoreError, ATTACHMENT_LIMIT};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod sent;
 mod task_page;
 
+use sent::checked_form;
 use task_page::render_task;
 
 pub fn routes() -> Router<AppState> {
@@ -265,60 +267,7 @@ async fn submit(
     let ts = st.task(&task).ok_or(PageError::NotFound)?;
     let lang = Lang::parse(&cu.user.lang);
     let t = |k| i18n::t(lang, k).to_string();
-    let mut form = ReportForm {
-        unit: unit.clone(),
-        period: sent.field("period").trim().to_string(),
-        done: sent.field("done"),
-        problems: sent.field("problems"),
-        proposals: sent.field("proposals"),
-        progress: sent.field("progress_pct").trim().to_string(),
-        ..Default::default()
-    };
-    let assignment = ts.assignments.iter().find(|a| a.assignment.unit == unit);
-    if assignment.is_none() {
-        form.errors.insert("unit", t("report.not_assigned"));
-    }
-    let periods = ts.task.deadline.periods(&st.calendar);
-    if form.period.is_empty() {
-        form.errors.insert("period", t("report.period_required"));
-    } else if !periods.iter().any(|p| p.key == form.period) {
-        form.errors.insert("period", t("report.period_invalid"));
-    } else if assignment.is_some_and(|a| {
-        a.periods
-            .iter()
-            .any(|p| p.period.key == form.period && p.status == Status::Accepted)
-    }) {
-        form.errors.insert("period", t("report.period_accepted"));
-    }
-    if form.done.trim().is_empty() {
-        form.errors.insert("done", t("report.done_required"));
-    }
-    let progress: Option<u8> = if form.progress.is_empty() {
-        Some(assignment.map(|a| a.assignment.progress_pct).unwrap_or(0))
-    } else {
-        form.progress.parse::<u8>().ok().filter(|p| *p <= 100)
-    };
-    if progress.is_none() {
-        form.errors
-            .insert("progress_pct", t("report.progress_range"));
-    }
-    let mut file_errors: Vec<String> = sent
-        .too_large
-        .iter()
-        .map(|n| format!("«{n}»: {}", t("report.too_large")))
-        .collect();
-    file_errors.extend(
-        sent.files
-            .iter()
-            .filter(|f| f.content.is_empty())
-            .map(|f| format!("«{}»: {}", f.file_name, t("report.empty_file"))),
-    );
-    if sent.too_many {
-        file_errors.push(t("report.too_many"));
-    }
-    if !file_errors.is_empty() {
-        form.errors.insert("attachments", file_errors.join(" "));
-    }
+    let (mut form, progress) = checked_form(&sent, &unit, &st, ts, lang);
     if form.errors.is_empty() {
         let input = ReportInput {
             period: form.period.clone(),

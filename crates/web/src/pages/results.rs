@@ -777,6 +777,18 @@ async fn import_form(
     Ok(Html(ImportPage::new(l, editions, edition).render()?))
 }
 
+/// Why no results file could be read, as said beside the file field.
+fn no_file_problem(lang: Lang, no: upload::NoFile) -> FileProblem {
+    file_problem(i18n::t(
+        lang,
+        match no {
+            upload::NoFile::TooLarge => "results.too_large",
+            upload::NoFile::BadContent => "results.bad_upload",
+            upload::NoFile::NotChosen => "results.choose_file",
+        },
+    ))
+}
+
 async fn import(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -808,14 +820,7 @@ async fn import(
     };
     let (file_name, bytes) = match form.import_file(confirm) {
         Ok(f) => f,
-        Err(no) => {
-            let key = match no {
-                upload::NoFile::TooLarge => "results.too_large",
-                upload::NoFile::BadContent => "results.bad_upload",
-                upload::NoFile::NotChosen => "results.choose_file",
-            };
-            return fail(page, no.status(), vec![file_problem(t(key))]);
-        }
+        Err(no) => return fail(page, no.status(), vec![no_file_problem(lang, no)]),
     };
     page.file_name = file_name.clone();
     let known: BTreeSet<String> = state
