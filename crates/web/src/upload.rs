@@ -274,4 +274,35 @@ mod tests {
         assert_eq!(extension("Edition.TOML"), "toml");
         assert_eq!(extension("noext"), "");
     }
+
+    #[test]
+    fn an_import_form_gives_its_upload_or_the_carried_content() {
+        let form = |file: Option<(&str, &[u8])>, fields: &[(&str, &str)], too_large| Uploaded {
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            file: file.map(|(n, b)| (n.to_string(), b.to_vec())),
+            too_large,
+        };
+        let mut f = form(Some(("kq.csv", b"a,b")), &[], false);
+        assert_eq!(f.import_file(false), Ok(("kq.csv".into(), b"a,b".to_vec())));
+        assert_eq!(f.import_file(false), Err(NoFile::NotChosen), "taken once");
+        let carried = [("file_name", "kq.csv"), ("content", "YSxi")];
+        assert_eq!(
+            form(None, &carried, false).import_file(true),
+            Ok(("kq.csv".into(), b"a,b".to_vec()))
+        );
+        let bad = [("file_name", "kq.csv"), ("content", "Y!")];
+        assert_eq!(
+            form(None, &bad, false).import_file(true),
+            Err(NoFile::BadContent)
+        );
+        assert_eq!(
+            form(Some(("kq.csv", b"")), &carried, true).import_file(true),
+            Err(NoFile::TooLarge)
+        );
+        assert_eq!(NoFile::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(NoFile::NotChosen.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
 }
