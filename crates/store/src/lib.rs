@@ -56,6 +56,6 @@ pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
 pub use users::{normalise_email, user_input_problems, Session, User, UserInput};
 pub use version::DataVersion;
-pub use views::{NamedGap, RankedResults, ResultRow};
+pub use views::{HistoryPoint, NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
