@@ -215,10 +215,6 @@ pub struct DossierImport {
     cleared: Option<HashMap<Month, HashSet<String>>>,
     /// The rows read and skipped changed since the import record was written.
     counts_changed: bool,
-    /// Streaming into a table of overdue dossiers that was empty when the import began: no
-    /// cell has earlier dossiers to delete (and, on SQLite, the table has no index to find them
-    /// with until the commit).
-    nothing_stored: bool,
     /// The store's data version, bumped once the import is committed.
     version: crate::version::DataVersion,
 }
@@ -252,10 +248,8 @@ impl DossierImport {
                     fresh.push((d.agency, d.month));
                 }
             }
-            if !self.nothing_stored {
-                for (agency, month) in fresh {
-                    delete_overdue_of(&mut self.conn, agency, month).await?;
-                }
+            for (agency, month) in fresh {
+                delete_overdue_of(&mut self.conn, agency, month).await?;
             }
         }
         // The months as text, bound by reference.
@@ -353,7 +347,7 @@ impl DossierImport {
                 None => false,
                 Some(cleared) => !cleared.entry(c.month).or_default().insert(c.agency.clone()),
             };
-            if !done && !self.nothing_stored {
+            if !done {
                 delete_overdue_of(&mut self.conn, &c.agency, c.month).await?;
             }
             let k = &c.counts;
@@ -625,11 +619,6 @@ impl Store {
                 ImportConn::Pool(tx)
             }
         };
-        let nothing_stored = streaming
-            && match &conn {
-                ImportConn::Bulk(b) => b.started_empty(),
-                _ => false,
-            };
         let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         const SQL: &str = "INSERT INTO dossier_imports (file_name, imported_at, actor, as_of, rows_read, rows_skipped, sample) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
@@ -664,7 +653,6 @@ impl Store {
             replaced: 0,
             cleared: streaming.then(HashMap::new),
             counts_changed: false,
-            nothing_stored,
             version: self.version_handle(),
         })
     }

@@ -33,17 +33,9 @@ const INSERT: &CStr =
 /// The import connection's page cache: 64 MiB (`cache_size` in KiB when negative).
 const IMPORT_CACHE: &str = "-65536";
 
-/// The (agency, month) index of `overdue_dossiers`, exactly as the migration creates it.
-const INDEX: &str = "CREATE INDEX overdue_dossiers_agency_month ON overdue_dossiers(agency, month)";
-
 /// A native SQLite connection holding the import's open transaction.
 pub(crate) struct BulkConn {
     conn: SqliteConnection,
-    /// The table of overdue dossiers was empty when the transaction began: its index was
-    /// dropped inside the transaction and is built again, from every row at once, before the
-    /// commit (one sort instead of a descent of the index for every row; a kill in between rolls
-    /// the drop back with the rest).
-    rebuild_index: bool,
 }
 
 impl BulkConn {
@@ -72,25 +64,7 @@ impl BulkConn {
         conn.execute("BEGIN IMMEDIATE")
             .await
             .ctx(|| "starting the import's transaction".into())?;
-        let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM overdue_dossiers)")
-            .fetch_one(&mut conn)
-            .await
-            .ctx(|| "reading the overdue dossiers".into())?;
-        if empty {
-            conn.execute("DROP INDEX overdue_dossiers_agency_month")
-                .await
-                .ctx(|| "preparing the import".into())?;
-        }
-        Ok(BulkConn {
-            conn,
-            rebuild_index: empty,
-        })
-    }
-
-    /// Whether the table of overdue dossiers was empty when the import began (then nothing
-    /// stored before needs deleting, and the table has no index until the commit).
-    pub fn started_empty(&self) -> bool {
-        self.rebuild_index
+        Ok(BulkConn { conn })
     }
 
     pub fn conn(&mut self) -> &mut SqliteConnection {
@@ -131,12 +105,6 @@ impl BulkConn {
 
     /// Commit the transaction and close the connection.
     pub async fn commit(mut self) -> Result<()> {
-        if self.rebuild_index {
-            self.conn
-                .execute(INDEX)
-                .await
-                .ctx(|| "indexing the overdue dossiers".into())?;
-        }
         self.conn
             .execute("COMMIT")
             .await
