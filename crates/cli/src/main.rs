@@ -5,7 +5,8 @@
 
 /// The allocator of the whole process. glibc's kept the memory freed by each thread in that
 /// thread's arena: under the soak the server's resident memory grew 2–3 MB a minute while its live
-/// heap (heaptrack) stayed at 10–17 MB; mimalloc gives freed pages back. docs/PERFORMANCE.md.
+/// heap (heaptrack) stayed at 10–17 MB; mimalloc gives freed pages back (built without transparent
+/// huge pages: with them the level was ~50 MB higher). docs/PERFORMANCE.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
