@@ -670,7 +670,12 @@ async fn evaluation(
             .parse()
             .ok()
             .filter(|y| (1900..=2200).contains(y))
-            .ok_or_else(|| PageError::BadRequest(format!("'{y}' is not a year")))?,
+            .ok_or_else(|| {
+                PageError::refused(
+                    "year",
+                    parindex_store::RefusalKind::NotAYear { value: y.into() },
+                )
+            })?,
         None => i32::from(today.year()),
     };
     let l = Layout::new(&cu, "nav.plans", "acc.evaluation", &here(&uri));

@@ -269,12 +269,12 @@ pub struct BadRowView {
     pub reason: String,
 }
 
-fn bad_rows_view(rows: &[BadRow]) -> Vec<BadRowView> {
+fn bad_rows_view(lang: Lang, rows: &[BadRow]) -> Vec<BadRowView> {
     rows.iter()
         .map(|b| BadRowView {
             line: b.line,
             column: b.column.unwrap_or_default().to_string(),
-            reason: b.reason.clone(),
+            reason: crate::refusals::row_problem(lang, &b.reason),
         })
         .collect()
 }
@@ -324,7 +324,7 @@ fn months_text(m: Option<(Month, Month)>) -> String {
     }
 }
 
-fn check_view(s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> CheckView {
+fn check_view(lang: Lang, s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> CheckView {
     CheckView {
         file: s.file.clone(),
         as_of: dates::date(as_of),
@@ -335,7 +335,7 @@ fn check_view(s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> Chec
         pending_overdue: s.pending_overdue,
         unmatched: s.unmatched.clone(),
         bad_rows: s.bad_rows,
-        bad: bad_rows_view(&s.bad),
+        bad: bad_rows_view(lang, &s.bad),
         sample,
         staged: None,
     }
@@ -632,20 +632,14 @@ fn import_error(lang: Lang, e: &IngestError) -> Option<UploadError> {
                     .replace("{file}", &b.file)
                     .replace("{n}", &b.total.to_string()),
                 detail: String::new(),
-                rows: bad_rows_view(&b.first),
+                rows: bad_rows_view(lang, &b.first),
                 more,
                 hint: t("dossiers.upload.err.bad_rows_hint").into(),
             })
         }
         IngestError::Scan(s) => {
-            // The reader's limits come in both languages; other read errors in English.
-            let detail = match (&s.message_vi, lang) {
-                (Some(vi), Lang::Vi) => match s.line {
-                    Some(l) => format!("{}: dòng {l}: {vi}", s.file),
-                    None => format!("{}: {vi}", s.file),
-                },
-                _ => s.to_string(),
-            };
+            // The file, the line when known, and why: in the reader's language.
+            let detail = crate::refusals::scan_error(lang, s);
             Some(UploadError {
                 message: t("dossiers.upload.err.unreadable").into(),
                 detail,
@@ -656,7 +650,7 @@ fn import_error(lang: Lang, e: &IngestError) -> Option<UploadError> {
         }
         IngestError::Store(StoreError::Invalid(m)) => Some(UploadError {
             message: t("dossiers.upload.err.refused").into(),
-            detail: m.to_string(),
+            detail: crate::refusals::lines(lang, m).join("; "),
             rows: Vec::new(),
             more: String::new(),
             hint: String::new(),
@@ -674,7 +668,7 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     // Authorise before looking at the body.
     require(&cu, &Action::EditIndicators)?;
-    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mp = mp.map_err(|e| PageError::bad_form(e.body_text()))?;
     let lang = Lang::parse(&cu.user.lang);
     // The staging folder is checked before any file is received: refused, nothing is taken.
     if let Err(err) = check_staging(&state, lang).await {
@@ -759,7 +753,7 @@ pub async fn upload(
     .await;
     match res {
         Ok(done) if dry_run => {
-            let mut check = check_view(&done, as_of, form.sample);
+            let mut check = check_view(lang, &done, as_of, form.sample);
             // Keep the file for "Nhập tệp này"; without it the check still stands.
             let meta = StagedMeta {
                 user_id: cu.user.id,

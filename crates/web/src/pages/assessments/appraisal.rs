@@ -305,7 +305,11 @@ async fn save(
                 match parse_points(&text) {
                     Ok(s) => Some(s),
                     Err(e) => {
-                        errors.add(&field, t("assess.err.unreadable"), Some(&e));
+                        errors.add(
+                            &field,
+                            t("assess.err.unreadable"),
+                            Some(&crate::refusals::number_problem(lang, &e)),
+                        );
                         continue;
                     }
                 }
@@ -315,7 +319,11 @@ async fn save(
                 continue;
             }
             if let Err(e) = check_appraised(n, score) {
-                errors.add(&field, t(e.key()), Some(&e.to_string()));
+                errors.add(
+                    &field,
+                    t(e.key()),
+                    Some(&crate::refusals::item_error(lang, &e)),
+                );
                 continue;
             }
             if comment.chars().count() > TEXT_LIMIT {

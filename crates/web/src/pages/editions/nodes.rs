@@ -47,9 +47,11 @@ pub(super) async fn add_node(
     };
     let code = NodeCode::parse(&form.code);
     match &code {
-        Err(e) => form
-            .errors
-            .add("code", t("editions.err.node_code"), Some(e)),
+        Err(e) => form.errors.add(
+            "code",
+            t("editions.err.node_code"),
+            Some(&crate::refusals::code_problem(lang, e)),
+        ),
         Ok(c) if current.node(c).is_some() => {
             form.errors.add("code", t("editions.err.code_taken"), None)
         }
@@ -60,8 +62,11 @@ pub(super) async fn add_node(
         s => parse_points(s).map(Some),
     };
     if let Err(e) = &max {
-        form.errors
-            .add("max_points", t("editions.err.number"), Some(e));
+        form.errors.add(
+            "max_points",
+            t("editions.err.number"),
+            Some(&crate::refusals::number_problem(lang, e)),
+        );
     }
     let title = nfc(&form.title_vi);
     if title.is_empty() {
@@ -307,8 +312,11 @@ pub(super) async fn save_node(
         s => parse_points(s).map(Some),
     };
     if let Err(err) = &max {
-        form.errors
-            .add("max_points", t("editions.err.number"), Some(err));
+        form.errors.add(
+            "max_points",
+            t("editions.err.number"),
+            Some(&crate::refusals::number_problem(lang, err)),
+        );
     }
     let rule: Result<Option<ScoringRule>, String> = match form.rule.trim() {
         "" => Ok(None),

@@ -36,7 +36,7 @@ pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> Pa
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         PageError::TooLarge
     } else {
-        PageError::BadRequest(e.body_text())
+        PageError::bad_form(e.body_text())
     }
 }
 

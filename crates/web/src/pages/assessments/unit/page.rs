@@ -285,7 +285,11 @@ pub(super) async fn save(
                 Ok(i) => input = i,
                 Err(e) => {
                     if !(n.survey_scored && text.trim().is_empty()) {
-                        errors.add(&fin, t(e.key()), Some(&e.to_string()));
+                        errors.add(
+                            &fin,
+                            t(e.key()),
+                            Some(&crate::refusals::item_error(lang, &e)),
+                        );
                     }
                     continue;
                 }
@@ -310,7 +314,11 @@ pub(super) async fn save(
             }
             if let Some(i) = &input {
                 if let Err(e) = self_score(n, i) {
-                    errors.add(&fin, t(e.key()), Some(&e.to_string()));
+                    errors.add(
+                        &fin,
+                        t(e.key()),
+                        Some(&crate::refusals::item_error(lang, &e)),
+                    );
                     continue;
                 }
             }
