@@ -14,7 +14,7 @@ use parindex_store::{Refusal, RefusalKind, Refusals};
 mod files;
 mod kinds;
 mod nested;
-pub(crate) use files::{read_problem, row_problem, scan_error};
+pub(crate) use files::{column_map_problem, read_problem, row_problem, scan_error};
 pub(crate) use kinds::{
     class_problem, crosswalk_problem, edition_problem, indicator_problem, kind_text,
     result_problem, rule_problem, stage_order,

@@ -199,6 +199,28 @@ pub fn problem_message(lang: Lang, p: &parindex_interchange::Problem) -> String 
     }
 }
 
+/// Every problem of an imported file as one line each, in the user's language: the file, where
+/// in it (row, column) and what (for pages that list lines rather than a table).
+pub fn problem_lines(lang: Lang, e: &ImportError) -> Vec<String> {
+    e.problems
+        .iter()
+        .map(|p| {
+            let text = problem_message(lang, p);
+            let at = match (p.row, &p.column) {
+                (Some(r), Some(c)) => i18n::t(lang, "refusal.read.at_row_column")
+                    .replace("{row}", &r.to_string())
+                    .replace("{column}", c),
+                (Some(r), None) => {
+                    i18n::t(lang, "refusal.read.at_row").replace("{row}", &r.to_string())
+                }
+                (None, Some(c)) => i18n::t(lang, "refusal.read.at_column").replace("{column}", c),
+                (None, None) => String::new(),
+            };
+            format!("{}: {at}{text}", e.file)
+        })
+        .collect()
+}
+
 pub fn file_problem(message: impl Into<String>) -> FileProblem {
     FileProblem {
         row: String::new(),

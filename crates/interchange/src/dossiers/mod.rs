@@ -129,22 +129,31 @@ impl Field {
     }
 }
 
+/// Why a column map (`--columns`, the upload form's field) cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnMapProblem {
+    #[error("'{part}' is not COLUMN=HEADER")]
+    NotAPair { part: String },
+    #[error("'{name}' is not a dossier column (use {})", Field::ALL.map(|f| f.name()).join(", "))]
+    UnknownColumn { name: String },
+    #[error("'{field}' is mapped twice")]
+    MappedTwice { field: &'static str },
+}
+
 /// `--columns code=Số hồ sơ,agency=Đơn vị xử lý`: which header of the file holds each column.
-pub fn parse_column_map(s: &str) -> Result<Vec<(Field, String)>, String> {
+pub fn parse_column_map(s: &str) -> Result<Vec<(Field, String)>, ColumnMapProblem> {
     let mut out: Vec<(Field, String)> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, v) = part
             .split_once('=')
-            .ok_or_else(|| format!("'{part}' is not COLUMN=HEADER"))?;
-        let f = Field::parse(k).ok_or_else(|| {
-            format!(
-                "'{}' is not a dossier column (use {})",
-                k.trim(),
-                Field::ALL.map(|f| f.name()).join(", ")
-            )
+            .ok_or_else(|| ColumnMapProblem::NotAPair {
+                part: part.to_string(),
+            })?;
+        let f = Field::parse(k).ok_or_else(|| ColumnMapProblem::UnknownColumn {
+            name: k.trim().to_string(),
         })?;
         if out.iter().any(|(g, _)| *g == f) {
-            return Err(format!("'{}' is mapped twice", f.name()));
+            return Err(ColumnMapProblem::MappedTwice { field: f.name() });
         }
         out.push((f, nfc(v)));
     }

@@ -449,16 +449,20 @@ enum Refusal {
     NoFile,
     FileType(String),
     TooLarge,
-    Upload(String),
+    /// The upload was cut off or is not a form's (what the parser said is logged).
+    Interrupted,
+    /// The file could not be written to the temporary folder (logged).
+    NotStored,
     AsOf(String),
-    Columns(String),
+    Columns(parindex_interchange::dossiers::ColumnMapProblem),
 }
 
 fn multipart_refusal(e: MultipartError) -> Refusal {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Refusal::TooLarge
     } else {
-        Refusal::Upload(e.body_text())
+        tracing::warn!(error = %e.body_text(), "a dossier upload cannot be read");
+        Refusal::Interrupted
     }
 }
 
@@ -527,7 +531,7 @@ async fn receive(
         let path = dir.join(format!("upload.{ext}"));
         let write_err = |e: std::io::Error| {
             tracing::error!(error = %e, path = %path.display(), "cannot write an upload");
-            Refusal::Upload("the file could not be stored on the server".into())
+            Refusal::NotStored
         };
         let mut out = {
             let mut o = tokio::fs::OpenOptions::new();
@@ -596,10 +600,16 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
             String::new(),
             t("dossiers.upload.err.too_large_hint"),
         ),
-        Refusal::Upload(m) => plain(
+        Refusal::Interrupted => plain(
             StatusCode::BAD_REQUEST,
             t("dossiers.upload.err.upload").into(),
-            m,
+            t("dossiers.upload.err.interrupted").into(),
+            "",
+        ),
+        Refusal::NotStored => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            t("dossiers.upload.err.upload").into(),
+            t("dossiers.upload.err.not_stored").into(),
             "",
         ),
         Refusal::AsOf(v) => plain(
@@ -611,7 +621,7 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
         Refusal::Columns(m) => plain(
             StatusCode::UNPROCESSABLE_ENTITY,
             t("dossiers.upload.err.columns").into(),
-            m,
+            crate::refusals::column_map_problem(lang, &m),
             t("dossiers.upload.columns_hint"),
         ),
     }

@@ -3,7 +3,9 @@
 //! ([`RowProblem`]). Every match is exhaustive.
 
 use parindex_domain::dossiers::TimeError;
-use parindex_interchange::dossiers::{LayoutProblem, RowProblem, ScanError, ScanProblem};
+use parindex_interchange::dossiers::{
+    ColumnMapProblem, LayoutProblem, RowProblem, ScanError, ScanProblem,
+};
 use parindex_interchange::ReadProblem;
 
 use super::kinds::fill;
@@ -312,6 +314,35 @@ pub(crate) fn row_problem(lang: Lang, p: &RowProblem) -> String {
             &[("value", value.clone())],
         ),
         P::Times(t) => times_problem(lang, *t),
+    }
+}
+
+/// Why the upload form's column map cannot be read.
+pub(crate) fn column_map_problem(lang: Lang, p: &ColumnMapProblem) -> String {
+    match p {
+        ColumnMapProblem::NotAPair { part } => fill(
+            lang,
+            "refusal.dossier.map_not_a_pair",
+            &[("part", part.clone())],
+        ),
+        ColumnMapProblem::UnknownColumn { name } => fill(
+            lang,
+            "refusal.dossier.map_unknown_column",
+            &[
+                ("name", name.clone()),
+                (
+                    "columns",
+                    parindex_interchange::dossiers::Field::ALL
+                        .map(|f| f.name())
+                        .join(", "),
+                ),
+            ],
+        ),
+        ColumnMapProblem::MappedTwice { field } => fill(
+            lang,
+            "refusal.dossier.map_twice",
+            &[("field", field.to_string())],
+        ),
     }
 }
 

@@ -100,7 +100,7 @@ pub(super) async fn import(
     let doc = match parsed {
         Ok(d) => d,
         Err(e) => {
-            let errors = e.to_string().lines().map(str::to_string).collect();
+            let errors = crate::upload::problem_lines(l.lang, &e);
             return fail(l, errors);
         }
     };
