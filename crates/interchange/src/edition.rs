@@ -440,8 +440,13 @@ pub fn edition_to_toml(e: &Edition) -> String {
 
 /// Read an edition from TOML text. `file_name` names the file in problems.
 pub fn edition_from_toml(s: &str, file_name: &str) -> Result<Edition, ImportError> {
-    let quoted = quote_decimals(s)
-        .map_err(|ms| ImportError::new(file_name, ms.into_iter().map(Problem::file).collect()))?;
+    let quoted = quote_decimals(s).map_err(|ms| {
+        let problems = ms
+            .into_iter()
+            .map(|k| Problem::read(None, None, k))
+            .collect();
+        ImportError::new(file_name, problems)
+    })?;
     let e: Edition = toml::from_str(&quoted)
         .map_err(|err| ImportError::read(file_name, toml_syntax(&quoted, &err)))?;
     finish(e, &Locator::default(), Vec::new(), file_name)

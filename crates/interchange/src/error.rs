@@ -6,9 +6,11 @@
 
 use std::fmt;
 
+use parindex_domain::assessment::ItemError;
 use parindex_domain::indicators::{IndicatorProblemKind, ValueProblem};
 use parindex_domain::score::NumberProblem;
 use parindex_domain::{CodeProblem, EditionProblemKind, ResultProblemKind};
+use rust_decimal::Decimal;
 
 /// What a problem is, typed: a check of the domain (`Edition::validate`, `results::check_set`,
 /// `Indicator::problems`) by the domain's own kind, or the reader's own problem with the file,
@@ -202,6 +204,24 @@ pub enum ReadProblem {
         there: String,
         edition: String,
     },
+    /// A decimal in a TOML file written as a float that is no exact decimal.
+    #[error("{value} (line {line}) cannot be read as an exact decimal; write it as a string, e.g. \"66.5\"")]
+    InexactAt { value: String, line: usize },
+    /// A self-score for a criterion scored by the survey.
+    #[error("{code}: survey-scored: it is not self-scored; leave the cell empty")]
+    NotSelfScored { code: String },
+    /// A self-score for a criterion whose score is computed from a declared figure.
+    #[error("{code}: this score is computed from a declared figure (a number or a rate): enter the figure in the application")]
+    FromAFigure { code: String },
+    /// A self-score the criterion's rule refuses.
+    #[error("{code}: {problem}")]
+    Score { code: String, problem: ItemError },
+    #[error("{code}: {score} cannot be given")]
+    CannotBeGiven { code: String, score: Decimal },
+    #[error("{code}: no answer of this criterion gives {score} points")]
+    NoAnswerGives { code: String, score: Decimal },
+    #[error("{code}: several answers give {score} points: choose one in the application")]
+    SeveralAnswersGive { code: String, score: Decimal },
     /// A value not among those the field takes (an indicator's measure, direction, …).
     #[error("'{value}' is not one of {}", .allowed.join(", "))]
     NotOneOf {

@@ -101,13 +101,10 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
             .find(|c| fold_key(&c.code) == rest)
         {
             Some(c) => Resolved::Column(RCol::Component(c.code.clone())),
-            None => Resolved::Unknown(
-                ReadProblem::NoSuchComponent {
-                    header: h.into(),
-                    code: rest.into(),
-                }
-                .into(),
-            ),
+            None => Resolved::Unknown(ReadProblem::NoSuchComponent {
+                header: h.into(),
+                code: rest.into(),
+            }),
         };
     }
     for (prefixes, score) in [(["score:", "diem "], true), (["rank:", "hang "], false)] {
@@ -120,7 +117,7 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
                 Ok(code) => return Resolved::Column(RCol::NodeRank(code)),
                 // `score:x` is meant as a score column; `Điểm x` may just be an unknown header.
                 Err(why) if i == 0 || NodeCode::parse(rest.trim()).is_ok() => {
-                    return Resolved::Unknown(why.into())
+                    return Resolved::Unknown(why)
                 }
                 Err(_) => {}
             }
@@ -136,7 +133,7 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
     if is_row_number_header(h) {
         return Resolved::Ignore;
     }
-    Resolved::Unknown(ReadProblem::UnknownColumn { header: h.into() }.into())
+    Resolved::Unknown(ReadProblem::UnknownColumn { header: h.into() })
 }
 
 /// The subject slug a cell names: the slug itself, or a name whose slug is known.

@@ -627,16 +627,15 @@ fn input_for(
     node: &parindex_domain::edition::CriterionNode,
     score: Decimal,
     current: Option<&ScoreInput>,
-) -> Result<ScoreInput, String> {
+) -> Result<ScoreInput, ReadProblem> {
+    let code = || node.code.to_string();
     if let Some(c) = current {
         if self_score(node, c).ok() == Some(score) {
             return Ok(c.clone());
         }
     }
     let candidates: Vec<ScoreInput> = match (&node.rule, input_kind(node)) {
-        (_, InputKind::Survey) => {
-            return Err("survey-scored: it is not self-scored; leave the cell empty".into())
-        }
+        (_, InputKind::Survey) => return Err(ReadProblem::NotSelfScored { code: code() }),
         (_, InputKind::Points { .. }) => vec![ScoreInput::Points(score)],
         (Some(ScoringRule::Choice { options }), _) => options
             .iter()
@@ -653,29 +652,34 @@ fn input_for(
                 None => Vec::new(),
             }
         }
-        _ => {
-            return Err(
-                "this score is computed from a declared figure (a number or a rate): enter the figure in the application"
-                    .into(),
-            )
-        }
+        _ => return Err(ReadProblem::FromAFigure { code: code() }),
     };
-    let fits: Vec<ScoreInput> = candidates
+    let mut fits: Vec<ScoreInput> = candidates
         .into_iter()
         .filter(|i| self_score(node, i).ok() == Some(score))
         .collect();
-    match fits.len() {
-        1 => fits.into_iter().next().ok_or_else(String::new),
-        0 => match (&node.rule, input_kind(node)) {
+    match (fits.pop(), fits.is_empty()) {
+        (Some(only), true) => Ok(only),
+        (Some(_), false) => Err(ReadProblem::SeveralAnswersGive {
+            code: code(),
+            score,
+        }),
+        (None, _) => match (&node.rule, input_kind(node)) {
             (_, InputKind::Points { .. }) => match self_score(node, &ScoreInput::Points(score)) {
-                Err(e) => Err(e.to_string()),
-                Ok(_) => Err(format!("{score} cannot be given")),
+                Err(problem) => Err(ReadProblem::Score {
+                    code: code(),
+                    problem,
+                }),
+                Ok(_) => Err(ReadProblem::CannotBeGiven {
+                    code: code(),
+                    score,
+                }),
             },
-            _ => Err(format!("no answer of this criterion gives {score} points")),
+            _ => Err(ReadProblem::NoAnswerGives {
+                code: code(),
+                score,
+            }),
         },
-        _ => Err(format!(
-            "several answers give {score} points: choose one in the application"
-        )),
     }
 }
 
@@ -706,10 +710,10 @@ pub fn import_items(
             Some(s) => match input_for(node, s, cur.and_then(|i| i.input.as_ref())) {
                 Ok(i) => Some(i),
                 Err(m) => {
-                    problems.push(Problem::cell(
-                        *number,
-                        HEADERS[3],
-                        format!("{}: {m}", row.code),
+                    problems.push(Problem::read(
+                        Some(*number),
+                        Some(HEADERS[3].to_string()),
+                        m,
                     ));
                     continue;
                 }

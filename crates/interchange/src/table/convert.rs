@@ -191,7 +191,7 @@ impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
         }
     }
 
-    pub(crate) fn problem(&mut self, k: &K, why: impl Into<Why>) {
+    pub(crate) fn problem(&mut self, k: &K, why: ReadProblem) {
         let col = self.cols.header(k).map(str::to_string);
         self.p.push(Some(self.row.number), col.as_deref(), why);
         self.count += 1;
@@ -199,10 +199,10 @@ impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
 
     /// Convert a cell: `Ok(None)` when the column is absent or the cell empty; `Err(())` after
     /// recording a problem.
-    pub(crate) fn get<T, E: Into<Why>>(
+    pub(crate) fn get<T>(
         &mut self,
         k: &K,
-        conv: fn(&Cell) -> Result<Option<T>, E>,
+        conv: fn(&Cell) -> Result<Option<T>, ReadProblem>,
     ) -> Result<Option<T>, ()> {
         let Some(cell) = self.cols.cell(self.row, k) else {
             return Ok(None);
@@ -217,10 +217,10 @@ impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
     }
 
     /// A required value: an empty cell is a problem too.
-    pub(crate) fn req<T, E: Into<Why>>(
+    pub(crate) fn req<T>(
         &mut self,
         k: &K,
-        conv: fn(&Cell) -> Result<Option<T>, E>,
+        conv: fn(&Cell) -> Result<Option<T>, ReadProblem>,
     ) -> Option<T> {
         match self.get(k, conv) {
             Ok(Some(v)) => Some(v),

@@ -441,41 +441,6 @@ pub(crate) fn single_sheet(sheets: Vec<Sheet>, names: &[&str]) -> Option<Sheet> 
 // Problems
 // ---------------------------------------------------------------------------------------------
 
-/// Why a cell, a header or a file is refused: the reader's typed kind, or the words of a
-/// format's own check (which has no kind yet).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Why {
-    Read(ReadProblem),
-    Said(String),
-}
-
-impl From<ReadProblem> for Why {
-    fn from(k: ReadProblem) -> Why {
-        Why::Read(k)
-    }
-}
-
-impl From<String> for Why {
-    fn from(s: String) -> Why {
-        Why::Said(s)
-    }
-}
-
-impl From<&str> for Why {
-    fn from(s: &str) -> Why {
-        Why::Said(s.to_string())
-    }
-}
-
-impl std::fmt::Display for Why {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Why::Read(k) => write!(f, "{k}"),
-            Why::Said(s) => f.write_str(s),
-        }
-    }
-}
-
 /// Problems found while reading, optionally inside a named sheet of a workbook.
 #[derive(Debug, Default)]
 pub(crate) struct Problems {
@@ -485,17 +450,14 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    pub(crate) fn push(&mut self, row: Option<usize>, column: Option<&str>, why: impl Into<Why>) {
-        let why = why.into();
+    pub(crate) fn push(&mut self, row: Option<usize>, column: Option<&str>, kind: ReadProblem) {
         let message = match &self.sheet {
-            Some(s) => format!("sheet '{s}': {why}"),
-            None => why.to_string(),
+            Some(s) => format!("sheet '{s}': {kind}"),
+            None => kind.to_string(),
         };
-        let mut p = Problem::new(row, column.map(str::to_string), message);
+        let mut p = Problem::new(row, column.map(str::to_string), message)
+            .with_kind(crate::ProblemKind::Read(kind));
         p.sheet = self.sheet.clone();
-        if let Why::Read(k) = why {
-            p = p.with_kind(crate::ProblemKind::Read(k));
-        }
         self.list.push(p);
     }
 
@@ -558,7 +520,7 @@ pub(crate) enum Resolved<K> {
     /// A column read and ignored (a row number).
     Ignore,
     /// Not a known column: why.
-    Unknown(Why),
+    Unknown(ReadProblem),
 }
 
 /// The meaning of each column of a sheet.
@@ -675,7 +637,7 @@ pub(crate) fn resolve_fixed<K: PartialEq + Clone>(
         |h| match match_col(cols, h) {
             Some(k) => Resolved::Column(k),
             None if is_row_number_header(h) => Resolved::Ignore,
-            None => Resolved::Unknown(ReadProblem::UnknownColumn { header: h.into() }.into()),
+            None => Resolved::Unknown(ReadProblem::UnknownColumn { header: h.into() }),
         },
         &required,
         p,

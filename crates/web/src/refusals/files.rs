@@ -8,8 +8,8 @@ use parindex_interchange::dossiers::{
 };
 use parindex_interchange::ReadProblem;
 
-use super::kinds::fill;
-use super::nested::{code_problem, number_problem, times_problem, value_problem};
+use super::kinds::{fill, n as num};
+use super::nested::{code_problem, item_error, number_problem, times_problem, value_problem};
 use crate::i18n::{self, Lang};
 
 /// A reader's problem in words, its values filled in.
@@ -198,6 +198,31 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
             lang,
             "refusal.not_one_of",
             &[("value", v(value)), ("allowed", allowed.join(", "))],
+        ),
+        P::InexactAt { value, line } => fill(
+            lang,
+            "refusal.read.inexact_at",
+            &[("value", v(value)), ("line", line.to_string())],
+        ),
+        P::NotSelfScored { code } => {
+            fill(lang, "refusal.read.not_self_scored", &[("code", v(code))])
+        }
+        P::FromAFigure { code } => fill(lang, "refusal.read.from_a_figure", &[("code", v(code))]),
+        P::Score { code, problem } => format!("{code}: {}", item_error(lang, problem)),
+        P::CannotBeGiven { code, score } => fill(
+            lang,
+            "refusal.read.cannot_be_given",
+            &[("code", v(code)), ("score", num(lang, *score))],
+        ),
+        P::NoAnswerGives { code, score } => fill(
+            lang,
+            "refusal.read.no_answer_gives",
+            &[("code", v(code)), ("score", num(lang, *score))],
+        ),
+        P::SeveralAnswersGive { code, score } => fill(
+            lang,
+            "refusal.read.several_answers_give",
+            &[("code", v(code)), ("score", num(lang, *score))],
         ),
         P::DefinedTwice { id } => fill(lang, "refusal.read.defined_twice", &[("id", v(id))]),
         P::Value(e) => value_problem(lang, e),
