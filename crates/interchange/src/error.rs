@@ -157,6 +157,9 @@ pub enum ReadProblem {
     /// A criterion code that cannot be read.
     #[error("{0}")]
     Code(CodeProblem),
+    /// The bounded XLSX reader refused the workbook (a limit, a damaged or foreign file).
+    #[error("{0}")]
+    Xlsx(crate::xlsx_read::XlsxError),
     /// Not a slug (`a-z`, `0-9`, `-`); `hint`: the slug the text would make.
     #[error("'{value}' is not a slug (a-z, 0-9, -){}", hint_text(.hint))]
     NotASlug { value: String, hint: Option<String> },
@@ -282,10 +285,8 @@ pub struct Problem {
     pub row: Option<usize>,
     /// The column (its header as written in the file), or the field for TOML and JSON files.
     pub column: Option<String>,
+    /// The problem in English (its kind's words), for the command line and the log.
     pub message: String,
-    /// The message in Vietnamese, where the reader has one (the limits of the XLSX reader); the
-    /// English `message` otherwise.
-    pub message_vi: Option<String>,
     /// The sheet of a workbook the problem is in, when the file has several.
     pub sheet: Option<String>,
     /// The problem's kind, typed: every problem the domain's checks and the shared table reader
@@ -299,7 +300,6 @@ impl Problem {
             row,
             column,
             message: message.into(),
-            message_vi: None,
             sheet: None,
             kind: None,
         }
@@ -323,22 +323,6 @@ impl Problem {
         Problem {
             kind: Some(kind),
             ..self
-        }
-    }
-
-    /// A problem with the file as a whole, in English and Vietnamese.
-    pub fn file_bilingual(en: impl Into<String>, vi: impl Into<String>) -> Problem {
-        Problem {
-            message_vi: Some(vi.into()),
-            ..Problem::file(en)
-        }
-    }
-
-    /// The message in Vietnamese if it has one, else the English one.
-    pub fn message_in(&self, vietnamese: bool) -> &str {
-        match (&self.message_vi, vietnamese) {
-            (Some(vi), true) => vi,
-            _ => &self.message,
         }
     }
 
@@ -395,9 +379,9 @@ impl ImportError {
         self.problems.iter().filter_map(Problem::read_kind)
     }
 
-    /// A workbook the bounded XLSX reader refused: the refusal in English and Vietnamese.
+    /// A workbook the bounded XLSX reader refused.
     pub fn xlsx(file: impl Into<String>, e: &crate::xlsx_read::XlsxError) -> ImportError {
-        ImportError::new(file, vec![Problem::file_bilingual(e.to_string(), e.vi())])
+        ImportError::read(file, ReadProblem::Xlsx(e.clone()))
     }
 }
 

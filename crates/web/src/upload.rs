@@ -189,7 +189,7 @@ pub fn problem_message(lang: Lang, p: &parindex_interchange::Problem) -> String 
         (Some(ProblemKind::Edition(k)), Lang::Vi) => crate::refusals::edition_problem(lang, k),
         (Some(ProblemKind::Result(k)), Lang::Vi) => crate::refusals::result_problem(lang, k),
         (Some(ProblemKind::Indicator(k)), Lang::Vi) => crate::refusals::indicator_problem(lang, k),
-        _ => return p.message_in(lang == Lang::Vi).to_string(),
+        _ => return p.message.clone(),
     };
     match &p.sheet {
         Some(sheet) => i18n::t(lang, "refusal.read.in_sheet")

@@ -104,7 +104,6 @@ fn the_issue_s_dimension_bomb_is_refused_naming_sheet_cell_and_limit() {
             }
             other => panic!("{other:?}"),
         }
-        assert!(e.vi().contains("trang tính 'Sheet1'"), "{}", e.vi());
         assert!(e.is_limit());
     }
 }
@@ -263,7 +262,6 @@ fn foreign_files_are_named_for_what_they_are() {
     assert!(matches!(e("truncated-zip"), XlsxError::Zip(_)));
     assert!(matches!(e("invalid-utf8"), XlsxError::Xml { .. }));
     assert!(matches!(e("bad-cell-values"), XlsxError::BadCell { .. }));
-    assert!(XlsxError::OldExcel.vi().contains(".xls"));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use parindex_domain::dossiers::TimeError;
 use parindex_interchange::dossiers::{
     ColumnMapProblem, LayoutProblem, RowProblem, ScanError, ScanProblem,
 };
+use parindex_interchange::xlsx_read::{bytes, column_name, XlsxError};
 use parindex_interchange::ReadProblem;
 
 use super::kinds::{fill, n as num};
@@ -126,6 +127,7 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
         P::NotADate { value } => fill(lang, "refusal.read.not_a_date", &[("value", v(value))]),
         P::NoSuchDate { value } => fill(lang, "refusal.read.no_such_date", &[("value", v(value))]),
         P::Code(c) => code_problem(lang, c),
+        P::Xlsx(x) => xlsx_error(lang, x),
         P::NotASlug { value, hint: None } => fill(lang, "refusal.not_slug", &[("value", v(value))]),
         P::NotASlug {
             value,
@@ -299,6 +301,105 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
     }
 }
 
+/// A workbook the bounded XLSX reader refused: what was found, and the limit.
+pub(crate) fn xlsx_error(lang: Lang, e: &XlsxError) -> String {
+    use XlsxError as X;
+    let t = |key: &str| i18n::t(lang, key).to_string();
+    let f = |key: &str, values: &[(&str, String)]| fill(lang, key, values);
+    let s = |v: &str| v.to_string();
+    match e {
+        X::Empty => t("refusal.xlsx.empty"),
+        X::OldExcel => t("refusal.xlsx.old_excel"),
+        X::OpenDocument => t("refusal.xlsx.open_document"),
+        X::NotZip => t("refusal.xlsx.not_zip"),
+        X::NotWorkbook => t("refusal.xlsx.not_workbook"),
+        X::Zip(m) => f("refusal.xlsx.unreadable_zip", &[("detail", s(m))]),
+        X::TooManyEntries { found, limit } => f(
+            "refusal.xlsx.too_many_entries",
+            &[("found", found.to_string()), ("limit", limit.to_string())],
+        ),
+        X::PartTooLarge { part, limit } => f(
+            "refusal.xlsx.part_too_large",
+            &[("part", s(part)), ("limit", bytes(*limit))],
+        ),
+        X::RatioTooHigh { part, limit } => f(
+            "refusal.xlsx.ratio_too_high",
+            &[("part", s(part)), ("limit", limit.to_string())],
+        ),
+        X::OverlappingEntries => t("refusal.xlsx.overlapping_entries"),
+        X::SizeMismatch { part } => f("refusal.xlsx.size_mismatch", &[("part", s(part))]),
+        X::TotalTooLarge { limit } => {
+            f("refusal.xlsx.total_too_large", &[("limit", bytes(*limit))])
+        }
+        X::Xml { part, message } => f(
+            "refusal.xlsx.xml",
+            &[("part", s(part)), ("detail", s(message))],
+        ),
+        X::TooDeep { part, limit } => f(
+            "refusal.xlsx.too_deep",
+            &[("part", s(part)), ("limit", limit.to_string())],
+        ),
+        X::TokenTooLarge { part, limit } => f(
+            "refusal.xlsx.token_too_large",
+            &[("part", s(part)), ("limit", bytes(*limit))],
+        ),
+        X::TooManySheets { found, limit } => f(
+            "refusal.xlsx.too_many_sheets",
+            &[("found", found.to_string()), ("limit", limit.to_string())],
+        ),
+        X::TooManyRows { sheet, row, limit } => f(
+            "refusal.xlsx.too_many_rows",
+            &[
+                ("sheet", s(sheet)),
+                ("row", row.to_string()),
+                ("limit", limit.to_string()),
+            ],
+        ),
+        X::TooManyColumns { sheet, cell, limit } => f(
+            "refusal.xlsx.too_many_columns",
+            &[
+                ("sheet", s(sheet)),
+                ("cell", s(cell)),
+                ("column", column_name(*limit)),
+                ("limit", limit.to_string()),
+            ],
+        ),
+        X::TooManyCells { sheet, limit } => f(
+            "refusal.xlsx.too_many_cells",
+            &[("sheet", s(sheet)), ("limit", limit.to_string())],
+        ),
+        X::GridTooLarge { sheet, limit } => f(
+            "refusal.xlsx.grid_too_large",
+            &[("sheet", s(sheet)), ("limit", limit.to_string())],
+        ),
+        X::TooManySharedStrings { limit } => f(
+            "refusal.xlsx.too_many_shared_strings",
+            &[("limit", limit.to_string())],
+        ),
+        X::CellTooLong { sheet, cell, limit } => f(
+            "refusal.xlsx.cell_too_long",
+            &[
+                ("sheet", s(sheet)),
+                ("cell", s(cell)),
+                ("limit", limit.to_string()),
+            ],
+        ),
+        X::BadCell {
+            sheet,
+            cell,
+            message,
+        } => f(
+            "refusal.xlsx.bad_cell",
+            &[
+                ("sheet", s(sheet)),
+                ("cell", s(cell)),
+                ("detail", s(message)),
+            ],
+        ),
+        X::NoSuchSheet(sheet) => f("refusal.xlsx.no_such_sheet", &[("sheet", s(sheet))]),
+    }
+}
+
 /// A time of a dossier export that cannot be read.
 fn time_error(lang: Lang, e: &TimeError) -> String {
     match e {
@@ -426,10 +527,7 @@ pub(crate) fn scan_error(lang: Lang, e: &ScanError) -> String {
             .map(|p| layout_problem(lang, p))
             .collect::<Vec<_>>()
             .join(" "),
-        P::Xlsx(x) => match lang {
-            Lang::Vi => x.vi(),
-            Lang::En => x.to_string(),
-        },
+        P::Xlsx(x) => xlsx_error(lang, x),
         P::Csv(detail) => fill(
             lang,
             "refusal.dossier.csv_line",
