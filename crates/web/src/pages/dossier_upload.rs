@@ -71,7 +71,8 @@ async fn check_staging(state: &AppState, lang: Lang) -> Result<(), UploadError> 
         message: crate::i18n::t(lang, "staged.folder_refused")
             .replace("{dir}", &problem.dir().display().to_string())
             .replace("{why}", why),
-        detail: problem.to_string(),
+        // The folder and why are in the message; the system's own words go to the log above.
+        detail: String::new(),
         rows: Vec::new(),
         more: String::new(),
         hint: crate::i18n::t(lang, "staged.folder_refused_hint").to_string(),
