@@ -222,8 +222,13 @@ async fn imports(db: &TestDb) {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
+    let why = parindex_interchange::ReadProblem::Number(
+        parindex_domain::score::NumberProblem::NotANumber {
+            value: "abc".into(),
+        },
+    );
     assert!(
-        err.contains("row 2") && err.contains("'abc' is not a number"),
+        err.contains("row 2") && err.contains(&why.to_string()),
         "{err}"
     );
     assert!(err.contains("atlantis"), "{err}");

@@ -130,8 +130,12 @@ async fn bad_rows_fail_the_import_unless_skipped() {
     let out = run(Some(&url), &["import", "dossiers", f]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
+    // The line, the field, and the typed problem (its English words on the command line).
+    let why = parindex_interchange::dossiers::RowProblem::Times(
+        parindex_domain::dossiers::TimesProblem::ClosedBeforeReceived,
+    );
     assert!(
-        err.contains("line 3, column 'closed_at': closed before it was received"),
+        err.contains("line 3") && err.contains("'closed_at'") && err.contains(&why.to_string()),
         "{err}"
     );
     assert!(

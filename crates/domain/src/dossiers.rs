@@ -139,13 +139,17 @@ impl LocalTime {
 }
 
 /// Why a time could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeError(pub String);
-
-impl fmt::Display for TimeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("empty date")]
+    Empty,
+    #[error(
+        "'{value}' is not a date or time (use ISO 8601, e.g. 2021-03-15T08:30:00+07:00 or 2021-03-15 08:30)"
+    )]
+    NotATime { value: String },
+    /// The time zone database lacks the province's zone (a fault of the installation).
+    #[error("time zone {} is unknown", TIME_ZONE)]
+    NoTimeZone,
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -191,10 +195,9 @@ pub fn parse_time(b: &[u8]) -> Result<LocalTime, TimeError> {
 }
 
 fn bad_time(b: &[u8]) -> TimeError {
-    TimeError(format!(
-        "'{}' is not a date or time (use ISO 8601, e.g. 2021-03-15T08:30:00+07:00 or 2021-03-15 08:30)",
-        String::from_utf8_lossy(b)
-    ))
+    TimeError::NotATime {
+        value: String::from_utf8_lossy(b).into_owned(),
+    }
 }
 
 /// `None`: not a form the fast path knows (try the general parser); `Some(None)`: a known form
@@ -288,10 +291,10 @@ fn parse_fast(b: &[u8]) -> Option<Option<LocalTime>> {
 fn parse_general(b: &[u8]) -> Result<LocalTime, TimeError> {
     let s = std::str::from_utf8(b).map_err(|_| bad_time(b))?.trim();
     if s.is_empty() {
-        return Err(TimeError("empty date".into()));
+        return Err(TimeError::Empty);
     }
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
-        let tz = tz().ok_or_else(|| TimeError(format!("time zone {TIME_ZONE} is unknown")))?;
+        let tz = tz().ok_or(TimeError::NoTimeZone)?;
         return Ok(from_civil(tz.to_datetime(ts)));
     }
     if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {

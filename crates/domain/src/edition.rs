@@ -59,6 +59,19 @@ impl fmt::Display for Level {
     }
 }
 
+/// Why a text is not a criterion code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeProblem {
+    #[error("empty code")]
+    Empty,
+    #[error("'{value}' is not a code like 1, 1.2 or 1.2.3")]
+    NotACode { value: String },
+    #[error("'{value}': code parts start at 1")]
+    ZeroPart { value: String },
+    #[error("'{value}' is deeper than area → criterion → sub-criterion")]
+    TooDeep { value: String },
+}
+
 /// A dotted criterion code: `1` (area), `1.2` (criterion), `1.2.3` (sub-criterion).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -67,28 +80,27 @@ pub struct NodeCode(Vec<u32>);
 impl NodeCode {
     pub const MAX_DEPTH: usize = 3;
 
-    pub fn parse(s: &str) -> Result<NodeCode, String> {
+    pub fn parse(s: &str) -> Result<NodeCode, CodeProblem> {
         let t = s.trim();
         if t.is_empty() {
-            return Err("empty code".into());
+            return Err(CodeProblem::Empty);
         }
+        let value = || t.to_string();
         let mut parts = Vec::new();
         for p in t.split('.') {
             if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 4 {
-                return Err(format!("'{t}' is not a code like 1, 1.2 or 1.2.3"));
+                return Err(CodeProblem::NotACode { value: value() });
             }
             let n: u32 = p
                 .parse()
-                .map_err(|_| format!("'{t}' is not a valid code"))?;
+                .map_err(|_| CodeProblem::NotACode { value: value() })?;
             if n == 0 {
-                return Err(format!("'{t}': code parts start at 1"));
+                return Err(CodeProblem::ZeroPart { value: value() });
             }
             parts.push(n);
         }
         if parts.len() > Self::MAX_DEPTH {
-            return Err(format!(
-                "'{t}' is deeper than area → criterion → sub-criterion"
-            ));
+            return Err(CodeProblem::TooDeep { value: value() });
         }
         Ok(NodeCode(parts))
     }
@@ -130,7 +142,7 @@ impl fmt::Display for NodeCode {
 }
 
 impl TryFrom<String> for NodeCode {
-    type Error = String;
+    type Error = CodeProblem;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         NodeCode::parse(&s)
     }

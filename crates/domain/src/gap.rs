@@ -18,7 +18,7 @@ pub enum TargetScope {
 }
 
 impl TargetScope {
-    pub fn parse(s: &str) -> Result<TargetScope, String> {
+    pub fn parse(s: &str) -> Result<TargetScope, crate::edition::CodeProblem> {
         let t = s.trim();
         match crate::text::fold(t).as_str() {
             "overall" | "tong" | "tong the" | "chung" => Ok(TargetScope::Overall),
@@ -37,7 +37,7 @@ impl fmt::Display for TargetScope {
 }
 
 impl TryFrom<String> for TargetScope {
-    type Error = String;
+    type Error = crate::edition::CodeProblem;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         TargetScope::parse(&s)
     }

@@ -375,16 +375,40 @@ pub struct Observation {
 }
 
 /// The value of a ratio observation: `numerator / denominator × 100`, four decimals.
-pub fn ratio_value(numerator: Decimal, denominator: Decimal) -> Result<Decimal, String> {
+pub fn ratio_value(numerator: Decimal, denominator: Decimal) -> Result<Decimal, ValueProblem> {
     if denominator <= Decimal::ZERO {
-        return Err(format!("the denominator {denominator} must be positive"));
+        return Err(ValueProblem::DenominatorNotPositive { denominator });
     }
     if numerator < Decimal::ZERO {
-        return Err(format!("the numerator {numerator} is negative"));
+        return Err(ValueProblem::NegativeNumerator { numerator });
     }
     Ok((numerator / denominator * Decimal::ONE_HUNDRED)
         .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
         .normalize())
+}
+
+/// Why the value of an observation cannot be built from what was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueProblem {
+    #[error("the denominator {denominator} must be positive")]
+    DenominatorNotPositive { denominator: Decimal },
+    #[error("the numerator {numerator} is negative")]
+    NegativeNumerator { numerator: Decimal },
+    /// A numerator and a denominator for an indicator of values.
+    #[error("this indicator takes a value, not a numerator and denominator")]
+    NotARatio,
+    /// A value that differs from the numerator over the denominator.
+    #[error("the value {value} does not match {numerator} / {denominator} = {computed} %")]
+    Mismatch {
+        value: Decimal,
+        numerator: Decimal,
+        denominator: Decimal,
+        computed: Decimal,
+    },
+    #[error("give both the numerator and the denominator, or only the value")]
+    HalfARatio,
+    #[error("no value given")]
+    NoValue,
 }
 
 /// Build the value of an observation from what was given: a value, or (for a ratio indicator)
@@ -394,26 +418,27 @@ pub fn observed_value(
     value: Option<Decimal>,
     numerator: Option<Decimal>,
     denominator: Option<Decimal>,
-) -> Result<Decimal, String> {
+) -> Result<Decimal, ValueProblem> {
     match (numerator, denominator) {
         (Some(n), Some(d)) => {
             if measure == Measure::Value {
-                return Err("this indicator takes a value, not a numerator and denominator".into());
+                return Err(ValueProblem::NotARatio);
             }
             let computed = ratio_value(n, d)?;
             if let Some(v) = value {
                 if (v - computed).abs() >= Decimal::new(1, 2) {
-                    return Err(format!(
-                        "the value {v} does not match {n} / {d} = {computed} %"
-                    ));
+                    return Err(ValueProblem::Mismatch {
+                        value: v,
+                        numerator: n,
+                        denominator: d,
+                        computed,
+                    });
                 }
             }
             Ok(computed)
         }
-        (Some(_), None) | (None, Some(_)) => {
-            Err("give both the numerator and the denominator, or only the value".into())
-        }
-        (None, None) => value.ok_or_else(|| "no value given".to_string()),
+        (Some(_), None) | (None, Some(_)) => Err(ValueProblem::HalfARatio),
+        (None, None) => value.ok_or(ValueProblem::NoValue),
     }
 }
 
@@ -605,7 +630,12 @@ mod tests {
     fn values_and_ratios() {
         assert_eq!(ratio_value(dec!(8078), dec!(10000)).unwrap(), dec!(80.78));
         assert_eq!(ratio_value(dec!(1), dec!(3)).unwrap(), dec!(33.3333));
-        assert!(ratio_value(dec!(1), dec!(0)).is_err());
+        assert_eq!(
+            ratio_value(dec!(1), dec!(0)),
+            Err(ValueProblem::DenominatorNotPositive {
+                denominator: dec!(0)
+            })
+        );
         assert_eq!(
             observed_value(Measure::Ratio, None, Some(dec!(1)), Some(dec!(4))).unwrap(),
             dec!(25)
@@ -614,16 +644,26 @@ mod tests {
             observed_value(Measure::Ratio, Some(dec!(25)), Some(dec!(1)), Some(dec!(4))).unwrap(),
             dec!(25)
         );
-        assert!(
-            observed_value(Measure::Ratio, Some(dec!(30)), Some(dec!(1)), Some(dec!(4))).is_err()
+        assert!(matches!(
+            observed_value(Measure::Ratio, Some(dec!(30)), Some(dec!(1)), Some(dec!(4))),
+            Err(ValueProblem::Mismatch { .. })
+        ));
+        assert_eq!(
+            observed_value(Measure::Ratio, None, Some(dec!(1)), None),
+            Err(ValueProblem::HalfARatio)
         );
-        assert!(observed_value(Measure::Ratio, None, Some(dec!(1)), None).is_err());
-        assert!(observed_value(Measure::Value, None, Some(dec!(1)), Some(dec!(2))).is_err());
+        assert_eq!(
+            observed_value(Measure::Value, None, Some(dec!(1)), Some(dec!(2))),
+            Err(ValueProblem::NotARatio)
+        );
         assert_eq!(
             observed_value(Measure::Value, Some(dec!(87.26)), None, None).unwrap(),
             dec!(87.26)
         );
-        assert!(observed_value(Measure::Value, None, None, None).is_err());
+        assert_eq!(
+            observed_value(Measure::Value, None, None, None),
+            Err(ValueProblem::NoValue)
+        );
     }
 
     #[test]

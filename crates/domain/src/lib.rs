@@ -24,7 +24,8 @@ pub mod text;
 pub mod units;
 
 pub use edition::{
-    Component, CriterionNode, Edition, EditionProblem, EditionProblemKind, Level, NodeCode,
+    CodeProblem, Component, CriterionNode, Edition, EditionProblem, EditionProblemKind, Level,
+    NodeCode,
 };
 pub use gap::{GapReport, RankTarget, TargetScope};
 pub use ranking::{competition_ranks, RankSource};

@@ -474,8 +474,19 @@ impl ReportRefusal {
 
 /// Whether a report may be submitted now for this period (`reports`: the period's versions).
 pub fn can_submit(reports: &[&Report]) -> Result<(), ReportRefusal> {
-    match reports.iter().max_by_key(|r| r.version).map(|r| r.decision) {
-        Some(Some(Decision::Accepted)) => Err(ReportRefusal::Accepted),
+    may_submit_after(
+        reports
+            .iter()
+            .max_by_key(|r| r.version)
+            .and_then(|r| r.decision),
+    )
+}
+
+/// The same rule on the latest version's decision alone (`None`: no version, or undecided) —
+/// as the store reads it again inside the transaction that adds the new version.
+pub fn may_submit_after(latest: Option<Decision>) -> Result<(), ReportRefusal> {
+    match latest {
+        Some(Decision::Accepted) => Err(ReportRefusal::Accepted),
         _ => Ok(()),
     }
 }
@@ -627,6 +638,13 @@ mod tests {
             "no report on an accepted period"
         );
         assert!(can_submit(&[&ret]).is_ok());
+        // The same rule on the latest decision alone (as the store reads it in its transaction).
+        assert_eq!(
+            may_submit_after(Some(Decision::Accepted)),
+            Err(ReportRefusal::Accepted)
+        );
+        assert_eq!(may_submit_after(Some(Decision::Returned)), Ok(()));
+        assert_eq!(may_submit_after(None), Ok(()));
     }
 
     #[test]

@@ -3,20 +3,30 @@
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// Why a text is not a number of points.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NumberProblem {
+    #[error("empty number")]
+    Empty,
+    /// Both `,` and `.`: a thousands separator, or a typo.
+    #[error("'{value}' mixes ',' and '.'; write one decimal separator")]
+    MixedSeparators { value: String },
+    #[error("'{value}' is not a number")]
+    NotANumber { value: String },
+}
+
 /// Parse a number of points as people write it: `85.58`, `85,58` (Vietnamese decimal comma),
 /// with surrounding spaces. Thousands separators are not accepted: points never need them.
-pub fn parse_points(s: &str) -> Result<Decimal, String> {
+pub fn parse_points(s: &str) -> Result<Decimal, NumberProblem> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty number".into());
+        return Err(NumberProblem::Empty);
     }
     if t.contains(',') && t.contains('.') {
-        return Err(format!(
-            "'{t}' mixes ',' and '.'; write one decimal separator"
-        ));
+        return Err(NumberProblem::MixedSeparators { value: t.into() });
     }
     let normal = t.replace(',', ".");
-    Decimal::from_str(&normal).map_err(|_| format!("'{t}' is not a number"))
+    Decimal::from_str(&normal).map_err(|_| NumberProblem::NotANumber { value: t.into() })
 }
 
 /// Round for display and comparison of published figures: 2 decimals, half away from zero.
@@ -51,9 +61,17 @@ mod tests {
     fn parses_both_separators() {
         assert_eq!(parse_points("85,58").unwrap(), dec!(85.58));
         assert_eq!(parse_points(" 85.58 ").unwrap(), dec!(85.58));
-        assert!(parse_points("abc").is_err());
-        assert!(parse_points("1.000,5").is_err());
-        assert!(parse_points("").is_err());
+        assert_eq!(
+            parse_points("abc"),
+            Err(NumberProblem::NotANumber {
+                value: "abc".into()
+            })
+        );
+        assert!(matches!(
+            parse_points("1.000,5"),
+            Err(NumberProblem::MixedSeparators { .. })
+        ));
+        assert_eq!(parse_points(""), Err(NumberProblem::Empty));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub enum IngestError {
     NoFile(PathBuf),
     /// The `--columns` map (the web form's column field) cannot be read.
     #[error("--columns: {0}")]
-    Columns(String),
+    Columns(parindex_interchange::dossiers::ColumnMapProblem),
     /// The file cannot be read: its name, the line when known, and why.
     #[error(transparent)]
     Scan(#[from] ScanError),

@@ -11,8 +11,10 @@
 //! Every reader NFC-normalises text, sorts the criteria by code, runs [`Edition::validate`] and
 //! reports each problem at the row where it is (criteria problems at the row of their code).
 
-use crate::error::{ExportError, ImportError, Problem, ProblemKind};
-use crate::exact::{line_of, quote_decimals, quote_json_decimals};
+use crate::error::{
+    json_syntax, toml_syntax, ExportError, ImportError, Problem, ProblemKind, ReadProblem,
+};
+use crate::exact::{quote_decimals, quote_json_decimals};
 use crate::table::{
     self, cell_bool, cell_decimal, cell_i32, cell_text, cell_u32, find_sheet, fold_key, Cell, Col,
     Columns, Format, Out, OutTable, Problems, RowReader, Sheet,
@@ -299,6 +301,13 @@ fn prefixed(sheet: &Option<String>, message: &str) -> String {
     }
 }
 
+/// A problem in `sheet` (named in its English text too).
+fn in_sheet(row: Option<usize>, column: String, sheet: &Option<String>, message: &str) -> Problem {
+    let mut p = Problem::new(row, Some(column), prefixed(sheet, message));
+    p.sheet = sheet.clone();
+    p
+}
+
 /// Split `criteria[1.2].max_points` into (`criteria`, `1.2`, `max_points`).
 fn split_field(field: &str) -> Option<(&str, &str, &str)> {
     let open = field.find('[')?;
@@ -337,11 +346,7 @@ impl Locator {
                             .and_then(|c| c.header(&k).map(str::to_string))
                     })
                     .unwrap_or_else(|| sub.to_string());
-                Problem::new(
-                    Some(row),
-                    Some(column),
-                    prefixed(&self.criteria_sheet, &message),
-                )
+                in_sheet(Some(row), column, &self.criteria_sheet, &message)
             }
             Some(("components", key, sub)) if self.components_sheet.is_some() => {
                 let row = match key.parse::<usize>() {
@@ -365,7 +370,7 @@ impl Locator {
                             .and_then(|c| c.header(&k).map(str::to_string))
                     })
                     .unwrap_or_else(|| sub.to_string());
-                Problem::new(row, Some(column), prefixed(&self.components_sheet, &text))
+                in_sheet(row, column, &self.components_sheet, &text)
             }
             None if self.edition_sheet.is_some() && !ep.field.contains('[') => {
                 let row = self.edition_rows.get(ep.field.as_str()).copied();
@@ -374,7 +379,7 @@ impl Locator {
                     "criteria" => &self.criteria_sheet,
                     _ => &self.edition_sheet,
                 };
-                Problem::new(row, Some(ep.field.clone()), prefixed(sheet, &text))
+                in_sheet(row, ep.field.clone(), sheet, &text)
             }
             _ => plain(),
         }
@@ -435,17 +440,15 @@ pub fn edition_to_toml(e: &Edition) -> String {
 
 /// Read an edition from TOML text. `file_name` names the file in problems.
 pub fn edition_from_toml(s: &str, file_name: &str) -> Result<Edition, ImportError> {
-    let quoted = quote_decimals(s)
-        .map_err(|ms| ImportError::new(file_name, ms.into_iter().map(Problem::file).collect()))?;
-    let e: Edition = toml::from_str(&quoted).map_err(|err| {
-        let line = err.span().map(|sp| line_of(&quoted, sp.start));
-        let msg = err.message().trim().to_string();
-        let msg = match line {
-            Some(l) => format!("line {l}: {msg}"),
-            None => msg,
-        };
-        ImportError::whole(file_name, msg)
+    let quoted = quote_decimals(s).map_err(|ms| {
+        let problems = ms
+            .into_iter()
+            .map(|k| Problem::read(None, None, k))
+            .collect();
+        ImportError::new(file_name, problems)
     })?;
+    let e: Edition = toml::from_str(&quoted)
+        .map_err(|err| ImportError::read(file_name, toml_syntax(&quoted, &err)))?;
     finish(e, &Locator::default(), Vec::new(), file_name)
 }
 
@@ -462,7 +465,7 @@ pub fn edition_from_json(s: &str, file_name: &str) -> Result<Edition, ImportErro
     let e: Edition = serde_json::from_str(&quoted).map_err(|err| {
         // Report positions in the text as written.
         let err = serde_json::from_str::<Edition>(s).err().unwrap_or(err);
-        ImportError::whole(file_name, err.to_string())
+        ImportError::read(file_name, json_syntax(&err))
     })?;
     finish(e, &Locator::default(), Vec::new(), file_name)
 }
@@ -510,17 +513,19 @@ fn criteria_table(sheet: &str, criteria: &[CriterionNode]) -> Result<OutTable, E
     Ok(t)
 }
 
-fn cell_rule(c: &Cell) -> Result<Option<ScoringRule>, String> {
+fn cell_rule(c: &Cell) -> Result<Option<ScoringRule>, ReadProblem> {
     let Some(t) = cell_text(c)? else {
         return Ok(None);
     };
-    let mut r: ScoringRule = serde_json::from_str(&quote_json_decimals(&t))
-        .map_err(|e| format!("not a valid scoring rule (JSON such as {{\"kind\": \"manual\", \"step\": \"0.25\"}}): {e}"))?;
+    let mut r: ScoringRule =
+        serde_json::from_str(&quote_json_decimals(&t)).map_err(|e| ReadProblem::NotARule {
+            detail: e.to_string(),
+        })?;
     nfc_rule(&mut r);
     Ok(Some(r))
 }
 
-fn cell_applies_to(c: &Cell) -> Result<Option<Vec<UnitType>>, String> {
+fn cell_applies_to(c: &Cell) -> Result<Option<Vec<UnitType>>, ReadProblem> {
     let Some(t) = cell_text(c)? else {
         return Ok(None);
     };
@@ -530,16 +535,13 @@ fn cell_applies_to(c: &Cell) -> Result<Option<Vec<UnitType>>, String> {
         match UnitType::parse(part) {
             Some(u) if !out.contains(&u) => out.push(u),
             Some(_) => {}
-            None => bad.push(format!("'{part}'")),
+            None => bad.push(part.to_string()),
         }
     }
     if bad.is_empty() {
         Ok(Some(out))
     } else {
-        Err(format!(
-            "{} is not a unit type (province, department, district, commune, other)",
-            bad.join(", ")
-        ))
+        Err(ReadProblem::NotUnitTypes { values: bad })
     }
 }
 
@@ -583,15 +585,15 @@ fn parse_criteria(
     }
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, p);
-        let code_text = r.req(&CritCol::Code, cell_text, "code");
+        let code_text = r.req(&CritCol::Code, cell_text);
         let code = code_text.and_then(|t| match NodeCode::parse(&t) {
             Ok(c) => Some(c),
             Err(m) => {
-                r.problem(&CritCol::Code, m);
+                r.problem(&CritCol::Code, ReadProblem::Code(m));
                 None
             }
         });
-        let title_vi = r.req(&CritCol::TitleVi, cell_text, "Vietnamese title");
+        let title_vi = r.req(&CritCol::TitleVi, cell_text);
         let title_en = r.text(&CritCol::TitleEn);
         let max_points = r.decimal(&CritCol::MaxPoints);
         let component = r
@@ -680,7 +682,7 @@ pub fn criteria_to_csv(criteria: &[CriterionNode]) -> Result<String, ExportError
 
 /// Read a criteria table from CSV text, checking the tree on its own.
 pub fn criteria_from_csv(text: &str, file_name: &str) -> Result<Vec<CriterionNode>, ImportError> {
-    let sheet = table::csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?;
     criteria_from_sheet(&sheet, file_name)
 }
 
@@ -691,7 +693,7 @@ pub fn read_criteria(path: &Path) -> Result<Vec<CriterionNode>, ImportError> {
     let format = table::format_for(path, &[Format::Csv, Format::Xlsx], ".csv or .xlsx")?;
     let sheets = table::read_sheets(path, format, crate::xlsx_read::XlsxLimits::SMALL_TABLE)?;
     let sheet = table::single_sheet(sheets, CRITERIA_SHEET)
-        .ok_or_else(|| ImportError::whole(&file, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(&file, ReadProblem::NoSheets))?;
     criteria_from_sheet(&sheet, &file)
 }
 
@@ -703,7 +705,7 @@ pub fn read_criteria_into(path: &Path, base: &Edition) -> Result<Edition, Import
     let format = table::format_for(path, &[Format::Csv, Format::Xlsx], ".csv or .xlsx")?;
     let sheets = table::read_sheets(path, format, crate::xlsx_read::XlsxLimits::SMALL_TABLE)?;
     let sheet = table::single_sheet(sheets, CRITERIA_SHEET)
-        .ok_or_else(|| ImportError::whole(&file, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(&file, ReadProblem::NoSheets))?;
     let mut p = Problems::default();
     let read = parse_criteria(&sheet, Some(&base.components), &mut p);
     let mut e = base.clone();
@@ -768,11 +770,7 @@ fn parse_edition_sheet(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Op
     for (i, row) in sheet.all_rows().iter().enumerate() {
         let key = row.cells.first().and_then(|c| cell_text(c).ok().flatten());
         let Some(key) = key else {
-            p.push(
-                Some(row.number),
-                None,
-                "a value without a field name in the first column",
-            );
+            p.push(Some(row.number), None, ReadProblem::NoFieldName);
             continue;
         };
         let Some(field) = ED_FIELDS.iter().find(|f| f.matches(&key)) else {
@@ -783,7 +781,7 @@ fn parse_edition_sheet(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Op
             p.push(
                 Some(row.number),
                 Some(&key),
-                format!("unknown field '{key}'"),
+                ReadProblem::UnknownField { field: key.clone() },
             );
             continue;
         };
@@ -791,7 +789,7 @@ fn parse_edition_sheet(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Op
             p.push(
                 Some(row.number),
                 Some(field.en),
-                format!("the field appears twice (also on row {r})"),
+                ReadProblem::FieldTwice { first_row: *r },
             );
             continue;
         }
@@ -808,7 +806,7 @@ fn parse_edition_sheet(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Op
             p.push(
                 v.as_ref().map(|(r, _)| *r),
                 Some(name),
-                format!("the field '{name}' is missing or empty"),
+                ReadProblem::MissingField { field: name.into() },
             );
             return None;
         }
@@ -818,7 +816,7 @@ fn parse_edition_sheet(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Op
         p: &mut Problems,
         name: &str,
         v: Option<(usize, Cell)>,
-        f: fn(&Cell) -> Result<Option<T>, String>,
+        f: fn(&Cell) -> Result<Option<T>, ReadProblem>,
     ) -> Option<T> {
         let (row, cell) = v?;
         match f(&cell) {
@@ -843,7 +841,7 @@ fn parse_edition_sheet(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Op
             p.push(
                 level_row,
                 Some("level"),
-                format!("'{t}' is not a level (province, department, district, commune)"),
+                ReadProblem::NotALevel { value: t },
             );
             None
         }
@@ -881,10 +879,10 @@ fn parse_components(sheet: &Sheet, p: &mut Problems, loc: &mut Locator) -> Vec<C
     let mut out = Vec::new();
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, p);
-        let code = r.req(&CompCol::Code, cell_text, "code");
-        let name_vi = r.req(&CompCol::NameVi, cell_text, "Vietnamese name");
+        let code = r.req(&CompCol::Code, cell_text);
+        let name_vi = r.req(&CompCol::NameVi, cell_text);
         let name_en = r.text(&CompCol::NameEn);
-        let max_points = r.req(&CompCol::MaxPoints, cell_decimal, "max points");
+        let max_points = r.req(&CompCol::MaxPoints, cell_decimal);
         if let (Some(code), Some(name_vi), Some(max_points)) = (code, name_vi, max_points) {
             loc.component_rows.push((code.clone(), row.number));
             out.push(Component {
@@ -905,10 +903,7 @@ pub fn edition_from_xlsx<RS: Read + Seek>(rs: RS, file_name: &str) -> Result<Edi
     let mut loc = Locator::default();
     let mut problems = Vec::new();
     let Some(ed_sheet) = find_sheet(&sheets, EDITION_SHEET) else {
-        return Err(ImportError::whole(
-            file_name,
-            "the workbook has no 'Edition' sheet (field | value)",
-        ));
+        return Err(ImportError::read(file_name, ReadProblem::NoEditionSheet));
     };
     let ed_name = ed_sheet.name.clone();
     loc.edition_sheet = ed_name.clone();
@@ -962,10 +957,7 @@ pub fn edition_from_xlsx<RS: Read + Seek>(rs: RS, file_name: &str) -> Result<Edi
 pub fn read_edition(path: &Path) -> Result<Edition, ImportError> {
     let file = table::file_name(path);
     if Format::of(path) == Some(Format::Csv) {
-        return Err(ImportError::whole(
-            file,
-            "a CSV file holds only the criteria table; read it with the edition it belongs to",
-        ));
+        return Err(ImportError::read(file, ReadProblem::CriteriaOnly));
     }
     match table::format_for(
         path,

@@ -117,7 +117,7 @@ fn walk(
     node: &Node,
     decimal_key: bool,
     out: &mut Vec<(Range<usize>, String)>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<crate::ReadProblem>,
 ) {
     let span = node.0.span();
     match node.0.get_ref() {
@@ -135,10 +135,10 @@ fn walk(
             let raw = src.get(span.clone()).unwrap_or("");
             match decimal_of_float_text(raw) {
                 Some(d) => out.push((span, format!("\"{d}\""))),
-                None => problems.push(format!(
-                    "{raw} (line {}) cannot be read as an exact decimal; write it as a string, e.g. \"66.5\"",
-                    line_of(src, span.start)
-                )),
+                None => problems.push(crate::ReadProblem::InexactAt {
+                    value: raw.to_string(),
+                    line: line_of(src, span.start),
+                }),
             }
         }
         Inner::Int(v) if decimal_key => out.push((span, format!("\"{v}\""))),
@@ -154,7 +154,7 @@ pub(crate) fn line_of(src: &str, offset: usize) -> usize {
 /// `src` with every number under a decimal key replaced by its exact text as a string. When the
 /// source cannot be scanned (a syntax error), it is returned unchanged: the real parse reports
 /// the error. Numbers that cannot be read exactly are returned as problems.
-pub(crate) fn quote_decimals(src: &str) -> Result<String, Vec<String>> {
+pub(crate) fn quote_decimals(src: &str) -> Result<String, Vec<crate::ReadProblem>> {
     let Ok(root) = toml::from_str::<Node>(src) else {
         return Ok(src.to_string());
     };

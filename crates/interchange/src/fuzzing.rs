@@ -253,6 +253,6 @@ pub fn dossiers_xlsx(data: &[u8]) {
     let res = scan_xlsx(&path, &opts(1));
     let _ = std::fs::remove_file(&path);
     if let Err(e) = res {
-        assert!(!e.message.is_empty());
+        assert!(!e.kind.to_string().is_empty());
     }
 }

@@ -7,7 +7,7 @@
 //! numerator and denominator; a value indicator a value. The same indicator, unit and period
 //! twice is a problem.
 
-use crate::error::{ImportError, Problem, ProblemKind};
+use crate::error::{toml_syntax, ImportError, Problem, ProblemKind, ReadProblem};
 use crate::table::{self, cell_text, Cell, Col, Format, Problems, RowReader, Sheet};
 use parindex_domain::indicators::{
     observed_value, Direction, Frequency, Indicator, Measure, Observation, Period, Source,
@@ -91,11 +91,12 @@ struct RawLink {
 
 /// Read the TOML form.
 pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, ImportError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| ImportError::whole(file, e.to_string()))?;
+    let raw: RawFile =
+        toml::from_str(text).map_err(|e| ImportError::read(file, toml_syntax(text, &e)))?;
     let mut problems = Vec::new();
     // The definitions' own problems (`Indicator::problems`), with their kinds.
     let mut typed = Vec::new();
-    let mut p = |field: String, m: String| problems.push(Problem::new(None, Some(field), m));
+    let mut p = |field: String, m: ReadProblem| problems.push(Problem::read(None, Some(field), m));
     let mut out = IndicatorData::default();
     for (i, r) in raw.indicators.into_iter().enumerate() {
         let f = |name: &str| format!("indicators[{i}].{name}");
@@ -109,35 +110,37 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
             .as_deref()
             .map(|d| d.trim().parse::<jiff::civil::Date>())
             .transpose();
+        let not_one_of = |value: &str, allowed| ReadProblem::NotOneOf {
+            value: value.to_string(),
+            allowed,
+        };
         if measure.is_none() {
-            p(
-                f("measure"),
-                format!("'{}' is not value or ratio", r.measure),
-            );
+            p(f("measure"), not_one_of(&r.measure, &["value", "ratio"]));
         }
         if direction.is_none() {
             p(
                 f("direction"),
-                format!("'{}' is not higher or lower", r.direction),
+                not_one_of(&r.direction, &["higher", "lower"]),
             );
         }
         if frequency.is_none() {
             p(
                 f("frequency"),
-                format!(
-                    "'{}' is not monthly, quarterly, half_yearly or yearly",
-                    r.frequency
+                not_one_of(
+                    &r.frequency,
+                    &["monthly", "quarterly", "half_yearly", "yearly"],
                 ),
             );
         }
         if source.is_none() {
-            p(f("source"), format!("'{}' is not a known source", r.source));
+            p(f("source"), not_one_of(&r.source, SOURCES));
         }
         if let Err(e) = &target {
-            p(f("target"), e.clone());
+            p(f("target"), ReadProblem::Number(e.clone()));
         }
         if deadline.is_err() {
-            p(f("deadline"), "not a date (YYYY-MM-DD)".into());
+            let value = r.deadline.clone().unwrap_or_default();
+            p(f("deadline"), ReadProblem::NotADate { value });
         }
         let (
             Some(measure),
@@ -172,7 +175,7 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
             );
         }
         if out.indicators.iter().any(|x: &Indicator| x.id == ind.id) {
-            p(f("id"), format!("'{}' is defined twice", ind.id));
+            p(f("id"), ReadProblem::DefinedTwice { id: ind.id.clone() });
         }
         out.indicators.push(ind);
     }
@@ -186,25 +189,26 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
         let Some(measure) = measures.get(r.indicator.trim()).copied() else {
             p(
                 f("indicator"),
-                format!("unknown indicator '{}'", r.indicator),
+                ReadProblem::UnknownIndicator {
+                    value: r.indicator.clone(),
+                },
             );
             continue;
         };
         let Some(period) = Period::parse(&r.period) else {
             p(
                 f("period"),
-                format!(
-                    "'{}' is not a period (2021, 2021-H1, 2021-Q3, 2021-06)",
-                    r.period
-                ),
+                ReadProblem::NotAPeriod {
+                    value: r.period.clone(),
+                },
             );
             continue;
         };
         let dec = |s: &Option<String>| s.as_deref().map(parse_points).transpose();
         let (value, num, den) = match (dec(&r.value), dec(&r.numerator), dec(&r.denominator)) {
             (Ok(v), Ok(n), Ok(d)) => (v, n, d),
-            _ => {
-                p(f("value"), "not a number".into());
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                p(f("value"), ReadProblem::Number(e));
                 continue;
             }
         };
@@ -222,14 +226,16 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
                 source: "imported".into(),
                 note: r.note.as_deref().map(nfc).filter(|s| !s.is_empty()),
             }),
-            Err(m) => p(f("value"), m),
+            Err(m) => p(f("value"), ReadProblem::Value(m)),
         }
     }
     for (i, r) in raw.links.into_iter().enumerate() {
         if !measures.contains_key(r.indicator.trim()) {
             p(
                 format!("links[{i}].indicator"),
-                format!("unknown indicator '{}'", r.indicator),
+                ReadProblem::UnknownIndicator {
+                    value: r.indicator.clone(),
+                },
             );
             continue;
         }
@@ -246,6 +252,14 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
         Err(ImportError::new(file, problems))
     }
 }
+
+/// The sources an indicator may have (`Source::parse`).
+const SOURCES: &[&str] = &[
+    "manual",
+    "dossiers_early_rate",
+    "dossiers_on_time_rate",
+    "dossiers_overdue",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OCol {
@@ -303,12 +317,12 @@ const COLS: &[Col<OCol>] = &[
     },
 ];
 
-fn cell_period(c: &Cell) -> Result<Option<Period>, String> {
+fn cell_period(c: &Cell) -> Result<Option<Period>, ReadProblem> {
     match cell_text(c)? {
         None => Ok(None),
         Some(t) => Period::parse(&t)
             .map(Some)
-            .ok_or_else(|| format!("'{t}' is not a period (2021, 2021-H1, 2021-Q3, 2021-06)")),
+            .ok_or(ReadProblem::NotAPeriod { value: t }),
     }
 }
 
@@ -323,9 +337,9 @@ fn observations_from_sheet(
     let mut first: BTreeMap<(String, Option<String>, Period), usize> = BTreeMap::new();
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, &mut p);
-        let id = r.req(&OCol::Indicator, cell_text, "indicator");
+        let id = r.req(&OCol::Indicator, cell_text);
         let unit = r.text(&OCol::Unit);
-        let period = r.req(&OCol::Period, cell_period, "period");
+        let period = r.req(&OCol::Period, cell_period);
         let value = r.decimal(&OCol::Value);
         let num = r.decimal(&OCol::Numerator);
         let den = r.decimal(&OCol::Denominator);
@@ -337,19 +351,28 @@ fn observations_from_sheet(
             continue;
         };
         let Some(measure) = measure_of(&id) else {
-            r.problem(&OCol::Indicator, format!("unknown indicator '{id}'"));
+            r.problem(
+                &OCol::Indicator,
+                ReadProblem::UnknownIndicator { value: id },
+            );
             continue;
         };
         if let Some(u) = &unit {
             if !is_slug(u) {
-                r.problem(&OCol::Unit, format!("'{u}' is not a unit slug"));
+                r.problem(
+                    &OCol::Unit,
+                    ReadProblem::NotASlug {
+                        value: u.clone(),
+                        hint: None,
+                    },
+                );
                 continue;
             }
         }
         let value: Decimal = match observed_value(measure, value, num, den) {
             Ok(v) => v,
             Err(m) => {
-                r.problem(&OCol::Value, m);
+                r.problem(&OCol::Value, ReadProblem::Value(m));
                 continue;
             }
         };
@@ -357,7 +380,11 @@ fn observations_from_sheet(
         if let Some(f) = first.get(&key) {
             r.problem(
                 &OCol::Period,
-                format!("a second value for {id} in {period} (first on row {f})"),
+                ReadProblem::SecondValue {
+                    indicator: id.clone(),
+                    period: period.to_string(),
+                    first_row: *f,
+                },
             );
             continue;
         }
@@ -389,16 +416,21 @@ pub fn observations_from_bytes(
 ) -> Result<Vec<Observation>, ImportError> {
     match Format::of(Path::new(name)) {
         Some(Format::Csv) => {
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                ImportError::whole(name, "is not UTF-8 text (save it as \"CSV UTF-8\")")
-            })?;
-            let sheet = table::csv_sheet(text).map_err(|m| ImportError::whole(name, m))?;
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| ImportError::read(name, ReadProblem::NotUtf8))?;
+            let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(name, m))?;
             observations_from_sheet(&sheet, name, measure_of)
         }
         Some(Format::Xlsx) => observations_from_xlsx(std::io::Cursor::new(bytes), name, measure_of),
-        _ => Err(ImportError::whole(
+        _ => Err(ImportError::read(
             name,
-            "unsupported file type; use .csv or .xlsx",
+            ReadProblem::UnsupportedType {
+                ext: Path::new(name)
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_string),
+                hint: ".csv or .xlsx",
+            },
         )),
     }
 }
@@ -410,7 +442,7 @@ fn observations_from_xlsx<RS: Read + Seek>(
 ) -> Result<Vec<Observation>, ImportError> {
     let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, name)?;
     let sheet = table::single_sheet(sheets, &["Observations", "Số liệu", "So lieu"])
-        .ok_or_else(|| ImportError::whole(name, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(name, ReadProblem::NoSheets))?;
     observations_from_sheet(&sheet, name, measure_of)
 }
 
@@ -497,6 +529,10 @@ direction = "higher"
 frequency = "yearly"
 "#;
         let e = indicators_from_toml(text, "i.toml").unwrap_err();
-        assert!(e.to_string().contains("indicators[0].measure"), "{e}");
+        assert!(
+            e.problems.iter().any(|p| p.column.as_deref() == Some("indicators[0].measure")
+                && matches!(p.read_kind(), Some(ReadProblem::NotOneOf { value, .. }) if value == "fraction")),
+            "{e}"
+        );
     }
 }

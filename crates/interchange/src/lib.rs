@@ -32,4 +32,4 @@ pub mod units;
 pub use table::{read_table_bytes, MAX_CELL_CHARS};
 pub mod xlsx_read;
 
-pub use error::{ExportError, ImportError, Problem, ProblemKind};
+pub use error::{ExportError, ImportError, Problem, ProblemKind, ReadProblem};

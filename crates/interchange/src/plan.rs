@@ -1,7 +1,7 @@
 //! The improvement plan as a data file (TOML or JSON): the plan, its findings, targets and tasks.
 //! The layout is the serde form of `parindex_domain::plan::PlanDocument`; docs/plan.md documents it.
 
-use crate::error::{ImportError, Problem};
+use crate::error::{json_syntax, toml_syntax, ImportError, ReadProblem};
 use parindex_domain::plan::PlanDocument;
 use std::path::Path;
 
@@ -29,47 +29,26 @@ fn normalise(mut doc: PlanDocument) -> PlanDocument {
 pub fn plan_from_toml(text: &str, file_name: &str) -> Result<PlanDocument, ImportError> {
     toml::from_str::<PlanDocument>(text)
         .map(normalise)
-        .map_err(|e| {
-            let (row, column) = match e.span() {
-                Some(span) => {
-                    let before = &text[..span.start.min(text.len())];
-                    let line = before.matches('\n').count() + 1;
-                    let col = before
-                        .rsplit('\n')
-                        .next()
-                        .map(|l| l.chars().count() + 1)
-                        .unwrap_or(1);
-                    (Some(line), Some(format!("character {col}")))
-                }
-                None => (None, None),
-            };
-            ImportError::new(
-                file_name,
-                vec![Problem::new(row, column, e.message().to_string())],
-            )
-        })
+        .map_err(|e| ImportError::read(file_name, toml_syntax(text, &e)))
 }
 
 pub fn plan_from_json(text: &str, file_name: &str) -> Result<PlanDocument, ImportError> {
     serde_json::from_str::<PlanDocument>(text)
         .map(normalise)
-        .map_err(|e| {
-            ImportError::new(
-                file_name,
-                vec![Problem::new(
-                    Some(e.line()),
-                    Some(format!("character {}", e.column())),
-                    e.to_string(),
-                )],
-            )
-        })
+        .map_err(|e| ImportError::read(file_name, json_syntax(&e)))
 }
 
 /// Read a plan file (`.toml` or `.json`).
 pub fn read_plan(path: &Path) -> Result<PlanDocument, ImportError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ImportError::whole(&name, format!("cannot read the file: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ImportError::read(
+            &name,
+            ReadProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
+    })?;
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -78,7 +57,13 @@ pub fn read_plan(path: &Path) -> Result<PlanDocument, ImportError> {
     {
         Some("toml") => plan_from_toml(&text, &name),
         Some("json") => plan_from_json(&text, &name),
-        _ => Err(ImportError::whole(&name, "a plan is a .toml or .json file")),
+        ext => Err(ImportError::read(
+            &name,
+            ReadProblem::UnsupportedType {
+                ext: ext.map(str::to_string),
+                hint: ".toml or .json",
+            },
+        )),
     }
 }
 
@@ -166,7 +151,14 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let bad = BAC_GIANG.replacen("issued_on = \"2021-07-01\"", "issued_on = \"1/7/2021\"", 1);
-        let err = plan_from_toml(&bad, "plan.toml").unwrap_err().to_string();
-        assert!(err.contains("plan.toml") && err.contains("row 18"), "{err}");
+        let err = plan_from_toml(&bad, "plan.toml").unwrap_err();
+        assert_eq!(err.file, "plan.toml");
+        assert!(
+            matches!(
+                err.read_kinds().next(),
+                Some(ReadProblem::Syntax { line: Some(18), .. })
+            ),
+            "{err}"
+        );
     }
 }

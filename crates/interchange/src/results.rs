@@ -6,7 +6,7 @@
 //! [`parindex_domain::results::check_set`] (totals against components, ranks against totals,
 //! duplicates) and each problem is reported at the row and column it concerns.
 
-use crate::error::{ExportError, ImportError, Problem, ProblemKind};
+use crate::error::{json_syntax, ExportError, ImportError, Problem, ProblemKind, ReadProblem};
 use crate::table::{
     self, cell_text, fold_key, is_row_number_header, match_col, Col, Columns, Format, Out,
     OutTable, Problems, Resolved, RowReader, Sheet,
@@ -74,10 +74,16 @@ const FIXED: &[Col<RCol>] = &[
 ];
 
 /// The node a `score:`/`rank:` header names, checked against the edition.
-fn node_of(edition: &Edition, rest: &str) -> Result<String, String> {
-    let code = NodeCode::parse(rest)?;
+fn node_of(edition: &Edition, header: &str, rest: &str) -> Result<String, ReadProblem> {
+    let code = NodeCode::parse(rest).map_err(|problem| ReadProblem::BadNodeColumn {
+        header: header.into(),
+        problem,
+    })?;
     if edition.node(&code).is_none() {
-        return Err(format!("the edition has no area or criterion {code}"));
+        return Err(ReadProblem::NoSuchNode {
+            header: header.into(),
+            code: code.to_string(),
+        });
     }
     Ok(code.to_string())
 }
@@ -87,7 +93,6 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
         return Resolved::Column(k);
     }
     let f = fold_key(h);
-    let unknown = |why: String| Resolved::Unknown(format!("unknown column '{h}': {why}"));
     if let Some(rest) = f.strip_prefix("component:") {
         let rest = rest.trim();
         return match edition
@@ -96,7 +101,10 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
             .find(|c| fold_key(&c.code) == rest)
         {
             Some(c) => Resolved::Column(RCol::Component(c.code.clone())),
-            None => unknown(format!("the edition has no component '{rest}'")),
+            None => Resolved::Unknown(ReadProblem::NoSuchComponent {
+                header: h.into(),
+                code: rest.into(),
+            }),
         };
     }
     for (prefixes, score) in [(["score:", "diem "], true), (["rank:", "hang "], false)] {
@@ -104,11 +112,13 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
             let Some(rest) = f.strip_prefix(pre) else {
                 continue;
             };
-            match node_of(edition, rest.trim()) {
+            match node_of(edition, h, rest.trim()) {
                 Ok(code) if score => return Resolved::Column(RCol::Score(code)),
                 Ok(code) => return Resolved::Column(RCol::NodeRank(code)),
                 // `score:x` is meant as a score column; `Điểm x` may just be an unknown header.
-                Err(why) if i == 0 || NodeCode::parse(rest.trim()).is_ok() => return unknown(why),
+                Err(why) if i == 0 || NodeCode::parse(rest.trim()).is_ok() => {
+                    return Resolved::Unknown(why)
+                }
                 Err(_) => {}
             }
         }
@@ -123,7 +133,7 @@ fn resolve_header(edition: &Edition, h: &str) -> Resolved<RCol> {
     if is_row_number_header(h) {
         return Resolved::Ignore;
     }
-    Resolved::Unknown(format!("unknown column '{h}'"))
+    Resolved::Unknown(ReadProblem::UnknownColumn { header: h.into() })
 }
 
 /// The subject slug a cell names: the slug itself, or a name whose slug is known.
@@ -179,16 +189,16 @@ fn results_from_sheet(
     let mut row_numbers = Vec::new();
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, &mut p);
-        let subject = r
-            .req(&RCol::Subject, cell_text, "subject")
-            .and_then(|t| match subject_slug(&t, is_known) {
-                Some(s) => Some(s),
-                None => {
-                    r.problem(&RCol::Subject, format!("unknown subject '{t}'"));
-                    None
-                }
-            });
-        let total = r.req(&RCol::Total, table::cell_decimal, "total");
+        let subject =
+            r.req(&RCol::Subject, cell_text)
+                .and_then(|t| match subject_slug(&t, is_known) {
+                    Some(s) => Some(s),
+                    None => {
+                        r.problem(&RCol::Subject, ReadProblem::UnknownSubject { value: t });
+                        None
+                    }
+                });
+        let total = r.req(&RCol::Total, table::cell_decimal);
         let rank = r.u32(&RCol::Rank);
         let mut result = PublishedResult {
             edition_id: edition.id.clone(),
@@ -228,7 +238,7 @@ fn results_from_sheet(
         }
     }
     if sheet.rows.is_empty() {
-        p.push(None, None, "there are no results in the file");
+        p.push(None, None, ReadProblem::NoResults);
     }
     let mut problems = p.list;
     let set_problems = if header_problems {
@@ -267,7 +277,7 @@ pub fn results_from_csv(
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<PublishedResult>, ImportError> {
-    let sheet = table::csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?;
     results_from_sheet(&sheet, file_name, edition, is_known)
 }
 
@@ -280,7 +290,7 @@ pub fn results_from_xlsx<RS: Read + Seek>(
 ) -> Result<Vec<PublishedResult>, ImportError> {
     let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, RESULTS_SHEET)
-        .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(file_name, ReadProblem::NoSheets))?;
     results_from_sheet(&sheet, file_name, edition, is_known)
 }
 
@@ -292,21 +302,25 @@ pub fn results_from_json(
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<PublishedResult>, ImportError> {
     let mut rows: Vec<PublishedResult> = serde_json::from_str(text).map_err(|e| {
-        let mut m = e.to_string();
-        if m.contains("Decimal") {
-            m.push_str(" (write points as strings, e.g. \"85.58\")");
+        let mut kind = json_syntax(&e);
+        if let ReadProblem::Syntax { detail, .. } = &mut kind {
+            if detail.contains("Decimal") {
+                detail.push_str(" (write points as strings, e.g. \"85.58\")");
+            }
         }
-        ImportError::whole(file_name, m)
+        ImportError::read(file_name, kind)
     })?;
     let mut problems = Vec::new();
     for (i, r) in rows.iter_mut().enumerate() {
         r.subject = nfc(&r.subject);
         r.source = r.source.as_deref().map(nfc).filter(|s| !s.is_empty());
         if !is_known(&r.subject) {
-            problems.push(Problem::new(
+            problems.push(Problem::read(
                 None,
                 Some(format!("[{i}].subject")),
-                format!("unknown subject '{}'", r.subject),
+                ReadProblem::UnknownSubject {
+                    value: r.subject.clone(),
+                },
             ));
         }
     }

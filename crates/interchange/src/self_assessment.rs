@@ -18,7 +18,7 @@
 //! laid out cell by cell here; its cells follow the shared writer's rules ([`crate::sheet`]:
 //! text through [`safe`], decimals through [`write_decimal`]).
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{ExportError, ImportError, Problem, ReadProblem};
 use crate::sheet::{safe, write_decimal};
 use crate::table::{cell_decimal, cell_text, fold_key, xlsx_sheets, Row};
 use parindex_domain::assessment::{
@@ -397,14 +397,14 @@ fn header_of(k: ColKey) -> &'static str {
 
 /// A text cell as written by [`write_summary_xlsx`]: its formula guard removed, so that a
 /// downloaded, filled-in and uploaded table keeps an explanation that starts with `-` as it was.
-fn text_at(row: &Row, i: Option<usize>) -> Result<String, String> {
+fn text_at(row: &Row, i: Option<usize>) -> Result<String, ReadProblem> {
     match i.and_then(|i| row.cells.get(i)) {
         None => Ok(String::new()),
         Some(c) => cell_text(c).map(|t| restore_formula(&t.unwrap_or_default()).to_string()),
     }
 }
 
-fn dec_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, String> {
+fn dec_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, ReadProblem> {
     match i.and_then(|i| row.cells.get(i)) {
         None => Ok(None),
         Some(c) => cell_decimal(c),
@@ -431,7 +431,7 @@ pub fn read_summary_xlsx(
                 .is_some_and(|n| fold_key(n) == fold_key(SHEET))
         })
         .or_else(|| sheets.first())
-        .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheet"))?;
+        .ok_or_else(|| ImportError::read(file_name, ReadProblem::NoSheets))?;
     let rows = sheet.all_rows();
     // The header line: the first with an STT column and a self-score column.
     let header_at = rows.iter().position(|r| {
@@ -443,12 +443,12 @@ pub fn read_summary_xlsx(
         keys.contains(&Some(ColKey::Stt)) && keys.contains(&Some(ColKey::SelfScore))
     });
     let Some(header_at) = header_at else {
-        return Err(ImportError::whole(
+        return Err(ImportError::read(
             file_name,
-            format!(
-                "no header line with the columns '{}' and '{}': is this a self-scoring summary table?",
-                HEADERS[0], HEADERS[3]
-            ),
+            ReadProblem::NoSummaryHeader {
+                stt: HEADERS[0],
+                self_score: HEADERS[3],
+            },
         ));
     };
     let header = &rows[header_at];
@@ -460,27 +460,35 @@ pub fn read_summary_xlsx(
         };
         match col_of(&text) {
             Some(k) => {
-                if idx.insert(header_of(k), i).is_some() {
-                    problems.push(Problem::cell(
-                        header.number,
-                        text.clone(),
-                        "this column appears twice",
+                if let Some(j) = idx.insert(header_of(k), i) {
+                    let first = cell_text(&header.cells[j]).ok().flatten();
+                    problems.push(Problem::read(
+                        Some(header.number),
+                        Some(text.clone()),
+                        ReadProblem::ColumnTwice {
+                            first: first.unwrap_or_default(),
+                            second: text.clone(),
+                        },
                     ));
                 }
             }
-            None => problems.push(Problem::cell(
-                header.number,
-                text.clone(),
-                format!("unknown column; the table has: {}", HEADERS.join(" | ")),
+            None => problems.push(Problem::read(
+                Some(header.number),
+                Some(text.clone()),
+                ReadProblem::UnknownColumn {
+                    header: text.clone(),
+                },
             )),
         }
     }
     for k in [ColKey::Stt, ColKey::Title, ColKey::Max, ColKey::SelfScore] {
         if !idx.contains_key(header_of(k)) {
-            problems.push(Problem::new(
+            problems.push(Problem::read(
                 Some(header.number),
                 None,
-                format!("the column '{}' is missing", header_of(k)),
+                ReadProblem::MissingColumn {
+                    label: header_of(k).to_string(),
+                },
             ));
         }
     }
@@ -498,8 +506,12 @@ pub fn read_summary_xlsx(
             continue;
         }
         let is_total = fold_key(&title) == fold_key("TỔNG CỘNG") || fold_key(&stt) == "tong cong";
-        let mut cell_problem = |k: ColKey, m: String| {
-            problems.push(Problem::cell(row.number, header_of(k), m));
+        let mut cell_problem = |k: ColKey, m: ReadProblem| {
+            problems.push(Problem::read(
+                Some(row.number),
+                Some(header_of(k).to_string()),
+                m,
+            ));
         };
         let max = dec_at(row, at(ColKey::Max)).unwrap_or_else(|m| {
             cell_problem(ColKey::Max, m);
@@ -526,39 +538,41 @@ pub fn read_summary_xlsx(
         }
         let code = match NodeCode::parse(&stt) {
             Ok(c) => c,
-            Err(_) => {
-                cell_problem(
-                    ColKey::Stt,
-                    format!("'{stt}' is not a criterion code like 1, 1.2 or 1.2.3"),
-                );
+            Err(e) => {
+                cell_problem(ColKey::Stt, ReadProblem::Code(e));
                 continue;
             }
         };
         let Some(node) = edition.node(&code) else {
             cell_problem(
                 ColKey::Stt,
-                format!("{code} is not a criterion of {}", edition.id),
+                ReadProblem::NotACriterion {
+                    code: code.to_string(),
+                    edition: edition.id.clone(),
+                },
             );
             continue;
         };
         if let Some(first) = seen.insert(code.clone(), row.number) {
             cell_problem(
                 ColKey::Stt,
-                format!("{code} appears twice (first on row {first})"),
+                ReadProblem::CodeTwice {
+                    code: code.to_string(),
+                    first_row: first,
+                },
             );
             continue;
         }
         if max != node.max_points {
+            let shown = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
             cell_problem(
                 ColKey::Max,
-                format!(
-                    "{code} has max {} here but {} in {}: is this the table of another criteria set?",
-                    max.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-                    node.max_points
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    edition.id
-                ),
+                ReadProblem::MaxDiffers {
+                    code: code.to_string(),
+                    here: shown(max),
+                    there: shown(node.max_points),
+                    edition: edition.id.clone(),
+                },
             );
         }
         let evidence = text_at(row, at(ColKey::Evidence)).unwrap_or_else(|m| {
@@ -581,7 +595,7 @@ pub fn read_summary_xlsx(
         out.row_numbers.push(row.number);
     }
     if out.rows.is_empty() && problems.is_empty() {
-        problems.push(Problem::file("the table has no criterion lines"));
+        problems.push(Problem::read(None, None, ReadProblem::NoCriterionLines));
     }
     if problems.is_empty() {
         Ok(out)
@@ -613,16 +627,15 @@ fn input_for(
     node: &parindex_domain::edition::CriterionNode,
     score: Decimal,
     current: Option<&ScoreInput>,
-) -> Result<ScoreInput, String> {
+) -> Result<ScoreInput, ReadProblem> {
+    let code = || node.code.to_string();
     if let Some(c) = current {
         if self_score(node, c).ok() == Some(score) {
             return Ok(c.clone());
         }
     }
     let candidates: Vec<ScoreInput> = match (&node.rule, input_kind(node)) {
-        (_, InputKind::Survey) => {
-            return Err("survey-scored: it is not self-scored; leave the cell empty".into())
-        }
+        (_, InputKind::Survey) => return Err(ReadProblem::NotSelfScored { code: code() }),
         (_, InputKind::Points { .. }) => vec![ScoreInput::Points(score)],
         (Some(ScoringRule::Choice { options }), _) => options
             .iter()
@@ -639,29 +652,34 @@ fn input_for(
                 None => Vec::new(),
             }
         }
-        _ => {
-            return Err(
-                "this score is computed from a declared figure (a number or a rate): enter the figure in the application"
-                    .into(),
-            )
-        }
+        _ => return Err(ReadProblem::FromAFigure { code: code() }),
     };
-    let fits: Vec<ScoreInput> = candidates
+    let mut fits: Vec<ScoreInput> = candidates
         .into_iter()
         .filter(|i| self_score(node, i).ok() == Some(score))
         .collect();
-    match fits.len() {
-        1 => fits.into_iter().next().ok_or_else(String::new),
-        0 => match (&node.rule, input_kind(node)) {
+    match (fits.pop(), fits.is_empty()) {
+        (Some(only), true) => Ok(only),
+        (Some(_), false) => Err(ReadProblem::SeveralAnswersGive {
+            code: code(),
+            score,
+        }),
+        (None, _) => match (&node.rule, input_kind(node)) {
             (_, InputKind::Points { .. }) => match self_score(node, &ScoreInput::Points(score)) {
-                Err(e) => Err(e.to_string()),
-                Ok(_) => Err(format!("{score} cannot be given")),
+                Err(problem) => Err(ReadProblem::Score {
+                    code: code(),
+                    problem,
+                }),
+                Ok(_) => Err(ReadProblem::CannotBeGiven {
+                    code: code(),
+                    score,
+                }),
             },
-            _ => Err(format!("no answer of this criterion gives {score} points")),
+            _ => Err(ReadProblem::NoAnswerGives {
+                code: code(),
+                score,
+            }),
         },
-        _ => Err(format!(
-            "several answers give {score} points: choose one in the application"
-        )),
     }
 }
 
@@ -692,10 +710,10 @@ pub fn import_items(
             Some(s) => match input_for(node, s, cur.and_then(|i| i.input.as_ref())) {
                 Ok(i) => Some(i),
                 Err(m) => {
-                    problems.push(Problem::cell(
-                        *number,
-                        HEADERS[3],
-                        format!("{}: {m}", row.code),
+                    problems.push(Problem::read(
+                        Some(*number),
+                        Some(HEADERS[3].to_string()),
+                        m,
                     ));
                     continue;
                 }

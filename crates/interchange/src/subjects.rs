@@ -3,7 +3,7 @@
 //! Readers: CSV, XLSX (the `Subjects` sheet, else the first), JSON. An empty slug is derived from
 //! the Vietnamese name; malformed and duplicate slugs are problems. Writers: CSV, XLSX, JSON.
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{json_syntax, ExportError, ImportError, Problem, ReadProblem};
 use crate::table::{self, cell_text, Col, Format, Out, OutTable, Problems, RowReader, Sheet};
 use parindex_domain::text::{is_slug, nfc, slugify};
 use parindex_domain::Subject;
@@ -42,17 +42,20 @@ const COLS: &[Col<SCol>] = &[
     },
 ];
 
-/// Problems with one subject: (field, message).
-fn check(s: &Subject) -> Vec<(SCol, String)> {
+/// Problems with one subject: (field, problem).
+fn check(s: &Subject) -> Vec<(SCol, ReadProblem)> {
     let mut out = Vec::new();
     if !is_slug(&s.slug) {
         out.push((
             SCol::Slug,
-            format!("'{}' is not a slug (a-z, 0-9, -)", s.slug),
+            ReadProblem::NotASlug {
+                value: s.slug.clone(),
+                hint: None,
+            },
         ));
     }
     if s.name_vi.is_empty() {
-        out.push((SCol::NameVi, "the name is empty".to_string()));
+        out.push((SCol::NameVi, ReadProblem::Empty));
     }
     out
 }
@@ -65,7 +68,7 @@ fn subjects_from_sheet(sheet: &Sheet, file: &str) -> Result<Vec<Subject>, Import
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, &mut p);
         let slug = r.text(&SCol::Slug);
-        let name_vi = r.req(&SCol::NameVi, cell_text, "name");
+        let name_vi = r.req(&SCol::NameVi, cell_text);
         let name_en = r.text(&SCol::NameEn);
         let Some(name_vi) = name_vi else { continue };
         let s = Subject {
@@ -79,7 +82,10 @@ fn subjects_from_sheet(sheet: &Sheet, file: &str) -> Result<Vec<Subject>, Import
         if let Some(first) = first_row.get(&s.slug) {
             r.problem(
                 &SCol::Slug,
-                format!("duplicate slug '{}' (first on row {first})", s.slug),
+                ReadProblem::DuplicateSlug {
+                    slug: s.slug.clone(),
+                    first_row: Some(*first),
+                },
             );
         } else {
             first_row.insert(s.slug.clone(), row.number);
@@ -95,7 +101,7 @@ fn subjects_from_sheet(sheet: &Sheet, file: &str) -> Result<Vec<Subject>, Import
 
 /// Read subjects from CSV text.
 pub fn subjects_from_csv(text: &str, file_name: &str) -> Result<Vec<Subject>, ImportError> {
-    let sheet = table::csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?;
     subjects_from_sheet(&sheet, file_name)
 }
 
@@ -106,14 +112,14 @@ pub fn subjects_from_xlsx<RS: Read + Seek>(
 ) -> Result<Vec<Subject>, ImportError> {
     let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, SUBJECTS_SHEET)
-        .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(file_name, ReadProblem::NoSheets))?;
     subjects_from_sheet(&sheet, file_name)
 }
 
 /// Read subjects from JSON (an array in their serde form).
 pub fn subjects_from_json(text: &str, file_name: &str) -> Result<Vec<Subject>, ImportError> {
     let mut list: Vec<Subject> =
-        serde_json::from_str(text).map_err(|e| ImportError::whole(file_name, e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| ImportError::read(file_name, json_syntax(&e)))?;
     let mut problems = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (i, s) in list.iter_mut().enumerate() {
@@ -122,13 +128,16 @@ pub fn subjects_from_json(text: &str, file_name: &str) -> Result<Vec<Subject>, I
         s.name_en = s.name_en.as_deref().map(nfc).filter(|t| !t.is_empty());
         for (k, m) in check(s) {
             let field = if k == SCol::Slug { "slug" } else { "name_vi" };
-            problems.push(Problem::new(None, Some(format!("[{i}].{field}")), m));
+            problems.push(Problem::read(None, Some(format!("[{i}].{field}")), m));
         }
         if !seen.insert(s.slug.clone()) {
-            problems.push(Problem::new(
+            problems.push(Problem::read(
                 None,
                 Some(format!("[{i}].slug")),
-                format!("duplicate slug '{}'", s.slug),
+                ReadProblem::DuplicateSlug {
+                    slug: s.slug.clone(),
+                    first_row: None,
+                },
             ));
         }
     }

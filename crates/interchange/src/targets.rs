@@ -6,7 +6,7 @@
 //! Slugs are checked for form only (the caller checks that they exist); the same edition,
 //! subject and scope twice is a problem. Writers: CSV, XLSX, JSON.
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{json_syntax, ExportError, ImportError, Problem, ReadProblem};
 use crate::table::{
     self, cell_text, cell_u32, Cell, Col, Format, Out, OutTable, Problems, RowReader, Sheet,
 };
@@ -68,46 +68,41 @@ const COLS: &[Col<TCol>] = &[
     },
 ];
 
-fn cell_scope(c: &Cell) -> Result<Option<TargetScope>, String> {
+fn cell_scope(c: &Cell) -> Result<Option<TargetScope>, ReadProblem> {
     match cell_text(c)? {
         None => Ok(None),
         Some(t) => TargetScope::parse(&t)
             .map(Some)
-            .map_err(|e| format!("'{t}' is not 'overall' (tổng thể) or an area code: {e}")),
+            .map_err(|problem| ReadProblem::NotAScope { value: t, problem }),
     }
 }
 
 /// A slug cell: must be a slug; a name is refused with the slug it would make as a hint.
-fn slug_problem(what: &str, s: &str) -> Option<String> {
+fn slug_problem(s: &str) -> Option<ReadProblem> {
     if is_slug(s) {
         return None;
     }
     let hint = slugify(s);
-    Some(if hint.is_empty() {
-        format!("'{s}' is not a {what} slug (a-z, 0-9, -)")
-    } else {
-        format!("'{s}' is not a {what} slug (a-z, 0-9, -); did you mean '{hint}'?")
+    Some(ReadProblem::NotASlug {
+        value: s.to_string(),
+        hint: (!hint.is_empty()).then_some(hint),
     })
 }
 
-/// Problems with one target: (column, message).
-fn check(t: &RankTarget) -> Vec<(TCol, String)> {
+/// Problems with one target: (column, problem).
+fn check(t: &RankTarget) -> Vec<(TCol, ReadProblem)> {
     let mut out = Vec::new();
-    if let Some(m) = slug_problem("edition", &t.edition_id) {
+    if let Some(m) = slug_problem(&t.edition_id) {
         out.push((TCol::Edition, m));
     }
-    if let Some(m) = slug_problem("subject", &t.subject) {
+    if let Some(m) = slug_problem(&t.subject) {
         out.push((TCol::Subject, m));
     }
-    if let Some(m) = t
-        .lead_agency
-        .as_deref()
-        .and_then(|a| slug_problem("unit", a))
-    {
+    if let Some(m) = t.lead_agency.as_deref().and_then(slug_problem) {
         out.push((TCol::LeadAgency, m));
     }
     if t.target_rank == 0 {
-        out.push((TCol::TargetRank, "a target rank starts at 1".to_string()));
+        out.push((TCol::TargetRank, ReadProblem::RankZero));
     }
     out
 }
@@ -123,10 +118,10 @@ fn targets_from_sheet(sheet: &Sheet, file: &str) -> Result<Vec<RankTarget>, Impo
     let mut first_row: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, &mut p);
-        let edition_id = r.req(&TCol::Edition, cell_text, "edition");
-        let subject = r.req(&TCol::Subject, cell_text, "subject");
+        let edition_id = r.req(&TCol::Edition, cell_text);
+        let subject = r.req(&TCol::Subject, cell_text);
         let scope = r.get(&TCol::Scope, cell_scope);
-        let target_rank = r.req(&TCol::TargetRank, cell_u32, "target rank");
+        let target_rank = r.req(&TCol::TargetRank, cell_u32);
         let lead_agency = r.text(&TCol::LeadAgency);
         let note = r.text(&TCol::Note);
         let (Some(edition_id), Some(subject), Ok(scope), Some(target_rank)) =
@@ -149,10 +144,12 @@ fn targets_from_sheet(sheet: &Sheet, file: &str) -> Result<Vec<RankTarget>, Impo
         if let Some(first) = first_row.get(&key) {
             r.problem(
                 &TCol::Scope,
-                format!(
-                    "a second target for {} on {} in {} (first on row {first})",
-                    t.subject, t.scope, t.edition_id
-                ),
+                ReadProblem::SecondTarget {
+                    subject: t.subject.clone(),
+                    scope: t.scope.to_string(),
+                    edition: t.edition_id.clone(),
+                    first_row: Some(*first),
+                },
             );
         } else {
             first_row.insert(key, row.number);
@@ -168,7 +165,7 @@ fn targets_from_sheet(sheet: &Sheet, file: &str) -> Result<Vec<RankTarget>, Impo
 
 /// Read targets from CSV text.
 pub fn targets_from_csv(text: &str, file_name: &str) -> Result<Vec<RankTarget>, ImportError> {
-    let sheet = table::csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?;
     targets_from_sheet(&sheet, file_name)
 }
 
@@ -179,14 +176,14 @@ pub fn targets_from_xlsx<RS: Read + Seek>(
 ) -> Result<Vec<RankTarget>, ImportError> {
     let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::SMALL_TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, TARGETS_SHEET)
-        .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(file_name, ReadProblem::NoSheets))?;
     targets_from_sheet(&sheet, file_name)
 }
 
 /// Read targets from JSON (an array in their serde form).
 pub fn targets_from_json(text: &str, file_name: &str) -> Result<Vec<RankTarget>, ImportError> {
     let mut list: Vec<RankTarget> =
-        serde_json::from_str(text).map_err(|e| ImportError::whole(file_name, e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| ImportError::read(file_name, json_syntax(&e)))?;
     let mut problems = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (i, t) in list.iter_mut().enumerate() {
@@ -200,16 +197,18 @@ pub fn targets_from_json(text: &str, file_name: &str) -> Result<Vec<RankTarget>,
                 .find(|c| c.key == k)
                 .map(|c| c.en)
                 .unwrap_or("?");
-            problems.push(Problem::new(None, Some(format!("[{i}].{field}")), m));
+            problems.push(Problem::read(None, Some(format!("[{i}].{field}")), m));
         }
         if !seen.insert(key_of(t)) {
-            problems.push(Problem::new(
+            problems.push(Problem::read(
                 None,
                 Some(format!("[{i}]")),
-                format!(
-                    "a second target for {} on {} in {}",
-                    t.subject, t.scope, t.edition_id
-                ),
+                ReadProblem::SecondTarget {
+                    subject: t.subject.clone(),
+                    scope: t.scope.to_string(),
+                    edition: t.edition_id.clone(),
+                    first_row: None,
+                },
             ));
         }
     }

@@ -5,11 +5,12 @@
 //! parents that are neither in the file nor among the caller's known units are problems. A parent
 //! may be given by slug or by the name of a unit in the file.
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{json_syntax, ExportError, ImportError, Problem, ReadProblem};
 use crate::table::{
     self, cell_text, fold_key, Cell, Col, Format, Out, OutTable, Problems, RowReader, Sheet,
 };
 use parindex_domain::text::slugify;
+use parindex_domain::units::FieldProblem;
 use parindex_domain::{Unit, UnitType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
@@ -74,12 +75,25 @@ const COLS: &[Col<UCol>] = &[
     },
 ];
 
-fn cell_unit_type(c: &Cell) -> Result<Option<UnitType>, String> {
+fn cell_unit_type(c: &Cell) -> Result<Option<UnitType>, ReadProblem> {
     match cell_text(c)? {
         None => Ok(None),
-        Some(t) => UnitType::parse(&t).map(Some).ok_or_else(|| {
-            format!("'{t}' is not a unit type (province, department, district, commune, other)")
-        }),
+        Some(t) => UnitType::parse(&t)
+            .map(Some)
+            .ok_or(ReadProblem::NotAUnitType { value: t }),
+    }
+}
+
+/// A unit's field problem (`Unit::normalise`) as the reader's kind.
+fn field_problem(u: &Unit, p: FieldProblem) -> ReadProblem {
+    match p {
+        FieldProblem::Required => ReadProblem::Empty,
+        FieldProblem::TooLong { max } => ReadProblem::TooLong { max },
+        FieldProblem::NotSlug => ReadProblem::NotASlug {
+            value: u.slug.clone(),
+            hint: None,
+        },
+        FieldProblem::OwnParent => ReadProblem::OwnParent,
     }
 }
 
@@ -94,8 +108,8 @@ fn units_from_sheet(
     for row in &sheet.rows {
         let mut r = RowReader::new(&cols, row, &mut p);
         let slug = r.text(&UCol::Slug);
-        let name_vi = r.req(&UCol::NameVi, cell_text, "name");
-        let unit_type = r.req(&UCol::Type, cell_unit_type, "unit type");
+        let name_vi = r.req(&UCol::NameVi, cell_text);
+        let unit_type = r.req(&UCol::Type, cell_unit_type);
         let name_en = r.text(&UCol::NameEn);
         let parent = r.text(&UCol::Parent);
         let head_name = r.text(&UCol::HeadName);
@@ -138,27 +152,33 @@ fn units_from_sheet(
             };
             match resolved {
                 Some(s) => u.parent = Some(s),
-                None => p.list.push(Problem::new(
+                None => p.list.push(Problem::read(
                     Some(row),
                     header(UCol::Parent),
-                    format!("unknown parent '{par}': neither in the file nor a known unit"),
+                    ReadProblem::UnknownParent { value: par },
                 )),
             }
         }
         for (field, problem) in u.normalise() {
-            let message = u.describe(problem);
             let col = match field {
                 "slug" => UCol::Slug,
                 "parent" => UCol::Parent,
                 _ => UCol::NameVi,
             };
-            p.list.push(Problem::new(Some(row), header(col), message));
+            p.list.push(Problem::read(
+                Some(row),
+                header(col),
+                field_problem(&u, problem),
+            ));
         }
         if let Some(first) = first_row.get(&u.slug) {
-            p.list.push(Problem::new(
+            p.list.push(Problem::read(
                 Some(row),
                 header(UCol::Slug),
-                format!("duplicate slug '{}' (first on row {first})", u.slug),
+                ReadProblem::DuplicateSlug {
+                    slug: u.slug.clone(),
+                    first_row: Some(*first),
+                },
             ));
         } else {
             first_row.insert(u.slug.clone(), row);
@@ -178,7 +198,7 @@ pub fn units_from_csv(
     file_name: &str,
     known_units: &BTreeSet<String>,
 ) -> Result<Vec<Unit>, ImportError> {
-    let sheet = table::csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?;
+    let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?;
     units_from_sheet(&sheet, file_name, known_units)
 }
 
@@ -190,7 +210,7 @@ pub fn units_from_xlsx<RS: Read + Seek>(
 ) -> Result<Vec<Unit>, ImportError> {
     let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, UNITS_SHEET)
-        .ok_or_else(|| ImportError::whole(file_name, "the workbook has no sheets"))?;
+        .ok_or_else(|| ImportError::read(file_name, ReadProblem::NoSheets))?;
     units_from_sheet(&sheet, file_name, known_units)
 }
 
@@ -202,29 +222,32 @@ pub fn units_from_json(
     known_units: &BTreeSet<String>,
 ) -> Result<Vec<Unit>, ImportError> {
     let mut units: Vec<Unit> =
-        serde_json::from_str(text).map_err(|e| ImportError::whole(file_name, e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| ImportError::read(file_name, json_syntax(&e)))?;
     let mut problems = Vec::new();
     let in_file: BTreeSet<String> = units.iter().map(|u| u.slug.clone()).collect();
     let mut seen = BTreeSet::new();
     for (i, u) in units.iter_mut().enumerate() {
         for (field, problem) in u.normalise() {
-            let message = u.describe(problem);
-            problems.push(Problem::new(None, Some(format!("[{i}].{field}")), message));
+            let kind = field_problem(u, problem);
+            problems.push(Problem::read(None, Some(format!("[{i}].{field}")), kind));
         }
         if let Some(par) = &u.parent {
             if !in_file.contains(par) && !known_units.contains(par) {
-                problems.push(Problem::new(
+                problems.push(Problem::read(
                     None,
                     Some(format!("[{i}].parent")),
-                    format!("unknown parent '{par}': neither in the file nor a known unit"),
+                    ReadProblem::UnknownParent { value: par.clone() },
                 ));
             }
         }
         if !seen.insert(u.slug.clone()) {
-            problems.push(Problem::new(
+            problems.push(Problem::read(
                 None,
                 Some(format!("[{i}].slug")),
-                format!("duplicate slug '{}'", u.slug),
+                ReadProblem::DuplicateSlug {
+                    slug: u.slug.clone(),
+                    first_row: None,
+                },
             ));
         }
     }

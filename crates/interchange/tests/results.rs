@@ -3,10 +3,20 @@
 
 mod common;
 
-use common::{assert_has, assert_kind, edition, known_subjects, names, results, write_xlsx, Cell};
+use common::{
+    assert_kind, assert_read, assert_read_that, edition, known_subjects, names, results,
+    write_xlsx, Cell,
+};
+use parindex_domain::score::NumberProblem;
 use parindex_domain::ResultProblemKind;
 use parindex_interchange::results::*;
-use parindex_interchange::ProblemKind;
+use parindex_interchange::{ProblemKind, ReadProblem};
+
+fn not_a_number(value: &str) -> ReadProblem {
+    ReadProblem::Number(NumberProblem::NotANumber {
+        value: value.into(),
+    })
+}
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -214,25 +224,31 @@ fn unknown_subject_bad_date_and_text_in_number_cells() {
         quang-ninh,91.04,1st,31/02/2021\n\
         ha-noi,90.51,,someday\n";
     let err = read_csv(text).unwrap_err();
-    assert_has(
+    assert_read(
         &err,
         Some(2),
         Some("subject"),
-        "unknown subject 'ho-chi-minh'",
+        ReadProblem::UnknownSubject {
+            value: "ho-chi-minh".into(),
+        },
     );
-    assert_has(&err, Some(3), Some("total"), "'abc' is not a number");
-    assert_has(&err, Some(4), Some("rank"), "'1st' is not a number");
-    assert_has(
+    assert_read(&err, Some(3), Some("total"), not_a_number("abc"));
+    assert_read(&err, Some(4), Some("rank"), not_a_number("1st"));
+    assert_read(
         &err,
         Some(4),
         Some("published_on"),
-        "'31/02/2021' is not a valid date",
+        ReadProblem::NoSuchDate {
+            value: "31/02/2021".into(),
+        },
     );
-    assert_has(
+    assert_read(
         &err,
         Some(5),
         Some("published_on"),
-        "'someday' is not a date",
+        ReadProblem::NotADate {
+            value: "someday".into(),
+        },
     );
     assert_eq!(err.problems.len(), 5, "{err}");
 }
@@ -240,25 +256,40 @@ fn unknown_subject_bad_date_and_text_in_number_cells() {
 #[test]
 fn missing_and_unknown_headers() {
     let err = read_csv("subject,rank,colour,score:9\nbac-giang,1,red,1\n").unwrap_err();
-    assert_has(
+    assert_read(
         &err,
         Some(1),
         None,
-        "the required column 'total (Tổng điểm)' is missing",
+        ReadProblem::MissingColumn {
+            label: "total (Tổng điểm)".into(),
+        },
     );
-    assert_has(&err, Some(1), Some("colour"), "unknown column 'colour'");
-    assert_has(
+    assert_read(
+        &err,
+        Some(1),
+        Some("colour"),
+        ReadProblem::UnknownColumn {
+            header: "colour".into(),
+        },
+    );
+    assert_read(
         &err,
         Some(1),
         Some("score:9"),
-        "the edition has no area or criterion 9",
+        ReadProblem::NoSuchNode {
+            header: "score:9".into(),
+            code: "9".into(),
+        },
     );
     let err = read_csv("subject,total,component:leader\nbac-giang,1,1\n").unwrap_err();
-    assert_has(
+    assert_read(
         &err,
         Some(1),
         Some("component:leader"),
-        "no component 'leader'",
+        ReadProblem::NoSuchComponent {
+            header: "component:leader".into(),
+            code: "leader".into(),
+        },
     );
 }
 
@@ -277,17 +308,19 @@ fn a_duplicate_subject_is_reported() {
 #[test]
 fn an_empty_required_cell_is_reported() {
     let err = read_csv("subject,total\nbac-giang,\n").unwrap_err();
-    assert_has(&err, Some(2), Some("total"), "the total is empty");
+    assert_read(&err, Some(2), Some("total"), ReadProblem::Empty);
 }
 
 #[test]
 fn unknown_extension() {
     let dir = tempfile::tempdir().unwrap();
     let err = read_results(&dir.path().join("r.ods"), &edition(), &known).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("r.ods: unsupported file type '.ods'"),
-        "{err}"
+    assert_eq!(err.file, dir.path().join("r.ods").display().to_string());
+    assert_read_that(
+        &err,
+        None,
+        None,
+        |k| matches!(k, ReadProblem::UnsupportedType { ext: Some(e), .. } if e == "ods"),
     );
     let e = edition();
     assert!(write_results(&dir.path().join("r.txt"), &e, &results(), &BTreeMap::new()).is_err());

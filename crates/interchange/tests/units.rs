@@ -2,11 +2,13 @@
 
 mod common;
 
-use common::{assert_has, subjects, targets, units, write_xlsx, Cell};
+use common::{assert_read, assert_read_that, subjects, targets, units, write_xlsx, Cell};
+use parindex_domain::score::NumberProblem;
 use parindex_domain::{TargetScope, UnitType};
 use parindex_interchange::subjects::*;
 use parindex_interchange::targets::*;
 use parindex_interchange::units::*;
+use parindex_interchange::ReadProblem;
 use std::collections::BTreeSet;
 use std::io::Cursor;
 
@@ -75,17 +77,42 @@ fn unit_problems() {
         so-gtvt,,department,\n\
         so-tc,Sở Tài chính,department,so-tc\n";
     let err = units_from_csv(text, "u.csv", &none()).unwrap_err();
-    assert_has(&err, Some(2), Some("parent"), "unknown parent 'ubnd-tinh'");
-    assert_has(
+    assert_read(
+        &err,
+        Some(2),
+        Some("parent"),
+        ReadProblem::UnknownParent {
+            value: "ubnd-tinh".into(),
+        },
+    );
+    assert_read(
         &err,
         Some(3),
         Some("slug"),
-        "duplicate slug 'so-noi-vu' (first on row 2)",
+        ReadProblem::DuplicateSlug {
+            slug: "so-noi-vu".into(),
+            first_row: Some(2),
+        },
     );
-    assert_has(&err, Some(4), Some("slug"), "'Sở Y tế' is not a slug");
-    assert_has(&err, Some(5), Some("type"), "'ministry' is not a unit type");
-    assert_has(&err, Some(6), Some("name_vi"), "the name is empty");
-    assert_has(&err, Some(7), Some("parent"), "cannot be its own parent");
+    assert_read(
+        &err,
+        Some(4),
+        Some("slug"),
+        ReadProblem::NotASlug {
+            value: "Sở Y tế".into(),
+            hint: None,
+        },
+    );
+    assert_read(
+        &err,
+        Some(5),
+        Some("type"),
+        ReadProblem::NotAUnitType {
+            value: "ministry".into(),
+        },
+    );
+    assert_read(&err, Some(6), Some("name_vi"), ReadProblem::Empty);
+    assert_read(&err, Some(7), Some("parent"), ReadProblem::OwnParent);
     // A parent known to the caller is fine.
     let known: BTreeSet<String> = ["ubnd-tinh".to_string()].into();
     let ok = "slug,name_vi,type,parent\nso-noi-vu,Sở Nội vụ,department,ubnd-tinh\n";
@@ -95,13 +122,22 @@ fn unit_problems() {
 #[test]
 fn unit_headers_missing_and_unknown() {
     let err = units_from_csv("slug,name_vi,colour\na,A,red\n", "u.csv", &none()).unwrap_err();
-    assert_has(
+    assert_read(
         &err,
         Some(1),
         None,
-        "the required column 'type (Loại)' is missing",
+        ReadProblem::MissingColumn {
+            label: "type (Loại)".into(),
+        },
     );
-    assert_has(&err, Some(1), Some("colour"), "unknown column 'colour'");
+    assert_read(
+        &err,
+        Some(1),
+        Some("colour"),
+        ReadProblem::UnknownColumn {
+            header: "colour".into(),
+        },
+    );
 }
 
 #[test]
@@ -122,9 +158,11 @@ fn units_from_an_xlsx_typed_by_hand() {
     assert_eq!(us[1].slug, "huyen-luc-nam");
     assert_eq!(us[1].unit_type, UnitType::District);
     let err = read_units(&dir.path().join("dv.xls"), &none()).unwrap_err();
-    assert!(
-        err.to_string().contains("unsupported file type '.xls'"),
-        "{err}"
+    assert_read_that(
+        &err,
+        None,
+        None,
+        |k| matches!(k, ReadProblem::UnsupportedType { ext: Some(e), .. } if e == "xls"),
     );
 }
 
@@ -166,23 +204,38 @@ fn subjects_with_vietnamese_headers_and_problems() {
     let bad =
         "slug,name_vi,population\nbac-giang,Bắc Giang,1\nbac-giang,Bắc Giang,2\nHa Noi,Hà Nội,3\n";
     let err = subjects_from_csv(bad, "s.csv").unwrap_err();
-    assert_has(&err, Some(1), Some("population"), "unknown column");
+    assert_read_that(&err, Some(1), Some("population"), |k| {
+        matches!(k, ReadProblem::UnknownColumn { .. })
+    });
     let bad = "slug,name_vi\nbac-giang,Bắc Giang\nbac-giang,Bắc Giang\nHa Noi,Hà Nội\n,\n";
     let err = subjects_from_csv(bad, "s.csv").unwrap_err();
-    assert_has(
+    assert_read(
         &err,
         Some(3),
         Some("slug"),
-        "duplicate slug 'bac-giang' (first on row 2)",
+        ReadProblem::DuplicateSlug {
+            slug: "bac-giang".into(),
+            first_row: Some(2),
+        },
     );
-    assert_has(&err, Some(4), Some("slug"), "'Ha Noi' is not a slug");
+    assert_read(
+        &err,
+        Some(4),
+        Some("slug"),
+        ReadProblem::NotASlug {
+            value: "Ha Noi".into(),
+            hint: None,
+        },
+    );
     assert_eq!(err.problems.len(), 2, "the blank row is ignored: {err}");
     let err = subjects_from_csv("name_vi\nBắc Giang\n", "s.csv").unwrap_err();
-    assert_has(
+    assert_read(
         &err,
         Some(1),
         None,
-        "the required column 'slug (Mã)' is missing",
+        ReadProblem::MissingColumn {
+            label: "slug (Mã)".into(),
+        },
     );
 }
 
@@ -245,28 +298,56 @@ fn target_problems() {
         par-2020-province,Bắc Giang,1,0,Sở Nội vụ\n\
         par-2020-province,bac-giang,area one,ten,\n";
     let err = targets_from_csv(text, "t.csv").unwrap_err();
-    assert_has(
+    assert_read_that(&err, Some(3), Some("scope"), |k| {
+        matches!(k, ReadProblem::SecondTarget { subject, scope, first_row: Some(2), .. }
+            if subject == "bac-giang" && scope == "overall")
+    });
+    assert_read(
         &err,
-        Some(3),
-        Some("scope"),
-        "a second target for bac-giang on overall",
+        Some(4),
+        Some("subject"),
+        ReadProblem::NotASlug {
+            value: "Bắc Giang".into(),
+            hint: Some("bac-giang".into()),
+        },
     );
-    assert_has(&err, Some(4), Some("subject"), "did you mean 'bac-giang'?");
-    assert_has(&err, Some(4), Some("target_rank"), "starts at 1");
-    assert_has(
+    assert_read(&err, Some(4), Some("target_rank"), ReadProblem::RankZero);
+    assert_read(
         &err,
         Some(4),
         Some("lead_agency"),
-        "did you mean 'so-noi-vu'?",
+        ReadProblem::NotASlug {
+            value: "Sở Nội vụ".into(),
+            hint: Some("so-noi-vu".into()),
+        },
     );
-    assert_has(&err, Some(5), Some("scope"), "'area one' is not 'overall'");
-    assert_has(&err, Some(5), Some("target_rank"), "'ten' is not a number");
+    assert_read_that(
+        &err,
+        Some(5),
+        Some("scope"),
+        |k| matches!(k, ReadProblem::NotAScope { value, .. } if value == "area one"),
+    );
+    assert_read(
+        &err,
+        Some(5),
+        Some("target_rank"),
+        ReadProblem::Number(NumberProblem::NotANumber {
+            value: "ten".into(),
+        }),
+    );
     let err = targets_from_csv("edition,subject\na,b\n", "t.csv").unwrap_err();
-    assert_has(&err, Some(1), None, "the required column 'target_rank");
+    assert_read_that(
+        &err,
+        Some(1),
+        None,
+        |k| matches!(k, ReadProblem::MissingColumn { label } if label.starts_with("target_rank")),
+    );
     let err = read_targets(std::path::Path::new("targets.pdf")).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("targets.pdf: unsupported file type '.pdf'"),
-        "{err}"
+    assert_eq!(err.file, "targets.pdf");
+    assert_read_that(
+        &err,
+        None,
+        None,
+        |k| matches!(k, ReadProblem::UnsupportedType { ext: Some(e), .. } if e == "pdf"),
     );
 }

@@ -177,7 +177,8 @@ impl Store {
             .iter()
             .map(|n| {
                 let code: String = get(n, "code")?;
-                let code = NodeCode::parse(&code).map_err(StoreError::Corrupt)?;
+                let code =
+                    NodeCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let applies: String = get(n, "applies_to")?;
                 let applies_to = applies
                     .split(',')

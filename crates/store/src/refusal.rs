@@ -18,8 +18,8 @@ use parindex_domain::assessment::{
 use parindex_domain::dossiers::TimesProblem;
 use parindex_domain::indicators::{IndicatorProblem, IndicatorProblemKind};
 use parindex_domain::plan::{PlanProblemKind, ReportRefusal};
-use parindex_domain::units::FieldProblem;
-use parindex_domain::{EditionProblemKind, ResultProblemKind};
+use parindex_domain::units::{FieldProblem, UnitType};
+use parindex_domain::{EditionProblemKind, Level, ResultProblemKind};
 use rust_decimal::Decimal;
 
 use crate::evidence::UploadProblem;
@@ -54,12 +54,29 @@ pub enum RefusalKind {
     NotScored { code: String, unit: String },
     /// The unit is not assessed in this round.
     NotAssessed { unit: String },
-    /// The unit (or edition) is of another level than the one wanted.
+    /// An edition of another level than the one wanted (next year's edition of a round).
     WrongLevel {
         value: String,
-        level: String,
-        wanted: String,
+        level: Level,
+        wanted: Level,
     },
+    /// A unit of a type the edition's level does not assess.
+    UnitLevel {
+        unit: String,
+        unit_type: UnitType,
+        wanted: Level,
+    },
+    /// A value not among the ones the field takes (`?format=`, `?export=`).
+    NotOneOf {
+        value: String,
+        allowed: &'static [&'static str],
+    },
+    /// Not a year (`?year=`).
+    NotAYear { value: String },
+    /// Not a month like `2021-08` (`?month=`).
+    NotAMonth { value: String },
+    /// No file was sent where one is expected.
+    NoFile,
     /// A date already past.
     Past { date: Date, today: Date },
     /// A date not after the one it must follow.
@@ -144,6 +161,20 @@ impl fmt::Display for RefusalKind {
                 level,
                 wanted,
             } => write!(f, "{value} is at the {level} level, not the {wanted} level"),
+            K::UnitLevel {
+                unit,
+                unit_type,
+                wanted,
+            } => write!(
+                f,
+                "{unit} is a {unit_type}, not a unit of the {wanted} level"
+            ),
+            K::NotOneOf { value, allowed } => {
+                write!(f, "'{value}' is not one of {}", allowed.join(", "))
+            }
+            K::NotAYear { value } => write!(f, "'{value}' is not a year"),
+            K::NotAMonth { value } => write!(f, "'{value}' is not a month like 2021-08"),
+            K::NoFile => f.write_str("no file"),
             K::Past { date, today } => write!(f, "{date} is already past (today is {today})"),
             K::NotAfter { date, bound } => write!(f, "{date} is not after {bound}"),
             K::TooLarge { name, max_mb } => write!(f, "'{name}' is larger than {max_mb} MB"),

@@ -248,7 +248,7 @@ impl Store {
                     edition_id: get(r, "edition_id")?,
                     subject: get(r, "subject")?,
                     scope: TargetScope::parse(&get::<String>(r, "scope")?)
-                        .map_err(StoreError::Corrupt)?,
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     target_rank: to_u32(Some(get(r, "target_rank")?), "target rank")?.unwrap_or(0),
                     lead_agency: get(r, "lead_agency")?,
                     note: get(r, "note")?,

@@ -236,7 +236,7 @@ async fn rounds_are_checked_whole(s: &Store) {
     assert!(
         refused(&m, "units", |k| matches!(
             k,
-            RefusalKind::WrongLevel { value, .. } if value == "huyen-yen-the"
+            RefusalKind::UnitLevel { unit, .. } if unit == "huyen-yen-the"
         )),
         "{m:?}"
     );

@@ -145,7 +145,9 @@ pub enum PageError {
     Csrf,
     /// An address that answers another method only (a form's target opened by its address).
     MethodNotAllowed,
-    BadRequest(String),
+    /// A form's body that cannot be read (not multipart, cut off): nothing was saved. What the
+    /// parser said goes to the log only ([`PageError::bad_form`]).
+    BadForm,
     /// A change the store refused, met by `?` in a handler that has no form to place it in:
     /// a 400 page listing the refusals in the reader's language.
     Refused(parindex_store::Refusals),
@@ -153,6 +155,21 @@ pub enum PageError {
     Internal,
     /// Full, unwritable or unreachable storage: nothing was stored ([`fault_status`]).
     Fault(Fault),
+}
+
+impl PageError {
+    /// A body that cannot be read as the form it should be: logged, answered 400 in the
+    /// reader's language.
+    pub fn bad_form(detail: impl std::fmt::Display) -> PageError {
+        tracing::warn!(error = %detail, "a form's body cannot be read");
+        PageError::BadForm
+    }
+
+    /// A parameter of the address (`?format=`, `?year=`) or a form's field refused: a 400 page
+    /// listing the refusal in the reader's language.
+    pub fn refused(field: &str, kind: parindex_store::RefusalKind) -> PageError {
+        PageError::Refused(parindex_store::Refusal::new(field, kind).into())
+    }
 }
 
 impl From<StoreError> for PageError {
@@ -240,11 +257,7 @@ impl IntoResponse for PageError {
                 "error.method_not_allowed",
                 None,
             ),
-            PageError::BadRequest(m) => (
-                StatusCode::BAD_REQUEST,
-                "error.bad_request",
-                Some(m.as_str()),
-            ),
+            PageError::BadForm => (StatusCode::BAD_REQUEST, "error.bad_form", None),
             PageError::Refused(_) => (
                 StatusCode::BAD_REQUEST,
                 "error.bad_request",

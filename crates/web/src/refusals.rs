@@ -3,18 +3,24 @@
 //!
 //! A refusal's field picks the form field it is shown beside; its field and kind pick the
 //! catalogue message (`crates/web/messages/{vi,en}.toml`); the refusal's kind goes along as the
-//! detail in parentheses — in the user's language for the domain's checks (an edition, a rule,
-//! a plan, published results, a round, its classes, a crosswalk, an indicator: [`kind_text`]),
-//! in the store's words otherwise. What a form has no field for is returned as lines to show
-//! above the form. No text of the store is read here: only fields and kinds are matched.
+//! detail in parentheses, in the user's language ([`kind_text`]: one exhaustive match over every
+//! [`RefusalKind`] and the domain errors it wraps, so a new kind does not compile until it has
+//! its catalogue message). What a form has no field for is returned as lines to show above the
+//! form. No text of the store is read here: only fields and kinds are matched.
 
 use parindex_domain::plan::ReportRefusal;
 use parindex_store::{Refusal, RefusalKind, Refusals};
 
+mod files;
 mod kinds;
+mod nested;
+pub(crate) use files::{column_map_problem, read_problem, row_problem, scan_error};
 pub(crate) use kinds::{
     class_problem, crosswalk_problem, edition_problem, indicator_problem, kind_text,
     result_problem, rule_problem, stage_order,
+};
+pub(crate) use nested::{
+    code_problem, item_error, lock_text, number_problem, upload_problem, value_problem,
 };
 
 use crate::forms::FieldErrors;
@@ -175,8 +181,8 @@ pub(crate) fn email(refusals: &Refusals) -> Option<&'static str> {
         .then_some("users.email_invalid")
 }
 
-/// A monthly report refused: the form field and the message, in the user's language except
-/// for an attachment's problem and what has no field (in words).
+/// A monthly report refused: the form field and the message, in the user's language (an
+/// attachment's problem and what has no field by their kind).
 pub(crate) fn report(lang: Lang, refusals: &Refusals) -> Vec<(&'static str, String)> {
     let t = |k| i18n::t(lang, k).to_string();
     refusals
@@ -189,8 +195,8 @@ pub(crate) fn report(lang: Lang, refusals: &Refusals) -> Vec<(&'static str, Stri
             ("done", _) => ("done", t("report.done_required")),
             ("progress_pct", _) => ("progress_pct", t("report.progress_range")),
             ("unit", _) => ("unit", t("report.not_assigned")),
-            ("attachment", k) => ("attachments", k.to_string()),
-            _ => ("general", r.to_string()),
+            ("attachment", k) => ("attachments", kind_text(lang, k)),
+            _ => ("general", line(lang, r)),
         })
         .collect()
 }

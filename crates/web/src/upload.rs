@@ -3,7 +3,7 @@
 //! listed to the user, and the fingerprint of what a preview was made against.
 
 use crate::error::PageError;
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use parindex_interchange::ImportError;
@@ -77,7 +77,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> PageError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         PageError::TooLarge
     } else {
-        PageError::BadRequest(e.body_text())
+        PageError::bad_form(e.body_text())
     }
 }
 
@@ -216,17 +216,47 @@ pub fn file_problems(lang: Lang, e: &ImportError) -> Vec<FileProblem> {
         .collect()
 }
 
-/// A file's problem in the user's language: a check of the domain by its kind from the
-/// catalogue (in Vietnamese; the reader's English keeps the sheet it names), the reader's own
-/// problems as the reader says them.
+/// A file's problem in the user's language: a check of the domain and the shared table
+/// reader's own problems by their kind from the catalogue, the sheet named before them (a
+/// domain check in English keeps the reader's sentence, which names the sheet its own way);
+/// what a format's own check found without a kind, as the reader says it.
 pub fn problem_message(lang: Lang, p: &parindex_interchange::Problem) -> String {
     use parindex_interchange::ProblemKind;
-    match (&p.kind, lang) {
+    let text = match (&p.kind, lang) {
+        (Some(ProblemKind::Read(k)), _) => crate::refusals::read_problem(lang, k),
         (Some(ProblemKind::Edition(k)), Lang::Vi) => crate::refusals::edition_problem(lang, k),
         (Some(ProblemKind::Result(k)), Lang::Vi) => crate::refusals::result_problem(lang, k),
         (Some(ProblemKind::Indicator(k)), Lang::Vi) => crate::refusals::indicator_problem(lang, k),
-        _ => p.message_in(lang == Lang::Vi).to_string(),
+        _ => return p.message.clone(),
+    };
+    match &p.sheet {
+        Some(sheet) => i18n::t(lang, "refusal.read.in_sheet")
+            .replace("{sheet}", sheet)
+            .replace("{problem}", &text),
+        None => text,
     }
+}
+
+/// Every problem of an imported file as one line each, in the user's language: the file, where
+/// in it (row, column) and what (for pages that list lines rather than a table).
+pub fn problem_lines(lang: Lang, e: &ImportError) -> Vec<String> {
+    e.problems
+        .iter()
+        .map(|p| {
+            let text = problem_message(lang, p);
+            let at = match (p.row, &p.column) {
+                (Some(r), Some(c)) => i18n::t(lang, "refusal.read.at_row_column")
+                    .replace("{row}", &r.to_string())
+                    .replace("{column}", c),
+                (Some(r), None) => {
+                    i18n::t(lang, "refusal.read.at_row").replace("{row}", &r.to_string())
+                }
+                (None, Some(c)) => i18n::t(lang, "refusal.read.at_column").replace("{column}", c),
+                (None, None) => String::new(),
+            };
+            format!("{}: {at}{text}", e.file)
+        })
+        .collect()
 }
 
 pub fn file_problem(message: impl Into<String>) -> FileProblem {

@@ -840,9 +840,14 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
     .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("id=\"import-problems\""));
-    assert!(res
-        .body
-        .contains("is not a criterion of sample-department-2021"));
+    // In the reader's language: the catalogue's sentence after the code.
+    let not_ours =
+        parindex_web::i18n::t(parindex_web::i18n::Lang::Vi, "refusal.read.not_a_criterion")
+            .split("{code}")
+            .nth(1)
+            .unwrap_or_default()
+            .replace("{edition}", "sample-department-2021");
+    assert!(res.body.contains(&not_ours), "{}", res.body);
     // A changed table: preview, then confirm.
     let read = parindex_interchange::self_assessment::read_summary_xlsx(
         &bytes,

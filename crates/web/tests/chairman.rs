@@ -108,4 +108,24 @@ async fn bad_requests_are_refused() {
         let r = app.get(path, Some("coordinator")).await;
         assert_eq!(r.status, status, "{path}");
     }
+    // A hand-typed parameter is refused in the reader's language, naming the parameter.
+    use parindex_web::i18n::{t, Lang};
+    let r = app
+        .get(
+            "/plans/bac-giang-2021/chairman-report?format=pdf",
+            Some("coordinator"),
+        )
+        .await;
+    let want = t(Lang::Vi, "refusal.not_one_of")
+        .replace("{value}", "pdf")
+        .replace("{allowed}", "docx, xlsx");
+    assert!(r.body.contains(&format!("format: {want}")), "{}", r.body);
+    let r = app
+        .get(
+            "/plans/bac-giang-2021/chairman-report?month=tam",
+            Some("coordinator"),
+        )
+        .await;
+    let want = t(Lang::Vi, "refusal.not_a_month").replace("{value}", "tam");
+    assert!(r.body.contains(&format!("month: {want}")), "{}", r.body);
 }

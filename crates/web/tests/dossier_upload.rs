@@ -284,9 +284,10 @@ async fn story(app: TestApp) {
     assert!(res
         .body
         .contains("<td class=\"num\">3</td><td><code>due_at</code></td>"));
-    assert!(res
-        .body
-        .contains("the due date is before the date received"));
+    assert!(res.body.contains(parindex_web::i18n::t(
+        parindex_web::i18n::Lang::Vi,
+        "refusal.times.due_before_received"
+    )));
     assert_eq!(imports(&app).await, 2, "nothing stored");
     assert_eq!(app.store().dossier_cells().await.unwrap(), cells);
     // The check says the same.

@@ -192,8 +192,17 @@ async fn the_dimension_bomb_from_the_agency_user(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // The page names the file, the sheet and the row or cell beyond the limit, in Vietnamese.
     assert!(r.body.contains("tu-cham.xlsx"), "{}", r.body);
+    // (The catalogue's sentence for a row or a column beyond the limit, up to the row or cell.)
+    let sheet = |key: &str| {
+        parindex_web::i18n::t(parindex_web::i18n::Lang::Vi, key)
+            .split(": ")
+            .next()
+            .unwrap_or_default()
+            .replace("{sheet}", "Sheet1")
+    };
     assert!(
-        r.body.contains("trang tính &#39;Sheet1&#39;") || r.body.contains("trang tính 'Sheet1'"),
+        r.body.contains(&sheet("refusal.xlsx.too_many_rows"))
+            || r.body.contains(&sheet("refusal.xlsx.too_many_columns")),
         "{}",
         r.body
     );

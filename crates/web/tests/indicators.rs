@@ -605,7 +605,13 @@ async fn indicators_status_entry_import_and_the_criterion_score() {
     let res = upload(&app, "coordinator", "obs.csv", bad).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("id=\"import-problems\""));
-    assert!(res.body.contains("unknown indicator"));
+    // In the reader's language (Vietnamese), from the catalogue.
+    let unknown = parindex_web::i18n::t(
+        parindex_web::i18n::Lang::Vi,
+        "refusal.read.unknown_indicator",
+    )
+    .replace("{value}", "nope");
+    assert!(res.body.contains(&unknown), "{}", res.body);
     // …a good one is saved in one go.
     let good =
         "Chỉ tiêu,Kỳ,Giá trị,Ghi chú\nbudget-disbursement-rate,2021-Q3,100,Sở Tài chính báo cáo\n";

@@ -927,7 +927,10 @@ async fn story(store: &Store) {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text();
-    assert!(html.contains("unknown subject 'atlantis'"), "{html}");
+    let unknown =
+        parindex_web::i18n::t(parindex_web::i18n::Lang::Vi, "refusal.read.unknown_subject")
+            .replace("{value}", "atlantis");
+    assert!(html.contains(&unknown), "{html}");
     assert!(
         html.contains("<td class=\"num\">2</td><td>subject</td>"),
         "{html}"

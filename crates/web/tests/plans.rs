@@ -1548,6 +1548,26 @@ deadline = { kind = "once", date = "2021-06-30" }
         res.body
     );
     assert!(app.store().plan("ke-hoach-thu").await.unwrap().is_none());
+    // A file TOML cannot read: the file and the line, in Vietnamese.
+    let res = post_multipart(
+        &app,
+        "/plans/import",
+        Some("coordinator"),
+        &[],
+        &[("file", "hong.toml", b"[plan]\nid = \n".to_vec())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let at_line = parindex_web::i18n::t(Lang::Vi, "refusal.read.syntax_at")
+        .split("{column}")
+        .next()
+        .unwrap_or_default()
+        .replace("{line}", "2");
+    assert!(
+        res.body.contains(&format!("hong.toml: {at_line}")),
+        "{}",
+        res.body
+    );
     let good = bad
         .replace(
             "assignees = { kind = \"lead\" }",

@@ -41,11 +41,14 @@ fn read_exact_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Resu
 /// The header line of a CSV: its text, and the offset of the first data line.
 fn read_header(f: &File, file: &str) -> Result<(Vec<u8>, u64, u64), ScanError> {
     let mut buf = vec![0u8; 64 * 1024];
-    let n = read_at(f, &mut buf, 0).map_err(|e| ScanError {
-        file: file.into(),
-        line: None,
-        message: format!("cannot be read: {e}"),
-        message_vi: None,
+    let n = read_at(f, &mut buf, 0).map_err(|e| {
+        ScanError::new(
+            file,
+            None,
+            ScanProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
     })?;
     buf.truncate(n);
     let mut start = 0;
@@ -64,27 +67,13 @@ fn read_header(f: &File, file: &str) -> Result<(Vec<u8>, u64, u64), ScanError> {
                     line += 1;
                     continue;
                 }
-                None => {
-                    return Err(ScanError {
-                        file: file.into(),
-                        line: None,
-                        message: "the file is empty: no header".into(),
-                        message_vi: None,
-                    })
-                }
+                None => return Err(ScanError::new(file, None, ScanProblem::NoHeader)),
             }
         }
         let next = match end {
             Some(e) => e as u64 + 1,
             None if n < buf.capacity() => n as u64,
-            None => {
-                return Err(ScanError {
-                    file: file.into(),
-                    line: Some(line),
-                    message: "the header line is longer than 64 KiB".into(),
-                    message_vi: None,
-                })
-            }
+            None => return Err(ScanError::new(file, Some(line), ScanProblem::HeaderTooLong)),
         };
         let mut h = text.to_vec();
         if h.last() == Some(&b'\r') {
@@ -97,14 +86,9 @@ fn read_header(f: &File, file: &str) -> Result<(Vec<u8>, u64, u64), ScanError> {
 fn header_fields(h: &[u8], delim: u8, file: &str, line: u64) -> Result<Vec<String>, ScanError> {
     let mut fields = Vec::new();
     let mut scratch = Vec::new();
-    let err = |m: &str| ScanError {
-        file: file.into(),
-        line: Some(line),
-        message: m.into(),
-        message_vi: None,
-    };
+    let err = |m: ScanProblem| ScanError::new(file, Some(line), m);
     split_line(h, delim, &mut fields, &mut scratch)
-        .ok_or_else(|| err("unbalanced quotes in the header"))?;
+        .ok_or_else(|| err(ScanProblem::UnbalancedQuotes))?;
     fields
         .iter()
         .map(|&(a, b, s)| {
@@ -115,7 +99,7 @@ fn header_fields(h: &[u8], delim: u8, file: &str, line: u64) -> Result<Vec<Strin
             };
             std::str::from_utf8(bytes)
                 .map(nfc)
-                .map_err(|_| err("the header is not UTF-8 text"))
+                .map_err(|_| err(ScanProblem::HeaderNotUtf8))
         })
         .collect()
 }
@@ -150,12 +134,7 @@ fn scan_file_with(
     match ext.as_str() {
         "xlsx" => scan_xlsx_with(path, opts, sink),
         "csv" | "txt" | "tsv" => scan_csv_with(path, opts, sink),
-        _ => Err(ScanError {
-            file,
-            line: None,
-            message: "unsupported file type; use .csv or .xlsx".into(),
-            message_vi: None,
-        }),
+        _ => Err(ScanError::new(file, None, ScanProblem::UnsupportedType)),
     }
 }
 
@@ -170,11 +149,14 @@ fn scan_csv_with(
     sink: Option<&dyn OverdueSink>,
 ) -> Result<Scan, ScanError> {
     let file = path.display().to_string();
-    let io = |e: std::io::Error| ScanError {
-        file: file.clone(),
-        line: None,
-        message: format!("cannot be read: {e}"),
-        message_vi: None,
+    let io = |e: std::io::Error| {
+        ScanError::new(
+            file.clone(),
+            None,
+            ScanProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
     };
     let (f, layout, data_start, header_line) = open_csv(path, &file, opts)?;
     let len = f.metadata().map_err(io)?.len();
@@ -237,12 +219,8 @@ fn scan_csv_with(
     let mut broke = false;
     let mut line_base = header_line;
     for r in results {
-        let (mut fin, lines, b) = r.map_err(|m| ScanError {
-            file: file.clone(),
-            line: None,
-            message: m,
-            message_vi: None,
-        })?;
+        let (mut fin, lines, b) =
+            r.map_err(|m| ScanError::new(file.clone(), None, ScanProblem::Failed(m)))?;
         broke |= b;
         for bad in &mut fin.bad {
             bad.line += line_base;
@@ -253,12 +231,8 @@ fn scan_csv_with(
     if broke {
         drop(parts);
         if let Some(sink) = sink {
-            sink.restart().map_err(|m| ScanError {
-                file: file.clone(),
-                line: None,
-                message: m,
-                message_vi: None,
-            })?;
+            sink.restart()
+                .map_err(|m| ScanError::new(file.clone(), None, ScanProblem::Failed(m)))?;
         }
         return scan_csv_sequential(path, &layout, data_start, header_line, opts, sink);
     }
@@ -280,21 +254,20 @@ fn open_csv(
     file: &str,
     opts: &ScanOptions,
 ) -> Result<(File, Layout, u64, u64), ScanError> {
-    let f = File::open(path).map_err(|e| ScanError {
-        file: file.to_string(),
-        line: None,
-        message: format!("cannot be read: {e}"),
-        message_vi: None,
+    let f = File::open(path).map_err(|e| {
+        ScanError::new(
+            file.to_string(),
+            None,
+            ScanProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
     })?;
     let (header, data_start, header_line) = read_header(&f, file)?;
     let delim = sniff_delimiter(&header);
     let headers = header_fields(&header, delim, file, header_line)?;
-    let layout = Layout::from_headers(headers, delim, &opts.columns).map_err(|m| ScanError {
-        file: file.to_string(),
-        line: Some(header_line),
-        message: m,
-        message_vi: None,
-    })?;
+    let layout = Layout::from_headers(headers, delim, &opts.columns)
+        .map_err(|m| ScanError::new(file.to_string(), Some(header_line), ScanProblem::Layout(m)))?;
     Ok((f, layout, data_start, header_line))
 }
 
@@ -346,11 +319,14 @@ fn scan_csv_sequential(
     sink: Option<&dyn OverdueSink>,
 ) -> Result<Scan, ScanError> {
     let file = path.display().to_string();
-    let io = |e: std::io::Error| ScanError {
-        file: file.clone(),
-        line: None,
-        message: format!("cannot be read: {e}"),
-        message_vi: None,
+    let io = |e: std::io::Error| {
+        ScanError::new(
+            file.clone(),
+            None,
+            ScanProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
     };
     let mut f = File::open(path).map_err(io)?;
     std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(data_start)).map_err(io)?;
@@ -363,12 +339,8 @@ fn scan_csv_sequential(
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(BufReader::with_capacity(1 << 20, f));
     let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(0));
-    let mut w = Worker::new(layout, opts, spool, sink).map_err(|m| ScanError {
-        file: file.clone(),
-        line: None,
-        message: m,
-        message_vi: None,
-    })?;
+    let mut w = Worker::new(layout, opts, spool, sink)
+        .map_err(|m| ScanError::new(file.clone(), None, ScanProblem::Failed(m)))?;
     let mut rec = csv::ByteRecord::new();
     loop {
         let line = rdr.position().line();
@@ -380,11 +352,10 @@ fn scan_csv_sequential(
                     continue;
                 }
                 if rec.len() != layout.headers.len() {
-                    let msg = format!(
-                        "wrong column count: {} instead of {}",
-                        rec.len(),
-                        layout.headers.len()
-                    );
+                    let msg = RowProblem::ColumnCount {
+                        found: rec.len(),
+                        expected: layout.headers.len(),
+                    };
                     w.bad(line_no, None, msg);
                     continue;
                 }
@@ -395,20 +366,16 @@ fn scan_csv_sequential(
                 w.row(&row, line_no);
             }
             Err(e) => {
-                return Err(ScanError {
-                    file: file.clone(),
-                    line: Some(header_line + line),
-                    message: e.to_string(),
-                    message_vi: None,
-                })
+                return Err(ScanError::new(
+                    file.clone(),
+                    Some(header_line + line),
+                    ScanProblem::Csv(e.to_string()),
+                ))
             }
         }
     }
-    let fin = w.finish().map_err(|m| ScanError {
-        file: file.clone(),
-        line: None,
-        message: m,
-        message_vi: None,
-    })?;
+    let fin = w
+        .finish()
+        .map_err(|m| ScanError::new(file.clone(), None, ScanProblem::Failed(m)))?;
     Ok(merge(&file, &opts.dims, vec![fin], 1))
 }

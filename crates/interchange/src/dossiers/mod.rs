@@ -129,22 +129,31 @@ impl Field {
     }
 }
 
+/// Why a column map (`--columns`, the upload form's field) cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnMapProblem {
+    #[error("'{part}' is not COLUMN=HEADER")]
+    NotAPair { part: String },
+    #[error("'{name}' is not a dossier column (use {})", Field::ALL.map(|f| f.name()).join(", "))]
+    UnknownColumn { name: String },
+    #[error("'{field}' is mapped twice")]
+    MappedTwice { field: &'static str },
+}
+
 /// `--columns code=Số hồ sơ,agency=Đơn vị xử lý`: which header of the file holds each column.
-pub fn parse_column_map(s: &str) -> Result<Vec<(Field, String)>, String> {
+pub fn parse_column_map(s: &str) -> Result<Vec<(Field, String)>, ColumnMapProblem> {
     let mut out: Vec<(Field, String)> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, v) = part
             .split_once('=')
-            .ok_or_else(|| format!("'{part}' is not COLUMN=HEADER"))?;
-        let f = Field::parse(k).ok_or_else(|| {
-            format!(
-                "'{}' is not a dossier column (use {})",
-                k.trim(),
-                Field::ALL.map(|f| f.name()).join(", ")
-            )
+            .ok_or_else(|| ColumnMapProblem::NotAPair {
+                part: part.to_string(),
+            })?;
+        let f = Field::parse(k).ok_or_else(|| ColumnMapProblem::UnknownColumn {
+            name: k.trim().to_string(),
         })?;
         if out.iter().any(|(g, _)| *g == f) {
-            return Err(format!("'{}' is mapped twice", f.name()));
+            return Err(ColumnMapProblem::MappedTwice { field: f.name() });
         }
         out.push((f, nfc(v)));
     }
@@ -166,8 +175,8 @@ impl Layout {
         headers: Vec<String>,
         delimiter: u8,
         map: &[(Field, String)],
-    ) -> Result<Layout, String> {
-        let mut idx = [None; NF];
+    ) -> Result<Layout, Vec<LayoutProblem>> {
+        let mut idx: [Option<usize>; NF] = [None; NF];
         let mut problems = Vec::new();
         for (i, h) in headers.iter().enumerate() {
             let hk = fold_key(h);
@@ -178,11 +187,11 @@ impl Layout {
                 .or_else(|| Field::parse(h).filter(|f| !map.iter().any(|(g, _)| g == f)));
             if let Some(f) = field {
                 if let Some(j) = idx[f as usize] {
-                    problems.push(format!(
-                        "column '{}' appears twice ('{}' and '{h}')",
-                        f.name(),
-                        headers[j]
-                    ));
+                    problems.push(LayoutProblem::Twice {
+                        field: f.name(),
+                        first: headers[j].clone(),
+                        second: h.clone(),
+                    });
                 } else {
                     idx[f as usize] = Some(i);
                 }
@@ -190,19 +199,18 @@ impl Layout {
         }
         for (f, name) in map {
             if idx[*f as usize].is_none() {
-                problems.push(format!(
-                    "--columns maps {} to '{name}', which is not in the header",
-                    f.name()
-                ));
+                problems.push(LayoutProblem::MappedMissing {
+                    field: f.name(),
+                    name: name.clone(),
+                });
             }
         }
         for f in Field::ALL {
             if f.required() && idx[f as usize].is_none() {
-                let vi = f.vi().first().copied().unwrap_or("");
-                problems.push(format!(
-                    "the required column '{}' ({vi}) is missing",
-                    f.name()
-                ));
+                problems.push(LayoutProblem::Missing {
+                    field: f.name(),
+                    vi: f.vi().first().copied().unwrap_or(""),
+                });
             }
         }
         if problems.is_empty() {
@@ -212,7 +220,7 @@ impl Layout {
                 idx,
             })
         } else {
-            Err(problems.join("; "))
+            Err(problems)
         }
     }
 
@@ -240,12 +248,38 @@ pub struct ScanOptions {
     pub spool_overdue: bool,
 }
 
+/// Why a row of a dossier export is bad, typed: the web words it in the reader's language,
+/// tests match it; its `Display` is the English the command line prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowProblem {
+    /// Not as many fields as the header has.
+    #[error("wrong column count: {found} instead of {expected}")]
+    ColumnCount { found: usize, expected: usize },
+    #[error("invalid UTF-8")]
+    NotUtf8,
+    /// A required field is empty.
+    #[error("empty")]
+    Empty,
+    /// A time that cannot be read.
+    #[error("{0}")]
+    Time(parindex_domain::dossiers::TimeError),
+    #[error("the year is out of range (1900–3999)")]
+    YearOutOfRange,
+    #[error("unknown level '{value}' (use province, district or commune)")]
+    UnknownLevel { value: String },
+    #[error("unknown online level '{value}' (use 1 to 4, or leave empty)")]
+    UnknownOnlineLevel { value: String },
+    /// The times out of order.
+    #[error("{}", .0.message())]
+    Times(parindex_domain::dossiers::TimesProblem),
+}
+
 /// A bad row: its line number (1-based, the header is line 1 of a CSV) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
     pub line: u64,
     pub column: Option<&'static str>,
-    pub reason: String,
+    pub reason: RowProblem,
 }
 
 impl std::fmt::Display for BadRow {
@@ -286,21 +320,83 @@ pub struct Scan {
     pub threads: usize,
 }
 
+/// What is wrong with a header row (`Layout::from_headers`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutProblem {
+    #[error("column '{field}' appears twice ('{first}' and '{second}')")]
+    Twice {
+        field: &'static str,
+        first: String,
+        second: String,
+    },
+    /// `--columns` (the form's column map) names a header the file does not have.
+    #[error("--columns maps {field} to '{name}', which is not in the header")]
+    MappedMissing { field: &'static str, name: String },
+    #[error("the required column '{field}' ({vi}) is missing")]
+    Missing {
+        field: &'static str,
+        vi: &'static str,
+    },
+}
+
+/// Why a file could not be read at all, typed: the web words it in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanProblem {
+    /// The system refused to read it (its reason).
+    #[error("cannot be read: {detail}")]
+    Unreadable { detail: String },
+    /// A copy could not be written to the temporary folder.
+    #[error("cannot be stored: {detail}")]
+    Unstorable { detail: String },
+    #[error("unsupported file type; use .csv or .xlsx")]
+    UnsupportedType,
+    /// Nothing but blank lines: no header.
+    #[error("the file is empty: no header")]
+    NoHeader,
+    #[error("the header line is longer than 64 KiB")]
+    HeaderTooLong,
+    #[error("unbalanced quotes in the header")]
+    UnbalancedQuotes,
+    #[error("the header is not UTF-8 text")]
+    HeaderNotUtf8,
+    #[error("the workbook has no sheet")]
+    NoSheet,
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Layout(Vec<LayoutProblem>),
+    /// The bounded XLSX reader refused the workbook (in English and Vietnamese).
+    #[error("{0}")]
+    Xlsx(crate::xlsx_read::XlsxError),
+    /// A quoted field with a line break, which the parallel reader does not split.
+    #[error("{0}")]
+    Csv(String),
+    /// Reading failed on the way (the overdue spool, a worker): the reason.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Why a file could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanError {
     pub file: String,
     pub line: Option<u64>,
-    pub message: String,
-    /// The message in Vietnamese where the reader has one (the XLSX reader's refusals).
-    pub message_vi: Option<String>,
+    pub kind: ScanProblem,
+}
+
+impl ScanError {
+    pub fn new(file: impl Into<String>, line: Option<u64>, kind: ScanProblem) -> ScanError {
+        ScanError {
+            file: file.into(),
+            line,
+            kind,
+        }
+    }
 }
 
 impl std::fmt::Display for ScanError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
-            Some(l) => write!(f, "{}: line {l}: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(l) => write!(f, "{}: line {l}: {}", self.file, self.kind),
+            None => write!(f, "{}: {}", self.file, self.kind),
         }
     }
 }

@@ -38,9 +38,22 @@ fn finds_bytes() {
 fn column_maps() {
     let m = parse_column_map("code=Số hồ sơ, agency = Đơn vị xử lý").unwrap();
     assert_eq!(m[0], (Field::Code, "Số hồ sơ".to_string()));
-    assert!(parse_column_map("colour=x").is_err());
-    assert!(parse_column_map("code=a,code=b").is_err());
-    assert!(parse_column_map("code").is_err());
+    assert_eq!(
+        parse_column_map("colour=x"),
+        Err(ColumnMapProblem::UnknownColumn {
+            name: "colour".into()
+        })
+    );
+    assert_eq!(
+        parse_column_map("code=a,code=b"),
+        Err(ColumnMapProblem::MappedTwice { field: "code" })
+    );
+    assert_eq!(
+        parse_column_map("code"),
+        Err(ColumnMapProblem::NotAPair {
+            part: "code".into()
+        })
+    );
 }
 
 #[test]

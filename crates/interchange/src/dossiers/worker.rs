@@ -3,7 +3,7 @@
 use super::*;
 use parindex_domain::dossiers::{
     check_times, classify, parse_online_level, parse_time, Counts, Dim, DossierLevel, LocalTime,
-    Month, Outcome,
+    Month, Outcome, TimeError,
 };
 use parindex_domain::text::nfc;
 use std::collections::BTreeMap;
@@ -88,7 +88,7 @@ impl<'a> Worker<'a> {
         })
     }
 
-    pub(super) fn bad(&mut self, line: u64, column: Option<&'static str>, reason: String) {
+    pub(super) fn bad(&mut self, line: u64, column: Option<&'static str>, reason: RowProblem) {
         self.bad_rows += 1;
         if self.bad.len() < BAD_ROWS_KEPT {
             self.bad.push(BadRow {
@@ -114,11 +114,10 @@ impl<'a> Worker<'a> {
             self.quoted_break = true;
         } else if fields.len() != self.layout.headers.len() {
             if !(fields.len() == 1 && trim(line).is_empty()) {
-                let msg = format!(
-                    "wrong column count: {} instead of {}",
-                    fields.len(),
-                    self.layout.headers.len()
-                );
+                let msg = RowProblem::ColumnCount {
+                    found: fields.len(),
+                    expected: self.layout.headers.len(),
+                };
                 self.bad(line_no, None, msg);
             }
         } else {
@@ -205,34 +204,31 @@ impl<'a> Worker<'a> {
             Option<LocalTime>,
             Outcome,
         ),
-        (Option<&'static str>, String),
+        (Option<&'static str>, RowProblem),
     > {
         for f in [Field::Code, Field::Agency, Field::Procedure, Field::Status] {
             let v = r[f as usize];
             if !is_ascii(v) && std::str::from_utf8(v).is_err() {
-                return Err((Some(f.name()), "invalid UTF-8".into()));
+                return Err((Some(f.name()), RowProblem::NotUtf8));
             }
         }
         for f in [Field::Code, Field::Agency] {
             if r[f as usize].is_empty() {
-                return Err((Some(f.name()), "empty".into()));
+                return Err((Some(f.name()), RowProblem::Empty));
             }
         }
-        let time = |f: Field| -> Result<LocalTime, (Option<&'static str>, String)> {
+        let time = |f: Field| -> Result<LocalTime, (Option<&'static str>, RowProblem)> {
             let v = r[f as usize];
             if v.is_empty() {
-                return Err((Some(f.name()), "empty date".into()));
+                return Err((Some(f.name()), RowProblem::Time(TimeError::Empty)));
             }
-            let t = parse_time(v).map_err(|e| (Some(f.name()), e.0))?;
+            let t = parse_time(v).map_err(|e| (Some(f.name()), RowProblem::Time(e)))?;
             if !(DAY_1900..DAY_4000).contains(&t.days) {
-                return Err((
-                    Some(f.name()),
-                    "the year is out of range (1900–3999)".into(),
-                ));
+                return Err((Some(f.name()), RowProblem::YearOutOfRange));
             }
             Ok(t)
         };
-        let opt_time = |f: Field| -> Result<Option<LocalTime>, (Option<&'static str>, String)> {
+        let opt_time = |f: Field| -> Result<Option<LocalTime>, (Option<&'static str>, RowProblem)> {
             if r[f as usize].is_empty() {
                 Ok(None)
             } else {
@@ -243,20 +239,18 @@ impl<'a> Worker<'a> {
         let level = DossierLevel::parse(lv).ok_or_else(|| {
             (
                 Some("level"),
-                format!(
-                    "unknown level '{}' (use province, district or commune)",
-                    String::from_utf8_lossy(lv)
-                ),
+                RowProblem::UnknownLevel {
+                    value: String::from_utf8_lossy(lv).into_owned(),
+                },
             )
         })?;
         let ov = r[Field::OnlineLevel as usize];
         let online = parse_online_level(ov).ok_or_else(|| {
             (
                 Some("online_level"),
-                format!(
-                    "unknown online level '{}' (use 1 to 4, or leave empty)",
-                    String::from_utf8_lossy(ov)
-                ),
+                RowProblem::UnknownOnlineLevel {
+                    value: String::from_utf8_lossy(ov).into_owned(),
+                },
             )
         })?;
         let received = time(Field::ReceivedAt)?;
@@ -264,7 +258,7 @@ impl<'a> Worker<'a> {
         let result = opt_time(Field::ResultAt)?;
         let closed = opt_time(Field::ClosedAt)?;
         check_times(received, due, result, closed)
-            .map_err(|p| (Some(p.column()), p.message().to_string()))?;
+            .map_err(|p| (Some(p.column()), RowProblem::Times(p)))?;
         let month = received.month();
         debug_assert!(month.0 >= MONTH_BASE && month.0 < MONTH_MAX);
         let outcome = classify(due.days, closed, self.as_of);

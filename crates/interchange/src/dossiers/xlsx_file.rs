@@ -40,19 +40,17 @@ pub(super) fn scan_xlsx_with(
 ) -> Result<Scan, ScanError> {
     use crate::xlsx_read::{Stop, Workbook, XlsxLimits};
     let file = path.display().to_string();
-    let err = |line: Option<u64>, m: String| ScanError {
-        file: file.clone(),
-        line,
-        message: m,
-        message_vi: None,
-    };
-    let refused = |e: crate::xlsx_read::XlsxError| ScanError {
-        file: file.clone(),
-        line: None,
-        message: e.to_string(),
-        message_vi: Some(e.vi()),
-    };
-    let f = File::open(path).map_err(|e| err(None, format!("cannot be read: {e}")))?;
+    let err = |line: Option<u64>, k: ScanProblem| ScanError::new(file.clone(), line, k);
+    let refused =
+        |e: crate::xlsx_read::XlsxError| ScanError::new(file.clone(), None, ScanProblem::Xlsx(e));
+    let f = File::open(path).map_err(|e| {
+        err(
+            None,
+            ScanProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
+    })?;
     let mut wb = Workbook::open(BufReader::new(f), XlsxLimits::DOSSIERS).map_err(refused)?;
     let names = wb.sheet_names();
     let name = names
@@ -60,7 +58,7 @@ pub(super) fn scan_xlsx_with(
         .find(|n| matches!(fold_key(n).as_str(), "dossiers" | "ho so"))
         .or(names.first())
         .cloned()
-        .ok_or_else(|| err(None, "the workbook has no sheet".into()))?;
+        .ok_or_else(|| err(None, ScanProblem::NoSheet))?;
     // The header is the first row with a non-blank cell: a first pass stops there.
     enum Pass1 {
         Header(u64, Vec<String>),
@@ -73,15 +71,16 @@ pub(super) fn scan_xlsx_with(
         Err(Pass1::Header(line, texts))
     });
     let (header_line, header) = match found {
-        Ok(()) => return Err(err(None, "the sheet is empty: no header".into())),
+        Ok(()) => return Err(err(None, ScanProblem::NoHeader)),
         Err(Stop::Xlsx(e)) => return Err(refused(e)),
         Err(Stop::Caller(Pass1::Header(line, texts))) => (line, texts),
     };
     let headers: Vec<String> = header.iter().map(|t| nfc(t)).collect();
     let layout = Layout::from_headers(headers, b',', &opts.columns)
-        .map_err(|m| err(Some(header_line), m))?;
+        .map_err(|m| err(Some(header_line), ScanProblem::Layout(m)))?;
     let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(0));
-    let mut w = Worker::new(&layout, opts, spool, sink).map_err(|m| err(None, m))?;
+    let mut w =
+        Worker::new(&layout, opts, spool, sink).map_err(|m| err(None, ScanProblem::Failed(m)))?;
     let res = wb.for_each_row(&name, |line, cells| -> Result<(), ScanError> {
         if line <= header_line {
             return Ok(());
@@ -102,7 +101,7 @@ pub(super) fn scan_xlsx_with(
         Err(Stop::Xlsx(e)) => return Err(refused(e)),
         Err(Stop::Caller(e)) => return Err(e),
     }
-    let fin = w.finish().map_err(|m| err(None, m))?;
+    let fin = w.finish().map_err(|m| err(None, ScanProblem::Failed(m)))?;
     Ok(merge(&file, &opts.dims, vec![fin], 1))
 }
 
@@ -122,17 +121,23 @@ pub fn scan_reader(mut r: impl Read, name: &str, opts: &ScanOptions) -> Result<S
             .unwrap_or("upload")
     ));
     let res = (|| {
-        let mut f = File::create(&tmp).map_err(|e| ScanError {
-            file: name.into(),
-            line: None,
-            message: format!("cannot be stored: {e}"),
-            message_vi: None,
+        let mut f = File::create(&tmp).map_err(|e| {
+            ScanError::new(
+                name,
+                None,
+                ScanProblem::Unstorable {
+                    detail: e.to_string(),
+                },
+            )
         })?;
-        std::io::copy(&mut r, &mut f).map_err(|e| ScanError {
-            file: name.into(),
-            line: None,
-            message: format!("cannot be stored: {e}"),
-            message_vi: None,
+        std::io::copy(&mut r, &mut f).map_err(|e| {
+            ScanError::new(
+                name,
+                None,
+                ScanProblem::Unstorable {
+                    detail: e.to_string(),
+                },
+            )
         })?;
         drop(f);
         scan_file(&tmp, opts).map(|mut s| {

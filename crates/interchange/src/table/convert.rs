@@ -3,7 +3,7 @@
 
 use super::*;
 use jiff::civil::Date;
-use parindex_domain::score::parse_points;
+use parindex_domain::score::{parse_points, NumberProblem};
 use parindex_domain::text::nfc;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -35,7 +35,7 @@ fn number_text(f: f64) -> String {
 }
 
 /// Text of a cell, NFC-normalised and trimmed; `None` when empty.
-pub(crate) fn cell_text(c: &Cell) -> Result<Option<String>, String> {
+pub(crate) fn cell_text(c: &Cell) -> Result<Option<String>, ReadProblem> {
     Ok(match c {
         Cell::Empty => None,
         Cell::Text(t) => Some(nfc(t)).filter(|s| !s.is_empty()),
@@ -46,70 +46,78 @@ pub(crate) fn cell_text(c: &Cell) -> Result<Option<String>, String> {
     })
 }
 
+fn not_a_number(value: String) -> ReadProblem {
+    ReadProblem::Number(NumberProblem::NotANumber { value })
+}
+
 /// A decimal: a number cell, or text such as `85.58` or `85,58`.
-pub(crate) fn cell_decimal(c: &Cell) -> Result<Option<Decimal>, String> {
+pub(crate) fn cell_decimal(c: &Cell) -> Result<Option<Decimal>, ReadProblem> {
     match c {
         Cell::Number(f) => f64_to_decimal(*f)
             .map(Some)
-            .ok_or_else(|| format!("{f} cannot be read as an exact decimal")),
+            .ok_or_else(|| ReadProblem::Inexact {
+                value: f.to_string(),
+            }),
         Cell::Text(t) if t.trim().is_empty() => Ok(None),
         Cell::Text(t) => {
             let t = nfc(t);
-            parse_points(&t).map(Some).map_err(|e| {
-                if e.contains("mixes") {
-                    e
-                } else {
-                    format!("'{t}' is not a number")
-                }
+            parse_points(&t).map(Some).map_err(|e| match e {
+                NumberProblem::MixedSeparators { .. } => ReadProblem::Number(e),
+                _ => not_a_number(t),
             })
         }
         other => match cell_text(other)? {
             None => Ok(None),
-            Some(t) => Err(format!("'{t}' is not a number")),
+            Some(t) => Err(not_a_number(t)),
         },
     }
 }
 
+fn not_whole(d: Decimal) -> ReadProblem {
+    ReadProblem::NotWhole {
+        value: d.to_string(),
+    }
+}
+
 /// A whole, non-negative number (a rank, a year, a count).
-pub(crate) fn cell_u32(c: &Cell) -> Result<Option<u32>, String> {
+pub(crate) fn cell_u32(c: &Cell) -> Result<Option<u32>, ReadProblem> {
     let Some(d) = cell_decimal(c)? else {
         return Ok(None);
     };
     if !d.is_integer() || d < Decimal::ZERO || d > Decimal::from(u32::MAX) {
-        return Err(format!("'{d}' is not a whole number"));
+        return Err(not_whole(d));
     }
     u32::from_str(&d.normalize().to_string())
         .map(Some)
-        .map_err(|_| format!("'{d}' is not a whole number"))
+        .map_err(|_| not_whole(d))
 }
 
 /// A whole number that may be negative (a year).
-pub(crate) fn cell_i32(c: &Cell) -> Result<Option<i32>, String> {
+pub(crate) fn cell_i32(c: &Cell) -> Result<Option<i32>, ReadProblem> {
     let Some(d) = cell_decimal(c)? else {
         return Ok(None);
     };
     if !d.is_integer() {
-        return Err(format!("'{d}' is not a whole number"));
+        return Err(not_whole(d));
     }
     i32::from_str(&d.normalize().to_string())
         .map(Some)
-        .map_err(|_| format!("'{d}' is not a whole number"))
+        .map_err(|_| not_whole(d))
 }
 
 /// Parse a yes/no text: yes/no, true/false, 1/0, x, có/không; empty is no.
-pub(crate) fn parse_bool(s: &str) -> Result<bool, String> {
+pub(crate) fn parse_bool(s: &str) -> Result<bool, ReadProblem> {
     match fold_key(s).as_str() {
         "" | "no" | "n" | "false" | "0" | "khong" | "k" => Ok(false),
         "yes" | "y" | "true" | "1" | "x" | "co" | "c" => Ok(true),
-        _ => Err(format!(
-            "'{}' is not yes or no (write yes/no, true/false, 1/0, x, có/không)",
-            s.trim()
-        )),
+        _ => Err(ReadProblem::NotYesNo {
+            value: s.trim().to_string(),
+        }),
     }
 }
 
 /// A boolean cell; empty is false.
-pub(crate) fn cell_bool(c: &Cell) -> Result<Option<bool>, String> {
+pub(crate) fn cell_bool(c: &Cell) -> Result<Option<bool>, ReadProblem> {
     match c {
         Cell::Empty => Ok(None),
         Cell::Bool(b) => Ok(Some(*b)),
@@ -124,9 +132,9 @@ pub(crate) fn cell_bool(c: &Cell) -> Result<Option<bool>, String> {
 }
 
 /// Parse a date written `dd/mm/yyyy` (also with `-` or `.`) or `yyyy-mm-dd`.
-pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(s: &str) -> Result<Date, ReadProblem> {
     let t = s.trim();
-    let bad = || format!("'{t}' is not a date (write dd/mm/yyyy or yyyy-mm-dd)");
+    let bad = || ReadProblem::NotADate { value: t.into() };
     let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
     if parts.len() != 3
         || parts
@@ -146,17 +154,16 @@ pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
     let (Ok(y), Ok(m), Ok(d)) = (i16::try_from(y), i8::try_from(m), i8::try_from(d)) else {
         return Err(bad());
     };
-    Date::new(y, m, d).map_err(|_| format!("'{t}' is not a valid date"))
+    Date::new(y, m, d).map_err(|_| ReadProblem::NoSuchDate { value: t.into() })
 }
 
 /// A date cell: a spreadsheet date or text.
-pub(crate) fn cell_date(c: &Cell) -> Result<Option<Date>, String> {
+pub(crate) fn cell_date(c: &Cell) -> Result<Option<Date>, ReadProblem> {
     match c {
         Cell::Date(d) => Ok(Some(*d)),
-        Cell::Number(f) => Err(format!(
-            "'{}' is not a date (write dd/mm/yyyy or yyyy-mm-dd)",
-            number_text(*f)
-        )),
+        Cell::Number(f) => Err(ReadProblem::NotADate {
+            value: number_text(*f),
+        }),
         other => match cell_text(other)? {
             None => Ok(None),
             Some(t) => parse_date(&t).map(Some),
@@ -184,9 +191,9 @@ impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
         }
     }
 
-    pub(crate) fn problem(&mut self, k: &K, message: impl Into<String>) {
+    pub(crate) fn problem(&mut self, k: &K, why: ReadProblem) {
         let col = self.cols.header(k).map(str::to_string);
-        self.p.push(Some(self.row.number), col.as_deref(), message);
+        self.p.push(Some(self.row.number), col.as_deref(), why);
         self.count += 1;
     }
 
@@ -195,7 +202,7 @@ impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
     pub(crate) fn get<T>(
         &mut self,
         k: &K,
-        conv: fn(&Cell) -> Result<Option<T>, String>,
+        conv: fn(&Cell) -> Result<Option<T>, ReadProblem>,
     ) -> Result<Option<T>, ()> {
         let Some(cell) = self.cols.cell(self.row, k) else {
             return Ok(None);
@@ -213,14 +220,13 @@ impl<'a, K: PartialEq + Clone> RowReader<'a, K> {
     pub(crate) fn req<T>(
         &mut self,
         k: &K,
-        conv: fn(&Cell) -> Result<Option<T>, String>,
-        what: &str,
+        conv: fn(&Cell) -> Result<Option<T>, ReadProblem>,
     ) -> Option<T> {
         match self.get(k, conv) {
             Ok(Some(v)) => Some(v),
             Ok(None) => {
                 if self.cols.has(k) {
-                    self.problem(k, format!("the {what} is empty"));
+                    self.problem(k, ReadProblem::Empty);
                 }
                 None
             }

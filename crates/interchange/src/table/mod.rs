@@ -2,7 +2,7 @@
 //! matched to columns (case- and diacritic-insensitively), cells converted to text, decimals,
 //! whole numbers, booleans and dates with a problem per bad cell, and tables written back out.
 
-use crate::error::{ExportError, ImportError, Problem};
+use crate::error::{ExportError, ImportError, Problem, ReadProblem};
 use crate::xlsx_read::{read_all, Value, XlsxLimits};
 use jiff::civil::Date;
 use parindex_domain::text::{fold, nfc, restore_formula};
@@ -49,21 +49,20 @@ pub(crate) fn file_name(path: &Path) -> String {
 pub(crate) fn format_for(
     path: &Path,
     allowed: &[Format],
-    hint: &str,
+    hint: &'static str,
 ) -> Result<Format, ImportError> {
     match Format::of(path) {
         Some(f) if allowed.contains(&f) => Ok(f),
-        _ => {
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(|e| format!("'.{e}'"))
-                .unwrap_or_else(|| "(no extension)".to_string());
-            Err(ImportError::whole(
-                file_name(path),
-                format!("unsupported file type {ext}; use {hint}"),
-            ))
-        }
+        _ => Err(ImportError::read(
+            file_name(path),
+            ReadProblem::UnsupportedType {
+                ext: path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_string),
+                hint,
+            },
+        )),
     }
 }
 
@@ -80,18 +79,19 @@ pub(crate) fn export_format(
 }
 
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, ImportError> {
-    std::fs::read(path)
-        .map_err(|e| ImportError::whole(file_name(path), format!("cannot be read: {e}")))
+    std::fs::read(path).map_err(|e| {
+        ImportError::read(
+            file_name(path),
+            ReadProblem::Unreadable {
+                detail: e.to_string(),
+            },
+        )
+    })
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, ImportError> {
     let bytes = read_bytes(path)?;
-    String::from_utf8(bytes).map_err(|_| {
-        ImportError::whole(
-            file_name(path),
-            "is not UTF-8 text (save it as UTF-8, e.g. \"CSV UTF-8\" in Excel)",
-        )
-    })
+    String::from_utf8(bytes).map_err(|_| ImportError::read(file_name(path), ReadProblem::NotUtf8))
 }
 
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
@@ -118,7 +118,7 @@ pub(crate) enum Cell {
     Bool(bool),
     Date(Date),
     /// A spreadsheet error (`#N/A`, `#VALUE!`) or a value that is no use to us.
-    Error(String),
+    Error(ReadProblem),
 }
 
 impl Cell {
@@ -231,33 +231,29 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// A text cell a person could have typed: no control character but tab, CR and LF, and at
 /// most [`MAX_CELL_CHARS`] characters. `row` is 1-based, `col` 0-based.
-fn check_text(t: &str, row: usize, col: usize) -> Result<(), String> {
-    let at = || {
-        format!(
-            "row {row}, column {}",
-            crate::xlsx_read::column_name(col as u32 + 1)
-        )
-    };
+fn check_text(t: &str, row: usize, col: usize) -> Result<(), ReadProblem> {
+    let column = || crate::xlsx_read::column_name(col as u32 + 1);
     if let Some(c) = t
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
     {
-        return Err(format!(
-            "{}: the cell holds the control character U+{:04X}, which no text may contain",
-            at(),
-            c as u32
-        ));
+        return Err(ReadProblem::ControlCharacter {
+            row,
+            column: column(),
+            code: c as u32,
+        });
     }
     if t.len() > MAX_CELL_CHARS && t.chars().count() > MAX_CELL_CHARS {
-        return Err(format!(
-            "{}: the cell holds more than {MAX_CELL_CHARS} characters",
-            at()
-        ));
+        return Err(ReadProblem::CellTooLong {
+            row,
+            column: column(),
+            max: MAX_CELL_CHARS,
+        });
     }
     Ok(())
 }
 
-fn check_rows(rows: &[Row]) -> Result<(), String> {
+fn check_rows(rows: &[Row]) -> Result<(), ReadProblem> {
     for r in rows {
         for (i, c) in r.cells.iter().enumerate() {
             if let Cell::Text(t) = c {
@@ -269,7 +265,7 @@ fn check_rows(rows: &[Row]) -> Result<(), String> {
 }
 
 /// Read CSV text into a sheet. The first record is the header (row 1).
-pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, String> {
+pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, ReadProblem> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -278,7 +274,10 @@ pub(crate) fn csv_sheet(text: &str) -> Result<Sheet, String> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("row {}: {e}", i + 1))?;
+        let rec = rec.map_err(|e| ReadProblem::Csv {
+            line: i + 1,
+            detail: e.to_string(),
+        })?;
         rows.push(Row {
             number: i + 1,
             cells: rec
@@ -311,8 +310,10 @@ fn value_cell(v: &Value) -> Cell {
         Value::Number(f) => Cell::Number(*f),
         Value::Bool(b) => Cell::Bool(*b),
         Value::DateTime(dt) => Cell::Date(dt.date()),
-        Value::Duration(_) => Cell::Error("a time or a duration, not a date".into()),
-        Value::Error(e) => Cell::Error(format!("the cell holds the error {e}")),
+        Value::Duration(_) => Cell::Error(ReadProblem::Duration),
+        Value::Error(e) => Cell::Error(ReadProblem::CellError {
+            code: e.to_string(),
+        }),
     }
 }
 
@@ -333,7 +334,14 @@ pub(crate) fn xlsx_sheets<RS: Read + Seek>(
                 cells: cells.iter().map(value_cell).collect(),
             })
             .collect();
-        check_rows(&rows).map_err(|m| ImportError::whole(file, format!("sheet '{name}': {m}")))?;
+        check_rows(&rows).map_err(|k| {
+            let mut p = Problems {
+                list: Vec::new(),
+                sheet: Some(name.clone()),
+            };
+            p.push(None, None, k);
+            ImportError::new(file, p.list)
+        })?;
         out.push(Sheet::from_rows(Some(name), rows));
     }
     Ok(out)
@@ -351,13 +359,13 @@ pub(crate) fn read_sheets(
             let text = read_text(path)?;
             csv_sheet(&text)
                 .map(|s| vec![s])
-                .map_err(|m| ImportError::whole(file, m))
+                .map_err(|m| ImportError::read(file, m))
         }
         Format::Xlsx => {
             let bytes = read_bytes(path)?;
             xlsx_sheets(std::io::Cursor::new(bytes), limits, &file)
         }
-        Format::Toml | Format::Json => Err(ImportError::whole(file, "is not a table")),
+        Format::Toml | Format::Json => Err(ImportError::read(file, ReadProblem::NotATable)),
     }
 }
 
@@ -370,19 +378,21 @@ pub fn read_table_bytes(
 ) -> Result<usize, ImportError> {
     let sheets = match Format::of(Path::new(file_name)) {
         Some(Format::Csv) => {
-            let text = std::str::from_utf8(bytes).map_err(|_| {
-                ImportError::whole(
-                    file_name,
-                    "is not UTF-8 text (save it as UTF-8, e.g. \"CSV UTF-8\" in Excel)",
-                )
-            })?;
-            vec![csv_sheet(text).map_err(|m| ImportError::whole(file_name, m))?]
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| ImportError::read(file_name, ReadProblem::NotUtf8))?;
+            vec![csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?]
         }
         Some(Format::Xlsx) => xlsx_sheets(std::io::Cursor::new(bytes), limits, file_name)?,
         _ => {
-            return Err(ImportError::whole(
+            return Err(ImportError::read(
                 file_name,
-                "is not a .csv or .xlsx table",
+                ReadProblem::UnsupportedType {
+                    ext: Path::new(file_name)
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .map(str::to_string),
+                    hint: ".csv or .xlsx",
+                },
             ))
         }
     };
@@ -440,19 +450,15 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    pub(crate) fn push(
-        &mut self,
-        row: Option<usize>,
-        column: Option<&str>,
-        message: impl Into<String>,
-    ) {
-        let message = message.into();
+    pub(crate) fn push(&mut self, row: Option<usize>, column: Option<&str>, kind: ReadProblem) {
         let message = match &self.sheet {
-            Some(s) => format!("sheet '{s}': {message}"),
-            None => message,
+            Some(s) => format!("sheet '{s}': {kind}"),
+            None => kind.to_string(),
         };
-        self.list
-            .push(Problem::new(row, column.map(str::to_string), message));
+        let mut p = Problem::new(row, column.map(str::to_string), message)
+            .with_kind(crate::ProblemKind::Read(kind));
+        p.sheet = self.sheet.clone();
+        self.list.push(p);
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -513,8 +519,8 @@ pub(crate) enum Resolved<K> {
     Column(K),
     /// A column read and ignored (a row number).
     Ignore,
-    /// Not a known column: the message says why.
-    Unknown(String),
+    /// Not a known column: why.
+    Unknown(ReadProblem),
 }
 
 /// The meaning of each column of a sheet.
@@ -566,11 +572,7 @@ pub(crate) fn resolve_columns<K: PartialEq + Clone>(
                 .iter()
                 .any(|r| r.cells.get(i).is_some_and(|c| !c.is_blank()));
             if used {
-                p.push(
-                    hr,
-                    None,
-                    format!("column {} has values but no header", i + 1),
-                );
+                p.push(hr, None, ReadProblem::Unlabelled { index: i + 1 });
             }
             slots.push(None);
             continue;
@@ -581,10 +583,10 @@ pub(crate) fn resolve_columns<K: PartialEq + Clone>(
                     p.push(
                         hr,
                         Some(h),
-                        format!(
-                            "the same column appears twice ('{}' and '{h}')",
-                            sheet.headers[j]
-                        ),
+                        ReadProblem::ColumnTwice {
+                            first: sheet.headers[j].clone(),
+                            second: h.clone(),
+                        },
                     );
                     slots.push(None);
                 } else {
@@ -599,14 +601,16 @@ pub(crate) fn resolve_columns<K: PartialEq + Clone>(
         }
     }
     if sheet.headers.iter().all(|h| h.is_empty()) {
-        p.push(hr, None, "the header row is missing or empty");
+        p.push(hr, None, ReadProblem::NoHeader);
     } else {
         for (k, label) in required {
             if !slots.iter().any(|s| s.as_ref() == Some(k)) {
                 p.push(
                     hr,
                     None,
-                    format!("the required column '{label}' is missing"),
+                    ReadProblem::MissingColumn {
+                        label: label.clone(),
+                    },
                 );
             }
         }
@@ -633,7 +637,7 @@ pub(crate) fn resolve_fixed<K: PartialEq + Clone>(
         |h| match match_col(cols, h) {
             Some(k) => Resolved::Column(k),
             None if is_row_number_header(h) => Resolved::Ignore,
-            None => Resolved::Unknown(format!("unknown column '{h}'")),
+            None => Resolved::Unknown(ReadProblem::UnknownColumn { header: h.into() }),
         },
         &required,
         p,

@@ -1,4 +1,5 @@
 use super::*;
+use parindex_domain::score::NumberProblem;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -75,10 +76,24 @@ fn numbers_in_text_cells() {
     );
     assert_eq!(
         cell_decimal(&Cell::Text("abc".into())),
-        Err("'abc' is not a number".into())
+        Err(ReadProblem::Number(NumberProblem::NotANumber {
+            value: "abc".into()
+        }))
     );
+    assert!(matches!(
+        cell_decimal(&Cell::Text("1.000,5".into())),
+        Err(ReadProblem::Number(NumberProblem::MixedSeparators { .. }))
+    ));
     assert_eq!(cell_u32(&Cell::Number(13.0)), Ok(Some(13)));
-    assert!(cell_u32(&Cell::Text("13.5".into())).is_err());
-    assert!(cell_u32(&Cell::Text("-1".into())).is_err());
+    assert_eq!(
+        cell_u32(&Cell::Text("13.5".into())),
+        Err(ReadProblem::NotWhole {
+            value: "13.5".into()
+        })
+    );
+    assert!(matches!(
+        cell_u32(&Cell::Text("-1".into())),
+        Err(ReadProblem::NotWhole { .. })
+    ));
     assert_eq!(cell_text(&Cell::Number(1.2)), Ok(Some("1.2".into())));
 }

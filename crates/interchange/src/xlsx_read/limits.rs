@@ -274,71 +274,6 @@ impl fmt::Display for XlsxError {
 impl std::error::Error for XlsxError {}
 
 impl XlsxError {
-    /// The same refusal in Vietnamese.
-    pub fn vi(&self) -> String {
-        use XlsxError::*;
-        match self {
-            Empty => "tệp rỗng".into(),
-            OldExcel => "là sổ tính Excel 97-2003 (.xls), không phải .xlsx: mở bằng Excel và lưu thành \"Excel Workbook (.xlsx)\"".into(),
-            OpenDocument => "là bảng tính OpenDocument (.ods), không phải .xlsx: lưu thành \"Excel 2007-365 (.xlsx)\"".into(),
-            NotZip => "không phải sổ tính XLSX (không phải tệp zip)".into(),
-            NotWorkbook => "là tệp zip nhưng không phải sổ tính XLSX (không có phần workbook)".into(),
-            Zip(m) => format!("không đọc được sổ tính XLSX: {m}"),
-            TooManyEntries { found, limit } => format!(
-                "chứa {found} mục; chỉ đọc tối đa {limit} (tệp có thể là bom zip)"
-            ),
-            PartTooLarge { part, limit } => format!(
-                "phần '{part}' lớn hơn {} khi giải nén; bị từ chối",
-                bytes(*limit)
-            ),
-            RatioTooHigh { part, limit } => format!(
-                "phần '{part}' giải nén ra lớn hơn {limit} lần kích thước nén (bom zip); bị từ chối"
-            ),
-            OverlappingEntries => "các mục của tệp zip chồng lên nhau (bom zip); bị từ chối".into(),
-            SizeMismatch { part } => format!(
-                "phần '{part}' giải nén ra nhiều hơn kích thước khai báo; tệp bị hỏng hoặc giả mạo"
-            ),
-            TotalTooLarge { limit } => format!(
-                "tổng dung lượng giải nén vượt {}; bị từ chối",
-                bytes(*limit)
-            ),
-            Xml { part, message } => format!("phần '{part}' không phải XML hợp lệ: {message}"),
-            TooDeep { part, limit } => format!(
-                "phần '{part}' lồng phần tử sâu quá {limit} cấp; bị từ chối"
-            ),
-            TokenTooLarge { part, limit } => format!(
-                "phần '{part}' chứa một đoạn văn bản hoặc thẻ dài hơn {}; bị từ chối",
-                bytes(*limit)
-            ),
-            TooManySheets { found, limit } => format!(
-                "có {found} trang tính; chỉ đọc tối đa {limit}"
-            ),
-            TooManyRows { sheet, row, limit } => format!(
-                "trang tính '{sheet}': dòng {row} vượt quá dòng cuối được đọc ({limit})"
-            ),
-            TooManyColumns { sheet, cell, limit } => format!(
-                "trang tính '{sheet}': ô {cell} vượt quá cột cuối được đọc ({}, cột {limit})",
-                column_name(*limit)
-            ),
-            TooManyCells { sheet, limit } => format!(
-                "trang tính '{sheet}' có hơn {limit} ô; bị từ chối"
-            ),
-            GridTooLarge { sheet, limit } => format!(
-                "trang tính '{sheet}' trải rộng hơn {limit} ô (dòng × cột); bị từ chối"
-            ),
-            TooManySharedStrings { limit } => format!(
-                "có hơn {limit} chuỗi văn bản khác nhau; bị từ chối"
-            ),
-            CellTooLong { sheet, cell, limit } => format!(
-                "trang tính '{sheet}': ô {cell} chứa hơn {limit} ký tự"
-            ),
-            BadCell { sheet, cell, message } => {
-                format!("trang tính '{sheet}': ô {cell}: {message}")
-            }
-            NoSuchSheet(s) => format!("không có trang tính '{s}'"),
-        }
-    }
-
     /// Whether this refusal is a limit of the reader (rather than a damaged or foreign file).
     pub fn is_limit(&self) -> bool {
         use XlsxError::*;
@@ -363,7 +298,8 @@ impl XlsxError {
     }
 }
 
-fn bytes(n: u64) -> String {
+/// A size as the messages give it: `2 MiB`, else `N bytes`.
+pub fn bytes(n: u64) -> String {
     if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
     } else {

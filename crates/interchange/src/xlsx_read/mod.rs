@@ -37,7 +37,7 @@ use cells::{
 use jiff::civil::DateTime;
 #[cfg(test)]
 use limits::MIB;
-pub use limits::{column_name, XlsxError, XlsxLimits};
+pub use limits::{bytes, column_name, XlsxError, XlsxLimits};
 use limits::{MAX_TOKEN, RATIO_FLOOR};
 use quick_xml::events::Event;
 use quick_xml::Reader;

@@ -104,7 +104,6 @@ fn the_issue_s_dimension_bomb_is_refused_naming_sheet_cell_and_limit() {
             }
             other => panic!("{other:?}"),
         }
-        assert!(e.vi().contains("trang tính 'Sheet1'"), "{}", e.vi());
         assert!(e.is_limit());
     }
 }
@@ -263,7 +262,6 @@ fn foreign_files_are_named_for_what_they_are() {
     assert!(matches!(e("truncated-zip"), XlsxError::Zip(_)));
     assert!(matches!(e("invalid-utf8"), XlsxError::Xml { .. }));
     assert!(matches!(e("bad-cell-values"), XlsxError::BadCell { .. }));
-    assert!(XlsxError::OldExcel.vi().contains(".xls"));
 }
 
 #[test]
@@ -335,10 +333,23 @@ fn csv_oddities() {
     assert_eq!(read("bom").unwrap(), 1);
     assert_eq!(read("cr-only-lines").unwrap(), 2);
     let e = read("nul-bytes").unwrap_err();
-    assert!(e.to_string().contains("U+0000"), "{e}");
-    assert!(e.to_string().contains("row 2, column B"), "{e}");
+    assert_eq!(
+        e.read_kinds().next(),
+        Some(&crate::ReadProblem::ControlCharacter {
+            row: 2,
+            column: "B".into(),
+            code: 0
+        }),
+        "{e}"
+    );
     let e = read("huge-single-cell").unwrap_err();
-    assert!(e.to_string().contains("32767"), "{e}");
+    assert!(
+        matches!(
+            e.read_kinds().next(),
+            Some(crate::ReadProblem::CellTooLong { max: 32767, .. })
+        ),
+        "{e}"
+    );
     assert!(read("invalid-utf8")
         .unwrap_err()
         .to_string()

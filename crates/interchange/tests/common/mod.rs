@@ -301,19 +301,36 @@ pub fn assert_kind(
     );
 }
 
-/// Whether the error has a problem at `row` and `column` whose message contains `needle`.
-pub fn has(err: &ImportError, row: Option<usize>, column: Option<&str>, needle: &str) -> bool {
-    err.problems
-        .iter()
-        .any(|p| p.row == row && p.column.as_deref() == column && p.message.contains(needle))
+/// Assert a problem at `row` and `column` of the reader's own `kind` (matched by kind, never by
+/// the English text).
+#[track_caller]
+pub fn assert_read(
+    err: &ImportError,
+    row: Option<usize>,
+    column: Option<&str>,
+    kind: parindex_interchange::ReadProblem,
+) {
+    assert_kind(
+        err,
+        row,
+        column,
+        parindex_interchange::ProblemKind::Read(kind),
+    );
 }
 
-/// Assert `has`, printing the whole error when it fails.
+/// Assert a problem at `row` and `column` whose reader's kind matches `pred`.
 #[track_caller]
-pub fn assert_has(err: &ImportError, row: Option<usize>, column: Option<&str>, needle: &str) {
+pub fn assert_read_that(
+    err: &ImportError,
+    row: Option<usize>,
+    column: Option<&str>,
+    pred: impl Fn(&parindex_interchange::ReadProblem) -> bool,
+) {
     assert!(
-        has(err, row, column, needle),
-        "expected a problem at row {row:?}, column {column:?} containing {needle:?}; got:\n{err}\n{:#?}",
+        err.problems.iter().any(|p| p.row == row
+            && p.column.as_deref() == column
+            && p.read_kind().is_some_and(&pred)),
+        "expected a problem at row {row:?}, column {column:?} of the kind asked; got:\n{err}\n{:#?}",
         err.problems
     );
 }

@@ -228,7 +228,7 @@ fn appraisal(r: &AnyRow, n: u8) -> Result<Option<Appraisal>> {
 
 fn item_from_row(r: &AnyRow) -> Result<Item> {
     let code: String = get(r, "code")?;
-    let code = NodeCode::parse(&code).map_err(StoreError::Corrupt)?;
+    let code = NodeCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let input: Option<String> = get(r, "input_json")?;
     let dispute: Option<String> = get(r, "dispute")?;
     Ok(Item {
@@ -273,7 +273,7 @@ fn correction_from_row(r: &AnyRow) -> Result<Correction> {
     Ok(Correction {
         id: get(r, "id")?,
         unit: get(r, "unit")?,
-        code: NodeCode::parse(&code).map_err(StoreError::Corrupt)?,
+        code: NodeCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         old_score: dec(&get::<String>(r, "old_score")?, "old score")?,
         new_score: dec(&get::<String>(r, "new_score")?, "new score")?,
         reason: get(r, "reason")?,

@@ -49,8 +49,8 @@ impl Store {
                 "edition",
                 RefusalKind::WrongLevel {
                     value: new_edition.id.clone(),
-                    level: new_edition.level.to_string(),
-                    wanted: old_edition.level.to_string(),
+                    level: new_edition.level,
+                    wanted: old_edition.level,
                 },
             );
         }

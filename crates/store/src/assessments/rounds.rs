@@ -43,10 +43,10 @@ impl Store {
                         None => problems.push("units", RefusalKind::Unknown { value: u.clone() }),
                         Some(unit) if !level_fits(e.level, unit.unit_type) => problems.push(
                             "units",
-                            RefusalKind::WrongLevel {
-                                value: u.clone(),
-                                level: unit.unit_type.to_string(),
-                                wanted: e.level.to_string(),
+                            RefusalKind::UnitLevel {
+                                unit: u.clone(),
+                                unit_type: unit.unit_type,
+                                wanted: e.level,
                             },
                         ),
                         Some(_) => {}

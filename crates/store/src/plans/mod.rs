@@ -10,8 +10,8 @@ use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::calendar::{ReminderKind, WorkCalendar};
 use parindex_domain::plan::{
-    assigned_units, can_submit, may_review, Decision, Finding, MeasureKind, Plan, PlanDocument,
-    PlanTarget, Report, ReportRefusal, Task,
+    assigned_units, can_submit, may_review, may_submit_after, Decision, Finding, MeasureKind, Plan,
+    PlanDocument, PlanTarget, Report, ReportRefusal, Task,
 };
 use parindex_domain::text::fold;
 use serde::Serialize;
@@ -110,6 +110,15 @@ fn not_assigned(unit: &str, task_id: &str) -> StoreError {
     .into()
 }
 
+/// A report's decision as stored (`accepted`, `returned`, none).
+fn decision_of(text: Option<&str>) -> Option<Decision> {
+    match text {
+        Some("accepted") => Some(Decision::Accepted),
+        Some("returned") => Some(Decision::Returned),
+        _ => None,
+    }
+}
+
 /// A refusal of the report rules (`plan::can_submit`, `plan::may_review`), on its field.
 fn report_refusal(r: ReportRefusal) -> StoreError {
     Refusal::new(r.field(), RefusalKind::Report(r)).into()
@@ -143,11 +152,7 @@ fn report_from_row(r: &AnyRow) -> Result<Report> {
         progress_pct: u8::try_from(get::<i64>(r, "progress_pct")?).unwrap_or(0),
         submitted_on: date(&get::<String>(r, "submitted_on")?, "submitted_on")?,
         submitted_by: get(r, "submitted_by")?,
-        decision: match decision.as_deref() {
-            Some("accepted") => Some(Decision::Accepted),
-            Some("returned") => Some(Decision::Returned),
-            _ => None,
-        },
+        decision: decision_of(decision.as_deref()),
         review_comment: get(r, "review_comment")?,
         reviewed_by: get(r, "reviewed_by")?,
     })

@@ -165,12 +165,9 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await
         .ctx(|| "reading the period's reports".into())?;
-        if latest
-            .as_ref()
-            .is_some_and(|(_, d)| d.as_deref() == Some("accepted"))
-        {
-            return Err(report_refusal(ReportRefusal::Accepted));
-        }
+        // The submission rule again, on the latest version read inside the transaction.
+        may_submit_after(latest.as_ref().and_then(|(_, d)| decision_of(d.as_deref())))
+            .map_err(report_refusal)?;
         let version = latest.map_or(0, |(v, _)| v) + 1;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO reports (assignment_id, period, version, done, problems, proposals, progress_pct, submitted_on, submitted_at, submitted_by) \

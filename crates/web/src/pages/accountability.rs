@@ -745,7 +745,12 @@ fn evaluation_year(q: &PlanQuery, today: jiff::civil::Date) -> Result<i32, PageE
             .parse()
             .ok()
             .filter(|y| (1900..=2200).contains(y))
-            .ok_or_else(|| PageError::BadRequest(format!("'{y}' is not a year"))),
+            .ok_or_else(|| {
+                PageError::refused(
+                    "year",
+                    parindex_store::RefusalKind::NotAYear { value: y.into() },
+                )
+            }),
         None => Ok(i32::from(today.year())),
     }
 }

@@ -17,6 +17,7 @@ use parindex_domain::access::Action;
 use parindex_reports::{
     chairman_docx, chairman_report_data, chairman_xlsx, parse_month, ReportError,
 };
+use parindex_store::RefusalKind;
 use serde::Deserialize;
 
 pub const DOCX_TYPE: &str =
@@ -37,7 +38,18 @@ pub struct ReportQuery {
 fn page_error(e: ReportError) -> PageError {
     match e {
         ReportError::Store(s) => s.into(),
-        e if e.is_bad_input() => PageError::BadRequest(e.to_string()),
+        ReportError::BadMonth(value) => {
+            PageError::refused("month", RefusalKind::NotAMonth { value })
+        }
+        ReportError::BadSender { address, .. } | ReportError::BadRecipient { address, .. } => {
+            PageError::refused(
+                "mail",
+                RefusalKind::Malformed {
+                    value: address,
+                    expected: "an e-mail address",
+                },
+            )
+        }
         other => {
             tracing::error!(error = %other, "cannot generate the Chairman's report");
             PageError::Internal
@@ -59,9 +71,13 @@ async fn chairman_report(
     };
     let format = q.format.as_deref().unwrap_or("docx");
     if !matches!(format, "docx" | "xlsx") {
-        return Err(PageError::BadRequest(format!(
-            "unknown format '{format}'; use docx or xlsx"
-        )));
+        return Err(PageError::refused(
+            "format",
+            RefusalKind::NotOneOf {
+                value: format.to_string(),
+                allowed: &["docx", "xlsx"],
+            },
+        ));
     }
     let data = chairman_report_data(&state.store, &id, month, today)
         .await

@@ -71,7 +71,8 @@ async fn check_staging(state: &AppState, lang: Lang) -> Result<(), UploadError> 
         message: crate::i18n::t(lang, "staged.folder_refused")
             .replace("{dir}", &problem.dir().display().to_string())
             .replace("{why}", why),
-        detail: problem.to_string(),
+        // The folder and why are in the message; the system's own words go to the log above.
+        detail: String::new(),
         rows: Vec::new(),
         more: String::new(),
         hint: crate::i18n::t(lang, "staged.folder_refused_hint").to_string(),
@@ -269,12 +270,12 @@ pub struct BadRowView {
     pub reason: String,
 }
 
-fn bad_rows_view(rows: &[BadRow]) -> Vec<BadRowView> {
+fn bad_rows_view(lang: Lang, rows: &[BadRow]) -> Vec<BadRowView> {
     rows.iter()
         .map(|b| BadRowView {
             line: b.line,
             column: b.column.unwrap_or_default().to_string(),
-            reason: b.reason.clone(),
+            reason: crate::refusals::row_problem(lang, &b.reason),
         })
         .collect()
 }
@@ -324,7 +325,7 @@ fn months_text(m: Option<(Month, Month)>) -> String {
     }
 }
 
-fn check_view(s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> CheckView {
+fn check_view(lang: Lang, s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> CheckView {
     CheckView {
         file: s.file.clone(),
         as_of: dates::date(as_of),
@@ -335,7 +336,7 @@ fn check_view(s: &ImportSummary, as_of: jiff::civil::Date, sample: bool) -> Chec
         pending_overdue: s.pending_overdue,
         unmatched: s.unmatched.clone(),
         bad_rows: s.bad_rows,
-        bad: bad_rows_view(&s.bad),
+        bad: bad_rows_view(lang, &s.bad),
         sample,
         staged: None,
     }
@@ -449,16 +450,20 @@ enum Refusal {
     NoFile,
     FileType(String),
     TooLarge,
-    Upload(String),
+    /// The upload was cut off or is not a form's (what the parser said is logged).
+    Interrupted,
+    /// The file could not be written to the temporary folder (logged).
+    NotStored,
     AsOf(String),
-    Columns(String),
+    Columns(parindex_interchange::dossiers::ColumnMapProblem),
 }
 
 fn multipart_refusal(e: MultipartError) -> Refusal {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Refusal::TooLarge
     } else {
-        Refusal::Upload(e.body_text())
+        tracing::warn!(error = %e.body_text(), "a dossier upload cannot be read");
+        Refusal::Interrupted
     }
 }
 
@@ -527,7 +532,7 @@ async fn receive(
         let path = dir.join(format!("upload.{ext}"));
         let write_err = |e: std::io::Error| {
             tracing::error!(error = %e, path = %path.display(), "cannot write an upload");
-            Refusal::Upload("the file could not be stored on the server".into())
+            Refusal::NotStored
         };
         let mut out = {
             let mut o = tokio::fs::OpenOptions::new();
@@ -596,10 +601,16 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
             String::new(),
             t("dossiers.upload.err.too_large_hint"),
         ),
-        Refusal::Upload(m) => plain(
+        Refusal::Interrupted => plain(
             StatusCode::BAD_REQUEST,
             t("dossiers.upload.err.upload").into(),
-            m,
+            t("dossiers.upload.err.interrupted").into(),
+            "",
+        ),
+        Refusal::NotStored => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            t("dossiers.upload.err.upload").into(),
+            t("dossiers.upload.err.not_stored").into(),
             "",
         ),
         Refusal::AsOf(v) => plain(
@@ -611,7 +622,7 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
         Refusal::Columns(m) => plain(
             StatusCode::UNPROCESSABLE_ENTITY,
             t("dossiers.upload.err.columns").into(),
-            m,
+            crate::refusals::column_map_problem(lang, &m),
             t("dossiers.upload.columns_hint"),
         ),
     }
@@ -632,20 +643,14 @@ fn import_error(lang: Lang, e: &IngestError) -> Option<UploadError> {
                     .replace("{file}", &b.file)
                     .replace("{n}", &b.total.to_string()),
                 detail: String::new(),
-                rows: bad_rows_view(&b.first),
+                rows: bad_rows_view(lang, &b.first),
                 more,
                 hint: t("dossiers.upload.err.bad_rows_hint").into(),
             })
         }
         IngestError::Scan(s) => {
-            // The reader's limits come in both languages; other read errors in English.
-            let detail = match (&s.message_vi, lang) {
-                (Some(vi), Lang::Vi) => match s.line {
-                    Some(l) => format!("{}: dòng {l}: {vi}", s.file),
-                    None => format!("{}: {vi}", s.file),
-                },
-                _ => s.to_string(),
-            };
+            // The file, the line when known, and why: in the reader's language.
+            let detail = crate::refusals::scan_error(lang, s);
             Some(UploadError {
                 message: t("dossiers.upload.err.unreadable").into(),
                 detail,
@@ -656,7 +661,7 @@ fn import_error(lang: Lang, e: &IngestError) -> Option<UploadError> {
         }
         IngestError::Store(StoreError::Invalid(m)) => Some(UploadError {
             message: t("dossiers.upload.err.refused").into(),
-            detail: m.to_string(),
+            detail: crate::refusals::lines(lang, m).join("; "),
             rows: Vec::new(),
             more: String::new(),
             hint: String::new(),
@@ -728,7 +733,7 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     // Authorise before looking at the body.
     require(&cu, &Action::EditIndicators)?;
-    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mp = mp.map_err(|e| PageError::bad_form(e.body_text()))?;
     let lang = Lang::parse(&cu.user.lang);
     // The staging folder is checked before any file is received: refused, nothing is taken.
     if let Err(err) = check_staging(&state, lang).await {
@@ -802,7 +807,7 @@ pub async fn upload(
     .await;
     match res {
         Ok(done) if dry_run => {
-            let mut check = check_view(&done, as_of, form.sample);
+            let mut check = check_view(lang, &done, as_of, form.sample);
             // Keep the file for "Nhập tệp này"; without it the check still stands.
             check.staged = stage_checked(&state, &cu, lang, &saved, &form, as_of, now).await;
             show(&state, &cu, StatusCode::OK, form, Some(check), None).await

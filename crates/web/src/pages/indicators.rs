@@ -255,7 +255,10 @@ async fn import_observations(
         return Err(PageError::TooLarge);
     }
     let Some((name, bytes)) = up.file else {
-        return Err(PageError::BadRequest("no file".into()));
+        return Err(PageError::refused(
+            "file",
+            parindex_store::RefusalKind::NoFile,
+        ));
     };
     let indicators = state.store.indicators().await?;
     let measures: std::collections::BTreeMap<String, Measure> = indicators
@@ -274,11 +277,14 @@ async fn import_observations(
     let problems = match read {
         Ok(obs) => match state.store.save_observations(&obs, &cu.user.username).await {
             Ok(n) => return Ok(Redirect::to(&format!("/indicators?imported={n}")).into_response()),
-            Err(parindex_store::StoreError::Invalid(m)) => vec![ProblemRow {
-                row: String::new(),
-                column: String::new(),
-                message: m.to_string(),
-            }],
+            Err(parindex_store::StoreError::Invalid(m)) => crate::refusals::lines(lang, &m)
+                .into_iter()
+                .map(|message| ProblemRow {
+                    row: String::new(),
+                    column: String::new(),
+                    message,
+                })
+                .collect(),
             Err(e) => return Err(e.into()),
         },
         Err(e) => e
@@ -562,7 +568,8 @@ async fn add_observation(
         let period = Period::parse(&f.period)
             .ok_or_else(|| i18n::t(lang, "indicators.bad_period").to_string())?;
         let (value, n, d) = (num(&f.value)?, num(&f.numerator)?, num(&f.denominator)?);
-        let value = observed_value(ind.measure, value, n, d)?;
+        let value = observed_value(ind.measure, value, n, d)
+            .map_err(|e| crate::refusals::value_problem(lang, &e))?;
         Ok(Observation {
             indicator_id: ind.id.clone(),
             unit: Some(f.unit.trim().to_string()).filter(|u| !u.is_empty()),

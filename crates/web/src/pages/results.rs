@@ -468,9 +468,13 @@ async fn export(
             rx::results_to_json(&results).map_err(failed)?.into_bytes(),
         ),
         other => {
-            return Err(PageError::BadRequest(format!(
-                "unknown format '{other}'; use xlsx, csv or json"
-            )))
+            return Err(PageError::refused(
+                "format",
+                parindex_store::RefusalKind::NotOneOf {
+                    value: other.to_string(),
+                    allowed: &["xlsx", "csv", "json"],
+                },
+            ))
         }
     })
 }
@@ -797,7 +801,7 @@ async fn import(
 ) -> Result<Response, PageError> {
     // Authorise before looking at the body: a refused role gets 403 whatever it sent.
     require(&cu, &Action::ImportResults)?;
-    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mp = mp.map_err(|e| PageError::bad_form(e.body_text()))?;
     let mut form = upload::read(mp, UPLOAD_LIMIT).await?;
     let mut l = Layout::new(&cu, "nav.results", "results.import_title", &here(&uri));
     l.here = "/results/import".into();

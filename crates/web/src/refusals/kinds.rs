@@ -13,10 +13,11 @@ use parindex_domain::{EditionProblemKind, ResultProblemKind};
 use parindex_store::RefusalKind;
 use rust_decimal::Decimal;
 
+use super::nested;
 use crate::i18n::{self, Lang};
 
 /// The message of `key` with each `{name}` replaced by its value.
-fn fill(lang: Lang, key: &str, values: &[(&str, String)]) -> String {
+pub(super) fn fill(lang: Lang, key: &str, values: &[(&str, String)]) -> String {
     let mut text = i18n::t(lang, key).to_string();
     for (name, value) in values {
         text = text.replace(&format!("{{{name}}}"), value);
@@ -24,35 +25,20 @@ fn fill(lang: Lang, key: &str, values: &[(&str, String)]) -> String {
     text
 }
 
-fn n(lang: Lang, d: Decimal) -> String {
+pub(super) fn n(lang: Lang, d: Decimal) -> String {
     i18n::num(lang, d)
 }
 
-fn d(day: Date) -> String {
+pub(super) fn d(day: Date) -> String {
     crate::dates::date(day)
 }
 
-/// A refusal's kind in words: the catalogue's message for the domain's checks, the store's
-/// English otherwise.
+/// A refusal's kind in words, in the user's language: every kind has its catalogue message
+/// (the match is exhaustive, so a new kind does not compile until it has one).
 pub(crate) fn kind_text(lang: Lang, kind: &RefusalKind) -> String {
-    match kind {
-        RefusalKind::Edition(k) => edition_problem(lang, k),
-        RefusalKind::Plan(k) => plan_problem(lang, k),
-        RefusalKind::Result(k) => result_problem(lang, k),
-        RefusalKind::Round(k) => round_problem(lang, k),
-        RefusalKind::Crosswalk(k) => crosswalk_problem(lang, k),
-        RefusalKind::Indicator(k) => indicator_problem(lang, k),
-        other => general(lang, other).unwrap_or_else(|| other.to_string()),
-    }
-}
-
-/// The kinds every part of the store uses, in the user's language; `None` for the kinds that
-/// carry a domain error of their own (locks, items, reports, units, dossier times, uploads),
-/// which their pages word by field and which still read in English here.
-fn general(lang: Lang, kind: &RefusalKind) -> Option<String> {
     use RefusalKind as K;
     let v = |s: &str| s.to_string();
-    Some(match kind {
+    match kind {
         K::Required => i18n::t(lang, "refusal.empty").into(),
         K::TooLong { max } => fill(lang, "refusal.too_long", &[("max", max.to_string())]),
         K::TooSmall { min } => fill(lang, "refusal.too_small", &[("min", min.to_string())]),
@@ -108,8 +94,63 @@ fn general(lang: Lang, kind: &RefusalKind) -> Option<String> {
         K::CountsDisagree { month } => {
             fill(lang, "refusal.counts_disagree", &[("month", v(month))])
         }
-        _ => return None,
-    })
+        K::RoleNeedsUnit { role } => fill(
+            lang,
+            "refusal.role_needs_unit",
+            &[("role", nested::role(lang, *role))],
+        ),
+        K::WrongLevel {
+            value,
+            level,
+            wanted,
+        } => fill(
+            lang,
+            "refusal.wrong_level",
+            &[
+                ("value", v(value)),
+                ("level", nested::level(lang, *level)),
+                ("wanted", nested::level(lang, *wanted)),
+            ],
+        ),
+        K::UnitLevel {
+            unit,
+            unit_type,
+            wanted,
+        } => fill(
+            lang,
+            "refusal.unit_level",
+            &[
+                ("unit", v(unit)),
+                ("type", nested::unit_type(lang, *unit_type)),
+                ("wanted", nested::level(lang, *wanted)),
+            ],
+        ),
+        K::NotOneOf { value, allowed } => fill(
+            lang,
+            "refusal.not_one_of",
+            &[("value", v(value)), ("allowed", allowed.join(", "))],
+        ),
+        K::NotAYear { value } => fill(lang, "refusal.not_a_year", &[("value", v(value))]),
+        K::NotAMonth { value } => fill(lang, "refusal.not_a_month", &[("value", v(value))]),
+        K::NoFile => i18n::t(lang, "refusal.no_file").into(),
+        K::Upload(p) => nested::upload_problem(lang, p),
+        K::Locked(e) => nested::lock_text(lang, e),
+        K::Item(e) => nested::item_error(lang, e),
+        K::NotReady(p) => nested::submit_problem(lang, *p),
+        K::Report(r) => nested::report_refusal(lang, *r),
+        K::Unit(p) => nested::unit_field(lang, *p),
+        K::Times(t) => nested::times_problem(lang, *t),
+        K::Incomplete {
+            not_appraised,
+            disputed,
+        } => nested::incomplete(lang, not_appraised, disputed),
+        K::Edition(k) => edition_problem(lang, k),
+        K::Plan(k) => plan_problem(lang, k),
+        K::Result(k) => result_problem(lang, k),
+        K::Round(k) => round_problem(lang, k),
+        K::Crosswalk(k) => crosswalk_problem(lang, k),
+        K::Indicator(k) => indicator_problem(lang, k),
+    }
 }
 
 fn not_slug(lang: Lang, value: &str) -> String {
@@ -473,6 +514,98 @@ mod tests {
             "{past}"
         );
         assert!(kind_text(Lang::Vi, &kinds[6]).contains("1,5"));
+    }
+
+    #[test]
+    fn the_kinds_wrapping_a_domain_error_read_in_vietnamese_too() {
+        use parindex_domain::access::Role;
+        use parindex_domain::assessment::{ItemError, LockError, Stage, SubmitProblem};
+        use parindex_domain::dossiers::TimesProblem;
+        use parindex_domain::plan::ReportRefusal;
+        use parindex_domain::rules::RuleError;
+        use parindex_domain::units::{FieldProblem, UnitType};
+        use parindex_domain::Level;
+        use parindex_store::evidence::{FileType, UploadProblem};
+        let day = jiff::civil::date(2021, 8, 15);
+        let kinds = [
+            RefusalKind::RoleNeedsUnit { role: Role::Agency },
+            RefusalKind::WrongLevel {
+                value: "x".into(),
+                level: Level::District,
+                wanted: Level::Province,
+            },
+            RefusalKind::UnitLevel {
+                unit: "huyen-yen-the".into(),
+                unit_type: UnitType::District,
+                wanted: Level::Department,
+            },
+            RefusalKind::NotOneOf {
+                value: "pdf".into(),
+                allowed: &["docx", "xlsx"],
+            },
+            RefusalKind::NotAYear { value: "x".into() },
+            RefusalKind::NotAMonth { value: "x".into() },
+            RefusalKind::NoFile,
+            RefusalKind::Upload(UploadProblem::Empty),
+            RefusalKind::Upload(UploadProblem::TooLarge {
+                size: 30 << 20,
+                limit: 20 << 20,
+            }),
+            RefusalKind::Upload(UploadProblem::NotAllowed { ext: "exe".into() }),
+            RefusalKind::Upload(UploadProblem::ExtensionMismatch {
+                kind: FileType::Pdf,
+                ext: "docx".into(),
+            }),
+            RefusalKind::Locked(LockError::Frozen),
+            RefusalKind::Locked(LockError::Locked {
+                stage: Stage::SelfScoring,
+                deadline: day,
+            }),
+            RefusalKind::Locked(LockError::Submitted { on: day }),
+            RefusalKind::Locked(LockError::StillSelfScoring { until: day }),
+            RefusalKind::Item(ItemError::Survey),
+            RefusalKind::Item(ItemError::OffStep {
+                got: dec!(1.3),
+                step: dec!(0.25),
+            }),
+            RefusalKind::Item(ItemError::Rule(RuleError::NoBand(dec!(7.5)))),
+            RefusalKind::Item(ItemError::TooPrecise(dec!(1.00001))),
+            RefusalKind::NotReady(SubmitProblem::NotScored),
+            RefusalKind::Report(ReportRefusal::Superseded),
+            RefusalKind::Report(ReportRefusal::AlreadyReviewed),
+            RefusalKind::Unit(FieldProblem::OwnParent),
+            RefusalKind::Unit(FieldProblem::NotSlug),
+            RefusalKind::Times(TimesProblem::ResultBeforeReceived),
+            RefusalKind::Incomplete {
+                not_appraised: vec!["1.2".into()],
+                disputed: vec!["3.1".into()],
+            },
+        ];
+        for k in &kinds {
+            let vi = kind_text(Lang::Vi, k);
+            let en = kind_text(Lang::En, k);
+            assert_ne!(vi, k.to_string(), "{k:?}");
+            assert_ne!(vi, en, "{k:?}");
+            assert!(!vi.contains('{') && !en.contains('{'), "{vi} / {en}");
+        }
+        // Values in the reader's form: dates dd/mm/yyyy, stages and levels by name, decimals.
+        let locked = kind_text(Lang::Vi, &kinds[12]);
+        assert!(
+            locked.contains("15/08/2021")
+                && locked.contains(i18n::t(Lang::Vi, "stage.self_scoring")),
+            "{locked}"
+        );
+        let level = kind_text(Lang::Vi, &kinds[2]);
+        assert!(
+            level.contains(i18n::t(Lang::Vi, "unit_type.district")),
+            "{level}"
+        );
+        assert!(kind_text(Lang::Vi, &kinds[17]).contains("7,5"));
+        let incomplete = kind_text(Lang::Vi, &kinds[25]);
+        assert!(
+            incomplete.contains("1.2") && incomplete.contains("3.1"),
+            "{incomplete}"
+        );
     }
 
     #[test]

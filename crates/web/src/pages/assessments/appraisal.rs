@@ -327,7 +327,11 @@ fn appraisal_changes(
                 match parse_points(&text) {
                     Ok(s) => Some(s),
                     Err(e) => {
-                        errors.add(&field, t("assess.err.unreadable"), Some(&e));
+                        errors.add(
+                            &field,
+                            t("assess.err.unreadable"),
+                            Some(&crate::refusals::number_problem(lang, &e)),
+                        );
                         continue;
                     }
                 }
@@ -337,7 +341,11 @@ fn appraisal_changes(
                 continue;
             }
             if let Err(e) = check_appraised(n, score) {
-                errors.add(&field, t(e.key()), Some(&e.to_string()));
+                errors.add(
+                    &field,
+                    t(e.key()),
+                    Some(&crate::refusals::item_error(lang, &e)),
+                );
                 continue;
             }
             if comment.chars().count() > TEXT_LIMIT {

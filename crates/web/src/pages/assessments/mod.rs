@@ -30,7 +30,7 @@ use crate::AppState;
 use axum::Router;
 use jiff::civil::Date;
 use parindex_domain::access::{can, Action};
-use parindex_domain::assessment::{stage_state, LockError, Reopening, Round, Stage, StageState};
+use parindex_domain::assessment::{stage_state, Reopening, Round, Stage, StageState};
 use parindex_domain::edition::{Edition, NodeCode};
 use parindex_domain::units::{Unit, UnitType};
 use parindex_store::assessments::UnitAssessment;
@@ -219,19 +219,7 @@ pub(crate) fn stage_key(s: Stage) -> &'static str {
 }
 
 /// Why something cannot be done, in the user's language.
-pub(crate) fn lock_text(lang: Lang, e: &LockError) -> String {
-    let base = i18n::t(lang, e.key());
-    match e {
-        LockError::Frozen => base.to_string(),
-        LockError::Locked { stage, deadline } => format!(
-            "{base} ({}: {})",
-            i18n::t(lang, stage_key(*stage)),
-            dates::date(*deadline)
-        ),
-        LockError::Submitted { on } => format!("{base} {}.", dates::date(*on)),
-        LockError::StillSelfScoring { until } => format!("{base} {}.", dates::date(*until)),
-    }
-}
+pub(crate) use crate::refusals::lock_text;
 
 /// One stage as the round and unit pages show it.
 pub struct StageRow {
@@ -365,7 +353,7 @@ mod tests {
 
     #[test]
     fn dynamic_keys_exist() {
-        use parindex_domain::assessment::{ItemError, SubmitProblem};
+        use parindex_domain::assessment::{ItemError, LockError, SubmitProblem};
         let mut keys: Vec<&str> = Stage::ALL.iter().map(|s| stage_key(*s)).collect();
         keys.extend([
             LockError::Frozen.key(),

@@ -242,7 +242,7 @@ async fn import(
         page.problems = vec![file_problem(lock_text(page.l.lang, e))];
         return Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response());
     }
-    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mp = mp.map_err(|e| PageError::bad_form(e.body_text()))?;
     let mut form = upload::read(mp, UPLOAD_LIMIT).await?;
     run_import(&state, &cu, &uri, &a, &mut form).await
 }
@@ -343,7 +343,10 @@ async fn run_import(
             Err(StoreError::Invalid(m)) => fail(
                 page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![file_problem(m.to_string())],
+                crate::refusals::lines(lang, &m)
+                    .into_iter()
+                    .map(file_problem)
+                    .collect(),
             ),
             Err(e) => Err(e.into()),
         };

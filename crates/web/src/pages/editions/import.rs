@@ -114,7 +114,7 @@ pub(super) async fn import(
 ) -> Result<Response, PageError> {
     // Authorise before looking at the body: a refused role gets 403 whatever it sent.
     require(&cu, &Action::EditEditions)?;
-    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mp = mp.map_err(|e| PageError::bad_form(e.body_text()))?;
     let current = load(&state, &id).await?;
     let mut form = upload::read(mp, UPLOAD_LIMIT).await?;
     let mut l = Layout::new(&cu, "nav.editions", "editions.preview_title", &here(&uri));

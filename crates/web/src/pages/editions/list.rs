@@ -187,8 +187,11 @@ pub(super) fn new_edition(lang: Lang, f: &NewEditionInput) -> (NewEditionForm, O
     }
     let max = parse_points(&form.max_points);
     if let Err(e) = &max {
-        form.errors
-            .add("max_points", t("editions.err.number"), Some(e));
+        form.errors.add(
+            "max_points",
+            t("editions.err.number"),
+            Some(&crate::refusals::number_problem(lang, e)),
+        );
     }
     let peer = match form.peer_count.trim() {
         "" => Ok(None),
@@ -198,7 +201,7 @@ pub(super) fn new_edition(lang: Lang, f: &NewEditionInput) -> (NewEditionForm, O
         form.errors
             .add("peer_count", t("editions.err.peer_count"), None);
     }
-    let components = match parse_components(&form.components) {
+    let components = match parse_components(lang, &form.components) {
         Ok(c) => c,
         Err(lines) => {
             form.errors.add(
@@ -260,7 +263,7 @@ pub(super) async fn create(
 }
 
 /// Parse the components text of the new-edition form: one `code | name | max` a line.
-pub fn parse_components(text: &str) -> Result<Vec<Component>, Vec<String>> {
+pub fn parse_components(lang: Lang, text: &str) -> Result<Vec<Component>, Vec<String>> {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -277,7 +280,11 @@ pub fn parse_components(text: &str) -> Result<Vec<Component>, Vec<String>> {
                     name_en: None,
                     max_points: m,
                 }),
-                Err(e) => bad.push(format!("{}: {e}", i + 1)),
+                Err(e) => bad.push(format!(
+                    "{}: {}",
+                    i + 1,
+                    crate::refusals::number_problem(lang, &e)
+                )),
             },
             _ => bad.push(format!("{}: '{line}'", i + 1)),
         }

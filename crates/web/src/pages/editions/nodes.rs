@@ -48,9 +48,11 @@ pub(super) async fn add_node(
     };
     let code = NodeCode::parse(&form.code);
     match &code {
-        Err(e) => form
-            .errors
-            .add("code", t("editions.err.node_code"), Some(e)),
+        Err(e) => form.errors.add(
+            "code",
+            t("editions.err.node_code"),
+            Some(&crate::refusals::code_problem(lang, e)),
+        ),
         Ok(c) if current.node(c).is_some() => {
             form.errors.add("code", t("editions.err.code_taken"), None)
         }
@@ -61,8 +63,11 @@ pub(super) async fn add_node(
         s => parse_points(s).map(Some),
     };
     if let Err(e) = &max {
-        form.errors
-            .add("max_points", t("editions.err.number"), Some(e));
+        form.errors.add(
+            "max_points",
+            t("editions.err.number"),
+            Some(&crate::refusals::number_problem(lang, e)),
+        );
     }
     let title = nfc(&form.title_vi);
     if title.is_empty() {
@@ -278,7 +283,7 @@ fn parse_node_fields(
     form: &mut NodeForm,
     lang: Lang,
 ) -> (
-    Result<Option<Decimal>, String>,
+    Result<Option<Decimal>, parindex_domain::score::NumberProblem>,
     Result<Option<ScoringRule>, String>,
 ) {
     let t = |k: &str| i18n::t(lang, k);
@@ -287,8 +292,11 @@ fn parse_node_fields(
         s => parse_points(s).map(Some),
     };
     if let Err(err) = &max {
-        form.errors
-            .add("max_points", t("editions.err.number"), Some(err));
+        form.errors.add(
+            "max_points",
+            t("editions.err.number"),
+            Some(&crate::refusals::number_problem(lang, err)),
+        );
     }
     let rule: Result<Option<ScoringRule>, String> = match form.rule.trim() {
         "" => Ok(None),

@@ -238,7 +238,7 @@ fn reads_the_new_edition_form() {
     let e = e.unwrap();
     assert_eq!(e.components[0].max_points, dec!(76.5));
     assert_eq!(e.peer_count, Some(63));
-    assert!(parse_components("just one part").is_err());
+    assert!(parse_components(Lang::En, "just one part").is_err());
 }
 
 #[test]

@@ -17,6 +17,7 @@ use axum::http::Uri;
 use axum::response::{Html, Response};
 use parindex_domain::access::{can, Action, Actor};
 use parindex_domain::edition::{CriterionNode, Edition};
+use parindex_store::RefusalKind;
 use serde::Deserialize;
 
 pub struct CompRow {
@@ -238,9 +239,13 @@ pub(super) async fn export(
                 .into_bytes(),
         ),
         other => {
-            return Err(PageError::BadRequest(format!(
-                "unknown format '{other}'; use xlsx, toml, json or csv"
-            )))
+            return Err(PageError::refused(
+                "format",
+                RefusalKind::NotOneOf {
+                    value: other.to_string(),
+                    allowed: &["xlsx", "toml", "json", "csv"],
+                },
+            ))
         }
     })
 }

@@ -120,9 +120,12 @@ pub(super) async fn calendar(
     let l = Layout::new(&cu, "nav.plans", "plan.view_calendar", &here(&uri));
     let lang = l.lang;
     let first = match non_empty(&q.month) {
-        Some(m) => {
-            parse_month(m).ok_or_else(|| PageError::BadRequest(l.t("cal.bad_month").to_string()))?
-        }
+        Some(m) => parse_month(m).ok_or_else(|| {
+            PageError::refused(
+                "month",
+                parindex_store::RefusalKind::NotAMonth { value: m.into() },
+            )
+        })?,
         None => st.today.first_of_month(),
     };
     let units = units_by_slug(&state).await?;

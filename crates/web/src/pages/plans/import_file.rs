@@ -36,7 +36,7 @@ pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> Pa
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         PageError::TooLarge
     } else {
-        PageError::BadRequest(e.body_text())
+        PageError::bad_form(e.body_text())
     }
 }
 
@@ -100,7 +100,7 @@ pub(super) async fn import(
     let doc = match parsed {
         Ok(d) => d,
         Err(e) => {
-            let errors = e.to_string().lines().map(str::to_string).collect();
+            let errors = crate::upload::problem_lines(l.lang, &e);
             return fail(l, errors);
         }
     };

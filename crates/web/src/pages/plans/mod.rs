@@ -114,9 +114,13 @@ impl PlanQuery {
         match non_empty(&self.export) {
             None => Ok(false),
             Some("xlsx") => Ok(true),
-            Some(other) => Err(PageError::BadRequest(format!(
-                "unknown export format '{other}'; use xlsx"
-            ))),
+            Some(other) => Err(PageError::refused(
+                "export",
+                parindex_store::RefusalKind::NotOneOf {
+                    value: other.to_string(),
+                    allowed: &["xlsx"],
+                },
+            )),
         }
     }
     /// Filters kept across the pager, the sort links and the export link.

@@ -162,7 +162,11 @@ pub(super) async fn publish(
     {
         Ok(()) => Ok(Redirect::to(&format!("/rankings/{id}?done=published")).into_response()),
         Err(StoreError::Invalid(m)) => {
-            let e = format!("{} {m}", i18n::t(lang, "assess.err.publish"));
+            let e = format!(
+                "{} {}",
+                i18n::t(lang, "assess.err.publish"),
+                crate::refusals::lines(lang, &m).join("; ")
+            );
             render_publish(
                 &state,
                 &cu,

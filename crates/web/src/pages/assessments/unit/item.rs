@@ -351,7 +351,7 @@ async fn read_upload(mut mp: Multipart, limit: usize) -> Result<Upload, PageErro
                 out.too_large = Some(out.too_large.unwrap_or(limit + 1));
                 break;
             }
-            Err(e) => return Err(PageError::BadRequest(e.body_text())),
+            Err(e) => return Err(PageError::bad_form(e.body_text())),
         };
         let mut field = field;
         let name = field.name().unwrap_or_default().to_string();
@@ -375,7 +375,7 @@ async fn read_upload(mut mp: Multipart, limit: usize) -> Result<Upload, PageErro
                     seen = seen.max(limit + 1);
                     break;
                 }
-                Err(e) => return Err(PageError::BadRequest(e.body_text())),
+                Err(e) => return Err(PageError::bad_form(e.body_text())),
             }
         }
         if is_file {
@@ -401,7 +401,7 @@ pub(super) async fn upload(
 ) -> Result<Response, PageError> {
     // Authorise before looking at the body.
     let (a, c) = editable_item(&state, &cu, &round, &unit, &code).await?;
-    let mp = mp.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mp = mp.map_err(|e| PageError::bad_form(e.body_text()))?;
     let cfg = evidence_config(&state);
     let up = read_upload(mp, cfg.max_bytes).await?;
     let lang = Lang::parse(&cu.user.lang);
@@ -419,7 +419,11 @@ pub(super) async fn upload(
         if matches!(p, UploadProblem::TooLarge { .. }) {
             status = StatusCode::PAYLOAD_TOO_LARGE;
         }
-        errors.add("file", i18n::t(lang, p.key()), Some(&p.to_string()));
+        errors.add(
+            "file",
+            i18n::t(lang, p.key()),
+            Some(&crate::refusals::upload_problem(lang, p)),
+        );
     }
     if title.chars().count() > 300 {
         errors.add("upload_title", i18n::t(lang, "assess.err.too_long"), None);

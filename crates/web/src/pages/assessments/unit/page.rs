@@ -313,7 +313,11 @@ fn form_changes(
                 Ok(i) => input = i,
                 Err(e) => {
                     if !(n.survey_scored && text.trim().is_empty()) {
-                        errors.add(&fin, t(e.key()), Some(&e.to_string()));
+                        errors.add(
+                            &fin,
+                            t(e.key()),
+                            Some(&crate::refusals::item_error(lang, &e)),
+                        );
                     }
                     continue;
                 }
@@ -338,7 +342,11 @@ fn form_changes(
             }
             if let Some(i) = &input {
                 if let Err(e) = self_score(n, i) {
-                    errors.add(&fin, t(e.key()), Some(&e.to_string()));
+                    errors.add(
+                        &fin,
+                        t(e.key()),
+                        Some(&crate::refusals::item_error(lang, &e)),
+                    );
                     continue;
                 }
             }
