@@ -85,6 +85,8 @@ async fn read_all(s: &Store) -> Arc<parindex_store::PlanState> {
     s.results(EDITION).await.unwrap();
     s.subject_names().await.unwrap();
     s.indicator_views(day).await.unwrap();
+    assert_eq!(s.plans().await.unwrap().len(), 1);
+    assert_eq!(s.editions(None).await.unwrap().len(), 1);
     assert!(s.session("t1", LONG_AGO, LONG_AGO).await.unwrap().is_some());
     state
 }
@@ -107,9 +109,11 @@ fn set(kinds: &[&str]) -> BTreeSet<String> {
 const EVERY: &[&str] = &[
     "calendar",
     "edition",
+    "editions",
     "indicator-views",
     "plan",
     "plan-state",
+    "plans",
     "results",
     "session",
     "subject-names",

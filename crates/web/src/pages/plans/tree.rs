@@ -409,7 +409,7 @@ async fn render_tree(
     Path(id): Path<String>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, PageError> {
-    let st = load_state(&state, &id, None).await?;
+    let st = super::load_state_shared(&state, &id, None).await?;
     let mut l = Layout::new(&cu, "nav.plans", "plan.title", &here(&uri));
     l.title = st.doc.plan.title.clone();
     if q.done.as_deref() == Some("imported") {
