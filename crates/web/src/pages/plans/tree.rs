@@ -204,6 +204,10 @@ pub fn task_rows(
 ) -> Vec<TaskRow> {
     let plan_id = &st.doc.plan.id;
     let search = q.search();
+    // Each unit's name and its folded form (the assignments' sort key), made once per unit
+    // rather than once per assignment (a plan has ~400 assignments of ~30 units).
+    let mut names: std::collections::HashMap<&str, (String, String)> =
+        std::collections::HashMap::new();
     let mut rows: Vec<TaskRow> = st
         .tasks
         .iter()
@@ -233,22 +237,34 @@ pub fn task_rows(
                     return None;
                 }
             }
-            let mut assignments: Vec<AssignmentView> = ts
+            let mut keyed: Vec<(String, AssignmentView)> = ts
                 .assignments
                 .iter()
-                .map(|a| AssignmentView {
-                    unit: unit_name(units, lang, &a.assignment.unit),
-                    status: a.status,
-                    status_key: status_key(a.status),
-                    status_class: status_class(a.status),
-                    next_due: opt_date(a.open_period.as_ref().map(|p| p.period.due)),
-                    progress: a.assignment.progress_pct,
-                    own: own == Some(a.assignment.unit.as_str()),
+                .map(|a| {
+                    let slug = a.assignment.unit.as_str();
+                    let (name, folded) = names
+                        .entry(slug)
+                        .or_insert_with(|| {
+                            let name = unit_name(units, lang, slug);
+                            let folded = fold(&name);
+                            (name, folded)
+                        })
+                        .clone();
+                    let view = AssignmentView {
+                        unit: name,
+                        status: a.status,
+                        status_key: status_key(a.status),
+                        status_class: status_class(a.status),
+                        next_due: opt_date(a.open_period.as_ref().map(|p| p.period.due)),
+                        progress: a.assignment.progress_pct,
+                        own: own == Some(slug),
+                    };
+                    (folded, view)
                 })
                 .collect();
-            // Own unit first, then by status and name (each name folded once, not at every
-            // comparison).
-            assignments.sort_by_cached_key(|a| (!a.own, a.status, fold(&a.unit)));
+            // Own unit first, then by status and name (each unit's name folded once).
+            keyed.sort_by(|(fa, a), (fb, b)| (!a.own, a.status, fa).cmp(&(!b.own, b.status, fb)));
+            let assignments: Vec<AssignmentView> = keyed.into_iter().map(|(_, v)| v).collect();
             Some(TaskRow {
                 href: task_href(plan_id, &t.id),
                 section: t.section.clone(),
