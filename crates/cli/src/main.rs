@@ -17,6 +17,7 @@ mod files;
 mod output;
 mod reminders;
 mod report;
+mod users;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -198,7 +199,7 @@ enum Command {
         #[arg(long)]
         search: Option<String>,
     },
-    /// Import a data file (.toml/.json for editions; .csv or .xlsx for everything).
+    /// Import a data file (.toml/.json for editions and plans; .csv or .xlsx for the others).
     Import {
         kind: ImportKind,
         file: PathBuf,
@@ -246,7 +247,7 @@ enum Command {
     /// Manage users.
     User {
         #[command(subcommand)]
-        command: UserCommand,
+        command: users::UserCommand,
     },
     /// Generate documents: the Chairman's monthly report (.docx, .xlsx).
     Report {
@@ -279,33 +280,6 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Add a user. The password is read from standard input with --password-stdin; otherwise a
-    /// random one is generated and printed once.
-    Add {
-        username: String,
-        /// admin, coordinator, lead_agency, agency, appraiser or leader.
-        #[arg(long)]
-        role: String,
-        /// The unit (slug) the user belongs to; required for lead_agency and agency.
-        #[arg(long)]
-        unit: Option<String>,
-        /// Display name (defaults to the username).
-        #[arg(long)]
-        name: Option<String>,
-        #[arg(long, default_value = "vi")]
-        lang: String,
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// List users.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
 pub enum ImportKind {
     Edition,
@@ -314,6 +288,8 @@ pub enum ImportKind {
     Subjects,
     Targets,
     Dossiers,
+    /// An improvement plan (.toml or .json), as on the web's "Nhập kế hoạch".
+    Plan,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -494,7 +470,7 @@ async fn run(cli: Cli) -> Result<()> {
             let gap = store.gap_report(&edition, &subject, target_rank).await?;
             output::gap(&gap, json)?;
         }
-        Command::User { command } => user(&store, command).await?,
+        Command::User { command } => users::run(&store, command).await?,
         Command::Audit { limit, json } => {
             let log = store
                 .audit_log(&parindex_store::AuditFilter {
@@ -506,69 +482,6 @@ async fn run(cli: Cli) -> Result<()> {
         }
     }
     store.close().await;
-    Ok(())
-}
-
-async fn user(store: &Store, command: UserCommand) -> Result<()> {
-    match command {
-        UserCommand::Add {
-            username,
-            role,
-            unit,
-            name,
-            lang,
-            password_stdin,
-        } => {
-            let role = parindex_domain::access::Role::parse(&role)
-                .ok_or_else(|| anyhow::anyhow!("unknown role '{role}': use admin, coordinator, lead_agency, agency, appraiser or leader"))?;
-            let (password, generated) = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .read_line(&mut line)
-                    .context("cannot read the password from standard input")?;
-                (line.trim_end_matches(['\r', '\n']).to_string(), false)
-            } else {
-                (parindex_web::auth::random_token()[..20].to_string(), true)
-            };
-            if let Some(key) = parindex_web::auth::password_problem(&password) {
-                bail!("the password is not acceptable ({key}): at least 10 characters");
-            }
-            let hash = parindex_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
-            let input = parindex_store::UserInput {
-                display_name: name.unwrap_or_else(|| username.clone()),
-                username,
-                role,
-                unit,
-                lang,
-                active: true,
-            };
-            store.create_user(&input, &hash, "cli").await?;
-            if generated {
-                println!(
-                    "user {} ({}) created; password: {password}",
-                    input.username, role
-                );
-            } else {
-                println!("user {} ({}) created", input.username, role);
-            }
-        }
-        UserCommand::List { json } => {
-            let users = store.users(None).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&users)?);
-            } else {
-                for u in users {
-                    println!(
-                        "{:<16} {:<12} {:<24} {}",
-                        u.username,
-                        u.role.as_str(),
-                        u.unit.unwrap_or_default(),
-                        u.display_name
-                    );
-                }
-            }
-        }
-    }
     Ok(())
 }
 
@@ -599,6 +512,8 @@ async fn serve(
         parindex_store::files::ensure_private_dir(&b.schedule.dir)
             .map_err(|p| anyhow::anyhow!("cannot start: backup folder refused: {p}"))?;
     }
+    // The same SMTP server as the daily reminders: the administrators' test mail uses it.
+    state.config.mailer = daily.mail.mailer(public_url)?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -13,6 +13,8 @@
 //!
 //! Rates are exact decimals (percent, two decimals, half away from zero); no `f64` anywhere.
 
+pub mod overdue_list;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -480,6 +480,32 @@ pub fn dossier_observations(
     out
 }
 
+/// The trend an indicator's page draws: the province-wide observations (for an indicator
+/// computed from dossiers, only the months), oldest period first.
+pub fn trend(observations: &[Observation], from_dossiers: bool) -> Vec<&Observation> {
+    let mut series: Vec<&Observation> = observations
+        .iter()
+        .filter(|o| o.unit.is_none())
+        .filter(|o| !from_dossiers || matches!(o.period, Period::Month(..)))
+        .collect();
+    series.sort_by_key(|o| o.period.sort_key());
+    series
+}
+
+/// The observations as an indicator's page lists them: the province's first, then by unit,
+/// each newest period first.
+pub fn listed(observations: &[Observation]) -> Vec<&Observation> {
+    let mut obs: Vec<&Observation> = observations.iter().collect();
+    obs.sort_by(|a, b| {
+        a.unit
+            .is_some()
+            .cmp(&b.unit.is_some())
+            .then(a.unit.cmp(&b.unit))
+            .then(b.period.sort_key().cmp(&a.period.sort_key()))
+    });
+    obs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -720,6 +746,53 @@ mod tests {
         assert_eq!(
             Source::parse("dossiers_overdue"),
             Some(Source::DossiersOverdue)
+        );
+    }
+
+    #[test]
+    fn the_trend_is_the_province_s_and_the_list_puts_it_first() {
+        let obs = |unit: Option<&str>, p: Period| Observation {
+            indicator_id: "x".into(),
+            unit: unit.map(str::to_string),
+            period: p,
+            value: dec!(1),
+            numerator: None,
+            denominator: None,
+            source: "entered".into(),
+            note: None,
+        };
+        let all = vec![
+            obs(Some("so-b"), Period::Year(2021)),
+            obs(None, Period::Year(2021)),
+            obs(None, Period::Month(2021, 3)),
+            obs(Some("so-a"), Period::Year(2020)),
+            obs(None, Period::Month(2021, 1)),
+            obs(Some("so-a"), Period::Year(2021)),
+        ];
+        let text = |v: Vec<&Observation>| -> Vec<String> {
+            v.iter()
+                .map(|o| format!("{}:{}", o.unit.as_deref().unwrap_or("-"), o.period))
+                .collect()
+        };
+        assert_eq!(
+            text(trend(&all, false)),
+            vec!["-:2021-01", "-:2021-03", "-:2021"]
+        );
+        assert_eq!(
+            text(trend(&all, true)),
+            vec!["-:2021-01", "-:2021-03"],
+            "from dossiers: the months only"
+        );
+        assert_eq!(
+            text(listed(&all)),
+            vec![
+                "-:2021",
+                "-:2021-03",
+                "-:2021-01",
+                "so-a:2021",
+                "so-a:2020",
+                "so-b:2021"
+            ]
         );
     }
 }

@@ -5,7 +5,9 @@
 use crate::calendar::{Deadline, Period, WorkCalendar};
 
 pub mod board;
+pub mod listing;
 pub mod month;
+pub mod report_form;
 use crate::gap::TargetScope;
 use crate::units::{Unit, UnitType};
 use jiff::civil::Date;

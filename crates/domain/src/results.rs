@@ -186,6 +186,40 @@ pub fn is_complete(edition: &Edition, results: &[PublishedResult]) -> bool {
         .is_some_and(|n| results.len() as u32 == n)
 }
 
+/// The edition's set of results after an import: the file's rows merged into what is stored
+/// (a file's row replaces the stored row of its subject), or only the file's rows when
+/// replacing; by subject.
+pub fn after_import(
+    existing: &[PublishedResult],
+    incoming: &[PublishedResult],
+    replace: bool,
+) -> Vec<PublishedResult> {
+    let mut after: BTreeMap<&str, &PublishedResult> = BTreeMap::new();
+    if !replace {
+        for r in existing {
+            after.insert(&r.subject, r);
+        }
+    }
+    for r in incoming {
+        after.insert(&r.subject, r);
+    }
+    after.into_values().cloned().collect()
+}
+
+/// How many results hold a score or a rank of one of `codes` (e.g. the criteria an edition
+/// change removes: those results would lose them).
+pub fn referencing(results: &[PublishedResult], codes: &BTreeSet<&str>) -> usize {
+    results
+        .iter()
+        .filter(|r| {
+            r.node_scores
+                .keys()
+                .chain(r.node_ranks.keys())
+                .any(|k| codes.contains(k.as_str()))
+        })
+        .count()
+}
+
 /// Every problem with a set of results for one edition: each row's own problems, duplicate
 /// subjects, and published ranks that contradict the published totals.
 pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultProblem> {
@@ -403,6 +437,51 @@ mod tests {
             source: None,
             published_on: None,
         }
+    }
+
+    #[test]
+    fn an_import_merges_into_the_stored_set_unless_it_replaces_it() {
+        let c = [dec!(50), dec!(9), dec!(20)];
+        let existing = vec![
+            row("quang-ninh", dec!(91), Some(1), c),
+            row("bac-giang", dec!(80), Some(13), c),
+        ];
+        let incoming = vec![
+            row("bac-giang", dec!(85.58), Some(12), c),
+            row("hai-phong", dec!(88), None, c),
+        ];
+        let merged: Vec<(String, Decimal)> = after_import(&existing, &incoming, false)
+            .into_iter()
+            .map(|r| (r.subject, r.total))
+            .collect();
+        assert_eq!(
+            merged,
+            vec![
+                ("bac-giang".to_string(), dec!(85.58)),
+                ("hai-phong".to_string(), dec!(88)),
+                ("quang-ninh".to_string(), dec!(91)),
+            ],
+            "the file's row replaces the stored one; by subject"
+        );
+        let replaced: Vec<String> = after_import(&existing, &incoming, true)
+            .into_iter()
+            .map(|r| r.subject)
+            .collect();
+        assert_eq!(replaced, vec!["bac-giang", "hai-phong"]);
+    }
+
+    #[test]
+    fn results_referencing_removed_criteria_are_counted() {
+        let c = [dec!(50), dec!(9), dec!(20)];
+        let mut scored = row("bac-giang", dec!(80), None, c);
+        scored.node_scores.insert("1.1".into(), dec!(1));
+        let mut ranked = row("hai-phong", dec!(80), None, c);
+        ranked.node_ranks.insert("2".into(), 4);
+        let plain = row("quang-ninh", dec!(80), None, c);
+        let all = vec![scored, ranked, plain];
+        assert_eq!(referencing(&all, &BTreeSet::from(["1.1", "2"])), 2);
+        assert_eq!(referencing(&all, &BTreeSet::from(["1.1"])), 1);
+        assert_eq!(referencing(&all, &BTreeSet::new()), 0);
     }
 
     #[test]

@@ -190,7 +190,8 @@ impl Store {
     }
 
     /// Forget every entry: the next reads go to the database (the fault tests, which must
-    /// reach it).
+    /// reach it; not in the product's build).
+    #[cfg(feature = "testing")]
     pub fn clear_cache(&self) {
         let mut map = self
             .read_cache()

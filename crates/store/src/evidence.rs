@@ -826,24 +826,6 @@ impl Store {
             .transpose()
     }
 
-    /// The units whose assessments a document concerns: the unit that added it and every unit
-    /// whose items it backs. Whoever may see one of these units' assessments may open it.
-    pub async fn evidence_units(&self, id: i64) -> Result<Vec<String>> {
-        let mut units: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT unit FROM evidence_links WHERE evidence_id = $1 ORDER BY unit",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .ctx(|| format!("reading the links of evidence {id}"))?;
-        if let Some(owner) = self.evidence(id).await?.and_then(|e| e.unit) {
-            if !units.contains(&owner) {
-                units.push(owner);
-            }
-        }
-        Ok(units)
-    }
-
     /// The items a document backs: (round, unit, code).
     pub async fn evidence_links(&self, id: i64) -> Result<Vec<(String, String, String)>> {
         let rows = sqlx::query(

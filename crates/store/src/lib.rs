@@ -54,8 +54,8 @@ pub use plans::{
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
-pub use users::{user_input_problems, Session, User, UserInput};
+pub use users::{normalise_email, user_input_problems, Session, User, UserInput};
 pub use version::{DataVersion, Tables};
-pub use views::{NamedGap, RankedResults, ResultRow};
+pub use views::{HistoryPoint, NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -23,6 +23,8 @@ pub struct User {
     pub failed_attempts: i64,
     pub locked_until: Option<String>,
     pub created_at: String,
+    /// Where the unit's reminders are e-mailed to this user; `None` when no address is set.
+    pub email: Option<String>,
 }
 
 /// A user to create or the fields to update.
@@ -64,6 +66,7 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         failed_attempts: get(r, "failed_attempts")?,
         locked_until: get(r, "locked_until")?,
         created_at: get(r, "created_at")?,
+        email: get::<Option<String>>(r, "email")?.filter(|e| !e.is_empty()),
     })
 }
 
@@ -101,6 +104,50 @@ pub fn user_input_problems(u: &UserInput) -> Refusals {
         );
     }
     out
+}
+
+/// An e-mail address as it is stored: trimmed, `None` when empty (no address). One that is not
+/// of the form `name@domain.tld` is refused (`email`, [`RefusalKind::Malformed`]).
+pub fn normalise_email(email: &str) -> Result<Option<String>> {
+    let e = email.trim();
+    if e.is_empty() {
+        return Ok(None);
+    }
+    if email_ok(e) {
+        Ok(Some(e.to_string()))
+    } else {
+        refuse(
+            "email",
+            RefusalKind::Malformed {
+                value: e.to_string(),
+                expected: "an e-mail address (name@domain)",
+            },
+        )
+    }
+}
+
+/// `local@domain`: a dot-atom local part (no spaces, quotes, brackets or separators, no empty
+/// dot-separated piece) of at most 64 bytes, and a domain of at least two labels of letters,
+/// digits and '-'; at most 254 bytes in all.
+fn email_ok(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    let atom_char =
+        |c: char| !c.is_whitespace() && !c.is_control() && !"\"(),:;<>@[\\]".contains(c);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    e.len() <= 254
+        && local.len() <= 64
+        && local
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(atom_char))
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(label_ok)
 }
 
 impl Store {
@@ -441,5 +488,101 @@ impl Store {
             .ctx(|| "purging sessions".into())?;
         self.wrote_to(crate::Tables::SESSIONS);
         Ok(r.rows_affected())
+    }
+
+    /// Set, change (`Some`) or clear (`None`, or an empty address) the e-mail address the
+    /// reminders of the user's unit go to. A malformed address is refused ([`normalise_email`]);
+    /// a change is audited (before and after), an address unchanged is not written again.
+    pub async fn set_user_email(
+        &self,
+        user_id: i64,
+        email: Option<&str>,
+        actor: &str,
+    ) -> Result<()> {
+        let email = match email {
+            Some(e) => normalise_email(e)?,
+            None => None,
+        };
+        let before = self
+            .user(user_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))?;
+        if before.email == email {
+            return Ok(());
+        }
+        let mut tx = self
+            .write_tx_for(crate::Tables::USERS)
+            .await
+            .ctx(|| "starting a transaction".into())?;
+        sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+            .bind(email.as_deref())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("saving the e-mail address of {}", before.username))?;
+        record(
+            &mut tx,
+            Change {
+                actor,
+                action: "email",
+                entity: "user",
+                entity_id: &before.username,
+                unit: before.unit.as_deref(),
+                before: Some(serde_json::json!({ "email": before.email })),
+                after: Some(serde_json::json!({ "email": email })),
+            },
+        )
+        .await?;
+        tx.commit()
+            .await
+            .ctx(|| "committing the e-mail address".into())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses() {
+        for ok in [
+            "chuyenvien.stp@bacgiang.gov.vn",
+            "  vanthu+nhac-han@so-tu-phap.bacgiang.gov.vn ",
+            "a_b-c@x.vn",
+        ] {
+            assert_eq!(
+                normalise_email(ok).unwrap().as_deref(),
+                Some(ok.trim()),
+                "{ok}"
+            );
+        }
+        assert_eq!(normalise_email("   ").unwrap(), None, "empty: no address");
+        for bad in [
+            "chuyenvien.stp",
+            "chuyenvien.stp@",
+            "@bacgiang.gov.vn",
+            "chuyen vien@bacgiang.gov.vn",
+            "a@b@c.vn",
+            "a@bacgiang",
+            "a@.vn",
+            "a@-x.vn",
+            ".a@x.vn",
+            "a..b@x.vn",
+            "Nguyễn <a@x.vn>",
+            "a@x.vn,b@x.vn",
+        ] {
+            match normalise_email(bad) {
+                Err(StoreError::Invalid(r)) => assert!(
+                    r.iter()
+                        .any(|r| r.field == "email"
+                            && matches!(r.kind, RefusalKind::Malformed { .. })),
+                    "{bad}: {r}"
+                ),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let long = format!("{}@x.vn", "a".repeat(65));
+        assert!(normalise_email(&long).is_err());
     }
 }

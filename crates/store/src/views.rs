@@ -4,6 +4,7 @@
 use crate::db::Store;
 use crate::error::StoreError;
 use crate::Result;
+use parindex_domain::edition::Level;
 use parindex_domain::gap::{analyse, GapInput, GapReport};
 use parindex_domain::ranking::RankSource;
 use parindex_domain::results::{component_ranks, is_complete, ranked_table};
@@ -48,7 +49,37 @@ pub struct NamedGap {
     pub report: GapReport,
 }
 
+/// A subject's result in one edition, a point of its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryPoint {
+    pub year: i32,
+    pub edition_id: String,
+    pub total: Decimal,
+    pub rank: Option<u32>,
+}
+
 impl Store {
+    /// The subject's results in the editions of `level` where it has one, oldest first (editions
+    /// of one year in the order [`Store::editions`] lists them).
+    pub async fn result_history(&self, subject: &str, level: Level) -> Result<Vec<HistoryPoint>> {
+        let mut editions = self.editions(None).await?;
+        editions.retain(|e| e.level == level);
+        editions.sort_by_key(|e| e.year);
+        let mut out = Vec::new();
+        for e in &editions {
+            let table = self.ranked_results(&e.id).await?;
+            if let Some(r) = table.rows.iter().find(|r| r.subject == subject) {
+                out.push(HistoryPoint {
+                    year: e.year,
+                    edition_id: e.id.clone(),
+                    total: r.total,
+                    rank: r.rank,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn ranked_results(&self, edition_id: &str) -> Result<RankedResults> {
         let e = self.edition_shared(edition_id).await?;
         let e = e

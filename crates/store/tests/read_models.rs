@@ -273,26 +273,4 @@ async fn a_monthly_report_and_its_review_show_in_the_next_plan_state(s: &Store) 
         .unwrap();
     let accepted = s.plan_state_shared(PLAN, day, None).await.unwrap();
     assert_eq!(status(&accepted), Status::Accepted);
-    // A progress set on an assignment, too.
-    let a = s
-        .assignments(PLAN, Some("so-tttt"))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.task_id == "II.5-portal-100")
-        .unwrap();
-    s.set_progress(PLAN, "II.5-portal-100", "so-tttt", 60, "sotttt")
-        .await
-        .unwrap();
-    let st = s.plan_state_shared(PLAN, day, None).await.unwrap();
-    let got = st
-        .task("II.5-portal-100")
-        .unwrap()
-        .assignments
-        .iter()
-        .find(|x| x.assignment.id == a.id)
-        .unwrap()
-        .assignment
-        .progress_pct;
-    assert_eq!(got, 60);
 }

@@ -32,6 +32,7 @@ on_both_backends!(
     edition_round_trip,
     invalid_edition_stores_nothing,
     previous_edition_and_listing,
+    result_history_is_oldest_first_and_of_one_level,
     results_import_validates_and_previews,
     failed_results_import_stores_nothing,
     units_with_parents_and_search,
@@ -231,6 +232,56 @@ async fn previous_edition_and_listing(s: &Store) {
     assert_eq!(list[0].criteria, 4);
     let found = s.editions(Some("chi so cchc nam 2019")).await.unwrap();
     assert_eq!(found.len(), 1, "search ignores diacritics");
+}
+
+async fn result_history_is_oldest_first_and_of_one_level(s: &Store) {
+    seed_subjects(s).await;
+    let mut district = edition("par-2020-district", 2020);
+    district.level = Level::District;
+    for e in [
+        edition("par-2021", 2021),
+        edition("par-2019", 2019),
+        edition("par-2020", 2020),
+        district,
+    ] {
+        s.save_edition(&e, "test").await.unwrap();
+    }
+    for (id, total, rank) in [
+        ("par-2020", dec!(85.58), Some(13)),
+        ("par-2019", dec!(84.1), None),
+        ("par-2020-district", dec!(70), Some(1)),
+    ] {
+        // The components add up to the total.
+        let comps = [total - dec!(28.65), dec!(9.29), dec!(19.36)];
+        let mut r = result("bac-giang", total, rank, comps);
+        r.edition_id = id.into();
+        s.import_results(id, &[r], false, "test").await.unwrap();
+    }
+    let got: Vec<(i32, String, rust_decimal::Decimal)> = s
+        .result_history("bac-giang", Level::Province)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.year, p.edition_id, p.total))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (2019, "par-2019".to_string(), dec!(84.1)),
+            (2020, "par-2020".to_string(), dec!(85.58)),
+        ],
+        "2021 has no result; the district edition is another level"
+    );
+    let history = s
+        .result_history("bac-giang", Level::Province)
+        .await
+        .unwrap();
+    assert_eq!(history[1].rank, Some(13));
+    assert!(s
+        .result_history("quang-ninh", Level::Province)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn results_import_validates_and_previews(s: &Store) {

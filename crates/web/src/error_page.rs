@@ -113,6 +113,7 @@ mod tests {
                 failed_attempts: 0,
                 locked_until: None,
                 created_at: "2021-08-01T00:00:00Z".into(),
+                email: None,
             },
             csrf: "csrf".into(),
             session_hash: "hash".into(),

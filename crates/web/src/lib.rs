@@ -85,6 +85,9 @@ pub struct WebConfig {
     pub shutdown_grace: std::time::Duration,
     /// Scheduled backups (`--backup-dir`), their schedule and state; `None`: not configured.
     pub backup: Option<std::sync::Arc<backups::Backups>>,
+    /// The SMTP server reminders go through (`--smtp-url`, `--mail-from`); the administrators'
+    /// "send a test mail" uses it. `None`: not configured, reminders are in-app only.
+    pub mailer: Option<parindex_reports::Mailer>,
 }
 
 impl Default for WebConfig {
@@ -107,6 +110,7 @@ impl Default for WebConfig {
             body_timeout: std::time::Duration::from_secs(60),
             shutdown_grace: std::time::Duration::from_secs(30),
             backup: None,
+            mailer: None,
         }
     }
 }

@@ -166,6 +166,15 @@ pub(crate) fn user_field_key(r: &Refusal) -> &'static str {
     }
 }
 
+/// An e-mail address refused by the store (`normalise_email`): the catalogue key of its message
+/// beside the `email` field (`to` on the test mail form), when the refusal is one.
+pub(crate) fn email(refusals: &Refusals) -> Option<&'static str> {
+    refusals
+        .iter()
+        .any(|r| r.field == "email" && matches!(r.kind, RefusalKind::Malformed { .. }))
+        .then_some("users.email_invalid")
+}
+
 /// A monthly report refused: the form field and the message, in the user's language except
 /// for an attachment's problem and what has no field (in words).
 pub(crate) fn report(lang: Lang, refusals: &Refusals) -> Vec<(&'static str, String)> {

@@ -33,6 +33,44 @@ impl Uploaded {
     pub fn flag(&self, name: &str) -> bool {
         self.field(name).is_some()
     }
+
+    /// The file an import form sent: on confirming (`confirm`), the content the preview
+    /// carried (base64, `content`, named by `file_name`); else the upload itself.
+    pub fn import_file(&mut self, confirm: bool) -> Result<(String, Vec<u8>), NoFile> {
+        if self.too_large {
+            return Err(NoFile::TooLarge);
+        }
+        if confirm {
+            let name = self.field("file_name").unwrap_or_default().to_string();
+            match self.field("content").and_then(b64_decode) {
+                Some(b) => Ok((name, b)),
+                None => Err(NoFile::BadContent),
+            }
+        } else {
+            self.file.take().ok_or(NoFile::NotChosen)
+        }
+    }
+}
+
+/// Why an import form gave no file to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoFile {
+    /// The file (or the carried content) was larger than the limit.
+    TooLarge,
+    /// The content carried from the preview is not base64.
+    BadContent,
+    /// No file was chosen.
+    NotChosen,
+}
+
+impl NoFile {
+    /// The status answered: 413 for a file too large, else 422.
+    pub fn status(self) -> StatusCode {
+        match self {
+            NoFile::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            NoFile::BadContent | NoFile::NotChosen => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> PageError {
@@ -235,5 +273,36 @@ mod tests {
         assert_eq!(base_name("C:\\Users\\a\\ket qua.xlsx"), "ket qua.xlsx");
         assert_eq!(extension("Edition.TOML"), "toml");
         assert_eq!(extension("noext"), "");
+    }
+
+    #[test]
+    fn an_import_form_gives_its_upload_or_the_carried_content() {
+        let form = |file: Option<(&str, &[u8])>, fields: &[(&str, &str)], too_large| Uploaded {
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            file: file.map(|(n, b)| (n.to_string(), b.to_vec())),
+            too_large,
+        };
+        let mut f = form(Some(("kq.csv", b"a,b")), &[], false);
+        assert_eq!(f.import_file(false), Ok(("kq.csv".into(), b"a,b".to_vec())));
+        assert_eq!(f.import_file(false), Err(NoFile::NotChosen), "taken once");
+        let carried = [("file_name", "kq.csv"), ("content", "YSxi")];
+        assert_eq!(
+            form(None, &carried, false).import_file(true),
+            Ok(("kq.csv".into(), b"a,b".to_vec()))
+        );
+        let bad = [("file_name", "kq.csv"), ("content", "Y!")];
+        assert_eq!(
+            form(None, &bad, false).import_file(true),
+            Err(NoFile::BadContent)
+        );
+        assert_eq!(
+            form(Some(("kq.csv", b"")), &carried, true).import_file(true),
+            Err(NoFile::TooLarge)
+        );
+        assert_eq!(NoFile::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(NoFile::NotChosen.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -2,6 +2,7 @@
 //! columns they fall into. Pure: the page and its .xlsx export only label what this returns.
 
 use super::{PeriodState, Status};
+use crate::text::fold;
 use jiff::civil::Date;
 use jiff::ToSpan;
 
@@ -59,6 +60,64 @@ pub fn status_columns<T>(
         }
     }
     columns
+}
+
+/// The orders of the board's items within each column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoardOrder {
+    /// By the next due date (none last), then the plan's order.
+    Due,
+    /// By unit name (folded), then the plan's order.
+    Unit,
+    /// By the plan's order, then unit name (folded).
+    Task,
+}
+
+impl BoardOrder {
+    /// The order a `?sort=` asks for; anything else is by due date.
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("unit") => BoardOrder::Unit,
+            Some("task") => BoardOrder::Task,
+            _ => BoardOrder::Due,
+        }
+    }
+}
+
+/// What a board item is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoardKey<'a> {
+    /// The unit's name as shown.
+    pub unit: &'a str,
+    pub next_due: Option<Date>,
+    /// The task's place in the plan.
+    pub position: usize,
+}
+
+/// Orders the board's items (stable), reversed when `descending`.
+pub fn order_board<T>(
+    items: &mut [T],
+    order: BoardOrder,
+    descending: bool,
+    key: impl for<'a> Fn(&'a T) -> BoardKey<'a>,
+) {
+    match order {
+        BoardOrder::Unit => items.sort_by_cached_key(|r| {
+            let k = key(r);
+            (fold(k.unit), k.position)
+        }),
+        BoardOrder::Task => items.sort_by_cached_key(|r| {
+            let k = key(r);
+            (k.position, fold(k.unit))
+        }),
+        BoardOrder::Due => items.sort_by_key(|r| {
+            let k = key(r);
+            (k.next_due.unwrap_or(Date::MAX), k.position)
+        }),
+    }
+    if descending {
+        items.reverse();
+    }
 }
 
 #[cfg(test)]

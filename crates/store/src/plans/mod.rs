@@ -188,10 +188,10 @@ const REPORT_COLUMNS: &str = "r.id, a.task_id, a.unit, r.period, r.version, r.do
      r.submitted_on, r.submitted_by, r.decision, r.review_comment, r.reviewed_by";
 
 impl Store {
-    /// Create or replace a plan in one transaction, after checking it (every problem at once).
-    /// Assignments are fanned out from the tasks; existing ones (and their reports) are kept;
-    /// an assignment that no longer applies is removed only if it has no report.
-    pub async fn save_plan(&self, doc: &PlanDocument, actor: &str) -> Result<()> {
+    /// What refuses a plan document: its own checks (`PlanDocument::validate`, against the
+    /// units known) and an edition or subject that is not stored. Empty when [`Store::save_plan`]
+    /// would take it (`parindex import plan --dry-run` asks this).
+    pub async fn plan_problems(&self, doc: &PlanDocument) -> Result<Refusals> {
         let units = self.units(None).await?;
         let known: BTreeSet<String> = units.iter().map(|u| u.slug.clone()).collect();
         let mut problems = Refusals(
@@ -216,7 +216,15 @@ impl Store {
                 },
             );
         }
-        problems.check()?;
+        Ok(problems)
+    }
+
+    /// Create or replace a plan in one transaction, after checking it (every problem at once).
+    /// Assignments are fanned out from the tasks; existing ones (and their reports) are kept;
+    /// an assignment that no longer applies is removed only if it has no report.
+    pub async fn save_plan(&self, doc: &PlanDocument, actor: &str) -> Result<()> {
+        self.plan_problems(doc).await?.check()?;
+        let units = self.units(None).await?;
         let existed = self.plan(&doc.plan.id).await?.is_some();
         let p = &doc.plan;
         let mut tx = self

@@ -183,48 +183,4 @@ impl Store {
             .await
             .ctx(|| "reading e-mail addresses".into())
     }
-
-    pub async fn set_user_email(
-        &self,
-        user_id: i64,
-        email: Option<&str>,
-        actor: &str,
-    ) -> Result<()> {
-        if let Some(e) = email {
-            if !e.contains('@') || e.contains(char::is_whitespace) || e.len() > 200 {
-                return refuse(
-                    "email",
-                    RefusalKind::Malformed {
-                        value: e.to_string(),
-                        expected: "an e-mail address",
-                    },
-                );
-            }
-        }
-        let mut tx = self
-            .write_tx_for(crate::Tables::USERS)
-            .await
-            .ctx(|| "starting a transaction".into())?;
-        sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-            .bind(email)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .ctx(|| "saving the e-mail".into())?;
-        record(
-            &mut tx,
-            Change {
-                actor,
-                action: "email",
-                entity: "user",
-                entity_id: &user_id.to_string(),
-                unit: None,
-                before: None,
-                after: Some(serde_json::json!(email)),
-            },
-        )
-        .await?;
-        tx.commit().await.ctx(|| "committing".into())?;
-        Ok(())
-    }
 }

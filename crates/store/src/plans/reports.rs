@@ -140,6 +140,22 @@ impl Store {
             .execute(&mut *tx)
             .await
             .ctx(|| "saving progress".into())?;
+        if a.progress_pct != input.progress_pct {
+            // The assignment's progress ("Tiến độ" in "my tasks") is set by the report.
+            record(
+                &mut tx,
+                Change {
+                    actor,
+                    action: "progress",
+                    entity: "assignment",
+                    entity_id: &format!("{plan_id}/{task_id}/{unit}"),
+                    unit: Some(unit),
+                    before: Some(serde_json::json!({ "progress_pct": a.progress_pct })),
+                    after: Some(serde_json::json!({ "progress_pct": input.progress_pct })),
+                },
+            )
+            .await?;
+        }
         let latest: Option<(i64, Option<String>)> = sqlx::query_as(
             "SELECT version, decision FROM reports WHERE assignment_id = $1 AND period = $2 \
              ORDER BY version DESC LIMIT 1",
@@ -303,49 +319,6 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("report {report_id}")))?;
         Ok(r)
-    }
-
-    /// Record a unit's progress on its assignment (0–100).
-    pub async fn set_progress(
-        &self,
-        plan_id: &str,
-        task_id: &str,
-        unit: &str,
-        pct: u8,
-        actor: &str,
-    ) -> Result<()> {
-        if pct > 100 {
-            return refuse("progress_pct", PCT_RANGE);
-        }
-        let a = self
-            .assignment_of(plan_id, task_id, unit)
-            .await?
-            .ok_or_else(|| not_assigned(unit, task_id))?;
-        let mut tx = self
-            .write_tx_for(crate::Tables::WORK)
-            .await
-            .ctx(|| "starting a transaction".into())?;
-        sqlx::query("UPDATE assignments SET progress_pct = $1 WHERE id = $2")
-            .bind(i64::from(pct))
-            .bind(a.id)
-            .execute(&mut *tx)
-            .await
-            .ctx(|| "saving progress".into())?;
-        record(
-            &mut tx,
-            Change {
-                actor,
-                action: "progress",
-                entity: "assignment",
-                entity_id: &format!("{plan_id}/{task_id}/{unit}"),
-                unit: Some(unit),
-                before: Some(serde_json::json!(a.progress_pct)),
-                after: Some(serde_json::json!(pct)),
-            },
-        )
-        .await?;
-        tx.commit().await.ctx(|| "committing progress".into())?;
-        Ok(())
     }
 
     pub async fn attachments_of(&self, report_id: i64) -> Result<Vec<AttachmentInfo>> {

@@ -1,4 +1,5 @@
-//! The user's own account: language and password.
+//! The user's own account: language, password, and the e-mail address the reminders of the
+//! user's unit are sent to.
 
 use crate::auth::{self, Authed};
 use crate::client::Client;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account))
         .route("/account/password", post(change_password))
         .route("/account/lang", post(set_lang))
+        .route("/account/email", post(set_email))
 }
 
 #[derive(Template)]
@@ -32,6 +34,9 @@ struct AccountPage {
     err_current: Option<String>,
     err_new: Option<&'static str>,
     err_confirm: Option<&'static str>,
+    /// The e-mail form: the address (stored, or as typed) and its error.
+    email: String,
+    err_email: Option<&'static str>,
 }
 
 async fn render(
@@ -56,6 +61,8 @@ async fn render(
         err_current: None,
         err_new: None,
         err_confirm: None,
+        email: cu.user.email.clone().unwrap_or_default(),
+        err_email: None,
     })
 }
 
@@ -71,8 +78,14 @@ async fn account(
     axum::extract::Query(q): axum::extract::Query<FlashQuery>,
 ) -> Result<Html<String>, PageError> {
     let mut page = render(&state, &cu, &uri, None).await?;
-    if q.done.is_some() {
-        page.l.flash = Some(page.l.t("account.password_changed").to_string());
+    let flash = match q.done.as_deref() {
+        Some("email") => Some("users.email_saved"),
+        Some("email-cleared") => Some("users.email_cleared"),
+        Some(_) => Some("account.password_changed"),
+        None => None,
+    };
+    if let Some(key) = flash {
+        page.l.flash = Some(page.l.t(key).to_string());
     }
     Ok(Html(page.render()?))
 }
@@ -164,4 +177,49 @@ async fn set_lang(
         .set_lang(cu.user.id, if f.lang == "en" { "en" } else { "vi" })
         .await?;
     Ok(Redirect::to(&auth::safe_next(f.back.as_deref())).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Set, change or (empty) clear one's own e-mail address; audited by the store. A malformed
+/// address is shown again beside the field with its message (422).
+async fn set_email(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, PageError> {
+    let key = match state
+        .store
+        .set_user_email(cu.user.id, Some(&f.email), &cu.user.username)
+        .await
+    {
+        Ok(()) => {
+            let done = if f.email.trim().is_empty() {
+                "email-cleared"
+            } else {
+                "email"
+            };
+            return Ok(Redirect::to(&format!("/account?done={done}")).into_response());
+        }
+        Err(parindex_store::StoreError::Invalid(refusals)) => {
+            match crate::refusals::email(&refusals) {
+                Some(key) => key,
+                None => return Err(parindex_store::StoreError::Invalid(refusals).into()),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut page = render(&state, &cu, &uri, None).await?;
+    page.err_email = Some(page.l.t(key));
+    page.email = f.email;
+    Ok((
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Html(page.render()?),
+    )
+        .into_response())
 }

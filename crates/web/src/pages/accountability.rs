@@ -28,7 +28,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use parindex_domain::access::{can, Action};
-use parindex_domain::plan::{MeasureKind, Status};
+use parindex_domain::plan::listing::{
+    needs_attention, order_heads, search_keeps, standings_until, HeadKey, HeadsOrder,
+};
+use parindex_domain::plan::MeasureKind;
 use parindex_domain::text::fold;
 use parindex_domain::units::Unit;
 use parindex_store::assessments::Standing;
@@ -126,7 +129,7 @@ pub struct HeadRow {
     pub late: usize,
     pub areas: String,
     pub points_lost: String,
-    lost: rust_decimal::Decimal,
+    lost: Option<rust_decimal::Decimal>,
     pub measures: Vec<MeasureView>,
     /// The head's evaluation record, linked only for those who may read it.
     pub eval_href: Option<String>,
@@ -212,128 +215,24 @@ async fn render(
     let actor = cu.actor();
     let can_decide = can(&actor, &Action::DecideMeasure);
     let search = q.search();
-    let mut rows: Vec<HeadRow> = records
-        .iter()
-        .map(|r| HeadRow {
-            slug: r.unit.slug.clone(),
-            unit: unit_name(&units, lang, &r.unit.slug),
-            head: head_of(&units, &r.unit.slug),
-            overdue: r.overdue_assignments,
-            missing: r.missing_reports,
-            late: r.late_reports,
-            areas: areas_text(lang, &r.areas_below_target),
-            points_lost: i18n::opt_num(lang, r.points_lost),
-            lost: r.points_lost.unwrap_or_default(),
-            measures: r
-                .measures
-                .iter()
-                .map(|m| measure_view(m, &units, lang, can_decide))
-                .collect(),
-            eval_href: evaluation_href(&actor, &r.unit.slug, plan.year),
-        })
-        .filter(|r| {
-            search
-                .as_ref()
-                .is_none_or(|s| fold(&format!("{} {} {}", r.slug, r.unit, r.head)).contains(s))
-        })
-        .collect();
-    match q.sort.as_deref() {
-        Some("unit") => rows.sort_by_key(|r| fold(&r.unit)),
-        Some("head") => rows.sort_by_key(|r| fold(&r.head)),
-        Some("overdue") => rows.sort_by_key(|r| r.overdue),
-        Some("missing") => rows.sort_by_key(|r| r.missing),
-        Some("late") => rows.sort_by_key(|r| r.late),
-        Some("lost") => rows.sort_by_key(|r| r.lost),
-        _ => {}
-    }
-    if q.descending() {
-        rows.reverse();
-    }
-    let all_measures = state.store.measures(plan_id, None).await?;
-    let measures: Vec<MeasureView> = all_measures
+    let rows = head_rows(&records, &units, lang, &actor, plan.year, q);
+    let measures: Vec<MeasureView> = state
+        .store
+        .measures(plan_id, None)
+        .await?
         .iter()
         .map(|m| measure_view(m, &units, lang, can_decide))
-        .filter(|m| {
-            search
-                .as_ref()
-                .is_none_or(|s| fold(&format!("{} {}", m.unit, m.head)).contains(s))
-        })
+        .filter(|m| search_keeps(search.as_deref(), &format!("{} {}", m.unit, m.head)))
         .collect();
     if q.wants_xlsx()? {
-        let mut heads = crate::export::sheet(
-            lang,
-            "acc.title",
-            &[
-                "plan.unit",
-                "plan.head",
-                "acc.overdue",
-                "acc.missing",
-                "acc.late",
-                "acc.areas",
-                "acc.points_lost",
-                "acc.measures",
-            ],
-        );
-        for r in &rows {
-            heads.rows.push(vec![
-                r.unit.as_str().into(),
-                r.head.as_str().into(),
-                r.overdue.into(),
-                r.missing.into(),
-                r.late.into(),
-                r.areas.as_str().into(),
-                r.points_lost.as_str().into(),
-                r.measures
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "{} ({})",
-                            i18n::t(lang, m.kind_key),
-                            i18n::t(lang, m.decision_key)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-                    .into(),
-            ]);
-        }
-        let mut ms = crate::export::sheet(
-            lang,
-            "acc.measures_all",
-            &[
-                "plan.unit",
-                "plan.head",
-                "acc.kind",
-                "acc.reason",
-                "acc.proposed_by",
-                "acc.decision",
-                "acc.note",
-                "acc.decided_by",
-            ],
-        );
-        for m in &measures {
-            ms.rows.push(vec![
-                m.unit.as_str().into(),
-                m.head.as_str().into(),
-                i18n::t(lang, m.kind_key).into(),
-                m.reason.join("\n").into(),
-                format!("{} {}", m.proposed_by, m.proposed_at).into(),
-                i18n::t(lang, m.decision_key).into(),
-                m.note.as_str().into(),
-                format!("{} {}", m.decided_by, m.decided_at).trim().into(),
-            ]);
-        }
-        return Ok(Err(xlsx_response(
-            &format!("{plan_id}-trach-nhiem-nguoi-dung-dau"),
-            &[heads, ms],
-        )?));
+        return Ok(Err(heads_xlsx(lang, plan_id, &rows, &measures)?));
     }
     let mut unit_options: Vec<(String, String)> = records
         .iter()
         .map(|r| (r.unit.slug.clone(), unit_name(&units, lang, &r.unit.slug)))
         .collect();
     unit_options.sort_by_key(|(_, n)| fold(n));
-    let sorts = ["unit", "head", "overdue", "missing", "late", "lost"]
+    let sorts = HeadsOrder::COLUMNS
         .into_iter()
         .map(|c| (c, q.sort_href(c)))
         .collect();
@@ -355,6 +254,135 @@ async fn render(
         decide,
         l,
     }))
+}
+
+/// The heads' rows the search keeps, in the order asked for.
+fn head_rows(
+    records: &[HeadRecord],
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    actor: &parindex_domain::access::Actor,
+    year: i32,
+    q: &PlanQuery,
+) -> Vec<HeadRow> {
+    let can_decide = can(actor, &Action::DecideMeasure);
+    let search = q.search();
+    let mut rows: Vec<HeadRow> = records
+        .iter()
+        .map(|r| HeadRow {
+            slug: r.unit.slug.clone(),
+            unit: unit_name(units, lang, &r.unit.slug),
+            head: head_of(units, &r.unit.slug),
+            overdue: r.overdue_assignments,
+            missing: r.missing_reports,
+            late: r.late_reports,
+            areas: areas_text(lang, &r.areas_below_target),
+            points_lost: i18n::opt_num(lang, r.points_lost),
+            lost: r.points_lost,
+            measures: r
+                .measures
+                .iter()
+                .map(|m| measure_view(m, units, lang, can_decide))
+                .collect(),
+            eval_href: evaluation_href(actor, &r.unit.slug, year),
+        })
+        .filter(|r| {
+            search_keeps(
+                search.as_deref(),
+                &format!("{} {} {}", r.slug, r.unit, r.head),
+            )
+        })
+        .collect();
+    order_heads(
+        &mut rows,
+        HeadsOrder::parse(q.sort.as_deref()),
+        q.descending(),
+        |r| HeadKey {
+            unit: &r.unit,
+            head: &r.head,
+            overdue: r.overdue,
+            missing: r.missing,
+            late: r.late,
+            lost: r.lost,
+        },
+    );
+    rows
+}
+
+/// The table and every measure as a spreadsheet (two sheets).
+fn heads_xlsx(
+    lang: Lang,
+    plan_id: &str,
+    rows: &[HeadRow],
+    measures: &[MeasureView],
+) -> Result<Response, PageError> {
+    let mut heads = crate::export::sheet(
+        lang,
+        "acc.title",
+        &[
+            "plan.unit",
+            "plan.head",
+            "acc.overdue",
+            "acc.missing",
+            "acc.late",
+            "acc.areas",
+            "acc.points_lost",
+            "acc.measures",
+        ],
+    );
+    for r in rows {
+        heads.rows.push(vec![
+            r.unit.as_str().into(),
+            r.head.as_str().into(),
+            r.overdue.into(),
+            r.missing.into(),
+            r.late.into(),
+            r.areas.as_str().into(),
+            r.points_lost.as_str().into(),
+            r.measures
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} ({})",
+                        i18n::t(lang, m.kind_key),
+                        i18n::t(lang, m.decision_key)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into(),
+        ]);
+    }
+    let mut ms = crate::export::sheet(
+        lang,
+        "acc.measures_all",
+        &[
+            "plan.unit",
+            "plan.head",
+            "acc.kind",
+            "acc.reason",
+            "acc.proposed_by",
+            "acc.decision",
+            "acc.note",
+            "acc.decided_by",
+        ],
+    );
+    for m in measures {
+        ms.rows.push(vec![
+            m.unit.as_str().into(),
+            m.head.as_str().into(),
+            i18n::t(lang, m.kind_key).into(),
+            m.reason.join("\n").into(),
+            format!("{} {}", m.proposed_by, m.proposed_at).into(),
+            i18n::t(lang, m.decision_key).into(),
+            m.note.as_str().into(),
+            format!("{} {}", m.decided_by, m.decided_at).trim().into(),
+        ]);
+    }
+    xlsx_response(
+        &format!("{plan_id}-trach-nhiem-nguoi-dung-dau"),
+        &[heads, ms],
+    )
 }
 
 async fn page(
@@ -584,58 +612,57 @@ async fn standings_for(
     year: i32,
     lang: Lang,
 ) -> Result<(Vec<StandingView>, Vec<StandingView>), PageError> {
-    let mut all: Vec<Standing> = state
-        .store
-        .standings(unit)
-        .await?
-        .into_iter()
-        .filter(|s| s.year <= year)
-        .collect();
-    all.sort_by(|a, b| {
-        b.year
-            .cmp(&a.year)
-            .then_with(|| a.round_id.cmp(&b.round_id))
-    });
-    let mut this_year = Vec::new();
-    let mut earlier = Vec::new();
-    for s in all {
-        // The class as the round names it in the user's language (the standing keeps the
-        // Vietnamese label only).
-        let class = match (&s.class_vi, lang) {
-            (None, _) => String::new(),
-            (Some(vi), Lang::Vi) => vi.clone(),
-            (Some(vi), Lang::En) => state
-                .store
-                .round(&s.round_id)
-                .await?
-                .and_then(|r| {
-                    r.classes
-                        .0
-                        .into_iter()
-                        .find(|c| &c.label_vi == vi)
-                        .and_then(|c| c.label_en)
-                })
-                .unwrap_or_else(|| vi.clone()),
-        };
-        let view = StandingView {
-            href: format!("/rankings/{}", seg(&s.round_id)),
-            round: s.round_name.clone(),
-            year: s.year,
-            total: i18n::num(lang, s.total),
-            max: i18n::num(lang, s.max),
-            pct: pct(lang, s.pct),
-            rank: format!("{}/{}", s.rank, s.of),
-            class,
-            sample: s.sample,
-            round_id: s.round_id,
-        };
-        if view.year == year {
-            this_year.push(view);
-        } else {
-            earlier.push(view);
-        }
+    let (this_year, earlier) = standings_until(
+        state.store.standings(unit).await?,
+        year,
+        |s| s.year,
+        |s| s.round_id.as_str(),
+    );
+    let mut views = (Vec::new(), Vec::new());
+    for s in this_year {
+        views.0.push(standing_view(state, s, lang).await?);
     }
-    Ok((this_year, earlier))
+    for s in earlier {
+        views.1.push(standing_view(state, s, lang).await?);
+    }
+    Ok(views)
+}
+
+async fn standing_view(
+    state: &AppState,
+    s: Standing,
+    lang: Lang,
+) -> Result<StandingView, PageError> {
+    // The class as the round names it in the user's language (the standing keeps the
+    // Vietnamese label only).
+    let class = match (&s.class_vi, lang) {
+        (None, _) => String::new(),
+        (Some(vi), Lang::Vi) => vi.clone(),
+        (Some(vi), Lang::En) => state
+            .store
+            .round(&s.round_id)
+            .await?
+            .and_then(|r| {
+                r.classes
+                    .0
+                    .into_iter()
+                    .find(|c| &c.label_vi == vi)
+                    .and_then(|c| c.label_en)
+            })
+            .unwrap_or_else(|| vi.clone()),
+    };
+    Ok(StandingView {
+        href: format!("/rankings/{}", seg(&s.round_id)),
+        round: s.round_name.clone(),
+        year: s.year,
+        total: i18n::num(lang, s.total),
+        max: i18n::num(lang, s.max),
+        pct: pct(lang, s.pct),
+        rank: format!("{}/{}", s.rank, s.of),
+        class,
+        sample: s.sample,
+        round_id: s.round_id,
+    })
 }
 
 #[derive(Template)]
@@ -665,15 +692,8 @@ async fn evaluation(
     require(&cu, &Action::ViewEvaluation { unit: &slug })?;
     let unit = state.store.unit(&slug).await?.ok_or(PageError::NotFound)?;
     let today = state.today();
-    let year: i32 = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(y) => y
-            .parse()
-            .ok()
-            .filter(|y| (1900..=2200).contains(y))
-            .ok_or_else(|| PageError::BadRequest(format!("'{y}' is not a year")))?,
-        None => i32::from(today.year()),
-    };
-    let l = Layout::new(&cu, "nav.plans", "acc.evaluation", &here(&uri));
+    let year = evaluation_year(&q, today)?;
+    let mut l = Layout::new(&cu, "nav.plans", "acc.evaluation", &here(&uri));
     let lang = l.lang;
     let units = units_by_slug(&state).await?;
     let mut plans = Vec::new();
@@ -684,145 +704,27 @@ async fn evaluation(
         .into_iter()
         .filter(|p| p.year == year)
     {
-        let st = load_state(&state, &p.id, Some(&slug)).await?;
-        let c = st.compliance.get(&slug).cloned().unwrap_or_default();
-        let record = state
-            .store
-            .heads_accountability(&p.id, today)
-            .await?
-            .into_iter()
-            .find(|r| r.unit.slug == slug);
-        let overdue_tasks = st
-            .tasks
-            .iter()
-            .flat_map(|ts| {
-                ts.assignments
-                    .iter()
-                    .filter(|a| matches!(a.status, Status::Overdue | Status::Returned))
-                    .map(|a| OverdueTask {
-                        href: task_href(&p.id, &ts.task.id),
-                        section: ts.task.section.clone(),
-                        title: ts.task.title.clone(),
-                        status_key: status_key(a.status),
-                        status_class: status_class(a.status),
-                    })
-            })
-            .collect();
-        let measures = state
-            .store
-            .measures(&p.id, Some(&slug))
-            .await?
-            .iter()
-            .filter(|m| m.year == year)
-            .map(|m| measure_view(m, &units, lang, false))
-            .collect();
-        plans.push(EvalPlan {
-            title: p.title.clone(),
-            href: format!("/plans/{}", seg(&p.id)),
-            assignments: c.assignments,
-            accepted: c.accepted,
-            submitted: c.submitted,
-            overdue: c.overdue,
-            missing: c.missing_reports,
-            late: c.late_reports,
-            areas: record
-                .as_ref()
-                .map(|r| areas_text(lang, &r.areas_below_target))
-                .unwrap_or_default(),
-            points_lost: i18n::opt_num(lang, record.as_ref().and_then(|r| r.points_lost)),
-            overdue_tasks,
-            measures,
-        });
+        plans.push(eval_plan(&state, &p, &slug, &units, lang).await?);
     }
     let (standings, earlier) = standings_for(&state, &slug, year, lang).await?;
     let name = unit_name(&units, lang, &slug);
+    let head = head_of(&units, &slug);
     if q.wants_xlsx()? {
-        let mut sheet = crate::export::sheet(
-            lang,
-            "acc.evaluation",
-            &[
-                "plan.unit",
-                "plan.head",
-                "acc.year",
-                "plan.title",
-                "comp.assignments",
-                "comp.accepted",
-                "comp.submitted",
-                "comp.overdue",
-                "comp.missing",
-                "comp.late",
-                "acc.areas",
-                "acc.points_lost",
-                "acc.measures",
-            ],
-        );
-        let head = head_of(&units, &slug);
-        for p in &plans {
-            sheet.rows.push(vec![
-                name.as_str().into(),
-                head.as_str().into(),
-                Cell::Int(i64::from(year)),
-                p.title.as_str().into(),
-                p.assignments.into(),
-                p.accepted.into(),
-                p.submitted.into(),
-                p.overdue.into(),
-                p.missing.into(),
-                p.late.into(),
-                p.areas.as_str().into(),
-                p.points_lost.as_str().into(),
-                p.measures
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "{} ({}): {}",
-                            i18n::t(lang, m.kind_key),
-                            i18n::t(lang, m.decision_key),
-                            m.reason.join(" ")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-                    .into(),
-            ]);
-        }
-        let mut ranking = crate::export::sheet(
-            lang,
-            "acc.ranking_sheet",
-            &[
-                "plan.unit",
-                "acc.year",
-                "acc.ranking_round",
-                "acc.ranking_total",
-                "acc.ranking_pct",
-                "acc.ranking_rank",
-                "acc.ranking_class",
-                "acc.ranking_sample",
-            ],
-        );
-        for s in standings.iter().chain(&earlier) {
-            ranking.rows.push(vec![
-                name.as_str().into(),
-                Cell::Int(i64::from(s.year)),
-                s.round.as_str().into(),
-                format!("{} / {}", s.total, s.max).into(),
-                s.pct.as_str().into(),
-                s.rank.as_str().into(),
-                s.class.as_str().into(),
-                if s.sample {
-                    i18n::t(lang, "assess.sample_short")
-                } else {
-                    ""
-                }
-                .into(),
-            ]);
-        }
-        return xlsx_response(&format!("danh-gia-{slug}-{year}"), &[sheet, ranking]);
+        let rows = EvaluationRows {
+            name: &name,
+            head: &head,
+            year,
+            plans: &plans,
+            standings: &standings,
+            earlier: &earlier,
+        };
+        return evaluation_xlsx(lang, &slug, &rows);
     }
     let base = format!("/units/{}/evaluation", seg(&slug));
+    l.title = format!("{} — {}", l.t("acc.evaluation"), unit.name_vi);
     let page = EvaluationPage {
         unit_name: name,
-        head: head_of(&units, &slug),
+        head,
         year,
         prev_href: format!("{base}?year={}", year - 1),
         next_href: format!("{base}?year={}", year + 1),
@@ -831,11 +733,173 @@ async fn evaluation(
         standings,
         earlier,
         export_href: format!("{base}?year={year}&export=xlsx"),
-        l: {
-            let mut l = l;
-            l.title = format!("{} — {}", l.t("acc.evaluation"), unit.name_vi);
-            l
-        },
+        l,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The year asked for (`?year=`), this year when none.
+fn evaluation_year(q: &PlanQuery, today: jiff::civil::Date) -> Result<i32, PageError> {
+    match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(y) => y
+            .parse()
+            .ok()
+            .filter(|y| (1900..=2200).contains(y))
+            .ok_or_else(|| PageError::BadRequest(format!("'{y}' is not a year"))),
+        None => Ok(i32::from(today.year())),
+    }
+}
+
+/// One plan of the year on a unit's record: its compliance, the head's record, the
+/// assignments needing attention and the measures of the year.
+async fn eval_plan(
+    state: &AppState,
+    p: &parindex_domain::plan::Plan,
+    slug: &str,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+) -> Result<EvalPlan, PageError> {
+    let st = load_state(state, &p.id, Some(slug)).await?;
+    let c = st.compliance.get(slug).cloned().unwrap_or_default();
+    let record = state
+        .store
+        .heads_accountability(&p.id, state.today())
+        .await?
+        .into_iter()
+        .find(|r| r.unit.slug == slug);
+    let overdue_tasks = st
+        .tasks
+        .iter()
+        .flat_map(|ts| {
+            ts.assignments
+                .iter()
+                .filter(|a| needs_attention(a.status))
+                .map(|a| OverdueTask {
+                    href: task_href(&p.id, &ts.task.id),
+                    section: ts.task.section.clone(),
+                    title: ts.task.title.clone(),
+                    status_key: status_key(a.status),
+                    status_class: status_class(a.status),
+                })
+        })
+        .collect();
+    let measures = state
+        .store
+        .measures(&p.id, Some(slug))
+        .await?
+        .iter()
+        .filter(|m| m.year == p.year)
+        .map(|m| measure_view(m, units, lang, false))
+        .collect();
+    Ok(EvalPlan {
+        title: p.title.clone(),
+        href: format!("/plans/{}", seg(&p.id)),
+        assignments: c.assignments,
+        accepted: c.accepted,
+        submitted: c.submitted,
+        overdue: c.overdue,
+        missing: c.missing_reports,
+        late: c.late_reports,
+        areas: record
+            .as_ref()
+            .map(|r| areas_text(lang, &r.areas_below_target))
+            .unwrap_or_default(),
+        points_lost: i18n::opt_num(lang, record.as_ref().and_then(|r| r.points_lost)),
+        overdue_tasks,
+        measures,
+    })
+}
+
+/// What the evaluation record's spreadsheet shows.
+struct EvaluationRows<'a> {
+    name: &'a str,
+    head: &'a str,
+    year: i32,
+    plans: &'a [EvalPlan],
+    standings: &'a [StandingView],
+    earlier: &'a [StandingView],
+}
+
+/// The record as a spreadsheet: one sheet of plans, one of ranking standings.
+fn evaluation_xlsx(lang: Lang, slug: &str, r: &EvaluationRows<'_>) -> Result<Response, PageError> {
+    let mut sheet = crate::export::sheet(
+        lang,
+        "acc.evaluation",
+        &[
+            "plan.unit",
+            "plan.head",
+            "acc.year",
+            "plan.title",
+            "comp.assignments",
+            "comp.accepted",
+            "comp.submitted",
+            "comp.overdue",
+            "comp.missing",
+            "comp.late",
+            "acc.areas",
+            "acc.points_lost",
+            "acc.measures",
+        ],
+    );
+    for p in r.plans {
+        sheet.rows.push(vec![
+            r.name.into(),
+            r.head.into(),
+            Cell::Int(i64::from(r.year)),
+            p.title.as_str().into(),
+            p.assignments.into(),
+            p.accepted.into(),
+            p.submitted.into(),
+            p.overdue.into(),
+            p.missing.into(),
+            p.late.into(),
+            p.areas.as_str().into(),
+            p.points_lost.as_str().into(),
+            p.measures
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} ({}): {}",
+                        i18n::t(lang, m.kind_key),
+                        i18n::t(lang, m.decision_key),
+                        m.reason.join(" ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into(),
+        ]);
+    }
+    let mut ranking = crate::export::sheet(
+        lang,
+        "acc.ranking_sheet",
+        &[
+            "plan.unit",
+            "acc.year",
+            "acc.ranking_round",
+            "acc.ranking_total",
+            "acc.ranking_pct",
+            "acc.ranking_rank",
+            "acc.ranking_class",
+            "acc.ranking_sample",
+        ],
+    );
+    for s in r.standings.iter().chain(r.earlier) {
+        ranking.rows.push(vec![
+            r.name.into(),
+            Cell::Int(i64::from(s.year)),
+            s.round.as_str().into(),
+            format!("{} / {}", s.total, s.max).into(),
+            s.pct.as_str().into(),
+            s.rank.as_str().into(),
+            s.class.as_str().into(),
+            if s.sample {
+                i18n::t(lang, "assess.sample_short")
+            } else {
+                ""
+            }
+            .into(),
+        ]);
+    }
+    xlsx_response(&format!("danh-gia-{slug}-{}", r.year), &[sheet, ranking])
 }

@@ -14,9 +14,10 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use parindex_domain::access::Action;
-use parindex_domain::edition::Level;
+use parindex_domain::edition::{Edition, Level};
+use parindex_domain::gap::{GapReport, PointsToRank};
 use parindex_domain::units::UnitType;
-use parindex_store::NamedGap;
+use parindex_store::{HistoryPoint, NamedGap};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
 
@@ -86,104 +87,124 @@ async fn render(
     uri: Uri,
 ) -> Result<Html<String>, PageError> {
     let l = Layout::new(&cu, "nav.dashboard", "dash.title", &here(&uri));
-    let lang = l.lang;
+    let actor = cu.actor();
+    let indicators = if parindex_domain::access::can(&actor, &Action::ViewIndicators) {
+        crate::pages::indicators::indicator_rows(&state, l.lang).await?
+    } else {
+        Vec::new()
+    };
     let mut page = DashboardPage {
-        l,
-        has_data: false,
-        edition_name: String::new(),
-        edition_id: String::new(),
-        subject: String::new(),
-        total: String::new(),
-        max: String::new(),
-        rank: String::new(),
-        rank_note: String::new(),
-        target_rank: String::new(),
-        to_target: String::new(),
-        change: String::new(),
-        components_svg: String::new(),
-        areas: Vec::new(),
-        history_svg: String::new(),
         plan_tiles: crate::pages::plans::dashboard_tiles(&state, &cu).await?,
-        indicators: if parindex_domain::access::can(&cu.actor(), &Action::ViewIndicators) {
-            crate::pages::indicators::indicator_rows(&state, lang).await?
-        } else {
-            Vec::new()
-        },
-        can_gap: parindex_domain::access::can(&cu.actor(), &Action::ViewGap),
+        indicators,
+        can_gap: parindex_domain::access::can(&actor, &Action::ViewGap),
+        ..DashboardPage::empty(l)
     };
     let units = state.store.units(None).await?;
-    let names: BTreeMap<String, String> = units
-        .iter()
-        .map(|u| (u.slug.clone(), u.name_vi.clone()))
-        .collect();
     let Some(province) = units.iter().find(|u| u.unit_type == UnitType::Province) else {
         return Ok(Html(page.render()?));
     };
     // Provincial editions where the province has a result, oldest first.
-    let mut history: Vec<(i32, String, rust_decimal::Decimal, Option<u32>)> = Vec::new();
-    let mut editions = state.store.editions(None).await?;
-    editions.retain(|e| e.level == Level::Province);
-    editions.sort_by_key(|e| e.year);
-    for e in &editions {
-        let table = state.store.ranked_results(&e.id).await?;
-        if let Some(r) = table.rows.iter().find(|r| r.subject == province.slug) {
-            history.push((e.year, e.id.clone(), r.total, r.rank));
-        }
-    }
-    let Some((_, latest_id, _, _)) = history.last().cloned() else {
+    let history = state
+        .store
+        .result_history(&province.slug, Level::Province)
+        .await?;
+    let Some(latest) = history.last() else {
         return Ok(Html(page.render()?));
     };
     let NamedGap { name, report: g } = state
         .store
-        .gap_report(&latest_id, &province.slug, None)
+        .gap_report(&latest.edition_id, &province.slug, None)
         .await?;
     let edition = state
         .store
-        .edition(&latest_id)
+        .edition(&latest.edition_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    page.has_data = true;
-    page.edition_name = edition.name.clone();
-    page.edition_id = edition.id.clone();
-    page.subject = name;
-    page.total = crate::i18n::num(lang, g.total);
-    page.max = crate::i18n::num(lang, g.max);
-    page.rank = match (g.rank, edition.peer_count) {
-        (Some(r), Some(n)) => format!("{r}/{n}"),
-        (Some(r), None) => r.to_string(),
-        _ => "—".into(),
-    };
-    page.rank_note = match g.rank_source {
-        Some(parindex_domain::RankSource::Computed) => page.l.t("dash.rank_computed").into(),
-        Some(parindex_domain::RankSource::Published) => page.l.t("dash.rank_published").into(),
-        None => String::new(),
-    };
-    page.target_rank = g
-        .target_rank
-        .map(|t| t.to_string())
-        .unwrap_or_else(|| "—".into());
-    page.to_target = match &g.points_to_target_detail {
-        Some(parindex_domain::gap::PointsToRank::Reached) => page.l.t("dash.reached").into(),
-        Some(parindex_domain::gap::PointsToRank::Needed { points, .. }) => {
-            format!("+{}", crate::i18n::num(lang, *points))
+    let names: BTreeMap<String, String> = units
+        .iter()
+        .map(|u| (u.slug.clone(), u.name_vi.clone()))
+        .collect();
+    page.headline(&edition, name, &g);
+    page.components_svg = component_chart(&page.l, &edition, &g);
+    page.areas = area_rows(&page.l, &edition, &g, &names);
+    page.history_svg = history_chart(&page.l, &history, g.max);
+    Ok(Html(page.render()?))
+}
+
+impl DashboardPage {
+    /// The page with no result to show (yet).
+    fn empty(l: Layout) -> DashboardPage {
+        DashboardPage {
+            l,
+            has_data: false,
+            edition_name: String::new(),
+            edition_id: String::new(),
+            subject: String::new(),
+            total: String::new(),
+            max: String::new(),
+            rank: String::new(),
+            rank_note: String::new(),
+            target_rank: String::new(),
+            to_target: String::new(),
+            change: String::new(),
+            components_svg: String::new(),
+            areas: Vec::new(),
+            history_svg: String::new(),
+            plan_tiles: None,
+            indicators: Vec::new(),
+            can_gap: false,
         }
-        Some(parindex_domain::gap::PointsToRank::Unknown { .. }) => {
-            page.l.t("dash.unknown_reason").into()
-        }
-        None => "—".into(),
-    };
-    if let Some(p) = &g.previous {
-        let places = p
-            .rank_change
-            .map(|c| format!(", {c:+} {}", page.l.t("dash.places")))
-            .unwrap_or_default();
-        page.change = format!(
-            "{} {} ({}){places}",
-            signed(lang, p.total_change),
-            page.l.t("dash.points"),
-            p.year
-        );
     }
+
+    /// The tiles: the latest total, rank, target and change since the previous edition.
+    fn headline(&mut self, edition: &Edition, subject: String, g: &GapReport) {
+        let lang = self.l.lang;
+        self.has_data = true;
+        self.edition_name = edition.name.clone();
+        self.edition_id = edition.id.clone();
+        self.subject = subject;
+        self.total = crate::i18n::num(lang, g.total);
+        self.max = crate::i18n::num(lang, g.max);
+        self.rank = match (g.rank, edition.peer_count) {
+            (Some(r), Some(n)) => format!("{r}/{n}"),
+            (Some(r), None) => r.to_string(),
+            _ => "—".into(),
+        };
+        self.rank_note = match g.rank_source {
+            Some(parindex_domain::RankSource::Computed) => self.l.t("dash.rank_computed").into(),
+            Some(parindex_domain::RankSource::Published) => self.l.t("dash.rank_published").into(),
+            None => String::new(),
+        };
+        self.target_rank = g
+            .target_rank
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "—".into());
+        self.to_target = match &g.points_to_target_detail {
+            Some(PointsToRank::Reached) => self.l.t("dash.reached").into(),
+            Some(PointsToRank::Needed { points, .. }) => {
+                format!("+{}", crate::i18n::num(lang, *points))
+            }
+            Some(PointsToRank::Unknown { .. }) => self.l.t("dash.unknown_reason").into(),
+            None => "—".into(),
+        };
+        if let Some(p) = &g.previous {
+            let places = p
+                .rank_change
+                .map(|c| format!(", {c:+} {}", self.l.t("dash.places")))
+                .unwrap_or_default();
+            self.change = format!(
+                "{} {} ({}){places}",
+                signed(lang, p.total_change),
+                self.l.t("dash.points"),
+                p.year
+            );
+        }
+    }
+}
+
+/// The components' bars: achieved against the most each can give.
+fn component_chart(l: &Layout, edition: &Edition, g: &GapReport) -> String {
+    let lang = l.lang;
     let comp_bars: Vec<Bar> = g
         .components
         .iter()
@@ -208,13 +229,22 @@ async fn render(
             }
         })
         .collect();
-    page.components_svg = charts::bars(
-        page.l.t("dash.components"),
-        page.l.t("dash.components_desc"),
+    charts::bars(
+        l.t("dash.components"),
+        l.t("dash.components_desc"),
         &comp_bars,
-    );
-    page.areas = g
-        .by_area
+    )
+}
+
+/// The areas with their rank against the target and the agency leading each.
+fn area_rows(
+    l: &Layout,
+    edition: &Edition,
+    g: &GapReport,
+    names: &BTreeMap<String, String>,
+) -> Vec<AreaRow> {
+    let lang = l.lang;
+    g.by_area
         .iter()
         .map(|a| {
             let title = parindex_domain::NodeCode::parse(&a.code)
@@ -226,9 +256,9 @@ async fn render(
                 })
                 .unwrap_or_else(|| a.title_vi.clone());
             let (status, ok) = match a.places_to_target {
-                Some(0) => (page.l.t("dash.reached").to_string(), true),
+                Some(0) => (l.t("dash.reached").to_string(), true),
                 Some(p) => (
-                    format!("{} {p} {}", page.l.t("dash.below"), page.l.t("dash.places")),
+                    format!("{} {p} {}", l.t("dash.below"), l.t("dash.places")),
                     false,
                 ),
                 None => ("—".to_string(), true),
@@ -250,21 +280,24 @@ async fn render(
                     .unwrap_or_else(|| "—".into()),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The province's totals edition by edition, its rank beneath each.
+fn history_chart(l: &Layout, history: &[HistoryPoint], max: rust_decimal::Decimal) -> String {
     let points: Vec<Point> = history
         .iter()
-        .map(|(year, _, total, rank)| Point {
-            label: year.to_string(),
-            value: total.to_f64().unwrap_or(0.0),
-            value_text: crate::i18n::num(lang, *total),
-            note: rank.map(|r| format!("{} {r}", page.l.t("dash.rank_short"))),
+        .map(|h| Point {
+            label: h.year.to_string(),
+            value: h.total.to_f64().unwrap_or(0.0),
+            value_text: crate::i18n::num(l.lang, h.total),
+            note: h.rank.map(|r| format!("{} {r}", l.t("dash.rank_short"))),
         })
         .collect();
-    page.history_svg = charts::columns(
-        page.l.t("dash.history"),
-        page.l.t("dash.history_desc"),
-        g.max.to_f64().unwrap_or(100.0),
+    charts::columns(
+        l.t("dash.history"),
+        l.t("dash.history_desc"),
+        max.to_f64().unwrap_or(100.0),
         &points,
-    );
-    Ok(Html(page.render()?))
+    )
 }

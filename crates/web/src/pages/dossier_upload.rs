@@ -665,6 +665,60 @@ fn import_error(lang: Lang, e: &IngestError) -> Option<UploadError> {
     }
 }
 
+/// The check's options: the as-of date typed (today when none) and, when given, a column
+/// map that reads.
+fn checked_options(
+    form: &UploadForm,
+    today: jiff::civil::Date,
+) -> Result<jiff::civil::Date, Refusal> {
+    let as_of = if form.as_of.is_empty() {
+        today
+    } else {
+        form.as_of
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| Refusal::AsOf(form.as_of.clone()))?
+    };
+    if !form.columns.is_empty() {
+        parse_column_map(&form.columns).map_err(Refusal::Columns)?;
+    }
+    Ok(as_of)
+}
+
+/// Stage a checked file for "Nhập tệp này" with the options it was checked with; none when it
+/// cannot be kept (logged: the check stands without it).
+async fn stage_checked(
+    state: &AppState,
+    cu: &CurrentUser,
+    lang: Lang,
+    saved: &Saved,
+    form: &UploadForm,
+    as_of: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> Option<StagedView> {
+    let meta = StagedMeta {
+        user_id: cu.user.id,
+        username: cu.user.username.clone(),
+        file: saved.name.clone(),
+        ext: crate::upload::extension(&saved.path.to_string_lossy()),
+        as_of: as_of.to_string(),
+        sample: form.sample,
+        skip_bad_rows: form.skip_bad_rows,
+        columns: form.columns.clone(),
+        staged_at: now.to_string(),
+    };
+    match stage(&state.config.staging_dir, saved, &meta).await {
+        Ok(id) => Some(StagedView {
+            id,
+            button: staged_text(lang, "staged.button"),
+            hint: staged_text(lang, "staged.hint"),
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, file = %saved.name, "cannot stage a checked dossier file");
+            None
+        }
+    }
+}
+
 /// `POST /dossiers`: check or import an uploaded dossier export, or import a staged one (the
 /// `staged` field, from the check's "Nhập tệp này").
 pub async fn upload(
@@ -720,19 +774,8 @@ pub async fn upload(
         };
     }
     let today = state.today();
-    let checked = received.and_then(|saved| {
-        let as_of = if form.as_of.is_empty() {
-            today
-        } else {
-            form.as_of
-                .parse::<jiff::civil::Date>()
-                .map_err(|_| Refusal::AsOf(form.as_of.clone()))?
-        };
-        if !form.columns.is_empty() {
-            parse_column_map(&form.columns).map_err(Refusal::Columns)?;
-        }
-        Ok((saved, as_of))
-    });
+    let checked =
+        received.and_then(|saved| checked_options(&form, today).map(|as_of| (saved, as_of)));
     let (saved, as_of) = match checked {
         Ok(v) => v,
         Err(r) => {
@@ -761,29 +804,7 @@ pub async fn upload(
         Ok(done) if dry_run => {
             let mut check = check_view(&done, as_of, form.sample);
             // Keep the file for "Nhập tệp này"; without it the check still stands.
-            let meta = StagedMeta {
-                user_id: cu.user.id,
-                username: cu.user.username.clone(),
-                file: saved.name.clone(),
-                ext: crate::upload::extension(&saved.path.to_string_lossy()),
-                as_of: as_of.to_string(),
-                sample: form.sample,
-                skip_bad_rows: form.skip_bad_rows,
-                columns: form.columns.clone(),
-                staged_at: now.to_string(),
-            };
-            match stage(&state.config.staging_dir, &saved, &meta).await {
-                Ok(id) => {
-                    check.staged = Some(StagedView {
-                        id,
-                        button: staged_text(lang, "staged.button"),
-                        hint: staged_text(lang, "staged.hint"),
-                    })
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, file = %saved.name, "cannot stage a checked dossier file")
-                }
-            }
+            check.staged = stage_checked(&state, &cu, lang, &saved, &form, as_of, now).await;
             show(&state, &cu, StatusCode::OK, form, Some(check), None).await
         }
         Ok(done) => Ok(imported(&done)),

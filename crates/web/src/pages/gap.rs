@@ -174,16 +174,6 @@ fn fill_report(
 ) {
     let lang = page.l.lang;
     let t = |k: &str| i18n::t(lang, k);
-    let lead = |s: &Option<String>| match s {
-        Some(s) => units.get(s).cloned().unwrap_or_else(|| s.clone()),
-        None => t("gap.unassigned").to_string(),
-    };
-    let title = |code: &str, fallback: &str| {
-        NodeCode::parse(code)
-            .ok()
-            .and_then(|c| e.node(&c).map(|n| node_title(lang, n)))
-            .unwrap_or_else(|| fallback.to_string())
-    };
     page.has_report = true;
     page.total = g.total;
     page.max = g.max;
@@ -221,6 +211,13 @@ fn fill_report(
         }
         _ => page.to_target = t("gap.no_target").to_string(),
     }
+    fill_components(page, e, g);
+    fill_tables(page, e, g, units);
+}
+
+/// The components against their max, as a table and as bars.
+fn fill_components(page: &mut GapPage, e: &Edition, g: &GapReport) {
+    let lang = page.l.lang;
     page.components = g
         .components
         .iter()
@@ -251,8 +248,28 @@ fn fill_report(
         })
         .collect();
     if !bars.is_empty() {
-        page.components_svg = charts::bars(t("gap.components"), t("gap.components_desc"), &bars);
+        page.components_svg = charts::bars(
+            i18n::t(lang, "gap.components"),
+            i18n::t(lang, "gap.components_desc"),
+            &bars,
+        );
     }
+}
+
+/// The areas against their targets, the criteria by points lost, and the lead agencies.
+fn fill_tables(page: &mut GapPage, e: &Edition, g: &GapReport, units: &BTreeMap<String, String>) {
+    let lang = page.l.lang;
+    let t = |k: &str| i18n::t(lang, k);
+    let lead = |s: &Option<String>| match s {
+        Some(s) => units.get(s).cloned().unwrap_or_else(|| s.clone()),
+        None => t("gap.unassigned").to_string(),
+    };
+    let title = |code: &str, fallback: &str| {
+        NodeCode::parse(code)
+            .ok()
+            .and_then(|c| e.node(&c).map(|n| node_title(lang, n)))
+            .unwrap_or_else(|| fallback.to_string())
+    };
     page.areas = g
         .by_area
         .iter()
@@ -308,6 +325,72 @@ fn fill_report(
         .collect();
 }
 
+impl GapPage {
+    /// The page before an edition and a subject are chosen.
+    fn empty(l: Layout, editions: Vec<(String, String)>, target: String) -> GapPage {
+        GapPage {
+            l,
+            editions,
+            subjects: Vec::new(),
+            edition: String::new(),
+            subject: String::new(),
+            target,
+            err_subject: None,
+            err_target: None,
+            has_report: false,
+            sample: false,
+            name: String::new(),
+            total: Decimal::ZERO,
+            max: Decimal::ZERO,
+            lost: Decimal::ZERO,
+            pct: None,
+            rank: String::new(),
+            rank_source_key: "",
+            previous: String::new(),
+            target_rank: String::new(),
+            to_target: String::new(),
+            to_target_detail: String::new(),
+            reached: false,
+            components_svg: String::new(),
+            components: Vec::new(),
+            areas: Vec::new(),
+            criteria: Vec::new(),
+            leads: Vec::new(),
+        }
+    }
+}
+
+fn non_blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The target rank typed (`?target=`): none when blank, an error when not a rank (1 or more).
+fn target_rank(typed: Option<&str>) -> Result<Option<u32>, ()> {
+    match typed {
+        None => Ok(None),
+        Some(s) => match s.parse::<u32>() {
+            Ok(k) if k >= 1 => Ok(Some(k)),
+            _ => Err(()),
+        },
+    }
+}
+
+/// The subject asked for, else the province when it has a result in the table, else the
+/// table's first subject.
+async fn gap_subject(
+    state: &AppState,
+    asked: Option<&str>,
+    table: &RankedResults,
+) -> Result<Option<String>, PageError> {
+    Ok(match asked {
+        Some(s) => Some(s.to_string()),
+        None => province_slug(state)
+            .await?
+            .filter(|p| table.rows.iter().any(|r| &r.subject == p))
+            .or_else(|| table.rows.first().map(|r| r.subject.clone())),
+    })
+}
+
 async fn gap(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -317,41 +400,9 @@ async fn gap(
     require(&cu, &Action::ViewGap)?;
     let l = Layout::new(&cu, "nav.gap", "gap.title", &here(&uri));
     let lang = l.lang;
-    let mut page = GapPage {
-        l,
-        editions: edition_options(&state).await?,
-        subjects: Vec::new(),
-        edition: String::new(),
-        subject: String::new(),
-        target: gq.target.clone().unwrap_or_default(),
-        err_subject: None,
-        err_target: None,
-        has_report: false,
-        sample: false,
-        name: String::new(),
-        total: Decimal::ZERO,
-        max: Decimal::ZERO,
-        lost: Decimal::ZERO,
-        pct: None,
-        rank: String::new(),
-        rank_source_key: "",
-        previous: String::new(),
-        target_rank: String::new(),
-        to_target: String::new(),
-        to_target_detail: String::new(),
-        reached: false,
-        components_svg: String::new(),
-        components: Vec::new(),
-        areas: Vec::new(),
-        criteria: Vec::new(),
-        leads: Vec::new(),
-    };
-    let asked = gq
-        .edition
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let id = match asked {
+    let editions = edition_options(&state).await?;
+    let mut page = GapPage::empty(l, editions, gq.target.clone().unwrap_or_default());
+    let id = match non_blank(&gq.edition) {
         Some(id) => id.to_string(),
         None => match default_edition(&state).await? {
             Some(id) => id,
@@ -369,36 +420,11 @@ async fn gap(
         .collect();
     subjects.sort_by_cached_key(|a| fold(&a.1));
     page.subjects = subjects;
-    let target = match gq
-        .target
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => match s.parse::<u32>() {
-            Ok(k) if k >= 1 => Some(k),
-            _ => {
-                page.err_target = Some(i18n::t(lang, "gap.err_target"));
-                None
-            }
-        },
-    };
-    let asked_subject = gq
-        .subject
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let subject = match asked_subject {
-        Some(s) => Some(s.to_string()),
-        None => {
-            let province = province_slug(&state).await?;
-            province
-                .filter(|p| table.rows.iter().any(|r| &r.subject == p))
-                .or_else(|| table.rows.first().map(|r| r.subject.clone()))
-        }
-    };
-    let Some(subject) = subject else {
+    let target = target_rank(non_blank(&gq.target)).unwrap_or_else(|()| {
+        page.err_target = Some(i18n::t(lang, "gap.err_target"));
+        None
+    });
+    let Some(subject) = gap_subject(&state, non_blank(&gq.subject), &table).await? else {
         return Ok(Html(page.render()?).into_response());
     };
     page.subject = subject.clone();

@@ -21,10 +21,11 @@ use axum::{Form, Router};
 use parindex_domain::access::{can, Action};
 use parindex_domain::dossiers::{Counts, Month};
 use parindex_domain::indicators::{
-    observed_value, Direction, Indicator, Measure, Observation, Period, Source, Status,
+    listed, observed_value, trend, Direction, Indicator, Measure, Observation, Period, Source,
+    Status,
 };
 use parindex_domain::score::parse_points;
-use parindex_store::IndicatorView;
+use parindex_store::{IndicatorView, LinkedScore};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -364,6 +365,48 @@ pub struct ObservationForm {
     note: String,
 }
 
+/// The trend of the province's values (months for a dossier indicator), with the target line.
+fn trend_chart(lang: Lang, ind: &Indicator, name: &str, observations: &[Observation]) -> String {
+    let points: Vec<Point> = trend(observations, ind.source.from_dossiers())
+        .iter()
+        .map(|o| Point {
+            label: o.period.to_string(),
+            value: o.value.to_f64().unwrap_or(0.0),
+            value_text: i18n::num(lang, o.value.round_dp(2)),
+            note: None,
+        })
+        .collect();
+    let target = ind
+        .target
+        .map(|t| (t.to_f64().unwrap_or(0.0), target_text(lang, ind)));
+    charts::line(
+        name,
+        i18n::t(lang, "indicators.trend_desc"),
+        &points,
+        target,
+    )
+}
+
+/// A criterion of an edition the indicator feeds, with the value and score it gives.
+fn link_row(lang: Lang, ind: &Indicator, k: &LinkedScore) -> LinkRow {
+    LinkRow {
+        edition: k.edition_name.clone(),
+        edition_id: k.edition_id.clone(),
+        sample: k.edition_sample,
+        node: format!("{} {}", k.node_code, k.node_title),
+        value: match (k.value, k.period) {
+            (Some(v), Some(p)) => format!("{} ({p})", pct_or_num(lang, ind, v)),
+            _ => "—".into(),
+        },
+        score: match (k.score, k.max_points) {
+            (Some(s), Some(m)) => format!("{} / {}", i18n::num(lang, s), i18n::num(lang, m)),
+            (Some(s), None) => i18n::num(lang, s),
+            _ => "—".into(),
+        },
+        problem: k.problem.clone().unwrap_or_default(),
+    }
+}
+
 async fn detail_page(
     state: &AppState,
     cu: &CurrentUser,
@@ -386,42 +429,9 @@ async fn detail_page(
         None => i18n::t(lang, "indicators.whole_province").to_string(),
         Some(u) => names.get(u).cloned().unwrap_or_else(|| u.clone()),
     };
-    // The trend: province-wide values; for dossier indicators the months.
-    let mut series: Vec<&Observation> = v
-        .observations
-        .iter()
-        .filter(|o| o.unit.is_none())
-        .filter(|o| !ind.source.from_dossiers() || matches!(o.period, Period::Month(..)))
-        .collect();
-    series.sort_by_key(|o| o.period.sort_key());
-    let points: Vec<Point> = series
-        .iter()
-        .map(|o| Point {
-            label: o.period.to_string(),
-            value: o.value.to_f64().unwrap_or(0.0),
-            value_text: i18n::num(lang, o.value.round_dp(2)),
-            note: None,
-        })
-        .collect();
-    let target = ind
-        .target
-        .map(|t| (t.to_f64().unwrap_or(0.0), target_text(lang, ind)));
     let name = name_of(lang, ind);
-    let chart = charts::line(
-        &name,
-        i18n::t(lang, "indicators.trend_desc"),
-        &points,
-        target,
-    );
-    let mut obs: Vec<&Observation> = v.observations.iter().collect();
-    obs.sort_by(|a, b| {
-        a.unit
-            .is_some()
-            .cmp(&b.unit.is_some())
-            .then(a.unit.cmp(&b.unit))
-            .then(b.period.sort_key().cmp(&a.period.sort_key()))
-    });
-    let observations = obs
+    let chart = trend_chart(lang, ind, &name, &v.observations);
+    let observations = listed(&v.observations)
         .into_iter()
         .map(|o| ObsRow {
             unit: unit_name(&o.unit),
@@ -436,26 +446,7 @@ async fn detail_page(
             note: o.note.clone().unwrap_or_default(),
         })
         .collect();
-    let links = v
-        .links
-        .iter()
-        .map(|k| LinkRow {
-            edition: k.edition_name.clone(),
-            edition_id: k.edition_id.clone(),
-            sample: k.edition_sample,
-            node: format!("{} {}", k.node_code, k.node_title),
-            value: match (k.value, k.period) {
-                (Some(v), Some(p)) => format!("{} ({p})", pct_or_num(lang, ind, v)),
-                _ => "—".into(),
-            },
-            score: match (k.score, k.max_points) {
-                (Some(s), Some(m)) => format!("{} / {}", i18n::num(lang, s), i18n::num(lang, m)),
-                (Some(s), None) => i18n::num(lang, s),
-                _ => "—".into(),
-            },
-            problem: k.problem.clone().unwrap_or_default(),
-        })
-        .collect();
+    let links = v.links.iter().map(|k| link_row(lang, ind, k)).collect();
     let can_edit = can(&cu.actor(), &Action::EditIndicators) && !ind.source.from_dossiers();
     let units = if can_edit {
         state

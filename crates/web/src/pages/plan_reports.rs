@@ -8,15 +8,13 @@
 //! leader, that unit's users); a report is submitted with `ReportOnAssignment { unit }` (that
 //! unit's users, the coordinator); the review needs `ReviewReport` (coordinator).
 
-use crate::auth::{Authed, CurrentUser};
-use crate::dates;
+use crate::auth::Authed;
 use crate::error::PageError;
 use crate::export::{content_type_of, safe_file_name};
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::plans::{
-    head_of, load_state, multipart_error, own_scope, period_label, seg, status_class, status_key,
-    task_href, unit_name, units_by_slug, PlanNav, PlanQuery,
+    load_state, multipart_error, own_scope, seg, task_href, PlanNav, PlanQuery,
 };
 use crate::pages::{require, Paged};
 use crate::refusals::ReviewPlace;
@@ -27,12 +25,17 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use parindex_domain::access::{can, Action};
-use parindex_domain::plan::{Decision, Status};
-use parindex_domain::text::fold;
+use parindex_domain::access::Action;
+use parindex_domain::plan::Decision;
 use parindex_store::{NewAttachment, ReportInput, StoreError, ATTACHMENT_LIMIT};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+
+mod sent;
+mod task_page;
+
+use sent::checked_form;
+use task_page::render_task;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -155,297 +158,6 @@ struct TaskPage {
     review: ReviewState,
 }
 
-fn lines(s: &str) -> Vec<String> {
-    s.lines().map(str::to_string).collect()
-}
-
-fn size_text(lang: Lang, bytes: i64) -> String {
-    let kb = rust_decimal::Decimal::from(bytes) / rust_decimal::Decimal::from(1024);
-    if bytes >= 1024 * 1024 {
-        let mb = (kb / rust_decimal::Decimal::from(1024)).round_dp(1);
-        format!("{} MB", i18n::num(lang, mb))
-    } else {
-        format!("{} KB", i18n::num(lang, kb.round_dp(0).max(1.into())))
-    }
-}
-
-/// Which unit's report form to show: the one asked for (`?unit=`) if the user may report on it
-/// and it is assigned, else the user's own unit if so.
-fn form_unit(cu: &CurrentUser, asked: Option<&str>, assigned: &[String]) -> Option<String> {
-    let actor = cu.actor();
-    let ok = |u: &str| {
-        assigned.iter().any(|a| a == u) && can(&actor, &Action::ReportOnAssignment { unit: u })
-    };
-    asked
-        .filter(|u| ok(u))
-        .map(str::to_string)
-        .or_else(|| cu.user.unit.clone().filter(|u| ok(u)))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_task(
-    state: &AppState,
-    cu: &CurrentUser,
-    plan_id: &str,
-    task_id: &str,
-    q: &PlanQuery,
-    form: Option<ReportForm>,
-    review: ReviewState,
-    flash: Option<&str>,
-) -> Result<TaskPage, PageError> {
-    let st = load_state(state, plan_id, None).await?;
-    let ts = st.task(task_id).ok_or(PageError::NotFound)?;
-    let t = &ts.task;
-    let here = task_href(plan_id, task_id);
-    let mut l = Layout::new(cu, "nav.plans", "task.title", &here);
-    l.title = t.title.clone();
-    if let Some(key) = flash {
-        l.flash = Some(l.t(key).to_string());
-    }
-    let lang = l.lang;
-    let units = units_by_slug(state).await?;
-    let actor = cu.actor();
-    let own = cu.user.unit.clone();
-    let assigned: Vec<String> = ts
-        .assignments
-        .iter()
-        .map(|a| a.assignment.unit.clone())
-        .collect();
-    let search = q.search();
-    let mut blocks: Vec<AssignmentBlock> = Vec::new();
-    for a in &ts.assignments {
-        let slug = a.assignment.unit.clone();
-        let name = unit_name(&units, lang, &slug);
-        if let Some(s) = &search {
-            if !fold(&format!("{slug} {name}")).contains(s.as_str()) {
-                continue;
-            }
-        }
-        let visible = can(&actor, &Action::ViewReports { unit: &slug });
-        let mut reports = Vec::new();
-        if visible {
-            let mut mine: Vec<&parindex_domain::plan::Report> = st
-                .reports
-                .iter()
-                .filter(|r| r.task_id == t.id && r.unit == slug)
-                .collect();
-            mine.sort_by_key(|r| std::cmp::Reverse(r.id));
-            for r in &mine {
-                let latest = mine
-                    .iter()
-                    .filter(|x| x.period == r.period)
-                    .map(|x| x.version)
-                    .max()
-                    == Some(r.version);
-                let attachments = state
-                    .store
-                    .attachments_of(r.id)
-                    .await?
-                    .into_iter()
-                    .map(|f| AttachmentView {
-                        href: format!("/plans/{}/attachments/{}", seg(plan_id), f.id),
-                        name: f.file_name,
-                        size: size_text(lang, f.size_bytes),
-                    })
-                    .collect();
-                let (decision_key, decision_class) = match r.decision {
-                    Some(Decision::Accepted) => ("report.accepted", "good"),
-                    Some(Decision::Returned) => ("report.returned", "bad"),
-                    None => ("report.pending", ""),
-                };
-                reports.push(ReportView {
-                    id: r.id,
-                    period: period_label(lang, &r.period),
-                    version: r.version,
-                    submitted_on: dates::date(r.submitted_on),
-                    submitted_by: r.submitted_by.clone(),
-                    done: lines(&r.done),
-                    problems: lines(&r.problems),
-                    proposals: lines(&r.proposals),
-                    progress: r.progress_pct,
-                    decision_key,
-                    decision_class,
-                    comment: lines(r.review_comment.as_deref().unwrap_or("")),
-                    reviewed_by: r.reviewed_by.clone().unwrap_or_default(),
-                    attachments,
-                    reviewable: latest
-                        && r.decision.is_none()
-                        && can(&actor, &Action::ReviewReport),
-                    review_action: format!("/plans/{}/reports/{}/review", seg(plan_id), r.id),
-                });
-            }
-        }
-        let reportable = can(&actor, &Action::ReportOnAssignment { unit: &slug });
-        blocks.push(AssignmentBlock {
-            head: head_of(&units, &slug),
-            unit: name,
-            status_key: status_key(a.status),
-            status_class: status_class(a.status),
-            progress: a.assignment.progress_pct,
-            own: own.as_deref() == Some(slug.as_str()),
-            periods: a
-                .periods
-                .iter()
-                .map(|p| PeriodView {
-                    label: period_label(lang, &p.period.key),
-                    due: dates::date(p.period.due),
-                    status_key: status_key(p.status),
-                    status_class: status_class(p.status),
-                    late: p.late,
-                    missing: p.missing,
-                })
-                .collect(),
-            reports_visible: visible,
-            reports,
-            report_href: (reportable && own.as_deref() != Some(slug.as_str()))
-                .then(|| format!("{here}?unit={}#report-form", seg(&slug))),
-            slug,
-        });
-    }
-    // The unit asked for (`?unit=`, e.g. from a board card) first, then the user's own.
-    let focus = q.unit.as_deref();
-    blocks.sort_by_key(|b| std::cmp::Reverse((focus == Some(b.slug.as_str()), b.own)));
-    let mut review = review;
-    review.inline = blocks
-        .iter()
-        .flat_map(|b| b.reports.iter())
-        .any(|r| r.id == review.report_id && r.reviewable);
-    let asked = form
-        .as_ref()
-        .map(|f| f.unit.clone())
-        .or_else(|| q.unit.clone());
-    let unit = form_unit(cu, asked.as_deref(), &assigned);
-    let mut form_closed = false;
-    let mut form_errors = Vec::new();
-    let form = match unit {
-        None => {
-            if let Some(f) = form {
-                form_errors = f.errors.into_values().collect();
-            }
-            None
-        }
-        Some(u) => {
-            let a = ts.assignments.iter().find(|a| a.assignment.unit == u);
-            let periods: Vec<(String, String)> = a
-                .map(|a| {
-                    a.periods
-                        .iter()
-                        .filter(|p| p.status != Status::Accepted)
-                        .map(|p| {
-                            (
-                                p.period.key.clone(),
-                                format!(
-                                    "{} — {} {} — {}",
-                                    period_label(lang, &p.period.key),
-                                    i18n::t(lang, "task.due"),
-                                    dates::date(p.period.due),
-                                    i18n::t(lang, status_key(p.status))
-                                ),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut f = form.unwrap_or_else(|| ReportForm {
-                progress: a
-                    .map(|a| a.assignment.progress_pct.to_string())
-                    .unwrap_or_default(),
-                ..Default::default()
-            });
-            if periods.is_empty() && f.errors.is_empty() {
-                form_closed = true;
-                None
-            } else {
-                if f.period.is_empty() {
-                    // The earliest open period first: overdue ones before the current one.
-                    f.period = periods.first().map(|(k, _)| k.clone()).unwrap_or_default();
-                }
-                f.unit_name = unit_name(&units, lang, &u);
-                f.unit = u;
-                f.periods = periods;
-                Some(f)
-            }
-        }
-    };
-    let lead_slug = t.lead_agency.clone().unwrap_or_default();
-    Ok(TaskPage {
-        nav: PlanNav::new(cu, plan_id, ""),
-        today: dates::date(st.today),
-        section: t.section.clone(),
-        status_key: status_key(ts.status),
-        status_class: status_class(ts.status),
-        description: lines(&t.description),
-        deliverable: t.deliverable.clone(),
-        lead: unit_name(&units, lang, &lead_slug),
-        lead_head: head_of(&units, &lead_slug),
-        coordinating: t
-            .coordinating
-            .iter()
-            .map(|s| unit_name(&units, lang, s))
-            .collect::<Vec<_>>()
-            .join(", "),
-        deadline: crate::pages::plans::deadline_words(lang, &t.deadline),
-        findings: t
-            .findings
-            .iter()
-            .map(|f| {
-                let title = st
-                    .doc
-                    .findings
-                    .iter()
-                    .find(|x| &x.id == f)
-                    .map(|x| x.title.clone())
-                    .unwrap_or_default();
-                (
-                    f.clone(),
-                    title,
-                    format!("/plans/{}#finding-{f}", seg(plan_id)),
-                )
-            })
-            .collect(),
-        targets: t
-            .targets
-            .iter()
-            .map(|x| {
-                let title = st
-                    .doc
-                    .targets
-                    .iter()
-                    .find(|y| &y.id == x)
-                    .map(|y| y.title.clone())
-                    .unwrap_or_default();
-                (
-                    x.clone(),
-                    title,
-                    format!("/plans/{}#target-{x}", seg(plan_id)),
-                )
-            })
-            .collect(),
-        criteria: t
-            .criteria
-            .iter()
-            .map(|c| {
-                (
-                    c.clone(),
-                    format!(
-                        "/editions/{}/criteria/{}",
-                        seg(&st.doc.plan.edition_id),
-                        seg(c)
-                    ),
-                )
-            })
-            .collect(),
-        q: q.q.clone().unwrap_or_default(),
-        rows: q.paged(blocks, 10),
-        form,
-        form_action: format!("{here}/reports"),
-        form_closed,
-        form_errors,
-        review,
-        l,
-    })
-}
-
 async fn task_view(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -555,60 +267,7 @@ async fn submit(
     let ts = st.task(&task).ok_or(PageError::NotFound)?;
     let lang = Lang::parse(&cu.user.lang);
     let t = |k| i18n::t(lang, k).to_string();
-    let mut form = ReportForm {
-        unit: unit.clone(),
-        period: sent.field("period").trim().to_string(),
-        done: sent.field("done"),
-        problems: sent.field("problems"),
-        proposals: sent.field("proposals"),
-        progress: sent.field("progress_pct").trim().to_string(),
-        ..Default::default()
-    };
-    let assignment = ts.assignments.iter().find(|a| a.assignment.unit == unit);
-    if assignment.is_none() {
-        form.errors.insert("unit", t("report.not_assigned"));
-    }
-    let periods = ts.task.deadline.periods(&st.calendar);
-    if form.period.is_empty() {
-        form.errors.insert("period", t("report.period_required"));
-    } else if !periods.iter().any(|p| p.key == form.period) {
-        form.errors.insert("period", t("report.period_invalid"));
-    } else if assignment.is_some_and(|a| {
-        a.periods
-            .iter()
-            .any(|p| p.period.key == form.period && p.status == Status::Accepted)
-    }) {
-        form.errors.insert("period", t("report.period_accepted"));
-    }
-    if form.done.trim().is_empty() {
-        form.errors.insert("done", t("report.done_required"));
-    }
-    let progress: Option<u8> = if form.progress.is_empty() {
-        Some(assignment.map(|a| a.assignment.progress_pct).unwrap_or(0))
-    } else {
-        form.progress.parse::<u8>().ok().filter(|p| *p <= 100)
-    };
-    if progress.is_none() {
-        form.errors
-            .insert("progress_pct", t("report.progress_range"));
-    }
-    let mut file_errors: Vec<String> = sent
-        .too_large
-        .iter()
-        .map(|n| format!("«{n}»: {}", t("report.too_large")))
-        .collect();
-    file_errors.extend(
-        sent.files
-            .iter()
-            .filter(|f| f.content.is_empty())
-            .map(|f| format!("«{}»: {}", f.file_name, t("report.empty_file"))),
-    );
-    if sent.too_many {
-        file_errors.push(t("report.too_many"));
-    }
-    if !file_errors.is_empty() {
-        form.errors.insert("attachments", file_errors.join(" "));
-    }
+    let (mut form, progress) = checked_form(&sent, &unit, &st, ts, lang);
     if form.errors.is_empty() {
         let input = ReportInput {
             period: form.period.clone(),

@@ -12,7 +12,7 @@ use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::names::{component_name, node_title};
 use crate::pages::{here, require, sort_href, ListQuery, Paged};
-use crate::upload::{self, file_problem, file_problems, fingerprint, FileProblem, UPLOAD_LIMIT};
+use crate::upload::{self, file_problem, FileProblem, UPLOAD_LIMIT};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
@@ -23,13 +23,18 @@ use axum::Router;
 use parindex_domain::access::{can, Action};
 use parindex_domain::edition::{Edition, Level};
 use parindex_domain::ranking::RankSource;
-use parindex_domain::results::{check_set, node_ranks, PublishedResult};
+use parindex_domain::results::{node_ranks, PublishedResult};
 use parindex_domain::text::fold;
 use parindex_domain::units::UnitType;
-use parindex_store::{ResultRow, ResultsChange, StoreError};
+use parindex_store::{RankedResults, ResultRow, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+mod import_view;
+
+pub use import_view::*;
+use import_view::{parse_results_upload, results_fingerprint};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -268,75 +273,16 @@ async fn render_table(
     let lang = l.lang;
     let can_import = can(&cu.actor(), &Action::ImportResults);
     let editions = edition_options(&state).await?;
-    let empty = |l: Layout, editions| TablePage {
-        l,
-        editions,
-        edition: String::new(),
-        sample: false,
-        q: String::new(),
-        note: String::new(),
-        has_rows: false,
-        rows: Paged::new(Vec::new(), &ListQuery::default(), 100),
-        rank_head: ColHead {
-            label: String::new(),
-            href: String::new(),
-            sorted: "",
-        },
-        name_head: ColHead {
-            label: String::new(),
-            href: String::new(),
-            sorted: "",
-        },
-        total_head: ColHead {
-            label: String::new(),
-            href: String::new(),
-            sorted: "",
-        },
-        comp_heads: Vec::new(),
-        export_query: String::new(),
-        can_import,
-    };
     let Some(e) = pick_edition(&state, tq.edition.as_deref()).await? else {
-        return Ok(Html(empty(l, editions).render()?));
+        return Ok(Html(empty_table(l, editions, can_import).render()?));
     };
     let ranked = state.store.ranked_results(&e.id).await?;
     let province = province_slug(&state).await?;
     let has_rows = !ranked.rows.is_empty();
-    let note = if ranked.complete {
-        l.t("results.note_computed")
-            .replace("{n}", &ranked.rows.len().to_string())
-    } else {
-        l.t("results.note_published")
-            .replace("{n}", &ranked.rows.len().to_string())
-            .replace(
-                "{m}",
-                &ranked
-                    .peer_count
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "?".into()),
-            )
-    };
+    let note = table_note(&l, &ranked);
     let rows: Vec<RowView> = shown_rows(ranked.rows, &q)
         .into_iter()
-        .map(|r| RowView {
-            rank: opt_rank(r.rank),
-            source_key: source_key(r.rank_source),
-            highlight: province.as_deref() == Some(r.subject.as_str()),
-            comps: e
-                .components
-                .iter()
-                .map(|c| {
-                    (
-                        r.components.get(&c.code).copied(),
-                        r.component_ranks.get(&c.code).copied(),
-                    )
-                })
-                .collect(),
-            pct: r.index_pct,
-            total: r.total,
-            name: r.name,
-            subject: r.subject,
-        })
+        .map(|r| row_view(&e, province.as_deref(), r))
         .collect();
     let mut rows = Paged::new(rows, &q, 100);
     let edition_pair = format!("edition={}", enc(&e.id));
@@ -345,16 +291,6 @@ async fn render_table(
     } else {
         format!("{}&{edition_pair}", rows.base_query)
     };
-    let mut export_query = edition_pair;
-    if let Some(s) = q.search() {
-        export_query.push_str(&format!("&q={}", enc(s)));
-    }
-    if let Some(s) = &q.sort {
-        export_query.push_str(&format!("&sort={}", enc(s)));
-    }
-    if let Some(d) = &q.dir {
-        export_query.push_str(&format!("&dir={}", enc(d)));
-    }
     let page = TablePage {
         rank_head: head(&q, &e.id, "rank", l.t("results.rank").into()),
         name_head: head(&q, &e.id, "name", l.t("results.subject").into()),
@@ -372,10 +308,91 @@ async fn render_table(
         note,
         has_rows,
         rows,
-        export_query,
+        export_query: export_query(edition_pair, &q),
         can_import,
     };
     Ok(Html(page.render()?))
+}
+
+/// The table page with no edition to show.
+fn empty_table(l: Layout, editions: Vec<(String, String)>, can_import: bool) -> TablePage {
+    let no_head = || ColHead {
+        label: String::new(),
+        href: String::new(),
+        sorted: "",
+    };
+    TablePage {
+        l,
+        editions,
+        edition: String::new(),
+        sample: false,
+        q: String::new(),
+        note: String::new(),
+        has_rows: false,
+        rows: Paged::new(Vec::new(), &ListQuery::default(), 100),
+        rank_head: no_head(),
+        name_head: no_head(),
+        total_head: no_head(),
+        comp_heads: Vec::new(),
+        export_query: String::new(),
+        can_import,
+    }
+}
+
+/// Whether the ranks were computed (complete set) or published, and over how many.
+fn table_note(l: &Layout, ranked: &RankedResults) -> String {
+    if ranked.complete {
+        l.t("results.note_computed")
+            .replace("{n}", &ranked.rows.len().to_string())
+    } else {
+        l.t("results.note_published")
+            .replace("{n}", &ranked.rows.len().to_string())
+            .replace(
+                "{m}",
+                &ranked
+                    .peer_count
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "?".into()),
+            )
+    }
+}
+
+/// One subject's row, the province highlighted.
+fn row_view(e: &Edition, province: Option<&str>, r: ResultRow) -> RowView {
+    RowView {
+        rank: opt_rank(r.rank),
+        source_key: source_key(r.rank_source),
+        highlight: province == Some(r.subject.as_str()),
+        comps: e
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    r.components.get(&c.code).copied(),
+                    r.component_ranks.get(&c.code).copied(),
+                )
+            })
+            .collect(),
+        pct: r.index_pct,
+        total: r.total,
+        name: r.name,
+        subject: r.subject,
+    }
+}
+
+/// The export link's query: the edition, and the search and order shown.
+fn export_query(edition_pair: String, q: &ListQuery) -> String {
+    let mut export_query = edition_pair;
+    if let Some(s) = q.search() {
+        export_query.push_str(&format!("&q={}", enc(s)));
+    }
+    if let Some(s) = &q.sort {
+        export_query.push_str(&format!("&sort={}", enc(s)));
+    }
+    if let Some(d) = &q.dir {
+        export_query.push_str(&format!("&dir={}", enc(d)));
+    }
+    export_query
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,60 +723,6 @@ async fn compare(
 // Import with a preview and a confirm step
 // ---------------------------------------------------------------------------------------------
 
-pub struct PreviewRow {
-    pub name: String,
-    pub total: Decimal,
-    pub rank: String,
-}
-
-pub struct ChangedRow {
-    pub name: String,
-    pub old_total: Decimal,
-    pub new_total: Decimal,
-    pub old_rank: String,
-    pub new_rank: String,
-}
-
-#[derive(Default)]
-pub struct PreviewView {
-    pub added: Vec<PreviewRow>,
-    pub changed: Vec<ChangedRow>,
-    pub removed: Vec<PreviewRow>,
-    pub unchanged: usize,
-}
-
-impl PreviewView {
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
-    }
-}
-
-/// What the user sees of a [`ResultsChange`].
-pub fn preview_view(c: &ResultsChange, names: &BTreeMap<String, String>) -> PreviewView {
-    let name = |s: &str| names.get(s).cloned().unwrap_or_else(|| s.to_string());
-    let row = |r: &PublishedResult| PreviewRow {
-        name: name(&r.subject),
-        total: r.total,
-        rank: opt_rank(r.rank),
-    };
-    PreviewView {
-        added: c.added.iter().map(row).collect(),
-        changed: c
-            .changed
-            .iter()
-            .map(|(o, n)| ChangedRow {
-                name: name(&n.subject),
-                old_total: o.total,
-                new_total: n.total,
-                old_rank: opt_rank(o.rank),
-                new_rank: opt_rank(n.rank),
-            })
-            .collect(),
-        removed: c.removed.iter().map(row).collect(),
-        unchanged: c.unchanged,
-    }
-}
-
 #[derive(Template)]
 #[template(path = "results_import.html")]
 struct ImportPage {
@@ -814,65 +777,16 @@ async fn import_form(
     Ok(Html(ImportPage::new(l, editions, edition).render()?))
 }
 
-/// Read an uploaded results file for `edition`.
-fn parse_results_upload(
-    lang: Lang,
-    edition: &Edition,
-    known: &BTreeSet<String>,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<Vec<PublishedResult>, Vec<FileProblem>> {
-    use parindex_interchange::results as rx;
-    let t = |k: &str| i18n::t(lang, k);
-    let is_known = |s: &str| known.contains(s);
-    let text = || {
-        std::str::from_utf8(bytes)
-            .map(|s| s.trim_start_matches('\u{feff}').to_string())
-            .map_err(|_| vec![file_problem(t("results.not_utf8"))])
-    };
-    let read = match upload::extension(file_name).as_str() {
-        "csv" => rx::results_from_csv(&text()?, file_name, edition, &is_known),
-        "json" => rx::results_from_json(&text()?, file_name, edition, &is_known),
-        "xlsx" => rx::results_from_xlsx(std::io::Cursor::new(bytes), file_name, edition, &is_known),
-        _ => return Err(vec![file_problem(t("results.unsupported"))]),
-    };
-    read.map_err(|e| file_problems(lang, &e))
-}
-
-/// Problems of the set after the import (the file's rows merged into what is stored, unless
-/// replacing): a published rank may contradict totals that are only in the database.
-pub fn merged_problems(
-    lang: Lang,
-    edition: &Edition,
-    existing: &[PublishedResult],
-    incoming: &[PublishedResult],
-    replace: bool,
-) -> Vec<FileProblem> {
-    let mut after: BTreeMap<&str, &PublishedResult> = BTreeMap::new();
-    if !replace {
-        for r in existing {
-            after.insert(&r.subject, r);
-        }
-    }
-    for r in incoming {
-        after.insert(&r.subject, r);
-    }
-    let after: Vec<PublishedResult> = after.into_values().cloned().collect();
-    check_set(edition, &after)
-        .into_iter()
-        .map(|p| FileProblem {
-            row: String::new(),
-            column: p.field.clone(),
-            message: match &p.subject {
-                Some(s) => format!("{s}: {}", crate::refusals::result_problem(lang, &p.kind)),
-                None => crate::refusals::result_problem(lang, &p.kind),
-            },
-        })
-        .collect()
-}
-
-fn results_fingerprint(existing: &[PublishedResult]) -> String {
-    fingerprint(&serde_json::to_string(existing).unwrap_or_default())
+/// Why no results file could be read, as said beside the file field.
+fn no_file_problem(lang: Lang, no: upload::NoFile) -> FileProblem {
+    file_problem(i18n::t(
+        lang,
+        match no {
+            upload::NoFile::TooLarge => "results.too_large",
+            upload::NoFile::BadContent => "results.bad_upload",
+            upload::NoFile::NotChosen => "results.choose_file",
+        },
+    ))
 }
 
 async fn import(
@@ -904,27 +818,9 @@ async fn import(
             .map(|html| (status, Html(html)).into_response())
             .map_err(PageError::from)
     };
-    if form.too_large {
-        let p = vec![file_problem(t("results.too_large"))];
-        return fail(page, StatusCode::PAYLOAD_TOO_LARGE, p);
-    }
-    let (file_name, bytes) = if confirm {
-        let name = form.field("file_name").unwrap_or_default().to_string();
-        match form.field("content").and_then(upload::b64_decode) {
-            Some(b) => (name, b),
-            None => {
-                let p = vec![file_problem(t("results.bad_upload"))];
-                return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p);
-            }
-        }
-    } else {
-        match form.file.take() {
-            Some(f) => f,
-            None => {
-                let p = vec![file_problem(t("results.choose_file"))];
-                return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p);
-            }
-        }
+    let (file_name, bytes) = match form.import_file(confirm) {
+        Ok(f) => f,
+        Err(no) => return fail(page, no.status(), vec![no_file_problem(lang, no)]),
     };
     page.file_name = file_name.clone();
     let known: BTreeSet<String> = state
@@ -956,24 +852,24 @@ async fn import(
             let p = vec![file_problem(t("results.changed_meanwhile"))];
             return fail(page, StatusCode::CONFLICT, p);
         }
-        return match state
+        let stored = state
             .store
             .import_results(&edition.id, &incoming, page.replace, &cu.user.username)
-            .await
-        {
+            .await;
+        return match stored {
             Ok(_) => Ok(Redirect::to(&format!(
                 "/results?edition={}&done=imported",
                 enc(&edition.id)
             ))
             .into_response()),
-            Err(StoreError::Invalid(m)) => fail(
-                page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                crate::refusals::lines(lang, &m)
-                    .into_iter()
-                    .map(file_problem)
-                    .collect(),
-            ),
+            Err(StoreError::Invalid(m)) => {
+                let p = crate::refusals::lines(lang, &m);
+                fail(
+                    page,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    p.into_iter().map(file_problem).collect(),
+                )
+            }
             Err(e) => Err(e.into()),
         };
     }

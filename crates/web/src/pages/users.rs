@@ -1,4 +1,5 @@
-//! Users (administrators only): list, create, edit role/unit/activity, reset a password.
+//! Users (administrators only): list, create, edit role/unit/activity, reset a password, set
+//! the e-mail address reminders go to, send a test mail through the configured SMTP server.
 
 use crate::auth::{self, Authed};
 use crate::error::PageError;
@@ -21,7 +22,11 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(list).post(create))
         .route("/users/{id}", get(edit_page).post(update))
         .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/email", post(mail::set_email))
+        .route("/users/test-mail", post(mail::test_mail))
 }
+
+mod mail;
 
 pub struct UserRow {
     pub id: i64,
@@ -29,6 +34,7 @@ pub struct UserRow {
     pub name: String,
     pub role_key: String,
     pub unit: String,
+    pub email: String,
     pub active: bool,
     pub locked: bool,
 }
@@ -41,6 +47,8 @@ pub struct UserFormView {
     pub unit: String,
     pub lang: String,
     pub active: bool,
+    /// The new user's e-mail address (the create form only).
+    pub email: String,
     pub errors: BTreeMap<&'static str, &'static str>,
 }
 
@@ -59,6 +67,8 @@ struct UsersPage {
     form: UserFormView,
     roles: Vec<(&'static str, String)>,
     units: Vec<(String, String)>,
+    /// The test mail form: the address typed and what became of the mail.
+    mail: mail::TestMailView,
 }
 
 #[derive(Template)]
@@ -70,6 +80,9 @@ struct UserEditPage {
     roles: Vec<(&'static str, String)>,
     units: Vec<(String, String)>,
     err_password: Option<&'static str>,
+    /// The e-mail form: the address (stored, or as typed) and its error.
+    email: String,
+    err_email: Option<&'static str>,
 }
 
 fn roles() -> Vec<(&'static str, String)> {
@@ -111,6 +124,7 @@ async fn list_page(
             name: u.display_name,
             role_key: format!("role.{}", u.role.as_str()),
             unit: u.unit.unwrap_or_default(),
+            email: u.email.unwrap_or_default(),
             active: u.active,
         })
         .collect();
@@ -121,6 +135,10 @@ async fn list_page(
         form,
         roles: roles(),
         units: unit_options(state).await?,
+        mail: mail::TestMailView {
+            to: cu.user.email.clone().unwrap_or_default(),
+            ..Default::default()
+        },
     })
 }
 
@@ -143,6 +161,8 @@ async fn list(
         Some("created") => Some(l.t("users.created").to_string()),
         Some("saved") => Some(l.t("common.saved").to_string()),
         Some("password") => Some(l.t("users.password_reset").to_string()),
+        Some("email") => Some(l.t("users.email_saved").to_string()),
+        Some("email-cleared") => Some(l.t("users.email_cleared").to_string()),
         _ => None,
     };
     let form = UserFormView {
@@ -167,6 +187,7 @@ pub struct UserForm {
     lang: Option<String>,
     active: Option<String>,
     password: Option<String>,
+    email: Option<String>,
 }
 
 fn to_input(f: &UserForm, username: &str) -> (UserInput, UserFormView) {
@@ -191,6 +212,7 @@ fn to_input(f: &UserForm, username: &str) -> (UserInput, UserFormView) {
         unit: unit.unwrap_or_default(),
         lang: input.lang.clone(),
         active: input.active,
+        email: f.email.clone().unwrap_or_default(),
         errors: BTreeMap::new(),
     };
     (input, view)
@@ -232,6 +254,7 @@ async fn create(
     if let Some(key) = auth::password_problem(&password) {
         view.errors.insert("password", l.t(key));
     }
+    let email = mail::new_user_email(&l, &mut view);
     if view.errors.is_empty() {
         let hash = auth::make_hash(&password)
             .await
@@ -241,7 +264,15 @@ async fn create(
             .create_user(&input, &hash, &cu.user.username)
             .await
         {
-            Ok(_) => return Ok(Redirect::to("/users?done=created").into_response()),
+            Ok(id) => {
+                if let Some(e) = email {
+                    state
+                        .store
+                        .set_user_email(id, Some(&e), &cu.user.username)
+                        .await?;
+                }
+                return Ok(Redirect::to("/users?done=created").into_response());
+            }
             Err(e) => match store_error_field(&l, &e) {
                 Some((field, msg)) => {
                     view.errors.insert(field, msg);
@@ -265,6 +296,8 @@ async fn edit_page(
     let page = UserEditPage {
         l: Layout::new(&cu, "nav.users", "users.edit_title", &here(&uri)),
         id,
+        email: u.email.clone().unwrap_or_default(),
+        err_email: None,
         form: UserFormView {
             username: u.username,
             display_name: u.display_name,
@@ -272,6 +305,7 @@ async fn edit_page(
             unit: u.unit.unwrap_or_default(),
             lang: u.lang,
             active: u.active,
+            email: String::new(),
             errors: BTreeMap::new(),
         },
         roles: roles(),
@@ -311,6 +345,8 @@ async fn update(
         roles: roles(),
         units: unit_options(&state).await?,
         err_password: None,
+        email: existing.email.unwrap_or_default(),
+        err_email: None,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
@@ -335,6 +371,8 @@ async fn reset_password(
         let page = UserEditPage {
             l,
             id,
+            email: u.email.clone().unwrap_or_default(),
+            err_email: None,
             form: UserFormView {
                 username: u.username,
                 display_name: u.display_name,
@@ -342,6 +380,7 @@ async fn reset_password(
                 unit: u.unit.unwrap_or_default(),
                 lang: u.lang,
                 active: u.active,
+                email: String::new(),
                 errors: BTreeMap::new(),
             },
             roles: roles(),

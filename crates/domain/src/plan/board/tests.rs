@@ -80,3 +80,42 @@ fn items_fall_into_one_column_per_status_in_order() {
     assert_eq!(only[0].status, Status::Overdue);
     assert_eq!(only[0].items, [("b", Status::Overdue)]);
 }
+
+#[test]
+fn the_board_orders_by_due_date_unit_or_task() {
+    // (unit, next due, position)
+    let items = vec![
+        ("Sở Tư pháp", Some(date(2021, 9, 30)), 0),
+        ("Ấp Một", None, 1),
+        ("Sở Nội vụ", Some(date(2021, 8, 31)), 1),
+    ];
+    fn key<'a>(r: &'a (&'static str, Option<Date>, usize)) -> BoardKey<'a> {
+        BoardKey {
+            unit: r.0,
+            next_due: r.1,
+            position: r.2,
+        }
+    }
+    let order = |by: Option<&str>, desc: bool| -> Vec<&str> {
+        let mut v = items.clone();
+        order_board(&mut v, BoardOrder::parse(by), desc, key);
+        v.iter().map(|r| r.0).collect()
+    };
+    assert_eq!(
+        order(None, false),
+        vec!["Sở Nội vụ", "Sở Tư pháp", "Ấp Một"],
+        "nothing due last"
+    );
+    assert_eq!(
+        order(Some("unit"), false),
+        vec!["Ấp Một", "Sở Nội vụ", "Sở Tư pháp"]
+    );
+    assert_eq!(
+        order(Some("task"), false),
+        vec!["Sở Tư pháp", "Ấp Một", "Sở Nội vụ"]
+    );
+    assert_eq!(
+        order(Some("task"), true),
+        vec!["Sở Nội vụ", "Ấp Một", "Sở Tư pháp"]
+    );
+}

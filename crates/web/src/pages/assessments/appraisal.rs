@@ -19,6 +19,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use parindex_domain::access::Action;
 use parindex_domain::assessment::{check_appraised, leaves, may_appraise, needs_explanation, Item};
+use parindex_domain::edition::{CriterionNode, NodeCode, Totals};
 use parindex_domain::score::parse_points;
 use parindex_domain::text::nfc;
 use parindex_store::assessments::{AppraisalChange, UnitAssessment, TEXT_LIMIT};
@@ -90,6 +91,99 @@ pub struct Done {
     done: Option<String>,
 }
 
+/// What every row of the view needs.
+struct RowContext<'a> {
+    a: &'a UnitAssessment,
+    lang: Lang,
+    leaf_codes: Vec<NodeCode>,
+    self_t: &'a Totals,
+    final_t: &'a Totals,
+    posted: Option<&'a HashMap<String, String>>,
+    errors: &'a FieldErrors,
+}
+
+/// One criterion side by side: what the unit declared and scored, its evidence, and the
+/// appraised scores (as typed when the form is shown again).
+fn appraise_row(cx: &RowContext<'_>, n: &CriterionNode) -> AppraiseRow {
+    let (a, lang) = (cx.a, cx.lang);
+    let get = |k: String| cx.posted.and_then(|p| p.get(&k).cloned());
+    let c = n.code.to_string();
+    let leaf = cx.leaf_codes.contains(&n.code);
+    let item = a.items.get(&n.code);
+    let ap1 = item.and_then(|i| i.appraisal1.as_ref());
+    let ap2 = item.and_then(|i| i.appraisal2.as_ref());
+    AppraiseRow {
+        anchor: anchor(&n.code),
+        depth: n.code.depth(),
+        leaf,
+        title: crate::names::node_title(lang, n),
+        max: i18n::opt_num(lang, n.max_points),
+        rule: n
+            .rule
+            .as_ref()
+            .map(|x| rule_summary(lang, x))
+            .unwrap_or_default(),
+        survey: n.survey_scored,
+        declared: item
+            .and_then(|i| i.input.as_ref())
+            .map(|x| super::declared_text(lang, n, x))
+            .unwrap_or_default(),
+        self_score: if leaf {
+            i18n::opt_num(lang, item.and_then(|i| i.self_score))
+        } else {
+            i18n::opt_num(lang, cx.self_t.nodes.get(&c).map(|t| t.achieved))
+        },
+        evidence: a
+            .evidence
+            .get(&c)
+            .map(|v| {
+                v.iter()
+                    .map(|e| EvidenceRef {
+                        id: e.id,
+                        is_file: e.kind == EvidenceKind::File,
+                        text: e.describe(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        missing_evidence: item.is_some_and(|i| needs_explanation(n, i))
+            || item.is_some_and(|i| parindex_domain::assessment::missing_evidence(n, i)),
+        explanation: item.map(|i| i.explanation.clone()).unwrap_or_default(),
+        note: item.map(|i| i.note.clone()).unwrap_or_default(),
+        a1: get(format!("a1.{c}"))
+            .or_else(|| ap1.map(|x| i18n::num(lang, x.score)))
+            .unwrap_or_default(),
+        c1: get(format!("c1.{c}"))
+            .or_else(|| ap1.map(|x| x.comment.clone()))
+            .unwrap_or_default(),
+        disputed: item.is_some_and(|i| i.dispute.is_some()),
+        dispute: item
+            .and_then(|i| i.dispute.as_ref())
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        a2: get(format!("a2.{c}"))
+            .or_else(|| ap2.map(|x| i18n::num(lang, x.score)))
+            .unwrap_or_default(),
+        c2: get(format!("c2.{c}"))
+            .or_else(|| ap2.map(|x| x.comment.clone()))
+            .unwrap_or_default(),
+        final_score: if leaf {
+            item.and_then(Item::final_score)
+                .map(|s| i18n::num(lang, s))
+                .unwrap_or_default()
+        } else {
+            cx.final_t
+                .nodes
+                .get(&c)
+                .map(|t| i18n::num(lang, t.achieved))
+                .unwrap_or_default()
+        },
+        err1: cx.errors.err(&format!("a1.{c}")).cloned(),
+        err2: cx.errors.err(&format!("a2.{c}")).cloned(),
+        code: c,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render(
     state: &AppState,
@@ -115,92 +209,23 @@ fn render(
     let today = state.today();
     let r1 = may_appraise(&a.round, &a.reopenings, &a.progress, &a.unit.slug, 1, today);
     let r2 = may_appraise(&a.round, &a.reopenings, &a.progress, &a.unit.slug, 2, today);
-    let leaf_codes: Vec<_> = leaves(&a.edition).iter().map(|n| n.code.clone()).collect();
     let self_t = parindex_domain::assessment::self_totals(&a.edition, &a.items);
     let finals = parindex_domain::assessment::final_scores(&a.items);
     let final_t = a.edition.totals(&finals);
-    let get = |k: String| posted.and_then(|p| p.get(&k).cloned());
+    let cx = RowContext {
+        a,
+        lang,
+        leaf_codes: leaves(&a.edition).iter().map(|n| n.code.clone()).collect(),
+        self_t: &self_t,
+        final_t: &final_t,
+        posted,
+        errors: &errors,
+    };
     let rows = a
         .edition
         .criteria
         .iter()
-        .map(|n| {
-            let c = n.code.to_string();
-            let leaf = leaf_codes.contains(&n.code);
-            let item = a.items.get(&n.code);
-            let ap1 = item.and_then(|i| i.appraisal1.as_ref());
-            let ap2 = item.and_then(|i| i.appraisal2.as_ref());
-            AppraiseRow {
-                anchor: anchor(&n.code),
-                depth: n.code.depth(),
-                leaf,
-                title: crate::names::node_title(lang, n),
-                max: i18n::opt_num(lang, n.max_points),
-                rule: n
-                    .rule
-                    .as_ref()
-                    .map(|x| rule_summary(lang, x))
-                    .unwrap_or_default(),
-                survey: n.survey_scored,
-                declared: item
-                    .and_then(|i| i.input.as_ref())
-                    .map(|x| super::declared_text(lang, n, x))
-                    .unwrap_or_default(),
-                self_score: if leaf {
-                    i18n::opt_num(lang, item.and_then(|i| i.self_score))
-                } else {
-                    i18n::opt_num(lang, self_t.nodes.get(&c).map(|t| t.achieved))
-                },
-                evidence: a
-                    .evidence
-                    .get(&c)
-                    .map(|v| {
-                        v.iter()
-                            .map(|e| EvidenceRef {
-                                id: e.id,
-                                is_file: e.kind == EvidenceKind::File,
-                                text: e.describe(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                missing_evidence: item.is_some_and(|i| needs_explanation(n, i))
-                    || item.is_some_and(|i| parindex_domain::assessment::missing_evidence(n, i)),
-                explanation: item.map(|i| i.explanation.clone()).unwrap_or_default(),
-                note: item.map(|i| i.note.clone()).unwrap_or_default(),
-                a1: get(format!("a1.{c}"))
-                    .or_else(|| ap1.map(|x| i18n::num(lang, x.score)))
-                    .unwrap_or_default(),
-                c1: get(format!("c1.{c}"))
-                    .or_else(|| ap1.map(|x| x.comment.clone()))
-                    .unwrap_or_default(),
-                disputed: item.is_some_and(|i| i.dispute.is_some()),
-                dispute: item
-                    .and_then(|i| i.dispute.as_ref())
-                    .map(|d| d.reason.clone())
-                    .unwrap_or_default(),
-                a2: get(format!("a2.{c}"))
-                    .or_else(|| ap2.map(|x| i18n::num(lang, x.score)))
-                    .unwrap_or_default(),
-                c2: get(format!("c2.{c}"))
-                    .or_else(|| ap2.map(|x| x.comment.clone()))
-                    .unwrap_or_default(),
-                final_score: if leaf {
-                    item.and_then(Item::final_score)
-                        .map(|s| i18n::num(lang, s))
-                        .unwrap_or_default()
-                } else {
-                    final_t
-                        .nodes
-                        .get(&c)
-                        .map(|t| i18n::num(lang, t.achieved))
-                        .unwrap_or_default()
-                },
-                err1: errors.err(&format!("a1.{c}")).cloned(),
-                err2: errors.err(&format!("a2.{c}")).cloned(),
-                code: c,
-            }
-        })
+        .map(|n| appraise_row(&cx, n))
         .collect();
     let page = AppraisePage {
         round_id: a.round.id.clone(),
@@ -257,17 +282,14 @@ async fn page(
     )
 }
 
-async fn save(
-    State(state): State<AppState>,
-    Authed(cu): Authed,
-    uri: Uri,
-    Path((round, unit)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let a = load(&state, &cu, &round, &unit).await?;
-    let lang = Lang::parse(&cu.user.lang);
+/// The appraisals the form changes, round 1 and round 2, and the fields refused (a field with
+/// an error is left out).
+fn appraisal_changes(
+    a: &UnitAssessment,
+    map: &HashMap<String, String>,
+    lang: Lang,
+) -> (Vec<AppraisalChange>, Vec<AppraisalChange>, FieldErrors) {
     let t = |k: &str| i18n::t(lang, k);
-    let map: HashMap<String, String> = pairs.into_iter().collect();
     let accept_rest = map.get("accept_rest").is_some_and(|v| v == "1");
     let mut errors = FieldErrors::default();
     let mut round1 = Vec::new();
@@ -333,6 +355,21 @@ async fn save(
             });
         }
     }
+    (round1, round2, errors)
+}
+
+async fn save(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let a = load(&state, &cu, &round, &unit).await?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k: &str| i18n::t(lang, k);
+    let map: HashMap<String, String> = pairs.into_iter().collect();
+    let (round1, round2, errors) = appraisal_changes(&a, &map, lang);
     let today = state.today();
     let mut general = Vec::new();
     if errors.is_empty() {

@@ -22,6 +22,7 @@ use parindex_domain::access::{can, Action};
 use parindex_domain::assessment::{leaves, scoped_edition};
 use parindex_domain::edition::{Level, NodeCode};
 use parindex_domain::score::parse_points;
+use parindex_store::assessments::RoundRanking;
 use parindex_store::StoreError;
 use serde::Deserialize;
 
@@ -175,6 +176,95 @@ pub struct Done {
     done: Option<String>,
 }
 
+fn class_label(lang: Lang, c: &parindex_domain::assessment::ClassBand) -> String {
+    match lang {
+        Lang::En => c.label_en.clone().unwrap_or_else(|| c.label_vi.clone()),
+        Lang::Vi => c.label_vi.clone(),
+    }
+}
+
+/// The head of a unit as shown: `name (title)`, the name alone, or nothing.
+fn head_text(u: &parindex_domain::units::Unit) -> String {
+    let name = u.head_name.clone().unwrap_or_default();
+    let title = u.head_title.clone().unwrap_or_default();
+    match (name.is_empty(), title.is_empty()) {
+        (false, false) => format!("{name} ({title})"),
+        (false, true) => name,
+        _ => String::new(),
+    }
+}
+
+/// One unit's row: its score, class, change since last year and the points lost per area.
+fn rank_row(
+    lang: Lang,
+    rk: &RoundRanking,
+    areas: &[AreaHead],
+    r: &parindex_domain::assessment::RankingRow,
+) -> RankRow {
+    let unit = rk.units.get(&r.unit);
+    RankRow {
+        unit: r.unit.clone(),
+        name: unit
+            .map(|u| unit_name(lang, u))
+            .unwrap_or_else(|| r.unit.clone()),
+        head: unit.map(head_text).unwrap_or_default(),
+        rank: r.rank,
+        total: i18n::num(lang, r.total),
+        max: i18n::num(lang, r.max),
+        pct: pct(lang, r.pct),
+        class: r
+            .class
+            .as_ref()
+            .map(|(_, c)| class_label(lang, c))
+            .unwrap_or_default(),
+        class_pos: r.class.as_ref().map(|(i, _)| *i).unwrap_or(0),
+        change_pct: r
+            .change_pct
+            .map(|d| format!("{} %", signed(lang, d)))
+            .unwrap_or_default(),
+        change_rank: r
+            .change_rank
+            .map(|d| signed(lang, rust_decimal::Decimal::from(d)))
+            .unwrap_or_default(),
+        change_good: r.change_rank.is_some_and(|d| d > 0),
+        change_bad: r.change_rank.is_some_and(|d| d < 0),
+        lost: i18n::num(lang, r.lost),
+        areas: areas
+            .iter()
+            .map(|h| {
+                r.areas
+                    .iter()
+                    .find(|a| a.code == h.code)
+                    .and_then(|a| a.lost)
+                    .map(|d| i18n::num(lang, d))
+                    .unwrap_or_else(|| "—".into())
+            })
+            .collect(),
+    }
+}
+
+/// A score corrected after publication.
+fn correction_line(
+    lang: Lang,
+    rk: &RoundRanking,
+    c: &parindex_domain::assessment::Correction,
+) -> CorrectionLine {
+    CorrectionLine {
+        unit: rk
+            .units
+            .get(&c.unit)
+            .map(|u| unit_name(lang, u))
+            .unwrap_or_else(|| c.unit.clone()),
+        code: c.code.to_string(),
+        old: i18n::num(lang, c.old_score),
+        new: i18n::num(lang, c.new_score),
+        decision: c.decision_ref.clone(),
+        decided_on: dates::date(c.decided_on),
+        reason: c.reason.clone(),
+        by: c.by.clone(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
@@ -196,10 +286,6 @@ async fn render(
         _ => None,
     };
     l = l.with_flash(flash);
-    let class_label = |c: &parindex_domain::assessment::ClassBand| match lang {
-        Lang::En => c.label_en.clone().unwrap_or_else(|| c.label_vi.clone()),
-        Lang::Vi => c.label_vi.clone(),
-    };
     let areas: Vec<AreaHead> = rk
         .edition
         .areas()
@@ -212,76 +298,12 @@ async fn render(
     let rows = rk
         .rows
         .iter()
-        .map(|r| {
-            let unit = rk.units.get(&r.unit);
-            RankRow {
-                unit: r.unit.clone(),
-                name: unit
-                    .map(|u| unit_name(lang, u))
-                    .unwrap_or_else(|| r.unit.clone()),
-                head: unit
-                    .map(|u| {
-                        let name = u.head_name.clone().unwrap_or_default();
-                        let title = u.head_title.clone().unwrap_or_default();
-                        match (name.is_empty(), title.is_empty()) {
-                            (false, false) => format!("{name} ({title})"),
-                            (false, true) => name,
-                            _ => String::new(),
-                        }
-                    })
-                    .unwrap_or_default(),
-                rank: r.rank,
-                total: i18n::num(lang, r.total),
-                max: i18n::num(lang, r.max),
-                pct: pct(lang, r.pct),
-                class: r
-                    .class
-                    .as_ref()
-                    .map(|(_, c)| class_label(c))
-                    .unwrap_or_default(),
-                class_pos: r.class.as_ref().map(|(i, _)| *i).unwrap_or(0),
-                change_pct: r
-                    .change_pct
-                    .map(|d| format!("{} %", signed(lang, d)))
-                    .unwrap_or_default(),
-                change_rank: r
-                    .change_rank
-                    .map(|d| signed(lang, rust_decimal::Decimal::from(d)))
-                    .unwrap_or_default(),
-                change_good: r.change_rank.is_some_and(|d| d > 0),
-                change_bad: r.change_rank.is_some_and(|d| d < 0),
-                lost: i18n::num(lang, r.lost),
-                areas: areas
-                    .iter()
-                    .map(|h| {
-                        r.areas
-                            .iter()
-                            .find(|a| a.code == h.code)
-                            .and_then(|a| a.lost)
-                            .map(|d| i18n::num(lang, d))
-                            .unwrap_or_else(|| "—".into())
-                    })
-                    .collect(),
-            }
-        })
+        .map(|r| rank_row(lang, &rk, &areas, r))
         .collect();
     let corrections = rk
         .corrections
         .iter()
-        .map(|c| CorrectionLine {
-            unit: rk
-                .units
-                .get(&c.unit)
-                .map(|u| unit_name(lang, u))
-                .unwrap_or_else(|| c.unit.clone()),
-            code: c.code.to_string(),
-            old: i18n::num(lang, c.old_score),
-            new: i18n::num(lang, c.new_score),
-            decision: c.decision_ref.clone(),
-            decided_on: dates::date(c.decided_on),
-            reason: c.reason.clone(),
-            by: c.by.clone(),
-        })
+        .map(|c| correction_line(lang, &rk, c))
         .collect();
     let page = RankingPage {
         round_id: rk.round.id.clone(),
@@ -296,7 +318,7 @@ async fn render(
             .0
             .iter()
             .enumerate()
-            .map(|(i, c)| (class_label(c), pct(lang, c.min_pct), i))
+            .map(|(i, c)| (class_label(lang, c), pct(lang, c.min_pct), i))
             .collect(),
         areas,
         rows,

@@ -14,6 +14,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_domain::access::Action;
 use parindex_domain::edition::Edition;
+use parindex_domain::results::referencing;
 use std::collections::BTreeSet;
 
 #[derive(Template)]
@@ -136,26 +137,15 @@ pub(super) async fn import(
             .map(|html| (status, Html(html)).into_response())
             .map_err(PageError::from)
     };
-    if form.too_large {
-        let p = vec![file_problem(i18n::t(lang, "editions.file_too_large"))];
-        return fail(page, StatusCode::PAYLOAD_TOO_LARGE, p);
-    }
-    let (file_name, bytes) = if confirm {
-        let name = form.field("file_name").unwrap_or_default().to_string();
-        match form.field("content").and_then(upload::b64_decode) {
-            Some(b) => (name, b),
-            None => {
-                let p = vec![file_problem(i18n::t(lang, "editions.bad_upload"))];
-                return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p);
-            }
-        }
-    } else {
-        match form.file.take() {
-            Some(f) => f,
-            None => {
-                let p = vec![file_problem(i18n::t(lang, "editions.choose_file"))];
-                return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p);
-            }
+    let (file_name, bytes) = match form.import_file(confirm) {
+        Ok(f) => f,
+        Err(no) => {
+            let key = match no {
+                upload::NoFile::TooLarge => "editions.file_too_large",
+                upload::NoFile::BadContent => "editions.bad_upload",
+                upload::NoFile::NotChosen => "editions.choose_file",
+            };
+            return fail(page, no.status(), vec![file_problem(i18n::t(lang, key))]);
         }
     };
     page.file_name = file_name.clone();
@@ -192,18 +182,7 @@ pub(super) async fn import(
     }
     page.diff = edition_diff(lang, &current, &incoming);
     let removed: BTreeSet<&str> = page.diff.removed.iter().map(|(c, _)| c.as_str()).collect();
-    page.orphan_results = state
-        .store
-        .results(&id)
-        .await?
-        .iter()
-        .filter(|r| {
-            r.node_scores
-                .keys()
-                .chain(r.node_ranks.keys())
-                .any(|k| removed.contains(k.as_str()))
-        })
-        .count();
+    page.orphan_results = referencing(&state.store.results(&id).await?, &removed);
     page.content = upload::b64_encode(&bytes);
     page.fingerprint = print;
     Ok(Html(page.render()?).into_response())

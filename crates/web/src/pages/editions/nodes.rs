@@ -19,6 +19,7 @@ use parindex_domain::edition::{CriterionNode, Edition, NodeCode};
 use parindex_domain::rules::ScoringRule;
 use parindex_domain::score::parse_points;
 use parindex_domain::text::nfc;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -272,6 +273,66 @@ pub struct NodeInput {
     rule: Option<String>,
 }
 
+/// The max points and the scoring rule typed, each checked (errors added to the form).
+fn parse_node_fields(
+    form: &mut NodeForm,
+    lang: Lang,
+) -> (
+    Result<Option<Decimal>, String>,
+    Result<Option<ScoringRule>, String>,
+) {
+    let t = |k: &str| i18n::t(lang, k);
+    let max = match form.max_points.trim() {
+        "" => Ok(None),
+        s => parse_points(s).map(Some),
+    };
+    if let Err(err) = &max {
+        form.errors
+            .add("max_points", t("editions.err.number"), Some(err));
+    }
+    let rule: Result<Option<ScoringRule>, String> = match form.rule.trim() {
+        "" => Ok(None),
+        s => serde_json::from_str(s).map(Some).map_err(|e| e.to_string()),
+    };
+    match &rule {
+        Err(err) => form
+            .errors
+            .add("rule", t("editions.err.rule_json"), Some(err)),
+        Ok(Some(r)) => {
+            for p in r.problems(max.clone().ok().flatten()) {
+                let detail = crate::refusals::rule_problem(lang, &p);
+                form.errors
+                    .add("rule", t("editions.err.rule"), Some(&detail));
+            }
+        }
+        Ok(None) => {}
+    }
+    (max, rule)
+}
+
+/// The node as the form changes it (what the form does not show is kept from `old`).
+fn node_of(
+    form: &NodeForm,
+    code: &NodeCode,
+    old: &CriterionNode,
+    max: Option<Decimal>,
+    rule: Option<ScoringRule>,
+) -> CriterionNode {
+    let title_en = nfc(&form.title_en);
+    CriterionNode {
+        code: code.clone(),
+        title_vi: nfc(&form.title_vi),
+        title_en: (!title_en.is_empty()).then_some(title_en),
+        max_points: max,
+        component: (!form.component.is_empty()).then(|| form.component.clone()),
+        survey_scored: form.survey_scored,
+        evidence_required: form.evidence_required,
+        applies_to: old.applies_to.clone(),
+        lead_agency: (!form.lead_agency.is_empty()).then(|| form.lead_agency.clone()),
+        rule,
+    }
+}
+
 pub(super) async fn save_node(
     State(state): State<AppState>,
     Authed(cu): Authed,
@@ -302,31 +363,7 @@ pub(super) async fn save_node(
         errors: FieldErrors::default(),
         general: Vec::new(),
     };
-    let max = match form.max_points.trim() {
-        "" => Ok(None),
-        s => parse_points(s).map(Some),
-    };
-    if let Err(err) = &max {
-        form.errors
-            .add("max_points", t("editions.err.number"), Some(err));
-    }
-    let rule: Result<Option<ScoringRule>, String> = match form.rule.trim() {
-        "" => Ok(None),
-        s => serde_json::from_str(s).map(Some).map_err(|e| e.to_string()),
-    };
-    match &rule {
-        Err(err) => form
-            .errors
-            .add("rule", t("editions.err.rule_json"), Some(err)),
-        Ok(Some(r)) => {
-            for p in r.problems(max.clone().ok().flatten()) {
-                let detail = crate::refusals::rule_problem(lang, &p);
-                form.errors
-                    .add("rule", t("editions.err.rule"), Some(&detail));
-            }
-        }
-        Ok(None) => {}
-    }
+    let (max, rule) = parse_node_fields(&mut form, lang);
     if !form.lead_agency.is_empty()
         && Some(form.lead_agency.as_str()) != old.lead_agency.as_deref()
         && state.store.unit(&form.lead_agency).await?.is_none()
@@ -335,19 +372,7 @@ pub(super) async fn save_node(
             .add("lead_agency", t("editions.err.unknown_unit"), None);
     }
     if let (Ok(max), Ok(rule)) = (max, rule) {
-        let title_en = nfc(&form.title_en);
-        let node = CriterionNode {
-            code: code.clone(),
-            title_vi: nfc(&form.title_vi),
-            title_en: (!title_en.is_empty()).then_some(title_en),
-            max_points: max,
-            component: (!form.component.is_empty()).then(|| form.component.clone()),
-            survey_scored: form.survey_scored,
-            evidence_required: form.evidence_required,
-            applies_to: old.applies_to.clone(),
-            lead_agency: (!form.lead_agency.is_empty()).then(|| form.lead_agency.clone()),
-            rule,
-        };
+        let node = node_of(&form, &code, &old, max, rule);
         let mut next = e.clone();
         for n in next.criteria.iter_mut() {
             if n.code == code {

@@ -15,8 +15,9 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use parindex_domain::access::{can, Action};
+use parindex_domain::dossiers::overdue_list::{months_with_data, overdue_list};
 use parindex_domain::dossiers::Month;
-use parindex_store::{Explanation, Refusals};
+use parindex_store::{Explanation, OverdueEntry, Refusals};
 use serde::Deserialize;
 
 pub struct DossierRow {
@@ -73,68 +74,37 @@ pub(super) async fn agency_list(
     if known.is_none() && all.is_empty() && month.is_none() {
         return Err(PageError::NotFound);
     }
-    let months: Vec<String> = {
-        let mut m: Vec<Month> = state
+    let months: Vec<String> = months_with_data(
+        state
             .store
             .dossier_cells()
             .await?
             .into_iter()
             .filter(|c| c.cell.agency == unit)
-            .map(|c| c.cell.month)
-            .collect();
-        m.sort();
-        m.dedup();
-        m.iter().map(|m| m.to_string()).collect()
-    };
+            .map(|c| c.cell.month),
+    )
+    .iter()
+    .map(|m| m.to_string())
+    .collect();
     let explained = all.iter().filter(|e| e.explanation.is_some()).count();
     let sample = all.iter().any(|e| e.sample);
-    let mut list: Vec<_> = all
-        .into_iter()
-        .filter(|e| !only_unexplained || e.explanation.is_none())
-        .collect();
     // Unexplained first, then by due date.
-    list.sort_by(|a, b| {
-        a.explanation
-            .is_some()
-            .cmp(&b.explanation.is_some())
-            .then(a.dossier.due_at.cmp(&b.dossier.due_at))
-    });
+    let list = overdue_list(
+        all,
+        only_unexplained,
+        |e| e.explanation.is_some(),
+        |e| e.dossier.due_at.as_str(),
+    );
     let total = list.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
-    let base = {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(m) = month {
-            pairs.push(("month", m.to_string()));
-        }
-        if only_unexplained {
-            pairs.push(("show", "unexplained".into()));
-        }
-        serde_urlencoded::to_string(&pairs).unwrap_or_default()
-    };
-    let href = |p: usize| {
-        if base.is_empty() {
-            format!("?page={p}")
-        } else {
-            format!("?{base}&page={p}")
-        }
-    };
+    let href = |p: usize| page_href(month, only_unexplained, p);
     let unit_href = format!("/dossiers/{}", seg(&unit));
     let rows = list
         .into_iter()
         .skip((page - 1) * PER_PAGE)
         .take(PER_PAGE)
-        .map(|e| DossierRow {
-            href: format!("{unit_href}/{}", seg(&e.dossier.code)),
-            code: e.dossier.code,
-            procedure: e.dossier.procedure,
-            outcome_key: format!("dossiers.outcome.{}", e.dossier.outcome.as_str()),
-            received: when(&e.dossier.received_at),
-            due: when(&e.dossier.due_at),
-            closed: e.dossier.closed_at.as_deref().map(when).unwrap_or_default(),
-            explained: e.explanation.is_some(),
-            written_by: e.explanation.map(|x| x.written_by).unwrap_or_default(),
-        })
+        .map(|e| dossier_row(&unit_href, e))
         .collect();
     let page = AgencyPage {
         can_explain: can(&cu.actor(), &Action::ExplainDossier { unit: &unit }),
@@ -154,6 +124,38 @@ pub(super) async fn agency_list(
         l,
     };
     Ok(Html(page.render()?))
+}
+
+/// The link to page `p` of the list, keeping the month and the filter.
+fn page_href(month: Option<Month>, only_unexplained: bool, p: usize) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(m) = month {
+        pairs.push(("month", m.to_string()));
+    }
+    if only_unexplained {
+        pairs.push(("show", "unexplained".into()));
+    }
+    let base = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if base.is_empty() {
+        format!("?page={p}")
+    } else {
+        format!("?{base}&page={p}")
+    }
+}
+
+/// One overdue dossier as listed.
+fn dossier_row(unit_href: &str, e: OverdueEntry) -> DossierRow {
+    DossierRow {
+        href: format!("{unit_href}/{}", seg(&e.dossier.code)),
+        code: e.dossier.code,
+        procedure: e.dossier.procedure,
+        outcome_key: format!("dossiers.outcome.{}", e.dossier.outcome.as_str()),
+        received: when(&e.dossier.received_at),
+        due: when(&e.dossier.due_at),
+        closed: e.dossier.closed_at.as_deref().map(when).unwrap_or_default(),
+        explained: e.explanation.is_some(),
+        written_by: e.explanation.map(|x| x.written_by).unwrap_or_default(),
+    }
 }
 
 #[derive(Template)]

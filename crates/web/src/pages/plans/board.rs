@@ -6,7 +6,7 @@ use crate::auth::Authed;
 use crate::dates;
 use crate::dates::opt_date;
 use crate::error::PageError;
-use crate::i18n::{self};
+use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::{here, require, Paged};
 use crate::AppState;
@@ -16,9 +16,14 @@ use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 use parindex_domain::access::Action;
-use parindex_domain::plan::board::{missed_periods, status_columns, BoardFilter};
+use parindex_domain::plan::board::{
+    missed_periods, order_board, status_columns, BoardFilter, BoardKey, BoardOrder, StatusColumn,
+};
+use parindex_domain::plan::listing::search_keeps;
 use parindex_domain::plan::Status;
-use parindex_domain::text::fold;
+use parindex_domain::units::Unit;
+use parindex_store::PlanState;
+use std::collections::BTreeMap;
 
 pub struct BoardItem {
     pub href: String,
@@ -79,30 +84,69 @@ pub(super) async fn board(
     let l = Layout::new(&cu, "nav.plans", "plan.view_board", &here(&uri));
     let lang = l.lang;
     let units = units_by_slug(&state).await?;
-    let today = st.today;
     let only = non_empty(&q.status).and_then(parse_status);
     let filter = BoardFilter {
         due_within_week: non_empty(&q.due) == Some("7"),
         missing_only: non_empty(&q.missing).is_some(),
     };
+    let items = board_items(&st, &id, &units, lang, &q, filter);
+    let columns = status_columns(items, |r| r.status, only);
+    if q.wants_xlsx()? {
+        return board_xlsx(lang, &id, &columns);
+    }
+    let (columns, rest) = board_columns(columns, &q, only);
+    let page = BoardPage {
+        nav: PlanNav::new(&cu, &id, "plan.view_board"),
+        today: dates::date(st.today),
+        only_unit: scope.is_some(),
+        q: q.q.clone().unwrap_or_default(),
+        status: only.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        due7: filter.due_within_week,
+        missing: filter.missing_only,
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.as_str(), status_key(*s)))
+            .collect(),
+        columns,
+        single: only.is_some(),
+        sort_due: q.sort_href("due"),
+        sort_unit: q.sort_href("unit"),
+        sort_task: q.sort_href("task"),
+        export_href: q.export_href(),
+        rows: q.paged(rest, 50),
+        l,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The assignments the search and the filter keep, in the order asked for.
+fn board_items(
+    st: &PlanState,
+    plan_id: &str,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    q: &PlanQuery,
+    filter: BoardFilter,
+) -> Vec<BoardItem> {
     let search = q.search();
     let mut items: Vec<BoardItem> = Vec::new();
     for (i, ts) in st.tasks.iter().enumerate() {
         for a in &ts.assignments {
             let t = &ts.task;
-            let unit = unit_name(&units, lang, &a.assignment.unit);
-            if let Some(s) = &search {
-                if !fold(&format!("{} {} {} {unit}", t.id, t.section, t.title)).contains(s.as_str())
-                {
-                    continue;
-                }
-            }
+            let unit = unit_name(units, lang, &a.assignment.unit);
+            let text = format!("{} {} {} {unit}", t.id, t.section, t.title);
             let next_due = a.open_period.as_ref().map(|p| p.period.due);
-            if !filter.keeps(next_due, &a.periods, today) {
+            if !search_keeps(search.as_deref(), &text)
+                || !filter.keeps(next_due, &a.periods, st.today)
+            {
                 continue;
             }
             items.push(BoardItem {
-                href: format!("{}?unit={}", task_href(&id, &t.id), seg(&a.assignment.unit)),
+                href: format!(
+                    "{}?unit={}",
+                    task_href(plan_id, &t.id),
+                    seg(&a.assignment.unit)
+                ),
                 section: t.section.clone(),
                 title: t.title.clone(),
                 unit,
@@ -114,42 +158,59 @@ pub(super) async fn board(
             });
         }
     }
-    match q.sort.as_deref() {
-        Some("unit") => items.sort_by_key(|r| (fold(&r.unit), r.position)),
-        Some("task") => items.sort_by_key(|r| (r.position, fold(&r.unit))),
-        _ => items.sort_by_key(|r| (r.next_due.unwrap_or(Date::MAX), r.position)),
-    }
-    if q.descending() {
-        items.reverse();
-    }
-    let columns = status_columns(items, |r| r.status, only);
-    if q.wants_xlsx()? {
-        let mut sheet = crate::export::sheet(
-            lang,
-            "plan.view_board",
-            &[
-                "plan.status",
-                "plan.section",
-                "plan.task",
-                "plan.unit",
-                "plan.next_due",
-                "board.missing",
-            ],
-        );
-        for c in &columns {
-            for r in &c.items {
-                sheet.rows.push(vec![
-                    i18n::t(lang, status_key(c.status)).into(),
-                    r.section.as_str().into(),
-                    r.title.as_str().into(),
-                    r.unit.as_str().into(),
-                    r.next_due_text.as_str().into(),
-                    r.missing.into(),
-                ]);
-            }
+    order_board(
+        &mut items,
+        BoardOrder::parse(q.sort.as_deref()),
+        q.descending(),
+        |r| BoardKey {
+            unit: &r.unit,
+            next_due: r.next_due,
+            position: r.position,
+        },
+    );
+    items
+}
+
+/// The board as a spreadsheet: one row per item, column by column.
+fn board_xlsx(
+    lang: Lang,
+    plan_id: &str,
+    columns: &[StatusColumn<BoardItem>],
+) -> Result<Response, PageError> {
+    let mut sheet = crate::export::sheet(
+        lang,
+        "plan.view_board",
+        &[
+            "plan.status",
+            "plan.section",
+            "plan.task",
+            "plan.unit",
+            "plan.next_due",
+            "board.missing",
+        ],
+    );
+    for c in columns {
+        for r in &c.items {
+            sheet.rows.push(vec![
+                i18n::t(lang, status_key(c.status)).into(),
+                r.section.as_str().into(),
+                r.title.as_str().into(),
+                r.unit.as_str().into(),
+                r.next_due_text.as_str().into(),
+                r.missing.into(),
+            ]);
         }
-        return xlsx_response(&format!("{id}-bang-trang-thai"), &[sheet]);
     }
+    xlsx_response(&format!("{plan_id}-bang-trang-thai"), &[sheet])
+}
+
+/// The columns as shown (at most [`COLUMN_LIMIT`] items each, with a link to the rest), and,
+/// when one status is chosen, its items as the paginated list instead.
+fn board_columns(
+    columns: Vec<StatusColumn<BoardItem>>,
+    q: &PlanQuery,
+    only: Option<Status>,
+) -> (Vec<BoardColumn>, Vec<BoardItem>) {
     let mut rest: Vec<BoardItem> = Vec::new();
     let columns = columns
         .into_iter()
@@ -179,26 +240,5 @@ pub(super) async fn board(
             }
         })
         .collect();
-    let page = BoardPage {
-        nav: PlanNav::new(&cu, &id, "plan.view_board"),
-        today: dates::date(today),
-        only_unit: scope.is_some(),
-        q: q.q.clone().unwrap_or_default(),
-        status: only.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        due7: filter.due_within_week,
-        missing: filter.missing_only,
-        statuses: Status::ALL
-            .iter()
-            .map(|s| (s.as_str(), status_key(*s)))
-            .collect(),
-        columns,
-        single: only.is_some(),
-        sort_due: q.sort_href("due"),
-        sort_unit: q.sort_href("unit"),
-        sort_task: q.sort_href("task"),
-        export_href: q.export_href(),
-        rows: q.paged(rest, 50),
-        l,
-    };
-    Ok(Html(page.render()?).into_response())
+    (columns, rest)
 }

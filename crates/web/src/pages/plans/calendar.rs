@@ -17,9 +17,10 @@ use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 use jiff::ToSpan;
 use parindex_domain::access::Action;
+use parindex_domain::plan::listing::search_keeps;
 use parindex_domain::plan::month::{month_calendar, AssignedPeriods, DueDay, TaskAssignments};
 use parindex_domain::plan::Task;
-use parindex_domain::text::fold;
+use parindex_store::PlanState;
 
 pub struct CalEntry {
     pub href: String,
@@ -131,35 +132,7 @@ pub(super) async fn calendar(
             .map(|s| unit_name(&units, lang, s))
             .unwrap_or_default()
     };
-    let search = q.search();
-    let tasks: Vec<TaskAssignments> = st
-        .tasks
-        .iter()
-        .filter(|ts| {
-            let t = &ts.task;
-            search.as_ref().is_none_or(|s| {
-                fold(&format!(
-                    "{} {} {} {}",
-                    t.id,
-                    t.section,
-                    t.title,
-                    lead_of(t)
-                ))
-                .contains(s.as_str())
-            })
-        })
-        .map(|ts| TaskAssignments {
-            task: &ts.task,
-            assignments: ts
-                .assignments
-                .iter()
-                .map(|a| AssignedPeriods {
-                    unit: &a.assignment.unit,
-                    periods: &a.periods,
-                })
-                .collect(),
-        })
-        .collect();
+    let tasks = calendar_tasks(&st, q.search().as_deref(), &lead_of);
     let month = month_calendar(&tasks, &st.calendar, first, cu.user.unit.as_deref());
     if q.wants_xlsx()? {
         let sheet = calendar_sheet(lang, &month, &lead_of);
@@ -167,25 +140,7 @@ pub(super) async fn calendar(
     }
     let days = month
         .iter()
-        .map(|day| CalDay {
-            date: dates::date(day.date),
-            weekday_key: weekday_key(day.date),
-            non_working: day.non_working,
-            entries: day
-                .entries
-                .iter()
-                .map(|e| CalEntry {
-                    href: task_href(&id, &e.task.id),
-                    section: e.task.section.clone(),
-                    title: e.task.title.clone(),
-                    lead: lead_of(e.task),
-                    period: period_label(lang, &e.period.key),
-                    units: e.units,
-                    overdue: e.overdue,
-                    yours: e.yours,
-                })
-                .collect(),
-        })
+        .map(|day| cal_day(day, &id, lang, &lead_of))
         .collect();
     let month_link = |d: Date| {
         let mut link = q.clone();
@@ -208,4 +163,57 @@ pub(super) async fn calendar(
         l,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The tasks the search keeps (on their id, section, title and lead agency), with their
+/// assignments, as the month's calendar takes them.
+fn calendar_tasks<'a>(
+    st: &'a PlanState,
+    search: Option<&str>,
+    lead_of: &dyn Fn(&Task) -> String,
+) -> Vec<TaskAssignments<'a>> {
+    st.tasks
+        .iter()
+        .filter(|ts| {
+            let t = &ts.task;
+            search_keeps(
+                search,
+                &format!("{} {} {} {}", t.id, t.section, t.title, lead_of(t)),
+            )
+        })
+        .map(|ts| TaskAssignments {
+            task: &ts.task,
+            assignments: ts
+                .assignments
+                .iter()
+                .map(|a| AssignedPeriods {
+                    unit: &a.assignment.unit,
+                    periods: &a.periods,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// One day of the month as shown.
+fn cal_day(day: &DueDay, plan_id: &str, lang: Lang, lead_of: &dyn Fn(&Task) -> String) -> CalDay {
+    CalDay {
+        date: dates::date(day.date),
+        weekday_key: weekday_key(day.date),
+        non_working: day.non_working,
+        entries: day
+            .entries
+            .iter()
+            .map(|e| CalEntry {
+                href: task_href(plan_id, &e.task.id),
+                section: e.task.section.clone(),
+                title: e.task.title.clone(),
+                lead: lead_of(e.task),
+                period: period_label(lang, &e.period.key),
+                units: e.units,
+                overdue: e.overdue,
+                yours: e.yours,
+            })
+            .collect(),
+    }
 }

@@ -4,6 +4,7 @@ use super::*;
 use crate::auth::Authed;
 use crate::dates;
 use crate::error::PageError;
+use crate::i18n::Lang;
 use crate::layout::Layout;
 use crate::pages::{here, require, Paged};
 use crate::AppState;
@@ -12,7 +13,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use parindex_domain::access::Action;
-use parindex_domain::text::fold;
+use parindex_domain::plan::listing::{
+    order_compliance, search_keeps, ComplianceKey, ComplianceOrder,
+};
+use parindex_domain::plan::Compliance;
+use parindex_domain::units::Unit;
+use parindex_store::PlanState;
 use std::collections::BTreeMap;
 
 pub struct ComplianceRow {
@@ -59,89 +65,14 @@ pub(super) async fn compliance(
     let l = Layout::new(&cu, "nav.plans", "plan.view_compliance", &here(&uri));
     let lang = l.lang;
     let units = units_by_slug(&state).await?;
-    let actor = cu.actor();
-    let search = q.search();
-    let mut rows: Vec<ComplianceRow> = st
-        .compliance
-        .iter()
-        .map(|(slug, c)| ComplianceRow {
-            slug: slug.clone(),
-            unit: unit_name(&units, lang, slug),
-            assignments: c.assignments,
-            accepted: c.accepted,
-            submitted: c.submitted,
-            overdue: c.overdue,
-            missing: c.missing_reports,
-            late: c.late_reports,
-            head: head_of(&units, slug),
-            eval_href: crate::pages::accountability::evaluation_href(
-                &actor,
-                slug,
-                st.doc.plan.year,
-            ),
-        })
-        .filter(|r| {
-            search
-                .as_ref()
-                .is_none_or(|s| fold(&format!("{} {} {}", r.slug, r.unit, r.head)).contains(s))
-        })
-        .collect();
-    rows.sort_by_key(|r| fold(&r.unit));
-    match q.sort.as_deref() {
-        Some("assignments") => rows.sort_by_key(|r| r.assignments),
-        Some("accepted") => rows.sort_by_key(|r| r.accepted),
-        Some("submitted") => rows.sort_by_key(|r| r.submitted),
-        Some("overdue") => rows.sort_by_key(|r| r.overdue),
-        Some("missing") => rows.sort_by_key(|r| r.missing),
-        Some("late") => rows.sort_by_key(|r| r.late),
-        Some("head") => rows.sort_by_key(|r| fold(&r.head)),
-        _ => {}
-    }
-    if q.descending() {
-        rows.reverse();
-    }
+    let rows = compliance_rows(&st, &units, lang, &cu.actor(), &q);
     if q.wants_xlsx()? {
-        let mut sheet = crate::export::sheet(
-            lang,
-            "plan.view_compliance",
-            &[
-                "plan.unit",
-                "comp.assignments",
-                "comp.accepted",
-                "comp.submitted",
-                "comp.overdue",
-                "comp.missing",
-                "comp.late",
-                "plan.head",
-            ],
-        );
-        for r in &rows {
-            sheet.rows.push(vec![
-                r.unit.as_str().into(),
-                r.assignments.into(),
-                r.accepted.into(),
-                r.submitted.into(),
-                r.overdue.into(),
-                r.missing.into(),
-                r.late.into(),
-                r.head.as_str().into(),
-            ]);
-        }
-        return xlsx_response(&format!("{id}-tinh-hinh-thuc-hien"), &[sheet]);
+        return compliance_xlsx(lang, &id, &rows);
     }
-    let sorts = [
-        "unit",
-        "assignments",
-        "accepted",
-        "submitted",
-        "overdue",
-        "missing",
-        "late",
-        "head",
-    ]
-    .into_iter()
-    .map(|c| (c, q.sort_href(c)))
-    .collect();
+    let sorts = ComplianceOrder::COLUMNS
+        .into_iter()
+        .map(|c| (c, q.sort_href(c)))
+        .collect();
     let page = CompliancePage {
         nav: PlanNav::new(&cu, &id, "plan.view_compliance"),
         today: dates::date(st.today),
@@ -152,4 +83,90 @@ pub(super) async fn compliance(
         l,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// One row per unit the search keeps, in the order asked for.
+fn compliance_rows(
+    st: &PlanState,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    actor: &parindex_domain::access::Actor,
+    q: &PlanQuery,
+) -> Vec<ComplianceRow> {
+    let search = q.search();
+    let mut rows: Vec<ComplianceRow> = st
+        .compliance
+        .iter()
+        .map(|(slug, c)| ComplianceRow {
+            slug: slug.clone(),
+            unit: unit_name(units, lang, slug),
+            assignments: c.assignments,
+            accepted: c.accepted,
+            submitted: c.submitted,
+            overdue: c.overdue,
+            missing: c.missing_reports,
+            late: c.late_reports,
+            head: head_of(units, slug),
+            eval_href: crate::pages::accountability::evaluation_href(actor, slug, st.doc.plan.year),
+        })
+        .filter(|r| {
+            search_keeps(
+                search.as_deref(),
+                &format!("{} {} {}", r.slug, r.unit, r.head),
+            )
+        })
+        .collect();
+    order_compliance(
+        &mut rows,
+        ComplianceOrder::parse(q.sort.as_deref()),
+        q.descending(),
+        |r| ComplianceKey {
+            unit: &r.unit,
+            head: &r.head,
+            counts: Compliance {
+                assignments: r.assignments,
+                accepted: r.accepted,
+                submitted: r.submitted,
+                overdue: r.overdue,
+                missing_reports: r.missing,
+                late_reports: r.late,
+            },
+        },
+    );
+    rows
+}
+
+/// The table as a spreadsheet.
+fn compliance_xlsx(
+    lang: Lang,
+    plan_id: &str,
+    rows: &[ComplianceRow],
+) -> Result<Response, PageError> {
+    let mut sheet = crate::export::sheet(
+        lang,
+        "plan.view_compliance",
+        &[
+            "plan.unit",
+            "comp.assignments",
+            "comp.accepted",
+            "comp.submitted",
+            "comp.overdue",
+            "comp.missing",
+            "comp.late",
+            "plan.head",
+        ],
+    );
+    for r in rows {
+        sheet.rows.push(vec![
+            r.unit.as_str().into(),
+            r.assignments.into(),
+            r.accepted.into(),
+            r.submitted.into(),
+            r.overdue.into(),
+            r.missing.into(),
+            r.late.into(),
+            r.head.as_str().into(),
+        ]);
+    }
+    xlsx_response(&format!("{plan_id}-tinh-hinh-thuc-hien"), &[sheet])
 }

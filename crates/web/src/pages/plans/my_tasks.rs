@@ -5,7 +5,7 @@ use crate::auth::Authed;
 use crate::dates;
 use crate::dates::opt_date;
 use crate::error::PageError;
-use crate::i18n::{self};
+use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::{here, require, Paged};
 use crate::AppState;
@@ -15,9 +15,12 @@ use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 use parindex_domain::access::Action;
+use parindex_domain::plan::listing::{order_my_tasks, search_keeps, MyTaskKey, MyTasksOrder};
 use parindex_domain::plan::Status;
 use parindex_domain::text::fold;
-use std::collections::BTreeSet;
+use parindex_domain::units::Unit;
+use parindex_store::PlanState;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct MyRow {
     pub href: String,
@@ -80,87 +83,14 @@ pub(super) async fn my_tasks(
         cu.user.unit.clone()
     };
     let st = load_state(&state, &id, Some(unit.as_deref().unwrap_or(""))).await?;
-    let search = q.search();
-    let mut rows: Vec<MyRow> = Vec::new();
-    for (i, ts) in st.tasks.iter().enumerate() {
-        for a in &ts.assignments {
-            let t = &ts.task;
-            let lead = t
-                .lead_agency
-                .as_deref()
-                .map(|s| unit_name(&units, lang, s))
-                .unwrap_or_default();
-            if let Some(s) = &search {
-                if !fold(&format!("{} {} {} {lead}", t.id, t.section, t.title)).contains(s.as_str())
-                {
-                    continue;
-                }
-            }
-            let next_due = a.open_period.as_ref().map(|p| p.period.due);
-            rows.push(MyRow {
-                href: format!("{}?unit={}", task_href(&id, &t.id), seg(&a.assignment.unit)),
-                section: t.section.clone(),
-                title: t.title.clone(),
-                lead,
-                deadline: deadline_words(lang, &t.deadline),
-                status: a.status,
-                status_key: status_key(a.status),
-                status_class: status_class(a.status),
-                open_period: a
-                    .open_period
-                    .as_ref()
-                    .map(|p| period_label(lang, &p.period.key))
-                    .unwrap_or_else(|| "—".into()),
-                next_due,
-                next_due_text: opt_date(next_due),
-                progress: a.assignment.progress_pct,
-                position: i,
-            });
-        }
-    }
-    match q.sort.as_deref() {
-        Some("due") => rows.sort_by_key(|r| (r.next_due.unwrap_or(Date::MAX), r.position)),
-        Some("status") => rows.sort_by_key(|r| (r.status, r.position)),
-        _ => {}
-    }
-    if q.descending() {
-        rows.reverse();
-    }
+    let rows = my_rows(&st, &id, &units, lang, &q);
     let name = unit
         .as_deref()
         .map(|u| unit_name(&units, lang, u))
         .unwrap_or_default();
     if q.wants_xlsx()? {
-        let mut sheet = crate::export::sheet(
-            lang,
-            "plan.view_my",
-            &[
-                "plan.unit",
-                "plan.section",
-                "plan.task",
-                "plan.lead",
-                "plan.deadline",
-                "plan.status",
-                "plan.open_period",
-                "plan.next_due",
-                "plan.progress",
-            ],
-        );
-        for r in &rows {
-            sheet.rows.push(vec![
-                name.as_str().into(),
-                r.section.as_str().into(),
-                r.title.as_str().into(),
-                r.lead.as_str().into(),
-                r.deadline.as_str().into(),
-                i18n::t(lang, r.status_key).into(),
-                r.open_period.as_str().into(),
-                r.next_due_text.as_str().into(),
-                r.progress.into(),
-            ]);
-        }
         let stem = format!("nhiem-vu-{}", unit.as_deref().unwrap_or("don-vi"));
-        return xlsx_response(&stem, &[sheet]);
+        return my_tasks_xlsx(lang, &name, &rows, &stem);
     }
     // The picker offers the units that have assignments in this plan.
     let assigned: BTreeSet<String> = state
@@ -196,4 +126,103 @@ pub(super) async fn my_tasks(
         l,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The unit's assignments the search keeps, in the order asked for.
+fn my_rows(
+    st: &PlanState,
+    plan_id: &str,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    q: &PlanQuery,
+) -> Vec<MyRow> {
+    let search = q.search();
+    let mut rows: Vec<MyRow> = Vec::new();
+    for (i, ts) in st.tasks.iter().enumerate() {
+        let t = &ts.task;
+        let lead = t
+            .lead_agency
+            .as_deref()
+            .map(|s| unit_name(units, lang, s))
+            .unwrap_or_default();
+        let text = format!("{} {} {} {lead}", t.id, t.section, t.title);
+        if !search_keeps(search.as_deref(), &text) {
+            continue;
+        }
+        for a in &ts.assignments {
+            let next_due = a.open_period.as_ref().map(|p| p.period.due);
+            rows.push(MyRow {
+                href: format!(
+                    "{}?unit={}",
+                    task_href(plan_id, &t.id),
+                    seg(&a.assignment.unit)
+                ),
+                section: t.section.clone(),
+                title: t.title.clone(),
+                lead: lead.clone(),
+                deadline: deadline_words(lang, &t.deadline),
+                status: a.status,
+                status_key: status_key(a.status),
+                status_class: status_class(a.status),
+                open_period: a
+                    .open_period
+                    .as_ref()
+                    .map(|p| period_label(lang, &p.period.key))
+                    .unwrap_or_else(|| "—".into()),
+                next_due,
+                next_due_text: opt_date(next_due),
+                progress: a.assignment.progress_pct,
+                position: i,
+            });
+        }
+    }
+    order_my_tasks(
+        &mut rows,
+        MyTasksOrder::parse(q.sort.as_deref()),
+        q.descending(),
+        |r| MyTaskKey {
+            next_due: r.next_due,
+            status: r.status,
+            position: r.position,
+        },
+    );
+    rows
+}
+
+/// The rows as a spreadsheet.
+fn my_tasks_xlsx(
+    lang: Lang,
+    unit_name: &str,
+    rows: &[MyRow],
+    stem: &str,
+) -> Result<Response, PageError> {
+    let mut sheet = crate::export::sheet(
+        lang,
+        "plan.view_my",
+        &[
+            "plan.unit",
+            "plan.section",
+            "plan.task",
+            "plan.lead",
+            "plan.deadline",
+            "plan.status",
+            "plan.open_period",
+            "plan.next_due",
+            "plan.progress",
+        ],
+    );
+    for r in rows {
+        sheet.rows.push(vec![
+            unit_name.into(),
+            r.section.as_str().into(),
+            r.title.as_str().into(),
+            r.lead.as_str().into(),
+            r.deadline.as_str().into(),
+            i18n::t(lang, r.status_key).into(),
+            r.open_period.as_str().into(),
+            r.next_due_text.as_str().into(),
+            r.progress.into(),
+        ]);
+    }
+    xlsx_response(stem, &[sheet])
 }

@@ -194,6 +194,44 @@ pub(super) fn task_links(
         .collect()
 }
 
+/// A task's assignments as shown: own unit first, then by status and name (each unit's name
+/// and its folded form made once per render, in `names`).
+fn assignment_views<'a>(
+    ts: &'a parindex_store::TaskState,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    own: Option<&str>,
+    names: &mut std::collections::HashMap<&'a str, (String, String)>,
+) -> Vec<AssignmentView> {
+    let mut keyed: Vec<(String, AssignmentView)> = ts
+        .assignments
+        .iter()
+        .map(|a| {
+            let slug = a.assignment.unit.as_str();
+            let (name, folded) = names
+                .entry(slug)
+                .or_insert_with(|| {
+                    let name = unit_name(units, lang, slug);
+                    let folded = fold(&name);
+                    (name, folded)
+                })
+                .clone();
+            let view = AssignmentView {
+                unit: name,
+                status: a.status,
+                status_key: status_key(a.status),
+                status_class: status_class(a.status),
+                next_due: opt_date(a.open_period.as_ref().map(|p| p.period.due)),
+                progress: a.assignment.progress_pct,
+                own: own == Some(slug),
+            };
+            (folded, view)
+        })
+        .collect();
+    keyed.sort_by(|(fa, a), (fb, b)| (!a.own, a.status, fa).cmp(&(!b.own, b.status, fb)));
+    keyed.into_iter().map(|(_, v)| v).collect()
+}
+
 /// The task rows of a plan state, searched and sorted as the query says.
 pub fn task_rows(
     st: &PlanState,
@@ -237,34 +275,7 @@ pub fn task_rows(
                     return None;
                 }
             }
-            let mut keyed: Vec<(String, AssignmentView)> = ts
-                .assignments
-                .iter()
-                .map(|a| {
-                    let slug = a.assignment.unit.as_str();
-                    let (name, folded) = names
-                        .entry(slug)
-                        .or_insert_with(|| {
-                            let name = unit_name(units, lang, slug);
-                            let folded = fold(&name);
-                            (name, folded)
-                        })
-                        .clone();
-                    let view = AssignmentView {
-                        unit: name,
-                        status: a.status,
-                        status_key: status_key(a.status),
-                        status_class: status_class(a.status),
-                        next_due: opt_date(a.open_period.as_ref().map(|p| p.period.due)),
-                        progress: a.assignment.progress_pct,
-                        own: own == Some(slug),
-                    };
-                    (folded, view)
-                })
-                .collect();
-            // Own unit first, then by status and name (each unit's name folded once).
-            keyed.sort_by(|(fa, a), (fb, b)| (!a.own, a.status, fa).cmp(&(!b.own, b.status, fb)));
-            let assignments: Vec<AssignmentView> = keyed.into_iter().map(|(_, v)| v).collect();
+            let assignments = assignment_views(ts, units, lang, own, &mut names);
             Some(TaskRow {
                 href: task_href(plan_id, &t.id),
                 section: t.section.clone(),
@@ -418,6 +429,84 @@ fn plan_sheets(
     [tasks, findings, targets]
 }
 
+/// The score and rank the plan starts from (the gap report of its edition), or a dash.
+fn baseline_text(lang: Lang, gap: Option<&GapReport>, peers: Option<u32>) -> String {
+    let Some(g) = gap else {
+        return "—".into();
+    };
+    let points = format!(
+        "{} {}",
+        i18n::num(lang, g.total),
+        i18n::t(lang, "dash.points")
+    );
+    let rank = match (g.rank, peers) {
+        (Some(r), Some(n)) => format!(", {} {r}/{n}", i18n::t(lang, "dash.rank_short")),
+        (Some(r), None) => format!(", {} {r}", i18n::t(lang, "dash.rank_short")),
+        _ => String::new(),
+    };
+    format!("{points}{rank}")
+}
+
+/// The plan's findings, each with its criteria, figures and the tasks answering it.
+fn finding_views(doc: &PlanDocument, lang: Lang) -> Vec<FindingView> {
+    let plan = &doc.plan;
+    doc.findings
+        .iter()
+        .map(|f| FindingView {
+            id: f.id.clone(),
+            title: f.title.clone(),
+            text: f.text.clone(),
+            criteria: f
+                .criteria
+                .iter()
+                .map(|c| {
+                    (
+                        c.clone(),
+                        format!("/editions/{}/criteria/{}", seg(&plan.edition_id), seg(c)),
+                    )
+                })
+                .collect(),
+            figures: f.figures.iter().map(|x| figure_text(lang, x)).collect(),
+            tasks: task_links(doc, &plan.id, |xs| xs.contains(&f.id)),
+        })
+        .collect()
+}
+
+/// The plan's targets, each with where the province stands and the tasks aiming at it.
+fn target_views(
+    doc: &PlanDocument,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    gap: Option<&GapReport>,
+    peers: Option<u32>,
+) -> Vec<TargetView> {
+    doc.targets
+        .iter()
+        .map(|t| TargetView {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            goal: goal_text(lang, &t.goal),
+            current: current_rank(&t.goal, gap, peers),
+            lead: t
+                .lead_agency
+                .as_deref()
+                .map(|s| unit_name(units, lang, s))
+                .unwrap_or_else(|| "—".into()),
+            duties: t.duties.clone(),
+            tasks: doc
+                .tasks
+                .iter()
+                .filter(|x| x.targets.contains(&t.id))
+                .map(|x| TaskLink {
+                    href: task_href(&doc.plan.id, &x.id),
+                    section: x.section.clone(),
+                    title: x.title.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 async fn render_tree(
     state: AppState,
     cu: CurrentUser,
@@ -442,78 +531,15 @@ async fn render_tree(
         .ok()
         .map(|g| g.report);
     let peers = edition.as_ref().and_then(|e| e.peer_count);
-    let baseline = match &gap {
-        Some(g) => {
-            let points = format!(
-                "{} {}",
-                i18n::num(lang, g.total),
-                i18n::t(lang, "dash.points")
-            );
-            let rank = match (g.rank, peers) {
-                (Some(r), Some(n)) => format!(", {} {r}/{n}", i18n::t(lang, "dash.rank_short")),
-                (Some(r), None) => format!(", {} {r}", i18n::t(lang, "dash.rank_short")),
-                _ => String::new(),
-            };
-            format!("{points}{rank}")
-        }
-        None => "—".into(),
-    };
+    let baseline = baseline_text(lang, gap.as_ref(), peers);
     let own = cu.user.unit.clone();
     let rows = task_rows(&st, &units, lang, &q, own.as_deref());
     if q.wants_xlsx()? {
         let sheets = plan_sheets(lang, &st, &rows, &units, gap.as_ref(), peers);
         return xlsx_response(&plan.id, &sheets);
     }
-    let findings = st
-        .doc
-        .findings
-        .iter()
-        .map(|f| FindingView {
-            id: f.id.clone(),
-            title: f.title.clone(),
-            text: f.text.clone(),
-            criteria: f
-                .criteria
-                .iter()
-                .map(|c| {
-                    (
-                        c.clone(),
-                        format!("/editions/{}/criteria/{}", seg(&plan.edition_id), seg(c)),
-                    )
-                })
-                .collect(),
-            figures: f.figures.iter().map(|x| figure_text(lang, x)).collect(),
-            tasks: task_links(&st.doc, &plan.id, |xs| xs.contains(&f.id)),
-        })
-        .collect();
-    let targets = st
-        .doc
-        .targets
-        .iter()
-        .map(|t| TargetView {
-            id: t.id.clone(),
-            title: t.title.clone(),
-            goal: goal_text(lang, &t.goal),
-            current: current_rank(&t.goal, gap.as_ref(), peers),
-            lead: t
-                .lead_agency
-                .as_deref()
-                .map(|s| unit_name(&units, lang, s))
-                .unwrap_or_else(|| "—".into()),
-            duties: t.duties.clone(),
-            tasks: st
-                .doc
-                .tasks
-                .iter()
-                .filter(|x| x.targets.contains(&t.id))
-                .map(|x| TaskLink {
-                    href: task_href(&plan.id, &x.id),
-                    section: x.section.clone(),
-                    title: x.title.clone(),
-                })
-                .collect(),
-        })
-        .collect();
+    let findings = finding_views(&st.doc, lang);
+    let targets = target_views(&st.doc, &units, lang, gap.as_ref(), peers);
     let page = TreePage {
         nav: PlanNav::new(&cu, &plan.id, "plan.view_tree"),
         number: plan.number.clone(),

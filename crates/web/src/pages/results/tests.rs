@@ -1,4 +1,5 @@
 use super::*;
+use parindex_store::ResultsChange;
 use rust_decimal_macros::dec;
 
 fn row(subject: &str, name: &str, total: Decimal, rank: Option<u32>) -> ResultRow {

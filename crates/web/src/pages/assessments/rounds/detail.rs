@@ -77,6 +77,23 @@ struct DetailPage {
     published: String,
 }
 
+/// The round's classes: `label ≥ min %`, in order.
+fn classes_text(lang: Lang, round: &parindex_domain::assessment::Round) -> String {
+    round
+        .classes
+        .0
+        .iter()
+        .map(|c| {
+            let label = match lang {
+                Lang::En => c.label_en.clone().unwrap_or_else(|| c.label_vi.clone()),
+                Lang::Vi => c.label_vi.clone(),
+            };
+            format!("{label} ≥ {}", pct(lang, c.min_pct))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render_detail(
     state: &AppState,
@@ -162,19 +179,7 @@ async fn render_detail(
             .map(|s| (s.as_str(), stage_key(*s)))
             .collect(),
         errors,
-        classes: round
-            .classes
-            .0
-            .iter()
-            .map(|c| {
-                let label = match lang {
-                    Lang::En => c.label_en.clone().unwrap_or_else(|| c.label_vi.clone()),
-                    Lang::Vi => c.label_vi.clone(),
-                };
-                format!("{label} ≥ {}", pct(lang, c.min_pct))
-            })
-            .collect::<Vec<_>>()
-            .join(" · "),
+        classes: classes_text(lang, &round),
         published: round.published_on.map(dates::date).unwrap_or_default(),
         round,
         l,

@@ -138,6 +138,54 @@ fn leaf_of<'a>(a: &'a UnitAssessment, code: &str) -> Result<&'a CriterionNode, P
         .ok_or(PageError::NotFound)
 }
 
+/// The evidence linked to criterion `c`.
+fn evidence_lines(a: &UnitAssessment, c: &str) -> Vec<EvidenceLine> {
+    a.evidence
+        .get(c)
+        .map(|v| {
+            v.iter()
+                .map(|e| EvidenceLine {
+                    id: e.id,
+                    is_file: e.kind == EvidenceKind::File,
+                    description: e.describe(),
+                    excerpt: e.doc_excerpt.clone().unwrap_or_default(),
+                    size: human_size(e.size_bytes),
+                    sample: e.sample,
+                    by: e.created_by.clone(),
+                    at: dates::timestamp(&e.created_at),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The unit's evidence not yet linked to criterion `c`, offered to link (the coordinator
+/// links the assessed unit's; others their own unit's).
+async fn evidence_choices(
+    state: &AppState,
+    cu: &CurrentUser,
+    a: &UnitAssessment,
+    c: &str,
+) -> Result<Vec<(i64, String)>, PageError> {
+    let linked: Vec<i64> = a
+        .evidence
+        .get(c)
+        .map(|v| v.iter().map(|e| e.id).collect())
+        .unwrap_or_default();
+    let owner = match cu.role() {
+        parindex_domain::access::Role::Coordinator => Some(a.unit.slug.clone()),
+        _ => cu.user.unit.clone(),
+    };
+    Ok(state
+        .store
+        .unit_evidence(owner.as_deref())
+        .await?
+        .into_iter()
+        .filter(|e| !linked.contains(&e.id))
+        .map(|e| (e.id, e.describe()))
+        .collect())
+}
+
 async fn render_item(
     state: &AppState,
     cu: &CurrentUser,
@@ -160,42 +208,9 @@ async fn render_item(
     let item = a.items.get(&n.code);
     let change = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
     let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
-    let linked: Vec<i64> = a
-        .evidence
-        .get(&c)
-        .map(|v| v.iter().map(|e| e.id).collect())
-        .unwrap_or_default();
-    let evidence = a
-        .evidence
-        .get(&c)
-        .map(|v| {
-            v.iter()
-                .map(|e| EvidenceLine {
-                    id: e.id,
-                    is_file: e.kind == EvidenceKind::File,
-                    description: e.describe(),
-                    excerpt: e.doc_excerpt.clone().unwrap_or_default(),
-                    size: human_size(e.size_bytes),
-                    sample: e.sample,
-                    by: e.created_by.clone(),
-                    at: dates::timestamp(&e.created_at),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let evidence = evidence_lines(a, &c);
     let choices = if editable && change.is_ok() {
-        let owner = match cu.role() {
-            parindex_domain::access::Role::Coordinator => Some(a.unit.slug.clone()),
-            _ => cu.user.unit.clone(),
-        };
-        state
-            .store
-            .unit_evidence(owner.as_deref())
-            .await?
-            .into_iter()
-            .filter(|e| !linked.contains(&e.id))
-            .map(|e| (e.id, e.describe()))
-            .collect()
+        evidence_choices(state, cu, a, &c).await?
     } else {
         Vec::new()
     };

@@ -21,9 +21,9 @@ use axum::Form;
 use parindex_domain::access::{can, Action};
 use parindex_domain::assessment::{
     input_kind, input_text, leaves, may_explain, may_self_score, needs_explanation, parse_input,
-    self_score, self_totals, submission_problems, InputKind, Item,
+    self_score, self_totals, submission_problems, InputKind, Item, LockError,
 };
-use parindex_domain::edition::NodeCode;
+use parindex_domain::edition::{CriterionNode, NodeCode, Totals};
 use parindex_domain::text::nfc;
 use parindex_store::assessments::{ItemChange, UnitAssessment, TEXT_LIMIT};
 use parindex_store::StoreError;
@@ -106,6 +106,92 @@ impl Default for Render<'_> {
     }
 }
 
+/// What every row of the form needs.
+struct RowContext<'a> {
+    cu: &'a CurrentUser,
+    a: &'a UnitAssessment,
+    lang: Lang,
+    leaf_codes: Vec<NodeCode>,
+    /// Self-scoring is open.
+    scoring: bool,
+    /// Notes and explanations may be written.
+    explaining: bool,
+    self_t: &'a Totals,
+    final_t: &'a Totals,
+    posted: Option<&'a HashMap<String, String>>,
+    errors: &'a FieldErrors,
+}
+
+/// One criterion of the form: what was typed (or is stored), its scores and what may be done.
+fn item_row(cx: &RowContext<'_>, n: &CriterionNode) -> ItemRow {
+    let (a, lang) = (cx.a, cx.lang);
+    let posted = |k: String| cx.posted.and_then(|p| p.get(&k).cloned());
+    let c = n.code.to_string();
+    let leaf = cx.leaf_codes.contains(&n.code);
+    let item = a.items.get(&n.code);
+    let kind = input_kind(n);
+    let editable = may_edit(cx.cu, &a.unit, &a.edition, &n.code);
+    let current = item.and_then(|i| i.input.as_ref()).map(input_text);
+    ItemRow {
+        anchor: anchor(&n.code),
+        depth: n.code.depth(),
+        leaf,
+        title: title(lang, n),
+        max: i18n::opt_num(lang, n.max_points),
+        max_raw: n
+            .max_points
+            .map(|m| m.normalize().to_string())
+            .unwrap_or_default(),
+        rule: n
+            .rule
+            .as_ref()
+            .map(|x| rule_summary(lang, x))
+            .unwrap_or_default(),
+        kind: kind_name(&kind),
+        kind_key: kind_key(&kind),
+        options: options(lang, n),
+        value: posted(format!("in.{c}")).or(current).unwrap_or_default(),
+        self_score: if leaf {
+            i18n::opt_num(lang, item.and_then(|i| i.self_score))
+        } else {
+            i18n::opt_num(lang, cx.self_t.nodes.get(&c).map(|t| t.achieved))
+        },
+        note: posted(format!("no.{c}"))
+            .or_else(|| item.map(|i| i.note.clone()))
+            .unwrap_or_default(),
+        explanation: posted(format!("ex.{c}"))
+            .or_else(|| item.map(|i| i.explanation.clone()))
+            .unwrap_or_default(),
+        evidence: item.map(|i| i.evidence).unwrap_or(0),
+        evidence_required: n.evidence_required,
+        needs_explanation: item.is_some_and(|i| needs_explanation(n, i)),
+        can_input: leaf && editable && cx.scoring && kind != InputKind::Survey,
+        can_text: leaf && editable && cx.explaining && kind != InputKind::Survey,
+        appraised: if leaf {
+            item.and_then(Item::final_score)
+                .map(|s| i18n::num(lang, s))
+                .unwrap_or_default()
+        } else {
+            cx.final_t
+                .nodes
+                .get(&c)
+                .map(|t| i18n::num(lang, t.achieved))
+                .unwrap_or_default()
+        },
+        appraisal_comment: item
+            .and_then(|i| i.appraisal2.as_ref().or(i.appraisal1.as_ref()))
+            .map(|x| x.comment.clone())
+            .unwrap_or_default(),
+        dispute: item
+            .and_then(|i| i.dispute.as_ref())
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        err_input: cx.errors.err(&format!("in.{c}")).cloned(),
+        err_text: cx.errors.err(&format!("ex.{c}")).cloned(),
+        code: c,
+    }
+}
+
 fn render_unit(
     state: &AppState,
     cu: &CurrentUser,
@@ -127,78 +213,23 @@ fn render_unit(
     let self_t = self_totals(&a.edition, &a.items);
     let finals = parindex_domain::assessment::final_scores(&a.items);
     let final_t = a.edition.totals(&finals);
-    let leaf_codes: Vec<NodeCode> = leaves(&a.edition).iter().map(|n| n.code.clone()).collect();
-    let posted = |k: String| r.posted.and_then(|p| p.get(&k).cloned());
+    let cx = RowContext {
+        cu,
+        a,
+        lang,
+        leaf_codes: leaves(&a.edition).iter().map(|n| n.code.clone()).collect(),
+        scoring: scoring.is_ok(),
+        explaining: explaining.is_ok(),
+        self_t: &self_t,
+        final_t: &final_t,
+        posted: r.posted,
+        errors: &r.errors,
+    };
     let rows = a
         .edition
         .criteria
         .iter()
-        .map(|n| {
-            let c = n.code.to_string();
-            let leaf = leaf_codes.contains(&n.code);
-            let item = a.items.get(&n.code);
-            let kind = input_kind(n);
-            let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
-            let current = item.and_then(|i| i.input.as_ref()).map(input_text);
-            ItemRow {
-                anchor: anchor(&n.code),
-                depth: n.code.depth(),
-                leaf,
-                title: title(lang, n),
-                max: i18n::opt_num(lang, n.max_points),
-                max_raw: n
-                    .max_points
-                    .map(|m| m.normalize().to_string())
-                    .unwrap_or_default(),
-                rule: n
-                    .rule
-                    .as_ref()
-                    .map(|x| rule_summary(lang, x))
-                    .unwrap_or_default(),
-                kind: kind_name(&kind),
-                kind_key: kind_key(&kind),
-                options: options(lang, n),
-                value: posted(format!("in.{c}")).or(current).unwrap_or_default(),
-                self_score: if leaf {
-                    i18n::opt_num(lang, item.and_then(|i| i.self_score))
-                } else {
-                    i18n::opt_num(lang, self_t.nodes.get(&c).map(|t| t.achieved))
-                },
-                note: posted(format!("no.{c}"))
-                    .or_else(|| item.map(|i| i.note.clone()))
-                    .unwrap_or_default(),
-                explanation: posted(format!("ex.{c}"))
-                    .or_else(|| item.map(|i| i.explanation.clone()))
-                    .unwrap_or_default(),
-                evidence: item.map(|i| i.evidence).unwrap_or(0),
-                evidence_required: n.evidence_required,
-                needs_explanation: item.is_some_and(|i| needs_explanation(n, i)),
-                can_input: leaf && editable && scoring.is_ok() && kind != InputKind::Survey,
-                can_text: leaf && editable && explaining.is_ok() && kind != InputKind::Survey,
-                appraised: if leaf {
-                    item.and_then(Item::final_score)
-                        .map(|s| i18n::num(lang, s))
-                        .unwrap_or_default()
-                } else {
-                    final_t
-                        .nodes
-                        .get(&c)
-                        .map(|t| i18n::num(lang, t.achieved))
-                        .unwrap_or_default()
-                },
-                appraisal_comment: item
-                    .and_then(|i| i.appraisal2.as_ref().or(i.appraisal1.as_ref()))
-                    .map(|x| x.comment.clone())
-                    .unwrap_or_default(),
-                dispute: item
-                    .and_then(|i| i.dispute.as_ref())
-                    .map(|d| d.reason.clone())
-                    .unwrap_or_default(),
-                err_input: r.errors.err(&format!("in.{c}")).cloned(),
-                err_text: r.errors.err(&format!("ex.{c}")).cloned(),
-                code: c,
-            }
-        })
+        .map(|n| item_row(&cx, n))
         .collect();
     let own_submit = can(
         &cu.actor(),
@@ -258,20 +289,17 @@ pub(super) async fn page(
     )
 }
 
-pub(super) async fn save(
-    State(state): State<AppState>,
-    Authed(cu): Authed,
-    uri: Uri,
-    Path((round, unit)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let a = editable(&state, &cu, &round, &unit).await?;
-    let lang = Lang::parse(&cu.user.lang);
+/// The changes the form asks for, leaf by leaf, and the fields refused (a leaf with an error is
+/// left out); forbidden when a changed criterion is not the user's to edit.
+fn form_changes(
+    cu: &CurrentUser,
+    a: &UnitAssessment,
+    map: &HashMap<String, String>,
+    lang: Lang,
+    scoring: &Result<(), LockError>,
+    explaining: &Result<(), LockError>,
+) -> Result<(Vec<ItemChange>, FieldErrors), PageError> {
     let t = |k: &str| i18n::t(lang, k);
-    let map: HashMap<String, String> = pairs.into_iter().collect();
-    let today = state.today();
-    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &unit, today);
-    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &unit, today);
     let mut errors = FieldErrors::default();
     let mut changes = Vec::new();
     for n in leaves(&a.edition) {
@@ -300,7 +328,7 @@ pub(super) async fn save(
         if !input_changed && !text_changed {
             continue;
         }
-        if !may_edit(&cu, &a.unit, &a.edition, &n.code) {
+        if !may_edit(cu, &a.unit, &a.edition, &n.code) {
             return Err(PageError::Forbidden);
         }
         if input_changed {
@@ -332,6 +360,24 @@ pub(super) async fn save(
             explanation,
         });
     }
+    Ok((changes, errors))
+}
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    uri: Uri,
+    Path((round, unit)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let a = editable(&state, &cu, &round, &unit).await?;
+    let lang = Lang::parse(&cu.user.lang);
+    let t = |k: &str| i18n::t(lang, k);
+    let map: HashMap<String, String> = pairs.into_iter().collect();
+    let today = state.today();
+    let scoring = may_self_score(&a.round, &a.reopenings, &a.progress, &unit, today);
+    let explaining = may_explain(&a.round, &a.reopenings, &a.progress, &unit, today);
+    let (changes, errors) = form_changes(&cu, &a, &map, lang, &scoring, &explaining)?;
     let failed = |errors: FieldErrors, general: Vec<String>| {
         render_unit(
             &state,
