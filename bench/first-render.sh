@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The cost of a page's first render after a write (issue 11, point 6): the server runs under
 # callgrind with instrumentation on only around the page's request; before each request a
-# write (the language set again, as the account page does) bumps the data version, so the page and the read models
-# it starts from are read from the database again. Prints instructions per request (÷ N) for
-# the dashboard, the plan tree, results, indicators and the audit log.
+# write makes the page kept in memory stale, so it is rendered again, from the read models
+# that write left current and from the database for the rest. Prints instructions per request
+# (÷ N) for the dashboard, the plan tree, results, indicators and the audit log.
 #
 #   bench/first-render.sh [N]          (default 5 requests of each page)
 #   PARINDEX_BIN=/path/to/parindex bench/first-render.sh
 #   CURL_ONLY=1 bench/first-render.sh  (no valgrind: the time of each first request after a
 #                                       write, median of 21, from curl)
+#   WRITE=lang     the write: the language set again, as the account page does (the default;
+#                  the users' tables: the session is read again, the plan's state is not)
+#   WRITE=measure  a measure proposed on the plan (the plan's work, the tables a monthly
+#                  report writes: the plan's state is read again)
+#   WRITE=ttl      no write: a pause past the time to live of everything kept (2 s), so the
+#                  page and every read model are read from the database, as after a start
 # Needs: valgrind, curl; a release build (built here unless PARINDEX_BIN is given).
 set -eu
 cd "$(dirname "$0")/.."
@@ -48,7 +54,15 @@ curl -fs -b "$JAR" -c "$JAR" -o /dev/null \
     --data-urlencode "password=bacgiang-coordinator" "http://127.0.0.1:$PORT/login"
 CSRF=$(curl -fs -b "$JAR" "http://127.0.0.1:$PORT/notifications" | sed -n 's/.*name="_csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1)
 write() {
-    curl -fs -b "$JAR" -o /dev/null --data-urlencode "_csrf=$CSRF" --data-urlencode "lang=vi" --data-urlencode "back=/" "http://127.0.0.1:$PORT/account/lang"
+    case "${WRITE:-lang}" in
+    lang) curl -fs -b "$JAR" -o /dev/null --data-urlencode "_csrf=$CSRF" --data-urlencode "lang=vi" \
+        --data-urlencode "back=/" "http://127.0.0.1:$PORT/account/lang" ;;
+    measure) curl -fs -b "$JAR" -o /dev/null --data-urlencode "_csrf=$CSRF" --data-urlencode "unit=huyen-yen-the" \
+        --data-urlencode "kind=criticism" --data-urlencode "reason=Chậm báo cáo" \
+        "http://127.0.0.1:$PORT/plans/bac-giang-2021/measures" ;;
+    ttl) sleep 2.2 ;;
+    *) echo "WRITE: lang, measure or ttl" >&2; exit 2 ;;
+    esac
 }
 PAGES="dashboard|/ plan-tree|/plans/bac-giang-2021 results|/results indicators|/indicators audit|/audit"
 for spec in $PAGES; do   # warm-up: every page three times

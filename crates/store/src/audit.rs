@@ -49,6 +49,7 @@ pub(crate) const INSERT_AUDIT: &str =
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 pub(crate) async fn record(tx: &mut crate::version::WriteTx, c: Change<'_>) -> Result<()> {
+    tx.touches(crate::Tables::AUDIT);
     sqlx::query(INSERT_AUDIT)
         .bind(now_text())
         .bind(c.actor)
@@ -86,7 +87,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| format!("recording the audit of {entity} {entity_id}"))?;
-        self.wrote();
+        self.wrote_to(crate::Tables::AUDIT);
         Ok(())
     }
 

@@ -1,20 +1,23 @@
 //! Read models kept in memory: a small map from a key to any value, each filed under the
-//! [data version](crate::version) read before it was computed.
+//! [data version](crate::version) read before it was computed and the groups of tables
+//! ([`Tables`]) it was read from.
 //!
-//! An entry is used only while the data version is the one it was filed under (no write has
-//! committed in this process since) and for at most [`TTL`], which bounds how long a write made
-//! by another process (a `parindex` command beside the server, a second server on the same
-//! PostgreSQL database) stays unseen. Everything a value depends on besides the data — the
-//! user, unit and role it was computed for, the language, the clock's day, the address asked —
-//! must be in its key: the web builds its keys in `parindex_web::cache`.
+//! An entry is used only while no write committed in this process since it was read has touched
+//! one of its tables (the entry's version is at least [`crate::DataVersion::stamp`] of them) and
+//! for at most [`TTL`], which bounds how long a write made by another process (a `parindex`
+//! command beside the server, a second server on the same PostgreSQL database) stays unseen.
+//! Everything a value depends on besides the data — the user, unit and role it was computed
+//! for, the language, the clock's day, the address asked — must be in its key: the web builds
+//! its keys in `parindex_web::cache`.
 //!
-//! An entry filed under a version older than one filed since can never be used again (the
-//! version only grows): such entries are dropped as soon as a newer version is filed, so that
-//! a server busy with writes does not keep thousands of dead pages until the map is full. The
-//! map holds at most [`MAX_ENTRIES`]; when full, stale entries are dropped, and if that is not
-//! enough, all of them.
+//! An entry that a write has made stale can never be used again (versions only grow): such
+//! entries are dropped when a value is next filed after a write, so that a server busy with
+//! writes does not keep thousands of dead pages until the map is full. The map holds at most
+//! [`MAX_ENTRIES`]; when full, stale entries are dropped, and if that is not enough, all of
+//! them.
 
 use crate::db::Store;
+use crate::version::{DataVersion, Tables};
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,8 +30,16 @@ pub const MAX_ENTRIES: usize = 4096;
 
 struct Entry {
     version: u64,
+    tables: Tables,
     at: Instant,
     value: Arc<dyn Any + Send + Sync>,
+}
+
+impl Entry {
+    /// Whether no write has touched its tables since it was read.
+    fn current(&self, v: &DataVersion) -> bool {
+        self.version >= v.stamp(self.tables)
+    }
 }
 
 /// The map, shared by every clone of a [`Store`].
@@ -38,21 +49,8 @@ pub(crate) struct ReadCache(Arc<Mutex<Map>>);
 #[derive(Default)]
 struct Map {
     entries: HashMap<String, Entry>,
-    /// The newest version entries were filed under; none older is kept.
-    newest: u64,
-}
-
-impl std::ops::Deref for Map {
-    type Target = HashMap<String, Entry>;
-    fn deref(&self) -> &Self::Target {
-        &self.entries
-    }
-}
-
-impl std::ops::DerefMut for Map {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.entries
-    }
+    /// The data version when stale entries were last dropped.
+    swept: u64,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -62,21 +60,21 @@ impl std::fmt::Debug for ReadCache {
 }
 
 impl ReadCache {
-    fn get<T: Any + Send + Sync>(&self, key: &str, version: u64) -> Option<Arc<T>> {
+    fn get<T: Any + Send + Sync>(&self, key: &str, v: &DataVersion) -> Option<Arc<T>> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let e = map.get(key)?;
-        if e.version != version || e.at.elapsed() >= TTL {
+        let e = map.entries.get(key)?;
+        if !e.current(v) || e.at.elapsed() >= TTL {
             return None;
         }
         e.value.clone().downcast::<T>().ok()
     }
 
-    /// The value under `key` if it was filed under `version`, however old, and whether it is
+    /// The value under `key` if no write has made it stale, however old, and whether it is
     /// younger than [`TTL`].
-    fn get_aged<T: Any + Send + Sync>(&self, key: &str, version: u64) -> Option<(Arc<T>, bool)> {
+    fn get_aged<T: Any + Send + Sync>(&self, key: &str, v: &DataVersion) -> Option<(Arc<T>, bool)> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let e = map.get(key)?;
-        if e.version != version {
+        let e = map.entries.get(key)?;
+        if !e.current(v) {
             return None;
         }
         let fresh = e.at.elapsed() < TTL;
@@ -86,57 +84,65 @@ impl ReadCache {
     /// The value under `key` filed under `min` or a later version, younger than [`TTL`].
     fn get_since<T: Any + Send + Sync>(&self, key: &str, min: u64) -> Option<Arc<T>> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let e = map.get(key)?;
+        let e = map.entries.get(key)?;
         if e.version < min || e.at.elapsed() >= TTL {
             return None;
         }
         e.value.clone().downcast::<T>().ok()
     }
 
-    fn put<T: Any + Send + Sync>(&self, key: String, version: u64, value: Arc<T>) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if version < map.newest {
-            // Read before a write that entries filed since have seen: dead on arrival.
+    fn put<T: Any + Send + Sync>(
+        &self,
+        key: String,
+        version: u64,
+        tables: Tables,
+        value: Arc<T>,
+        v: &DataVersion,
+    ) {
+        let entry = Entry {
+            version,
+            tables,
+            at: Instant::now(),
+            value,
+        };
+        if !entry.current(v) {
+            // Read before a write to its tables: dead on arrival.
             return;
         }
-        if version > map.newest {
-            map.newest = version;
-            map.retain(|_, e| e.version >= version);
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = v.get();
+        if now > map.swept {
+            map.swept = now;
+            map.entries.retain(|_, e| e.current(v));
         }
-        if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
-            map.retain(|_, e| e.version == version && e.at.elapsed() < TTL);
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
+        if map.entries.len() >= MAX_ENTRIES && !map.entries.contains_key(&key) {
+            map.entries
+                .retain(|_, e| e.current(v) && e.at.elapsed() < TTL);
+            if map.entries.len() >= MAX_ENTRIES {
+                map.entries.clear();
             }
         }
-        map.insert(
-            key,
-            Entry {
-                version,
-                at: Instant::now(),
-                value,
-            },
-        );
+        map.entries.insert(key, entry);
     }
 
     fn remove(&self, key: &str) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key);
+        map.entries.remove(key);
     }
 }
 
 impl Store {
-    /// The value filed under `key`, if it is still current: filed under today's data version,
-    /// less than [`TTL`] ago, and of type `T`.
+    /// The value filed under `key`, if it is still current: no write to any table since it was
+    /// read, less than [`TTL`] ago, and of type `T`.
     pub fn cached<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
-        self.read_cache().get(key, self.data_version())
+        self.read_cache().get(key, self.version())
     }
 
-    /// The value filed under `key` under today's data version, however old, and whether it is
-    /// still within [`TTL`]. Past it, the value may still be shown while one request reads a
+    /// The value filed under `key` that no write has made stale, however old, and whether it
+    /// is still within [`TTL`]. Past it, the value may still be shown while one request reads a
     /// fresh one (no write of this process has changed it; see `parindex_web::cache`).
     pub fn cached_aged<T: Any + Send + Sync>(&self, key: &str) -> Option<(Arc<T>, bool)> {
-        self.read_cache().get_aged(key, self.data_version())
+        self.read_cache().get_aged(key, self.version())
     }
 
     /// The value under `key` if it was read at data version `min` or later (and less than
@@ -148,25 +154,38 @@ impl Store {
     }
 
     /// File `value` under `key` and `version`, the [`Store::data_version`] read *before* the
-    /// value was read from the database (a write committed meanwhile makes it stale at once).
-    pub fn cache<T: Any + Send + Sync>(&self, key: String, version: u64, value: Arc<T>) {
-        self.read_cache().put(key, version, value);
+    /// value was read from the database, as read from `tables` (a write to one of them
+    /// committed since makes it stale).
+    pub fn cache<T: Any + Send + Sync>(
+        &self,
+        key: String,
+        version: u64,
+        tables: Tables,
+        value: Arc<T>,
+    ) {
+        self.read_cache()
+            .put(key, version, tables, value, self.version());
     }
 
-    /// The value under `key`, read by `load` when none is current (filed under the data
-    /// version read before `load` runs).
-    pub(crate) async fn memo<T, F, Fut>(&self, key: MemoKey, load: F) -> crate::Result<Arc<T>>
+    /// The value under `key`, read from `tables` by `load` when none is current (filed under the
+    /// data version read before `load` runs).
+    pub(crate) async fn memo<T, F, Fut>(
+        &self,
+        key: MemoKey,
+        tables: Tables,
+        load: F,
+    ) -> crate::Result<Arc<T>>
     where
         T: Any + Send + Sync,
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = crate::Result<T>>,
     {
-        if let Some(v) = self.cached::<T>(&key.0) {
+        if let Some(v) = self.read_cache().get::<T>(&key.0, self.version()) {
             return Ok(v);
         }
         let version = self.data_version();
         let v = Arc::new(load().await?);
-        self.cache(key.0, version, v.clone());
+        self.cache(key.0, version, tables, v.clone());
         Ok(v)
     }
 
@@ -179,7 +198,27 @@ impl Store {
             .0
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        map.clear();
+        map.entries.clear();
+    }
+
+    /// The keys of the entries still current (no write to their tables since, within
+    /// [`TTL`]), their parts separated by `/`: `store/plan-state/bac-giang-2021/2021-08-15/`,
+    /// `session/…`, `page/…`. For the tests of what a write makes stale.
+    #[cfg(feature = "testing")]
+    pub fn current_entries(&self) -> Vec<String> {
+        let map = self
+            .read_cache()
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut keys: Vec<String> = map
+            .entries
+            .iter()
+            .filter(|(_, e)| e.current(self.version()) && e.at.elapsed() < TTL)
+            .map(|(k, _)| k.replace('\u{1f}', "/"))
+            .collect();
+        keys.sort();
+        keys
     }
 
     /// Forget one entry.
@@ -209,25 +248,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_of_an_older_version_are_dropped_when_a_newer_one_is_filed() {
+    fn entries_made_stale_by_a_write_are_dropped_when_a_value_is_next_filed() {
+        let v = DataVersion::default();
         let c = ReadCache::default();
         for i in 0..100 {
-            c.put(format!("page {i}"), 1, Arc::new(i));
+            c.put(format!("page {i}"), 0, Tables::ALL, Arc::new(i), &v);
         }
-        assert_eq!(c.0.lock().unwrap().len(), 100);
-        assert_eq!(c.get::<i32>("page 7", 1).as_deref(), Some(&7));
-        // A write (version 2), then one page read again: the 100 dead ones go.
-        c.put("page 7".into(), 2, Arc::new(70));
-        assert_eq!(c.0.lock().unwrap().len(), 1);
-        assert_eq!(c.get::<i32>("page 7", 2).as_deref(), Some(&70));
-        assert!(c.get::<i32>("page 8", 2).is_none());
+        assert_eq!(c.0.lock().unwrap().entries.len(), 100);
+        assert_eq!(c.get::<i32>("page 7", &v).as_deref(), Some(&7));
+        // A write (version 1), then one page read again: the 100 dead ones go.
+        v.bump();
+        assert!(c.get::<i32>("page 7", &v).is_none());
+        c.put("page 7".into(), 1, Tables::ALL, Arc::new(70), &v);
+        assert_eq!(c.0.lock().unwrap().entries.len(), 1);
+        assert_eq!(c.get::<i32>("page 7", &v).as_deref(), Some(&70));
+        assert!(c.get::<i32>("page 8", &v).is_none());
         // A value read before that write, filed late, is not kept.
-        c.put("page 9".into(), 1, Arc::new(9));
-        assert_eq!(c.0.lock().unwrap().len(), 1);
-        assert!(c.get::<i32>("page 9", 1).is_none());
-        // Read at version 2: good for a request that arrived at 1 or 2, not at 3.
+        c.put("page 9".into(), 0, Tables::ALL, Arc::new(9), &v);
+        assert_eq!(c.0.lock().unwrap().entries.len(), 1);
+        assert!(c.get::<i32>("page 9", &v).is_none());
+        // Read at version 1: good for a request that arrived at 0 or 1, not at 2.
+        assert_eq!(c.get_since::<i32>("page 7", 0).as_deref(), Some(&70));
         assert_eq!(c.get_since::<i32>("page 7", 1).as_deref(), Some(&70));
-        assert_eq!(c.get_since::<i32>("page 7", 2).as_deref(), Some(&70));
-        assert!(c.get_since::<i32>("page 7", 3).is_none());
+        assert!(c.get_since::<i32>("page 7", 2).is_none());
+    }
+
+    #[test]
+    fn a_write_makes_stale_only_what_was_read_from_its_tables() {
+        let v = DataVersion::default();
+        let c = ReadCache::default();
+        let plan = Tables::PLAN | Tables::WORK | Tables::REST;
+        let session = Tables::SESSIONS | Tables::USERS;
+        c.put("plan".into(), 0, plan, Arc::new(1), &v);
+        c.put("session".into(), 0, session, Arc::new(2), &v);
+        c.put("page".into(), 0, Tables::ALL, Arc::new(3), &v);
+        // A session slid: the session and the page are read again, the plan is kept.
+        v.bump_tables(Tables::SESSIONS);
+        assert_eq!(c.get::<i32>("plan", &v).as_deref(), Some(&1));
+        assert!(c.get::<i32>("session", &v).is_none());
+        assert!(c.get::<i32>("page", &v).is_none());
+        // Filing after the write sweeps the stale ones, not the plan.
+        c.put("session".into(), 1, session, Arc::new(20), &v);
+        assert_eq!(c.0.lock().unwrap().entries.len(), 2);
+        // A plan read before a write to other tables, filed after it, is current.
+        c.put("plan".into(), 0, plan, Arc::new(10), &v);
+        assert_eq!(c.get::<i32>("plan", &v).as_deref(), Some(&10));
+        // A monthly report: the plan is stale, the session is not.
+        v.bump_tables(Tables::WORK | Tables::AUDIT);
+        assert!(c.get::<i32>("plan", &v).is_none());
+        assert_eq!(c.get::<i32>("session", &v).as_deref(), Some(&20));
+        // Nor can a plan read before that report be filed after it.
+        c.put("plan".into(), 1, plan, Arc::new(11), &v);
+        assert!(c.get::<i32>("plan", &v).is_none());
+        // A write to every table (a transaction that did not say less) makes all stale.
+        c.put("plan".into(), 2, plan, Arc::new(12), &v);
+        v.bump();
+        assert!(c.get::<i32>("plan", &v).is_none());
+        assert!(c.get::<i32>("session", &v).is_none());
     }
 }

@@ -281,11 +281,24 @@ impl Store {
     pub(crate) async fn write_tx(
         &self,
     ) -> std::result::Result<crate::version::WriteTx, sqlx::Error> {
+        self.write_tx_for(crate::Tables::ALL).await
+    }
+
+    /// [`Store::write_tx`] for a change that writes only `tables` (and `audit_log` when it
+    /// records an audit entry): read models of other tables stay current when it commits.
+    pub(crate) async fn write_tx_for(
+        &self,
+        tables: crate::Tables,
+    ) -> std::result::Result<crate::version::WriteTx, sqlx::Error> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(crate::version::WriteTx::new(tx, self.version.clone()))
+        Ok(crate::version::WriteTx::new(
+            tx,
+            self.version.clone(),
+            tables,
+        ))
     }
 
     /// The data version: bumped after every write this process commits (see
@@ -295,14 +308,24 @@ impl Store {
         self.version.get()
     }
 
-    /// After a single-statement write on the pool: bump the data version.
-    pub(crate) fn wrote(&self) {
-        self.version.bump();
+    /// The version of the last write this process committed to one of `tables`.
+    pub fn data_stamp(&self, tables: crate::Tables) -> u64 {
+        self.version.stamp(tables)
+    }
+
+    /// After a single-statement write on the pool to `tables` only.
+    pub(crate) fn wrote_to(&self, tables: crate::Tables) {
+        self.version.bump_tables(tables);
     }
 
     /// The read models kept in memory.
     pub(crate) fn read_cache(&self) -> &crate::cache::ReadCache {
         &self.read_cache
+    }
+
+    /// The counter, for the read cache.
+    pub(crate) fn version(&self) -> &crate::version::DataVersion {
+        &self.version
     }
 
     /// The counter itself, for the connections a dossier import opens beside the pool.

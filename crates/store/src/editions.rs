@@ -225,8 +225,20 @@ impl Store {
         }))
     }
 
-    /// Editions, newest first; `search` matches the folded name or the id.
+    /// Editions, newest first; `search` matches the folded name or the id (all of them, kept
+    /// in memory as a read model, when none is given).
     pub async fn editions(&self, search: Option<&str>) -> Result<Vec<EditionSummary>> {
+        if search.is_none() {
+            let key = crate::cache::MemoKey::new("editions");
+            let all = self
+                .memo(key, crate::Tables::REST, || self.load_editions(None))
+                .await?;
+            return Ok((*all).clone());
+        }
+        self.load_editions(search).await
+    }
+
+    async fn load_editions(&self, search: Option<&str>) -> Result<Vec<EditionSummary>> {
         let pattern = search.map(|s| format!("%{}%", fold(s.trim())));
         let rows = sqlx::query(
             "SELECT e.id, e.name, e.year, e.level, e.sample, \

@@ -408,7 +408,11 @@ impl Store {
     /// [`crate::read_models`]).
     pub async fn indicator_views(&self, as_of: jiff::civil::Date) -> Result<Vec<IndicatorView>> {
         let key = crate::cache::MemoKey::new("indicator-views").with(&as_of.to_string());
-        let views = self.memo(key, || self.load_indicator_views(as_of)).await?;
+        let views = self
+            .memo(key, crate::Tables::REST, || {
+                self.load_indicator_views(as_of)
+            })
+            .await?;
         Ok((*views).clone())
     }
 

@@ -55,7 +55,7 @@ pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
 pub use users::{normalise_email, user_input_problems, Session, User, UserInput};
-pub use version::DataVersion;
+pub use version::{DataVersion, Tables};
 pub use views::{HistoryPoint, NamedGap, RankedResults, ResultRow};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

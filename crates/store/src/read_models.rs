@@ -1,13 +1,16 @@
 //! The read models most pages start from, kept in memory ([`crate::cache`]): an edition with
 //! its criteria, the units, a plan's document, the working calendar, an edition's published
-//! results and the plan as of a day. Each is read from the database once per data version
-//! (and at most [`crate::cache::TTL`]) and handed out as a copy; the functions that read them
+//! results and the plan as of a day. Each is read from the database again after a write to
+//! the tables it is read from ([`Tables`]; e.g. a monthly report makes the plan's state stale,
+//! a language changed or a session slid does not) and at most [`crate::cache::TTL`] after it
+//! was read, and handed out as a copy (or shared, inside the store); the functions that read them
 //! (`load_*`) sit with their tables.
 
 use crate::cache::MemoKey;
 use crate::db::Store;
 use crate::plan_views::PlanState;
 use crate::Result;
+use crate::Tables;
 use jiff::civil::Date;
 use parindex_domain::calendar::WorkCalendar;
 use parindex_domain::edition::Edition;
@@ -16,6 +19,10 @@ use parindex_domain::results::PublishedResult;
 use parindex_domain::units::Unit;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// What the plan's state is read from: the plan's document and work, the working calendar
+/// (holidays, settings).
+pub(crate) const PLAN_STATE_TABLES: Tables = Tables::PLAN.and(Tables::WORK).and(Tables::REST);
 
 impl Store {
     /// An edition with its components and criteria.
@@ -26,7 +33,7 @@ impl Store {
     /// [`Store::edition`] without the copy, for readers inside the store.
     pub(crate) async fn edition_shared(&self, id: &str) -> Result<Arc<Option<Edition>>> {
         let key = MemoKey::new("edition").with(id);
-        self.memo(key, || self.load_edition(id)).await
+        self.memo(key, Tables::REST, || self.load_edition(id)).await
     }
 
     /// Units, by type then name; those whose name or slug contains `search` (diacritics and
@@ -36,7 +43,9 @@ impl Store {
             return self.load_units(search).await;
         }
         let all = self
-            .memo(MemoKey::new("units"), || self.load_units(None))
+            .memo(MemoKey::new("units"), Tables::REST, || {
+                self.load_units(None)
+            })
             .await?;
         Ok((*all).clone())
     }
@@ -49,13 +58,16 @@ impl Store {
     /// [`Store::plan_document`] without the copy, for readers inside the store.
     pub(crate) async fn plan_document_shared(&self, id: &str) -> Result<Arc<Option<PlanDocument>>> {
         let key = MemoKey::new("plan").with(id);
-        self.memo(key, || self.load_plan_document(id)).await
+        self.memo(key, Tables::PLAN, || self.load_plan_document(id))
+            .await
     }
 
     /// The working calendar (weekends, public holidays).
     pub async fn work_calendar(&self) -> Result<WorkCalendar> {
         let cal = self
-            .memo(MemoKey::new("calendar"), || self.load_work_calendar())
+            .memo(MemoKey::new("calendar"), Tables::REST, || {
+                self.load_work_calendar()
+            })
             .await?;
         Ok((*cal).clone())
     }
@@ -71,7 +83,8 @@ impl Store {
         edition_id: &str,
     ) -> Result<Arc<Vec<PublishedResult>>> {
         let key = MemoKey::new("results").with(edition_id);
-        self.memo(key, || self.load_results(edition_id)).await
+        self.memo(key, Tables::REST, || self.load_results(edition_id))
+            .await
     }
 
     /// Subject slug → Vietnamese name.
@@ -89,7 +102,8 @@ impl Store {
                 .map(|s| (s.slug, s.name_vi))
                 .collect())
         };
-        self.memo(MemoKey::new("subject-names"), load).await
+        self.memo(MemoKey::new("subject-names"), Tables::REST, load)
+            .await
     }
 
     /// The plan as of `today`, for one unit's assignments or all.
@@ -113,7 +127,9 @@ impl Store {
             .with(plan_id)
             .with(&today.to_string())
             .with(unit.unwrap_or(""));
-        self.memo(key, || self.load_plan_state(plan_id, today, unit))
-            .await
+        self.memo(key, PLAN_STATE_TABLES, || {
+            self.load_plan_state(plan_id, today, unit)
+        })
+        .await
     }
 }

@@ -71,7 +71,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .ctx(|| format!("counting a sign-in attempt ({})", h.kind))?;
-        self.wrote();
+        self.wrote_to(crate::Tables::SIGN_IN);
         row.map(|r| {
             Ok(ThrottleCount {
                 attempts: get(&r, "attempts")?,
@@ -107,7 +107,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| format!("resetting a sign-in counter ({kind})"))?;
-        self.wrote();
+        self.wrote_to(crate::Tables::SIGN_IN);
         Ok(())
     }
 
@@ -132,7 +132,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .ctx(|| "purging sign-in counters".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::SIGN_IN);
         Ok(r.rows_affected())
     }
 }

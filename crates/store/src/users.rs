@@ -181,7 +181,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::USERS)
             .await
             .ctx(|| "starting a transaction".into())?;
         let display = nfc(&u.display_name);
@@ -268,7 +268,7 @@ impl Store {
         }
         let display = nfc(&u.display_name);
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::USERS | crate::Tables::SESSIONS)
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE users SET display_name = $1, display_folded = $2, role = $3, unit = $4, lang = $5, active = $6 WHERE id = $7")
@@ -319,7 +319,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::USERS | crate::Tables::SESSIONS | crate::Tables::SIGN_IN)
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, failed_attempts = 0, locked_until = NULL WHERE id = $3")
@@ -377,7 +377,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "setting the language".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::USERS);
         Ok(())
     }
 
@@ -404,8 +404,8 @@ impl Store {
     /// created after `created_after` (the absolute lifetime) and the user is active.
     ///
     /// A session found is kept in memory ([`crate::cache`]) and answered from there without a
-    /// query while no write has committed since (signing out, a password, a user's role, unit or
-    /// activity changed, a session slid: each bumps the data version) and for at most
+    /// query while no write to the sessions or users has committed since (signing out, a
+    /// password, a user's role, unit, language or activity changed, a session slid) and for at most
     /// [`crate::cache::TTL`]; its lifetimes are checked against `now` and `created_after` each
     /// time. A token not found is not remembered.
     pub async fn session(
@@ -447,6 +447,7 @@ impl Store {
         self.cache(
             key,
             version,
+            crate::Tables::SESSIONS | crate::Tables::USERS,
             std::sync::Arc::new((session.clone(), user.clone(), created_at)),
         );
         Ok(Some((session, user)))
@@ -461,7 +462,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "touching a session".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::SESSIONS);
         Ok(())
     }
 
@@ -472,7 +473,7 @@ impl Store {
             .await
             .ctx(|| "ending a session".into())?;
         self.uncache(&session_key(token_hash));
-        self.wrote();
+        self.wrote_to(crate::Tables::SESSIONS);
         Ok(())
     }
 
@@ -485,7 +486,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "purging sessions".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::SESSIONS);
         Ok(r.rows_affected())
     }
 
@@ -510,7 +511,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::USERS)
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE users SET email = $1 WHERE id = $2")

@@ -3,7 +3,8 @@
 //! A page read often and changed rarely (the dashboard, the plan's tree, the results, the
 //! indicators, the audit log) is rendered once and answered from memory while it is current:
 //! - filed under the data version read before it was rendered, so any write this process
-//!   commits makes it stale (`parindex_store::version`), and for at most
+//!   commits makes it stale (`parindex_store::version`) — except one to the sessions or the
+//!   sign-in throttling only ([`PAGE_TABLES`]) —, and for at most
 //!   [`parindex_store::cache::TTL`] whatever the version (writes by another process);
 //! - keyed by everything it depends on besides the data: the user (id, role, unit, language),
 //!   the clock's day and the whole address asked (path and query: filters, sorting, the
@@ -29,8 +30,16 @@ use crate::AppState;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use parindex_store::Tables;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
+
+/// What a page kept may be read from: every table but the sessions and sign-in throttling (a
+/// session slid or a sign-in attempt counted changes no page: the user a page is rendered for
+/// is in its key, the session's CSRF token is put in each answer).
+const PAGE_TABLES: Tables = Tables::ALL
+    .without(Tables::SESSIONS)
+    .without(Tables::SIGN_IN);
 
 /// The largest page kept.
 const MAX_PAGE: usize = 4 << 20;
@@ -144,7 +153,7 @@ where
     };
     let out = text.replace(placeholder(), &cu.csrf);
     if keep {
-        state.store.cache(key, version, Arc::new(text));
+        state.store.cache(key, version, PAGE_TABLES, Arc::new(text));
     }
     Ok(Response::from_parts(parts, Body::from(out)))
 }

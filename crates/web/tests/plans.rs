@@ -1612,3 +1612,115 @@ async fn the_plan_pages_work_on_postgres_too() {
     assert_eq!(tile_number(&res.body, "tile-overdue"), "5");
     app.db.cleanup().await;
 }
+
+// ----- pages kept in memory after each kind of write (read models by table group)
+
+/// Whether a read model or page whose key starts with `prefix` is kept current in memory.
+fn kept(app: &TestApp, prefix: &str) -> bool {
+    app.store()
+        .current_entries()
+        .iter()
+        .any(|k| k.starts_with(prefix))
+}
+
+/// A language changed re-renders the page in the new language from the plan's state kept in
+/// memory (not read again); a monthly report submitted, then accepted, shows on the very next
+/// dashboard and plan tree.
+async fn pages_after_each_kind_of_write(app: TestApp) -> TestApp {
+    setup(&app).await;
+    let tree = format!("/plans/{PLAN}");
+    let res = app.get("/", Some("coordinator")).await;
+    assert_eq!(tile_number(&res.body, "tile-overdue"), "5");
+    let res = app.get(&tree, Some("coordinator")).await;
+    assert!(row_in(&res.body, "tasks-table", ASSETS_TITLE).contains("Quá hạn"));
+    assert!(kept(&app, "store/plan-state/") && kept(&app, "page/dashboard/"));
+
+    // The language: the pages are stale, the plan's state is not.
+    let res = app
+        .post(
+            "/account/lang",
+            Some("coordinator"),
+            &[("lang", "en"), ("back", "/")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(kept(&app, "store/plan-state/"), "not read again");
+    assert!(!kept(&app, "page/dashboard/") && !kept(&app, "page/plan-tree/"));
+    let res = app.get("/", Some("coordinator")).await;
+    assert!(res.body.contains("<html lang=\"en\">"));
+    assert_eq!(tile_number(&res.body, "tile-overdue"), "5");
+    let res = app.get(&tree, Some("coordinator")).await;
+    assert!(res.body.contains("<html lang=\"en\">"));
+    assert!(row_in(&res.body, "tasks-table", ASSETS_TITLE).contains("Overdue"));
+    let res = app
+        .post(
+            "/account/lang",
+            Some("coordinator"),
+            &[("lang", "vi"), ("back", "/")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    // The lead agency reports on its overdue task: one overdue fewer, the row submitted.
+    let res = post_multipart(
+        &app,
+        &format!("{tree}/tasks/{T_ASSETS}/reports"),
+        Some("lead"),
+        &[
+            ("period", "once"),
+            ("done", "Đã trình quy định"),
+            ("progress_pct", "100"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(
+        !kept(&app, "store/plan-state/"),
+        "the plan's state is stale"
+    );
+    let res = app.get("/", Some("coordinator")).await;
+    assert!(res.body.contains("<html lang=\"vi\">"));
+    assert_eq!(tile_number(&res.body, "tile-overdue"), "4");
+    let res = app.get(&tree, Some("coordinator")).await;
+    let row = row_in(&res.body, "tasks-table", ASSETS_TITLE);
+    assert!(row.contains("Đã nộp") && !row.contains("Quá hạn"), "{row}");
+
+    // The coordinator accepts it: the tree says so on the next request.
+    let rid = app
+        .store()
+        .reports(PLAN, Some(T_ASSETS), Some("so-tai-chinh"))
+        .await
+        .unwrap()[0]
+        .id;
+    let res = app
+        .post(
+            &format!("{tree}/reports/{rid}/review"),
+            Some("coordinator"),
+            &[("decision", "accepted"), ("comment", "")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = app.get(&tree, Some("coordinator")).await;
+    let row = row_in(&res.body, "tasks-table", ASSETS_TITLE);
+    assert!(row.contains("Đã chấp nhận"), "{row}");
+    let res = app.get("/", Some("coordinator")).await;
+    assert_eq!(tile_number(&res.body, "tile-overdue"), "4");
+    app
+}
+
+#[tokio::test]
+async fn a_write_shows_on_the_next_page_and_a_language_change_does_not_reread_the_plan() {
+    let app = pages_after_each_kind_of_write(TestApp::new().await).await;
+    app.db.cleanup().await;
+    match TestDb::postgres().await.unwrap() {
+        Some(db) => {
+            let app = pages_after_each_kind_of_write(TestApp::on(db).await).await;
+            app.db.cleanup().await;
+        }
+        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped"),
+    }
+}

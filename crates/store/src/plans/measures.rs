@@ -32,7 +32,7 @@ impl Store {
             .clone()
             .unwrap_or_else(|| format!("Người đứng đầu {}", u.name_vi));
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::WORK)
             .await
             .ctx(|| "starting a transaction".into())?;
         let id: i64 = sqlx::query_scalar("INSERT INTO measures (plan_id, unit, head_name, year, kind, reason, proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
@@ -83,7 +83,7 @@ impl Store {
         }
         let d = if approve { "approved" } else { "rejected" };
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::WORK)
             .await
             .ctx(|| "starting a transaction".into())?;
         sqlx::query("UPDATE measures SET decision = $1, decision_note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND decision IS NULL")

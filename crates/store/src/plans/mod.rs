@@ -378,8 +378,16 @@ impl Store {
         Ok(())
     }
 
-    /// The plans, newest year first.
+    /// The plans, newest year first (a read model kept in memory).
     pub async fn plans(&self) -> Result<Vec<Plan>> {
+        let key = crate::cache::MemoKey::new("plans");
+        let all = self
+            .memo(key, crate::Tables::PLAN, || self.load_plans())
+            .await?;
+        Ok((*all).clone())
+    }
+
+    async fn load_plans(&self) -> Result<Vec<Plan>> {
         let rows = sqlx::query("SELECT * FROM plans ORDER BY year DESC, id")
             .fetch_all(&self.pool)
             .await

@@ -102,7 +102,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "claiming a reminder".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::NOTICES);
         Ok(r.rows_affected() == 1)
     }
 
@@ -122,7 +122,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "recording a reminder".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::NOTICES);
         Ok(())
     }
 
@@ -137,7 +137,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .ctx(|| "saving a notification".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::NOTICES);
         Ok(())
     }
 
@@ -171,7 +171,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .ctx(|| "marking notifications".into())?;
-        self.wrote();
+        self.wrote_to(crate::Tables::NOTICES);
         Ok(())
     }
 

@@ -126,7 +126,7 @@ impl Store {
         }
         let now = now_text();
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::WORK)
             .await
             .ctx(|| "starting a transaction".into())?;
         // Two submissions for the same assignment wait for each other here (this update's row
@@ -256,7 +256,7 @@ impl Store {
             Decision::Returned => "returned",
         };
         let mut tx = self
-            .write_tx()
+            .write_tx_for(crate::Tables::WORK | crate::Tables::NOTICES)
             .await
             .ctx(|| "starting a transaction".into())?;
         let n = sqlx::query("UPDATE reports SET decision = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND decision IS NULL")

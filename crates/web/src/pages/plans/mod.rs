@@ -314,6 +314,23 @@ pub async fn load_state(
     }
 }
 
+/// [`load_state`] without copying the plan's state kept in memory (for a page that only reads it).
+pub async fn load_state_shared(
+    state: &AppState,
+    plan_id: &str,
+    unit: Option<&str>,
+) -> Result<std::sync::Arc<PlanState>, PageError> {
+    match state
+        .store
+        .plan_state_shared(plan_id, state.today(), unit)
+        .await
+    {
+        Ok(s) => Ok(s),
+        Err(StoreError::NotFound(_)) => Err(PageError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Views every plan page links to, with the ones this user may open.
 pub struct PlanNav {
     pub plan_id: String,

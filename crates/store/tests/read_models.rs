@@ -1,0 +1,276 @@
+//! Read models kept in memory are made stale by exactly the writes to the tables they are read
+//! from (`parindex_store::version::Tables`), on SQLite and (with TEST_DATABASE_URL) PostgreSQL:
+//! a session slid, a language changed, a sign-in attempt, a notification or an audit event
+//! leaves the plan's state, the edition, the units and the results current; a monthly report
+//! or its review makes the plan's state stale (and the next read shows it) but not the
+//! plan's document; a write that does not say which tables it touched makes everything stale.
+
+use jiff::civil::date;
+use parindex_domain::access::Role;
+use parindex_domain::calendar::WorkCalendar;
+use parindex_domain::plan::{Decision, Status};
+use parindex_interchange as ix;
+use parindex_store::{on_both_backends, ReportInput, Session, Store, ThrottleHit, UserInput};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+on_both_backends!(
+    each_write_makes_stale_exactly_what_reads_its_tables,
+    a_monthly_report_and_its_review_show_in_the_next_plan_state
+);
+
+const PLAN: &str = "bac-giang-2021";
+const EDITION: &str = "par-2020-province";
+const TASK: &str = "II.4-intangible-assets";
+const DAY: &str = "2021-08-15";
+const FAR: &str = "2999-01-01T00:00:00Z";
+const LONG_AGO: &str = "2000-01-01T00:00:00Z";
+
+async fn seed(s: &Store) -> i64 {
+    let units = ix::units::units_from_csv(
+        include_str!("../../../data/units.csv"),
+        "units.csv",
+        &BTreeSet::new(),
+    )
+    .unwrap();
+    s.save_units(&units, "test").await.unwrap();
+    let subjects =
+        ix::subjects::subjects_from_csv(include_str!("../../../data/subjects.csv"), "subjects.csv")
+            .unwrap();
+    s.save_subjects(&subjects, "test").await.unwrap();
+    let e = ix::edition::edition_from_toml(
+        include_str!("../../../data/editions/par-2020-province.toml"),
+        "e.toml",
+    )
+    .unwrap();
+    s.save_edition(&e, "test").await.unwrap();
+    let doc = ix::plan::plan_from_toml(
+        include_str!("../../../data/plans/bac-giang-2021.toml"),
+        "plan.toml",
+    )
+    .unwrap();
+    s.save_plan(&doc, "test").await.unwrap();
+    let id = s
+        .create_user(
+            &UserInput {
+                username: "sonoivu".into(),
+                display_name: "Sở Nội vụ".into(),
+                role: Role::Coordinator,
+                unit: Some("so-noi-vu".into()),
+                lang: "vi".into(),
+                active: true,
+            },
+            "hash",
+            "test",
+        )
+        .await
+        .unwrap();
+    s.create_session(&Session {
+        token_hash: "t1".into(),
+        user_id: id,
+        csrf_token: "c1".into(),
+        expires_at: FAR.into(),
+    })
+    .await
+    .unwrap();
+    id
+}
+
+/// Read every read model (and the session), so that each is kept.
+async fn read_all(s: &Store) -> Arc<parindex_store::PlanState> {
+    let day = DAY.parse().unwrap();
+    let state = s.plan_state_shared(PLAN, day, None).await.unwrap();
+    s.edition(EDITION).await.unwrap().unwrap();
+    s.units(None).await.unwrap();
+    s.results(EDITION).await.unwrap();
+    s.subject_names().await.unwrap();
+    s.indicator_views(day).await.unwrap();
+    assert_eq!(s.plans().await.unwrap().len(), 1);
+    assert_eq!(s.editions(None).await.unwrap().len(), 1);
+    assert!(s.session("t1", LONG_AGO, LONG_AGO).await.unwrap().is_some());
+    state
+}
+
+/// The kinds of the read models still current (`plan-state`, `edition`, `session`, …).
+fn kept(s: &Store) -> BTreeSet<String> {
+    s.current_entries()
+        .into_iter()
+        .map(|k| match k.strip_prefix("store/") {
+            Some(rest) => rest.split('/').next().unwrap_or("").to_string(),
+            None => k.split('/').next().unwrap_or("").to_string(),
+        })
+        .collect()
+}
+
+fn set(kinds: &[&str]) -> BTreeSet<String> {
+    kinds.iter().map(|k| k.to_string()).collect()
+}
+
+const EVERY: &[&str] = &[
+    "calendar",
+    "edition",
+    "editions",
+    "indicator-views",
+    "plan",
+    "plan-state",
+    "plans",
+    "results",
+    "session",
+    "subject-names",
+    "units",
+];
+
+fn every_but(gone: &[&str]) -> BTreeSet<String> {
+    EVERY
+        .iter()
+        .filter(|k| !gone.contains(k))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+async fn each_write_makes_stale_exactly_what_reads_its_tables(s: &Store) {
+    let user = seed(s).await;
+    let cal = WorkCalendar::every_day();
+    read_all(s).await;
+    assert_eq!(kept(s), set(EVERY));
+
+    // A language changed: the session (its user) is read again, nothing else.
+    s.set_lang(user, "en").await.unwrap();
+    assert_eq!(kept(s), every_but(&["session"]));
+    let (_, u) = s.session("t1", LONG_AGO, LONG_AGO).await.unwrap().unwrap();
+    assert_eq!(
+        u.lang, "en",
+        "the session kept in memory holds the new language"
+    );
+    let state = read_all(s).await;
+
+    // A session slid: the same.
+    s.touch_session("t1", FAR).await.unwrap();
+    assert_eq!(kept(s), every_but(&["session"]));
+    let again = read_all(s).await;
+    assert!(
+        Arc::ptr_eq(&state, &again),
+        "the plan's state was not read again"
+    );
+
+    // A sign-in attempt counted, a notification, an audit event: nothing is stale.
+    s.throttle_hit(&ThrottleHit {
+        kind: "account",
+        key: "sonoivu",
+        now: "2021-08-15T01:00:00Z",
+        quiet_before: LONG_AGO,
+        forget_before: LONG_AGO,
+        limit: 5,
+        lock_until: [FAR; 4],
+    })
+    .await
+    .unwrap();
+    s.notify("so-tai-chinh", "Nhắc báo cáo", "/plans")
+        .await
+        .unwrap();
+    s.record_event("system", "backup", "backup", "b1", serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(kept(s), set(EVERY));
+
+    // A monthly report: the plan's state, not the plan's document nor the rest.
+    let report = s
+        .submit_report(
+            PLAN,
+            TASK,
+            "so-tai-chinh",
+            &ReportInput {
+                period: "once".into(),
+                done: "Đã trình dự thảo".into(),
+                problems: String::new(),
+                proposals: String::new(),
+                progress_pct: 100,
+            },
+            &[],
+            date(2021, 7, 28),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept(s), every_but(&["plan-state"]));
+    read_all(s).await;
+    // Its review (and the notification it sends): the same.
+    s.review_report(report.id, Decision::Accepted, "", "sonoivu")
+        .await
+        .unwrap();
+    assert_eq!(kept(s), every_but(&["plan-state"]));
+    read_all(s).await;
+    // A user's role changed (which ends no session here): the session.
+    s.update_user(
+        user,
+        &UserInput {
+            username: "sonoivu".into(),
+            display_name: "Sở Nội vụ".into(),
+            role: Role::Leader,
+            unit: Some("so-noi-vu".into()),
+            lang: "en".into(),
+            active: true,
+        },
+        "admin",
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept(s), every_but(&["session"]));
+    let (_, u) = s.session("t1", LONG_AGO, LONG_AGO).await.unwrap().unwrap();
+    assert_eq!(u.role, Role::Leader);
+    read_all(s).await;
+
+    // Writes that name no tables: everything is read again.
+    s.save_work_calendar(&cal, &[], "test").await.unwrap();
+    assert!(kept(s).is_empty(), "{:?}", kept(s));
+    read_all(s).await;
+    let e = s.edition(EDITION).await.unwrap().unwrap();
+    s.save_edition(&e, "test").await.unwrap();
+    assert!(kept(s).is_empty(), "{:?}", kept(s));
+}
+
+async fn a_monthly_report_and_its_review_show_in_the_next_plan_state(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    let day = DAY.parse().unwrap();
+    let status = |st: &parindex_store::PlanState| {
+        st.task(TASK)
+            .unwrap()
+            .assignments
+            .iter()
+            .find(|a| a.assignment.unit == "so-tai-chinh")
+            .unwrap()
+            .status
+    };
+    let before = s.plan_state_shared(PLAN, day, None).await.unwrap();
+    assert_eq!(status(&before), Status::Overdue);
+    let overdue = before.tiles.overdue;
+    let report = s
+        .submit_report(
+            PLAN,
+            TASK,
+            "so-tai-chinh",
+            &ReportInput {
+                period: "once".into(),
+                done: "Đã trình dự thảo".into(),
+                problems: String::new(),
+                proposals: String::new(),
+                progress_pct: 100,
+            },
+            &[],
+            date(2021, 7, 28),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    let submitted = s.plan_state_shared(PLAN, day, None).await.unwrap();
+    assert_eq!(status(&submitted), Status::Submitted);
+    assert_eq!(submitted.tiles.overdue, overdue - 1);
+    s.review_report(report.id, Decision::Accepted, "", "sonoivu")
+        .await
+        .unwrap();
+    let accepted = s.plan_state_shared(PLAN, day, None).await.unwrap();
+    assert_eq!(status(&accepted), Status::Accepted);
+}
