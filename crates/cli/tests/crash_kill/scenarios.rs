@@ -322,7 +322,11 @@ pub fn report_submitted_and_reviewed(backend: Backend) {
             ],
             vec![format!("SELECT r.version, r.decision, r.review_comment, r.reviewed_by FROM reports r JOIN assignments a ON a.id = r.assignment_id WHERE {TASK} AND r.decision IS NOT NULL ORDER BY r.version")],
         ],
-        audit: vec![vec!["submit/report"], vec!["returned/report"]],
+        // The submission records the report and, when it changes, the assignment's progress.
+        audit: vec![
+            vec!["submit/report", "progress/assignment"],
+            vec!["returned/report"],
+        ],
         actors: vec!["sotuphap", "sonoivu"],
     };
     let done = |it: Iter| format!("Báo cáo thử nghiệm lần {}: đã triển khai kế hoạch.", it.n());
