@@ -86,7 +86,7 @@ async fn plan_import(db: &TestDb) {
     );
     let err = fails(url, &["import", "plan", &bad]);
     assert!(
-        err.contains(&format!("bad.toml: row {row}, column 'character 8'")),
+        err.contains(&format!("bad.toml: line {row}, character 8")),
         "{err}"
     );
     // Not a plan file at all.
