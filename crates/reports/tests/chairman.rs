@@ -20,6 +20,7 @@ use parindex_store::on_both_backends;
 
 on_both_backends!(
     the_word_report_as_of_15_august,
+    the_draft_leaves_the_signature_blank,
     table_headers_repeat_on_every_page_and_rows_do_not_split,
     overdue_dossier_explanations_are_reported,
     the_workbook_as_of_15_august
@@ -423,7 +424,6 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         "- Bộ Nội vụ (báo cáo);",
         "- Lưu: VT, CCHC.",
         "GIÁM ĐỐC",
-        "(đã ký)",
     ] {
         assert!(tail.contains(s), "closing: missing {s:?}");
     }
@@ -446,6 +446,32 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
+}
+
+/// The report is generated as a draft to be signed: its signature block has the signer's title
+/// and an empty space, never "(đã ký)" (nothing records a signature), in any month.
+async fn the_draft_leaves_the_signature_blank(s: &Store) {
+    with_reports(s).await;
+    for month in [(2021, 7), (2021, 8)] {
+        let data = chairman_report_data(s, PLAN, month, TODAY).await.unwrap();
+        let xml = document_xml(&chairman_docx(&data).unwrap());
+        let text = text_of(&xml);
+        assert!(
+            !text.contains("(đã ký)"),
+            "{month:?}: a draft is not signed"
+        );
+        assert!(!text.contains("đã ký"), "{month:?}");
+        let closing = rows_of(&xml).pop().unwrap();
+        assert!(closing.contains("Nơi nhận:") && closing.contains("GIÁM ĐỐC"));
+        // After the title, the block holds nothing but blank lines and the signer's name when
+        // the issuer's head is known.
+        let after = &closing[closing.find("GIÁM ĐỐC").unwrap()..];
+        let rest = after.trim_start_matches("GIÁM ĐỐC").trim();
+        match &data.letterhead.signer_name {
+            Some(n) => assert_eq!(rest, n.as_str()),
+            None => assert_eq!(rest, "", "blank signature block"),
+        }
+    }
 }
 
 /// A cell as text; dates as dd/mm/yyyy.
