@@ -21,6 +21,7 @@ use parindex_store::on_both_backends;
 on_both_backends!(
     the_word_report_as_of_15_august,
     the_draft_leaves_the_signature_blank,
+    a_month_counts_the_reports_submitted_in_it_whatever_their_period,
     table_headers_repeat_on_every_page_and_rows_do_not_split,
     overdue_dossier_explanations_are_reported,
     the_workbook_as_of_15_august
@@ -472,6 +473,43 @@ async fn the_draft_leaves_the_signature_blank(s: &Store) {
             None => assert_eq!(rest, "", "blank signature block"),
         }
     }
+}
+
+/// A July report submitted late, on 3 August, counts in August and not in July; the report says
+/// which reports a month counts.
+async fn a_month_counts_the_reports_submitted_in_it_whatever_their_period(s: &Store) {
+    with_reports(s).await;
+    s.submit_report(
+        PLAN,
+        "III.1-monthly-report",
+        "so-tai-chinh",
+        &input("2021-07", "Báo cáo CCHC tháng 7 của Sở Tài chính, nộp muộn"),
+        &[],
+        date(2021, 8, 3),
+        &WorkCalendar::every_day(),
+        "sotaichinh",
+    )
+    .await
+    .unwrap();
+    let text_for = |month| async move {
+        let data = chairman_report_data(s, PLAN, month, TODAY).await.unwrap();
+        text_of(&document_xml(&chairman_docx(&data).unwrap()))
+    };
+    let august = text_for((2021, 8)).await;
+    let july = text_for((2021, 7)).await;
+    let late = "Báo cáo CCHC tháng 7 của Sở Tài chính, nộp muộn";
+    assert!(august.contains(late), "counted in the month it came in");
+    assert!(!july.contains(late), "not in the month of its period");
+    // The reports of July submitted in July stay in July.
+    assert!(july.contains("Báo cáo CCHC tháng 7 của Sở Tư pháp"));
+    let rule = "Báo cáo được tính vào tháng nộp, không phân biệt kỳ báo cáo";
+    assert!(
+        august.contains(rule) && july.contains(rule),
+        "the report says so"
+    );
+    // August: the pending report of Sở Tư pháp and the late one of Sở Tài chính.
+    assert!(august
+        .contains("Trong tháng 08/2021: 2 báo cáo đã nộp, trong đó 0 báo cáo đã được chấp nhận."));
 }
 
 /// A cell as text; dates as dd/mm/yyyy.
