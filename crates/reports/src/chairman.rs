@@ -3,12 +3,12 @@
 //! the Excel renderings).
 //!
 //! Per area of the index (1..8, titles from the edition): what was done in the month (the
-//! submitted or accepted reports of the tasks linked to the area), what is overdue as of the
-//! report's date and who answers for it (the unit and its head), and the risks to the area's
-//! target rank. Tasks linked to several areas are reported once, under "common tasks". Then the
+//! reports on the tasks linked to the area submitted in the month, whatever their period,
+//! awaiting review or accepted), what is overdue as of the report's date and who answers for it
+//! (the unit and its head), and the risks to the area's target rank. Tasks linked to several areas are reported once, under "common tasks". Then the
 //! compliance of every agency, and proposals.
 
-use crate::text::{dmy, head_of, month_label, period_label, period_month, points};
+use crate::text::{dmy, head_of, month_label, period_label, points};
 use crate::{ReportError, Result};
 use jiff::civil::Date;
 use parindex_domain::gap::{PointsToRank, TargetScope};
@@ -218,7 +218,8 @@ fn letterhead(
 // What the report says
 // ---------------------------------------------------------------------------------------------
 
-/// A report submitted or accepted in the month.
+/// A report submitted in the month, whatever its period, and not returned (awaiting review or
+/// accepted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DoneItem {
     pub task_id: String,
@@ -386,14 +387,16 @@ fn task_areas(criteria: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether a report belongs to the month: a monthly period names it; other periods (one-off,
-/// quarter, half-year, year) count in the month they were submitted.
+/// Whether a report belongs to the month: it was submitted in it, whatever its period (a
+/// July report submitted on 3 August counts in August; a one-off, quarter or year report in the
+/// month it came in). The report says so ([`MONTH_RULE`]).
 fn in_month(r: &Report, month: (i32, i8)) -> bool {
-    match period_month(&r.period) {
-        Some(m) => m == month,
-        None => (i32::from(r.submitted_on.year()), r.submitted_on.month()) == month,
-    }
+    (i32::from(r.submitted_on.year()), r.submitted_on.month()) == month
 }
+
+/// The sentence that tells the reader which reports a month counts.
+pub const MONTH_RULE: &str =
+    "Báo cáo được tính vào tháng nộp, không phân biệt kỳ báo cáo (kể cả báo cáo của kỳ trước nộp muộn).";
 
 fn measure_label(kind: MeasureKind, decision: Option<&str>) -> String {
     let k = match kind {
@@ -689,7 +692,7 @@ pub fn outline(data: &ReportData) -> Outline {
             st.tiles.reports_missing
         ),
         format!(
-            "Trong tháng {month}: {done_n} báo cáo đã nộp, trong đó {accepted_n} báo cáo đã được chấp nhận."
+            "Trong tháng {month}: {done_n} báo cáo đã nộp, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
         ),
     ];
     let mut overview = overview;

@@ -217,7 +217,7 @@ fn letterhead_table(data: &ReportData, o: &Outline) -> Table {
         .margins(TableCellMargins::new().margin(0, 28, 0, 28))
 }
 
-/// Recipients (bottom-left) and signature (bottom-right).
+/// Recipients (bottom-left) and the signature block (bottom-right), left blank for the signature.
 fn closing_table(data: &ReportData) -> Table {
     let lh = &data.letterhead;
     let half = text_width() / 2;
@@ -236,11 +236,11 @@ fn closing_table(data: &ReportData) -> Table {
     let mut right = TableCell::new()
         .width(text_width() - half, WidthType::Dxa)
         .add_paragraph(centred(run(&lh.signer_title, BODY).bold(), BODY));
-    for _ in 0..3 {
+    // The report is generated as a draft to be signed: the space for the signature stays blank
+    // (no "(đã ký)": nothing here records a signature).
+    for _ in 0..5 {
         right = right.add_paragraph(blank(BODY));
     }
-    right = right.add_paragraph(centred(run("(đã ký)", BODY).italic(), BODY));
-    right = right.add_paragraph(blank(BODY));
     if let Some(n) = &lh.signer_name {
         right = right.add_paragraph(centred(run(n, BODY).bold(), BODY));
     }

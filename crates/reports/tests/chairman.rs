@@ -20,6 +20,8 @@ use parindex_store::on_both_backends;
 
 on_both_backends!(
     the_word_report_as_of_15_august,
+    the_draft_leaves_the_signature_blank,
+    a_month_counts_the_reports_submitted_in_it_whatever_their_period,
     table_headers_repeat_on_every_page_and_rows_do_not_split,
     overdue_dossier_explanations_are_reported,
     the_workbook_as_of_15_august
@@ -423,7 +425,6 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         "- Bộ Nội vụ (báo cáo);",
         "- Lưu: VT, CCHC.",
         "GIÁM ĐỐC",
-        "(đã ký)",
     ] {
         assert!(tail.contains(s), "closing: missing {s:?}");
     }
@@ -446,6 +447,69 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
+}
+
+/// The report is generated as a draft to be signed: its signature block has the signer's title
+/// and an empty space, never "(đã ký)" (nothing records a signature), in any month.
+async fn the_draft_leaves_the_signature_blank(s: &Store) {
+    with_reports(s).await;
+    for month in [(2021, 7), (2021, 8)] {
+        let data = chairman_report_data(s, PLAN, month, TODAY).await.unwrap();
+        let xml = document_xml(&chairman_docx(&data).unwrap());
+        let text = text_of(&xml);
+        assert!(
+            !text.contains("(đã ký)"),
+            "{month:?}: a draft is not signed"
+        );
+        assert!(!text.contains("đã ký"), "{month:?}");
+        let closing = rows_of(&xml).pop().unwrap();
+        assert!(closing.contains("Nơi nhận:") && closing.contains("GIÁM ĐỐC"));
+        // After the title, the block holds nothing but blank lines and the signer's name when
+        // the issuer's head is known.
+        let after = &closing[closing.find("GIÁM ĐỐC").unwrap()..];
+        let rest = after.trim_start_matches("GIÁM ĐỐC").trim();
+        match &data.letterhead.signer_name {
+            Some(n) => assert_eq!(rest, n.as_str()),
+            None => assert_eq!(rest, "", "blank signature block"),
+        }
+    }
+}
+
+/// A July report submitted late, on 3 August, counts in August and not in July; the report says
+/// which reports a month counts.
+async fn a_month_counts_the_reports_submitted_in_it_whatever_their_period(s: &Store) {
+    with_reports(s).await;
+    s.submit_report(
+        PLAN,
+        "III.1-monthly-report",
+        "so-tai-chinh",
+        &input("2021-07", "Báo cáo CCHC tháng 7 của Sở Tài chính, nộp muộn"),
+        &[],
+        date(2021, 8, 3),
+        &WorkCalendar::every_day(),
+        "sotaichinh",
+    )
+    .await
+    .unwrap();
+    let text_for = |month| async move {
+        let data = chairman_report_data(s, PLAN, month, TODAY).await.unwrap();
+        text_of(&document_xml(&chairman_docx(&data).unwrap()))
+    };
+    let august = text_for((2021, 8)).await;
+    let july = text_for((2021, 7)).await;
+    let late = "Báo cáo CCHC tháng 7 của Sở Tài chính, nộp muộn";
+    assert!(august.contains(late), "counted in the month it came in");
+    assert!(!july.contains(late), "not in the month of its period");
+    // The reports of July submitted in July stay in July.
+    assert!(july.contains("Báo cáo CCHC tháng 7 của Sở Tư pháp"));
+    let rule = "Báo cáo được tính vào tháng nộp, không phân biệt kỳ báo cáo";
+    assert!(
+        august.contains(rule) && july.contains(rule),
+        "the report says so"
+    );
+    // August: the pending report of Sở Tư pháp and the late one of Sở Tài chính.
+    assert!(august
+        .contains("Trong tháng 08/2021: 2 báo cáo đã nộp, trong đó 0 báo cáo đã được chấp nhận."));
 }
 
 /// A cell as text; dates as dd/mm/yyyy.

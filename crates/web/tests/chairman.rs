@@ -129,3 +129,93 @@ async fn bad_requests_are_refused() {
     let want = t(Lang::Vi, "refusal.not_a_month").replace("{value}", "tam");
     assert!(r.body.contains(&format!("month: {want}")), "{}", r.body);
 }
+
+/// A month option of the form: (value, label, selected).
+type MonthOption = (String, String, bool);
+
+/// The form "Báo cáo Chủ tịch tháng" of a page, if drawn: its action and its month options.
+fn chairman_form(body: &str) -> Option<(String, Vec<MonthOption>)> {
+    let start = body.find(r#"id="chairman-report""#)?;
+    let form_start = body[..start].rfind("<form")?;
+    let form = &body[form_start..form_start + body[form_start..].find("</form>")?];
+    let attr = |tag: &str, name: &str| {
+        let pat = format!(" {name}=\"");
+        tag.find(&pat).map(|i| {
+            let v = &tag[i + pat.len()..];
+            v[..v.find('"').unwrap_or(v.len())].to_string()
+        })
+    };
+    let action = attr(form, "action")?;
+    let months = form
+        .split("<option")
+        .skip(1)
+        .map(|o| {
+            let tag = &o[..o.find('>').unwrap_or(o.len())];
+            let label =
+                &o[o.find('>').map_or(0, |i| i + 1)..o.find("</option>").unwrap_or(o.len())];
+            (
+                attr(tag, "value").unwrap_or_default(),
+                label.to_string(),
+                tag.contains(" selected"),
+            )
+        })
+        .collect();
+    Some((action, months))
+}
+
+#[tokio::test]
+async fn the_report_form_is_drawn_for_those_who_may_download_it() {
+    let app = app().await;
+    let want_months = vec![
+        ("2021-07".to_string(), "07/2021".to_string(), false),
+        // The clock's month (15/8/2021) is chosen.
+        ("2021-08".to_string(), "08/2021".to_string(), true),
+    ];
+    for page in [
+        "/plans/bac-giang-2021",
+        "/plans/bac-giang-2021/accountability",
+        "/",
+    ] {
+        for role in ["coordinator", "leader"] {
+            let r = app.get(page, Some(role)).await;
+            assert_eq!(r.status, StatusCode::OK, "{role} {page}");
+            let (action, months) =
+                chairman_form(&r.body).unwrap_or_else(|| panic!("{role} {page}: no form"));
+            assert_eq!(
+                action, "/plans/bac-giang-2021/chairman-report",
+                "{role} {page}"
+            );
+            assert_eq!(months, want_months, "{role} {page}");
+            for s in [
+                "Báo cáo Chủ tịch tháng",
+                r#"name="month""#,
+                r#"name="format" value="docx""#,
+                r#"name="format" value="xlsx""#,
+            ] {
+                assert!(r.body.contains(s), "{role} {page}: {s}");
+            }
+            // What the form sends, with either button, downloads the report.
+            for format in ["docx", "xlsx"] {
+                let r = app
+                    .get(
+                        &format!("{action}?month=2021-07&format={format}"),
+                        Some(role),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{role} {format}");
+            }
+        }
+    }
+    // Roles the route refuses see the pages without the form.
+    for (role, pages) in [
+        ("lead", &["/plans/bac-giang-2021", "/"][..]),
+        ("agency", &["/plans/bac-giang-2021", "/"][..]),
+    ] {
+        for page in pages {
+            let r = app.get(page, Some(role)).await;
+            assert_eq!(r.status, StatusCode::OK, "{role} {page}");
+            assert!(chairman_form(&r.body).is_none(), "{role} {page}: no form");
+            assert!(!r.body.contains("chairman-report"), "{role} {page}");
+        }
+    }
+}

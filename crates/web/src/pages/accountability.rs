@@ -173,6 +173,7 @@ struct AccountabilityPage {
     units: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     decide: DecideState,
+    chairman: Option<crate::pages::chairman::ChairmanForm>,
 }
 
 impl AccountabilityPage {
@@ -252,6 +253,7 @@ async fn render(
             ("disciplinary_review", "measure.disciplinary_review"),
         ],
         decide,
+        chairman: crate::pages::chairman::chairman_form(cu, &plan, state.today()),
         l,
     }))
 }

@@ -16,6 +16,8 @@ pub struct PlanTiles {
     pub overdue_href: String,
     pub due7_href: String,
     pub missing_href: String,
+    /// The Chairman's report form, for the roles that may download it.
+    pub chairman: Option<crate::pages::chairman::ChairmanForm>,
 }
 
 pub async fn dashboard_tiles(
@@ -33,7 +35,9 @@ pub async fn dashboard_tiles(
         .plan_state_shared(&plan.id, state.today(), None)
         .await?;
     let board = format!("/plans/{}/board", seg(&plan.id));
+    let chairman = crate::pages::chairman::chairman_form(cu, &plan, st.today);
     Ok(Some(PlanTiles {
+        chairman,
         title: plan.title,
         overdue: st.tiles.overdue,
         due7: st.tiles.due_within_7_days,

@@ -97,6 +97,7 @@ pub(super) struct TreePage {
     sort_status: String,
     sort_lead: String,
     export_href: String,
+    chairman: Option<crate::pages::chairman::ChairmanForm>,
 }
 
 /// "80,78 % / 100 %" with its label.
@@ -561,6 +562,7 @@ async fn render_tree(
         sort_status: q.sort_href("status"),
         sort_lead: q.sort_href("lead"),
         export_href: q.export_href(),
+        chairman: crate::pages::chairman::chairman_form(&cu, plan, st.today),
         rows: q.paged(rows, 20),
         l,
     };
