@@ -308,11 +308,6 @@ impl Store {
         self.version.get()
     }
 
-    /// The version of the last write this process committed to one of `tables`.
-    pub fn data_stamp(&self, tables: crate::Tables) -> u64 {
-        self.version.stamp(tables)
-    }
-
     /// After a single-statement write on the pool to `tables` only.
     pub(crate) fn wrote_to(&self, tables: crate::Tables) {
         self.version.bump_tables(tables);
