@@ -81,7 +81,7 @@ test('coordinator: check and import a dossier export, then see the rates; a bad 
     await Promise.all([page.waitForNavigation(), page.click('#dossier-import-button')]);
     const error = await page.locator('#upload-error').innerText();
     assert.match(error, /Tệp sai\.csv có 1 dòng lỗi; không lưu gì\./);
-    assert.match(await page.locator('#bad-rows tbody tr').first().innerText(), /^3\s+due_at\s+the due date is before the date received/);
+    assert.match(await page.locator('#bad-rows tbody tr').first().innerText(), /^3\s+due_at\s+Ngày hẹn trả trước ngày tiếp nhận\./);
   });
 });
 
