@@ -53,6 +53,20 @@ pub struct UserFormView {
 }
 
 impl UserFormView {
+    /// The edit form of a stored user, with no errors (the e-mail address has its own form).
+    pub(super) fn of(u: parindex_store::User) -> UserFormView {
+        UserFormView {
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role.as_str().into(),
+            unit: u.unit.unwrap_or_default(),
+            lang: u.lang,
+            active: u.active,
+            email: String::new(),
+            errors: BTreeMap::new(),
+        }
+    }
+
     pub fn err(&self, field: &str) -> Option<&&'static str> {
         self.errors.get(field)
     }
@@ -298,16 +312,7 @@ async fn edit_page(
         id,
         email: u.email.clone().unwrap_or_default(),
         err_email: None,
-        form: UserFormView {
-            username: u.username,
-            display_name: u.display_name,
-            role: u.role.as_str().into(),
-            unit: u.unit.unwrap_or_default(),
-            lang: u.lang,
-            active: u.active,
-            email: String::new(),
-            errors: BTreeMap::new(),
-        },
+        form: UserFormView::of(u),
         roles: roles(),
         units: unit_options(&state).await?,
         err_password: None,
@@ -373,16 +378,7 @@ async fn reset_password(
             id,
             email: u.email.clone().unwrap_or_default(),
             err_email: None,
-            form: UserFormView {
-                username: u.username,
-                display_name: u.display_name,
-                role: u.role.as_str().into(),
-                unit: u.unit.unwrap_or_default(),
-                lang: u.lang,
-                active: u.active,
-                email: String::new(),
-                errors: BTreeMap::new(),
-            },
+            form: UserFormView::of(u),
             roles: roles(),
             units: unit_options(&state).await?,
             err_password: err,
