@@ -16,7 +16,6 @@ use axum::Form;
 use parindex_domain::access::Action;
 use parindex_store::{normalise_email, StoreError};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// The test mail form on the users page and, once sent, what became of the mail.
 #[derive(Default)]
