@@ -56,11 +56,14 @@ test('coordinator: dashboard, languages, search, edit a head of agency, see the 
     await Promise.all([page.waitForNavigation(), page.press('#head_title', 'Enter')]);
     assert.match(await page.locator('#units-table').innerText(), /Nguyễn Thị Kiểm Thử/);
 
-    // The audit record, with before and after.
+    // The audit record in words: who by name, what was done to which kind of record, the
+    // changed field before → after (no login, no JSON).
     await page.goto(`${app.base}/audit?unit=so-tu-phap`);
     const audit = await page.locator('#audit-table').innerText();
-    assert.match(audit, /sonoivu/);
-    assert.match(audit, /Nguyễn Thị Kiểm Thử/);
+    assert.match(audit, /Chuyên viên Sở Nội vụ/);
+    assert.match(audit, /Sửa đơn vị/);
+    assert.match(audit, /Người đứng đầu: (.*→ )?Nguyễn Thị Kiểm Thử/);
+    assert.doesNotMatch(audit, /sonoivu|\{"/);
   });
 });
 

@@ -254,6 +254,230 @@ fn skipped(url: &str) -> bool {
     path == "/logout" || path.ends_with("/logout")
 }
 
+/// English words that are not Vietnamese (nor in the glossary's loan words), as they leaked into
+/// Vietnamese pages: a page written for a Vietnamese reader shows none of them in its text or in
+/// the attributes a reader sees (`placeholder`, `title`, `aria-label`, `alt`).
+const ENGLISH: &[&str] = &[
+    "about",
+    "accepted",
+    "account",
+    "action",
+    "added",
+    "all",
+    "and",
+    "appraisal",
+    "area",
+    "areas",
+    "assessment",
+    "back",
+    "band",
+    "before",
+    "after",
+    "by",
+    "cancel",
+    "change",
+    "changed",
+    "close",
+    "closed",
+    "code",
+    "comment",
+    "components",
+    "create",
+    "created",
+    "criteria",
+    "criterion",
+    "dashboard",
+    "date",
+    "deadline",
+    "delete",
+    "deleted",
+    "demo",
+    "done",
+    "dossier",
+    "dossiers",
+    "download",
+    "draft",
+    "due",
+    "early",
+    "edit",
+    "edition",
+    "editions",
+    "empty",
+    "error",
+    "export",
+    "far",
+    "file",
+    "files",
+    "filter",
+    "for",
+    "from",
+    "gap",
+    "import",
+    "imported",
+    "indicator",
+    "indicators",
+    "item",
+    "items",
+    "late",
+    "level",
+    "link",
+    "list",
+    "login",
+    "month",
+    "months",
+    "name",
+    "new",
+    "next",
+    "none",
+    "not",
+    "of",
+    "open",
+    "or",
+    "overdue",
+    "page",
+    "password",
+    "pending",
+    "period",
+    "plan",
+    "plans",
+    "points",
+    "previous",
+    "print",
+    "progress",
+    "publish",
+    "published",
+    "publisher",
+    "rank",
+    "ranking",
+    "read",
+    "record",
+    "report",
+    "reports",
+    "result",
+    "results",
+    "returned",
+    "review",
+    "round",
+    "save",
+    "saved",
+    "score",
+    "scores",
+    "search",
+    "see",
+    "self",
+    "settings",
+    "show",
+    "sign",
+    "source",
+    "status",
+    "submit",
+    "submitted",
+    "subject",
+    "task",
+    "tasks",
+    "the",
+    "this",
+    "time",
+    "top",
+    "total",
+    "unit",
+    "units",
+    "unknown",
+    "update",
+    "updated",
+    "upload",
+    "user",
+    "users",
+    "week",
+    "when",
+    "where",
+    "which",
+    "with",
+    "year",
+    "yes",
+];
+
+/// The text a reader sees of a page: its text nodes and the attributes read aloud or shown
+/// (`placeholder`, `title`, `aria-label`, `alt`), entities decoded — without scripts and styles,
+/// codes (`<code>`, `<kbd>`), the values being edited (`<textarea>`) and text marked English.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&unescape(&rest[..i]));
+        out.push(' ');
+        rest = &rest[i..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        for name in ["placeholder", "title", "aria-label", "alt"] {
+            if let Some(v) = attr(tag, name) {
+                out.push_str(&v);
+                out.push(' ');
+            }
+        }
+        rest = &rest[end..];
+        // Text marked as English (`lang="en"`: an English name beside the Vietnamese one).
+        if attr(tag, "lang").as_deref() == Some("en") {
+            let name: String = tag[1..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            let close = format!("</{name}>");
+            rest = rest.find(&close).map_or("", |j| &rest[j + close.len()..]);
+            continue;
+        }
+        for skip in ["script", "style", "code", "kbd", "textarea"] {
+            if tag.starts_with(&format!("<{skip}")) {
+                let close = format!("</{skip}>");
+                rest = rest.find(&close).map_or("", |j| &rest[j + close.len()..]);
+            }
+        }
+    }
+    out.push_str(&unescape(rest));
+    out
+}
+
+/// What a Vietnamese page shows that is not Vietnamese: English words, and codes a reader should
+/// see as words (`assessment_item`, `{"decision":…}`).
+fn english_in(html: &str) -> Vec<String> {
+    let text = visible_text(html);
+    let mut found: Vec<String> = Vec::new();
+    let mut named: Vec<String> = Vec::new();
+    let mut at = 0;
+    for token in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        let start = at;
+        at += token.len() + 1;
+        let word = token.to_lowercase();
+        let leaked = ENGLISH.contains(&word.as_str())
+            || (word.contains('_') && word.chars().any(|c| c.is_ascii_alphabetic()));
+        if leaked && !named.contains(&word) {
+            // The word in its sentence, so that the failure says where to look.
+            let from = boundary(&text, start.saturating_sub(30));
+            let to = boundary(&text, start + token.len() + 30);
+            let context: String = text[from..to]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            found.push(format!("{word} («{context}»)"));
+            named.push(word);
+        }
+    }
+    // Stored JSON shown as text (a JSON example in a hint is a `<code>`, skipped like the rest).
+    if let Some(i) = text.find("{\"") {
+        found.push(format!("JSON («{}»)", &text[i..boundary(&text, i + 40)]));
+    }
+    found
+}
+
+/// The largest char boundary of `s` at or before `i`.
+fn boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 struct Fetched {
     status: StatusCode,
     location: Option<String>,
@@ -292,6 +516,8 @@ struct Crawl {
     paths: usize,
     left: Vec<String>,
     failures: Vec<(String, String, StatusCode)>,
+    /// Pages showing English or codes, with what they show (each word named once per crawl).
+    english: Vec<(String, Vec<String>)>,
 }
 
 /// The path of a URL with its numbers as `{n}` (criteria codes such as `1.2.3` included).
@@ -316,7 +542,9 @@ async fn crawl(app: &Router, cookie: &str) -> Crawl {
         paths: 0,
         left: Vec::new(),
         failures: Vec::new(),
+        english: Vec::new(),
     };
+    let mut english_seen: HashSet<String> = HashSet::new();
     while let Some((url, from)) = fresh.pop_front().or_else(|| variants.pop_front()) {
         if crawl.fetched >= CAP {
             crawl.left = fresh.into_iter().map(|(u, _)| u).collect();
@@ -337,6 +565,13 @@ async fn crawl(app: &Router, cookie: &str) -> Crawl {
         }
         if got.status == StatusCode::OK {
             if let Some(html) = got.html.as_deref() {
+                let words: Vec<String> = english_in(html)
+                    .into_iter()
+                    .filter(|w| english_seen.insert(w.split(' ').next().unwrap_or("").to_string()))
+                    .collect();
+                if !words.is_empty() {
+                    crawl.english.push((url.clone(), words));
+                }
                 links.extend(hrefs(html));
                 links.extend(get_forms(html));
             }
@@ -449,6 +684,7 @@ async fn every_link_on_every_page_opens_for_every_demo_role() {
         clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
     });
     let mut failures = Vec::new();
+    let mut english = Vec::new();
     let mut counts = Vec::new();
     for (role, login) in ROLES {
         let (user, _) = db
@@ -500,6 +736,12 @@ async fn every_link_on_every_page_opens_for_every_demo_role() {
                 .into_iter()
                 .map(|(page, link, status)| format!("{role}: {page} → {link}: {status}")),
         );
+        english.extend(
+            found
+                .english
+                .into_iter()
+                .map(|(page, words)| format!("{role}: {page}: {}", words.join(", "))),
+        );
     }
     eprintln!("pages fetched per role: {}", counts.join(", "));
     assert!(
@@ -508,6 +750,12 @@ async fn every_link_on_every_page_opens_for_every_demo_role() {
         failures.len(),
         counts.join(", "),
         failures.join("\n")
+    );
+    assert!(
+        english.is_empty(),
+        "{} Vietnamese pages show English or codes:\n{}",
+        english.len(),
+        english.join("\n")
     );
     db.cleanup().await;
 }
@@ -559,4 +807,33 @@ fn links_resolve_like_a_browser() {
         path_shape("/editions/par-2020-province/criteria/1.2.3?x=1"),
         "/editions/par-2020-province/criteria/{n}"
     );
+}
+
+#[test]
+fn english_and_codes_are_found_in_what_a_reader_sees_only() {
+    let page = r#"<html lang="vi"><head><style>.the{}</style><script>let report = 1;</script></head>
+        <body><p>Nguồn: dossiers (the months imported so far)</p>
+        <input placeholder="unit, edition"><code>received_at</code><kbd>parindex import</kbd>
+        <span lang="en">Department of Justice</span><td>assessment_item</td>
+        <textarea>{"kind": "manual"}</textarea><p>{"decision":"accepted"}</p></body></html>"#;
+    let words: Vec<String> = english_in(page)
+        .iter()
+        .map(|w| w.split(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "dossiers",
+            "the",
+            "months",
+            "imported",
+            "far",
+            "unit",
+            "edition",
+            "assessment_item",
+            "accepted",
+            "JSON"
+        ]
+    );
+    assert!(english_in("<p>Sở Tư pháp so sánh kết quả tháng 07/2021</p>").is_empty());
 }

@@ -499,7 +499,7 @@ pub fn dossier_observations(
             denominator: denominator.map(Decimal::from),
             source: "dossiers".into(),
             note: matches!(period, Period::Year(_))
-                .then(|| "cộng dồn các tháng đã nhập (the months imported so far)".to_string()),
+                .then(|| "cộng dồn các tháng đã nhập".to_string()),
         });
     }
     out

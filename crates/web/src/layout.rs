@@ -90,6 +90,12 @@ impl Layout {
         i18n::t(self.lang, key)
     }
 
+    /// A hint from the catalogue as HTML (`|safe` in the template): its text escaped, and what a
+    /// user types into a file or a command — between backticks in the catalogue — as `<code>`.
+    pub fn hint(&self, key: &str) -> String {
+        coded_html(self.t(key))
+    }
+
     pub fn num(&self, d: &Decimal) -> String {
         i18n::num(self.lang, *d)
     }
@@ -104,5 +110,44 @@ impl Layout {
 
     pub fn other_lang(&self) -> &'static str {
         self.lang.other().code()
+    }
+}
+
+/// Text as HTML, escaped, its backticked parts as `<code>` (see [`Layout::hint`]).
+pub fn coded_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    for (i, part) in text.split('`').enumerate() {
+        let code = i % 2 == 1;
+        if code {
+            out.push_str("<code>");
+        }
+        for c in part.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        if code {
+            out.push_str("</code>");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::coded_html;
+
+    #[test]
+    fn backticks_become_code_and_the_rest_is_escaped() {
+        assert_eq!(
+            coded_html("Cột: `a<b>` & \"c\""),
+            "Cột: <code>a&lt;b&gt;</code> &amp; &quot;c&quot;"
+        );
+        assert_eq!(coded_html("không mã"), "không mã");
     }
 }

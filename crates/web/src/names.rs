@@ -41,3 +41,19 @@ pub async fn unit_names(
         })
         .collect())
 }
+
+/// The name of the user behind a login, as the audit log and the pages show who did something:
+/// the automatic jobs and the demo loader in words, an unknown login as it is.
+pub async fn user_name(state: &AppState, lang: Lang, login: &str) -> Result<String, PageError> {
+    Ok(match login {
+        "" => String::new(),
+        "system" => crate::i18n::t(lang, "audit.actor.system").to_string(),
+        "demo" => crate::i18n::t(lang, "audit.actor.demo").to_string(),
+        _ => state
+            .store
+            .user_by_username(login)
+            .await?
+            .map(|(u, _)| u.display_name)
+            .unwrap_or_else(|| login.to_string()),
+    })
+}

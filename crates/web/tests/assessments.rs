@@ -1010,7 +1010,10 @@ async fn stages_lock_by_the_clock_and_reopen_for_one_unit() {
         "another unit stays locked"
     );
     let audit = app.get("/audit", Some("coordinator")).await;
-    assert!(audit.body.contains("reopen"));
+    assert!(
+        audit.body.contains("Mở lại đợt đánh giá"),
+        "the reopening, in words"
+    );
     ctx.app.db.cleanup().await;
 }
 

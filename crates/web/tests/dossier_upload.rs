@@ -183,9 +183,10 @@ async fn story(app: TestApp) {
     let page = app.get("/dossiers", Some("coordinator")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"dossier-upload\""));
-    assert!(page
-        .body
-        .contains("name=\"as_of\" type=\"date\" value=\"2021-08-15\""));
+    // Typed as dd/mm/yyyy whatever the browser's locale (a text field, not a date field).
+    assert!(page.body.contains(
+        "name=\"as_of\" type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" autocomplete=\"off\" value=\"15/08/2021\""
+    ));
     assert!(page.body.contains("Tải lên tệp xuất từ phần mềm một cửa"));
     assert!(
         page.body.contains("id=\"dossiers-cli-note\""),

@@ -981,8 +981,12 @@ async fn a_department_submits_its_report_and_the_coordinator_accepts_it() {
         1
     );
     // The unit was notified; it marks the notifications read.
+    // In words: the task's title (not its id), the decision and the reviewer's comment.
     let res = app.get("/notifications", Some("agency")).await;
-    assert!(res.body.contains("đã được chấp nhận"));
+    assert!(res.body.contains(
+        "của nhiệm vụ «Tài liệu kiểm chứng và bảng tự chấm điểm» được chấp nhận. Ý kiến: Đạt yêu cầu"
+    ), "{}", res.body);
+    assert!(!res.body.contains(&format!("nhiệm vụ {T_EVIDENCE}")));
     assert!(res
         .body
         .contains(&format!("href=\"/plans/{PLAN}/tasks/{T_EVIDENCE}\"")));

@@ -290,15 +290,18 @@ impl Store {
         )
         .await?;
         let link = format!("/plans/{plan_id}/tasks/{}", r.task_id);
-        let msg = format!(
-            "Báo cáo kỳ {} của nhiệm vụ {} đã được {}.",
-            r.period,
-            r.task_id,
-            if d == "accepted" {
-                "chấp nhận"
-            } else {
-                "trả lại"
-            }
+        let title: Option<String> =
+            sqlx::query_scalar("SELECT title FROM plan_tasks WHERE plan_id = $1 AND id = $2")
+                .bind(plan_id.as_str())
+                .bind(&r.task_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .ctx(|| "reading the task's title".into())?;
+        let msg = review_notice(
+            &r.period,
+            title.as_deref().unwrap_or(&r.task_id),
+            decision,
+            comment,
         );
         sqlx::query(
             "INSERT INTO notifications (unit, created_at, message, link) VALUES ($1, $2, $3, $4)",
@@ -345,5 +348,42 @@ impl Store {
             ))
         })
         .transpose()
+    }
+}
+
+/// The unit's notification of a review, in Vietnamese (the notification is stored as text): the
+/// period as "tháng 07/2021", the task by its title, the decision and the reviewer's comment.
+fn review_notice(period: &str, title: &str, decision: Decision, comment: &str) -> String {
+    let period = match period.split_once('-') {
+        Some((y, m)) if y.len() == 4 && m.len() == 2 => format!("tháng {m}/{y}"),
+        _ => format!("kỳ {period}"),
+    };
+    let verb = match decision {
+        Decision::Accepted => "được chấp nhận",
+        Decision::Returned => "bị trả lại",
+    };
+    let comment = parindex_domain::text::nfc(comment.trim());
+    let why = if comment.is_empty() {
+        String::new()
+    } else {
+        format!(" Ý kiến: {comment}")
+    };
+    format!("Báo cáo {period} của nhiệm vụ «{title}» {verb}.{why}")
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+
+    #[test]
+    fn a_review_is_told_with_the_task_title_the_month_and_the_comment() {
+        assert_eq!(
+            review_notice("2021-07", "Báo cáo tháng về CCHC", Decision::Returned, " Thiếu số liệu "),
+            "Báo cáo tháng 07/2021 của nhiệm vụ «Báo cáo tháng về CCHC» bị trả lại. Ý kiến: Thiếu số liệu"
+        );
+        assert_eq!(
+            review_notice("2021-Q3", "Báo cáo quý", Decision::Accepted, ""),
+            "Báo cáo kỳ 2021-Q3 của nhiệm vụ «Báo cáo quý» được chấp nhận."
+        );
     }
 }

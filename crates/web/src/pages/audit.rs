@@ -5,6 +5,7 @@ use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::error::PageError;
 use crate::layout::Layout;
+use crate::pages::audit_words::{describe, Described};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -33,15 +34,10 @@ pub struct AuditQuery {
     page: Option<i64>,
 }
 
+/// One entry as the page shows it: when, then the entry in words.
 pub struct Row {
     pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub unit: String,
-    pub before: String,
-    pub after: String,
+    pub entry: Described,
 }
 
 #[derive(Template)]
@@ -54,6 +50,8 @@ struct AuditPage {
     from: String,
     to: String,
     unit_locked: bool,
+    /// The kinds of record to filter by: (code, name).
+    entity_options: Vec<(&'static str, String)>,
     err_from: Option<&'static str>,
     err_to: Option<&'static str>,
     rows: Vec<Row>,
@@ -152,21 +150,7 @@ async fn render(
     let mut entries = state.store.audit_log(&filter).await?;
     let more = entries.len() as i64 > PER_PAGE;
     entries.truncate(PER_PAGE as usize);
-    let show =
-        |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
-    let rows = entries
-        .iter()
-        .map(|e| Row {
-            at: dates::timestamp(&e.at),
-            actor: e.actor.clone(),
-            action: e.action.clone(),
-            entity: e.entity.clone(),
-            entity_id: e.entity_id.clone(),
-            unit: e.unit.clone().unwrap_or_default(),
-            before: show(&e.before),
-            after: show(&e.after),
-        })
-        .collect();
+    let rows = rows_of(&state, l.lang, &entries).await?;
     let link = |p: i64| {
         let pairs = [
             ("actor", q.actor.clone().unwrap_or_default()),
@@ -188,6 +172,10 @@ async fn render(
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
         unit_locked: !wants_all,
+        entity_options: crate::pages::audit_words::ENTITIES
+            .iter()
+            .map(|code| (*code, crate::pages::audit_words::entity_name(l.lang, code)))
+            .collect(),
         err_from,
         err_to,
         rows,
@@ -197,6 +185,29 @@ async fn render(
         l,
     };
     Ok(Html(page_view.render()?))
+}
+
+/// The entries in words, with the names of their users and units.
+pub async fn rows_of(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    entries: &[parindex_store::AuditEntry],
+) -> Result<Vec<Row>, PageError> {
+    let units = crate::names::unit_names(state, lang).await?;
+    let users: std::collections::BTreeMap<String, String> = state
+        .store
+        .users(None)
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    Ok(entries
+        .iter()
+        .map(|e| Row {
+            at: dates::timestamp(&e.at),
+            entry: describe(lang, e, &users, &units),
+        })
+        .collect())
 }
 
 #[cfg(test)]

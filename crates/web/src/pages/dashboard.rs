@@ -269,7 +269,7 @@ fn area_rows(
                 rank: a.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
                 target: a
                     .target_rank
-                    .map(|r| format!("top {r}"))
+                    .map(|r| format!("{} {r}", l.t("gap.top")))
                     .unwrap_or_else(|| "—".into()),
                 status,
                 ok,

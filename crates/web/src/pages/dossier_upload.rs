@@ -599,7 +599,7 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
             StatusCode::PAYLOAD_TOO_LARGE,
             t("dossiers.upload.err.too_large").replace("{limit}", &size_text(limit)),
             String::new(),
-            t("dossiers.upload.err.too_large_hint"),
+            &t("dossiers.upload.err.too_large_hint").replace('`', ""),
         ),
         Refusal::Interrupted => plain(
             StatusCode::BAD_REQUEST,
@@ -623,7 +623,7 @@ fn refusal_error(lang: Lang, r: Refusal, limit: usize) -> (StatusCode, UploadErr
             StatusCode::UNPROCESSABLE_ENTITY,
             t("dossiers.upload.err.columns").into(),
             crate::refusals::column_map_problem(lang, &m),
-            t("dossiers.upload.columns_hint"),
+            &t("dossiers.upload.columns_hint").replace('`', ""),
         ),
     }
 }
@@ -679,9 +679,7 @@ fn checked_options(
     let as_of = if form.as_of.is_empty() {
         today
     } else {
-        form.as_of
-            .parse::<jiff::civil::Date>()
-            .map_err(|_| Refusal::AsOf(form.as_of.clone()))?
+        crate::dates::parse_date(&form.as_of).ok_or_else(|| Refusal::AsOf(form.as_of.clone()))?
     };
     if !form.columns.is_empty() {
         parse_column_map(&form.columns).map_err(Refusal::Columns)?;

@@ -331,7 +331,6 @@ struct DetailPage {
     l: Layout,
     id: String,
     name: String,
-    name_other: String,
     unit: String,
     measure_key: String,
     direction_key: String,
@@ -448,7 +447,12 @@ async fn detail_page(
                 .denominator
                 .map(|d| i18n::num(lang, d))
                 .unwrap_or_default(),
-            source: o.source.clone(),
+            source: match o.source.as_str() {
+                "dossiers" | "entered" | "imported" => {
+                    i18n::t(lang, &format!("indicators.obs_source.{}", o.source)).to_string()
+                }
+                other => other.to_string(),
+            },
             note: o.note.clone().unwrap_or_default(),
         })
         .collect();
@@ -467,10 +471,6 @@ async fn detail_page(
     };
     Ok(DetailPage {
         id: ind.id.clone(),
-        name_other: match lang {
-            Lang::Vi => ind.name_en.clone().unwrap_or_default(),
-            Lang::En => ind.name_vi.clone(),
-        },
         name,
         unit: ind.unit.clone(),
         measure_key: format!("indicators.measure.{}", ind.measure.as_str()),
@@ -563,7 +563,7 @@ async fn add_observation(
     };
     let result: Result<Observation, String> = (|| {
         if ind.source.from_dossiers() {
-            return Err(i18n::t(lang, "indicators.computed_note").to_string());
+            return Err(i18n::t(lang, "indicators.computed_note").replace('`', ""));
         }
         let period = Period::parse(&f.period)
             .ok_or_else(|| i18n::t(lang, "indicators.bad_period").to_string())?;
@@ -769,7 +769,7 @@ pub(crate) async fn dossiers_page(
         false,
     );
     let form = view.form.unwrap_or_else(|| UploadForm {
-        as_of: state.today().to_string(),
+        as_of: crate::dates::date(state.today()),
         ..Default::default()
     });
     Ok(DossiersPage {

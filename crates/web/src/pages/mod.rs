@@ -7,6 +7,7 @@ pub mod account;
 pub mod accountability;
 pub mod assessments;
 pub mod audit;
+pub mod audit_words;
 pub mod backups;
 pub mod chairman;
 pub mod dashboard;

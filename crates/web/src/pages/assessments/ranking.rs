@@ -220,7 +220,8 @@ fn rank_row(
         class_pos: r.class.as_ref().map(|(i, _)| *i).unwrap_or(0),
         change_pct: r
             .change_pct
-            .map(|d| format!("{} %", signed(lang, d)))
+            // A change of a percentage is in percentage points ("điểm %"), not a percentage.
+            .map(|d| format!("{} {}", signed(lang, d), i18n::t(lang, "common.pct_points")))
             .unwrap_or_default(),
         change_rank: r
             .change_rank
@@ -311,7 +312,12 @@ async fn render(
         level_key: level_key(rk.edition.level),
         sample: rk.round.sample || rk.edition.sample,
         published_on: rk.round.published_on.map(dates::date).unwrap_or_default(),
-        published_by: rk.round.published_by.clone().unwrap_or_default(),
+        published_by: crate::names::user_name(
+            state,
+            lang,
+            rk.round.published_by.as_deref().unwrap_or_default(),
+        )
+        .await?,
         classes: rk
             .round
             .classes

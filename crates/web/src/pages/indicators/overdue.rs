@@ -259,7 +259,7 @@ async fn explain_view(
             .as_deref()
             .map(when)
             .unwrap_or_else(|| "—".into()),
-        status: d.status.clone().unwrap_or_default(),
+        status: status_words(lang, d.status.as_deref().unwrap_or_default()),
         sample: entry.sample,
         can_explain: can(&cu.actor(), &Action::ExplainDossier { unit }),
         written: entry
@@ -275,6 +275,19 @@ async fn explain_view(
         err_remedy: err("remedy"),
         l,
     })
+}
+
+/// The source software's status in words: the machine codes of common one-stop-shop exports
+/// (`in_progress`, `result_ready`, `closed`…) from the catalogue, any other text as it came.
+fn status_words(lang: Lang, raw: &str) -> String {
+    let key = match raw.trim().to_ascii_lowercase().as_str() {
+        "in_progress" | "processing" => "dossiers.status.in_progress",
+        "result_ready" => "dossiers.status.result_ready",
+        "closed" | "done" | "returned" => "dossiers.status.closed",
+        "cancelled" | "canceled" | "withdrawn" => "dossiers.status.cancelled",
+        _ => return raw.trim().to_string(),
+    };
+    i18n::t(lang, key).to_string()
 }
 
 pub(super) async fn explain_page(

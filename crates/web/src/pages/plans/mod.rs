@@ -258,12 +258,22 @@ pub fn deadline_words(lang: Lang, d: &Deadline) -> String {
     }
 }
 
-/// A period key as shown: `once` in words, the others as they are (`2021-08`, `2021-Q3`).
+/// A period key as shown, from the glossary: `once` in words; in Vietnamese "tháng 07/2021",
+/// "quý III/2021", "6 tháng đầu năm 2021", "năm 2021" (as the reports write them); in English
+/// "07/2021", "Q3 2021", "H1 2021", "2021".
 pub fn period_label(lang: Lang, key: &str) -> String {
     if key == "once" {
-        i18n::t(lang, "period.once").to_string()
-    } else {
-        key.to_string()
+        return i18n::t(lang, "period.once").to_string();
+    }
+    match lang {
+        Lang::Vi => parindex_reports::text::period_label(key).unwrap_or_else(|| key.to_string()),
+        Lang::En => match key.split_once('-') {
+            Some((y, rest)) if rest.starts_with('Q') || rest.starts_with('H') => {
+                format!("{rest} {y}")
+            }
+            Some((y, m)) => format!("{m}/{y}"),
+            None => key.to_string(),
+        },
     }
 }
 

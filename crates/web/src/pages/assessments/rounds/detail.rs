@@ -75,6 +75,7 @@ struct DetailPage {
     errors: FieldErrors,
     classes: String,
     published: String,
+    published_by: String,
 }
 
 /// The round's classes: `label ≥ min %`, in order.
@@ -181,6 +182,12 @@ async fn render_detail(
         errors,
         classes: classes_text(lang, &round),
         published: round.published_on.map(dates::date).unwrap_or_default(),
+        published_by: crate::names::user_name(
+            state,
+            lang,
+            round.published_by.as_deref().unwrap_or_default(),
+        )
+        .await?,
         round,
         l,
     };

@@ -40,11 +40,11 @@ pub struct DeadlineFields {
 impl DeadlineFields {
     pub(super) fn of(d: &Deadlines) -> DeadlineFields {
         DeadlineFields {
-            d_self_scoring: d.self_scoring.to_string(),
-            d_explanation: d.explanation.to_string(),
-            d_appraisal1: d.appraisal1.to_string(),
-            d_appraisal2: d.appraisal2.to_string(),
-            d_publication: d.publication.to_string(),
+            d_self_scoring: crate::dates::date(d.self_scoring),
+            d_explanation: crate::dates::date(d.explanation),
+            d_appraisal1: crate::dates::date(d.appraisal1),
+            d_appraisal2: crate::dates::date(d.appraisal2),
+            d_publication: crate::dates::date(d.publication),
         }
     }
 

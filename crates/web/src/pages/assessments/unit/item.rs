@@ -208,7 +208,10 @@ async fn render_item(
     let item = a.items.get(&n.code);
     let change = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
     let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
-    let evidence = evidence_lines(a, &c);
+    let mut evidence = evidence_lines(a, &c);
+    for e in &mut evidence {
+        e.by = crate::names::user_name(state, lang, &e.by).await?;
+    }
     let choices = if editable && change.is_ok() {
         evidence_choices(state, cu, a, &c).await?
     } else {
