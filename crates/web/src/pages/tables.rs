@@ -616,6 +616,95 @@ mod tests {
         assert_eq!(format!("{:?}", text_cell("nhóm 10")), "Text(\"nhóm 10\")");
     }
 
+    /// The header cells of the table `id` in a template, each as the catalogue key it shows
+    /// (`l.t("…")`), else its literal text; unheaded cells (link columns) left out.
+    fn template_headers(template: &str, id: &str) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .join(template);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let start = text
+            .find(&format!("<table id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no table {id} in {template}"));
+        let rest = &text[start..];
+        let head = &rest[rest.find("<thead>").unwrap() + 7..rest.find("</thead>").unwrap()];
+        head.split("<th")
+            .skip(1)
+            .filter_map(|th| {
+                let inner = &th[th.find('>').unwrap() + 1..th.find("</th>").unwrap()];
+                match inner.split("l.t(\"").nth(1) {
+                    Some(k) => Some(k[..k.find('"').unwrap()].to_string()),
+                    None => Some(inner.trim().to_string()).filter(|t| !t.is_empty()),
+                }
+            })
+            .collect()
+    }
+
+    /// Each sheet is headed by the keys its page's table header shows, in the same order: a
+    /// column added to a template and not to its sheet (or the reverse) fails here.
+    #[test]
+    fn each_sheet_has_the_columns_of_its_page() {
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (template, id, columns) in [
+            ("ranking_list.html", "rankings-table", RANKING_LIST_COLUMNS),
+            ("gap.html", "gap-components", GAP_COMPONENT_COLUMNS),
+            ("gap.html", "gap-areas", GAP_AREA_COLUMNS),
+            ("gap.html", "gap-criteria", GAP_CRITERION_COLUMNS),
+            ("gap.html", "gap-leads", GAP_LEAD_COLUMNS),
+            ("dossiers.html", "dossier-rates", DOSSIER_COLUMNS),
+            ("dossiers_agency.html", "overdue-dossiers", OVERDUE_COLUMNS),
+            ("indicators.html", "indicators-table", INDICATOR_COLUMNS),
+            (
+                "indicators_detail.html",
+                "observations",
+                OBSERVATION_COLUMNS,
+            ),
+            ("audit.html", "audit-table", AUDIT_COLUMNS),
+            ("results_areas.html", "area-table", RESULT_AREA_COLUMNS),
+        ] {
+            assert_eq!(
+                template_headers(template, id),
+                keys(columns),
+                "{template} #{id}"
+            );
+        }
+        // The criteria an indicator scores: three headed columns, then the problem, unheaded.
+        assert_eq!(
+            template_headers("indicators_detail.html", "linked-criteria"),
+            keys(&LINK_COLUMNS[..3])
+        );
+        // The ranking: its fixed columns, one per area (`Mất ở LV I /8`), the head.
+        let areas = [AreaHead {
+            code: "I".into(),
+            title: "Chỉ đạo, điều hành".into(),
+            max: "8".into(),
+        }];
+        let h = ranking_headers(Lang::Vi, &areas);
+        let from_template: Vec<String> = template_headers("ranking.html", "ranking-table")
+            .iter()
+            .map(|k| i18n::t(Lang::Vi, k).to_string())
+            .collect();
+        assert_eq!(h[..7], from_template[..7]);
+        assert_eq!(h[7], format!("{} I /8", from_template[7]));
+        assert_eq!(h[8], from_template[8]);
+        assert_eq!(h.len(), from_template.len());
+        // Two editions: the subject, each edition's total and rank, the two changes.
+        let c = compare_headers(Lang::Vi, "2019 — A", "2020 — B");
+        let t: Vec<String> = template_headers("results_compare.html", "compare-table")
+            .iter()
+            .map(|k| i18n::t(Lang::Vi, k).to_string())
+            .collect();
+        // The template: subject, [name_a], [name_b], points, places; then total, rank ×2.
+        assert_eq!(c[0], t[0]);
+        assert_eq!(
+            (c[5].as_str(), c[6].as_str()),
+            (t[3].as_str(), t[4].as_str())
+        );
+        assert_eq!(c[1], format!("2019 — A: {}", t[5]));
+        assert_eq!(c[2], format!("2019 — A: {}", t[6]));
+        assert_eq!(c[4], format!("2020 — B: {}", t[8]));
+    }
+
     #[test]
     fn every_header_key_is_in_the_catalogue() {
         for keys in [
