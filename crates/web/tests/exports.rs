@@ -669,3 +669,53 @@ async fn an_english_user_gets_english_headers() {
     assert_eq!(text(&rows.last().unwrap()[0]), "Total");
     app.db.cleanup().await;
 }
+
+/// Every export answers every role (and an anonymous visitor) as its page does: the page's 200
+/// is a spreadsheet, its 403 a 403, its way to sign-in the same way.
+#[tokio::test]
+async fn every_export_answers_every_role_as_its_page_does() {
+    let app = TestApp::new().await;
+    demo(&app).await;
+    demo_plan(&app).await;
+    published_ranking(&app).await;
+    let pages = [
+        format!("/rankings/{ROUND}"),
+        "/rankings".to_string(),
+        "/gap?edition=par-2020-province&subject=bac-giang".to_string(),
+        "/results/areas?edition=par-2020-province&area=1".to_string(),
+        "/results/compare?a=par-2019-province&b=par-2020-province".to_string(),
+        "/indicators".to_string(),
+        "/indicators/budget-disbursement-rate".to_string(),
+        "/dossiers?month=2021-06".to_string(),
+        "/dossiers/so-tu-phap?month=2021-06".to_string(),
+        "/audit".to_string(),
+        "/plans/bac-giang-2021/compliance".to_string(),
+    ];
+    for page in &pages {
+        let export = format!(
+            "{page}{}export=xlsx",
+            if page.contains('?') { '&' } else { '?' }
+        );
+        let anonymous = (app.get(page, None).await, app.get(&export, None).await);
+        assert_eq!(
+            anonymous.0.status, anonymous.1.status,
+            "{export} signed out"
+        );
+        assert!(
+            anonymous.0.location().starts_with("/login")
+                && anonymous.1.location().starts_with("/login"),
+            "{export} signed out: to sign-in"
+        );
+        for (role, _, _) in common::ROLES {
+            let shown = app.get(page, Some(role)).await.status;
+            let (status, ctype, _) = get_bytes(&app, &export, role).await;
+            assert_eq!(status, shown, "{export} as {role}");
+            assert_eq!(
+                ctype == XLSX,
+                shown == StatusCode::OK,
+                "{export} as {role}: {ctype}"
+            );
+        }
+    }
+    app.db.cleanup().await;
+}
