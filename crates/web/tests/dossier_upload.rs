@@ -421,13 +421,13 @@ async fn other_files_are_refused_with_a_clear_message() {
     let res = upload(&app, "", "", &IMPORT).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("Chưa chọn tệp"));
-    // Not a date.
+    // Not a date (dd/mm/yyyy and yyyy-mm-dd are read; 32/08 is no day).
     let res = upload(
         &app,
         "thang-7.csv",
         &july(),
         &Fields {
-            as_of: "15/08/2021",
+            as_of: "32/08/2021",
             ..IMPORT
         },
     )
@@ -435,7 +435,7 @@ async fn other_files_are_refused_with_a_clear_message() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res
         .body
-        .contains("Ngày tính quá hạn không hợp lệ (15/08/2021)"));
+        .contains("Ngày tính quá hạn không hợp lệ (32/08/2021)"));
     // Not a CSV file at all, though named so: the reader's message names the file.
     let res = upload(&app, "rong.csv", "a,b\n1,2\n", &IMPORT).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);

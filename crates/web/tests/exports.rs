@@ -597,7 +597,9 @@ async fn the_audit_log_with_its_filters_and_an_agency_only_its_own() {
     // In words, as on the page: who by name, units by name.
     assert!(rows[1..].iter().all(|r| text(&r[1]) == "Nạp dữ liệu mẫu"));
     assert!(rows[1..].iter().any(|r| text(&r[3]) == "Sở Tài chính"));
-    assert!(rows[1..].iter().any(|r| text(&r[2]).starts_with("Sao lưu bản sao lưu")));
+    assert!(rows[1..]
+        .iter()
+        .any(|r| text(&r[2]).starts_with("Tạo bản sao lưu")));
     let when = text(&rows[1][0]);
     assert!(
         when.len() == 16 && when.as_bytes()[2] == b'/' && when.as_bytes()[5] == b'/',

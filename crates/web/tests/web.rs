@@ -495,7 +495,7 @@ async fn the_dashboard_shows_the_province_against_its_targets_in_both_languages(
         res.body.contains("+0,16"),
         "points to the target rank (2nd in this fixture)"
     );
-    assert!(res.body.contains("Cải cách tài chính công") && res.body.contains("top 20"));
+    assert!(res.body.contains("Cải cách tài chính công") && res.body.contains("nhóm 20"));
     assert!(res.body.contains("<svg") && res.body.contains("<title"));
     let res = app
         .post(

@@ -429,6 +429,17 @@ fn link_row(lang: Lang, ind: &Indicator, k: &LinkedScore) -> LinkRow {
     }
 }
 
+/// Where an observation came from, in words (`dossiers`, `entered`, `imported`); another source
+/// as it was recorded.
+fn source_words(lang: Lang, source: &str) -> String {
+    match source {
+        "dossiers" | "entered" | "imported" => {
+            i18n::t(lang, &format!("indicators.obs_source.{}", source)).to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
 async fn detail_page(
     state: &AppState,
     cu: &CurrentUser,
@@ -464,12 +475,7 @@ async fn detail_page(
                 .denominator
                 .map(|d| i18n::num(lang, d))
                 .unwrap_or_default(),
-            source: match o.source.as_str() {
-                "dossiers" | "entered" | "imported" => {
-                    i18n::t(lang, &format!("indicators.obs_source.{}", o.source)).to_string()
-                }
-                other => other.to_string(),
-            },
+            source: source_words(lang, &o.source),
             note: o.note.clone().unwrap_or_default(),
             nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
         })
