@@ -355,8 +355,17 @@ impl Store {
 /// period as "tháng 07/2021", the task by its title, the decision and the reviewer's comment.
 fn review_notice(period: &str, title: &str, decision: Decision, comment: &str) -> String {
     let period = match period.split_once('-') {
-        Some((y, m)) if y.len() == 4 && m.len() == 2 => format!("tháng {m}/{y}"),
-        _ => format!("kỳ {period}"),
+        Some((y, m)) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => {
+            format!(" tháng {m}/{y}")
+        }
+        Some((y, "Q1")) => format!(" quý I/{y}"),
+        Some((y, "Q2")) => format!(" quý II/{y}"),
+        Some((y, "Q3")) => format!(" quý III/{y}"),
+        Some((y, "Q4")) => format!(" quý IV/{y}"),
+        Some((y, "H1")) => format!(" 6 tháng đầu năm {y}"),
+        Some((y, "H2")) => format!(" 6 tháng cuối năm {y}"),
+        _ if period == "once" => String::new(),
+        _ => format!(" kỳ {period}"),
     };
     let verb = match decision {
         Decision::Accepted => "được chấp nhận",
@@ -368,7 +377,7 @@ fn review_notice(period: &str, title: &str, decision: Decision, comment: &str) -
     } else {
         format!(" Ý kiến: {comment}")
     };
-    format!("Báo cáo {period} của nhiệm vụ «{title}» {verb}.{why}")
+    format!("Báo cáo{period} của nhiệm vụ «{title}» {verb}.{why}")
 }
 
 #[cfg(test)]
@@ -383,7 +392,11 @@ mod notice_tests {
         );
         assert_eq!(
             review_notice("2021-Q3", "Báo cáo quý", Decision::Accepted, ""),
-            "Báo cáo kỳ 2021-Q3 của nhiệm vụ «Báo cáo quý» được chấp nhận."
+            "Báo cáo quý III/2021 của nhiệm vụ «Báo cáo quý» được chấp nhận."
+        );
+        assert_eq!(
+            review_notice("once", "Tài liệu kiểm chứng", Decision::Accepted, ""),
+            "Báo cáo của nhiệm vụ «Tài liệu kiểm chứng» được chấp nhận."
         );
     }
 }
