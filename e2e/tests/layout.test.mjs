@@ -128,6 +128,40 @@ test('on a phone "my tasks" keeps status and deadline in sight, and results keep
   }, PHONE);
 });
 
+test('every page the coordinator reaches from the menus fits at 1280 px and does not scroll sideways at 390 px', async () => {
+  const hubs = ['/', '/editions', '/results', '/gap', '/assessments', '/rankings', `/plans/${PLAN}`,
+    `/plans/${PLAN}/board`, `/plans/${PLAN}/compliance`, '/indicators', '/dossiers', '/units'];
+  for (const viewport of [DESKTOP, PHONE]) {
+    await withPage(browser, `layout crawl ${viewport.width}`, async (page) => {
+      await signIn(page, app.base, ...COORDINATOR);
+      const paths = new Set(hubs);
+      for (const hub of hubs) {
+        await page.goto(`${app.base}${hub}`);
+        const hrefs = await page.locator('a[href^="/"]:not([download])').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        // Pages only: files (exports, reports, attachments) are read back by their own tests.
+        for (const h of hrefs) if (!/export|format=|\.(xlsx|docx|csv|json|pdf)\b|\/files?\/|logout/.test(h)) paths.add(h.split('#')[0]);
+      }
+      assert.ok(paths.size > 40, `only ${paths.size} pages found`);
+      let measured = 0;
+      for (const path of paths) {
+        const res = await page.goto(`${app.base}${path}`).catch(() => null); // a download is not a page
+        if (!res || res.status() !== 200 || !(res.headers()['content-type'] ?? '').startsWith('text/html')) continue;
+        const w = await page.evaluate(() => ({
+          viewport: window.innerWidth,
+          page: document.documentElement.scrollWidth,
+          tables: [...document.querySelectorAll('table')].filter((t) => t.getClientRects().length > 0)
+            .map((t) => ({ id: t.id || '(no id)', width: Math.ceil(t.getBoundingClientRect().width) })),
+        }));
+        assert.ok(w.page <= w.viewport, `${path}: the page is ${w.page} px wide in a ${w.viewport} px window`);
+        // At 1280 px every table fits; on a phone a wide table may scroll inside its own frame.
+        if (viewport === DESKTOP) assertFits(path, w, { needTable: false });
+        measured += 1;
+      }
+      assert.ok(measured > 40, `only ${measured} pages measured`);
+    }, viewport);
+  }
+});
+
 test('print: no navigation or search form, headers repeat, rows kept whole; the results print as an A4 PDF', async () => {
   await withPage(browser, 'layout print', async (page) => {
     await signIn(page, app.base, ...COORDINATOR);
