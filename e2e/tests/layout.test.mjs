@@ -172,6 +172,11 @@ test('print: no navigation or search form, headers repeat, rows kept whole; the 
     assert.equal(await page.locator('header.top nav').isVisible(), false, 'the navigation is printed');
     assert.equal(await page.locator('form.searchbar').isVisible(), false, 'the search form is printed');
     assert.ok(await page.locator('#results-table').isVisible(), 'the table is not printed');
+    // A line of download links means nothing on paper.
+    const downloads = page.locator('main p:has(> a[download])');
+    for (let i = 0; i < await downloads.count(); i += 1) {
+      assert.equal(await downloads.nth(i).isVisible(), false, 'a line of download links is printed');
+    }
     const style = await page.evaluate(() => {
       const s = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
       return {
