@@ -744,11 +744,18 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
             }
             seen.entry(role).or_default().insert(f.id, f.value);
         }
-        if *role != "appraiser" && *role != "admin" {
+        // The label says what is counted: a unit's own tasks, or tasks × units province-wide.
+        let label = match *role {
+            "agency" | "lead agency" => Some("nhiệm vụ của đơn vị"),
+            "coordinator" | "leader" | "admin" => Some("lượt nhiệm vụ × đơn vị"),
+            _ => None,
+        };
+        if let Some(label) = label {
             assert!(
-                html.contains("lượt nhiệm vụ × đơn vị"),
+                html.contains(&format!("<div class=\"muted counts\">{label}</div>")),
                 "{role}: the label says what is counted"
             );
+            assert!(html.contains("Số nhiệm vụ của Kế hoạch: "), "{role}");
         }
     }
     eprintln!("home figures per role: {seen:?}");

@@ -74,9 +74,10 @@ pub struct Home {
     pub chairman: Option<ChairmanForm>,
     /// The unit's self-assessments in the rounds not yet published.
     pub assessments: Vec<OwnAssessment>,
-    /// The plan's tasks and their assignments in the reader's scope.
+    /// The plan's tasks and their assignments in the reader's scope (`own`: a unit's).
     pub tasks: usize,
     pub assignments: usize,
+    pub own: bool,
 }
 
 /// How many assignments of the plan, in the reader's scope, each figure of the plan counts —
@@ -158,6 +159,7 @@ pub async fn home(state: &AppState, cu: &CurrentUser) -> Result<Home, PageError>
         let counts = PlanCounts::of(&st);
         home.tasks = st.tasks.len();
         home.assignments = counts.assignments;
+        home.own = scope.is_some();
         home.groups
             .push(plan_group(&plan.id, &plan.title, scope.is_some(), &counts));
         home.chairman = chairman_form(cu, plan, st.today);
@@ -174,7 +176,13 @@ pub async fn home(state: &AppState, cu: &CurrentUser) -> Result<Home, PageError>
 /// The plan's figures: the unit's own (`own`) or the province's.
 fn plan_group(plan_id: &str, title: &str, own: bool, c: &PlanCounts) -> FigureGroup {
     let board = format!("/plans/{}/board", seg(plan_id));
-    let a = "home.counts_assignments";
+    // A unit's own assignments are its tasks (each task is assigned to a unit once); across the
+    // province one task counts once per unit it is assigned to.
+    let a = if own {
+        "home.counts_own_tasks"
+    } else {
+        "home.counts_assignments"
+    };
     let mut overdue = figure(
         "tile-overdue",
         "home.overdue",
@@ -235,7 +243,7 @@ fn plan_group(plan_id: &str, title: &str, own: bool, c: &PlanCounts) -> FigureGr
             "home.plan_all"
         },
         about: title.to_string(),
-        note: "home.plan_note",
+        note: "",
         figures,
     }
 }
