@@ -23,9 +23,7 @@ use crate::AppState;
 use jiff::civil::Date;
 use parindex_domain::access::{can, Action};
 use parindex_domain::assessment::awaits_appraisal;
-use parindex_domain::plan::board::BoardFilter;
-use parindex_domain::plan::Status;
-use parindex_store::PlanState;
+use parindex_store::PlanCounts;
 
 /// One number of the home page.
 pub struct Figure {
@@ -80,46 +78,6 @@ pub struct Home {
     pub own: bool,
 }
 
-/// How many assignments of the plan, in the reader's scope, each figure of the plan counts —
-/// with the predicates of the board (`BoardFilter`, the derived status), so that a figure and
-/// the board's list it links to cannot disagree.
-#[derive(Default, Debug, PartialEq, Eq)]
-pub struct PlanCounts {
-    pub assignments: usize,
-    pub overdue: usize,
-    pub due7: usize,
-    pub returned: usize,
-    pub submitted: usize,
-    pub missing: usize,
-}
-
-impl PlanCounts {
-    pub fn of(st: &PlanState) -> PlanCounts {
-        let due7 = BoardFilter {
-            due_within_week: true,
-            missing_only: false,
-        };
-        let missing = BoardFilter {
-            due_within_week: false,
-            missing_only: true,
-        };
-        let mut c = PlanCounts::default();
-        for a in st.tasks.iter().flat_map(|t| &t.assignments) {
-            let next_due = a.open_period.as_ref().map(|p| p.period.due);
-            c.assignments += 1;
-            match a.status {
-                Status::Overdue => c.overdue += 1,
-                Status::Returned => c.returned += 1,
-                Status::Submitted => c.submitted += 1,
-                _ => {}
-            }
-            c.due7 += usize::from(due7.keeps(next_due, &a.periods, st.today));
-            c.missing += usize::from(missing.keeps(next_due, &a.periods, st.today));
-        }
-        c
-    }
-}
-
 fn figure(
     id: &str,
     label: &'static str,
@@ -156,7 +114,7 @@ pub async fn home(state: &AppState, cu: &CurrentUser) -> Result<Home, PageError>
             .store
             .plan_state_shared(&plan.id, today, scope.as_deref())
             .await?;
-        let counts = PlanCounts::of(&st);
+        let counts = st.counts();
         home.tasks = st.tasks.len();
         home.assignments = counts.assignments;
         home.own = scope.is_some();
