@@ -22,6 +22,65 @@ pub fn sheet(lang: Lang, name_key: &str, header_keys: &[&str]) -> Sheet {
     )
 }
 
+/// `?export=xlsx`: a page's table asked for as a spreadsheet — the one convention of the page
+/// exports (the page's own address, its own handler, so its filters, its route policy and its
+/// row authorisation apply as they do to the page). Any other value is refused.
+pub fn wants_xlsx(export: Option<&str>) -> Result<bool, PageError> {
+    match export.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(false),
+        Some("xlsx") => Ok(true),
+        Some(other) => Err(PageError::refused(
+            "export",
+            parindex_store::RefusalKind::NotOneOf {
+                value: other.to_string(),
+                allowed: &["xlsx"],
+            },
+        )),
+    }
+}
+
+/// The export link of the page at `uri`: its own address and filters, without the page number
+/// or a notice, with `export=xlsx` (every row the filters keep, not one page of them).
+pub fn export_href(uri: &axum::http::Uri) -> String {
+    let pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
+        .unwrap_or_default();
+    let mut kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "page" | "export" | "done" | "saved" | "imported" | "import"
+            )
+        })
+        .collect();
+    kept.push(("export".into(), "xlsx".into()));
+    format!(
+        "{}?{}",
+        uri.path(),
+        serde_urlencoded::to_string(&kept).unwrap_or_default()
+    )
+}
+
+/// A sheet whose header row is `headers` (the texts of the page's table header) and whose rows
+/// are `rows`, named from the catalogue.
+pub fn table_sheet(
+    lang: Lang,
+    name_key: &str,
+    headers: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+) -> Sheet {
+    let mut s = Sheet::new(i18n::t(lang, name_key), headers);
+    s.rows = rows;
+    s
+}
+
+/// The texts of message keys, in order: a table's header row.
+pub fn texts(lang: Lang, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| i18n::t(lang, k).to_string()).collect()
+}
+
 pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
 pub const JSON_TYPE: &str = "application/json; charset=utf-8";
 pub const TOML_TYPE: &str = "application/toml; charset=utf-8";
@@ -80,5 +139,21 @@ mod tests {
         assert_eq!(safe_file_name("..."), "tep-dinh-kem");
         assert_eq!(content_type_of("Báo cáo.PDF"), "application/pdf");
         assert_eq!(content_type_of("x.html"), "application/octet-stream");
+    }
+
+    #[test]
+    fn the_export_link_keeps_the_filters_and_drops_the_page() {
+        let uri: axum::http::Uri = "/audit?actor=sonoivu&from=01%2F08%2F2021&page=3"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            export_href(&uri),
+            "/audit?actor=sonoivu&from=01%2F08%2F2021&export=xlsx"
+        );
+        let bare: axum::http::Uri = "/rankings/r1".parse().unwrap();
+        assert_eq!(export_href(&bare), "/rankings/r1?export=xlsx");
+        assert_eq!(wants_xlsx(None).ok(), Some(false));
+        assert_eq!(wants_xlsx(Some("xlsx")).ok(), Some(true));
+        assert!(wants_xlsx(Some("pdf")).is_err());
     }
 }

@@ -18,6 +18,10 @@ use parindex_store::AuditFilter;
 use serde::Deserialize;
 
 const PER_PAGE: i64 = 50;
+/// The most entries one spreadsheet holds (the newest first, as on the page).
+const EXPORT_MAX: i64 = 20_000;
+/// The most entries [`parindex_store::Store::audit_log`] answers at a time.
+const STORE_MAX: i64 = 1_000;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/audit", get(audit))
@@ -31,6 +35,7 @@ pub struct AuditQuery {
     from: Option<String>,
     to: Option<String>,
     page: Option<i64>,
+    export: Option<String>,
 }
 
 pub struct Row {
@@ -60,6 +65,7 @@ struct AuditPage {
     page: i64,
     prev_href: Option<String>,
     next_href: Option<String>,
+    export_href: String,
 }
 
 /// `dd/mm/yyyy` or `yyyy-mm-dd`, as the start of that day in Asia/Ho_Chi_Minh, in UTC text.
@@ -104,57 +110,60 @@ async fn audit(
             },
         )?;
     }
+    if crate::export::wants_xlsx(q.export.as_deref())? {
+        return export(&state, &cu, &q).await;
+    }
     crate::cache::page(&state, &cu, "audit", &uri, |cu| {
         render(state.clone(), cu, uri.clone(), q)
     })
     .await
 }
 
-async fn render(
-    state: AppState,
-    cu: CurrentUser,
-    uri: Uri,
-    Query(q): Query<AuditQuery>,
-) -> Result<Html<String>, PageError> {
-    let actor = cu.actor();
-    let wants_all = can(&actor, &Action::ViewAudit { unit: None });
-    let unit = if wants_all {
-        q.unit.clone().filter(|s| !s.trim().is_empty())
-    } else {
-        // Unit-bound roles: their own unit, whatever the query says.
-        require(
-            &cu,
-            &Action::ViewAudit {
-                unit: cu.user.unit.as_deref(),
-            },
-        )?;
-        cu.user.unit.clone()
-    };
-    let l = Layout::new(&cu, "nav.audit", "audit.title", &here(&uri));
-    let since = day_start(q.from.as_deref().unwrap_or(""));
-    let until = next_day(q.to.as_deref().unwrap_or(""));
-    let err_from = since.is_err().then(|| l.t("audit.bad_date"));
-    let err_to = until.is_err().then(|| l.t("audit.bad_date"));
-    let page = q.page.unwrap_or(1).max(1);
-    let filter = AuditFilter {
+/// The unit whose entries the user may read with this query: any (or the one asked for) for
+/// those who read the whole log; their own unit, whatever the query says, for the others.
+fn scope(cu: &CurrentUser, q: &AuditQuery) -> Result<(Option<String>, bool), PageError> {
+    let wants_all = can(&cu.actor(), &Action::ViewAudit { unit: None });
+    if wants_all {
+        return Ok((q.unit.clone().filter(|s| !s.trim().is_empty()), true));
+    }
+    require(
+        cu,
+        &Action::ViewAudit {
+            unit: cu.user.unit.as_deref(),
+        },
+    )?;
+    Ok((cu.user.unit.clone(), false))
+}
+
+/// The store's filter for the query's fields (the dates already read), `limit` entries from
+/// `offset`.
+fn filter_of(
+    q: &AuditQuery,
+    unit: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    (limit, offset): (i64, i64),
+) -> AuditFilter {
+    AuditFilter {
         actor: q
             .actor
             .clone()
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_lowercase()),
         entity: q.entity.clone().filter(|s| !s.trim().is_empty()),
-        unit: unit.clone(),
-        since: since.clone().ok().flatten(),
-        until: until.clone().ok().flatten(),
-        limit: PER_PAGE + 1,
-        offset: (page - 1) * PER_PAGE,
-    };
-    let mut entries = state.store.audit_log(&filter).await?;
-    let more = entries.len() as i64 > PER_PAGE;
-    entries.truncate(PER_PAGE as usize);
+        unit,
+        since,
+        until,
+        limit,
+        offset,
+    }
+}
+
+/// The entries as the table shows them (and the spreadsheet writes them).
+fn rows_of(entries: &[parindex_store::AuditEntry]) -> Vec<Row> {
     let show =
         |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
-    let rows = entries
+    entries
         .iter()
         .map(|e| Row {
             at: dates::timestamp(&e.at),
@@ -166,7 +175,78 @@ async fn render(
             before: show(&e.before),
             after: show(&e.after),
         })
-        .collect();
+        .collect()
+}
+
+/// Every entry the filters keep (up to [`EXPORT_MAX`]), as a spreadsheet; dates that cannot be
+/// read are refused as on the page.
+async fn export(
+    state: &AppState,
+    cu: &CurrentUser,
+    q: &AuditQuery,
+) -> Result<axum::response::Response, PageError> {
+    let (unit, _) = scope(cu, q)?;
+    let date = |field: &'static str,
+                value: &Option<String>,
+                read: fn(&str) -> Result<Option<String>, ()>| {
+        read(value.as_deref().unwrap_or("")).map_err(|()| {
+            PageError::refused(
+                field,
+                parindex_store::RefusalKind::Malformed {
+                    value: value.clone().unwrap_or_default(),
+                    expected: "dd/mm/yyyy",
+                },
+            )
+        })
+    };
+    let since = date("from", &q.from, day_start)?;
+    let until = date("to", &q.to, next_day)?;
+    // The store answers at most 1,000 entries a call: read on until the filters keep no more.
+    let mut entries = Vec::new();
+    loop {
+        let filter = filter_of(
+            q,
+            unit.clone(),
+            since.clone(),
+            until.clone(),
+            (STORE_MAX, entries.len() as i64),
+        );
+        let got = state.store.audit_log(&filter).await?;
+        let last = (got.len() as i64) < STORE_MAX;
+        entries.extend(got);
+        if last || entries.len() as i64 >= EXPORT_MAX {
+            break;
+        }
+    }
+    entries.truncate(EXPORT_MAX as usize);
+    let lang = crate::i18n::Lang::parse(&cu.user.lang);
+    crate::pages::tables::audit_xlsx(lang, &rows_of(&entries))
+}
+
+async fn render(
+    state: AppState,
+    cu: CurrentUser,
+    uri: Uri,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, PageError> {
+    let (unit, wants_all) = scope(&cu, &q)?;
+    let l = Layout::new(&cu, "nav.audit", "audit.title", &here(&uri));
+    let since = day_start(q.from.as_deref().unwrap_or(""));
+    let until = next_day(q.to.as_deref().unwrap_or(""));
+    let err_from = since.is_err().then(|| l.t("audit.bad_date"));
+    let err_to = until.is_err().then(|| l.t("audit.bad_date"));
+    let page = q.page.unwrap_or(1).max(1);
+    let filter = filter_of(
+        &q,
+        unit.clone(),
+        since.clone().ok().flatten(),
+        until.clone().ok().flatten(),
+        (PER_PAGE + 1, (page - 1) * PER_PAGE),
+    );
+    let mut entries = state.store.audit_log(&filter).await?;
+    let more = entries.len() as i64 > PER_PAGE;
+    entries.truncate(PER_PAGE as usize);
+    let rows = rows_of(&entries);
     let link = |p: i64| {
         let pairs = [
             ("actor", q.actor.clone().unwrap_or_default()),
@@ -194,6 +274,7 @@ async fn render(
         page,
         prev_href: (page > 1).then(|| link(page - 1)),
         next_href: more.then(|| link(page + 1)),
+        export_href: crate::export::export_href(&uri),
         l,
     };
     Ok(Html(page_view.render()?))

@@ -39,6 +39,7 @@ pub struct GapQuery {
     edition: Option<String>,
     subject: Option<String>,
     target: Option<String>,
+    export: Option<String>,
 }
 
 pub struct CompRow {
@@ -109,6 +110,7 @@ struct GapPage {
     areas: Vec<AreaRow>,
     criteria: Vec<CriterionRow>,
     leads: Vec<LeadRow>,
+    export_href: String,
 }
 
 /// The sentence saying what it takes to reach rank `k`, and an English detail when unknown.
@@ -356,6 +358,7 @@ impl GapPage {
             areas: Vec::new(),
             criteria: Vec::new(),
             leads: Vec::new(),
+            export_href: String::new(),
         }
     }
 }
@@ -398,6 +401,7 @@ async fn gap(
     Query(gq): Query<GapQuery>,
 ) -> Result<Response, PageError> {
     require(&cu, &Action::ViewGap)?;
+    let xlsx = crate::export::wants_xlsx(gq.export.as_deref())?;
     let l = Layout::new(&cu, "nav.gap", "gap.title", &here(&uri));
     let lang = l.lang;
     let editions = edition_options(&state).await?;
@@ -439,9 +443,17 @@ async fn gap(
     if page.err_target.is_some() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
+    if xlsx {
+        let p = &page;
+        let sheets =
+            crate::pages::tables::gap_sheets(lang, &p.components, &p.areas, &p.criteria, &p.leads);
+        let stem = format!("phan-tich-diem-mat-{}-{subject}", e.id);
+        return crate::export::xlsx_response(&crate::export::safe_file_name(&stem), &sheets);
+    }
     if target.is_none() {
         page.target = page.target_rank.clone();
     }
+    page.export_href = crate::export::export_href(&uri);
     Ok(Html(page.render()?).into_response())
 }
 

@@ -127,6 +127,9 @@ pub struct IndRow {
     pub status_class: &'static str,
     pub lead: String,
     pub sample: bool,
+    /// The deadline and the current value as a date and a number, for the spreadsheet.
+    pub deadline_date: Option<jiff::civil::Date>,
+    pub current_value: Option<Decimal>,
 }
 
 pub struct ProblemRow {
@@ -143,6 +146,7 @@ struct ListPage {
     can_edit: bool,
     problems: Vec<ProblemRow>,
     file_name: String,
+    export_href: String,
 }
 
 /// The indicators with their current value and status as of the app's today: the list page
@@ -180,6 +184,8 @@ pub async fn indicator_rows(state: &AppState, lang: Lang) -> Result<Vec<IndRow>,
                     .map(|a| names.get(a).cloned().unwrap_or_else(|| a.clone()))
                     .unwrap_or_default(),
                 sample: v.sample_data,
+                deadline_date: ind.deadline,
+                current_value: v.current.as_ref().map(|o| o.value.round_dp(2)),
             }
         })
         .collect();
@@ -202,6 +208,7 @@ async fn list_page(
         rows,
         problems,
         file_name,
+        export_href: "/indicators?export=xlsx".into(),
     })
 }
 
@@ -214,6 +221,8 @@ pub struct FlashQuery {
     month: Option<String>,
     page: Option<usize>,
     show: Option<String>,
+    /// `export=xlsx`: the page's table as a spreadsheet.
+    export: Option<String>,
 }
 
 async fn list(
@@ -223,6 +232,11 @@ async fn list(
     q: Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     require(&cu, &Action::ViewIndicators)?;
+    if crate::export::wants_xlsx(q.export.as_deref())? {
+        let lang = Lang::parse(&cu.user.lang);
+        let rows = indicator_rows(&state, lang).await?;
+        return crate::pages::tables::indicators_xlsx(lang, &rows);
+    }
     crate::cache::page(&state, &cu, "indicators", &uri, |cu| {
         render_list(state.clone(), cu, uri.clone(), q)
     })
@@ -313,6 +327,8 @@ pub struct ObsRow {
     pub denominator: String,
     pub source: String,
     pub note: String,
+    /// Value, numerator and denominator as numbers, for the spreadsheet.
+    pub nums: (Option<Decimal>, Option<Decimal>, Option<Decimal>),
 }
 
 pub struct LinkRow {
@@ -353,6 +369,7 @@ struct DetailPage {
     units: Vec<(String, String)>,
     error: Option<String>,
     form: ObservationForm,
+    export_href: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -450,6 +467,7 @@ async fn detail_page(
                 .unwrap_or_default(),
             source: o.source.clone(),
             note: o.note.clone().unwrap_or_default(),
+            nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
         })
         .collect();
     let links = v.links.iter().map(|k| link_row(lang, ind, k)).collect();
@@ -508,6 +526,7 @@ async fn detail_page(
         units,
         error,
         form,
+        export_href: format!("/indicators/{}?export=xlsx", seg(&ind.id)),
         l,
     })
 }
@@ -518,8 +537,9 @@ async fn detail(
     uri: Uri,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     require(&cu, &Action::ViewIndicators)?;
+    let xlsx = crate::export::wants_xlsx(q.export.as_deref())?;
     let lang = Lang::parse(&cu.user.lang);
     let flash = q
         .saved
@@ -534,7 +554,10 @@ async fn detail(
         ObservationForm::default(),
     )
     .await?;
-    Ok(Html(page.render()?))
+    if xlsx {
+        return crate::pages::tables::indicator_xlsx(lang, &id, &page.observations, &page.links);
+    }
+    Ok(Html(page.render()?).into_response())
 }
 
 async fn add_observation(
@@ -619,6 +642,9 @@ pub struct AgencyRow {
     pub explained: i64,
     pub unexplained: i64,
     pub can_list: bool,
+    /// The two rates as numbers (per cent), for the spreadsheet.
+    pub early_pct: Option<Decimal>,
+    pub on_time_pct: Option<Decimal>,
 }
 
 #[derive(Template)]
@@ -637,6 +663,7 @@ pub(crate) struct DossiersPage {
     check: Option<CheckView>,
     error: Option<UploadError>,
     limit: String,
+    export_href: String,
 }
 
 /// What the dossier page shows besides the rates.
@@ -680,6 +707,8 @@ fn agency_row(
         explained,
         unexplained: overdue - explained,
         can_list,
+        early_pct: c.early_rate(),
+        on_time_pct: c.on_time_rate(),
     }
 }
 
@@ -688,15 +717,20 @@ async fn dossiers(
     Authed(cu): Authed,
     uri: Uri,
     Query(q): Query<FlashQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     require(&cu, &Action::ViewIndicators)?;
+    let xlsx = crate::export::wants_xlsx(q.export.as_deref())?;
     let view = DossiersView {
         month: q.month.as_deref().and_then(Month::parse),
         notice: q.import,
         ..Default::default()
     };
     let page = dossiers_page(&state, &cu, &here(&uri), view).await?;
-    Ok(Html(page.render()?))
+    if xlsx {
+        let lang = page.l.lang;
+        return crate::pages::tables::dossiers_xlsx(lang, &page.month, &page.rows, &page.total);
+    }
+    Ok(Html(page.render()?).into_response())
 }
 
 /// The rates per agency (of a month, or overall) with the upload form for those who may import.
@@ -785,6 +819,10 @@ pub(crate) async fn dossiers_page(
         check: view.check,
         error: view.error,
         limit: dossier_upload::size_text(dossier_upload::upload_limit(state)),
+        export_href: match month {
+            Some(m) => format!("/dossiers?month={m}&export=xlsx"),
+            None => "/dossiers?export=xlsx".into(),
+        },
     })
 }
 

@@ -19,6 +19,7 @@ pub mod plan_reports;
 pub mod plans;
 pub mod results;
 pub mod session;
+pub mod tables;
 pub mod units;
 pub mod users;
 

@@ -503,12 +503,14 @@ struct AreasPage {
     known: usize,
     total: usize,
     rows: Vec<AreaRowView>,
+    export_href: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct AreasQuery {
     edition: Option<String>,
     area: Option<String>,
+    export: Option<String>,
 }
 
 async fn areas(
@@ -516,8 +518,9 @@ async fn areas(
     Authed(cu): Authed,
     uri: Uri,
     Query(aq): Query<AreasQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     require(&cu, &Action::ViewResults)?;
+    let xlsx = crate::export::wants_xlsx(aq.export.as_deref())?;
     let l = Layout::new(&cu, "nav.results", "results.areas_title", &here(&uri));
     let lang = l.lang;
     let mut page = AreasPage {
@@ -530,9 +533,10 @@ async fn areas(
         known: 0,
         total: 0,
         rows: Vec::new(),
+        export_href: crate::export::export_href(&uri),
     };
     let Some(e) = pick_edition(&state, aq.edition.as_deref()).await? else {
-        return Ok(Html(page.render()?));
+        return Ok(Html(page.render()?).into_response());
     };
     page.edition = e.id.clone();
     page.areas = e
@@ -552,7 +556,7 @@ async fn areas(
         if asked.is_some() {
             return Err(PageError::NotFound);
         }
-        return Ok(Html(page.render()?));
+        return Ok(Html(page.render()?).into_response());
     };
     let code = area.code.to_string();
     page.max = i18n::opt_num(lang, area.max_points);
@@ -592,8 +596,11 @@ async fn areas(
         .filter(|(r, v)| r.is_some() || v.score.is_some())
         .count();
     page.rows = rows.into_iter().map(|(_, v)| v).collect();
+    if xlsx {
+        return crate::pages::tables::result_areas_xlsx(lang, &e.id, &code, &page.rows);
+    }
     page.area = code;
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,6 +616,8 @@ pub struct CompareRow {
     pub points: String,
     pub places: String,
     pub highlight: bool,
+    /// The change in points and in places as numbers, for the spreadsheet.
+    pub change: (Option<Decimal>, Option<i64>),
 }
 
 #[derive(Template)]
@@ -621,12 +630,14 @@ struct ComparePage {
     name_a: String,
     name_b: String,
     rows: Vec<CompareRow>,
+    export_href: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct CompareQuery {
     a: Option<String>,
     b: Option<String>,
+    export: Option<String>,
 }
 
 /// Side-by-side rows of two ranked tables: every subject present in either, ordered by the
@@ -647,14 +658,12 @@ pub fn compare_rows(
             let rb = ib.get(s);
             let name = rb.or(ra).map(|r| r.name.clone()).unwrap_or_default();
             let (rank_a, rank_b) = (ra.and_then(|r| r.rank), rb.and_then(|r| r.rank));
-            let points = match (ra, rb) {
-                (Some(x), Some(y)) => signed(lang, y.total - x.total),
-                _ => "—".into(),
-            };
-            let places = match (rank_a, rank_b) {
-                (Some(x), Some(y)) => signed_places(i64::from(x) - i64::from(y)),
-                _ => "—".into(),
-            };
+            let change = (
+                ra.zip(rb).map(|(x, y)| y.total - x.total),
+                rank_a.zip(rank_b).map(|(x, y)| i64::from(x) - i64::from(y)),
+            );
+            let points = change.0.map_or_else(|| "—".into(), |d| signed(lang, d));
+            let places = change.1.map_or_else(|| "—".into(), signed_places);
             (
                 rank_b,
                 rank_a,
@@ -667,6 +676,7 @@ pub fn compare_rows(
                     points,
                     places,
                     highlight: province == Some(s),
+                    change,
                 },
             )
         })
@@ -687,8 +697,9 @@ async fn compare(
     Authed(cu): Authed,
     uri: Uri,
     Query(cq): Query<CompareQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     require(&cu, &Action::ViewResults)?;
+    let xlsx = crate::export::wants_xlsx(cq.export.as_deref())?;
     let l = Layout::new(&cu, "nav.results", "results.compare_title", &here(&uri));
     let lang = l.lang;
     let mut page = ComparePage {
@@ -699,9 +710,10 @@ async fn compare(
         name_a: String::new(),
         name_b: String::new(),
         rows: Vec::new(),
+        export_href: String::new(),
     };
     let Some(b) = pick_edition(&state, cq.b.as_deref()).await? else {
-        return Ok(Html(page.render()?));
+        return Ok(Html(page.render()?).into_response());
     };
     let a = match cq.a.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(id) => Some(state.store.edition(id).await?.ok_or(PageError::NotFound)?),
@@ -720,7 +732,23 @@ async fn compare(
         page.a = a.id.clone();
         page.name_a = format!("{} — {}", a.year, a.name);
     }
-    Ok(Html(page.render()?))
+    if xlsx {
+        let (a, b) = (
+            (page.a.as_str(), page.name_a.as_str()),
+            (page.b.as_str(), page.name_b.as_str()),
+        );
+        return crate::pages::tables::compare_xlsx(lang, a, b, &page.rows);
+    }
+    page.export_href = format!(
+        "/results/compare?{}",
+        serde_urlencoded::to_string([
+            ("a", &page.a),
+            ("b", &page.b),
+            ("export", &"xlsx".to_string())
+        ])
+        .unwrap_or_default()
+    );
+    Ok(Html(page.render()?).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@
 
 mod appraisal;
 mod evidence;
-mod ranking;
+pub(crate) mod ranking;
 mod rounds;
 mod sheet;
 mod unit;

@@ -60,6 +60,7 @@ pub struct Published {
     pub level_key: &'static str,
     pub units: usize,
     pub published_on: String,
+    pub published_date: Option<jiff::civil::Date>,
     pub sample: bool,
 }
 
@@ -68,15 +69,22 @@ pub struct Published {
 struct ListPage {
     l: Layout,
     rounds: Vec<Published>,
+    export_href: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    export: Option<String>,
 }
 
 async fn list(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
-) -> Result<Html<String>, PageError> {
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     require(&cu, &Action::ViewProvincialRanking)?;
-    let rounds = state
+    let rounds: Vec<Published> = state
         .store
         .rounds()
         .await?
@@ -89,14 +97,20 @@ async fn list(
             level_key: level_key(s.level),
             units: s.round.units.len(),
             published_on: s.round.published_on.map(dates::date).unwrap_or_default(),
+            published_date: s.round.published_on,
             sample: s.round.sample,
         })
         .collect();
+    let l = Layout::new(&cu, "nav.assessments", "ranking.list_title", &here(&uri));
+    if crate::export::wants_xlsx(q.export.as_deref())? {
+        return crate::pages::tables::ranking_list_xlsx(l.lang, &rounds);
+    }
     let page = ListPage {
-        l: Layout::new(&cu, "nav.assessments", "ranking.list_title", &here(&uri)),
+        l,
         rounds,
+        export_href: crate::export::export_href(&uri),
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
 }
 
 pub struct AreaHead {
@@ -121,6 +135,16 @@ pub struct RankRow {
     pub change_bad: bool,
     pub lost: String,
     pub areas: Vec<String>,
+    /// The figures above as numbers, for the spreadsheet.
+    pub nums: RankNums,
+}
+
+/// A ranking row's figures as exact numbers (the sheet writes them as numbers).
+pub struct RankNums {
+    pub total: rust_decimal::Decimal,
+    pub pct: rust_decimal::Decimal,
+    pub lost: rust_decimal::Decimal,
+    pub areas: Vec<Option<rust_decimal::Decimal>>,
 }
 
 pub struct CorrectionLine {
@@ -166,6 +190,7 @@ struct RankingPage {
     previous: Vec<(String, String)>,
     corrections: Vec<CorrectionLine>,
     can_correct: bool,
+    export_href: String,
     units: Vec<(String, String)>,
     form: CorrectionInput,
     errors: FieldErrors,
@@ -174,6 +199,7 @@ struct RankingPage {
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
+    export: Option<String>,
 }
 
 fn class_label(lang: Lang, c: &parindex_domain::assessment::ClassBand) -> String {
@@ -202,6 +228,15 @@ fn rank_row(
     r: &parindex_domain::assessment::RankingRow,
 ) -> RankRow {
     let unit = rk.units.get(&r.unit);
+    let area_losses: Vec<Option<rust_decimal::Decimal>> = areas
+        .iter()
+        .map(|h| {
+            r.areas
+                .iter()
+                .find(|a| a.code == h.code)
+                .and_then(|a| a.lost)
+        })
+        .collect();
     RankRow {
         unit: r.unit.clone(),
         name: unit
@@ -229,18 +264,36 @@ fn rank_row(
         change_good: r.change_rank.is_some_and(|d| d > 0),
         change_bad: r.change_rank.is_some_and(|d| d < 0),
         lost: i18n::num(lang, r.lost),
-        areas: areas
+        areas: area_losses
             .iter()
-            .map(|h| {
-                r.areas
-                    .iter()
-                    .find(|a| a.code == h.code)
-                    .and_then(|a| a.lost)
-                    .map(|d| i18n::num(lang, d))
-                    .unwrap_or_else(|| "—".into())
-            })
+            .map(|d| d.map(|d| i18n::num(lang, d)).unwrap_or_else(|| "—".into()))
             .collect(),
+        nums: RankNums {
+            total: r.total,
+            pct: r.pct,
+            lost: r.lost,
+            areas: area_losses,
+        },
     }
+}
+
+/// The area columns and the rows of a ranking, as the page shows them (and the sheet writes).
+fn ranking_table(lang: Lang, rk: &RoundRanking) -> (Vec<AreaHead>, Vec<RankRow>) {
+    let areas: Vec<AreaHead> = rk
+        .edition
+        .areas()
+        .map(|a| AreaHead {
+            code: a.code.to_string(),
+            title: crate::names::node_title(lang, a),
+            max: i18n::opt_num(lang, a.max_points),
+        })
+        .collect();
+    let rows = rk
+        .rows
+        .iter()
+        .map(|r| rank_row(lang, rk, &areas, r))
+        .collect();
+    (areas, rows)
 }
 
 /// A score corrected after publication.
@@ -286,20 +339,7 @@ async fn render(
         _ => None,
     };
     l = l.with_flash(flash);
-    let areas: Vec<AreaHead> = rk
-        .edition
-        .areas()
-        .map(|a| AreaHead {
-            code: a.code.to_string(),
-            title: crate::names::node_title(lang, a),
-            max: i18n::opt_num(lang, a.max_points),
-        })
-        .collect();
-    let rows = rk
-        .rows
-        .iter()
-        .map(|r| rank_row(lang, &rk, &areas, r))
-        .collect();
+    let (areas, rows) = ranking_table(lang, &rk);
     let corrections = rk
         .corrections
         .iter()
@@ -325,6 +365,7 @@ async fn render(
         previous: rk.previous.clone(),
         corrections,
         can_correct: can(&cu.actor(), &Action::ManageRounds),
+        export_href: format!("/rankings/{}?export=xlsx", crate::download::pct_encode(id)),
         units: rk
             .round
             .units
@@ -354,6 +395,12 @@ async fn page(
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
     require(&cu, &Action::ViewProvincialRanking)?;
+    if crate::export::wants_xlsx(q.export.as_deref())? {
+        let rk = state.store.ranking(&id).await?.ok_or(PageError::NotFound)?;
+        let lang = Lang::parse(&cu.user.lang);
+        let (areas, rows) = ranking_table(lang, &rk);
+        return crate::pages::tables::ranking_xlsx(lang, &id, &areas, &rows);
+    }
     render(
         &state,
         &cu,

@@ -50,6 +50,7 @@ struct AgencyPage {
     next: String,
     can_explain: bool,
     sample: bool,
+    export_href: String,
 }
 
 const PER_PAGE: usize = 50;
@@ -60,9 +61,10 @@ pub(super) async fn agency_list(
     uri: Uri,
     Path(unit): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     // Authorise before revealing whether the agency has any dossier.
     require(&cu, &Action::ViewDossiers { unit: &unit })?;
+    let xlsx = crate::export::wants_xlsx(q.export.as_deref())?;
     let lang = Lang::parse(&cu.user.lang);
     let flash = q.saved.map(|_| i18n::t(lang, "dossiers.saved").to_string());
     let l =
@@ -95,11 +97,18 @@ pub(super) async fn agency_list(
         |e| e.explanation.is_some(),
         |e| e.dossier.due_at.as_str(),
     );
+    let unit_href = format!("/dossiers/{}", seg(&unit));
+    if xlsx {
+        let rows: Vec<DossierRow> = list
+            .into_iter()
+            .map(|e| dossier_row(&unit_href, e))
+            .collect();
+        return crate::pages::tables::overdue_xlsx(lang, &unit, &rows);
+    }
     let total = list.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let href = |p: usize| page_href(month, only_unexplained, p);
-    let unit_href = format!("/dossiers/{}", seg(&unit));
     let rows = list
         .into_iter()
         .skip((page - 1) * PER_PAGE)
@@ -121,9 +130,10 @@ pub(super) async fn agency_list(
         page,
         pages,
         sample,
+        export_href: crate::export::export_href(&uri),
         l,
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
 }
 
 /// The link to page `p` of the list, keeping the month and the filter.
