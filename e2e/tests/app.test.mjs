@@ -98,3 +98,19 @@ test('works on a phone-sized screen', async () => {
     assert.ok(await page.locator('#units-table').isVisible());
   }, { width: 390, height: 844 });
 });
+
+test("agency's home: its own overdue tasks, a click away from exactly that list", async () => {
+  await withPage(browser, 'agency home', async (page) => {
+    await signIn(page, app.base, 'sotuphap', 'bacgiang-agency');
+    const figure = page.locator('#tile-overdue a.big');
+    const n = Number((await figure.innerText()).trim());
+    assert.ok(n > 0, `overdue tasks of Sở Tư pháp: ${n}`);
+    assert.match(await page.locator('#tile-overdue').innerText(), /nhiệm vụ của đơn vị/);
+    await figure.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/board\?status=overdue/);
+    const units = await page.locator('#board-table tbody tr td:nth-child(2)').allInnerTexts();
+    assert.equal(units.length, n);
+    assert.ok(units.every((u) => u.trim() === 'Sở Tư pháp'), units.join(', '));
+  });
+});

@@ -760,6 +760,317 @@ async fn every_link_on_every_page_opens_for_every_demo_role() {
     db.cleanup().await;
 }
 
+/// The demo as of 15/08/2021 with a month of work, and a signed-in cookie per demo role.
+async fn demo_app() -> (
+    TestDb,
+    tempfile::TempDir,
+    Router,
+    BTreeMap<&'static str, String>,
+) {
+    let db = TestDb::sqlite().await.expect("a test database");
+    let evidence = tempfile::tempdir().expect("a temporary folder");
+    let evidence_dir = evidence.path().join("evidence");
+    let out = Command::new(env!("CARGO_BIN_EXE_parindex"))
+        .arg("--db")
+        .arg(db.url())
+        .arg("--evidence-dir")
+        .arg(&evidence_dir)
+        .args(["--as-of", "2021-08-15", "demo", "--no-serve"])
+        .env("PARINDEX_LOG", "warn")
+        .output()
+        .expect("the parindex binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    a_month_of_work(&db.store).await;
+    let app = router(AppState {
+        store: db.store.clone(),
+        config: WebConfig {
+            evidence_dir,
+            ..WebConfig::default()
+        },
+        clock: parindex_domain::calendar::Clock::Fixed(jiff::civil::date(2021, 8, 15)),
+    });
+    let mut cookies = BTreeMap::new();
+    for (role, login) in ROLES {
+        let (user, _) = db
+            .store
+            .user_by_username(login)
+            .await
+            .expect("the users")
+            .unwrap_or_else(|| panic!("the demo has no user {login}"));
+        let token = parindex_web::auth::random_token();
+        db.store
+            .create_session(&Session {
+                token_hash: parindex_web::auth::token_hash(&token),
+                user_id: user.id,
+                csrf_token: parindex_web::auth::random_token(),
+                expires_at: "2099-01-01T00:00:00Z".into(),
+            })
+            .await
+            .expect("a session");
+        cookies.insert(*role, format!("parindex_session={token}"));
+    }
+    (db, evidence, app, cookies)
+}
+
+/// One figure of a home page: its tile's id, its number, its link and the table it counts.
+#[derive(Debug)]
+struct Figure {
+    id: String,
+    value: usize,
+    href: String,
+    list: String,
+}
+
+/// Every figure of a home page (`<a class="big…" href data-count data-list>` inside a tile).
+fn figures(html: &str) -> Vec<Figure> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = html[from..].find("data-count=\"") {
+        let at = from + i;
+        let tag_start = html[..at].rfind("<a ").expect("a link");
+        let tag_end = at + html[at..].find('>').expect("the tag's end");
+        let tag = &html[tag_start..tag_end];
+        let tile = html[..tag_start].rfind("id=\"tile-").expect("a tile");
+        let id = attr(&html[tile - 1..tag_start], "id").expect("the tile's id");
+        out.push(Figure {
+            id,
+            value: attr(tag, "data-count")
+                .and_then(|v| v.parse().ok())
+                .expect("a number"),
+            href: attr(tag, "href").expect("a link"),
+            list: attr(tag, "data-list").expect("the list it counts"),
+        });
+        from = tag_end;
+    }
+    out
+}
+
+/// The rows of the body of the table with this id (0 when the page has no such table: an
+/// empty list says so instead).
+fn table_rows(html: &str, id: &str) -> Vec<String> {
+    let Some(i) = html.find(&format!("<table id=\"{id}\"")) else {
+        return Vec::new();
+    };
+    let table = &html[i..i + html[i..].find("</table>").expect("the table's end")];
+    let body = table.split("<tbody>").nth(1).unwrap_or("");
+    body.split("<tr").skip(1).map(str::to_string).collect()
+}
+
+/// The rows of a list, every page of it (following the pager's `rel="next"`).
+async fn list_rows(app: &Router, cookie: &str, url: &str, id: &str) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut next = Some(url.to_string());
+    let mut pages = 0;
+    while let Some(url) = next.take() {
+        pages += 1;
+        assert!(pages < 100, "{url}: the pager does not end");
+        let got = fetch(app, &url, cookie).await;
+        assert_eq!(got.status, StatusCode::OK, "{url}");
+        let html = got.html.expect("a page");
+        rows.extend(table_rows(&html, id));
+        if let Some(r) = html.find("rel=\"next\"") {
+            let a = html[..r].rfind("<a ").expect("the pager's link");
+            let href = attr(&html[a..r + 10], "href").expect("its address");
+            next = resolve(&url, &href);
+        }
+    }
+    rows
+}
+
+/// Assignments of the demo plan in a scope (one unit's or all) with a status, as the store
+/// derives them: what the home page's figures must say without asking the web.
+async fn assignments_with(
+    store: &parindex_store::Store,
+    unit: Option<&str>,
+    status: parindex_domain::plan::Status,
+) -> usize {
+    let st = store
+        .plan_state("bac-giang-2021", jiff::civil::date(2021, 8, 15), unit)
+        .await
+        .expect("the plan's state");
+    st.tasks
+        .iter()
+        .flat_map(|t| &t.assignments)
+        .filter(|a| a.status == status)
+        .count()
+}
+
+#[tokio::test]
+async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
+    use parindex_domain::plan::Status;
+    let (db, _evidence, app, cookies) = demo_app().await;
+    // One more report, still waiting for review, and a measure the leader has decided.
+    let st = db
+        .store
+        .plan_state(
+            "bac-giang-2021",
+            jiff::civil::date(2021, 8, 15),
+            Some("so-tu-phap"),
+        )
+        .await
+        .expect("the plan's state");
+    let (task, period) = st
+        .tasks
+        .iter()
+        .flat_map(|t| t.assignments.iter().map(move |a| (t, a)))
+        .find_map(|(t, a)| {
+            // A task due once, overdue: its report makes it "submitted".
+            let p = a.open_period.as_ref()?;
+            (a.periods.len() == 1 && a.status == Status::Overdue)
+                .then(|| (t.task.id.clone(), p.period.key.clone()))
+        })
+        .expect("an overdue task of Sở Tư pháp due once");
+    let cal = db.store.work_calendar().await.expect("the calendar");
+    db.store
+        .submit_report(
+            "bac-giang-2021",
+            &task,
+            "so-tu-phap",
+            &parindex_store::ReportInput {
+                period,
+                done: "Đã thực hiện".into(),
+                problems: String::new(),
+                proposals: String::new(),
+                progress_pct: 50,
+            },
+            &[],
+            jiff::civil::date(2021, 8, 10),
+            &cal,
+            "sotuphap",
+        )
+        .await
+        .expect("a report");
+    let decided = db
+        .store
+        .propose_measure(
+            "bac-giang-2021",
+            "so-tu-phap",
+            2021,
+            parindex_domain::plan::MeasureKind::DisciplinaryReview,
+            "Nhiều nhiệm vụ quá hạn",
+            "sonoivu",
+        )
+        .await
+        .expect("a measure");
+    db.store
+        .decide_measure(decided, false, "Đã khắc phục", "lanhdao")
+        .await
+        .expect("decided");
+    let mut seen: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    for (role, _) in ROLES {
+        let cookie = &cookies[role];
+        let home = fetch(&app, "/", cookie).await;
+        assert_eq!(home.status, StatusCode::OK, "{role}");
+        let html = home.html.expect("the home page");
+        for f in figures(&html) {
+            let rows = match f.href.strip_prefix('#') {
+                // A list on the home page itself.
+                Some(_) => table_rows(&html, &f.list),
+                None => {
+                    let url = resolve("/", &f.href).expect("a link of this site");
+                    list_rows(&app, cookie, &url, &f.list).await
+                }
+            };
+            assert_eq!(
+                rows.len(),
+                f.value,
+                "{role}: {} says {} but {} lists {} rows of #{}",
+                f.id,
+                f.value,
+                f.href,
+                rows.len(),
+                f.list
+            );
+            if *role == "agency" && f.list == "board-table" {
+                for r in &rows {
+                    assert!(r.contains("<td>Sở Tư pháp</td>"), "{role}: {} {r}", f.id);
+                }
+            }
+            seen.entry(role).or_default().insert(f.id, f.value);
+        }
+        // The label says what is counted: a unit's own tasks, or tasks × units province-wide.
+        let label = match *role {
+            "agency" | "lead agency" => Some("nhiệm vụ của đơn vị"),
+            "coordinator" | "leader" | "admin" => Some("lượt nhiệm vụ × đơn vị"),
+            _ => None,
+        };
+        if let Some(label) = label {
+            assert!(
+                html.contains(&format!("<div class=\"muted counts\">{label}</div>")),
+                "{role}: the label says what is counted"
+            );
+            assert!(html.contains("Số nhiệm vụ của Kế hoạch: "), "{role}");
+        }
+    }
+    eprintln!("home figures per role: {seen:?}");
+    let fig = |role: &str, id: &str| -> usize {
+        *seen
+            .get(role)
+            .and_then(|m| m.get(id))
+            .unwrap_or_else(|| panic!("{role} has no {id}: {:?}", seen.get(role)))
+    };
+    // The agency's figures are its own unit's, the coordinator's the province's.
+    let own = assignments_with(&db.store, Some("so-tu-phap"), Status::Overdue).await;
+    let all = assignments_with(&db.store, None, Status::Overdue).await;
+    assert!(own > 0 && own < all, "{own} {all}");
+    assert_eq!(fig("agency", "tile-overdue"), own);
+    assert_eq!(fig("coordinator", "tile-overdue"), all);
+    assert_eq!(fig("leader", "tile-overdue"), all);
+    let waiting = assignments_with(&db.store, Some("so-tu-phap"), Status::Submitted).await;
+    assert!(waiting >= 1, "its report awaits review");
+    assert_eq!(fig("agency", "tile-submitted"), waiting);
+    assert_eq!(
+        fig("coordinator", "tile-submitted"),
+        assignments_with(&db.store, None, Status::Submitted).await
+    );
+    assert_eq!(
+        fig("lead agency", "tile-returned"),
+        assignments_with(&db.store, Some("so-tai-chinh"), Status::Returned).await
+    );
+    assert!(
+        fig("lead agency", "tile-my-areas") >= 1,
+        "the areas it leads"
+    );
+    // The leader: the criticism waits, the disciplinary review was decided.
+    assert_eq!(fig("leader", "tile-measures"), 1);
+    assert_eq!(fig("coordinator", "tile-measures"), 1);
+    let unpublished = db
+        .store
+        .rounds()
+        .await
+        .expect("the rounds")
+        .iter()
+        .filter(|r| !r.round.is_published())
+        .count();
+    assert_eq!(fig("leader", "tile-unpublished"), unpublished);
+    // The appraiser: a figure per round not yet published, no plan.
+    let appraiser = &seen["appraiser"];
+    assert_eq!(
+        appraiser
+            .keys()
+            .filter(|k| k.starts_with("tile-waiting-"))
+            .count(),
+        unpublished
+    );
+    assert!(!appraiser.contains_key("tile-overdue"));
+    assert!(!seen["agency"].contains_key("tile-measures"));
+    // The leader's home carries the Chairman's report form for the month.
+    let leader = fetch(&app, "/", &cookies["leader"])
+        .await
+        .html
+        .unwrap_or_default();
+    assert!(leader.contains("id=\"chairman-report\""));
+    assert!(
+        leader.contains("<option value=\"2021-08\" selected>"),
+        "the current month"
+    );
+    db.cleanup().await;
+}
+
 #[test]
 fn links_resolve_like_a_browser() {
     assert_eq!(

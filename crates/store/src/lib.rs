@@ -47,7 +47,7 @@ pub use dossiers::{
 pub use editions::EditionSummary;
 pub use error::{Fault, Storage, StoreError};
 pub use indicators::{IndicatorView, LinkedScore};
-pub use plan_views::{AssignmentState, HeadRecord, PlanState, TaskState, Tiles};
+pub use plan_views::{AssignmentState, HeadRecord, PlanCounts, PlanState, TaskState, Tiles};
 pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
 };

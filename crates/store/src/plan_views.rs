@@ -8,6 +8,7 @@ use crate::Result;
 use jiff::civil::Date;
 use jiff::ToSpan;
 use parindex_domain::calendar::WorkCalendar;
+use parindex_domain::plan::board::BoardFilter;
 use parindex_domain::plan::{
     overall_status, period_states, Compliance, PeriodState, PlanDocument, Report, Status, Task,
 };
@@ -74,6 +75,48 @@ fn grouped(reports: &[Report]) -> bool {
         i > 0 && same_assignment(r, &reports[i - 1])
             || seen.insert((r.task_id.as_str(), r.unit.as_str()))
     })
+}
+
+/// How many assignments of the plan, in the state's scope, each figure of a home page counts —
+/// with the predicates of the board (`domain::plan::board::BoardFilter`, the derived status), so
+/// that a figure and the board's list it links to cannot disagree.
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct PlanCounts {
+    pub assignments: usize,
+    pub overdue: usize,
+    pub due7: usize,
+    pub returned: usize,
+    pub submitted: usize,
+    pub missing: usize,
+}
+
+impl PlanState {
+    /// The home page's counts of this state (its scope: one unit's assignments or all).
+    pub fn counts(&self) -> PlanCounts {
+        let st = self;
+        let due7 = BoardFilter {
+            due_within_week: true,
+            missing_only: false,
+        };
+        let missing = BoardFilter {
+            due_within_week: false,
+            missing_only: true,
+        };
+        let mut c = PlanCounts::default();
+        for a in st.tasks.iter().flat_map(|t| &t.assignments) {
+            let next_due = a.open_period.as_ref().map(|p| p.period.due);
+            c.assignments += 1;
+            match a.status {
+                Status::Overdue => c.overdue += 1,
+                Status::Returned => c.returned += 1,
+                Status::Submitted => c.submitted += 1,
+                _ => {}
+            }
+            c.due7 += usize::from(due7.keeps(next_due, &a.periods, st.today));
+            c.missing += usize::from(missing.keeps(next_due, &a.periods, st.today));
+        }
+        c
+    }
 }
 
 /// One head of agency's record for the plan's year.

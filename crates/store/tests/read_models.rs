@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 on_both_backends!(
     each_write_makes_stale_exactly_what_reads_its_tables,
-    a_monthly_report_and_its_review_show_in_the_next_plan_state
+    a_monthly_report_and_its_review_show_in_the_next_plan_state,
+    the_unread_count_is_kept_until_a_notification_is_written_or_read
 );
 
 const PLAN: &str = "bac-giang-2021";
@@ -273,4 +274,30 @@ async fn a_monthly_report_and_its_review_show_in_the_next_plan_state(s: &Store) 
         .unwrap();
     let accepted = s.plan_state_shared(PLAN, day, None).await.unwrap();
     assert_eq!(status(&accepted), Status::Accepted);
+}
+
+/// The header's badge: a unit's unread notifications, kept in memory until a notification is
+/// written or read, and only that.
+async fn the_unread_count_is_kept_until_a_notification_is_written_or_read(s: &Store) {
+    seed(s).await;
+    assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 0);
+    assert!(kept(s).contains("unread"));
+    for m in ["Nhắc báo cáo", "Báo cáo bị trả lại"] {
+        s.notify("so-tai-chinh", m, "/plans").await.unwrap();
+    }
+    assert!(!kept(s).contains("unread"), "a notification makes it stale");
+    assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 2);
+    assert_eq!(s.unread_notifications("so-noi-vu").await.unwrap(), 0);
+    // Reading the plan or changing a language leaves it current.
+    read_all(s).await;
+    s.unread_notifications("so-tai-chinh").await.unwrap();
+    let user = s.user_by_username("sonoivu").await.unwrap().unwrap().0.id;
+    s.set_lang(user, "en").await.unwrap();
+    assert!(kept(s).contains("unread"));
+    s.mark_notifications_read("so-tai-chinh").await.unwrap();
+    assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 0);
+    s.notify("so-tai-chinh", "Nhắc hạn", "/plans")
+        .await
+        .unwrap();
+    assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 1);
 }

@@ -128,6 +128,8 @@ pub struct CurrentUser {
     pub user: User,
     pub csrf: String,
     pub session_hash: String,
+    /// The user's unit's unread notifications (the header's badge); 0 without a unit.
+    pub unread: usize,
 }
 
 impl CurrentUser {
@@ -211,10 +213,12 @@ pub async fn session_layer(
                         }
                     }
                 }
+                let unread = unread_of(&state, &user).await;
                 req.extensions_mut().insert(CurrentUser {
                     user,
                     csrf: session.csrf_token,
                     session_hash: hash,
+                    unread,
                 });
             }
             Ok(None) => {
@@ -240,6 +244,21 @@ pub async fn session_layer(
         req = req2;
     }
     next.run(req).await
+}
+
+/// The unread notifications of the user's unit, for the header's badge (kept in memory by the
+/// store until a notification changes); a failure to count leaves the badge out, not the page.
+async fn unread_of(state: &AppState, user: &User) -> usize {
+    let Some(unit) = user.unit.as_deref() else {
+        return 0;
+    };
+    match state.store.unread_notifications(unit).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot count unread notifications");
+            0
+        }
+    }
 }
 
 /// Marker: the request carried a session cookie that is no longer valid.

@@ -22,6 +22,8 @@ pub struct Layout {
     /// The current path and query, for the language switch to come back to.
     pub here: String,
     pub flash: Option<String>,
+    /// The unit's unread notifications: a badge in the header linking to them when above 0.
+    pub unread: usize,
 }
 
 impl Layout {
@@ -78,6 +80,7 @@ impl Layout {
                 .collect(),
             here: here.to_string(),
             flash: None,
+            unread: cu.unread,
         }
     }
 
@@ -102,6 +105,11 @@ impl Layout {
 
     pub fn opt_num(&self, d: &Option<Decimal>) -> String {
         i18n::opt_num(self.lang, *d)
+    }
+
+    /// "3 thông báo chưa đọc": the badge's words for screen readers and its title.
+    pub fn unread_label(&self) -> String {
+        format!("{} {}", self.unread, self.t("notif.badge"))
     }
 
     pub fn lang_code(&self) -> &'static str {

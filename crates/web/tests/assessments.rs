@@ -446,6 +446,35 @@ async fn an_agency_is_refused_another_units_assessment_and_evidence() {
     ctx.app.db.cleanup().await;
 }
 
+/// The appraiser's home figure for a round (files waiting for appraisal), checked to link to the
+/// round's `?waiting=appraisal` list, and the units that list shows.
+async fn waiting_for_appraisal(app: &TestApp, round: &str) -> (usize, Vec<String>) {
+    let home = app.get("/", Some("appraiser")).await;
+    let tile = home
+        .body
+        .find(&format!("id=\"tile-waiting-{round}\""))
+        .unwrap_or_else(|| panic!("no figure for {round}"));
+    let href = format!("href=\"/assessments/{round}?waiting=appraisal\" data-count=\"");
+    let at = tile + home.body[tile..].find(&href).expect("the figure's link") + href.len();
+    let n: usize = home.body[at..at + home.body[at..].find('"').unwrap()]
+        .parse()
+        .unwrap();
+    let list = app
+        .get(
+            &format!("/assessments/{round}?waiting=appraisal"),
+            Some("appraiser"),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    let units = list
+        .body
+        .split("<tr id=\"unit-")
+        .skip(1)
+        .map(|r| r[..r.find('"').unwrap()].to_string())
+        .collect();
+    (n, units)
+}
+
 #[tokio::test]
 async fn self_score_with_evidence_then_appraise_and_publish() {
     let ctx = setup().await;
@@ -685,6 +714,11 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         "{}",
         res.body
     );
+    // The appraiser's home: the submitted file waits for it, and the figure's link lists it.
+    assert_eq!(
+        waiting_for_appraisal(app, "stp-2021").await,
+        (1, vec!["so-tu-phap".to_string()])
+    );
     // The appraiser: a bad score refused beside its field, then overrides and accepts the rest.
     let ap = format!("{u}/appraise");
     let page = app.get(&ap, Some("appraiser")).await;
@@ -716,6 +750,8 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         .unwrap();
     assert_eq!(a.items[&code("1.3")].final_score(), Some(dec!(2)));
     assert!(parindex_domain::assessment::missing_finals(&a.edition, &a.items).is_empty());
+    // Appraised: nothing waits any more.
+    assert_eq!(waiting_for_appraisal(app, "stp-2021").await, (0, vec![]));
     // Publish: confirmation needed; then the ranking shows the class.
     let res = app
         .post(

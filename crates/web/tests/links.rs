@@ -81,3 +81,75 @@ async fn the_dashboard_links_to_the_gap_analysis_only_for_who_may_read_it() {
         .body
         .contains(gap_link));
 }
+
+/// The header's badge: the unit's unread notifications on every page, a link to them, gone once
+/// they are read; users of another unit or none see none.
+#[tokio::test]
+async fn the_header_shows_the_units_unread_notifications_until_they_are_read() {
+    let app = TestApp::new().await;
+    let badge = |body: &str| -> Option<String> {
+        let i = body.find("id=\"unread-badge\"")?;
+        let rest = &body[i..];
+        let c = rest.find("<span class=\"count\">")? + "<span class=\"count\">".len();
+        Some(rest[c..c + rest[c..].find('<')?].to_string())
+    };
+    // Nothing unread: no badge. The dashboard is kept in memory: it must not keep the badge stale.
+    let home = app.get("/", Some("agency")).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert_eq!(badge(&home.body), None);
+    for (msg, link) in [
+        ("Báo cáo tháng 7 bị trả lại", "/plans"),
+        ("Nhắc hạn", "/plans"),
+    ] {
+        app.store().notify("so-tu-phap", msg, link).await.unwrap();
+    }
+    for path in ["/", "/account", "/plans", "/notifications"] {
+        let res = app.get(path, Some("agency")).await;
+        assert_eq!(badge(&res.body).as_deref(), Some("2"), "{path}");
+        assert!(
+            res.body
+                .contains("href=\"/notifications\" class=\"unread\" id=\"unread-badge\" title=\"2 thông báo chưa đọc\""),
+            "{path}"
+        );
+    }
+    // The badge's link opens, and lists the two unread.
+    let list = app.get("/notifications", Some("agency")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body.matches("<tr class=\"highlight\">").count(), 2);
+    // Another unit's users, and users without a unit, have no badge.
+    for role in ["coordinator", "lead", "admin", "appraiser"] {
+        let res = app.get("/", Some(role)).await;
+        assert_eq!(badge(&res.body), None, "{role}");
+    }
+    // In English too.
+    let res = app
+        .post(
+            "/account/lang",
+            Some("agency"),
+            &[("lang", "en"), ("back", "/")],
+            None,
+        )
+        .await;
+    assert!(res.status.is_redirection(), "{}", res.status);
+    let res = app.get("/account", Some("agency")).await;
+    assert!(res.body.contains("title=\"2 unread notifications\""));
+    // Read: the badge is gone, on the page kept in memory as on the others.
+    let res = app
+        .post("/notifications/read", Some("agency"), &[], None)
+        .await;
+    assert!(res.status.is_redirection(), "{}", res.status);
+    for path in ["/", "/account", "/notifications"] {
+        let res = app.get(path, Some("agency")).await;
+        assert_eq!(badge(&res.body), None, "{path}");
+    }
+    // A new one brings it back with 1.
+    app.store()
+        .notify("so-tu-phap", "Nhắc hạn", "/plans")
+        .await
+        .unwrap();
+    assert_eq!(
+        badge(&app.get("/", Some("agency")).await.body).as_deref(),
+        Some("1")
+    );
+    app.db.cleanup().await;
+}

@@ -402,7 +402,7 @@ fn tile_number(body: &str, id: &str) -> String {
     let big = rest.find("class=\"big").unwrap();
     let rest = &rest[big..];
     let open = rest.find('>').unwrap();
-    let close = rest.find("</div>").unwrap();
+    let close = open + rest[open..].find('<').unwrap();
     rest[open + 1..close].trim().to_string()
 }
 

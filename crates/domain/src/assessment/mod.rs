@@ -614,5 +614,21 @@ pub fn may_dispute(
     open(round, reopenings, unit, Stage::Appraisal2, today)
 }
 
+/// Whether a unit's file waits for an appraiser today (the appraisers' home and the round
+/// page's `?waiting=appraisal`): items without a final score while round 1 may be appraised, or
+/// disputes round 2 has not settled while round 2 is open.
+pub fn awaits_appraisal(
+    round: &Round,
+    reopenings: &[Reopening],
+    progress: &UnitProgress,
+    unit: &str,
+    missing_finals: usize,
+    disputes_open: usize,
+    today: Date,
+) -> bool {
+    (missing_finals > 0 && may_appraise(round, reopenings, progress, unit, 1, today).is_ok())
+        || (disputes_open > 0 && may_appraise(round, reopenings, progress, unit, 2, today).is_ok())
+}
+
 #[cfg(test)]
 mod tests;

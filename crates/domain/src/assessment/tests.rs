@@ -827,3 +827,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_file_waits_for_appraisal_while_an_appraisal_round_is_open_to_it_and_work_is_left() {
+    let r = round();
+    let u = "so-tu-phap";
+    let none = UnitProgress::default();
+    let sub = UnitProgress {
+        submitted_on: Some(date(2021, 12, 20)),
+        submitted_by: Some("sotuphap".into()),
+    };
+    let day = date(2021, 12, 21);
+    // Submitted with items left: it waits; still self-scoring or nothing left: it does not.
+    assert!(awaits_appraisal(&r, &[], &sub, u, 3, 0, day));
+    assert!(!awaits_appraisal(&r, &[], &none, u, 3, 0, day));
+    assert!(!awaits_appraisal(&r, &[], &sub, u, 0, 0, day));
+    // After round 1 closes only an open dispute keeps it waiting, until round 2 closes.
+    let later = date(2022, 2, 1);
+    assert!(!awaits_appraisal(&r, &[], &sub, u, 3, 0, later));
+    assert!(awaits_appraisal(&r, &[], &sub, u, 0, 1, later));
+    assert!(!awaits_appraisal(&r, &[], &sub, u, 0, 1, date(2022, 2, 12)));
+    // A published round waits for no one.
+    let mut p = r.clone();
+    p.published_on = Some(date(2022, 2, 25));
+    assert!(!awaits_appraisal(&p, &[], &sub, u, 3, 1, day));
+}

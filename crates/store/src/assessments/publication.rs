@@ -4,8 +4,17 @@
 use super::*;
 
 impl Store {
-    /// Every unit of a round with its progress and totals so far.
+    /// Every unit of a round with its progress and totals so far (kept in memory until an
+    /// assessment table changes: the round page and the appraisers' home read it).
     pub async fn round_overview(&self, id: &str) -> Result<Vec<UnitOverview>> {
+        let key = crate::cache::MemoKey::new("round-overview").with(id);
+        let all = self
+            .memo(key, crate::Tables::REST, || self.load_round_overview(id))
+            .await?;
+        Ok((*all).clone())
+    }
+
+    async fn load_round_overview(&self, id: &str) -> Result<Vec<UnitOverview>> {
         let round = self
             .round(id)
             .await?

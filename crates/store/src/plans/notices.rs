@@ -164,6 +164,25 @@ impl Store {
             .collect()
     }
 
+    /// How many of a unit's notifications are unread (the header's badge on every page): kept
+    /// in memory until a notification is written or read.
+    pub async fn unread_notifications(&self, unit: &str) -> Result<usize> {
+        let key = crate::cache::MemoKey::new("unread").with(unit);
+        let n = self
+            .memo(key, crate::Tables::NOTICES, || async {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM notifications WHERE unit = $1 AND read_at IS NULL",
+                )
+                .bind(unit)
+                .fetch_one(&self.pool)
+                .await
+                .ctx(|| "counting unread notifications".into())?;
+                Ok(usize::try_from(n).unwrap_or(0))
+            })
+            .await?;
+        Ok(*n)
+    }
+
     pub async fn mark_notifications_read(&self, unit: &str) -> Result<()> {
         sqlx::query("UPDATE notifications SET read_at = $1 WHERE unit = $2 AND read_at IS NULL")
             .bind(now_text())

@@ -168,6 +168,7 @@ struct AccountabilityPage {
     sorts: BTreeMap<&'static str, String>,
     export_href: String,
     measures: Vec<MeasureView>,
+    pending_only: bool,
     can_propose: bool,
     form: ProposeForm,
     units: Vec<(String, String)>,
@@ -217,11 +218,15 @@ async fn render(
     let can_decide = can(&actor, &Action::DecideMeasure);
     let search = q.search();
     let rows = head_rows(&records, &units, lang, &actor, plan.year, q);
+    // `?status=pending`: the measures still waiting for the leader's decision (the home page's
+    // figure links here).
+    let pending_only = q.status.as_deref() == Some("pending");
     let measures: Vec<MeasureView> = state
         .store
         .measures(plan_id, None)
         .await?
         .iter()
+        .filter(|m| !pending_only || m.decision.is_none())
         .map(|m| measure_view(m, &units, lang, can_decide))
         .filter(|m| search_keeps(search.as_deref(), &format!("{} {}", m.unit, m.head)))
         .collect();
@@ -245,6 +250,7 @@ async fn render(
         sorts,
         export_href: q.export_href(),
         measures,
+        pending_only,
         can_propose: can(&actor, &Action::ProposeMeasure),
         form,
         units: unit_options,

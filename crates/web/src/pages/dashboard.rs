@@ -53,7 +53,10 @@ struct DashboardPage {
     components_svg: String,
     areas: Vec<AreaRow>,
     history_svg: String,
-    plan_tiles: Option<crate::pages::plans::PlanTiles>,
+    /// The role's figures, each a link to the list it counts (`pages::home`).
+    home: crate::pages::home::Home,
+    /// The areas the reader's unit answers for as lead agency (a lead agency's home).
+    my_areas: Vec<AreaRow>,
     /// The plan's operational indicators with their status (empty when not allowed).
     indicators: Vec<crate::pages::indicators::IndRow>,
     /// The gap tile links to the gap analysis only for those who may read it.
@@ -94,7 +97,7 @@ async fn render(
         Vec::new()
     };
     let mut page = DashboardPage {
-        plan_tiles: crate::pages::plans::dashboard_tiles(&state, &cu).await?,
+        home: crate::pages::home::home(&state, &cu).await?,
         indicators,
         can_gap: parindex_domain::access::can(&actor, &Action::ViewGap),
         ..DashboardPage::empty(l)
@@ -127,6 +130,7 @@ async fn render(
     page.headline(&edition, name, &g);
     page.components_svg = component_chart(&page.l, &edition, &g);
     page.areas = area_rows(&page.l, &edition, &g, &names);
+    page.my_areas(&cu, &edition, &g, &names);
     page.history_svg = history_chart(&page.l, &history, g.max);
     Ok(Html(page.render()?))
 }
@@ -150,10 +154,57 @@ impl DashboardPage {
             components_svg: String::new(),
             areas: Vec::new(),
             history_svg: String::new(),
-            plan_tiles: None,
+            home: crate::pages::home::Home::default(),
+            my_areas: Vec::new(),
             indicators: Vec::new(),
             can_gap: false,
         }
+    }
+
+    /// A lead agency's areas (those whose lead agency is its unit), and their figure: a link to
+    /// their table on this page.
+    fn my_areas(
+        &mut self,
+        cu: &crate::auth::CurrentUser,
+        edition: &Edition,
+        g: &GapReport,
+        names: &BTreeMap<String, String>,
+    ) {
+        let Some(unit) = cu.user.unit.as_deref() else {
+            return;
+        };
+        if cu.role() != parindex_domain::access::Role::LeadAgency {
+            return;
+        }
+        let mine = GapReport {
+            by_area: g
+                .by_area
+                .iter()
+                .filter(|a| a.lead_agency.as_deref() == Some(unit))
+                .cloned()
+                .collect(),
+            ..g.clone()
+        };
+        self.my_areas = area_rows(&self.l, edition, &mine, names);
+        let below = self.my_areas.iter().filter(|a| !a.ok).count();
+        let mut all = crate::pages::home::Figure {
+            id: "tile-my-areas".into(),
+            label: "home.my_areas",
+            counts: "home.counts_areas",
+            about: String::new(),
+            value: self.my_areas.len(),
+            href: "#my-areas".into(),
+            list: "my-areas",
+            bad: false,
+        };
+        all.about = format!("{} {below}", self.l.t("home.areas_below"));
+        self.home.groups.push(crate::pages::home::FigureGroup {
+            id: "home-areas",
+            title: "home.areas",
+            about: String::new(),
+            note: "",
+            figures: vec![all],
+        });
     }
 
     /// The tiles: the latest total, rank, target and change since the previous edition.

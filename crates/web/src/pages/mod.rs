@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod dossier_upload;
 pub mod editions;
 pub mod gap;
+pub mod home;
 pub mod indicators;
 pub mod plan_reports;
 pub mod plans;

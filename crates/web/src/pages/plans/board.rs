@@ -31,6 +31,8 @@ pub struct BoardItem {
     pub title: String,
     pub unit: String,
     pub status: Status,
+    pub status_key: &'static str,
+    pub status_class: &'static str,
     pub next_due: Option<Date>,
     pub next_due_text: String,
     pub missing: usize,
@@ -59,9 +61,11 @@ pub(super) struct BoardPage {
     missing: bool,
     statuses: Vec<(&'static str, &'static str)>,
     columns: Vec<BoardColumn>,
-    /// One column, paginated, when the board is filtered by a status.
+    /// One column, paginated, when the board is filtered by a status (or every item kept, with
+    /// its status, as one list: `?view=list`).
     rows: Paged<BoardItem>,
     single: bool,
+    list: bool,
     sort_due: String,
     sort_unit: String,
     sort_task: String,
@@ -94,7 +98,8 @@ pub(super) async fn board(
     if q.wants_xlsx()? {
         return board_xlsx(lang, &id, &columns);
     }
-    let (columns, rest) = board_columns(columns, &q, only);
+    let list = non_empty(&q.view) == Some("list");
+    let (columns, rest) = board_columns(columns, &q, only, list);
     let page = BoardPage {
         nav: PlanNav::new(&cu, &id, "plan.view_board"),
         today: dates::date(st.today),
@@ -108,7 +113,8 @@ pub(super) async fn board(
             .map(|s| (s.as_str(), status_key(*s)))
             .collect(),
         columns,
-        single: only.is_some(),
+        single: only.is_some() || list,
+        list,
         sort_due: q.sort_href("due"),
         sort_unit: q.sort_href("unit"),
         sort_task: q.sort_href("task"),
@@ -151,6 +157,8 @@ fn board_items(
                 title: t.title.clone(),
                 unit,
                 status: a.status,
+                status_key: status_key(a.status),
+                status_class: status_class(a.status),
                 next_due,
                 next_due_text: opt_date(next_due),
                 missing: missed_periods(&a.periods),
@@ -205,11 +213,13 @@ fn board_xlsx(
 }
 
 /// The columns as shown (at most [`COLUMN_LIMIT`] items each, with a link to the rest), and,
-/// when one status is chosen, its items as the paginated list instead.
+/// when one status is chosen or the board is asked as a list, the items as the paginated list
+/// instead (column after column).
 fn board_columns(
     columns: Vec<StatusColumn<BoardItem>>,
     q: &PlanQuery,
     only: Option<Status>,
+    list: bool,
 ) -> (Vec<BoardColumn>, Vec<BoardItem>) {
     let mut rest: Vec<BoardItem> = Vec::new();
     let columns = columns
@@ -217,15 +227,15 @@ fn board_columns(
         .map(|c| {
             let s = c.status;
             let count = c.items.len();
-            let more_href = (only.is_none() && count > COLUMN_LIMIT).then(|| {
+            let more_href = (only.is_none() && !list && count > COLUMN_LIMIT).then(|| {
                 let mut link = q.clone();
                 link.status = Some(s.as_str().to_string());
                 link.page = None;
                 format!("?{}", encode(&link.with_sort()))
             });
-            let items = if only.is_some() {
-                // One status chosen: its items are the paginated list, not the column.
-                rest = c.items;
+            let items = if only.is_some() || list {
+                // One status chosen, or a list: the items are the paginated list, not the column.
+                rest.extend(c.items);
                 Vec::new()
             } else {
                 c.items.into_iter().take(COLUMN_LIMIT).collect()

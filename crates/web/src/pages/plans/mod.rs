@@ -20,7 +20,6 @@ mod notifications;
 mod settings;
 #[cfg(test)]
 mod tests;
-mod tiles;
 mod tree;
 
 pub(crate) use crate::export::{safe_file_name, xlsx_response, Cell};
@@ -32,7 +31,6 @@ pub use list::*;
 pub use my_tasks::*;
 pub use notifications::*;
 pub use settings::*;
-pub use tiles::*;
 pub use tree::*;
 
 use crate::auth::CurrentUser;
@@ -88,6 +86,9 @@ pub struct PlanQuery {
     pub missing: Option<String>,
     pub year: Option<String>,
     pub done: Option<String>,
+    /// `list`: the board as one paginated table of every item the filters keep, whatever its
+    /// status (what the home page's figures for a filter link to).
+    pub view: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -134,6 +135,7 @@ impl PlanQuery {
             ("due", &self.due),
             ("missing", &self.missing),
             ("year", &self.year),
+            ("view", &self.view),
         ] {
             if let Some(v) = non_empty(v) {
                 out.push((k, v.to_string()));

@@ -66,6 +66,8 @@ struct DetailPage {
     stages: Vec<StageRow>,
     units: Vec<UnitLine>,
     hidden_units: usize,
+    /// Only the units whose file waits for an appraiser (`?waiting=appraisal`).
+    waiting: bool,
     reopenings: Vec<ReopenLine>,
     can_manage: bool,
     dates: Vec<DeadlineInput>,
@@ -95,43 +97,53 @@ fn classes_text(lang: Lang, round: &parindex_domain::assessment::Round) -> Strin
         .join(" · ")
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn render_detail(
-    state: &AppState,
+/// The units of the round this user may see (only those whose file waits for an appraiser
+/// today when `waiting`), how many are hidden, and every unit for the reopening form's picker.
+struct UnitLines {
+    units: Vec<UnitLine>,
+    hidden: usize,
+    options: Vec<(String, String)>,
+    visible: Vec<String>,
+}
+
+fn unit_lines(
     cu: &CurrentUser,
-    uri: &Uri,
-    id: &str,
-    flash_done: &Option<String>,
-    dates_form: Option<DeadlineFields>,
-    reopen: ReopenInput,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    let round = state.store.round(id).await?.ok_or(PageError::NotFound)?;
-    let mut l = Layout::new(cu, "nav.assessments", "assess.round_title", &here(uri));
-    let lang = l.lang;
-    l.title = round.name.clone();
-    l = l.with_flash(flash(lang, flash_done));
-    let edition = state
-        .store
-        .edition(&round.edition_id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let today = state.today();
-    let overview = state.store.round_overview(id).await?;
+    lang: Lang,
+    round: &Round,
+    edition: &parindex_domain::edition::Edition,
+    overview: &[parindex_store::assessments::UnitOverview],
+    waiting: Option<(&[parindex_domain::assessment::Reopening], jiff::civil::Date)>,
+) -> UnitLines {
     let appraiser = can(&cu.actor(), &Action::Appraise);
-    let mut units = Vec::new();
-    let mut hidden = 0;
-    let mut unit_options = Vec::new();
-    let mut visible = Vec::new();
-    for o in &overview {
-        unit_options.push((o.unit.slug.clone(), unit_name(lang, &o.unit)));
-        if !may_view(cu, &o.unit, &edition) {
-            hidden += 1;
+    let mut out = UnitLines {
+        units: Vec::new(),
+        hidden: 0,
+        options: Vec::new(),
+        visible: Vec::new(),
+    };
+    for o in overview {
+        out.options
+            .push((o.unit.slug.clone(), unit_name(lang, &o.unit)));
+        if !may_view(cu, &o.unit, edition) {
+            out.hidden += 1;
             continue;
         }
-        visible.push(o.unit.slug.clone());
-        units.push(UnitLine {
+        out.visible.push(o.unit.slug.clone());
+        if let Some((reopenings, today)) = waiting {
+            let waits = parindex_domain::assessment::awaits_appraisal(
+                round,
+                reopenings,
+                &o.progress,
+                &o.unit.slug,
+                o.missing_finals,
+                o.disputes_open,
+                today,
+            );
+            if !waits {
+                continue;
+            }
+        }
+        out.units.push(UnitLine {
             slug: o.unit.slug.clone(),
             name: unit_name(lang, &o.unit),
             submitted: o.progress.submitted_on.map(dates::date).unwrap_or_default(),
@@ -145,12 +157,46 @@ async fn render_detail(
             can_appraise: appraiser && !round.is_published(),
         });
     }
-    let reopenings = state
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_detail(
+    state: &AppState,
+    cu: &CurrentUser,
+    uri: &Uri,
+    id: &str,
+    q: &Done,
+    dates_form: Option<DeadlineFields>,
+    reopen: ReopenInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let round = state.store.round(id).await?.ok_or(PageError::NotFound)?;
+    let mut l = Layout::new(cu, "nav.assessments", "assess.round_title", &here(uri));
+    let lang = l.lang;
+    l.title = round.name.clone();
+    l = l.with_flash(flash(lang, &q.done));
+    let edition = state
         .store
-        .reopenings(id)
+        .edition(&round.edition_id)
         .await?
+        .ok_or(PageError::NotFound)?;
+    let today = state.today();
+    let overview = state.store.round_overview(id).await?;
+    let all_reopenings = state.store.reopenings(id).await?;
+    let waiting = q.waiting.as_deref() == Some("appraisal");
+    let lines = unit_lines(
+        cu,
+        lang,
+        &round,
+        &edition,
+        &overview,
+        waiting.then_some((all_reopenings.as_slice(), today)),
+    );
+    let reopenings = all_reopenings
         .into_iter()
-        .filter(|r| visible.contains(&r.unit))
+        .filter(|r| lines.visible.contains(&r.unit))
         .map(|r| ReopenLine {
             unit: r.unit,
             stage_key: stage_key(r.stage),
@@ -164,8 +210,9 @@ async fn render_detail(
         edition_name: edition.name.clone(),
         level_key: level_key(edition.level),
         stages: stage_rows(lang, &round, &[], None, today),
-        units,
-        hidden_units: hidden,
+        units: lines.units,
+        hidden_units: lines.hidden,
+        waiting,
         reopenings,
         can_manage: can(&cu.actor(), &Action::ManageRounds) && !round.is_published(),
         dates: deadline_inputs(
@@ -173,7 +220,7 @@ async fn render_detail(
             &errors,
         ),
         reopen,
-        unit_options,
+        unit_options: lines.options,
         stage_options: Stage::ALL
             .iter()
             .filter(|s| s.reopenable())
@@ -207,7 +254,7 @@ pub(super) async fn detail(
         &cu,
         &uri,
         &id,
-        &q.done,
+        &q,
         None,
         ReopenInput::default(),
         FieldErrors::default(),
@@ -243,7 +290,7 @@ pub(super) async fn deadlines(
         &cu,
         &uri,
         &id,
-        &None,
+        &Done::default(),
         Some(f),
         ReopenInput::default(),
         errors,
@@ -300,7 +347,7 @@ pub(super) async fn reopen(
         &cu,
         &uri,
         &id,
-        &None,
+        &Done::default(),
         None,
         f,
         errors,

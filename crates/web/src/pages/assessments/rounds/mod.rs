@@ -10,7 +10,7 @@ use crate::layout::Layout;
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::Html;
 use axum::routing::get;
@@ -52,6 +52,14 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
+    /// `appraisal` on a round's page: only the units whose file waits for an appraiser today.
+    waiting: Option<String>,
+}
+
+/// The rounds list's filter: `?state=unpublished` keeps the rounds not yet published.
+#[derive(Deserialize, Default)]
+pub struct RoundsQuery {
+    state: Option<String>,
 }
 
 fn flash(lang: Lang, done: &Option<String>) -> Option<String> {
@@ -99,23 +107,27 @@ struct ListPage {
     l: Layout,
     rounds: Vec<RoundLine>,
     can_manage: bool,
+    unpublished_only: bool,
 }
 
 async fn list(
     State(state): State<AppState>,
     Authed(cu): Authed,
     uri: Uri,
+    Query(rq): Query<RoundsQuery>,
 ) -> Result<Html<String>, PageError> {
     require(&cu, &Action::ViewProvincialRanking)?;
     let l = Layout::new(&cu, "nav.assessments", "assess.rounds_title", &here(&uri));
     let lang = l.lang;
     let today = state.today();
     let own = cu.user.unit.clone();
+    let unpublished_only = rq.state.as_deref() == Some("unpublished");
     let rounds = state
         .store
         .rounds()
         .await?
         .into_iter()
+        .filter(|s| !unpublished_only || !s.round.is_published())
         .map(|s| {
             let r = s.round;
             let current = if r.is_published() {
@@ -143,6 +155,7 @@ async fn list(
         .collect();
     let page = ListPage {
         can_manage: can(&cu.actor(), &Action::ManageRounds),
+        unpublished_only,
         l,
         rounds,
     };
