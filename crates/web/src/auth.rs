@@ -128,6 +128,9 @@ pub struct CurrentUser {
     pub user: User,
     pub csrf: String,
     pub session_hash: String,
+    /// The fixed day the server runs on (`--as-of`, the demo's clock), shown in the header;
+    /// `None` on the real date.
+    pub as_of: Option<jiff::civil::Date>,
 }
 
 impl CurrentUser {
@@ -215,6 +218,10 @@ pub async fn session_layer(
                     user,
                     csrf: session.csrf_token,
                     session_hash: hash,
+                    as_of: match state.clock {
+                        parindex_domain::calendar::Clock::Fixed(d) => Some(d),
+                        parindex_domain::calendar::Clock::System => None,
+                    },
                 });
             }
             Ok(None) => {

@@ -117,6 +117,7 @@ mod tests {
             },
             csrf: "csrf".into(),
             session_hash: "hash".into(),
+            as_of: None,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Layout {
     /// The current path and query, for the language switch to come back to.
     pub here: String,
     pub flash: Option<String>,
+    /// The fixed day the server runs on (dd/mm/yyyy), shown in the header (`--as-of`, the demo).
+    pub as_of: Option<String>,
 }
 
 impl Layout {
@@ -78,6 +80,7 @@ impl Layout {
                 .collect(),
             here: here.to_string(),
             flash: None,
+            as_of: cu.as_of.map(parindex_domain::calendar::dmy),
         }
     }
 
