@@ -591,4 +591,3 @@ async fn a_review_on_a_past_day_is_dated_that_day(s: &Store) {
     // 09:00 in Asia/Ho_Chi_Minh on 02/08/2021.
     assert_eq!(notes[0].created_at, "2021-08-02T02:00:00Z");
 }
-
