@@ -1,8 +1,12 @@
 // Self-assessment → appraisal → publication in a real headless Chromium, on the demo's SAMPLE
-// cycle, with the clock set before the departments' self-scoring deadline (30/12/2021):
-// Sở Tư pháp self-scores with evidence (a renamed program is refused), explains and submits;
-// the appraiser appraises; the coordinator publishes; the rankings of departments and of
-// districts show classes.
+// cycle, the demo's clock moving on as the cycle does (the server started again on the same
+// database with a later --as-of: the demo takes the history that came due in between):
+// - 20/12/2021, before the departments' self-scoring deadline (30/12/2021): Sở Tư pháp
+//   self-scores with evidence (a renamed program is refused), explains and submits;
+// - 20/01/2022, the other departments appraised on 18/01 (appraisal round 1 open until 21/01):
+//   the appraiser appraises Sở Tư pháp; the coordinator publishes;
+// - 26/02/2022, the districts' 2021 ranking published on 25/02: the rankings of departments and
+//   of districts show classes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, startBrowser, withPage, signIn } from './harness.mjs';
@@ -13,6 +17,13 @@ const UNIT = `/assessments/${ROUND}/units/so-tu-phap`;
 let app;
 let browser;
 
+/** Start the demo again on the same database, its clock set to `day`. */
+async function moveClockTo(day) {
+  const dir = app.dir;
+  await app.stop();
+  app = await startApp(['--as-of', day], { dir });
+}
+
 before(async () => {
   app = await startApp(['--as-of', '2021-12-20']);
   browser = await startBrowser();
@@ -20,7 +31,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  app?.stop();
+  await app?.stop();
 });
 
 test('a department self-scores with evidence, the appraiser appraises, the coordinator publishes', async () => {
@@ -76,7 +87,17 @@ test('a department self-scores with evidence, the appraiser appraises, the coord
     await Promise.all([page.waitForNavigation(), page.click('#submit-button')]);
     assert.match(await page.locator('.flash').innerText(), /Đã nộp/);
     assert.match(await page.locator('#submitted').innerText(), /20\/12\/2021/);
+    assert.match(await page.locator('#as-of-clock').innerText(), /20\/12\/2021/, 'the header shows the clock');
   });
+
+  // Before round 1 of the appraisal is dated, no department is appraised yet.
+  await withPage(browser, 'assessment not yet appraised', async (page) => {
+    await signIn(page, app.base, 'sonoivu', 'bacgiang-coordinator');
+    await page.goto(`${app.base}/assessments/${ROUND}/publish`);
+    assert.equal(await page.locator('#blockers').count(), 1, 'on 20/12/2021 nothing is appraised yet');
+  });
+
+  await moveClockTo('2022-01-20');
 
   await withPage(browser, 'assessment appraise', async (page) => {
     await signIn(page, app.base, 'thamdinh', 'bacgiang-appraiser');
@@ -110,6 +131,8 @@ test('a department self-scores with evidence, the appraiser appraises, the coord
     assert.match(row, /bậc/, 'the change since the 2020 ranking');
     assert.match(await page.locator('#ranking-table').innerText(), /Khá|Trung bình|Yếu/);
   });
+
+  await moveClockTo('2022-02-26');
 
   await withPage(browser, 'assessment rankings', async (page) => {
     await signIn(page, app.base, 'lanhdao', 'bacgiang-leader');

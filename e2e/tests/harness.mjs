@@ -24,10 +24,15 @@ function freePort() {
   });
 }
 
-/** Start the demo; `extraArgs` go before `demo` (global options such as `--as-of 2021-12-20`). */
-export async function startApp(extraArgs = []) {
+/**
+ * Start the demo; `extraArgs` go before `demo` (global options such as `--as-of 2021-12-20`).
+ * `dir`: the folder of an earlier app's database, to start again on it (e.g. with a later
+ * `--as-of`: the demo takes the history that came due since); a fresh one by default.
+ * `stop()` resolves when the process has exited.
+ */
+export async function startApp(extraArgs = [], { dir: reuse } = {}) {
   const bin = process.env.PARINDEX_BIN || join(root, 'target', 'debug', 'parindex');
-  const dir = mkdtempSync(join(tmpdir(), 'parindex-e2e-'));
+  const dir = reuse || mkdtempSync(join(tmpdir(), 'parindex-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(bin, ['--db', `sqlite://${join(dir, 'e2e.db')}`, ...extraArgs, 'demo', '--bind', `127.0.0.1:${port}`], {
@@ -47,7 +52,12 @@ export async function startApp(extraArgs = []) {
     if (Date.now() > deadline) throw new Error(`parindex did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { base, stop: () => child.kill('SIGINT'), log: () => log };
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const stop = () => {
+    if (child.exitCode === null) child.kill('SIGINT');
+    return exited;
+  };
+  return { base, dir, stop, log: () => log };
 }
 
 export async function startBrowser() {

@@ -7,13 +7,18 @@
 //! 2020 copies of them, and invented "profiles" (the share of points each unit earns) from
 //! which every declared figure, appraisal, dispute and document is derived deterministically:
 //!
-//! - 2020: departments and districts self-scored, appraised and published;
-//! - 2021 districts: the same, with a dispute settled in round 2, published;
+//! - 2020: departments and districts self-scored, appraised and published (25/02/2021);
+//! - 2021 districts: the same, with a dispute settled in round 2, published (25/02/2022);
 //! - 2021 departments: every department but Sở Tư pháp self-scored, submitted and appraised;
 //!   Sở Tư pháp is left for the demo user (self-scoring is open until 30/12/2021: run the demo
 //!   with `--as-of 2021-12-20`, or have the coordinator reopen it).
 //!
-//! Loading twice adds nothing.
+//! Each step happens on its day and only when the demo's clock has reached it: a round is opened
+//! on 15/11 of its year, units self-score and submit on 20/12, round 1 of the appraisal is
+//! dated 18/01, round 2 08/02, the publication 25/02 of the next year. On the default clock
+//! (15/08/2021) the 2020 rounds are published and the 2021 rounds do not exist yet.
+//!
+//! Loading twice adds nothing; loading again with a later clock takes the steps that came due.
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -237,6 +242,11 @@ fn rounds() -> Vec<SampleRound> {
     ]
 }
 
+/// The day the coordinator opens a year's sample round.
+fn opened_on(year: i16) -> Date {
+    date(year, 11, 15)
+}
+
 fn deadlines(year: i16) -> Deadlines {
     Deadlines {
         self_scoring: date(year, 12, 30),
@@ -339,7 +349,7 @@ fn is_deducted(n: &CriterionNode, p: Decimal) -> bool {
 }
 
 /// Load the sample cycle; returns lines for the demo's summary (nothing when all is there).
-pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
+pub async fn load_demo(store: &Store, actor: &str, today: Date) -> Result<String> {
     let mut out = String::new();
     let mut editions_added = 0;
     for (file, text) in [DEPARTMENTS_2021, DISTRICTS_2021] {
@@ -375,6 +385,11 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
     let mut units_scored = 0;
     let mut published = 0;
     for r in rounds() {
+        // A round exists from the day the coordinator opens it (mid-November of its year);
+        // every later step only once its day has come (the demo's clock).
+        if today < opened_on(r.year) {
+            continue;
+        }
         if store.round(r.id).await?.is_none() {
             store
                 .create_round(
@@ -417,9 +432,8 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
                 &r,
                 unit,
                 p,
-                scoring_day,
-                round1_day,
-                round2_day,
+                [scoring_day, round1_day, round2_day],
+                today,
                 actor,
             )
             .await?
@@ -427,7 +441,7 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
                 units_scored += 1;
             }
         }
-        if let Some(on) = r.publish_on {
+        if let Some(on) = r.publish_on.filter(|on| *on <= today) {
             if store.publication_blockers(r.id).await?.is_empty() {
                 store
                     .publish_round(r.id, on, actor)
@@ -447,18 +461,20 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<String> {
 }
 
 /// Self-score, document, submit and appraise one unit of a sample round (each step only when
-/// not done yet). Returns whether anything was added.
-#[allow(clippy::too_many_arguments)]
+/// not done yet, and only once its day — self-scoring, appraisal round 1, round 2 — has come by
+/// `today`). Returns whether anything was added.
 async fn scored_unit(
     store: &Store,
     r: &SampleRound,
     unit: &str,
     p: Decimal,
-    scoring_day: Date,
-    round1_day: Date,
-    round2_day: Date,
+    [scoring_day, round1_day, round2_day]: [Date; 3],
+    today: Date,
     actor: &str,
 ) -> Result<bool> {
+    if scoring_day > today {
+        return Ok(false);
+    }
     let Some(a) = store.assessment(r.id, unit).await? else {
         return Ok(false);
     };
@@ -534,6 +550,9 @@ async fn scored_unit(
             .with_context(|| format!("submitting {unit} in {}", r.id))?;
         added = true;
     }
+    if round1_day > today {
+        return Ok(added);
+    }
     let missing: Vec<AppraisalChange> = leaves
         .iter()
         .filter(|n| a.items.get(&n.code).is_none_or(|i| i.appraisal1.is_none()))
@@ -558,7 +577,7 @@ async fn scored_unit(
         added = true;
     }
     // A dispute settled in round 2: the unit proves its first deducted item.
-    if r.dispute == Some(unit) {
+    if r.dispute == Some(unit) && round2_day <= today {
         let a = store
             .assessment(r.id, unit)
             .await?

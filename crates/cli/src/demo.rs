@@ -1,6 +1,7 @@
 //! The Bắc Giang demo: the repository's `data/` files, embedded in the binary, loaded without
 //! overwriting what users have changed since (missing records are added, existing ones kept),
-//! and one account per role.
+//! one account per role, and the history up to the demo's clock (`demo_history`: the sample
+//! monthly reports; `assessment`: the sample assessment rounds).
 
 use anyhow::{Context, Result};
 use parindex_domain::access::Role;
@@ -92,8 +93,13 @@ pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>, &str)] = &[
     ),
 ];
 
-/// Load the demo; returns a summary to print.
-pub async fn load(store: &Store) -> Result<String> {
+/// The demo's day when no `--as-of` is given: inside the 2021 plan's life (issued 01/07/2021,
+/// ending 31/12/2021), after the first month's reports were due. On the real date the plan
+/// ended long ago and every task of it would show as overdue.
+pub const DEFAULT_AS_OF: jiff::civil::Date = jiff::civil::date(2021, 8, 15);
+
+/// Load the demo with its history up to `today` (the demo's clock); returns a summary to print.
+pub async fn load(store: &Store, today: jiff::civil::Date) -> Result<String> {
     let mut out = String::new();
     // Units: add the missing ones (a unit edited in the application keeps its edits).
     let existing: BTreeSet<String> = store
@@ -196,8 +202,9 @@ pub async fn load(store: &Store) -> Result<String> {
             doc.tasks.len()
         );
     }
+    out.push_str(&crate::demo_history::load(store, &doc.plan.id, today).await?);
     out.push_str(&parindex_ingest::dossiers::load_demo(store, ACTOR).await?);
-    out.push_str(&crate::assessment::load_demo(store, ACTOR).await?);
+    out.push_str(&crate::assessment::load_demo(store, ACTOR, today).await?);
 
     let _ = writeln!(
         out,

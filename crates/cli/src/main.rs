@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod assessment;
 mod backup;
 mod demo;
+mod demo_history;
 mod dossiers;
 mod files;
 mod output;
@@ -156,7 +157,9 @@ impl ServeArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load the Bắc Giang demo data (idempotent) and serve the web application.
+    /// Load the Bắc Giang demo data (idempotent) with the plan's history up to the clock's day
+    /// (by default 2021-08-15, inside the plan's life; --as-of to change it) and serve the web
+    /// application with that clock.
     Demo {
         /// Only load the data; do not start the server.
         #[arg(long)]
@@ -351,9 +354,14 @@ async fn open(db: &str, options: &parindex_store::ConnectOptions) -> Result<Stor
 
 async fn run(cli: Cli) -> Result<()> {
     // The one clock: today in Asia/Ho_Chi_Minh, or the fixed `--as-of` day.
-    let clock = match cli.as_of {
-        Some(d) => parindex_domain::calendar::Clock::Fixed(d),
-        None => parindex_domain::calendar::Clock::System,
+    // The demo's clock defaults to a day inside the 2021 plan's life (demo::DEFAULT_AS_OF): on
+    // the real date the plan ended long ago and everything in it would be overdue.
+    let clock = match (cli.as_of, &cli.command) {
+        (Some(d), _) => parindex_domain::calendar::Clock::Fixed(d),
+        (None, Command::Demo { .. }) => {
+            parindex_domain::calendar::Clock::Fixed(demo::DEFAULT_AS_OF)
+        }
+        (None, _) => parindex_domain::calendar::Clock::System,
     };
     let command = match cli.command {
         Command::Dossiers { command } => return dossiers::dossiers_command(command, clock.today()),
@@ -386,7 +394,17 @@ async fn run(cli: Cli) -> Result<()> {
             daily,
             web,
         } => {
-            let summary = demo::load(&store).await?;
+            let today = clock.today();
+            eprintln!(
+                "demo clock: {} ({}; --as-of YYYY-MM-DD to see another day)",
+                parindex_domain::calendar::dmy(today),
+                if cli.as_of.is_some() {
+                    "as asked"
+                } else {
+                    "the default, a day inside the 2021 plan"
+                }
+            );
+            let summary = demo::load(&store, today).await?;
             eprintln!("{summary}");
             if !no_serve {
                 serve(

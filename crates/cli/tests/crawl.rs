@@ -600,9 +600,10 @@ async fn crawl(app: &Router, cookie: &str) -> Crawl {
     crawl
 }
 
-/// What the demo does not hold as of 15/08/2021 but pages link from: July's monthly reports with
-/// an attachment, one accepted and one returned (notifications, report pages, downloads), and a
-/// criticism proposed to the leader.
+/// What the demo does not hold as of 15/08/2021 but pages link from: monthly reports with an
+/// attachment (the demo's sample history has none), one accepted and one returned
+/// (notifications, report pages, downloads), and a criticism proposed to the leader. August's:
+/// July's are in the demo's history already (some accepted, which refuses a new version).
 async fn a_month_of_work(store: &parindex_store::Store) {
     use parindex_domain::plan::{Decision, MeasureKind};
     use parindex_store::{NewAttachment, ReportInput};
@@ -615,18 +616,18 @@ async fn a_month_of_work(store: &parindex_store::Store) {
                 "III.1-monthly-report",
                 unit,
                 &ReportInput {
-                    period: "2021-07".into(),
-                    done: "Đã triển khai kế hoạch CCHC tháng 7".into(),
+                    period: "2021-08".into(),
+                    done: "Đã triển khai kế hoạch CCHC tháng 8".into(),
                     problems: String::new(),
                     proposals: String::new(),
                     progress_pct: 60,
                 },
                 &[NewAttachment {
-                    file_name: "Báo cáo tháng 7.pdf".into(),
+                    file_name: "Báo cáo tháng 8.pdf".into(),
                     content_type: "application/pdf".into(),
-                    content: b"%PDF-1.4 bao cao thang 7".to_vec(),
+                    content: b"%PDF-1.4 bao cao thang 8".to_vec(),
                 }],
-                jiff::civil::date(2021, 8, 5),
+                jiff::civil::date(2021, 8, 13),
                 &cal,
                 login,
             )

@@ -31,6 +31,53 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
     let db = TestDb::sqlite().await.unwrap();
     let url = db.url();
     let url = url.as_str();
+    // The demo as it stood on 1/8/2021: its history (the sample reports) up to that day.
+    ok(url, &["--as-of", "2021-08-01", "demo", "--no-serve"]);
+
+    // Reminders as of 1/8/2021: the overdue ones of 31/7 (the periods with no report by then —
+    // the demo's late and very late reports are not in yet — or returned and not yet sent
+    // again), once.
+    let first = ok(
+        url,
+        &["--as-of", "2021-08-01", "reminders", "run", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let sent = v["sent"].as_array().unwrap();
+    let state = db
+        .store
+        .plan_state("bac-giang-2021", jiff::civil::date(2021, 8, 1), None)
+        .await
+        .unwrap();
+    let periods: Vec<_> = state
+        .tasks
+        .iter()
+        .flat_map(|t| t.assignments.iter())
+        .flat_map(|a| a.periods.iter())
+        .collect();
+    let overdue = periods
+        .iter()
+        .filter(|p| p.status == parindex_domain::plan::Status::Overdue)
+        .count();
+    let missing = periods.iter().filter(|p| p.missing).count();
+    assert!(missing > 10 && missing < overdue, "{missing} {overdue}");
+    assert_eq!(sent.len(), overdue, "one reminder per overdue period");
+    assert!(sent
+        .iter()
+        .all(|r| r["kind"] == "overdue" && r["due"] == "2021-07-31"));
+    let again = ok(
+        url,
+        &[
+            "--as-of",
+            "2021-08-01",
+            "reminders",
+            "run",
+            "--plan",
+            "bac-giang-2021",
+        ],
+    );
+    assert!(again.contains("0 sent"), "{again}");
+
+    // The demo's clock moved on to 15/8/2021 (its default): the Chairman's August report.
     ok(url, &["demo", "--no-serve"]);
     let dir = tempfile::tempdir().unwrap();
     let docx = dir.path().join("bao-cao.docx");
@@ -66,29 +113,6 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(".docx or .xlsx"));
 
-    // Reminders as of 1/8/2021: the overdue ones of 31/7, once.
-    let first = ok(
-        url,
-        &["--as-of", "2021-08-01", "reminders", "run", "--json"],
-    );
-    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
-    let sent = v["sent"].as_array().unwrap();
-    assert!(sent.len() > 100, "{}", sent.len());
-    assert!(sent
-        .iter()
-        .all(|r| r["kind"] == "overdue" && r["due"] == "2021-07-31"));
-    let again = ok(
-        url,
-        &[
-            "--as-of",
-            "2021-08-01",
-            "reminders",
-            "run",
-            "--plan",
-            "bac-giang-2021",
-        ],
-    );
-    assert!(again.contains("0 sent"), "{again}");
     // An SMTP URL needs a sender.
     let out = parindex(
         url,

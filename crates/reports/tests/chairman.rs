@@ -129,6 +129,24 @@ async fn overdue_of_31_july(s: &Store) -> Vec<(String, String, String)> {
     out
 }
 
+/// Each unit's head as the report names them: the name and title of the data (the demo's are
+/// sample names, "(tên mẫu)"), or "Người đứng đầu <unit>" when no name is recorded.
+async fn heads(s: &Store) -> BTreeMap<String, String> {
+    s.units(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| {
+            let shown = match (u.head_name.as_deref(), u.head_title.as_deref()) {
+                (Some(n), Some(t)) if !n.is_empty() && !t.is_empty() => format!("{n} ({t})"),
+                (Some(n), _) if !n.is_empty() => n.to_string(),
+                _ => format!("Người đứng đầu {}", u.name_vi),
+            };
+            (u.slug, shown)
+        })
+        .collect()
+}
+
 async fn unit_names(s: &Store) -> BTreeMap<String, String> {
     s.units(None)
         .await
@@ -365,6 +383,7 @@ async fn the_word_report_as_of_15_august(s: &Store) {
 
     // Every overdue item of 31/7/2021 with its unit and its head, in a row with the due date.
     let names = unit_names(s).await;
+    let heads = heads(s).await;
     let rows = rows_of(&xml);
     let overdue = overdue_of_31_july(s).await;
     assert!(
@@ -374,11 +393,11 @@ async fn the_word_report_as_of_15_august(s: &Store) {
     );
     for (id, title, unit) in &overdue {
         let name = &names[unit];
-        let head = format!("Người đứng đầu {name}");
+        let head = &heads[unit];
         assert!(text.contains(title.as_str()), "{id}: title");
         assert!(
             rows.iter().any(|r| r.contains(name.as_str())
-                && r.contains(&head)
+                && r.contains(head.as_str())
                 && r.contains("31/07/2021")),
             "{id}: no row with {name}, {head} and 31/07/2021"
         );
@@ -417,7 +436,7 @@ async fn the_word_report_as_of_15_august(s: &Store) {
     // The compliance table, the recipients and the signature block, at the end.
     assert!(rows
         .iter()
-        .any(|r| r.contains("Sở Tài chính") && r.contains("Người đứng đầu Sở Tài chính")));
+        .any(|r| r.contains("Sở Tài chính") && r.contains(heads["so-tai-chinh"].as_str())));
     let tail = &text[text.find("IV. ĐỀ XUẤT, KIẾN NGHỊ").expect("proposals")..];
     for s in [
         "Nơi nhận:",
@@ -594,6 +613,7 @@ async fn the_workbook_as_of_15_august(s: &Store) {
         ]
     );
     let names = unit_names(s).await;
+    let heads = heads(s).await;
     let expected = overdue_of_31_july(s).await;
     assert_eq!(
         overdue.len() - 1,
@@ -605,7 +625,7 @@ async fn the_workbook_as_of_15_august(s: &Store) {
         assert!(
             overdue.iter().any(|r| &r[2] == title
                 && &r[3] == name
-                && r[4] == format!("Người đứng đầu {name}")
+                && r[4] == heads[unit]
                 && r[6] == "31/07/2021"),
             "{id} {unit}"
         );
@@ -621,7 +641,11 @@ async fn the_workbook_as_of_15_august(s: &Store) {
         .iter()
         .find(|r| r[0] == "Sở Tài chính")
         .expect("Sở Tài chính");
-    assert_eq!(stc[1], "Người đứng đầu Sở Tài chính");
+    assert_eq!(stc[1], heads["so-tai-chinh"]);
+    assert_eq!(
+        stc[1], "Hoàng Văn Đ (tên mẫu) (Giám đốc)",
+        "the demo's sample head"
+    );
     let st = s.plan_state(PLAN, TODAY, None).await.unwrap();
     let c = &st.compliance["so-tai-chinh"];
     assert_eq!(stc[2], c.assignments.to_string());

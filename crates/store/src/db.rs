@@ -346,6 +346,21 @@ pub(crate) fn now_text() -> String {
     timestamp_text(jiff::Timestamp::now())
 }
 
+/// The moment stored for something done on `day` (Asia/Ho_Chi_Minh): now when `day` is
+/// today, else 09:00 of that day (a fixed clock, `--as-of`, or the demo's history), so that a
+/// record is never dated after the day it was made on.
+pub(crate) fn stamp_on(day: jiff::civil::Date) -> String {
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::fixed(jiff::tz::offset(7));
+    if now.to_zoned_datetime(tz.clone()).date() == day {
+        return timestamp_text(now);
+    }
+    match tz.to_timestamp(day.at(9, 0, 0, 0)) {
+        Ok(t) => timestamp_text(t),
+        Err(_) => timestamp_text(now),
+    }
+}
+
 /// A UTC timestamp as stored: `YYYY-MM-DDTHH:MM:SSZ`, whole seconds, so that text order is time order.
 pub fn timestamp_text(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()

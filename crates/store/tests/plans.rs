@@ -28,7 +28,8 @@ on_both_backends!(
     a_report_or_review_sent_again_is_stored_once,
     bad_input_changes_nothing,
     reminders_are_claimed_once,
-    accountability_measures
+    accountability_measures,
+    a_review_on_a_past_day_is_dated_that_day
 );
 
 const PLAN: &str = include_str!("../../../data/plans/bac-giang-2021.toml");
@@ -546,4 +547,47 @@ async fn accountability_measures(s: &Store) {
     assert!(stc.overdue_assignments >= 1);
     assert_eq!(stc.measures[0].decision.as_deref(), Some("approved"));
     assert_eq!(stc.measures[0].kind, MeasureKind::DisciplinaryReview);
+}
+
+/// `review_report_on` (the demo's history): the same rules as `review_report`, and the review
+/// and the unit's notification dated the day given, not the real time.
+async fn a_review_on_a_past_day_is_dated_that_day(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    let r = s
+        .submit_report(
+            "bac-giang-2021",
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            &input("once", "Đã trình dự thảo"),
+            &[],
+            date(2021, 7, 28),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    let err = s
+        .review_report_on(r.id, Decision::Returned, " ", date(2021, 8, 2), "sonoivu")
+        .await
+        .unwrap_err();
+    assert!(refusals(err).has(
+        "comment",
+        &RefusalKind::Report(ReportRefusal::CommentRequired)
+    ));
+    let reviewed = s
+        .review_report_on(
+            r.id,
+            Decision::Returned,
+            "Thiếu số liệu",
+            date(2021, 8, 2),
+            "sonoivu",
+        )
+        .await
+        .unwrap();
+    assert_eq!(reviewed.decision, Some(Decision::Returned));
+    let notes = s.notifications("so-tai-chinh", 10).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    // 09:00 in Asia/Ho_Chi_Minh on 02/08/2021.
+    assert_eq!(notes[0].created_at, "2021-08-02T02:00:00Z");
 }

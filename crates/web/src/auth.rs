@@ -130,6 +130,9 @@ pub struct CurrentUser {
     pub session_hash: String,
     /// The user's unit's unread notifications (the header's badge); 0 without a unit.
     pub unread: usize,
+    /// The fixed day the server runs on (`--as-of`, the demo's clock), shown in the header;
+    /// `None` on the real date.
+    pub as_of: Option<jiff::civil::Date>,
 }
 
 impl CurrentUser {
@@ -219,6 +222,10 @@ pub async fn session_layer(
                     csrf: session.csrf_token,
                     session_hash: hash,
                     unread,
+                    as_of: match state.clock {
+                        parindex_domain::calendar::Clock::Fixed(d) => Some(d),
+                        parindex_domain::calendar::Clock::System => None,
+                    },
                 });
             }
             Ok(None) => {

@@ -118,6 +118,7 @@ mod tests {
             csrf: "csrf".into(),
             session_hash: "hash".into(),
             unread: 0,
+            as_of: None,
         }
     }
 

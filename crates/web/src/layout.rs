@@ -24,6 +24,8 @@ pub struct Layout {
     pub flash: Option<String>,
     /// The unit's unread notifications: a badge in the header linking to them when above 0.
     pub unread: usize,
+    /// The fixed day the server runs on (dd/mm/yyyy), shown in the header (`--as-of`, the demo).
+    pub as_of: Option<String>,
 }
 
 impl Layout {
@@ -81,6 +83,7 @@ impl Layout {
             here: here.to_string(),
             flash: None,
             unread: cu.unread,
+            as_of: cu.as_of.map(parindex_domain::calendar::dmy),
         }
     }
 

@@ -330,13 +330,14 @@ pub fn report_submitted_and_reviewed(backend: Backend) {
         actors: vec!["sotuphap", "sonoivu"],
     };
     let done = |it: Iter| format!("Báo cáo thử nghiệm lần {}: đã triển khai kế hoạch.", it.n());
-    // Sở Tư pháp reports on its monthly task for August 2021 with a 3 MB attachment; Sở Nội vụ
-    // returns the report (so that the next run may report again on the same period).
+    // Sở Tư pháp reports on its monthly task for December 2021 (the demo's history, as of
+    // 20/12/2021, has no report of that month yet) with a 3 MB attachment; Sở Nội vụ returns the
+    // report (so that the next run may report again on the same period).
     web_scenario(
         &sdb,
         WebScenario {
             name: "monthly report submitted and reviewed",
-            as_of: "2021-08-15",
+            as_of: "2021-12-20",
             users: vec![
                 ("sotuphap", "bacgiang-agency"),
                 ("sonoivu", "bacgiang-coordinator"),
@@ -351,7 +352,7 @@ pub fn report_submitted_and_reviewed(backend: Backend) {
                         "/plans/bac-giang-2021/tasks/II.1-on-time/reports",
                         &[
                             ("unit", "so-tu-phap"),
-                            ("period", "2021-08"),
+                            ("period", "2021-12"),
                             ("done", &done(it)),
                             ("problems", ""),
                             ("proposals", ""),

@@ -124,7 +124,9 @@ impl Store {
                 return Ok(last.clone());
             }
         }
-        let now = now_text();
+        // The moment of the submission: now, unless `today` is another day (a fixed clock, or
+        // the demo's history), then that day (crate::db::stamp_on).
+        let now = crate::db::stamp_on(today);
         let mut tx = self
             .write_tx_for(crate::Tables::WORK)
             .await
@@ -235,6 +237,38 @@ impl Store {
         comment: &str,
         actor: &str,
     ) -> Result<Report> {
+        self.review_report_at(report_id, decision, comment, now_text(), actor)
+            .await
+    }
+
+    /// [`Store::review_report`] on a given day: the review and the unit's notification are
+    /// dated that day (the demo's history is built this way, as of its clock).
+    pub async fn review_report_on(
+        &self,
+        report_id: i64,
+        decision: Decision,
+        comment: &str,
+        day: Date,
+        actor: &str,
+    ) -> Result<Report> {
+        self.review_report_at(
+            report_id,
+            decision,
+            comment,
+            crate::db::stamp_on(day),
+            actor,
+        )
+        .await
+    }
+
+    async fn review_report_at(
+        &self,
+        report_id: i64,
+        decision: Decision,
+        comment: &str,
+        at: String,
+        actor: &str,
+    ) -> Result<Report> {
         let (plan_id, r) = self
             .report(report_id)
             .await?
@@ -263,7 +297,7 @@ impl Store {
             .bind(d)
             .bind(parindex_domain::text::nfc(comment))
             .bind(actor)
-            .bind(now_text())
+            .bind(&at)
             .bind(report_id)
             .execute(&mut *tx)
             .await
@@ -307,7 +341,7 @@ impl Store {
             "INSERT INTO notifications (unit, created_at, message, link) VALUES ($1, $2, $3, $4)",
         )
         .bind(&r.unit)
-        .bind(now_text())
+        .bind(&at)
         .bind(msg)
         .bind(link)
         .execute(&mut *tx)
