@@ -914,7 +914,9 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
         )
         .await
         .expect("the plan's state");
-    let (task, period) = st
+    // One more report waiting for review when an overdue once-task is left (the demo's history
+    // may have reported them all; its own reports wait for review too).
+    let overdue_once = st
         .tasks
         .iter()
         .flat_map(|t| t.assignments.iter().map(move |a| (t, a)))
@@ -923,28 +925,29 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
             let p = a.open_period.as_ref()?;
             (a.periods.len() == 1 && a.status == Status::Overdue)
                 .then(|| (t.task.id.clone(), p.period.key.clone()))
-        })
-        .expect("an overdue task of Sở Tư pháp due once");
+        });
     let cal = db.store.work_calendar().await.expect("the calendar");
-    db.store
-        .submit_report(
-            "bac-giang-2021",
-            &task,
-            "so-tu-phap",
-            &parindex_store::ReportInput {
-                period,
-                done: "Đã thực hiện".into(),
-                problems: String::new(),
-                proposals: String::new(),
-                progress_pct: 50,
-            },
-            &[],
-            jiff::civil::date(2021, 8, 10),
-            &cal,
-            "sotuphap",
-        )
-        .await
-        .expect("a report");
+    if let Some((task, period)) = overdue_once {
+        db.store
+            .submit_report(
+                "bac-giang-2021",
+                &task,
+                "so-tu-phap",
+                &parindex_store::ReportInput {
+                    period,
+                    done: "Đã thực hiện".into(),
+                    problems: String::new(),
+                    proposals: String::new(),
+                    progress_pct: 50,
+                },
+                &[],
+                jiff::civil::date(2021, 8, 10),
+                &cal,
+                "sotuphap",
+            )
+            .await
+            .expect("a report");
+    }
     let decided = db
         .store
         .propose_measure(

@@ -189,7 +189,7 @@ async fn report_view(cx: &Ctx<'_>, r: &Report, reviewable: bool) -> Result<Repor
         period: period_label(cx.lang, &r.period),
         version: r.version,
         submitted_on: dates::date(r.submitted_on),
-        submitted_by: r.submitted_by.clone(),
+        submitted_by: crate::names::user_name(cx.state, cx.lang, &r.submitted_by).await?,
         done: lines(&r.done),
         problems: lines(&r.problems),
         proposals: lines(&r.proposals),
@@ -197,7 +197,12 @@ async fn report_view(cx: &Ctx<'_>, r: &Report, reviewable: bool) -> Result<Repor
         decision_key,
         decision_class,
         comment: lines(r.review_comment.as_deref().unwrap_or("")),
-        reviewed_by: r.reviewed_by.clone().unwrap_or_default(),
+        reviewed_by: crate::names::user_name(
+            cx.state,
+            cx.lang,
+            r.reviewed_by.as_deref().unwrap_or_default(),
+        )
+        .await?,
         attachments,
         reviewable,
         review_action: format!("/plans/{}/reports/{}/review", seg(cx.plan_id), r.id),
