@@ -234,6 +234,7 @@ impl Store {
         decision: Decision,
         comment: &str,
         actor: &str,
+        today: Date,
     ) -> Result<Report> {
         let (plan_id, r) = self
             .report(report_id)
@@ -259,11 +260,12 @@ impl Store {
             .write_tx_for(crate::Tables::WORK | crate::Tables::NOTICES)
             .await
             .ctx(|| "starting a transaction".into())?;
-        let n = sqlx::query("UPDATE reports SET decision = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND decision IS NULL")
+        let n = sqlx::query("UPDATE reports SET decision = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4, reviewed_on = $5 WHERE id = $6 AND decision IS NULL")
             .bind(d)
             .bind(parindex_domain::text::nfc(comment))
             .bind(actor)
             .bind(now_text())
+            .bind(today.to_string())
             .bind(report_id)
             .execute(&mut *tx)
             .await
