@@ -127,17 +127,19 @@ fn overdue_appendix(data: &ReportData, o: &Outline, attached_to: &str) -> Append
             .is_some_and(|n| !n.trim().is_empty())
     };
     let any_named = items().any(|i| named(&i.unit));
-    let mut headers = vec!["TT", "Nhiệm vụ", "Kỳ, hạn", "Cơ quan, đơn vị"];
-    let mut widths = vec![3, 16, 7, 10];
-    let mut align = vec!["center", "left", "left", "left"];
+    let mut headers = vec!["TT", "Cơ quan, đơn vị"];
+    let mut widths = vec![2, 14];
+    let mut align = vec!["center", "left"];
     if any_named {
         headers.push("Người chịu trách nhiệm");
-        widths.push(10);
+        widths.push(12);
         align.push("left");
     }
     headers.push("Tình trạng");
-    widths.push(8);
+    widths.push(10);
     align.push("left");
+    // Grouped by area, then by task and period (a row spanning the table), then one row per
+    // unit: the task's long title is written once, not on each of its units' rows.
     let mut rows = Vec::new();
     let mut n = 0;
     for a in &o.areas {
@@ -149,19 +151,27 @@ fn overdue_appendix(data: &ReportData, o: &Outline, attached_to: &str) -> Append
         } else {
             format!("{}. {}", a.code, a.title)
         }]));
-        for i in &a.overdue {
+        // The tasks in the order they come, each task's periods by due date, its units in order.
+        let mut items: Vec<&crate::chairman::OverdueItem> = a.overdue.iter().collect();
+        let first = |id: &str| a.overdue.iter().position(|o| o.task_id == id);
+        items.sort_by_key(|i| (first(&i.task_id), i.due, i.period.clone()));
+        let mut task: Option<(&str, &str, jiff::civil::Date)> = None;
+        for i in items {
+            let key = (i.task_id.as_str(), i.period.as_str(), i.due);
+            if task != Some(key) {
+                task = Some(key);
+                let when = if i.period.is_empty() {
+                    format!("hạn {}", dmy(i.due))
+                } else {
+                    format!("kỳ {}, hạn {}", i.period, dmy(i.due))
+                };
+                rows.push(DocRow::new(vec![format!(
+                    "- {} ({}), {when}",
+                    i.task_title, i.section
+                )]));
+            }
             n += 1;
-            let when = if i.period.is_empty() {
-                format!("hạn {}", dmy(i.due))
-            } else {
-                format!("{}, hạn {}", i.period, dmy(i.due))
-            };
-            let mut cells = vec![
-                n.to_string(),
-                format!("{} ({})", i.task_title, i.section),
-                when,
-                i.unit_name.clone(),
-            ];
+            let mut cells = vec![n.to_string(), i.unit_name.clone()];
             if any_named {
                 cells.push(if named(&i.unit) {
                     i.head.clone()

@@ -390,17 +390,47 @@ async fn the_word_report_as_of_15_august(s: &Store) {
     assert!(text.contains("Phụ lục I"));
     assert!(text.contains("DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY 15/08/2021"));
     assert!(text.contains("tên người đứng đầu chưa được cập nhật"));
+    // Phụ lục I is grouped: a row per task and period (title, section, due date), then a row
+    // per unit (number, unit, status). Pair every unit row with the task row above it.
+    let mut grouped: Vec<(String, String)> = Vec::new();
+    let mut group = String::new();
+    for r in &rows {
+        if r.starts_with("TT") {
+            // A table's header row: a new table begins (Phụ lục II has no task rows).
+            group.clear();
+        } else if r.starts_with("- ") {
+            group = r.clone();
+        } else if r.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && !r
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with(". ")
+            && !group.is_empty()
+        {
+            // A unit's row (`12Sở Tư pháp…`), not an area's (`1. Công tác…`).
+            grouped.push((group.clone(), r.clone()));
+        }
+    }
     for (id, title, unit) in &overdue {
         let name = &names[unit];
         assert!(text.contains(title.as_str()), "{id}: title");
         assert!(
-            rows.iter().any(|r| r.contains(title.as_str())
+            grouped.iter().any(|(g, r)| g.contains(title.as_str())
+                && g.contains("31/07/2021")
                 && r.contains(name.as_str())
-                && r.contains("31/07/2021")
                 && !r.contains("Người đứng đầu")),
-            "{id}: no row with {title}, {name} and 31/07/2021"
+            "{id}: no row of {name} under {title}, due 31/07/2021"
         );
     }
+    let items: usize = parindex_reports::chairman::outline(&data)
+        .areas
+        .iter()
+        .map(|a| a.overdue.len())
+        .sum();
+    assert_eq!(
+        grouped.len(),
+        items,
+        "one unit row per overdue item, each under its task"
+    );
     for (id, unit) in [
         ("II.3-deputies-report", "so-noi-vu"),
         ("II.4-culture-violations", "so-vhttdl"),
