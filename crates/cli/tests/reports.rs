@@ -85,8 +85,11 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
     }
     // Done when: `… -o bc.pdf` writes a PDF with the same content as the Word file — the title,
     // the month, the figures and counts of the overview, and the units of the overdue appendix.
-    let word = docx_text(&docx);
-    let text = pdftext::pdf_text(&std::fs::read(&pdf).unwrap());
+    // Compared without white space: a line may break a cell's text after `/` or `-`, and the
+    // reader of the PDF does not always see a space at a line's end.
+    let word = pdftext::squash(&docx_text(&docx));
+    let text = pdftext::squash(&pdftext::pdf_text(&std::fs::read(&pdf).unwrap()));
+    let squash = pdftext::squash;
     let between = |t: &str, from: &str, to: &str| -> String {
         let a = t.find(from).unwrap_or_else(|| panic!("{from:?} in {t}"));
         let b = t[a..].find(to).map_or(t.len(), |b| a + b);
@@ -98,22 +101,18 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
         "Phụ lục I",
         "DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY 15/08/2021",
     ] {
-        assert!(word.contains(s), "Word: {s}");
-        assert!(text.contains(s), "PDF: {s}");
+        assert!(word.contains(&squash(s)), "Word: {s}");
+        assert!(text.contains(&squash(s)), "PDF: {s}");
     }
     // The overview's sentences with their counts, word for word in both.
-    for start in [
-        "Kế hoạch có ",
-        "Đến ngày 15/08/2021: ",
-        "Trong tháng 08/2021: ",
-    ] {
+    for start in ["Kếhoạchcó", "Đếnngày15/08/2021:", "Trongtháng08/2021:"] {
         let sentence = between(&word, start, ".");
         assert!(sentence.chars().any(|c| c.is_ascii_digit()), "{sentence}");
         assert!(text.contains(&sentence), "PDF lacks {sentence:?}");
     }
     // Every unit named in the overdue appendix of the Word file is in the PDF's.
-    let appendix_w = between(&word, "DANH SÁCH NHIỆM VỤ QUÁ HẠN", "Phụ lục II");
-    let appendix_p = between(&text, "DANH SÁCH NHIỆM VỤ QUÁ HẠN", "Phụ lục II");
+    let appendix_w = between(&word, "DANHSÁCHNHIỆMVỤQUÁHẠN", "PhụlụcII");
+    let appendix_p = between(&text, "DANHSÁCHNHIỆMVỤQUÁHẠN", "PhụlụcII");
     let mut units = 0;
     for name in [
         "Sở Nội vụ",
@@ -122,9 +121,12 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
         "Sở Thông tin và Truyền thông",
         "UBND huyện Yên Thế",
     ] {
-        if appendix_w.contains(name) {
+        if appendix_w.contains(&squash(name)) {
             units += 1;
-            assert!(appendix_p.contains(name), "PDF appendix lacks {name}");
+            assert!(
+                appendix_p.contains(&squash(name)),
+                "PDF appendix lacks {name}"
+            );
         }
     }
     assert!(units >= 3, "the appendix names the overdue units: {units}");

@@ -780,7 +780,7 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         .to_str()
         .unwrap()
         .contains("xep-hang-stp-2021.pdf"));
-    let text = pdftext::pdf_text(&pdf);
+    let text = pdftext::squash(&pdftext::pdf_text(&pdf));
     for s in [
         "Phụ lục",
         "(Kèm theo Quyết định số …/QĐ-UBND ngày",
@@ -790,7 +790,10 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         "Tốt",
         "45/QĐ-UBND",
     ] {
-        assert!(text.contains(s), "ranking PDF: missing {s:?} in {text}");
+        assert!(
+            text.contains(&pdftext::squash(s)),
+            "ranking PDF: missing {s:?} in {text}"
+        );
     }
     let (st, _, _) = get_bytes(app, "/rankings/stp-2021?format=docx", "agency").await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "a format other than pdf");
@@ -829,14 +832,17 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
     let (st, headers, pdf) = get_bytes(app, &format!("{u}/summary.pdf"), "agency").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
-    let text = pdftext::pdf_text(&pdf);
+    let text = pdftext::squash(&pdftext::pdf_text(&pdf));
     for s in [
         "BẢNG TỔNG HỢP TỰ CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH",
         "Đơn vị: Sở Tư pháp",
         "Chờ hướng dẫn của tỉnh",
         "TỔNG CỘNG",
     ] {
-        assert!(text.contains(s), "summary PDF: missing {s:?} in {text}");
+        assert!(
+            text.contains(&pdftext::squash(s)),
+            "summary PDF: missing {s:?} in {text}"
+        );
     }
     let (st, headers, bytes) = get_bytes(app, &format!("{u}/summary.xlsx"), "agency").await;
     assert_eq!(st, StatusCode::OK);
