@@ -1,4 +1,4 @@
-//! `parindex report chairman --plan bac-giang-2021 --month 2021-08 -o FILE.docx|FILE.xlsx`:
+//! `parindex report chairman --plan bac-giang-2021 --month 2021-08 -o FILE.docx|FILE.xlsx|FILE.pdf`:
 //! the Chairman's monthly report, as of the global `--as-of` clock. The format follows the
 //! file's extension.
 
@@ -10,14 +10,15 @@ use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum ReportCommand {
-    /// The Chairman's monthly report on the plan: .docx (Decree 30/2020/NĐ-CP format) or .xlsx.
+    /// The Chairman's monthly report on the plan: .docx (Decree 30/2020/NĐ-CP format), .xlsx or
+    /// .pdf (the same document as the .docx).
     Chairman {
         #[arg(long, default_value = "bac-giang-2021")]
         plan: String,
         /// The month reported on, e.g. 2021-08; the clock's month by default.
         #[arg(long)]
         month: Option<String>,
-        /// The file to write: FILE.docx or FILE.xlsx.
+        /// The file to write: FILE.docx, FILE.xlsx or FILE.pdf.
         #[arg(short = 'o', long)]
         output: PathBuf,
     },
@@ -40,16 +41,19 @@ pub async fn run(store: &Store, command: ReportCommand, clock: Clock) -> Result<
                 .and_then(|e| e.to_str())
                 .map(str::to_ascii_lowercase)
                 .unwrap_or_default();
-            if ext != "docx" && ext != "xlsx" {
-                bail!("{}: the file must end in .docx or .xlsx", output.display());
+            if !matches!(ext.as_str(), "docx" | "xlsx" | "pdf") {
+                bail!(
+                    "{}: the file must end in .docx, .xlsx or .pdf",
+                    output.display()
+                );
             }
             let data = parindex_reports::chairman_report_data(store, &plan, month, today)
                 .await
                 .with_context(|| format!("cannot gather the report on plan {plan}"))?;
-            let bytes = if ext == "docx" {
-                parindex_reports::chairman_docx(&data)?
-            } else {
-                parindex_reports::chairman_xlsx(&data)?
+            let bytes = match ext.as_str() {
+                "docx" => parindex_reports::chairman_docx(&data)?,
+                "pdf" => parindex_reports::chairman_pdf(&data)?,
+                _ => parindex_reports::chairman_xlsx(&data)?,
             };
             std::fs::write(&output, &bytes)
                 .with_context(|| format!("cannot write {}", output.display()))?;

@@ -636,11 +636,23 @@ async fn a_month_of_work(store: &parindex_store::Store) {
         ids.push(report.id);
     }
     store
-        .review_report(ids[0], Decision::Accepted, "", "sonoivu")
+        .review_report(
+            ids[0],
+            Decision::Accepted,
+            "",
+            "sonoivu",
+            jiff::civil::date(2021, 8, 6),
+        )
         .await
         .expect("accepted");
     store
-        .review_report(ids[1], Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .review_report(
+            ids[1],
+            Decision::Returned,
+            "Thiếu số liệu",
+            "sonoivu",
+            jiff::civil::date(2021, 8, 6),
+        )
         .await
         .expect("returned");
     store

@@ -1,8 +1,35 @@
 //! `parindex report chairman` and `parindex reminders run` end to end on the demo data, as of
 //! the global `--as-of` clock.
 
+#[path = "../../reports/tests/common/pdftext.rs"]
+mod pdftext;
+
 use parindex_store::testing::TestDb;
+use std::io::Read;
 use std::process::{Command, Output};
+
+/// The text of a .docx: paragraphs and cells separated by a space, white space made one space.
+fn docx_text(path: &std::path::Path) -> String {
+    let f = std::fs::File::open(path).unwrap();
+    let mut z = zip::ZipArchive::new(f).expect("a .docx is a zip");
+    let mut xml = String::new();
+    z.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let xml = xml.replace("</w:p>", " ");
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in xml.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    pdftext::flat(&out.replace("&quot;", "\"").replace("&amp;", "&"))
+}
 
 fn parindex(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_parindex"))
@@ -82,7 +109,8 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let docx = dir.path().join("bao-cao.docx");
     let xlsx = dir.path().join("bao-cao.xlsx");
-    for f in [&docx, &xlsx] {
+    let pdf = dir.path().join("bc.pdf");
+    for f in [&docx, &xlsx, &pdf] {
         ok(
             url,
             &[
@@ -99,19 +127,72 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
             ],
         );
         let bytes = std::fs::read(f).unwrap();
-        assert!(bytes.starts_with(b"PK"), "{}", f.display());
+        let magic: &[u8] = if f == &pdf { b"%PDF-" } else { b"PK" };
+        assert!(bytes.starts_with(magic), "{}", f.display());
     }
+    // Done when: `… -o bc.pdf` writes a PDF with the same content as the Word file — the title,
+    // the month, the figures and counts of the overview, and the units of the overdue appendix.
+    // Compared without white space: a line may break a cell's text after `/` or `-`, and the
+    // reader of the PDF does not always see a space at a line's end.
+    let word = pdftext::squash(&docx_text(&docx));
+    let text = pdftext::squash(&pdftext::pdf_text(&std::fs::read(&pdf).unwrap()));
+    let squash = pdftext::squash;
+    let between = |t: &str, from: &str, to: &str| -> String {
+        let a = t.find(from).unwrap_or_else(|| panic!("{from:?} in {t}"));
+        let b = t[a..].find(to).map_or(t.len(), |b| a + b);
+        t[a..b].to_string()
+    };
+    for s in [
+        "Tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng 08/2021",
+        "Bắc Giang, ngày 15 tháng 8 năm 2021",
+        "Phụ lục I",
+        "DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY 15/08/2021",
+    ] {
+        assert!(word.contains(&squash(s)), "Word: {s}");
+        assert!(text.contains(&squash(s)), "PDF: {s}");
+    }
+    // The overview's sentences with their counts, word for word in both.
+    for start in ["Kếhoạchcó", "Đếnngày15/08/2021:", "Trongtháng08/2021:"] {
+        let sentence = between(&word, start, ".");
+        assert!(sentence.chars().any(|c| c.is_ascii_digit()), "{sentence}");
+        assert!(text.contains(&sentence), "PDF lacks {sentence:?}");
+    }
+    // Every unit named in the overdue appendix of the Word file is in the PDF's.
+    let appendix_w = between(&word, "DANHSÁCHNHIỆMVỤQUÁHẠN", "PhụlụcII");
+    let appendix_p = between(&text, "DANHSÁCHNHIỆMVỤQUÁHẠN", "PhụlụcII");
+    let mut units = 0;
+    for name in [
+        "Sở Nội vụ",
+        "Sở Tư pháp",
+        "Sở Tài chính",
+        "Sở Thông tin và Truyền thông",
+        "UBND huyện Yên Thế",
+    ] {
+        if appendix_w.contains(&squash(name)) {
+            units += 1;
+            assert!(
+                appendix_p.contains(&squash(name)),
+                "PDF appendix lacks {name}"
+            );
+        }
+    }
+    assert!(units >= 3, "the appendix names the overdue units: {units}");
+    assert_eq!(
+        appendix_w.matches("31/07/2021").count(),
+        appendix_p.matches("31/07/2021").count(),
+        "as many items due 31/07/2021 in both"
+    );
     let out = parindex(
         url,
         &[
             "report",
             "chairman",
             "-o",
-            dir.path().join("x.pdf").to_str().unwrap(),
+            dir.path().join("x.txt").to_str().unwrap(),
         ],
     );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains(".docx or .xlsx"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".docx, .xlsx or .pdf"));
 
     // An SMTP URL needs a sender.
     let out = parindex(

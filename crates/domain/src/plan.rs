@@ -319,6 +319,9 @@ pub struct Report {
     pub decision: Option<Decision>,
     pub review_comment: Option<String>,
     pub reviewed_by: Option<String>,
+    /// The civil date it was reviewed on, by the application's clock (None before a review,
+    /// and for reviews recorded before the date was kept).
+    pub reviewed_on: Option<Date>,
 }
 
 /// The derived status of one assignment for one period.
@@ -596,6 +599,7 @@ mod tests {
             decision,
             review_comment: None,
             reviewed_by: None,
+            reviewed_on: None,
         }
     }
 

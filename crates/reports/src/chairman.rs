@@ -230,17 +230,39 @@ pub struct DoneItem {
     pub period: String,
     pub submitted_on: Date,
     pub accepted: bool,
+    /// The day it was accepted, when known.
+    pub accepted_on: Option<Date>,
     /// What the unit says it did.
     pub text: String,
 }
 
 impl DoneItem {
-    pub fn status_label(&self) -> &'static str {
-        if self.accepted {
-            "đã được chấp nhận"
-        } else {
-            "chờ xem xét"
+    /// `đã được chấp nhận ngày 15/08/2021`, `đã được chấp nhận`, `chờ xem xét`.
+    pub fn status_label(&self) -> String {
+        match (self.accepted, self.accepted_on) {
+            (true, Some(d)) => format!("đã được chấp nhận ngày {}", dmy(d)),
+            (true, None) => "đã được chấp nhận".into(),
+            _ => "chờ xem xét".into(),
         }
+    }
+
+    /// The line the report gives it: `Sở Tư pháp (III.2, kỳ tháng 07/2021; nộp ngày
+    /// 30/07/2021, đã được chấp nhận ngày 15/08/2021): …`.
+    pub fn line(&self) -> String {
+        let period = if self.period.is_empty() {
+            String::new()
+        } else {
+            format!(", kỳ {}", self.period)
+        };
+        format!(
+            "{} ({}{}; nộp ngày {}, {}): {}",
+            self.unit_name,
+            self.section,
+            period,
+            dmy(self.submitted_on),
+            self.status_label(),
+            self.text
+        )
     }
 }
 
@@ -387,16 +409,21 @@ fn task_areas(criteria: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether a report belongs to the month: it was submitted in it, whatever its period (a
-/// July report submitted on 3 August counts in August; a one-off, quarter or year report in the
-/// month it came in). The report says so ([`MONTH_RULE`]).
-fn in_month(r: &Report, month: (i32, i8)) -> bool {
-    (i32::from(r.submitted_on.year()), r.submitted_on.month()) == month
+/// Whether a report belongs to the month: it was submitted in it, or accepted in it, whatever
+/// its period (a July report submitted on 3 August counts in August; a July report submitted on
+/// 30 July and accepted on 15 August counts in July and again, as done, in August; a one-off,
+/// quarter or year report in the month it came in or was accepted). The acceptance day is the
+/// application clock's day of the review (`Report::reviewed_on`). The report says so
+/// ([`MONTH_RULE`]).
+pub fn in_month(r: &Report, month: (i32, i8)) -> bool {
+    let of = |d: Date| (i32::from(d.year()), d.month());
+    of(r.submitted_on) == month
+        || (r.decision == Some(Decision::Accepted) && r.reviewed_on.map(of) == Some(month))
 }
 
 /// The sentence that tells the reader which reports a month counts.
 pub const MONTH_RULE: &str =
-    "Báo cáo được tính vào tháng nộp, không phân biệt kỳ báo cáo (kể cả báo cáo của kỳ trước nộp muộn).";
+    "Báo cáo được tính vào tháng nộp hoặc tháng được chấp nhận, không phân biệt kỳ báo cáo (kể cả báo cáo của kỳ trước nộp muộn hoặc được chấp nhận trong tháng).";
 
 fn measure_label(kind: MeasureKind, decision: Option<&str>) -> String {
     let k = match kind {
@@ -501,6 +528,9 @@ pub fn outline(data: &ReportData) -> Outline {
                     period: period_label(&r.period).unwrap_or_default(),
                     submitted_on: r.submitted_on,
                     accepted: r.decision == Some(Decision::Accepted),
+                    accepted_on: r
+                        .reviewed_on
+                        .filter(|_| r.decision == Some(Decision::Accepted)),
                     text: r.done.trim().to_string(),
                 });
             }
@@ -692,7 +722,7 @@ pub fn outline(data: &ReportData) -> Outline {
             st.tiles.reports_missing
         ),
         format!(
-            "Trong tháng {month}: {done_n} báo cáo đã nộp, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
+            "Trong tháng {month}: {done_n} báo cáo đã nộp hoặc được chấp nhận, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
         ),
     ];
     let mut overview = overview;

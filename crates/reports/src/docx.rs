@@ -5,14 +5,14 @@
 //! right); the document type and title centred in bold; the body in 14 pt, justified; the
 //! recipients bottom-left (12 pt / 11 pt) and the signature block bottom-right.
 
-use crate::chairman::{outline, AreaSection, Outline, ReportData};
-use crate::text::dmy;
+use crate::chairman::ReportData;
+use crate::document::{report_document, Block, ReportDocument};
+use crate::pdf::DocTable;
 use crate::{ReportError, Result};
 use docx_rs::{
     AlignmentType, BorderType, Docx, Footer, Header, HeightRule, LineSpacing, PageMargin, PageNum,
     Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
-    SpecialIndentType, Table, TableCell, TableCellMargins, TableLayoutType, TableRow, VMergeType,
-    WidthType,
+    SpecialIndentType, Table, TableCell, TableCellMargins, TableLayoutType, TableRow, WidthType,
 };
 
 const FONT: &str = "Times New Roman";
@@ -186,30 +186,23 @@ fn grid(headers: &[&str], widths: &[usize], rows: Vec<TableRow>) -> Table {
 }
 
 /// The header: governing and issuing body, number and symbol | national motto, place and date.
-fn letterhead_table(data: &ReportData, o: &Outline) -> Table {
-    let lh = &data.letterhead;
+fn letterhead_table(d: &ReportDocument) -> Table {
     let left_w = mm(60.0) as usize;
     let right_w = text_width() - left_w;
     let left = TableCell::new()
         .width(left_w, WidthType::Dxa)
-        .add_paragraph(centred(run(&lh.governing_body, HEADER), HEADER))
-        .add_paragraph(centred(run(&lh.issuer, HEADER).bold(), HEADER))
+        .add_paragraph(centred(run(&d.governing_body, HEADER), HEADER))
+        .add_paragraph(centred(run(&d.issuer, HEADER).bold(), HEADER))
         .add_paragraph(rule(left_w, mm(20.0) as usize))
         .add_paragraph(blank(HEADER))
-        .add_paragraph(centred(run(&lh.number, HEADER), HEADER));
+        .add_paragraph(centred(run(&d.number, HEADER), HEADER));
     let right = TableCell::new()
         .width(right_w, WidthType::Dxa)
-        .add_paragraph(centred(
-            run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", MOTTO).bold(),
-            MOTTO,
-        ))
-        .add_paragraph(centred(
-            run("Độc lập - Tự do - Hạnh phúc", HEADER).bold(),
-            HEADER,
-        ))
+        .add_paragraph(centred(run(&d.motto, MOTTO).bold(), MOTTO))
+        .add_paragraph(centred(run(&d.motto_sub, HEADER).bold(), HEADER))
         .add_paragraph(rule(right_w, mm(60.0) as usize))
         .add_paragraph(blank(HEADER))
-        .add_paragraph(centred(run(&o.place_date, HEADER).italic(), HEADER));
+        .add_paragraph(centred(run(&d.place_date, HEADER).italic(), HEADER));
     Table::without_borders(vec![TableRow::new(vec![left, right]).cant_split()])
         .set_grid(vec![left_w, right_w])
         .width(text_width(), WidthType::Dxa)
@@ -217,16 +210,16 @@ fn letterhead_table(data: &ReportData, o: &Outline) -> Table {
         .margins(TableCellMargins::new().margin(0, 28, 0, 28))
 }
 
-/// Recipients (bottom-left) and the signature block (bottom-right), left blank for the signature.
-fn closing_table(data: &ReportData) -> Table {
-    let lh = &data.letterhead;
+/// Recipients (bottom-left) and the signature block (bottom-right): the space for the signature
+/// stays blank; "(đã ký)" only on a signed report (`signed_mark`), never on a draft.
+fn closing_table(d: &ReportDocument) -> Table {
     let half = text_width() / 2;
     let mut left = TableCell::new().width(half, WidthType::Dxa).add_paragraph(
         Paragraph::new()
-            .add_run(run("Nơi nhận:", RECIPIENTS_HEAD).bold().italic())
+            .add_run(run(&d.recipients_head, RECIPIENTS_HEAD).bold().italic())
             .line_spacing(spacing(0, 0)),
     );
-    for r in &lh.recipients {
+    for r in &d.recipients {
         left = left.add_paragraph(
             Paragraph::new()
                 .add_run(run(r, RECIPIENTS))
@@ -235,14 +228,15 @@ fn closing_table(data: &ReportData) -> Table {
     }
     let mut right = TableCell::new()
         .width(text_width() - half, WidthType::Dxa)
-        .add_paragraph(centred(run(&lh.signer_title, BODY).bold(), BODY));
-    // The report is generated as a draft to be signed: the space for the signature stays blank
-    // (no "(đã ký)": nothing here records a signature).
+        .add_paragraph(centred(run(&d.signer_title, BODY).bold(), BODY));
+    if !d.signed_mark.is_empty() {
+        right = right.add_paragraph(centred(run(&d.signed_mark, BODY).italic(), BODY));
+    }
     for _ in 0..5 {
         right = right.add_paragraph(blank(BODY));
     }
-    if let Some(n) = &lh.signer_name {
-        right = right.add_paragraph(centred(run(n, BODY).bold(), BODY));
+    if !d.signer_name.is_empty() {
+        right = right.add_paragraph(centred(run(&d.signer_name, BODY).bold(), BODY));
     }
     Table::without_borders(vec![TableRow::new(vec![left, right]).cant_split()])
         .set_grid(vec![half, text_width() - half])
@@ -251,150 +245,50 @@ fn closing_table(data: &ReportData) -> Table {
         .margins(TableCellMargins::new().margin(0, 28, 0, 28))
 }
 
-/// The overdue items of an area as a table; the task cell spans its units' rows.
-fn overdue_table(area: &AreaSection) -> Table {
+/// A [`DocTable`] as a Word table across the text width (its fractions of the width); a row of
+/// one cell spans the table, in bold (a group heading).
+fn doc_table(t: &DocTable) -> Table {
     let tw = text_width();
-    let widths = [
-        mm(10.0) as usize,
-        mm(50.0) as usize,
-        mm(33.0) as usize,
-        mm(42.0) as usize,
-        0,
-    ];
-    let used: usize = widths.iter().sum();
-    let widths = [widths[0], widths[1], widths[2], widths[3], tw - used];
-    let mut rows = Vec::new();
-    let mut prev: Option<(&str, &str)> = None;
-    for (i, o) in area.overdue.iter().enumerate() {
-        let key = (o.task_id.as_str(), o.period.as_str());
-        let task_text = if o.period.is_empty() {
-            format!("{} ({})", o.task_title, o.section)
-        } else {
-            format!("{} ({}), kỳ {}", o.task_title, o.section, o.period)
-        };
-        let task_cell = if prev == Some(key) {
-            TableCell::new()
-                .width(widths[1], WidthType::Dxa)
-                .vertical_merge(VMergeType::Continue)
-                .add_paragraph(Paragraph::new().size(TABLE * 2))
-        } else {
-            cell(&task_text, widths[1], false, false).vertical_merge(VMergeType::Restart)
-        };
-        prev = Some(key);
-        rows.push(
-            TableRow::new(vec![
-                cell(&(i + 1).to_string(), widths[0], false, true),
-                task_cell,
-                cell(&o.unit_name, widths[2], false, false),
-                cell(&o.head, widths[3], false, false),
-                cell(&dmy(o.due), widths[4], false, true),
-            ])
-            .cant_split(),
-        );
-    }
-    grid(
-        &[
-            "TT",
-            "Nhiệm vụ",
-            "Cơ quan, đơn vị",
-            "Người chịu trách nhiệm",
-            "Hạn",
-        ],
-        &widths,
-        rows,
-    )
-}
-
-fn compliance_table(o: &Outline) -> Table {
-    let tw = text_width();
-    let num = mm(13.0) as usize;
-    let fixed = [
-        mm(9.0) as usize,
-        mm(40.0) as usize,
-        0,
-        num,
-        num,
-        num,
-        num,
-        num,
-    ];
-    let used: usize = fixed.iter().sum();
-    let widths = [fixed[0], fixed[1], tw - used, num, num, num, num, num];
-    let rows = o
-        .compliance
+    let total: u32 = t.widths.iter().sum::<u32>().max(1);
+    let mut widths: Vec<usize> = t
+        .widths
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            TableRow::new(vec![
-                cell(&(i + 1).to_string(), widths[0], false, true),
-                cell(&c.unit_name, widths[1], false, false),
-                cell(&c.head, widths[2], false, false),
-                cell(&c.assignments.to_string(), widths[3], false, true),
-                cell(&c.accepted.to_string(), widths[4], false, true),
-                cell(&c.submitted.to_string(), widths[5], false, true),
-                cell(&c.overdue.to_string(), widths[6], false, true),
-                cell(&c.missing_reports.to_string(), widths[7], false, true),
-            ])
-            .cant_split()
+        .map(|w| tw * *w as usize / total as usize)
+        .collect();
+    let used: usize = widths.iter().sum();
+    if let Some(last) = widths.last_mut() {
+        *last += tw.saturating_sub(used);
+    }
+    let n = t.headers.len();
+    let centre = |i: usize| t.align.get(i).is_some_and(|a| *a == "center");
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            if r.cells.len() == 1 && n > 1 {
+                let text = r.cells.first().map(String::as_str).unwrap_or_default();
+                TableRow::new(vec![cell(text, tw, true, false).grid_span(n)]).cant_split()
+            } else {
+                TableRow::new(
+                    r.cells
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            cell(c, widths.get(i).copied().unwrap_or(0), r.strong, centre(i))
+                        })
+                        .collect(),
+                )
+                .cant_split()
+            }
         })
         .collect();
-    grid(
-        &[
-            "TT",
-            "Cơ quan, đơn vị",
-            "Người đứng đầu",
-            "Lượt giao",
-            "Đã chấp nhận",
-            "Chờ xem xét",
-            "Quá hạn",
-            "Kỳ chưa báo cáo",
-        ],
-        &widths,
-        rows,
-    )
+    let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+    grid(&headers, &widths, rows)
 }
 
-fn area_part(mut doc: Docx, n: usize, a: &AreaSection) -> Docx {
-    doc = doc.add_paragraph(heading(&format!("{n}. {}", a.title), false));
-    if !a.standing.is_empty() {
-        doc = doc.add_paragraph(body(&format!("{}.", a.standing)));
-    }
-    doc = doc.add_paragraph(heading("a) Kết quả thực hiện trong tháng", true));
-    if a.done.is_empty() {
-        doc = doc.add_paragraph(body("Chưa có báo cáo nào được nộp trong tháng."));
-    }
-    for d in &a.done {
-        let period = if d.period.is_empty() {
-            String::new()
-        } else {
-            format!(", kỳ {}", d.period)
-        };
-        doc = doc.add_paragraph(body(&format!(
-            "- {} ({}{}; nộp ngày {}, {}): {}",
-            d.unit_name,
-            d.section,
-            period,
-            dmy(d.submitted_on),
-            d.status_label(),
-            d.text
-        )));
-    }
-    doc = doc.add_paragraph(heading("b) Nhiệm vụ quá hạn và trách nhiệm", true));
-    if a.overdue.is_empty() {
-        doc = doc.add_paragraph(body("Không có nhiệm vụ quá hạn."));
-    } else {
-        doc = doc.add_table(overdue_table(a)).add_paragraph(blank(6));
-    }
-    doc = doc.add_paragraph(heading("c) Nguy cơ đối với mục tiêu", true));
-    for r in &a.risks {
-        doc = doc.add_paragraph(body(&format!("- {r}")));
-    }
-    doc.add_paragraph(body(&format!("- Đánh giá: {}", a.assessment)))
-}
-
-/// The report as a .docx file.
+/// The report as a .docx file: the [`ReportDocument`] the PDF lays out too.
 pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
-    let o = outline(data);
+    let d = report_document(data);
     let page_number = Header::new().add_paragraph(
         Paragraph::new()
             .add_page_num(PageNum::new())
@@ -420,49 +314,33 @@ pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
         .first_header(Header::new())
         .footer(Footer::new())
         .title_pg()
-        .add_table(letterhead_table(data, &o))
+        .add_table(letterhead_table(&d))
         .add_paragraph(blank(BODY))
-        .add_paragraph(centred(run(&o.kind, BODY).bold(), BODY))
-        .add_paragraph(centred(run(&o.title, BODY).bold(), BODY))
+        .add_paragraph(centred(run(&d.kind, BODY).bold(), BODY))
+        .add_paragraph(centred(run(&d.heading, BODY).bold(), BODY))
         .add_paragraph(rule(text_width(), mm(40.0) as usize))
-        .add_paragraph(blank(BODY))
-        .add_paragraph(body(&o.intro));
-
-    doc = doc.add_paragraph(heading(
-        "I. KẾT QUẢ CHỈ SỐ CCHC VÀ MỤC TIÊU CỦA KẾ HOẠCH",
-        false,
-    ));
-    for p in o.baseline.iter().chain(o.overview.iter()) {
-        doc = doc.add_paragraph(body(p));
+        .add_paragraph(blank(BODY));
+    for b in &d.body {
+        doc = doc.add_paragraph(match b {
+            Block::Heading { text } => heading(text, false),
+            Block::Subheading { text } => heading(text, true),
+            Block::Para { text } => body(text),
+        });
     }
-    doc = doc.add_paragraph(heading(
-        "II. TÌNH HÌNH TRIỂN KHAI THEO TỪNG LĨNH VỰC",
-        false,
-    ));
-    for (i, a) in o.areas.iter().enumerate() {
-        doc = area_part(doc, i + 1, a);
+    doc = doc.add_paragraph(blank(BODY)).add_table(closing_table(&d));
+    for a in &d.appendices {
+        doc = doc
+            .add_paragraph(centred(run(&a.label, BODY).bold(), BODY).page_break_before(true))
+            .add_paragraph(centred(run(&a.title, BODY).bold(), BODY))
+            .add_paragraph(centred(run(&a.attached_to, HEADER).italic(), HEADER))
+            .add_paragraph(blank(6));
+        if !a.note.is_empty() {
+            doc = doc.add_paragraph(body(&a.note));
+        }
+        if !a.table.rows.is_empty() {
+            doc = doc.add_table(doc_table(&a.table)).add_paragraph(blank(6));
+        }
     }
-    doc = doc.add_paragraph(heading(
-        "III. TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ",
-        false,
-    ));
-    if o.compliance.is_empty() {
-        doc = doc.add_paragraph(body("Chưa có nhiệm vụ nào được giao."));
-    } else {
-        doc = doc.add_table(compliance_table(&o)).add_paragraph(blank(6));
-    }
-    doc = doc.add_paragraph(heading("IV. ĐỀ XUẤT, KIẾN NGHỊ", false));
-    for p in &o.proposals {
-        doc = doc.add_paragraph(body(p));
-    }
-    doc = doc.add_paragraph(body(&format!(
-        "Trên đây là báo cáo tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng {} của {}./.",
-        crate::text::month_label(data.month),
-        data.letterhead.issuer_name
-    )));
-    doc = doc
-        .add_paragraph(blank(BODY))
-        .add_table(closing_table(data));
 
     let mut out = std::io::Cursor::new(Vec::new());
     doc.pack(&mut out).map_err(ReportError::docx)?;

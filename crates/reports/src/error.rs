@@ -31,6 +31,12 @@ impl ReportError {
             message: e.to_string(),
         }
     }
+    pub(crate) fn pdf(e: impl std::fmt::Display) -> ReportError {
+        ReportError::Render {
+            what: "PDF document",
+            message: e.to_string(),
+        }
+    }
     pub(crate) fn xlsx(e: impl std::fmt::Display) -> ReportError {
         ReportError::Render {
             what: "workbook",

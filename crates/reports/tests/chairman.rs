@@ -22,6 +22,7 @@ on_both_backends!(
     the_word_report_as_of_15_august,
     the_draft_leaves_the_signature_blank,
     a_month_counts_the_reports_submitted_in_it_whatever_their_period,
+    a_july_report_accepted_on_15_august_counts_in_august,
     table_headers_repeat_on_every_page_and_rows_do_not_split,
     overdue_dossier_explanations_are_reported,
     the_workbook_as_of_15_august
@@ -59,9 +60,15 @@ async fn with_reports(s: &Store) {
         )
         .await
         .unwrap();
-    s.review_report(r.id, Decision::Accepted, "Đạt", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        r.id,
+        Decision::Accepted,
+        "Đạt",
+        "sonoivu",
+        date(2021, 7, 29),
+    )
+    .await
+    .unwrap();
     let r = s
         .submit_report(
             PLAN,
@@ -75,7 +82,7 @@ async fn with_reports(s: &Store) {
         )
         .await
         .unwrap();
-    s.review_report(r.id, Decision::Accepted, "", "sonoivu")
+    s.review_report(r.id, Decision::Accepted, "", "sonoivu", date(2021, 7, 31))
         .await
         .unwrap();
     s.submit_report(
@@ -103,9 +110,15 @@ async fn with_reports(s: &Store) {
         )
         .await
         .unwrap();
-    s.review_report(r.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        r.id,
+        Decision::Returned,
+        "Thiếu số liệu",
+        "sonoivu",
+        date(2021, 8, 3),
+    )
+    .await
+    .unwrap();
 }
 
 /// The overdue periods due 31/7/2021 as the store sees them: (task title, unit slug).
@@ -251,11 +264,11 @@ async fn table_headers_repeat_on_every_page_and_rows_do_not_split(s: &Store) {
     docx_rs::read_docx(&bytes).expect("the document reads back");
     let xml = document_xml(&bytes);
     let tables = tables_of(&xml);
-    // The letterhead, an overdue table per area with overdue items, the compliance table, the
-    // recipients and signature.
-    assert!(tables.len() >= 4, "{} tables", tables.len());
+    // The letterhead, the recipients and signature, then the appendices' tables: the overdue
+    // items (Phụ lục I) and the compliance of every agency (Phụ lục II).
+    assert_eq!(tables.len(), 4, "{} tables", tables.len());
     let (letterhead, rest) = tables.split_first().unwrap();
-    let (closing, grids) = rest.split_last().unwrap();
+    let (closing, grids) = rest.split_first().unwrap();
     for (what, t) in [("letterhead", letterhead), ("closing", closing)] {
         assert_eq!(t.len(), 1, "{what}: one row");
         assert!(!t[0].contains("tblHeader"), "{what}: no header row");
@@ -391,17 +404,52 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         "the fanned-out tasks: {}",
         overdue.len()
     );
+    // No head's name is recorded in the seed: the appendix says who answers once, not
+    // "Người đứng đầu …" on every row.
+    assert!(text.contains("Phụ lục I"));
+    assert!(text.contains("DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY 15/08/2021"));
+    assert!(text.contains("tên người đứng đầu chưa được cập nhật"));
+    // Phụ lục I is grouped: a row per task and period (title, section, due date), then a row
+    // per unit (number, unit, status). Pair every unit row with the task row above it.
+    let mut grouped: Vec<(String, String)> = Vec::new();
+    let mut group = String::new();
+    for r in &rows {
+        if r.starts_with("TT") {
+            // A table's header row: a new table begins (Phụ lục II has no task rows).
+            group.clear();
+        } else if r.starts_with("- ") {
+            group = r.clone();
+        } else if r.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && !r
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with(". ")
+            && !group.is_empty()
+        {
+            // A unit's row (`12Sở Tư pháp…`), not an area's (`1. Công tác…`).
+            grouped.push((group.clone(), r.clone()));
+        }
+    }
     for (id, title, unit) in &overdue {
         let name = &names[unit];
-        let head = &heads[unit];
         assert!(text.contains(title.as_str()), "{id}: title");
         assert!(
-            rows.iter().any(|r| r.contains(name.as_str())
-                && r.contains(head.as_str())
-                && r.contains("31/07/2021")),
-            "{id}: no row with {name}, {head} and 31/07/2021"
+            grouped.iter().any(|(g, r)| g.contains(title.as_str())
+                && g.contains("31/07/2021")
+                && r.contains(name.as_str())
+                && !r.contains("Người đứng đầu")),
+            "{id}: no row of {name} under {title}, due 31/07/2021"
         );
     }
+    let items: usize = parindex_reports::chairman::outline(&data)
+        .areas
+        .iter()
+        .map(|a| a.overdue.len())
+        .sum();
+    assert_eq!(
+        grouped.len(),
+        items,
+        "one unit row per overdue item, each under its task"
+    );
     for (id, unit) in [
         ("II.3-deputies-report", "so-noi-vu"),
         ("II.4-culture-violations", "so-vhttdl"),
@@ -433,10 +481,14 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         "a returned report is not 'done'"
     );
 
-    // The compliance table, the recipients and the signature block, at the end.
+    // The compliance table (Phụ lục II), the recipients and the signature block.
+    let st = s.plan_state(PLAN, TODAY, None).await.unwrap();
+    let c = &st.compliance["so-tai-chinh"];
     assert!(rows
         .iter()
-        .any(|r| r.contains("Sở Tài chính") && r.contains(heads["so-tai-chinh"].as_str())));
+        .any(|r| r.contains("Sở Tài chính")
+            && r.contains(&format!("{}{}", c.assignments, c.accepted))));
+    assert!(text.contains("Chi tiết từng cơ quan, đơn vị tại Phụ lục II."));
     let tail = &text[text.find("IV. ĐỀ XUẤT, KIẾN NGHỊ").expect("proposals")..];
     for s in [
         "Nơi nhận:",
@@ -447,8 +499,19 @@ async fn the_word_report_as_of_15_august(s: &Store) {
     ] {
         assert!(tail.contains(s), "closing: missing {s:?}");
     }
-    let closing = rows.last().unwrap();
-    assert!(closing.contains("Nơi nhận:") && closing.contains("GIÁM ĐỐC"));
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Nơi nhận:") && r.contains("GIÁM ĐỐC")),
+        "the closing table"
+    );
+    // The appendices come after the signature.
+    let signature = text.find("GIÁM ĐỐC").unwrap();
+    assert!(text.find("DANH SÁCH NHIỆM VỤ QUÁ HẠN").unwrap() > signature);
+    assert!(
+        text.rfind("TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ")
+            .unwrap()
+            > signature
+    );
 
     // July: the accepted reports of July are what was done.
     let july = chairman_report_data(s, PLAN, (2021, 7), TODAY)
@@ -481,7 +544,10 @@ async fn the_draft_leaves_the_signature_blank(s: &Store) {
             "{month:?}: a draft is not signed"
         );
         assert!(!text.contains("đã ký"), "{month:?}");
-        let closing = rows_of(&xml).pop().unwrap();
+        let closing = rows_of(&xml)
+            .into_iter()
+            .find(|r| r.contains("Nơi nhận:"))
+            .unwrap();
         assert!(closing.contains("Nơi nhận:") && closing.contains("GIÁM ĐỐC"));
         // After the title, the block holds nothing but blank lines and the signer's name when
         // the issuer's head is known.
@@ -521,14 +587,69 @@ async fn a_month_counts_the_reports_submitted_in_it_whatever_their_period(s: &St
     assert!(!july.contains(late), "not in the month of its period");
     // The reports of July submitted in July stay in July.
     assert!(july.contains("Báo cáo CCHC tháng 7 của Sở Tư pháp"));
-    let rule = "Báo cáo được tính vào tháng nộp, không phân biệt kỳ báo cáo";
+    let rule =
+        "Báo cáo được tính vào tháng nộp hoặc tháng được chấp nhận, không phân biệt kỳ báo cáo";
     assert!(
         august.contains(rule) && july.contains(rule),
         "the report says so"
     );
     // August: the pending report of Sở Tư pháp and the late one of Sở Tài chính.
-    assert!(august
-        .contains("Trong tháng 08/2021: 2 báo cáo đã nộp, trong đó 0 báo cáo đã được chấp nhận."));
+    assert!(august.contains(
+        "Trong tháng 08/2021: 2 báo cáo đã nộp hoặc được chấp nhận, trong đó 0 báo cáo đã được chấp nhận."
+    ));
+}
+
+/// A July report submitted on 30 July and accepted on 15 August (the app clock's day of the
+/// review) counts as done in August too, and says when it was accepted.
+async fn a_july_report_accepted_on_15_august_counts_in_august(s: &Store) {
+    seed(s).await;
+    let text = "Báo cáo CCHC tháng 7 của Sở Tư pháp, duyệt ngày 15/8";
+    let r = s
+        .submit_report(
+            PLAN,
+            "III.1-monthly-report",
+            "so-tu-phap",
+            &input("2021-07", text),
+            &[],
+            date(2021, 7, 30),
+            &WorkCalendar::every_day(),
+            "sotuphap",
+        )
+        .await
+        .unwrap();
+    let reviewed = s
+        .review_report(r.id, Decision::Accepted, "Đạt", "sonoivu", TODAY)
+        .await
+        .unwrap();
+    assert_eq!(
+        reviewed.reviewed_on,
+        Some(TODAY),
+        "the review keeps its day"
+    );
+    let stored = s
+        .reports(PLAN, Some("III.1-monthly-report"), Some("so-tu-phap"))
+        .await
+        .unwrap();
+    assert_eq!(stored[0].reviewed_on, Some(TODAY), "read back");
+    let data = chairman_report_data(s, PLAN, (2021, 8), TODAY)
+        .await
+        .unwrap();
+    let august = text_of(&document_xml(&chairman_docx(&data).unwrap()));
+    assert!(august.contains(text), "accepted in August: done in August");
+    assert!(august.contains("nộp ngày 30/07/2021, đã được chấp nhận ngày 15/08/2021"));
+    assert!(august.contains(
+        "Trong tháng 08/2021: 1 báo cáo đã nộp hoặc được chấp nhận, trong đó 1 báo cáo đã được chấp nhận."
+    ));
+    // It still counts in July, the month it came in.
+    let data = chairman_report_data(s, PLAN, (2021, 7), TODAY)
+        .await
+        .unwrap();
+    assert!(text_of(&document_xml(&chairman_docx(&data).unwrap())).contains(text));
+    // Not in September: neither submitted nor accepted then.
+    let data = chairman_report_data(s, PLAN, (2021, 9), TODAY)
+        .await
+        .unwrap();
+    assert!(!text_of(&document_xml(&chairman_docx(&data).unwrap())).contains(text));
 }
 
 /// A cell as text; dates as dd/mm/yyyy.

@@ -214,11 +214,23 @@ async fn a_report_or_review_sent_again_is_stored_once(s: &Store) {
     assert_eq!((r2.version, r3.version, r4.version), (2, 3, 4));
     // The same review twice: done once; a different one is refused.
     let first = s
-        .review_report(r4.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .review_report(
+            r4.id,
+            Decision::Returned,
+            "Thiếu số liệu",
+            "sonoivu",
+            date(2021, 8, 15),
+        )
         .await
         .unwrap();
     let twice = s
-        .review_report(r4.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
+        .review_report(
+            r4.id,
+            Decision::Returned,
+            "Thiếu số liệu",
+            "sonoivu",
+            date(2021, 8, 15),
+        )
         .await
         .unwrap();
     assert_eq!(twice, first);
@@ -228,7 +240,10 @@ async fn a_report_or_review_sent_again_is_stored_once(s: &Store) {
         (Decision::Returned, "Khác", "sonoivu"),
         (Decision::Returned, "Thiếu số liệu", "admin"),
     ] {
-        let err = s.review_report(r4.id, d, comment, who).await.unwrap_err();
+        let err = s
+            .review_report(r4.id, d, comment, who, date(2021, 8, 15))
+            .await
+            .unwrap_err();
         assert!(
             refusals(err).has(
                 "decision",
@@ -281,18 +296,24 @@ async fn reports_are_versioned_and_reviewed(s: &Store) {
     );
     // Returned with a comment; a correction is a new version; the first stays as it was.
     let err = s
-        .review_report(r1.id, Decision::Returned, " ", "sonoivu")
+        .review_report(r1.id, Decision::Returned, " ", "sonoivu", date(2021, 8, 15))
         .await
         .unwrap_err();
     assert!(refusals(err).has(
         "comment",
         &RefusalKind::Report(ReportRefusal::CommentRequired)
     ));
-    s.review_report(r1.id, Decision::Returned, "Thiếu số liệu", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        r1.id,
+        Decision::Returned,
+        "Thiếu số liệu",
+        "sonoivu",
+        date(2021, 8, 15),
+    )
+    .await
+    .unwrap();
     assert!(
-        s.review_report(r1.id, Decision::Accepted, "", "sonoivu")
+        s.review_report(r1.id, Decision::Accepted, "", "sonoivu", date(2021, 8, 15))
             .await
             .is_err(),
         "reviewed once"
@@ -321,9 +342,15 @@ async fn reports_are_versioned_and_reviewed(s: &Store) {
         "the first version is unchanged"
     );
     assert_eq!(all[0].decision, Some(Decision::Returned));
-    s.review_report(r2.id, Decision::Accepted, "Đạt", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        r2.id,
+        Decision::Accepted,
+        "Đạt",
+        "sonoivu",
+        date(2021, 8, 15),
+    )
+    .await
+    .unwrap();
     let st = s
         .plan_state("bac-giang-2021", date(2021, 8, 15), None)
         .await

@@ -197,9 +197,15 @@ async fn each_write_makes_stale_exactly_what_reads_its_tables(s: &Store) {
     assert_eq!(kept(s), every_but(&["plan-state"]));
     read_all(s).await;
     // Its review (and the notification it sends): the same.
-    s.review_report(report.id, Decision::Accepted, "", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        report.id,
+        Decision::Accepted,
+        "",
+        "sonoivu",
+        date(2021, 8, 15),
+    )
+    .await
+    .unwrap();
     assert_eq!(kept(s), every_but(&["plan-state"]));
     read_all(s).await;
     // A user's role changed (which ends no session here): the session.
@@ -269,9 +275,15 @@ async fn a_monthly_report_and_its_review_show_in_the_next_plan_state(s: &Store) 
     let submitted = s.plan_state_shared(PLAN, day, None).await.unwrap();
     assert_eq!(status(&submitted), Status::Submitted);
     assert_eq!(submitted.tiles.overdue, overdue - 1);
-    s.review_report(report.id, Decision::Accepted, "", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        report.id,
+        Decision::Accepted,
+        "",
+        "sonoivu",
+        date(2021, 8, 15),
+    )
+    .await
+    .unwrap();
     let accepted = s.plan_state_shared(PLAN, day, None).await.unwrap();
     assert_eq!(status(&accepted), Status::Accepted);
 }

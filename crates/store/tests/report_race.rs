@@ -88,9 +88,15 @@ async fn simultaneous_reports_get_their_own_versions(s: &Store) {
 
     // Accepted, the period takes no further version, however the submission is timed.
     let latest = stored.iter().max_by_key(|r| r.version).unwrap();
-    s.review_report(latest.id, Decision::Accepted, "Đạt", "sonoivu")
-        .await
-        .unwrap();
+    s.review_report(
+        latest.id,
+        Decision::Accepted,
+        "Đạt",
+        "sonoivu",
+        date(2021, 8, 15),
+    )
+    .await
+    .unwrap();
     let refused = s
         .submit_report(
             PLAN,

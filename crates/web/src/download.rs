@@ -56,6 +56,24 @@ pub fn content_disposition(name: &str, fallback: &str) -> String {
     )
 }
 
+/// A PDF (`parindex_reports::pdf`, typst) laid out on the blocking pool — it is seconds of CPU
+/// work on a long document, not for an async worker — and sent as `application/pdf`. A failure
+/// is logged and answered 500.
+pub async fn pdf(
+    file_name: &str,
+    render: impl FnOnce() -> parindex_reports::Result<Vec<u8>> + Send + 'static,
+) -> Result<Response, crate::error::PageError> {
+    let fail = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "cannot write a PDF");
+        crate::error::PageError::Internal
+    };
+    let bytes = tokio::task::spawn_blocking(render)
+        .await
+        .map_err(|e| fail(&e))?
+        .map_err(|e| fail(&e))?;
+    Ok(attachment(parindex_reports::PDF_TYPE, file_name, bytes))
+}
+
 /// Send bytes as a file to download.
 pub fn attachment(content_type: &str, file_name: &str, body: Vec<u8>) -> Response {
     (

@@ -4,6 +4,8 @@
 //! publish, the ranking); the summary table out and back in; stage locks and reopening.
 
 mod common;
+#[path = "../../reports/tests/common/pdftext.rs"]
+mod pdftext;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -326,10 +328,12 @@ async fn every_route_for_every_role_and_anonymous() {
         ("GET", format!("{u}/appraise"), vec![], APPRAISER),
         ("POST", format!("{u}/appraise"), vec![("a1.1.3", "abc")], APPRAISER),
         ("GET", format!("{u}/summary.xlsx"), vec![], VIEW_TU_PHAP),
+        ("GET", format!("{u}/summary.pdf"), vec![], VIEW_TU_PHAP),
         ("POST", format!("{u}/import"), vec![], OWN_TU_PHAP),
         ("GET", file.clone(), vec![], VIEW_TU_PHAP),
         ("GET", "/rankings".into(), vec![], ALL),
         ("GET", format!("/rankings/{PUBLISHED}"), vec![], ALL),
+        ("GET", format!("/rankings/{PUBLISHED}?format=pdf"), vec![], ALL),
         ("POST", format!("/rankings/{PUBLISHED}/corrections"), vec![("unit", "so-tu-phap")], COORDINATOR),
     ];
     let mut failures = Vec::new();
@@ -803,6 +807,32 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let rk = app.get("/rankings/stp-2021", Some("agency")).await;
     assert!(rk.body.contains("98,5 / 100") && rk.body.contains("45/QĐ-UBND"));
+    // The ranking as the annex of the decision publishing it (PDF), linked from the page.
+    assert!(rk.body.contains("href=\"/rankings/stp-2021?format=pdf\""));
+    let (st, headers, pdf) = get_bytes(app, "/rankings/stp-2021?format=pdf", "agency").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("xep-hang-stp-2021.pdf"));
+    let text = pdftext::squash(&pdftext::pdf_text(&pdf));
+    for s in [
+        "Phụ lục",
+        "(Kèm theo Quyết định số …/QĐ-UBND ngày",
+        "KẾT QUẢ XẾP HẠNG CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2021 CỦA CÁC SỞ, BAN, NGÀNH",
+        "Sở Tư pháp",
+        "98,5",
+        "Tốt",
+        "45/QĐ-UBND",
+    ] {
+        assert!(
+            text.contains(&pdftext::squash(s)),
+            "ranking PDF: missing {s:?} in {text}"
+        );
+    }
+    let (st, _, _) = get_bytes(app, "/rankings/stp-2021?format=docx", "agency").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a format other than pdf");
     ctx.app.db.cleanup().await;
 }
 
@@ -834,6 +864,22 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
     )
     .await
     .unwrap();
+    // The same table as a PDF: the title, the unit, the explanation typed.
+    let (st, headers, pdf) = get_bytes(app, &format!("{u}/summary.pdf"), "agency").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
+    let text = pdftext::squash(&pdftext::pdf_text(&pdf));
+    for s in [
+        "BẢNG TỔNG HỢP TỰ CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH",
+        "Đơn vị: Sở Tư pháp",
+        "Chờ hướng dẫn của tỉnh",
+        "TỔNG CỘNG",
+    ] {
+        assert!(
+            text.contains(&pdftext::squash(s)),
+            "summary PDF: missing {s:?} in {text}"
+        );
+    }
     let (st, headers, bytes) = get_bytes(app, &format!("{u}/summary.xlsx"), "agency").await;
     assert_eq!(st, StatusCode::OK);
     assert!(headers[header::CONTENT_TYPE]

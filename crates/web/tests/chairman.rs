@@ -1,5 +1,5 @@
-//! `GET /plans/{id}/chairman-report`: the Chairman's monthly report downloads as .docx and
-//! .xlsx for the coordinator, the leaders and the administrator, and for no one else.
+//! `GET /plans/{id}/chairman-report`: the Chairman's monthly report downloads as .docx, .xlsx
+//! and .pdf for the coordinator, the leaders and the administrator, and for no one else.
 
 mod common;
 
@@ -45,7 +45,16 @@ async fn app() -> TestApp {
 async fn the_report_downloads_for_the_coordinator_the_leaders_and_admin() {
     let app = app().await;
     let path = "/plans/bac-giang-2021/chairman-report?month=2021-08&format=docx";
+    let pdf = "/plans/bac-giang-2021/chairman-report?month=2021-08&format=pdf";
     for role in ["coordinator", "leader", "admin"] {
+        let r = app.get(pdf, Some(role)).await;
+        assert_eq!(r.status, StatusCode::OK, "{role} pdf");
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+        assert!(r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("bao-cao-chu-tich-bac-giang-2021-2021-08.pdf\""));
+        assert!(r.body.starts_with("%PDF-"), "{role}: a PDF");
         let r = app.get(path, Some(role)).await;
         assert_eq!(r.status, StatusCode::OK, "{role}");
         assert_eq!(
@@ -59,8 +68,10 @@ async fn the_report_downloads_for_the_coordinator_the_leaders_and_admin() {
         assert!(r.body.starts_with("PK"), "a zip");
     }
     for role in ["lead", "agency", "appraiser"] {
-        let r = app.get(path, Some(role)).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}");
+        for p in [path, pdf] {
+            let r = app.get(p, Some(role)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} {p}");
+        }
     }
     let r = app.get(path, None).await;
     assert!(r.status.is_redirection(), "anonymous: to sign-in");
@@ -100,7 +111,7 @@ async fn bad_requests_are_refused() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            "/plans/bac-giang-2021/chairman-report?format=pdf",
+            "/plans/bac-giang-2021/chairman-report?format=odt",
             StatusCode::BAD_REQUEST,
         ),
         ("/plans/khong-co/chairman-report", StatusCode::NOT_FOUND),
@@ -112,13 +123,13 @@ async fn bad_requests_are_refused() {
     use parindex_web::i18n::{t, Lang};
     let r = app
         .get(
-            "/plans/bac-giang-2021/chairman-report?format=pdf",
+            "/plans/bac-giang-2021/chairman-report?format=odt",
             Some("coordinator"),
         )
         .await;
     let want = t(Lang::Vi, "refusal.not_one_of")
-        .replace("{value}", "pdf")
-        .replace("{allowed}", "docx, xlsx");
+        .replace("{value}", "odt")
+        .replace("{allowed}", "docx, xlsx, pdf");
     assert!(r.body.contains(&format!("format: {want}")), "{}", r.body);
     let r = app
         .get(
@@ -191,11 +202,12 @@ async fn the_report_form_is_drawn_for_those_who_may_download_it() {
                 r#"name="month""#,
                 r#"name="format" value="docx""#,
                 r#"name="format" value="xlsx""#,
+                r#"name="format" value="pdf""#,
             ] {
                 assert!(r.body.contains(s), "{role} {page}: {s}");
             }
             // What the form sends, with either button, downloads the report.
-            for format in ["docx", "xlsx"] {
+            for format in ["docx", "xlsx", "pdf"] {
                 let r = app
                     .get(
                         &format!("{action}?month=2021-07&format={format}"),

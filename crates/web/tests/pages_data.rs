@@ -2,6 +2,9 @@
 //! preview, export, delete), results (table, areas, compare, import with preview, export) and the
 //! gap analysis. On SQLite always, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+#[path = "../../reports/tests/common/pdftext.rs"]
+mod pdftext;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -982,6 +985,31 @@ async fn story(store: &Store) {
     )
     .await;
     assert!(r.text().contains("Quảng Ninh (hạng 1, 91,04)"));
+    // The same analysis as a PDF, linked from the page: the figures and sentences of the page.
+    let r = get(&app, &coord, "/gap").await;
+    let href = format!("/gap?edition={EDITION}&subject=bac-giang&format=pdf");
+    assert!(r.text().contains(&href), "the PDF link: {}", r.text());
+    let r = get(&app, &coord, &href).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    let text = pdftext::squash(&pdftext::pdf_text(&r.bytes));
+    for s in [
+        "Phân tích điểm mất và mục tiêu xếp hạng: Bắc Giang",
+        "13/63",
+        "Cần thêm 0,16 điểm để bằng Phú Thọ (hạng 10, 85,74)",
+    ] {
+        assert!(
+            text.contains(&pdftext::squash(s)),
+            "gap PDF: missing {s:?} in {text}"
+        );
+    }
+    let r = get(
+        &app,
+        &coord,
+        &format!("/gap?edition={EDITION}&subject=bac-giang&format=docx"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a format other than pdf");
 
     // ---- results exports read back
     let e = store.edition(EDITION).await.unwrap().unwrap();

@@ -7,7 +7,10 @@ use parindex_interchange as ix;
 use parindex_store::Store;
 use std::collections::BTreeSet;
 
+mod pdftext;
 mod smtp;
+#[allow(unused_imports)]
+pub use pdftext::*;
 #[allow(unused_imports)]
 pub use smtp::*;
 

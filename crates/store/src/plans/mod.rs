@@ -155,6 +155,9 @@ fn report_from_row(r: &AnyRow) -> Result<Report> {
         decision: decision_of(decision.as_deref()),
         review_comment: get(r, "review_comment")?,
         reviewed_by: get(r, "reviewed_by")?,
+        reviewed_on: get::<Option<String>>(r, "reviewed_on")?
+            .map(|d| date(&d, "reviewed_on"))
+            .transpose()?,
     })
 }
 
@@ -190,7 +193,7 @@ fn measure_from_row(r: &AnyRow) -> Result<Measure> {
 }
 
 const REPORT_COLUMNS: &str = "r.id, a.task_id, a.unit, r.period, r.version, r.done, r.problems, r.proposals, r.progress_pct, \
-     r.submitted_on, r.submitted_by, r.decision, r.review_comment, r.reviewed_by";
+     r.submitted_on, r.submitted_by, r.decision, r.review_comment, r.reviewed_by, r.reviewed_on";
 
 impl Store {
     /// What refuses a plan document: its own checks (`PlanDocument::validate`, against the

@@ -236,8 +236,9 @@ impl Store {
         decision: Decision,
         comment: &str,
         actor: &str,
+        today: Date,
     ) -> Result<Report> {
-        self.review_report_at(report_id, decision, comment, now_text(), actor)
+        self.review_report_at(report_id, decision, comment, (now_text(), today), actor)
             .await
     }
 
@@ -255,7 +256,7 @@ impl Store {
             report_id,
             decision,
             comment,
-            crate::db::stamp_on(day),
+            (crate::db::stamp_on(day), day),
             actor,
         )
         .await
@@ -266,7 +267,7 @@ impl Store {
         report_id: i64,
         decision: Decision,
         comment: &str,
-        at: String,
+        (at, day): (String, Date),
         actor: &str,
     ) -> Result<Report> {
         let (plan_id, r) = self
@@ -293,11 +294,12 @@ impl Store {
             .write_tx_for(crate::Tables::WORK | crate::Tables::NOTICES)
             .await
             .ctx(|| "starting a transaction".into())?;
-        let n = sqlx::query("UPDATE reports SET decision = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND decision IS NULL")
+        let n = sqlx::query("UPDATE reports SET decision = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4, reviewed_on = $5 WHERE id = $6 AND decision IS NULL")
             .bind(d)
             .bind(parindex_domain::text::nfc(comment))
             .bind(actor)
             .bind(&at)
+            .bind(day.to_string())
             .bind(report_id)
             .execute(&mut *tx)
             .await

@@ -1,8 +1,9 @@
-//! The Chairman's monthly report, downloaded as Word (.docx, the Decree 30/2020/NĐ-CP format)
-//! or Excel (.xlsx): `GET /plans/{id}/chairman-report?month=2021-08&format=docx`. The report is
+//! The Chairman's monthly report, downloaded as Word (.docx, the Decree 30/2020/NĐ-CP format),
+//! Excel (.xlsx) or PDF (the same document as the Word file, through typst):
+//! `GET /plans/{id}/chairman-report?month=2021-08&format=docx|xlsx|pdf`. The report is
 //! as of the application's clock; the month defaults to the clock's month. The coordinator, the
 //! provincial leaders and the administrator may download it. [`chairman_form`] is the small form
-//! that leads there (month picker, Word and Excel buttons), drawn on the plan page, the
+//! that leads there (month picker, Word, Excel and PDF buttons), drawn on the plan page, the
 //! accountability page and the dashboard for exactly those roles.
 
 use crate::auth::{Authed, CurrentUser};
@@ -19,7 +20,7 @@ use jiff::civil::Date;
 use parindex_domain::access::{can, Action};
 use parindex_domain::plan::Plan;
 use parindex_reports::{
-    chairman_docx, chairman_report_data, chairman_xlsx, parse_month, ReportError,
+    chairman_docx, chairman_pdf, chairman_report_data, chairman_xlsx, parse_month, ReportError,
 };
 use parindex_store::RefusalKind;
 use serde::Deserialize;
@@ -35,7 +36,7 @@ pub fn routes() -> Router<AppState> {
 pub struct ReportQuery {
     /// `2021-08` (or `08/2021`); the clock's month when absent.
     month: Option<String>,
-    /// `docx` (default) or `xlsx`.
+    /// `docx` (default), `xlsx` or `pdf`.
     format: Option<String>,
 }
 
@@ -132,12 +133,12 @@ async fn chairman_report(
         None => (i32::from(today.year()), today.month()),
     };
     let format = q.format.as_deref().unwrap_or("docx");
-    if !matches!(format, "docx" | "xlsx") {
+    if !matches!(format, "docx" | "xlsx" | "pdf") {
         return Err(PageError::refused(
             "format",
             RefusalKind::NotOneOf {
                 value: format.to_string(),
-                allowed: &["docx", "xlsx"],
+                allowed: &["docx", "xlsx", "pdf"],
             },
         ));
     }
@@ -151,6 +152,8 @@ async fn chairman_report(
             &format!("{stem}.xlsx"),
             chairman_xlsx(&data).map_err(page_error)?,
         )
+    } else if format == "pdf" {
+        return crate::download::pdf(&format!("{stem}.pdf"), move || chairman_pdf(&data)).await;
     } else {
         attachment(
             DOCX_TYPE,

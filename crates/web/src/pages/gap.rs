@@ -40,6 +40,8 @@ pub struct GapQuery {
     subject: Option<String>,
     target: Option<String>,
     export: Option<String>,
+    /// `pdf`: the same analysis as a PDF document.
+    format: Option<String>,
 }
 
 pub struct CompRow {
@@ -111,6 +113,8 @@ struct GapPage {
     criteria: Vec<CriterionRow>,
     leads: Vec<LeadRow>,
     export_href: String,
+    /// The same analysis as a PDF (`?…&format=pdf`).
+    pdf_href: String,
 }
 
 /// The sentence saying what it takes to reach rank `k`, and an English detail when unknown.
@@ -359,6 +363,7 @@ impl GapPage {
             criteria: Vec::new(),
             leads: Vec::new(),
             export_href: String::new(),
+            pdf_href: String::new(),
         }
     }
 }
@@ -454,7 +459,238 @@ async fn gap(
         page.target = page.target_rank.clone();
     }
     page.export_href = crate::export::export_href(&uri);
+    if gq.format.is_some() {
+        return gap_pdf(page, gq.format.as_deref()).await;
+    }
+    page.pdf_href = pdf_href(&page, target);
     Ok(Html(page.render()?).into_response())
+}
+
+/// `/gap?edition=…&subject=…[&target=…]&format=pdf`.
+fn pdf_href(page: &GapPage, target: Option<u32>) -> String {
+    use crate::download::pct_encode;
+    let mut href = format!(
+        "/gap?edition={}&subject={}",
+        pct_encode(&page.edition),
+        pct_encode(&page.subject)
+    );
+    if let Some(k) = target {
+        href.push_str(&format!("&target={k}"));
+    }
+    href.push_str("&format=pdf");
+    href
+}
+
+/// The analysis shown on the page as a PDF document (typst): the same figures, sentences and
+/// tables, in the reader's language.
+async fn gap_pdf(page: GapPage, format: Option<&str>) -> Result<Response, PageError> {
+    if format != Some("pdf") {
+        return Err(PageError::refused(
+            "format",
+            parindex_store::RefusalKind::NotOneOf {
+                value: format.unwrap_or_default().to_string(),
+                allowed: &["pdf"],
+            },
+        ));
+    }
+    let doc = gap_doc(&page);
+    let name = format!("phan-tich-diem-mat-{}-{}.pdf", page.edition, page.subject);
+    crate::download::pdf(&name, move || parindex_reports::table_pdf(&doc)).await
+}
+
+/// A table of the PDF: its caption and headers are catalogue keys (`#` as it is).
+fn pdf_table(
+    lang: Lang,
+    caption: &str,
+    headers: &[&str],
+    widths: Vec<u32>,
+    align: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+) -> parindex_reports::DocTable {
+    let t = |k: &str| {
+        if k == "#" {
+            k.to_string()
+        } else {
+            i18n::t(lang, k).to_string()
+        }
+    };
+    parindex_reports::DocTable {
+        caption: t(caption),
+        headers: headers.iter().map(|h| t(h)).collect(),
+        widths,
+        align,
+        rows: rows
+            .into_iter()
+            .map(parindex_reports::DocRow::new)
+            .collect(),
+    }
+}
+
+/// The areas against their targets, as on screen.
+fn gap_area_table(p: &GapPage) -> parindex_reports::DocTable {
+    let lang = p.l.lang;
+    let n = |d: Decimal| i18n::num(lang, d);
+    let on = |d: Option<Decimal>| i18n::opt_num(lang, d);
+    let rows = p
+        .areas
+        .iter()
+        .map(|a| {
+            let score = match a.max {
+                Some(m) => format!("{} / {}", on(a.score), n(m)),
+                None => on(a.score),
+            };
+            let (code, title, lead) = (a.code.clone(), a.title.clone(), a.lead.clone());
+            let (rank, target, climb) = (a.rank.clone(), a.target.clone(), a.climb.clone());
+            vec![
+                code,
+                title,
+                score,
+                on(a.lost),
+                rank,
+                target,
+                climb,
+                a.points.clone(),
+                lead,
+            ]
+        })
+        .collect();
+    let headers = [
+        "#",
+        "gap.area",
+        "gap.score",
+        "gap.lost",
+        "gap.rank",
+        "gap.area_target",
+        "gap.climb",
+        "gap.area_points",
+        "gap.lead",
+    ];
+    let align = vec![
+        "center", "left", "right", "right", "right", "right", "right", "right", "left",
+    ];
+    let widths = vec![2, 14, 5, 4, 4, 4, 4, 4, 9];
+    pdf_table(lang, "gap.areas", &headers, widths, align, rows)
+}
+
+/// The page's four tables, as on screen.
+fn gap_tables(p: &GapPage) -> Vec<parindex_reports::DocTable> {
+    let lang = p.l.lang;
+    let n = |d: Decimal| i18n::num(lang, d);
+    let on = |d: Option<Decimal>| i18n::opt_num(lang, d);
+    let mut tables = Vec::new();
+    if !p.components.is_empty() {
+        let rows = p
+            .components
+            .iter()
+            .map(|c| vec![c.name.clone(), on(c.achieved), n(c.max), on(c.lost)])
+            .collect();
+        let headers = ["gap.component", "gap.achieved", "gap.max", "gap.lost"];
+        let align = vec!["left", "right", "right", "right"];
+        tables.push(pdf_table(
+            lang,
+            "gap.components",
+            &headers,
+            vec![10, 4, 4, 4],
+            align,
+            rows,
+        ));
+    }
+    tables.push(gap_area_table(p));
+    let rows = p
+        .criteria
+        .iter()
+        .map(|c| {
+            let (code, title, lead) = (c.code.clone(), c.title.clone(), c.lead.clone());
+            vec![code, title, n(c.score), n(c.max), n(c.lost), lead]
+        })
+        .collect();
+    let headers = [
+        "#",
+        "gap.criterion",
+        "gap.score",
+        "gap.max",
+        "gap.lost",
+        "gap.lead",
+    ];
+    let align = vec!["left", "left", "right", "right", "right", "left"];
+    tables.push(pdf_table(
+        lang,
+        "gap.criteria",
+        &headers,
+        vec![3, 18, 4, 4, 4, 9],
+        align,
+        rows,
+    ));
+    let rows = p
+        .leads
+        .iter()
+        .map(|x| {
+            vec![
+                x.name.clone(),
+                n(x.lost),
+                x.areas.clone(),
+                x.criteria.to_string(),
+            ]
+        })
+        .collect();
+    let headers = [
+        "gap.lead",
+        "gap.lost",
+        "gap.below_target",
+        "gap.criteria_count",
+    ];
+    let align = vec!["left", "right", "left", "right"];
+    tables.push(pdf_table(
+        lang,
+        "gap.by_lead",
+        &headers,
+        vec![12, 4, 8, 4],
+        align,
+        rows,
+    ));
+    tables
+}
+
+/// The page's content as a [`parindex_reports::TableDoc`]: the subject, the edition, the
+/// figures and sentences of the tiles, then the tables.
+fn gap_doc(p: &GapPage) -> parindex_reports::TableDoc {
+    let lang = p.l.lang;
+    let t = |k: &str| i18n::t(lang, k).to_string();
+    let n = |d: Decimal| i18n::num(lang, d);
+    let edition = p
+        .editions
+        .iter()
+        .find(|(id, _)| *id == p.edition)
+        .map(|(_, label)| label.clone())
+        .unwrap_or_else(|| p.edition.clone());
+    let mut subtitle = vec![edition];
+    if p.sample {
+        subtitle.push(t("common.sample"));
+    }
+    let mut intro = vec![
+        format!(
+            "{}: {} / {} · {} {}",
+            t("gap.total"),
+            n(p.total),
+            n(p.max),
+            t("gap.lost"),
+            n(p.lost)
+        ),
+        format!("{}: {} %", t("gap.index"), i18n::opt_num(lang, p.pct)),
+        format!("{}: {}", t("gap.rank"), p.rank),
+    ];
+    if !p.previous.is_empty() {
+        intro.push(format!("{}: {}", t("gap.previous"), p.previous));
+    }
+    intro.push(format!("{}: {}", t("gap.to_target"), p.to_target));
+    parindex_reports::TableDoc {
+        title: format!("{}: {}", t("gap.title"), p.name),
+        subtitle,
+        intro,
+        tables: gap_tables(p),
+        landscape: true,
+        ..parindex_reports::TableDoc::default()
+    }
 }
 
 #[cfg(test)]

@@ -373,7 +373,7 @@ async fn review(
         Some(d) => {
             match state
                 .store
-                .review_report(report_id, d, &comment, &cu.user.username)
+                .review_report(report_id, d, &comment, &cu.user.username, state.today())
                 .await
             {
                 Ok(_) => {

@@ -20,6 +20,7 @@ fn report(id: i64, task: &str, unit: &str, period: &str, version: i64) -> Report
         decision: None,
         review_comment: None,
         reviewed_by: None,
+        reviewed_on: None,
     }
 }
 

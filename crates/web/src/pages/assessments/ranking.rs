@@ -200,6 +200,8 @@ struct RankingPage {
 pub struct Done {
     done: Option<String>,
     export: Option<String>,
+    /// `pdf`: the ranking as the annex of the decision publishing it.
+    format: Option<String>,
 }
 
 fn class_label(lang: Lang, c: &parindex_domain::assessment::ClassBand) -> String {
@@ -407,6 +409,9 @@ async fn page(
         let (areas, rows) = ranking_table(lang, &rk);
         return crate::pages::tables::ranking_xlsx(lang, &id, &areas, &rows);
     }
+    if let Some(format) = q.format.as_deref() {
+        return annex_pdf(&state, &id, format).await;
+    }
     render(
         &state,
         &cu,
@@ -417,6 +422,33 @@ async fn page(
         FieldErrors::default(),
         StatusCode::OK,
     )
+    .await
+}
+
+/// `?format=pdf`: the ranking as the annex of the Chairman's decision publishing it (typst,
+/// `parindex_reports::ranking_pdf`); any other format is refused.
+async fn annex_pdf(state: &AppState, id: &str, format: &str) -> Result<Response, PageError> {
+    if format != "pdf" {
+        return Err(PageError::refused(
+            "format",
+            parindex_store::RefusalKind::NotOneOf {
+                value: format.to_string(),
+                allowed: &["pdf"],
+            },
+        ));
+    }
+    let rk = state.store.ranking(id).await?.ok_or(PageError::NotFound)?;
+    let province = state
+        .store
+        .units(None)
+        .await?
+        .into_iter()
+        .find(|u| u.unit_type == parindex_domain::units::UnitType::Province)
+        .map(|u| u.name_vi.to_uppercase())
+        .unwrap_or_default();
+    crate::download::pdf(&format!("xep-hang-{id}.pdf"), move || {
+        parindex_reports::ranking_pdf(&rk, &province)
+    })
     .await
 }
 

@@ -1,5 +1,5 @@
-//! The self-scoring summary table (bảng tổng hợp tự chấm điểm): XLSX download, and the same
-//! layout imported back with a preview of the changes before they are saved.
+//! The self-scoring summary table (bảng tổng hợp tự chấm điểm): XLSX and PDF downloads, and the
+//! same layout imported back with a preview of the changes before they are saved.
 
 use super::{editable, lock_text, unit_name, viewable};
 use crate::auth::{Authed, CurrentUser};
@@ -31,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assessments/{round}/units/{unit}/summary.xlsx",
             get(export),
+        )
+        .route(
+            "/assessments/{round}/units/{unit}/summary.pdf",
+            get(export_pdf),
         )
         .route("/assessments/{round}/units/{unit}/import", post(import))
 }
@@ -74,6 +78,20 @@ async fn export(
         &format!("tu-cham-diem-{round}-{unit}.xlsx"),
         bytes,
     ))
+}
+
+/// The same table as a PDF (typst, `parindex_reports::summary_pdf`), for those who may see it.
+async fn export_pdf(
+    State(state): State<AppState>,
+    Authed(cu): Authed,
+    Path((round, unit)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let a = viewable(&state, &cu, &round, &unit).await?;
+    let table = summary_of(Lang::Vi, &a);
+    crate::download::pdf(&format!("tu-cham-diem-{round}-{unit}.pdf"), move || {
+        parindex_reports::summary_pdf(&table)
+    })
+    .await
 }
 
 pub struct ChangeLine {

@@ -1,0 +1,334 @@
+//! The Chairman's report as a document: its letterhead, body, closing and appendices, every
+//! sentence and every cell already written. The Word document ([`crate::chairman_docx`]) and
+//! the PDF ([`crate::chairman_pdf`]) both lay out this one value, so they say the same thing.
+//!
+//! The body is the summary — per area what was done in the month, how much is overdue and the
+//! risks — and the long lists are appendices: Phụ lục I, every overdue item with the unit and who
+//! answers for it; Phụ lục II, every agency's compliance.
+
+use crate::chairman::{outline, AreaSection, Outline, ReportData};
+use crate::pdf::{DocRow, DocTable};
+use crate::text::{dmy, month_label};
+use serde::Serialize;
+
+/// One block of the body, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// `I. …`, `1. …`: bold.
+    Heading { text: String },
+    /// `a) …`: bold italic.
+    Subheading { text: String },
+    /// A justified paragraph, first line indented.
+    Para { text: String },
+}
+
+/// An appendix: its label, title, the line tying it to the report, and its table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Appendix {
+    /// `Phụ lục I`.
+    pub label: String,
+    /// `DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY 15/08/2021`.
+    pub title: String,
+    /// `(Kèm theo Báo cáo số …/BC-SNV ngày 15/08/2021 của Sở Nội vụ)`.
+    pub attached_to: String,
+    /// A sentence before the table (who answers for the items), may be empty.
+    pub note: String,
+    pub table: DocTable,
+}
+
+/// The report as it is laid out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportDocument {
+    /// `BÁO CÁO Tình hình … tháng 08/2021` (the PDF's title).
+    pub title: String,
+    pub governing_body: String,
+    pub issuer: String,
+    pub number: String,
+    pub motto: String,
+    pub motto_sub: String,
+    pub place_date: String,
+    /// `BÁO CÁO`.
+    pub kind: String,
+    /// `Tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng 08/2021`.
+    pub heading: String,
+    pub body: Vec<Block>,
+    pub recipients_head: String,
+    pub recipients: Vec<String>,
+    pub signer_title: String,
+    /// `(đã ký)` once the report is signed; empty on a draft. Nothing in ParIndex records a
+    /// signature, so the report is always a draft: the signature space stays blank.
+    pub signed_mark: String,
+    /// The signer's name when the issuer's head is known; otherwise empty (a blank block).
+    pub signer_name: String,
+    pub appendices: Vec<Appendix>,
+}
+
+fn heading(text: impl Into<String>) -> Block {
+    Block::Heading { text: text.into() }
+}
+fn subheading(text: impl Into<String>) -> Block {
+    Block::Subheading { text: text.into() }
+}
+fn para(text: impl Into<String>) -> Block {
+    Block::Para { text: text.into() }
+}
+
+/// Roman numerals for the appendices and the body's parts.
+const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
+
+/// The lines of one area.
+fn area_blocks(out: &mut Vec<Block>, n: usize, a: &AreaSection) {
+    out.push(heading(format!("{n}. {}", a.title)));
+    if !a.standing.is_empty() {
+        out.push(para(format!("{}.", a.standing)));
+    }
+    out.push(subheading("a) Kết quả thực hiện trong tháng"));
+    if a.done.is_empty() {
+        out.push(para(
+            "Không có báo cáo nào được nộp hoặc được chấp nhận trong tháng.",
+        ));
+    }
+    for d in &a.done {
+        out.push(para(format!("- {}", d.line())));
+    }
+    out.push(subheading("b) Nhiệm vụ quá hạn và trách nhiệm"));
+    if a.overdue.is_empty() {
+        out.push(para("Không có nhiệm vụ quá hạn."));
+    } else {
+        let returned = a.overdue.iter().filter(|o| o.returned).count();
+        let detail = if returned == 0 {
+            String::new()
+        } else {
+            format!(" ({returned} báo cáo bị trả lại, chưa nộp lại)")
+        };
+        out.push(para(format!(
+            "{} lượt nhiệm vụ quá hạn của {} cơ quan, đơn vị{detail}; danh sách và người chịu trách nhiệm tại Phụ lục I.",
+            a.overdue.len(),
+            a.overdue_units()
+        )));
+    }
+    out.push(subheading("c) Nguy cơ đối với mục tiêu"));
+    for r in &a.risks {
+        out.push(para(format!("- {r}")));
+    }
+    out.push(para(format!("- Đánh giá: {}", a.assessment)));
+}
+
+/// Phụ lục I: every overdue item, grouped by area.
+fn overdue_appendix(data: &ReportData, o: &Outline, attached_to: &str) -> Appendix {
+    let items = || o.areas.iter().flat_map(|a| a.overdue.iter());
+    // Who answers: the head of the unit. When no head's name is recorded for any of the units,
+    // the column would repeat "Người đứng đầu …" on every row: say it once instead.
+    let named = |slug: &str| {
+        data.units
+            .get(slug)
+            .and_then(|u| u.head_name.as_deref())
+            .is_some_and(|n| !n.trim().is_empty())
+    };
+    let any_named = items().any(|i| named(&i.unit));
+    let mut headers = vec!["TT", "Cơ quan, đơn vị"];
+    let mut widths = vec![2, 14];
+    let mut align = vec!["center", "left"];
+    if any_named {
+        headers.push("Người chịu trách nhiệm");
+        widths.push(12);
+        align.push("left");
+    }
+    headers.push("Tình trạng");
+    widths.push(10);
+    align.push("left");
+    // Grouped by area, then by task and period (a row spanning the table), then one row per
+    // unit: the task's long title is written once, not on each of its units' rows.
+    let mut rows = Vec::new();
+    let mut n = 0;
+    for a in &o.areas {
+        if a.overdue.is_empty() {
+            continue;
+        }
+        rows.push(DocRow::new(vec![if a.code.is_empty() {
+            a.title.clone()
+        } else {
+            format!("{}. {}", a.code, a.title)
+        }]));
+        // The tasks in the order they come, each task's periods by due date, its units in order.
+        let mut items: Vec<&crate::chairman::OverdueItem> = a.overdue.iter().collect();
+        let first = |id: &str| a.overdue.iter().position(|o| o.task_id == id);
+        items.sort_by_key(|i| (first(&i.task_id), i.due, i.period.clone()));
+        let mut task: Option<(&str, &str, jiff::civil::Date)> = None;
+        for i in items {
+            let key = (i.task_id.as_str(), i.period.as_str(), i.due);
+            if task != Some(key) {
+                task = Some(key);
+                let when = if i.period.is_empty() {
+                    format!("hạn {}", dmy(i.due))
+                } else {
+                    format!("kỳ {}, hạn {}", i.period, dmy(i.due))
+                };
+                rows.push(DocRow::new(vec![format!(
+                    "- {} ({}), {when}",
+                    i.task_title, i.section
+                )]));
+            }
+            n += 1;
+            let mut cells = vec![n.to_string(), i.unit_name.clone()];
+            if any_named {
+                cells.push(if named(&i.unit) {
+                    i.head.clone()
+                } else {
+                    "chưa cập nhật".into()
+                });
+            }
+            cells.push(i.status_label().to_string());
+            rows.push(DocRow::new(cells));
+        }
+    }
+    let note = if n == 0 {
+        "Không có nhiệm vụ quá hạn.".to_string()
+    } else if any_named {
+        "Người chịu trách nhiệm: người đứng đầu cơ quan, đơn vị được giao (mục IV.4 của Kế hoạch)."
+            .to_string()
+    } else {
+        "Người chịu trách nhiệm: người đứng đầu cơ quan, đơn vị được giao (mục IV.4 của Kế hoạch); tên người đứng đầu chưa được cập nhật."
+            .to_string()
+    };
+    Appendix {
+        label: "Phụ lục I".into(),
+        title: format!("DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY {}", dmy(data.today)),
+        attached_to: attached_to.to_string(),
+        note,
+        table: DocTable {
+            caption: String::new(),
+            headers: headers.into_iter().map(String::from).collect(),
+            widths,
+            align,
+            rows,
+        },
+    }
+}
+
+/// Phụ lục II: every agency's compliance.
+fn compliance_appendix(o: &Outline, attached_to: &str) -> Appendix {
+    let rows = o
+        .compliance
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            DocRow::new(vec![
+                (i + 1).to_string(),
+                c.unit_name.clone(),
+                c.assignments.to_string(),
+                c.accepted.to_string(),
+                c.submitted.to_string(),
+                c.overdue.to_string(),
+                c.missing_reports.to_string(),
+                c.late_reports.to_string(),
+                c.measures.clone(),
+            ])
+        })
+        .collect();
+    Appendix {
+        label: "Phụ lục II".into(),
+        title: "TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ".into(),
+        attached_to: attached_to.to_string(),
+        note: String::new(),
+        table: DocTable {
+            caption: String::new(),
+            headers: [
+                "TT",
+                "Cơ quan, đơn vị",
+                "Lượt giao",
+                "Đã chấp nhận",
+                "Chờ xem xét",
+                "Quá hạn",
+                "Kỳ chưa báo cáo",
+                "Báo cáo trễ hạn",
+                "Biện pháp trách nhiệm",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            widths: vec![3, 14, 5, 5, 5, 5, 5, 5, 10],
+            align: vec![
+                "center", "left", "center", "center", "center", "center", "center", "center",
+                "left",
+            ],
+            rows,
+        },
+    }
+}
+
+/// The report, from its data. Pure.
+pub fn report_document(data: &ReportData) -> ReportDocument {
+    let o = outline(data);
+    let lh = &data.letterhead;
+    let month = month_label(data.month);
+    let mut body = vec![para(o.intro.clone())];
+    body.push(heading(format!(
+        "{}. KẾT QUẢ CHỈ SỐ CCHC VÀ MỤC TIÊU CỦA KẾ HOẠCH",
+        ROMAN[0]
+    )));
+    body.extend(o.baseline.iter().chain(o.overview.iter()).map(para));
+    body.push(heading(format!(
+        "{}. TÌNH HÌNH TRIỂN KHAI THEO TỪNG LĨNH VỰC",
+        ROMAN[1]
+    )));
+    for (i, a) in o.areas.iter().enumerate() {
+        area_blocks(&mut body, i + 1, a);
+    }
+    body.push(heading(format!(
+        "{}. TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ",
+        ROMAN[2]
+    )));
+    if o.compliance.is_empty() {
+        body.push(para("Chưa có nhiệm vụ nào được giao."));
+    } else {
+        let with_overdue = o.compliance.iter().filter(|c| c.overdue > 0).count();
+        let missing: usize = o.compliance.iter().map(|c| c.missing_reports).sum();
+        let late: usize = o.compliance.iter().map(|c| c.late_reports).sum();
+        body.push(para(format!(
+            "{with_overdue}/{} cơ quan, đơn vị có nhiệm vụ quá hạn; {missing} kỳ báo cáo chưa nộp, {late} báo cáo nộp trễ hạn. Chi tiết từng cơ quan, đơn vị tại Phụ lục II.",
+            o.compliance.len()
+        )));
+    }
+    body.push(heading(format!("{}. ĐỀ XUẤT, KIẾN NGHỊ", ROMAN[3])));
+    body.extend(o.proposals.iter().map(para));
+    body.push(para(format!(
+        "Trên đây là báo cáo tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng {month} của {}./.",
+        lh.issuer_name
+    )));
+    let attached_to = format!(
+        "(Kèm theo Báo cáo {} ngày {} của {})",
+        lh.number.trim_start_matches("Số: ").replace('…', "số …"),
+        dmy(data.today),
+        lh.issuer_name
+    );
+    let mut appendices = vec![overdue_appendix(data, &o, &attached_to)];
+    if !o.compliance.is_empty() {
+        appendices.push(compliance_appendix(&o, &attached_to));
+    }
+    ReportDocument {
+        title: format!("{} {}", o.kind, o.title),
+        governing_body: lh.governing_body.clone(),
+        issuer: lh.issuer.clone(),
+        number: lh.number.clone(),
+        motto: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
+        motto_sub: "Độc lập - Tự do - Hạnh phúc".into(),
+        place_date: o.place_date.clone(),
+        kind: o.kind.clone(),
+        heading: o.title.clone(),
+        body,
+        recipients_head: "Nơi nhận:".into(),
+        recipients: lh.recipients.clone(),
+        signer_title: lh.signer_title.clone(),
+        signed_mark: String::new(),
+        signer_name: lh.signer_name.clone().unwrap_or_default(),
+        appendices,
+    }
+}
+
+/// The report as a PDF: the same document as the Word file, through the typst template
+/// `templates/chairman.typ`.
+pub fn chairman_pdf(data: &ReportData) -> crate::Result<Vec<u8>> {
+    crate::pdf::render(crate::pdf::Template::Chairman, &report_document(data))
+}
