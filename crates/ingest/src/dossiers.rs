@@ -16,7 +16,9 @@ use parindex_interchange::dossiers::{
     generate, parse_column_map, scan_file, scan_file_into, BadRow, GenOptions, OverdueBatch,
     OverdueSink, Scan, ScanError, ScanOptions,
 };
-use parindex_store::{DossierCell, DossierImportMeta, OverdueRef, Store};
+use parindex_store::{
+    DossierCell, DossierImport, DossierImportMeta, OverdueRef, Store, StoreError,
+};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -286,32 +288,29 @@ pub async fn import(
     let reading =
         tokio::task::spawn_blocking(move || scan_file_into(&path, &opts, &ChannelSink(send)));
     let mut failed: Option<IngestError> = None;
-    while let Some(msg) = recv.recv().await {
+    // Batches are stored a few at a time (the store puts them in the order of its index: the
+    // more rows at once, the more of each agency × month cell go in together).
+    let mut pending: Vec<OverdueBatch> = Vec::new();
+    let mut open = true;
+    while open {
+        let msg = recv.recv().await;
         let res = match msg {
-            Handover::Rows(batch) => {
-                for d in batch.iter() {
-                    agencies.learn(d.agency);
+            Some(Handover::Rows(batch)) => {
+                pending.push(batch);
+                if pending.len() < STORE_BATCHES {
+                    continue;
                 }
-                let rows: Vec<OverdueRef<'_>> = batch
-                    .iter()
-                    .map(|d| OverdueRef {
-                        outcome: d.outcome,
-                        code: d.code,
-                        agency: agencies.stored(d.agency),
-                        procedure: d.procedure,
-                        level: d.level,
-                        online_level: d.online_level,
-                        received_at: d.received_at,
-                        due_at: d.due_at,
-                        result_at: d.result_at,
-                        closed_at: d.closed_at,
-                        status: d.status,
-                        month: d.month,
-                    })
-                    .collect();
-                tx.add_overdue_rows(&rows).await
+                store_batches(&mut tx, &mut agencies, &mut pending).await
             }
-            Handover::Restart => tx.discard_overdue().await,
+            // The file is read again: what was not stored yet is dropped too.
+            Some(Handover::Restart) => {
+                pending.clear();
+                tx.discard_overdue().await
+            }
+            None => {
+                open = false;
+                store_batches(&mut tx, &mut agencies, &mut pending).await
+            }
         };
         if let Err(e) = res {
             failed = Some(e.into());
@@ -335,6 +334,45 @@ pub async fn import(
     let id = tx.commit().await?;
     summary.done.import_id = Some(id);
     Ok(summary.done)
+}
+
+/// Batches of late and pending-overdue dossiers (2,000 rows each) stored at once.
+const STORE_BATCHES: usize = 8;
+
+/// Store the dossiers of `pending` (emptied), their agencies matched to units.
+async fn store_batches(
+    tx: &mut DossierImport,
+    agencies: &mut Agencies,
+    pending: &mut Vec<OverdueBatch>,
+) -> std::result::Result<(), StoreError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    for d in pending.iter().flat_map(|b| b.iter()) {
+        agencies.learn(d.agency);
+    }
+    let rows: Vec<OverdueRef<'_>> = pending
+        .iter()
+        .flat_map(|b| b.iter())
+        .map(|d| OverdueRef {
+            outcome: d.outcome,
+            code: d.code,
+            agency: agencies.stored(d.agency),
+            procedure: d.procedure,
+            level: d.level,
+            online_level: d.online_level,
+            received_at: d.received_at,
+            due_at: d.due_at,
+            result_at: d.result_at,
+            closed_at: d.closed_at,
+            status: d.status,
+            month: d.month,
+        })
+        .collect();
+    let res = tx.add_overdue_rows(&rows).await;
+    drop(rows);
+    pending.clear();
+    res
 }
 
 /// What the reading threads hand over.

@@ -267,18 +267,22 @@ impl Store {
 
     /// The edition of the same level with the greatest year before this one's.
     pub async fn previous_edition(&self, e: &Edition) -> Result<Option<Edition>> {
-        let id: Option<String> = sqlx::query_scalar(
+        match self.previous_edition_id(e).await? {
+            Some(id) => self.edition(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The id of [`Store::previous_edition`].
+    pub(crate) async fn previous_edition_id(&self, e: &Edition) -> Result<Option<String>> {
+        sqlx::query_scalar(
             "SELECT id FROM editions WHERE level = $1 AND year < $2 ORDER BY year DESC, id LIMIT 1",
         )
         .bind(e.level.as_str())
         .bind(i64::from(e.year))
         .fetch_optional(&self.pool)
         .await
-        .ctx(|| format!("finding the edition before {}", e.id))?;
-        match id {
-            Some(id) => self.edition(&id).await,
-            None => Ok(None),
-        }
+        .ctx(|| format!("finding the edition before {}", e.id))
     }
 
     /// Delete an edition with its criteria, results and targets.

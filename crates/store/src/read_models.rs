@@ -30,8 +30,8 @@ impl Store {
         Ok((*self.edition_shared(id).await?).clone())
     }
 
-    /// [`Store::edition`] without the copy, for readers inside the store.
-    pub(crate) async fn edition_shared(&self, id: &str) -> Result<Arc<Option<Edition>>> {
+    /// [`Store::edition`] without the copy (a page that reads a few of its fields).
+    pub async fn edition_shared(&self, id: &str) -> Result<Arc<Option<Edition>>> {
         let key = MemoKey::new("edition").with(id);
         self.memo(key, Tables::REST, || self.load_edition(id)).await
     }

@@ -1,9 +1,11 @@
 //! Read models shared by the CLI, the web pages and the JSON API: the ranked results table and
 //! the gap report, assembled from stored data and decided by the domain.
 
+use crate::cache::MemoKey;
 use crate::db::Store;
 use crate::error::StoreError;
 use crate::Result;
+use crate::Tables;
 use parindex_domain::edition::Level;
 use parindex_domain::gap::{analyse, GapInput, GapReport};
 use parindex_domain::ranking::RankSource;
@@ -62,6 +64,20 @@ impl Store {
     /// The subject's results in the editions of `level` where it has one, oldest first (editions
     /// of one year in the order [`Store::editions`] lists them).
     pub async fn result_history(&self, subject: &str, level: Level) -> Result<Vec<HistoryPoint>> {
+        // A read model (the editions and results: `Tables::REST`): the dashboard asks for it
+        // on every render, and it ranks every edition of the level.
+        let key = MemoKey::new("result-history")
+            .with(subject)
+            .with(level.as_str());
+        let history = self
+            .memo(key, Tables::REST, || {
+                self.load_result_history(subject, level)
+            })
+            .await?;
+        Ok((*history).clone())
+    }
+
+    async fn load_result_history(&self, subject: &str, level: Level) -> Result<Vec<HistoryPoint>> {
         let mut editions = self.editions(None).await?;
         editions.retain(|e| e.level == level);
         editions.sort_by_key(|e| e.year);
@@ -132,6 +148,26 @@ impl Store {
         subject: &str,
         target_rank: Option<u32>,
     ) -> Result<NamedGap> {
+        // A read model: what it is computed from (the edition and the one before it, their
+        // results, the targets, the subjects' names) is all in `Tables::REST`.
+        let key = MemoKey::new("gap")
+            .with(edition_id)
+            .with(subject)
+            .with(&target_rank.map(|r| r.to_string()).unwrap_or_default());
+        let gap = self
+            .memo(key, Tables::REST, || {
+                self.load_gap_report(edition_id, subject, target_rank)
+            })
+            .await?;
+        Ok((*gap).clone())
+    }
+
+    async fn load_gap_report(
+        &self,
+        edition_id: &str,
+        subject: &str,
+        target_rank: Option<u32>,
+    ) -> Result<NamedGap> {
         let e = self.edition_shared(edition_id).await?;
         let e = e
             .as_ref()
@@ -139,8 +175,12 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("edition '{edition_id}'")))?;
         let results = self.results_shared(edition_id).await?;
         let targets = self.targets(edition_id).await?;
-        let prev = self.previous_edition(e).await?;
-        let prev_results = match &prev {
+        let prev = match self.previous_edition_id(e).await? {
+            Some(id) => self.edition_shared(&id).await?,
+            None => Arc::new(None),
+        };
+        let prev = prev.as_ref().as_ref();
+        let prev_results = match prev {
             Some(p) => self.results_shared(&p.id).await?,
             None => Arc::new(Vec::new()),
         };
@@ -150,7 +190,7 @@ impl Store {
             subject,
             target_rank,
             targets: &targets,
-            previous: prev.as_ref().map(|p| (p, prev_results.as_slice())),
+            previous: prev.map(|p| (p, prev_results.as_slice())),
         })
         .map_err(|err| StoreError::NotFound(err.to_string()))?;
         let name = self

@@ -17,7 +17,8 @@ use std::sync::Arc;
 on_both_backends!(
     each_write_makes_stale_exactly_what_reads_its_tables,
     a_monthly_report_and_its_review_show_in_the_next_plan_state,
-    the_unread_count_is_kept_until_a_notification_is_written_or_read
+    the_unread_count_is_kept_until_a_notification_is_written_or_read,
+    the_plan_state_holds_the_stored_assignments_in_their_order
 );
 
 const PLAN: &str = "bac-giang-2021";
@@ -312,4 +313,49 @@ async fn the_unread_count_is_kept_until_a_notification_is_written_or_read(s: &St
         .await
         .unwrap();
     assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 1);
+}
+
+/// The plan's state reads the assignments packed in one value (`Store::assignments_packed`):
+/// the same assignments, with their progress, in the order `Store::assignments` gives (each
+/// task's by unit), for the whole plan and for one unit.
+async fn the_plan_state_holds_the_stored_assignments_in_their_order(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    let day = DAY.parse().unwrap();
+    s.submit_report(
+        PLAN,
+        TASK,
+        "so-tai-chinh",
+        &ReportInput {
+            period: "once".into(),
+            done: "Đã trình dự thảo".into(),
+            problems: String::new(),
+            proposals: String::new(),
+            progress_pct: 40,
+        },
+        &[],
+        date(2021, 7, 28),
+        &cal,
+        "sotaichinh",
+    )
+    .await
+    .unwrap();
+    for unit in [None, Some("so-tai-chinh")] {
+        let stored = s.assignments(PLAN, unit).await.unwrap();
+        assert!(!stored.is_empty());
+        let st = s.plan_state(PLAN, day, unit).await.unwrap();
+        let mut in_state = Vec::new();
+        for t in &st.tasks {
+            let mine: Vec<_> = stored.iter().filter(|a| a.task_id == t.task.id).collect();
+            let got: Vec<_> = t.assignments.iter().map(|a| &a.assignment).collect();
+            assert_eq!(got, mine, "task {}", t.task.id);
+            in_state.extend(got);
+        }
+        assert_eq!(in_state.len(), stored.len());
+        let reported = in_state
+            .iter()
+            .find(|a| a.task_id == TASK && a.unit == "so-tai-chinh")
+            .unwrap();
+        assert_eq!(reported.progress_pct, 40);
+    }
 }

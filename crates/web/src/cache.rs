@@ -29,7 +29,7 @@ use crate::error::PageError;
 use crate::AppState;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use parindex_store::Tables;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -74,6 +74,34 @@ pub fn key(page: &str, cu: &CurrentUser, day: jiff::civil::Date, uri: &Uri) -> S
     )
 }
 
+/// A page kept: its text, rendered with the placeholder, and where the placeholder stands in
+/// it (found once, when the page is rendered, rather than searched for in every answer).
+struct Kept {
+    text: String,
+    holes: Vec<usize>,
+}
+
+impl Kept {
+    fn new(text: String) -> Kept {
+        let holes = text.match_indices(placeholder()).map(|(i, _)| i).collect();
+        Kept { text, holes }
+    }
+
+    /// The page with `csrf` in place of the placeholder.
+    fn with_token(&self, csrf: &str) -> String {
+        let skip = placeholder().len();
+        let mut out = String::with_capacity(self.text.len() + self.holes.len() * csrf.len());
+        let mut from = 0;
+        for &at in &self.holes {
+            out.push_str(&self.text[from..at]);
+            out.push_str(csrf);
+            from = at + skip;
+        }
+        out.push_str(&self.text[from..]);
+        out
+    }
+}
+
 fn html(body: String) -> Response {
     let mut res = Response::new(Body::from(body));
     res.headers_mut().insert(
@@ -96,14 +124,14 @@ pub async fn page<F, Fut, R>(
 where
     F: FnOnce(CurrentUser) -> Fut,
     Fut: Future<Output = Result<R, PageError>>,
-    R: IntoResponse,
+    R: IntoResponse + 'static,
 {
     let key = key(page, cu, state.today(), uri);
-    let answer = |body: &str| html(body.replace(placeholder(), &cu.csrf));
+    let answer = |page: &Kept| html(page.with_token(&cu.csrf));
     // One request renders a page at a time, the others wait for it (or, when the page is only
     // past its time to live and no write has changed it, are answered with it meanwhile).
     let lock = render_lock(&key);
-    let _rendering = match state.store.cached_aged::<String>(&key) {
+    let _rendering = match state.store.cached_aged::<Kept>(&key) {
         Some((body, true)) => return Ok(answer(&body)),
         Some((body, false)) => match lock.try_lock() {
             Ok(guard) => Some(guard),
@@ -120,7 +148,7 @@ where
                 // writes keep coming (the soak's coordinators once waited 9 s for a dashboard).
                 let arrived = state.store.data_version();
                 drop(lock.lock().await);
-                if let Some(body) = state.store.cached_since::<String>(&key, arrived) {
+                if let Some(body) = state.store.cached_since::<Kept>(&key, arrived) {
                     return Ok(answer(&body));
                 }
                 None
@@ -130,7 +158,37 @@ where
     let version = state.store.data_version();
     let mut stand_in = cu.clone();
     stand_in.csrf = placeholder().to_string();
-    let res = render(stand_in).await?.into_response();
+    let rendered = render(stand_in).await?;
+    // A page rendered as text (`Html<String>`) is kept as it is: no copy, no UTF-8 check.
+    let mut slot = Some(rendered);
+    let text = (&mut slot as &mut dyn std::any::Any)
+        .downcast_mut::<Option<Html<String>>>()
+        .and_then(Option::take);
+    if let Some(Html(text)) = text {
+        if text.len() > MAX_PAGE {
+            tracing::error!(bytes = text.len(), "a rendered page too large");
+            return Err(PageError::Internal);
+        }
+        let page = Kept::new(text);
+        let out = page.with_token(&cu.csrf);
+        state.store.cache(key, version, PAGE_TABLES, Arc::new(page));
+        return Ok(html(out));
+    }
+    match slot {
+        Some(rendered) => keep_response(state, cu, key, version, rendered.into_response()).await,
+        None => Err(PageError::Internal),
+    }
+}
+
+/// Keep a page rendered as any other answer when it is a complete HTML page (read back from
+/// its body), and answer it.
+async fn keep_response(
+    state: &AppState,
+    cu: &CurrentUser,
+    key: String,
+    version: u64,
+    res: Response,
+) -> Result<Response, PageError> {
     let keep = res.status() == StatusCode::OK
         && !res.headers().contains_key(header::SET_COOKIE)
         && res
@@ -146,14 +204,16 @@ where
             return Err(PageError::Internal);
         }
     };
-    let text = match String::from_utf8(bytes.to_vec()) {
+    // The body as rendered comes back without a copy.
+    let text = match String::from_utf8(Vec::from(bytes)) {
         Ok(t) => t,
         // Not text: answered as it is, not kept.
         Err(e) => return Ok(Response::from_parts(parts, Body::from(e.into_bytes()))),
     };
-    let out = text.replace(placeholder(), &cu.csrf);
+    let page = Kept::new(text);
+    let out = page.with_token(&cu.csrf);
     if keep {
-        state.store.cache(key, version, PAGE_TABLES, Arc::new(text));
+        state.store.cache(key, version, PAGE_TABLES, Arc::new(page));
     }
     Ok(Response::from_parts(parts, Body::from(out)))
 }

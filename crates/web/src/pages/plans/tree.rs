@@ -13,7 +13,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use jiff::civil::Date;
 use parindex_domain::access::Action;
 use parindex_domain::gap::{GapReport, TargetScope};
@@ -233,20 +233,36 @@ fn assignment_views<'a>(
     keyed.into_iter().map(|(_, v)| v).collect()
 }
 
-/// The task rows of a plan state, searched and sorted as the query says.
+/// Fill in the assignments of `rows` (task rows of `st`, as [`task_rows`] made them): the page
+/// shows those of its own rows only, a download those of every row.
+pub fn fill_assignments(
+    rows: &mut [TaskRow],
+    st: &PlanState,
+    units: &BTreeMap<String, Unit>,
+    lang: Lang,
+    own: Option<&str>,
+) {
+    // Each unit's name and its folded form (the assignments' sort key), made once per unit
+    // rather than once per assignment (a plan has ~400 assignments of ~30 units).
+    let mut names: std::collections::HashMap<&str, (String, String)> =
+        std::collections::HashMap::new();
+    for r in rows {
+        if let Some(ts) = st.tasks.get(r.position) {
+            r.assignments = assignment_views(ts, units, lang, own, &mut names);
+        }
+    }
+}
+
+/// The task rows of a plan state, searched and sorted as the query says, without their
+/// assignments ([`fill_assignments`]).
 pub fn task_rows(
     st: &PlanState,
     units: &BTreeMap<String, Unit>,
     lang: Lang,
     q: &PlanQuery,
-    own: Option<&str>,
 ) -> Vec<TaskRow> {
     let plan_id = &st.doc.plan.id;
     let search = q.search();
-    // Each unit's name and its folded form (the assignments' sort key), made once per unit
-    // rather than once per assignment (a plan has ~400 assignments of ~30 units).
-    let mut names: std::collections::HashMap<&str, (String, String)> =
-        std::collections::HashMap::new();
     let mut rows: Vec<TaskRow> = st
         .tasks
         .iter()
@@ -276,7 +292,6 @@ pub fn task_rows(
                     return None;
                 }
             }
-            let assignments = assignment_views(ts, units, lang, own, &mut names);
             Some(TaskRow {
                 href: task_href(plan_id, &t.id),
                 section: t.section.clone(),
@@ -294,7 +309,7 @@ pub fn task_rows(
                 status_class: status_class(ts.status),
                 next_due: ts.next_due,
                 next_due_text: opt_date(ts.next_due),
-                assignments,
+                assignments: Vec::new(),
                 position: i,
             })
         })
@@ -321,12 +336,77 @@ pub(super) async fn tree(
     require(&cu, &Action::ViewPlan)?;
     // Downloads are made each time; the page is kept (crate::cache).
     if q.wants_xlsx().unwrap_or(true) {
-        return render_tree(state, cu, uri, id, q).await;
+        return download_tree(state, cu, id, q).await;
     }
     crate::cache::page(&state, &cu, "plan-tree", &uri, |cu| {
         render_tree(state.clone(), cu, uri.clone(), id, q)
     })
     .await
+}
+
+/// What the page and the download are made from.
+struct TreeData {
+    st: std::sync::Arc<PlanState>,
+    units: BTreeMap<String, Unit>,
+    edition: std::sync::Arc<Option<parindex_domain::edition::Edition>>,
+    gap: Option<GapReport>,
+    rows: Vec<TaskRow>,
+}
+
+impl TreeData {
+    async fn load(
+        state: &AppState,
+        cu: &CurrentUser,
+        id: &str,
+        q: &PlanQuery,
+    ) -> Result<TreeData, PageError> {
+        let st = super::load_state_shared(state, id, None).await?;
+        let lang = Lang::parse(&cu.user.lang);
+        let units = units_by_slug(state).await?;
+        let plan = &st.doc.plan;
+        let edition = state.store.edition_shared(&plan.edition_id).await?;
+        let gap = state
+            .store
+            .gap_report(&plan.edition_id, &plan.subject, None)
+            .await
+            .ok()
+            .map(|g| g.report);
+        let rows = task_rows(&st, &units, lang, q);
+        Ok(TreeData {
+            st,
+            units,
+            edition,
+            gap,
+            rows,
+        })
+    }
+
+    fn peers(&self) -> Option<u32> {
+        self.edition.as_ref().as_ref().and_then(|e| e.peer_count)
+    }
+}
+
+/// The plan as a workbook (`?export=xlsx`).
+async fn download_tree(
+    state: AppState,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, PageError> {
+    let data = TreeData::load(&state, &cu, &id, &q).await?;
+    let peers = data.peers();
+    let TreeData {
+        st,
+        units,
+        gap,
+        mut rows,
+        ..
+    } = data;
+    let lang = Lang::parse(&cu.user.lang);
+    q.wants_xlsx()?;
+    fill_assignments(&mut rows, &st, &units, lang, cu.user.unit.as_deref());
+    let sheets = plan_sheets(lang, &st, &rows, &units, gap.as_ref(), peers);
+    xlsx_response(&st.doc.plan.id, &sheets)
 }
 
 /// The plan as a workbook: the task rows as on the page (one row per assignment), the findings
@@ -514,31 +594,28 @@ async fn render_tree(
     uri: Uri,
     Path(id): Path<String>,
     Query(q): Query<PlanQuery>,
-) -> Result<Response, PageError> {
-    let st = super::load_state_shared(&state, &id, None).await?;
+) -> Result<Html<String>, PageError> {
+    let data = TreeData::load(&state, &cu, &id, &q).await?;
+    let peers = data.peers();
+    let TreeData {
+        st,
+        units,
+        edition,
+        gap,
+        rows,
+    } = data;
+    let edition = edition.as_ref().as_ref();
     let mut l = Layout::new(&cu, "nav.plans", "plan.title", &here(&uri));
     l.title = st.doc.plan.title.clone();
     if q.done.as_deref() == Some("imported") {
         l.flash = Some(l.t("plan.imported").to_string());
     }
     let lang = l.lang;
-    let units = units_by_slug(&state).await?;
     let plan = &st.doc.plan;
-    let edition = state.store.edition(&plan.edition_id).await?;
-    let gap = state
-        .store
-        .gap_report(&plan.edition_id, &plan.subject, None)
-        .await
-        .ok()
-        .map(|g| g.report);
-    let peers = edition.as_ref().and_then(|e| e.peer_count);
     let baseline = baseline_text(lang, gap.as_ref(), peers);
-    let own = cu.user.unit.clone();
-    let rows = task_rows(&st, &units, lang, &q, own.as_deref());
-    if q.wants_xlsx()? {
-        let sheets = plan_sheets(lang, &st, &rows, &units, gap.as_ref(), peers);
-        return xlsx_response(&plan.id, &sheets);
-    }
+    // Only the rows shown get their assignments.
+    let mut rows = q.paged(rows, 20);
+    fill_assignments(&mut rows.items, &st, &units, lang, cu.user.unit.as_deref());
     let findings = finding_views(&st.doc, lang);
     let targets = target_views(&st.doc, &units, lang, gap.as_ref(), peers);
     let page = TreePage {
@@ -548,7 +625,6 @@ async fn render_tree(
         signer: format!("{} — {}", plan.signer, plan.signer_title),
         edition_id: plan.edition_id.clone(),
         edition_name: edition
-            .as_ref()
             .map(|e| e.name.clone())
             .unwrap_or_else(|| plan.edition_id.clone()),
         baseline,
@@ -563,8 +639,8 @@ async fn render_tree(
         sort_lead: q.sort_href("lead"),
         export_href: q.export_href(),
         chairman: crate::pages::chairman::chairman_form(&cu, plan, st.today),
-        rows: q.paged(rows, 20),
+        rows,
         l,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(Html(page.render()?))
 }
