@@ -926,17 +926,20 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
         )
         .await
         .expect("the plan's state");
-    // One more report waiting for review when an overdue once-task is left (the demo's history
-    // may have reported them all; its own reports wait for review too).
+    // One more report waiting for review: an overdue assignment of Sở Tư pháp with a single
+    // overdue period, whose report makes it "submitted".
     let overdue_once = st
         .tasks
         .iter()
         .flat_map(|t| t.assignments.iter().map(move |a| (t, a)))
         .find_map(|(t, a)| {
-            // A task due once, overdue: its report makes it "submitted".
-            let p = a.open_period.as_ref()?;
-            (a.periods.len() == 1 && a.status == Status::Overdue)
-                .then(|| (t.task.id.clone(), p.period.key.clone()))
+            let late: Vec<_> = a
+                .periods
+                .iter()
+                .filter(|p| p.status == Status::Overdue)
+                .collect();
+            (a.status == Status::Overdue && late.len() == 1)
+                .then(|| (t.task.id.clone(), late[0].period.key.clone()))
         });
     let cal = db.store.work_calendar().await.expect("the calendar");
     if let Some((task, period)) = overdue_once {
@@ -1036,13 +1039,12 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
     assert_eq!(fig("agency", "tile-overdue"), own);
     assert_eq!(fig("coordinator", "tile-overdue"), all);
     assert_eq!(fig("leader", "tile-overdue"), all);
+    // Assignments whose report awaits review: the agency's figure is its own unit's, the
+    // coordinator's the province's, whatever their number on the demo's history.
     let waiting = assignments_with(&db.store, Some("so-tu-phap"), Status::Submitted).await;
-    assert!(waiting >= 1, "its report awaits review");
+    let waiting_all = assignments_with(&db.store, None, Status::Submitted).await;
     assert_eq!(fig("agency", "tile-submitted"), waiting);
-    assert_eq!(
-        fig("coordinator", "tile-submitted"),
-        assignments_with(&db.store, None, Status::Submitted).await
-    );
+    assert_eq!(fig("coordinator", "tile-submitted"), waiting_all);
     assert_eq!(
         fig("lead agency", "tile-returned"),
         assignments_with(&db.store, Some("so-tai-chinh"), Status::Returned).await
@@ -1063,8 +1065,9 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
         .filter(|r| !r.round.is_published())
         .count();
     assert_eq!(fig("leader", "tile-unpublished"), unpublished);
-    // The appraiser: a figure per round not yet published, no plan.
-    let appraiser = &seen["appraiser"];
+    // The appraiser: a figure per round not yet published (none on 15/08/2021: the 2021 rounds
+    // open in November), no plan.
+    let appraiser = seen.get("appraiser").cloned().unwrap_or_default();
     assert_eq!(
         appraiser
             .keys()

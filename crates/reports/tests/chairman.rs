@@ -404,11 +404,18 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         "the fanned-out tasks: {}",
         overdue.len()
     );
-    // No head's name is recorded in the seed: the appendix says who answers once, not
+    // The appendix says who answers once (the heads are named in the data: sample names), not
     // "Người đứng đầu …" on every row.
     assert!(text.contains("Phụ lục I"));
     assert!(text.contains("DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY 15/08/2021"));
-    assert!(text.contains("tên người đứng đầu chưa được cập nhật"));
+    assert!(
+        heads.values().any(|h| h.contains("(tên mẫu)")),
+        "sample heads: {heads:?}"
+    );
+    assert!(text.contains(
+        "Người chịu trách nhiệm: người đứng đầu cơ quan, đơn vị được giao (mục IV.4 của Kế hoạch)."
+    ));
+    assert!(!text.contains("tên người đứng đầu chưa được cập nhật"));
     // Phụ lục I is grouped: a row per task and period (title, section, due date), then a row
     // per unit (number, unit, status). Pair every unit row with the task row above it.
     let mut grouped: Vec<(String, String)> = Vec::new();

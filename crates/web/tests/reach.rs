@@ -423,7 +423,10 @@ fn my_progress(body: &str) -> String {
         .split("<tr>")
         .find(|r| r.contains(TITLE))
         .unwrap_or_else(|| panic!("no row of the task in {body}"));
-    let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
+    // The progress cell, labelled for the phone's card layout.
+    let cells: Vec<&str> = row
+        .split("<td class=\"num\" data-label=\"Tiến độ (%)\">")
+        .collect();
     cells
         .last()
         .and_then(|c| c.split("</td>").next())
