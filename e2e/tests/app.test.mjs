@@ -26,7 +26,7 @@ test('coordinator: dashboard, languages, search, edit a head of agency, see the 
     const rank = await page.locator('#tile-rank .big').innerText();
     assert.equal(rank.trim(), '13/63');
     assert.match(await page.locator('#tile-target').innerText(), /\+0,16/);
-    assert.match(await page.locator('#areas').innerText(), /Cải cách tài chính công[\s\S]*58[\s\S]*top 20/);
+    assert.match(await page.locator('#areas').innerText(), /Cải cách tài chính công[\s\S]*58[\s\S]*nhóm 20/);
     // The plan's indicators with their status (2020 disbursement 80,78 % against 100 %).
     const indicators = await page.locator('#indicators-summary').innerText();
     assert.match(indicators, /Tỷ lệ giải ngân vốn đầu tư công[^\n]*80,78/);
