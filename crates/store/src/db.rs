@@ -376,22 +376,6 @@ fn audit_time_on(day: Option<jiff::civil::Date>, now: jiff::Timestamp) -> String
     }
 }
 
-#[cfg(test)]
-mod audit_time_tests {
-    use super::*;
-
-    #[test]
-    fn the_audit_is_dated_on_the_fixed_day_at_the_real_time_of_day() {
-        let now: jiff::Timestamp = "2026-12-07T19:43:45Z".parse().unwrap();
-        assert_eq!(audit_time_on(None, now), "2026-12-07T19:43:45Z");
-        // 19:43 UTC is 02:43 on the 8th in Vietnam: the fixed day at 02:43 (+07:00).
-        assert_eq!(
-            audit_time_on(Some(jiff::civil::date(2021, 8, 15)), now),
-            "2021-08-14T19:43:45Z"
-        );
-    }
-}
-
 /// The moment stored for something done on `day` (Asia/Ho_Chi_Minh): now when `day` is
 /// today, else 09:00 of that day (a fixed clock, `--as-of`, or the demo's history), so that a
 /// record is never dated after the day it was made on.
@@ -432,4 +416,20 @@ pub(crate) fn to_u32(v: Option<i64>, what: &str) -> Result<Option<u32>> {
         u32::try_from(x).map_err(|_| StoreError::Corrupt(format!("{what}: {x} out of range")))
     })
     .transpose()
+}
+
+#[cfg(test)]
+mod audit_time_tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_is_dated_on_the_fixed_day_at_the_real_time_of_day() {
+        let now: jiff::Timestamp = "2026-12-07T19:43:45Z".parse().unwrap();
+        assert_eq!(audit_time_on(None, now), "2026-12-07T19:43:45Z");
+        // 19:43 UTC is 02:43 on the 8th in Vietnam: the fixed day at 02:43 (+07:00).
+        assert_eq!(
+            audit_time_on(Some(jiff::civil::date(2021, 8, 15)), now),
+            "2021-08-14T19:43:45Z"
+        );
+    }
 }
