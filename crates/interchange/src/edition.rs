@@ -302,8 +302,14 @@ fn prefixed(sheet: &Option<String>, message: &str) -> String {
 }
 
 /// A problem in `sheet` (named in its English text too).
-fn in_sheet(row: Option<usize>, column: String, sheet: &Option<String>, message: &str) -> Problem {
-    let mut p = Problem::new(row, Some(column), prefixed(sheet, message));
+fn in_sheet(
+    row: Option<usize>,
+    column: String,
+    sheet: &Option<String>,
+    message: &str,
+    kind: ProblemKind,
+) -> Problem {
+    let mut p = Problem::new(row, Some(column), prefixed(sheet, message), kind);
     p.sheet = sheet.clone();
     p
 }
@@ -321,7 +327,8 @@ fn split_field(field: &str) -> Option<(&str, &str, &str)> {
 impl Locator {
     fn locate(&self, ep: &EditionProblem, dup_seen: &mut BTreeMap<String, usize>) -> Problem {
         let text = ep.kind.to_string();
-        let plain = || Problem::new(None, Some(ep.field.clone()), text.clone());
+        let kind = || ProblemKind::Edition(ep.kind.clone());
+        let plain = || Problem::new(None, Some(ep.field.clone()), text.clone(), kind());
         match split_field(&ep.field) {
             Some(("criteria", key, sub)) if self.has_criteria_table => {
                 let Ok(code) = NodeCode::parse(key) else {
@@ -346,7 +353,7 @@ impl Locator {
                             .and_then(|c| c.header(&k).map(str::to_string))
                     })
                     .unwrap_or_else(|| sub.to_string());
-                in_sheet(Some(row), column, &self.criteria_sheet, &message)
+                in_sheet(Some(row), column, &self.criteria_sheet, &message, kind())
             }
             Some(("components", key, sub)) if self.components_sheet.is_some() => {
                 let row = match key.parse::<usize>() {
@@ -370,7 +377,7 @@ impl Locator {
                             .and_then(|c| c.header(&k).map(str::to_string))
                     })
                     .unwrap_or_else(|| sub.to_string());
-                in_sheet(row, column, &self.components_sheet, &text)
+                in_sheet(row, column, &self.components_sheet, &text, kind())
             }
             None if self.edition_sheet.is_some() && !ep.field.contains('[') => {
                 let row = self.edition_rows.get(ep.field.as_str()).copied();
@@ -379,7 +386,7 @@ impl Locator {
                     "criteria" => &self.criteria_sheet,
                     _ => &self.edition_sheet,
                 };
-                in_sheet(row, ep.field.clone(), sheet, &text)
+                in_sheet(row, ep.field.clone(), sheet, &text, kind())
             }
             _ => plain(),
         }
@@ -391,9 +398,7 @@ impl Locator {
         let mut dup_seen = BTreeMap::new();
         let mut out: Vec<Problem> = Vec::new();
         for ep in eps {
-            let p = self
-                .locate(ep, &mut dup_seen)
-                .with_kind(ProblemKind::Edition(ep.kind.clone()));
+            let p = self.locate(ep, &mut dup_seen);
             let repeated = p.row.is_some()
                 && already
                     .iter()

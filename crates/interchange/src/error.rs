@@ -289,51 +289,39 @@ pub struct Problem {
     pub message: String,
     /// The sheet of a workbook the problem is in, when the file has several.
     pub sheet: Option<String>,
-    /// The problem's kind, typed: every problem the domain's checks and the shared table reader
-    /// find has one; a format's own checks may leave it out (then `message` says it).
-    pub kind: Option<ProblemKind>,
+    /// The problem's kind, typed: what the interface words in the reader's language (the
+    /// English `message` is its text, with the sheet or the first row where it says more).
+    pub kind: ProblemKind,
 }
 
 impl Problem {
-    pub fn new(row: Option<usize>, column: Option<String>, message: impl Into<String>) -> Problem {
+    /// A problem of a kind, with its English text (the kind's, or more).
+    pub fn new(
+        row: Option<usize>,
+        column: Option<String>,
+        message: impl Into<String>,
+        kind: ProblemKind,
+    ) -> Problem {
         Problem {
             row,
             column,
             message: message.into(),
             sheet: None,
-            kind: None,
+            kind,
         }
     }
 
     /// A problem the reader found, typed (its English text is the kind's).
     pub fn read(row: Option<usize>, column: Option<String>, kind: ReadProblem) -> Problem {
-        Problem::new(row, column, kind.to_string()).with_kind(ProblemKind::Read(kind))
+        Problem::new(row, column, kind.to_string(), ProblemKind::Read(kind))
     }
 
     /// The reader's kind of the problem, if it is one.
     pub fn read_kind(&self) -> Option<&ReadProblem> {
         match &self.kind {
-            Some(ProblemKind::Read(k)) => Some(k),
+            ProblemKind::Read(k) => Some(k),
             _ => None,
         }
-    }
-
-    /// The problem with the domain's kind of it.
-    pub fn with_kind(self, kind: ProblemKind) -> Problem {
-        Problem {
-            kind: Some(kind),
-            ..self
-        }
-    }
-
-    /// A problem with the file as a whole.
-    pub fn file(message: impl Into<String>) -> Problem {
-        Problem::new(None, None, message)
-    }
-
-    /// A problem in one cell.
-    pub fn cell(row: usize, column: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem::new(Some(row), Some(column.into()), message)
     }
 }
 
@@ -362,11 +350,6 @@ impl ImportError {
             file: file.into(),
             problems,
         }
-    }
-
-    /// An error with one problem about the file as a whole (unreadable, wrong type…).
-    pub fn whole(file: impl Into<String>, message: impl Into<String>) -> ImportError {
-        ImportError::new(file, vec![Problem::file(message)])
     }
 
     /// An error with one typed problem about the file as a whole.
@@ -462,18 +445,27 @@ mod tests {
         let e = ImportError::new(
             "results.csv",
             vec![
-                Problem::cell(3, "total", "'abc' is not a number"),
-                Problem::new(Some(1), None, "no data"),
-                Problem::new(None, Some("max_points".into()), "must be positive"),
-                Problem::file("empty file"),
+                Problem::read(
+                    Some(3),
+                    Some("total".into()),
+                    ReadProblem::Inexact {
+                        value: "abc".into(),
+                    },
+                ),
+                Problem::read(Some(1), None, ReadProblem::NoHeader),
+                Problem::read(
+                    None,
+                    Some("max_points".into()),
+                    ReadProblem::TooLong { max: 5 },
+                ),
+                Problem::read(None, None, ReadProblem::Empty),
             ],
         );
-        assert_eq!(
-            e.to_string(),
-            "results.csv: row 3, column 'total': 'abc' is not a number\n\
-             results.csv: row 1: no data\n\
-             results.csv: column 'max_points': must be positive\n\
-             results.csv: empty file"
-        );
+        let lines: Vec<String> = e.to_string().lines().map(str::to_string).collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].starts_with("results.csv: row 3, column 'total': "));
+        assert!(lines[1].starts_with("results.csv: row 1: "));
+        assert!(lines[2].starts_with("results.csv: column 'max_points': "));
+        assert_eq!(lines[3], format!("results.csv: {}", ReadProblem::Empty));
     }
 }

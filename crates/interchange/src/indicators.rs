@@ -169,10 +169,12 @@ pub fn indicators_from_toml(text: &str, file: &str) -> Result<IndicatorData, Imp
         };
         ind.normalise();
         for m in ind.problems() {
-            typed.push(
-                Problem::new(None, Some(f(m.field)), m.kind.to_string())
-                    .with_kind(ProblemKind::Indicator(m.kind)),
-            );
+            typed.push(Problem::new(
+                None,
+                Some(f(m.field)),
+                m.kind.to_string(),
+                ProblemKind::Indicator(m.kind),
+            ));
         }
         if out.indicators.iter().any(|x: &Indicator| x.id == ind.id) {
             p(f("id"), ReadProblem::DefinedTwice { id: ind.id.clone() });

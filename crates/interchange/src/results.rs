@@ -253,8 +253,12 @@ fn results_from_sheet(
         } else {
             None
         };
-        let q = Problem::new(row, column, rp.kind.to_string())
-            .with_kind(ProblemKind::Result(rp.kind.clone()));
+        let q = Problem::new(
+            row,
+            column,
+            rp.kind.to_string(),
+            ProblemKind::Result(rp.kind.clone()),
+        );
         let repeated = q.row.is_some()
             && problems
                 .iter()
@@ -333,9 +337,12 @@ pub fn results_from_json(
             Some(s) => format!("{s}: {}", rp.kind),
             None => rp.kind.to_string(),
         };
-        problems.push(
-            Problem::new(None, Some(column), message).with_kind(ProblemKind::Result(rp.kind)),
-        );
+        problems.push(Problem::new(
+            None,
+            Some(column),
+            message,
+            ProblemKind::Result(rp.kind),
+        ));
     }
     if problems.is_empty() {
         Ok(rows)

@@ -216,17 +216,16 @@ pub fn file_problems(lang: Lang, e: &ImportError) -> Vec<FileProblem> {
         .collect()
 }
 
-/// A file's problem in the user's language: a check of the domain and the shared table
-/// reader's own problems by their kind from the catalogue, the sheet named before them (a
-/// domain check in English keeps the reader's sentence, which names the sheet its own way);
-/// what a format's own check found without a kind, as the reader says it.
+/// A file's problem in the user's language, by its kind from the catalogue, the sheet named
+/// before it (in English a domain check keeps the reader's sentence, which names the sheet and
+/// the first row of a duplicate its own way). Every problem has a kind.
 pub fn problem_message(lang: Lang, p: &parindex_interchange::Problem) -> String {
     use parindex_interchange::ProblemKind;
     let text = match (&p.kind, lang) {
-        (Some(ProblemKind::Read(k)), _) => crate::refusals::read_problem(lang, k),
-        (Some(ProblemKind::Edition(k)), Lang::Vi) => crate::refusals::edition_problem(lang, k),
-        (Some(ProblemKind::Result(k)), Lang::Vi) => crate::refusals::result_problem(lang, k),
-        (Some(ProblemKind::Indicator(k)), Lang::Vi) => crate::refusals::indicator_problem(lang, k),
+        (ProblemKind::Read(k), _) => crate::refusals::read_problem(lang, k),
+        (ProblemKind::Edition(k), Lang::Vi) => crate::refusals::edition_problem(lang, k),
+        (ProblemKind::Result(k), Lang::Vi) => crate::refusals::result_problem(lang, k),
+        (ProblemKind::Indicator(k), Lang::Vi) => crate::refusals::indicator_problem(lang, k),
         _ => return p.message.clone(),
     };
     match &p.sheet {

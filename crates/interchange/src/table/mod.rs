@@ -455,8 +455,12 @@ impl Problems {
             Some(s) => format!("sheet '{s}': {kind}"),
             None => kind.to_string(),
         };
-        let mut p = Problem::new(row, column.map(str::to_string), message)
-            .with_kind(crate::ProblemKind::Read(kind));
+        let mut p = Problem::new(
+            row,
+            column.map(str::to_string),
+            message,
+            crate::ProblemKind::Read(kind),
+        );
         p.sheet = self.sheet.clone();
         self.list.push(p);
     }

@@ -295,7 +295,7 @@ pub fn assert_kind(
     assert!(
         err.problems.iter().any(|p| p.row == row
             && p.column.as_deref() == column
-            && p.kind.as_ref() == Some(&kind)),
+            && p.kind == kind),
         "expected a problem at row {row:?}, column {column:?} of kind {kind:?}; got:\n{err}\n{:#?}",
         err.problems
     );
