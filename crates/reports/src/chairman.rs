@@ -375,7 +375,7 @@ pub struct Outline {
     /// The worst agencies, at most [`WORST`]: (name, overdue assignments), none when nothing is
     /// overdue.
     pub worst: Vec<(String, usize)>,
-    /// The month's overdue dossiers: the summary sentence (also the last of `overview`), when
+    /// The month's overdue dossiers: the summary sentence (also the end of `overview`), when
     /// any are overdue.
     pub dossier_summary: Option<String>,
     /// The month's overdue dossiers not explained, one line per agency, worst first.
@@ -774,11 +774,15 @@ pub fn outline(data: &ReportData) -> Outline {
             st.tiles.due_within_7_days,
         ),
         format!(
-            "Kỳ báo cáo đã đến hạn: {on_time} nộp đúng hạn, {late} nộp trễ hạn, {missing} chưa nộp. Trong tháng {month}: {done_n} báo cáo đã nộp hoặc được chấp nhận, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
+            "Kỳ báo cáo đã đến hạn: {on_time} đúng hạn, {late} trễ hạn, {missing} chưa nộp. Trong tháng {month}: {done_n} báo cáo đã nộp hoặc được chấp nhận, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
         ),
     ];
     let (dossier_summary, dossiers) = dossier_lines(data, &month);
-    overview.extend(dossier_summary.clone());
+    // The month's overdue dossiers close the paragraph of the month's reports.
+    if let (Some(d), Some(last)) = (&dossier_summary, overview.last_mut()) {
+        last.push(' ');
+        last.push_str(d);
+    }
     let worst: Vec<(String, usize)> = compliance
         .iter()
         .filter(|c| c.overdue > 0)
@@ -886,8 +890,7 @@ fn baseline(data: &ReportData, peers: &str) -> Vec<String> {
                 threshold,
                 threshold_subject,
             }) => s.push_str(&format!(
-                "; so với năm {}, cần thêm ít nhất {} điểm (bằng {}, xếp thứ {t}: {} điểm).",
-                year_of(data),
+                ", cần thêm ít nhất {} điểm (bằng {}, xếp thứ {t}: {} điểm).",
                 points(*p),
                 data.subject_names
                     .get(threshold_subject)

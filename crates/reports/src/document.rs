@@ -120,7 +120,7 @@ fn area_table(o: &Outline, details: &str) -> DocTable {
             "Quá hạn".into(),
             "Đơn vị quá hạn".into(),
         ],
-        widths: vec![64, 9, 10, 7, 10],
+        widths: vec![61, 10, 10, 8, 11],
         align: vec!["left", "center", "center", "center", "center"],
         rows,
     }

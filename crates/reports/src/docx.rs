@@ -106,7 +106,7 @@ fn body_lines(before_pt: u32, after_pt: u32) -> LineSpacing {
         .line_rule(docx_rs::LineSpacingType::Auto)
 }
 
-/// A body paragraph: justified, first line indented 1 cm, 4 pt after, single spacing.
+/// A body paragraph: justified, first line indented 1 cm (which marks it), single spacing.
 fn body(text: &str) -> Paragraph {
     Paragraph::new()
         .add_run(run(text, BODY))
@@ -117,7 +117,7 @@ fn body(text: &str) -> Paragraph {
             None,
             None,
         )
-        .line_spacing(body_lines(0, 4))
+        .line_spacing(body_lines(0, 0))
 }
 
 /// A heading inside the body (`I. …`, `1. …`, `a) …`).
@@ -135,7 +135,7 @@ fn heading(text: &str, italic: bool) -> Paragraph {
             None,
             None,
         )
-        .line_spacing(body_lines(5, 2))
+        .line_spacing(body_lines(3, 1))
         .keep_next(true)
 }
 
@@ -147,7 +147,7 @@ fn cell(text: &str, width: usize, bold: bool, centre: bool) -> TableCell {
     let mut p = Paragraph::new()
         .add_run(r)
         .size(TABLE * 2)
-        .line_spacing(spacing(1, 1));
+        .line_spacing(spacing(0, 0));
     if centre {
         p = p.align(AlignmentType::Center);
     }
@@ -195,14 +195,14 @@ fn letterhead_table(d: &ReportDocument) -> Table {
         .add_paragraph(centred(run(&d.governing_body, HEADER), HEADER))
         .add_paragraph(centred(run(&d.issuer, HEADER).bold(), HEADER))
         .add_paragraph(rule(left_w, mm(20.0) as usize))
-        .add_paragraph(blank(HEADER))
+        .add_paragraph(blank(4))
         .add_paragraph(centred(run(&d.number, HEADER), HEADER));
     let right = TableCell::new()
         .width(right_w, WidthType::Dxa)
         .add_paragraph(centred(run(&d.motto, MOTTO).bold(), MOTTO))
         .add_paragraph(centred(run(&d.motto_sub, HEADER).bold(), HEADER))
         .add_paragraph(rule(right_w, mm(60.0) as usize))
-        .add_paragraph(blank(HEADER))
+        .add_paragraph(blank(4))
         .add_paragraph(centred(run(&d.place_date, HEADER).italic(), HEADER));
     Table::without_borders(vec![TableRow::new(vec![left, right]).cant_split()])
         .set_grid(vec![left_w, right_w])
@@ -233,7 +233,7 @@ fn closing_table(d: &ReportDocument) -> Table {
     if !d.signed_mark.is_empty() {
         right = right.add_paragraph(centred(run(&d.signed_mark, BODY).italic(), BODY));
     }
-    for _ in 0..4 {
+    for _ in 0..3 {
         right = right.add_paragraph(blank(BODY));
     }
     if !d.signer_name.is_empty() {
@@ -329,13 +329,13 @@ pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
         .footer(Footer::new())
         .title_pg()
         .add_table(letterhead_table(&d))
-        .add_paragraph(blank(BODY))
+        .add_paragraph(blank(6))
         .add_paragraph(centred(run(&d.kind, BODY).bold(), BODY))
         .add_paragraph(centred(run(&d.heading, BODY).bold(), BODY))
         .add_paragraph(rule(text_width(), mm(40.0) as usize))
-        .add_paragraph(blank(BODY));
+        .add_paragraph(blank(6));
     doc = add_blocks(doc, &d.body);
-    doc = doc.add_paragraph(blank(BODY)).add_table(closing_table(&d));
+    doc = doc.add_paragraph(blank(3)).add_table(closing_table(&d));
     for a in &d.appendices {
         doc = doc
             .add_paragraph(centred(run(&a.label, BODY).bold(), BODY).page_break_before(true))

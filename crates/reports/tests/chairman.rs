@@ -622,7 +622,7 @@ async fn the_word_body_is_a_summary_and_the_lists_are_appendices(s: &Store) {
     let late = due.iter().filter(|p| p.late).count();
     assert!(
         body.contains(&format!(
-            "Kỳ báo cáo đã đến hạn: {} nộp đúng hạn, {late} nộp trễ hạn, {missing} chưa nộp.",
+            "Kỳ báo cáo đã đến hạn: {} đúng hạn, {late} trễ hạn, {missing} chưa nộp.",
             due.len() - missing - late
         )),
         "{body}"
