@@ -182,6 +182,61 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
         appendix_p.matches("31/07/2021").count(),
         "as many items due 31/07/2021 in both"
     );
+    // The body is one page: page 1 ends with the recipients and the signature block, page 2
+    // opens with Phụ lục I — in August, in July (as of 15/8) and in December (as of 15/12, the
+    // demo's history moved on: most of the plan overdue).
+    let one_page = |pdf: &std::path::Path, what: &str| {
+        let pages = pdftext::pdf_page_texts(&std::fs::read(pdf).unwrap());
+        assert!(pages.len() >= 3, "{what}: {} pages", pages.len());
+        let first = squash(&pages[0]);
+        for s in [
+            "BÁO CÁO",
+            "III. ĐỀ XUẤT, KIẾN NGHỊ",
+            "Nơi nhận:",
+            "GIÁM ĐỐC",
+        ] {
+            assert!(
+                first.contains(&squash(s)),
+                "{what}: page 1 lacks {s}: {}",
+                pages[0]
+            );
+        }
+        assert!(
+            !first.contains(&squash("DANH SÁCH NHIỆM VỤ QUÁ HẠN")),
+            "{what}"
+        );
+        let second = pdftext::without_page_number(&pages[1]);
+        assert!(
+            second.starts_with("Phụ lục I DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY"),
+            "{what}: page 2 begins {:?}",
+            &second[..second.len().min(100)]
+        );
+    };
+    one_page(&pdf, "08/2021");
+    let month_pdf = |as_of: &str, month: &str| {
+        let f = dir.path().join(format!("bc-{month}.pdf"));
+        ok(
+            url,
+            &[
+                "--as-of",
+                as_of,
+                "report",
+                "chairman",
+                "--month",
+                month,
+                "-o",
+                f.to_str().unwrap(),
+            ],
+        );
+        f
+    };
+    one_page(&month_pdf("2021-08-15", "2021-07"), "07/2021");
+    ok(url, &["--as-of", "2021-12-15", "demo", "--no-serve"]);
+    let december = month_pdf("2021-12-15", "2021-12");
+    one_page(&december, "12/2021");
+    assert!(pdftext::pdf_text(&std::fs::read(&december).unwrap())
+        .contains("Bắc Giang, ngày 15 tháng 12 năm 2021"));
+
     let out = parindex(
         url,
         &[

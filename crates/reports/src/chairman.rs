@@ -2,11 +2,14 @@
 //! once) and what it says ([`Outline`], derived by a pure function and shared by the Word and
 //! the Excel renderings).
 //!
-//! Per area of the index (1..8, titles from the edition): what was done in the month (the
-//! reports on the tasks linked to the area submitted in the month, whatever their period,
-//! awaiting review or accepted), what is overdue as of the report's date and who answers for it
-//! (the unit and its head), and the risks to the area's target rank. Tasks linked to several areas are reported once, under "common tasks". Then the
-//! compliance of every agency, and proposals.
+//! The figures of the one-page body — the baseline, the month at a glance (tasks done, in
+//! progress, overdue; reports on time, late, missing), one line of counts per area, the worst
+//! agencies, proposals — and the long lists of the appendices: per area of the index (1..8,
+//! titles from the edition) what was done in the month (the reports on the tasks linked to the
+//! area submitted or accepted in the month, whatever their period), what is overdue as of the
+//! report's date and who answers for it (the unit and its head), and the risks to the area's
+//! target rank; every agency's compliance; the month's overdue dossiers per agency. Tasks
+//! linked to several areas are reported once, under "common tasks".
 
 use crate::text::{dmy, head_of, month_label, period_label, points};
 use crate::{ReportError, Result};
@@ -308,6 +311,12 @@ pub struct AreaSection {
     pub overdue: Vec<OverdueItem>,
     /// Assignments whose open period is due within 7 days.
     pub due_soon: usize,
+    /// The tasks of the area.
+    pub tasks: usize,
+    /// Of them, the tasks every assignment of which is accepted so far.
+    pub tasks_done: usize,
+    /// Of them, the tasks with an overdue period.
+    pub tasks_overdue: usize,
     /// The risks to the target, one sentence each.
     pub risks: Vec<String>,
     /// A one-line assessment.
@@ -356,24 +365,40 @@ pub struct Outline {
     pub intro: String,
     /// The baseline: 2020 result and rank, the target, the points it takes.
     pub baseline: Vec<String>,
-    /// The plan as a whole on the report's date.
+    /// The plan as a whole on the report's date, the month at a glance: a few paragraphs of
+    /// figures (tasks done, in progress and overdue; reports on time, late and missing; the
+    /// reports of the month and the rule that counts them; the month's overdue dossiers).
     pub overview: Vec<String>,
     pub areas: Vec<AreaSection>,
+    /// Every agency, worst first (most overdue assignments, then periods not reported).
     pub compliance: Vec<ComplianceRow>,
+    /// The worst agencies, at most [`WORST`]: (name, overdue assignments), none when nothing is
+    /// overdue.
+    pub worst: Vec<(String, usize)>,
+    /// The month's overdue dossiers: the summary sentence (also the end of `overview`), when
+    /// any are overdue.
+    pub dossier_summary: Option<String>,
+    /// The month's overdue dossiers not explained, one line per agency, worst first.
+    pub dossiers: Vec<String>,
     pub proposals: Vec<String>,
 }
 
-/// The overdue dossiers of the month and their explanations, worst agencies first.
-fn dossier_lines(data: &ReportData, month: &str) -> Vec<String> {
+/// How many agencies the body names as the slowest.
+pub const WORST: usize = 3;
+
+/// The overdue dossiers of the month and their explanations: the summary sentence, then one
+/// line per agency with dossiers not explained, worst first.
+fn dossier_lines(data: &ReportData, month: &str) -> (Option<String>, Vec<String>) {
     let overdue: i64 = data.explanations.iter().map(|e| e.overdue).sum();
     if overdue == 0 {
-        return Vec::new();
+        return (None, Vec::new());
     }
     let explained: i64 = data.explanations.iter().map(|e| e.explained).sum();
-    let mut lines = vec![format!(
+    let summary = format!(
         "Hồ sơ TTHC quá hạn tháng {month}: {overdue} hồ sơ, đã giải trình {explained}, chưa giải trình {}.",
         overdue - explained
-    )];
+    );
+    let mut lines = Vec::new();
     let mut worst: Vec<&parindex_store::ExplanationCount> = data
         .explanations
         .iter()
@@ -396,7 +421,7 @@ fn dossier_lines(data: &ReportData, month: &str) -> Vec<String> {
             e.overdue
         ));
     }
-    lines
+    (Some(summary), lines)
 }
 
 /// The area codes a task works on (`1.2` counts for area `1`).
@@ -423,7 +448,7 @@ pub fn in_month(r: &Report, month: (i32, i8)) -> bool {
 
 /// The sentence that tells the reader which reports a month counts.
 pub const MONTH_RULE: &str =
-    "Báo cáo được tính vào tháng nộp hoặc tháng được chấp nhận, không phân biệt kỳ báo cáo (kể cả báo cáo của kỳ trước nộp muộn hoặc được chấp nhận trong tháng).";
+    "Báo cáo được tính vào tháng nộp hoặc tháng được chấp nhận, không phân biệt kỳ báo cáo.";
 
 fn measure_label(kind: MeasureKind, decision: Option<&str>) -> String {
     let k = match kind {
@@ -482,10 +507,32 @@ pub fn outline(data: &ReportData) -> Outline {
     let mut done: BTreeMap<String, Vec<DoneItem>> = BTreeMap::new();
     let mut overdue: BTreeMap<String, Vec<OverdueItem>> = BTreeMap::new();
     let mut due_soon: BTreeMap<String, usize> = BTreeMap::new();
+    // Per area: (tasks, done, overdue).
+    let mut task_counts: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    // The periods due before the report's date: (reported on time, late, not reported).
+    let (mut on_time, mut late, mut missing) = (0usize, 0usize, 0usize);
     let soon = data.today.saturating_add(jiff::Span::new().days(7));
     for ts in &st.tasks {
         let t = &ts.task;
         let area = area_of(&t.criteria);
+        let c = task_counts.entry(area.clone()).or_default();
+        c.0 += 1;
+        match ts.status {
+            Status::Accepted if !ts.assignments.is_empty() => c.1 += 1,
+            Status::Overdue => c.2 += 1,
+            _ => {}
+        }
+        for p in ts.assignments.iter().flat_map(|a| a.periods.iter()) {
+            if p.period.due < data.today {
+                if p.missing {
+                    missing += 1;
+                } else if p.late {
+                    late += 1;
+                } else {
+                    on_time += 1;
+                }
+            }
+        }
         for a in &ts.assignments {
             let unit = &a.assignment.unit;
             for p in &a.periods {
@@ -545,12 +592,15 @@ pub fn outline(data: &ReportData) -> Outline {
     let mut areas: Vec<AreaSection> = Vec::new();
     let mut codes: Vec<(String, String)> = data.areas.clone();
     // Areas the tasks name that the edition does not list (a skeleton edition) still appear.
-    for k in done.keys().chain(overdue.keys()) {
+    for k in done.keys().chain(overdue.keys()).chain(task_counts.keys()) {
         if !k.is_empty() && !codes.iter().any(|(c, _)| c == k) {
             codes.push((k.clone(), format!("Lĩnh vực {k}")));
         }
     }
-    let common = done.contains_key("") || overdue.contains_key("") || due_soon.contains_key("");
+    let common = done.contains_key("")
+        || overdue.contains_key("")
+        || due_soon.contains_key("")
+        || task_counts.contains_key("");
     if common {
         codes.push((
             String::new(),
@@ -565,6 +615,7 @@ pub fn outline(data: &ReportData) -> Outline {
         let ov = overdue.remove(&code).unwrap_or_default();
         let dn = done.remove(&code).unwrap_or_default();
         let soon_n = due_soon.get(&code).copied().unwrap_or(0);
+        let (n_tasks, n_done, n_overdue) = task_counts.get(&code).copied().unwrap_or_default();
         let mut standing = Vec::new();
         if !code.is_empty() {
             standing.push(match rank {
@@ -657,6 +708,9 @@ pub fn outline(data: &ReportData) -> Outline {
             done: dn,
             overdue: ov,
             due_soon: soon_n,
+            tasks: n_tasks,
+            tasks_done: n_done,
+            tasks_overdue: n_overdue,
             risks,
             assessment,
         });
@@ -706,31 +760,39 @@ pub fn outline(data: &ReportData) -> Outline {
         .filter(|d| d.accepted)
         .count();
     let assignments: usize = st.tasks.iter().map(|t| t.assignments.len()).sum();
-    let overview = vec![
+    let tasks_done: usize = areas.iter().map(|a| a.tasks_done).sum();
+    let tasks_overdue: usize = areas.iter().map(|a| a.tasks_overdue).sum();
+    let tasks_going = st.tasks.len().saturating_sub(tasks_done + tasks_overdue);
+    let mut overview = vec![
         format!(
-            "Kế hoạch có {} nhiệm vụ, giao {} lượt cho {} cơ quan, đơn vị.",
+            "Kế hoạch có {} nhiệm vụ, giao {} lượt cho {} cơ quan, đơn vị. Đến ngày {}: {tasks_done} nhiệm vụ đã hoàn thành, {tasks_going} đang thực hiện, {tasks_overdue} quá hạn ({total_overdue} lượt quá hạn của {} cơ quan, đơn vị); {} lượt đến hạn trong 7 ngày tới.",
             st.tasks.len(),
             assignments,
-            st.compliance.len()
-        ),
-        format!(
-            "Đến ngày {}: {} lượt nhiệm vụ quá hạn của {} cơ quan, đơn vị; {} lượt nhiệm vụ đến hạn trong 7 ngày tới; {} kỳ báo cáo chưa nộp.",
+            st.compliance.len(),
             dmy(data.today),
-            total_overdue,
             units_overdue.len(),
             st.tiles.due_within_7_days,
-            st.tiles.reports_missing
         ),
         format!(
-            "Trong tháng {month}: {done_n} báo cáo đã nộp hoặc được chấp nhận, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
+            "Kỳ báo cáo đã đến hạn: {on_time} đúng hạn, {late} trễ hạn, {missing} chưa nộp. Trong tháng {month}: {done_n} báo cáo đã nộp hoặc được chấp nhận, trong đó {accepted_n} báo cáo đã được chấp nhận. {MONTH_RULE}"
         ),
     ];
-    let mut overview = overview;
-    overview.extend(dossier_lines(data, &month));
+    let (dossier_summary, dossiers) = dossier_lines(data, &month);
+    // The month's overdue dossiers close the paragraph of the month's reports.
+    if let (Some(d), Some(last)) = (&dossier_summary, overview.last_mut()) {
+        last.push(' ');
+        last.push_str(d);
+    }
+    let worst: Vec<(String, usize)> = compliance
+        .iter()
+        .filter(|c| c.overdue > 0)
+        .take(WORST)
+        .map(|c| (c.unit_name.clone(), c.overdue))
+        .collect();
     let mut proposals = Vec::new();
     if !units_overdue.is_empty() {
         proposals.push(format!(
-            "Đề nghị Chủ tịch UBND tỉnh chỉ đạo người đứng đầu {} cơ quan, đơn vị có nhiệm vụ quá hạn khẩn trương hoàn thành, báo cáo kết quả; xem xét trách nhiệm người đứng đầu để quá hạn theo mục IV.4 của Kế hoạch.",
+            "Đề nghị Chủ tịch UBND tỉnh chỉ đạo người đứng đầu {} cơ quan, đơn vị có nhiệm vụ quá hạn khẩn trương hoàn thành, xem xét trách nhiệm theo mục IV.4 của Kế hoạch.",
             units_overdue.len()
         ));
     }
@@ -741,9 +803,8 @@ pub fn outline(data: &ReportData) -> Outline {
         .collect();
     if !below.is_empty() {
         proposals.push(format!(
-            "Các cơ quan chủ trì lĩnh vực {} tập trung khắc phục các nội dung bị mất điểm để đạt mục tiêu xếp hạng năm {}.",
+            "Cơ quan chủ trì lĩnh vực {} khắc phục các nội dung bị mất điểm.",
             below.join(", "),
-            plan.year
         ));
     }
     if proposals.is_empty() {
@@ -764,16 +825,18 @@ pub fn outline(data: &ReportData) -> Outline {
         file_stem: format!("bao-cao-chu-tich-{:04}-{:02}", data.month.0, data.month.1),
         place_date: crate::text::place_date(&data.letterhead.place, data.today),
         intro: format!(
-            "Thực hiện {issued} ngày {} của UBND tỉnh về cải thiện, nâng cao Chỉ số cải cách hành chính (PAR Index) năm {}, {} báo cáo Chủ tịch UBND tỉnh tình hình triển khai tháng {month} (số liệu đến ngày {}) như sau:",
+            "Thực hiện {issued} ngày {} của UBND tỉnh về cải thiện Chỉ số CCHC năm {}, {} báo cáo tình hình tháng {month} như sau:",
             dmy(plan.issued_on),
             plan.year,
             data.letterhead.issuer_name,
-            dmy(data.today)
         ),
         baseline,
         overview,
         areas,
         compliance,
+        worst,
+        dossier_summary,
+        dossiers,
         proposals,
     }
 }
@@ -801,7 +864,7 @@ fn baseline(data: &ReportData, peers: &str) -> Vec<String> {
         points(r.total)
     );
     if let Some(k) = r.rank {
-        first.push_str(&format!(", xếp thứ {k}/{peers} tỉnh, thành phố"));
+        first.push_str(&format!(", xếp thứ {k}/{peers}"));
     }
     if let Some(p) = &r.previous {
         let pts = if p.total_change >= rust_decimal::Decimal::ZERO {
@@ -820,18 +883,14 @@ fn baseline(data: &ReportData, peers: &str) -> Vec<String> {
     first.push('.');
     let mut out = vec![first];
     if let Some(t) = r.target_rank {
-        let mut s = format!(
-            "Mục tiêu năm {}: Chỉ số CCHC của tỉnh trong nhóm {t} tỉnh, thành phố dẫn đầu cả nước",
-            plan.year
-        );
+        let mut s = format!("Mục tiêu năm {}: trong nhóm {t}", plan.year);
         match &r.points_to_target_detail {
             Some(PointsToRank::Needed {
                 points: p,
                 threshold,
                 threshold_subject,
             }) => s.push_str(&format!(
-                "; so với kết quả năm {}, cần thêm ít nhất {} điểm (bằng {}: xếp thứ {t}, {} điểm).",
-                year_of(data),
+                ", cần thêm ít nhất {} điểm (bằng {}, xếp thứ {t}: {} điểm).",
                 points(*p),
                 data.subject_names
                     .get(threshold_subject)
@@ -839,7 +898,9 @@ fn baseline(data: &ReportData, peers: &str) -> Vec<String> {
                     .unwrap_or_else(|| threshold_subject.clone()),
                 points(*threshold)
             )),
-            Some(PointsToRank::Reached) => s.push_str("; kết quả năm trước đã đạt mức này, cần duy trì."),
+            Some(PointsToRank::Reached) => {
+                s.push_str("; kết quả năm trước đã đạt mức này, cần duy trì.")
+            }
             Some(PointsToRank::Unknown { .. }) | None => s.push('.'),
         }
         out.push(s);

@@ -2,9 +2,13 @@
 //! sentence and every cell already written. The Word document ([`crate::chairman_docx`]) and
 //! the PDF ([`crate::chairman_pdf`]) both lay out this one value, so they say the same thing.
 //!
-//! The body is the summary — per area what was done in the month, how much is overdue and the
-//! risks — and the long lists are appendices: Phụ lục I, every overdue item with the unit and who
-//! answers for it; Phụ lục II, every agency's compliance.
+//! The body is a one-page summary a Chairman reads in a minute: the baseline in a sentence or
+//! two, the month at a glance (figures, not lists), one row of counts per area in a small table,
+//! the slowest agencies by name, the proposals; then the recipients and the signature. Whatever
+//! is long follows the signature as appendices, each named in the body by its label: Phụ lục I,
+//! every overdue item with the unit and who answers for it; Phụ lục II, every agency's
+//! compliance (and the month's overdue dossiers not explained); Phụ lục III, per area what was
+//! done in the month, what is overdue and the risks to the target.
 
 use crate::chairman::{outline, AreaSection, Outline, ReportData};
 use crate::pdf::{DocRow, DocTable};
@@ -21,6 +25,8 @@ pub enum Block {
     Subheading { text: String },
     /// A justified paragraph, first line indented.
     Para { text: String },
+    /// A small table across the text width.
+    Table { table: DocTable },
 }
 
 /// An appendix: its label, title, the line tying it to the report, and its table.
@@ -34,7 +40,10 @@ pub struct Appendix {
     pub attached_to: String,
     /// A sentence before the table (who answers for the items), may be empty.
     pub note: String,
+    /// The table, when it has one (no rows: none).
     pub table: DocTable,
+    /// What follows the table: headings and paragraphs.
+    pub blocks: Vec<Block>,
 }
 
 /// The report as it is laid out.
@@ -77,7 +86,47 @@ fn para(text: impl Into<String>) -> Block {
 /// Roman numerals for the appendices and the body's parts.
 const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
 
-/// The lines of one area.
+/// The label of the `n`th appendix (from 0): `Phụ lục I`.
+fn label(n: usize) -> String {
+    format!("Phụ lục {}", ROMAN.get(n).copied().unwrap_or("?"))
+}
+
+/// The body's table: one row per area (and the common tasks) — tasks, done, overdue, units
+/// with overdue items.
+fn area_table(o: &Outline, details: &str) -> DocTable {
+    let rows = o
+        .areas
+        .iter()
+        .map(|a| {
+            DocRow::new(vec![
+                if a.code.is_empty() {
+                    a.title.clone()
+                } else {
+                    format!("{}. {}", a.code, a.title)
+                },
+                a.tasks.to_string(),
+                a.tasks_done.to_string(),
+                a.tasks_overdue.to_string(),
+                a.overdue_units().to_string(),
+            ])
+        })
+        .collect();
+    DocTable {
+        caption: String::new(),
+        headers: vec![
+            format!("Lĩnh vực (chi tiết tại {details})"),
+            "Nhiệm vụ".into(),
+            "Hoàn thành".into(),
+            "Quá hạn".into(),
+            "Đơn vị quá hạn".into(),
+        ],
+        widths: vec![61, 10, 10, 8, 11],
+        align: vec!["left", "center", "center", "center", "center"],
+        rows,
+    }
+}
+
+/// The lines of one area (Phụ lục III).
 fn area_blocks(out: &mut Vec<Block>, n: usize, a: &AreaSection) {
     out.push(heading(format!("{n}. {}", a.title)));
     if !a.standing.is_empty() {
@@ -193,10 +242,11 @@ fn overdue_appendix(data: &ReportData, o: &Outline, attached_to: &str) -> Append
             .to_string()
     };
     Appendix {
-        label: "Phụ lục I".into(),
+        label: label(0),
         title: format!("DANH SÁCH NHIỆM VỤ QUÁ HẠN ĐẾN NGÀY {}", dmy(data.today)),
         attached_to: attached_to.to_string(),
         note,
+        blocks: Vec::new(),
         table: DocTable {
             caption: String::new(),
             headers: headers.into_iter().map(String::from).collect(),
@@ -207,7 +257,7 @@ fn overdue_appendix(data: &ReportData, o: &Outline, attached_to: &str) -> Append
     }
 }
 
-/// Phụ lục II: every agency's compliance.
+/// Phụ lục II: every agency's compliance, then the month's overdue dossiers not explained.
 fn compliance_appendix(o: &Outline, attached_to: &str) -> Appendix {
     let rows = o
         .compliance
@@ -227,11 +277,23 @@ fn compliance_appendix(o: &Outline, attached_to: &str) -> Appendix {
             ])
         })
         .collect();
+    let mut blocks = Vec::new();
+    if !o.dossiers.is_empty() {
+        blocks.push(heading("Hồ sơ thủ tục hành chính quá hạn chưa giải trình"));
+        // The summary sentence of the body, then one line per agency.
+        blocks.extend(o.dossier_summary.iter().map(para));
+        blocks.extend(o.dossiers.iter().map(|l| para(format!("- {l}"))));
+    }
     Appendix {
-        label: "Phụ lục II".into(),
+        label: label(1),
         title: "TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ".into(),
         attached_to: attached_to.to_string(),
-        note: String::new(),
+        note: if o.compliance.is_empty() {
+            "Chưa có nhiệm vụ nào được giao.".into()
+        } else {
+            String::new()
+        },
+        blocks,
         table: DocTable {
             caption: String::new(),
             headers: [
@@ -258,43 +320,80 @@ fn compliance_appendix(o: &Outline, attached_to: &str) -> Appendix {
     }
 }
 
+/// Phụ lục III: per area, its standing, what was done in the month, what is overdue and the
+/// risks to its target.
+fn areas_appendix(o: &Outline, attached_to: &str, month: &str) -> Appendix {
+    let mut blocks = Vec::new();
+    for (i, a) in o.areas.iter().enumerate() {
+        area_blocks(&mut blocks, i + 1, a);
+    }
+    Appendix {
+        label: label(2),
+        title: format!("KẾT QUẢ THỰC HIỆN THÁNG {month} VÀ NGUY CƠ THEO TỪNG LĨNH VỰC"),
+        attached_to: attached_to.to_string(),
+        note: String::new(),
+        table: DocTable::default(),
+        blocks,
+    }
+}
+
+/// `3 đơn vị chậm nhất: Sở A (12 lượt quá hạn), Sở B (9), Sở C (9)`.
+pub(crate) fn worst_sentence(worst: &[(String, usize)]) -> Option<String> {
+    let (first, rest) = worst.split_first()?;
+    let mut names = vec![format!("{} ({} lượt quá hạn)", first.0, first.1)];
+    names.extend(rest.iter().map(|(n, k)| format!("{n} ({k})")));
+    let who = if worst.len() == 1 {
+        "Đơn vị chậm nhất".to_string()
+    } else {
+        format!("{} đơn vị chậm nhất", worst.len())
+    };
+    Some(format!("{who}: {}.", names.join(", ")))
+}
+
 /// The report, from its data. Pure.
 pub fn report_document(data: &ReportData) -> ReportDocument {
     let o = outline(data);
     let lh = &data.letterhead;
     let month = month_label(data.month);
+    let year = data.state.doc.plan.year;
     let mut body = vec![para(o.intro.clone())];
     body.push(heading(format!(
-        "{}. KẾT QUẢ CHỈ SỐ CCHC VÀ MỤC TIÊU CỦA KẾ HOẠCH",
-        ROMAN[0]
+        "{}. KẾT QUẢ CHỈ SỐ CCHC NĂM {} VÀ MỤC TIÊU NĂM {year}",
+        ROMAN[0],
+        data.edition_year.unwrap_or(year - 1)
     )));
-    body.extend(o.baseline.iter().chain(o.overview.iter()).map(para));
+    body.push(para(o.baseline.join(" ")));
     body.push(heading(format!(
-        "{}. TÌNH HÌNH TRIỂN KHAI THEO TỪNG LĨNH VỰC",
+        "{}. TÌNH HÌNH THỰC HIỆN THÁNG {month}",
         ROMAN[1]
     )));
-    for (i, a) in o.areas.iter().enumerate() {
-        area_blocks(&mut body, i + 1, a);
-    }
-    body.push(heading(format!(
-        "{}. TÌNH HÌNH THỰC HIỆN CỦA CÁC CƠ QUAN, ĐƠN VỊ",
-        ROMAN[2]
-    )));
+    body.extend(o.overview.iter().map(para));
+    body.push(Block::Table {
+        table: area_table(&o, &label(2)),
+    });
     if o.compliance.is_empty() {
         body.push(para("Chưa có nhiệm vụ nào được giao."));
     } else {
         let with_overdue = o.compliance.iter().filter(|c| c.overdue > 0).count();
-        let missing: usize = o.compliance.iter().map(|c| c.missing_reports).sum();
-        let late: usize = o.compliance.iter().map(|c| c.late_reports).sum();
-        body.push(para(format!(
-            "{with_overdue}/{} cơ quan, đơn vị có nhiệm vụ quá hạn; {missing} kỳ báo cáo chưa nộp, {late} báo cáo nộp trễ hạn. Chi tiết từng cơ quan, đơn vị tại Phụ lục II.",
+        let mut s = format!(
+            "{with_overdue}/{} cơ quan, đơn vị có nhiệm vụ quá hạn.",
             o.compliance.len()
-        )));
+        );
+        if let Some(w) = worst_sentence(&o.worst) {
+            s.push(' ');
+            s.push_str(&w);
+        }
+        s.push_str(&format!(
+            " Danh sách nhiệm vụ quá hạn tại {}. Chi tiết từng cơ quan, đơn vị tại {}.",
+            label(0),
+            label(1)
+        ));
+        body.push(para(s));
     }
-    body.push(heading(format!("{}. ĐỀ XUẤT, KIẾN NGHỊ", ROMAN[3])));
-    body.extend(o.proposals.iter().map(para));
+    body.push(heading(format!("{}. ĐỀ XUẤT, KIẾN NGHỊ", ROMAN[2])));
+    body.push(para(o.proposals.join(" ")));
     body.push(para(format!(
-        "Trên đây là báo cáo tình hình triển khai Kế hoạch cải thiện Chỉ số CCHC tháng {month} của {}./.",
+        "Trên đây là báo cáo tháng {month} của {}./.",
         lh.issuer_name
     )));
     let attached_to = format!(
@@ -303,10 +402,11 @@ pub fn report_document(data: &ReportData) -> ReportDocument {
         dmy(data.today),
         lh.issuer_name
     );
-    let mut appendices = vec![overdue_appendix(data, &o, &attached_to)];
-    if !o.compliance.is_empty() {
-        appendices.push(compliance_appendix(&o, &attached_to));
-    }
+    let appendices = vec![
+        overdue_appendix(data, &o, &attached_to),
+        compliance_appendix(&o, &attached_to),
+        areas_appendix(&o, &attached_to, &month),
+    ];
     ReportDocument {
         title: format!("{} {}", o.kind, o.title),
         governing_body: lh.governing_body.clone(),

@@ -2,7 +2,7 @@
 //! (Appendix I) lays out an administrative document: A4 portrait, margins top and bottom 20 mm,
 //! left 30 mm, right 20 mm; Times New Roman; a two-column header without borders (governing and
 //! issuing body with number and symbol on the left, national motto with place and date on the
-//! right); the document type and title centred in bold; the body in 14 pt, justified; the
+//! right); the document type and title centred in bold; the body in 13 pt (one page), justified; the
 //! recipients bottom-left (12 pt / 11 pt) and the signature block bottom-right.
 
 use crate::chairman::ReportData;
@@ -31,10 +31,10 @@ fn text_width() -> usize {
 }
 
 /// Sizes in points.
-const BODY: usize = 14;
+const BODY: usize = 13;
 const HEADER: usize = 13;
 const MOTTO: usize = 12;
-const TABLE: usize = 12;
+const TABLE: usize = 11;
 const RECIPIENTS_HEAD: usize = 12;
 const RECIPIENTS: usize = 11;
 
@@ -98,14 +98,15 @@ fn blank(pt: usize) -> Paragraph {
         .line_spacing(spacing(0, 0))
 }
 
-/// Line spacing of the body: 1.2 lines (Decree 30: from single to 1.5 lines).
+/// Line spacing of the body: single (Decree 30: from single to 1.5 lines), as the PDF sets it,
+/// so that the body holds on one page.
 fn body_lines(before_pt: u32, after_pt: u32) -> LineSpacing {
     spacing(before_pt, after_pt)
-        .line(288)
+        .line(240)
         .line_rule(docx_rs::LineSpacingType::Auto)
 }
 
-/// A body paragraph: justified, first line indented 1 cm, 6 pt after, 1.2 lines.
+/// A body paragraph: justified, first line indented 1 cm (which marks it), single spacing.
 fn body(text: &str) -> Paragraph {
     Paragraph::new()
         .add_run(run(text, BODY))
@@ -116,7 +117,7 @@ fn body(text: &str) -> Paragraph {
             None,
             None,
         )
-        .line_spacing(body_lines(0, 6))
+        .line_spacing(body_lines(0, 0))
 }
 
 /// A heading inside the body (`I. …`, `1. …`, `a) …`).
@@ -134,7 +135,7 @@ fn heading(text: &str, italic: bool) -> Paragraph {
             None,
             None,
         )
-        .line_spacing(body_lines(6, 6))
+        .line_spacing(body_lines(3, 1))
         .keep_next(true)
 }
 
@@ -146,7 +147,7 @@ fn cell(text: &str, width: usize, bold: bool, centre: bool) -> TableCell {
     let mut p = Paragraph::new()
         .add_run(r)
         .size(TABLE * 2)
-        .line_spacing(spacing(2, 2));
+        .line_spacing(spacing(0, 0));
     if centre {
         p = p.align(AlignmentType::Center);
     }
@@ -194,14 +195,14 @@ fn letterhead_table(d: &ReportDocument) -> Table {
         .add_paragraph(centred(run(&d.governing_body, HEADER), HEADER))
         .add_paragraph(centred(run(&d.issuer, HEADER).bold(), HEADER))
         .add_paragraph(rule(left_w, mm(20.0) as usize))
-        .add_paragraph(blank(HEADER))
+        .add_paragraph(blank(4))
         .add_paragraph(centred(run(&d.number, HEADER), HEADER));
     let right = TableCell::new()
         .width(right_w, WidthType::Dxa)
         .add_paragraph(centred(run(&d.motto, MOTTO).bold(), MOTTO))
         .add_paragraph(centred(run(&d.motto_sub, HEADER).bold(), HEADER))
         .add_paragraph(rule(right_w, mm(60.0) as usize))
-        .add_paragraph(blank(HEADER))
+        .add_paragraph(blank(4))
         .add_paragraph(centred(run(&d.place_date, HEADER).italic(), HEADER));
     Table::without_borders(vec![TableRow::new(vec![left, right]).cant_split()])
         .set_grid(vec![left_w, right_w])
@@ -232,7 +233,7 @@ fn closing_table(d: &ReportDocument) -> Table {
     if !d.signed_mark.is_empty() {
         right = right.add_paragraph(centred(run(&d.signed_mark, BODY).italic(), BODY));
     }
-    for _ in 0..5 {
+    for _ in 0..3 {
         right = right.add_paragraph(blank(BODY));
     }
     if !d.signer_name.is_empty() {
@@ -286,6 +287,19 @@ fn doc_table(t: &DocTable) -> Table {
     grid(&headers, &widths, rows)
 }
 
+/// Headings, paragraphs and tables, in order.
+fn add_blocks(mut doc: Docx, blocks: &[Block]) -> Docx {
+    for b in blocks {
+        doc = match b {
+            Block::Heading { text } => doc.add_paragraph(heading(text, false)),
+            Block::Subheading { text } => doc.add_paragraph(heading(text, true)),
+            Block::Para { text } => doc.add_paragraph(body(text)),
+            Block::Table { table } => doc.add_table(doc_table(table)),
+        };
+    }
+    doc
+}
+
 /// The report as a .docx file: the [`ReportDocument`] the PDF lays out too.
 pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
     let d = report_document(data);
@@ -315,19 +329,13 @@ pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
         .footer(Footer::new())
         .title_pg()
         .add_table(letterhead_table(&d))
-        .add_paragraph(blank(BODY))
+        .add_paragraph(blank(6))
         .add_paragraph(centred(run(&d.kind, BODY).bold(), BODY))
         .add_paragraph(centred(run(&d.heading, BODY).bold(), BODY))
         .add_paragraph(rule(text_width(), mm(40.0) as usize))
-        .add_paragraph(blank(BODY));
-    for b in &d.body {
-        doc = doc.add_paragraph(match b {
-            Block::Heading { text } => heading(text, false),
-            Block::Subheading { text } => heading(text, true),
-            Block::Para { text } => body(text),
-        });
-    }
-    doc = doc.add_paragraph(blank(BODY)).add_table(closing_table(&d));
+        .add_paragraph(blank(6));
+    doc = add_blocks(doc, &d.body);
+    doc = doc.add_paragraph(blank(3)).add_table(closing_table(&d));
     for a in &d.appendices {
         doc = doc
             .add_paragraph(centred(run(&a.label, BODY).bold(), BODY).page_break_before(true))
@@ -340,6 +348,7 @@ pub fn chairman_docx(data: &ReportData) -> Result<Vec<u8>> {
         if !a.table.rows.is_empty() {
             doc = doc.add_table(doc_table(&a.table)).add_paragraph(blank(6));
         }
+        doc = add_blocks(doc, &a.blocks);
     }
 
     let mut out = std::io::Cursor::new(Vec::new());

@@ -241,7 +241,7 @@ pub struct TableDoc {
 }
 
 /// One table: a caption, headers and rows of text; `widths` in fractions (`fr`), one per column.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DocTable {
     pub caption: String,
     pub headers: Vec<String>,
@@ -252,7 +252,7 @@ pub struct DocTable {
 }
 
 /// A row; `strong` rows (an area's subtotal) are set in bold.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DocRow {
     pub cells: Vec<String>,
     pub strong: bool,

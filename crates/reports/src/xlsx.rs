@@ -1,6 +1,7 @@
 //! The Chairman's monthly report as a workbook: the same content as the Word document, as
-//! sheets — "Tổng hợp" (the baseline and one row per area), "Kết quả tháng" (the reports of
-//! the month), "Quá hạn" (task, unit, head, due date) and "Tuân thủ" (one row per agency).
+//! sheets — "Tổng hợp" (the one-page body: the baseline, the month at a glance, the slowest
+//! agencies, the month's overdue dossiers, then one row per area), "Kết quả tháng" (the reports
+//! of the month), "Quá hạn" (task, unit, head, due date) and "Tuân thủ" (one row per agency).
 //! Dates are real dates shown dd/mm/yyyy. The sheets are written by the workspace's one sheet
 //! writer, [`parindex_interchange::sheet`]; this module only says what goes in them.
 
@@ -48,6 +49,9 @@ pub fn chairman_xlsx(data: &ReportData) -> Result<Vec<u8>> {
             ("Lượt quá hạn", 10.0),
             ("Đơn vị quá hạn", 10.0),
             ("Đến hạn trong 7 ngày", 10.0),
+            ("Nhiệm vụ", 10.0),
+            ("Nhiệm vụ hoàn thành", 10.0),
+            ("Nhiệm vụ quá hạn", 10.0),
             ("Nguy cơ", 60.0),
             ("Đánh giá", 40.0),
         ],
@@ -59,6 +63,9 @@ pub fn chairman_xlsx(data: &ReportData) -> Result<Vec<u8>> {
     ]
     .into_iter()
     .chain(o.baseline.iter().chain(o.overview.iter()).cloned())
+    .chain(crate::document::worst_sentence(&o.worst))
+    .chain(o.dossiers.iter().cloned())
+    .chain(o.proposals.iter().cloned())
     .collect();
     summary.rows = o
         .areas
@@ -74,6 +81,9 @@ pub fn chairman_xlsx(data: &ReportData) -> Result<Vec<u8>> {
                 Cell::from(a.overdue.len()),
                 Cell::from(a.overdue_units()),
                 Cell::from(a.due_soon),
+                Cell::from(a.tasks),
+                Cell::from(a.tasks_done),
+                Cell::from(a.tasks_overdue),
                 Cell::Wrapped(a.risks.join(" ")),
                 Cell::from(a.assessment.as_str()),
             ]

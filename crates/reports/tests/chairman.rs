@@ -20,6 +20,7 @@ use parindex_store::on_both_backends;
 
 on_both_backends!(
     the_word_report_as_of_15_august,
+    the_word_body_is_a_summary_and_the_lists_are_appendices,
     the_draft_leaves_the_signature_blank,
     a_month_counts_the_reports_submitted_in_it_whatever_their_period,
     a_july_report_accepted_on_15_august_counts_in_august,
@@ -264,11 +265,14 @@ async fn table_headers_repeat_on_every_page_and_rows_do_not_split(s: &Store) {
     docx_rs::read_docx(&bytes).expect("the document reads back");
     let xml = document_xml(&bytes);
     let tables = tables_of(&xml);
-    // The letterhead, the recipients and signature, then the appendices' tables: the overdue
-    // items (Phụ lục I) and the compliance of every agency (Phụ lục II).
-    assert_eq!(tables.len(), 4, "{} tables", tables.len());
-    let (letterhead, rest) = tables.split_first().unwrap();
-    let (closing, grids) = rest.split_first().unwrap();
+    // The letterhead, the body's table of the areas, the recipients and signature, then the
+    // appendices' tables: the overdue items (Phụ lục I) and the compliance of every agency
+    // (Phụ lục II).
+    assert_eq!(tables.len(), 5, "{} tables", tables.len());
+    let letterhead = &tables[0];
+    let closing = &tables[2];
+    assert!(text_of(&closing[0]).contains("Nơi nhận:"));
+    let grids = [&tables[1], &tables[3], &tables[4]];
     for (what, t) in [("letterhead", letterhead), ("closing", closing)] {
         assert_eq!(t.len(), 1, "{what}: one row");
         assert!(!t[0].contains("tblHeader"), "{what}: no header row");
@@ -285,7 +289,11 @@ async fn table_headers_repeat_on_every_page_and_rows_do_not_split(s: &Store) {
         );
         assert!(head.contains("<w:cantSplit"), "table {n}: {head}");
         assert!(
-            text_of(&t[0]).starts_with("TT"),
+            text_of(&t[0]).starts_with(if n == 0 {
+                "Lĩnh vực (chi tiết tại Phụ lục III)"
+            } else {
+                "TT"
+            }),
             "table {n}: the header row is the first: {}",
             text_of(&t[0])
         );
@@ -356,8 +364,8 @@ async fn the_word_report_as_of_15_august(s: &Store) {
     );
     assert!(xml.contains("Times New Roman"));
     assert!(
-        xml.contains(r#"<w:sz w:val="28" />"#) || xml.contains(r#"<w:sz w:val="28"/>"#),
-        "14 pt body"
+        xml.contains(r#"<w:sz w:val="26" />"#) || xml.contains(r#"<w:sz w:val="26"/>"#),
+        "13 pt body"
     );
     assert!(xml.contains(r#"w:val="26""#), "13 pt header lines");
     assert!(
@@ -496,7 +504,7 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         .any(|r| r.contains("Sở Tài chính")
             && r.contains(&format!("{}{}", c.assignments, c.accepted))));
     assert!(text.contains("Chi tiết từng cơ quan, đơn vị tại Phụ lục II."));
-    let tail = &text[text.find("IV. ĐỀ XUẤT, KIẾN NGHỊ").expect("proposals")..];
+    let tail = &text[text.find("III. ĐỀ XUẤT, KIẾN NGHỊ").expect("proposals")..];
     for s in [
         "Nơi nhận:",
         "- Chủ tịch, các PCT UBND tỉnh;",
@@ -536,6 +544,106 @@ async fn the_word_report_as_of_15_august(s: &Store) {
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
+}
+
+/// The body of the Word report is the one-page summary: figures, one row per area, the slowest
+/// agencies by name and pointers to the appendices — no task, no report, no head of unit. The
+/// lists are after the signature: every overdue task in Phụ lục I, the agencies in Phụ lục II,
+/// what was done in the month in Phụ lục III.
+async fn the_word_body_is_a_summary_and_the_lists_are_appendices(s: &Store) {
+    with_reports(s).await;
+    let data = chairman_report_data(s, PLAN, (2021, 8), TODAY)
+        .await
+        .unwrap();
+    let xml = document_xml(&chairman_docx(&data).unwrap());
+    let text = text_of(&xml);
+    let cut = text.find("Nơi nhận:").expect("the closing");
+    let (body, after) = text.split_at(cut);
+    let overdue = overdue_of_31_july(s).await;
+    let titles: std::collections::BTreeSet<&str> =
+        overdue.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert!(titles.len() > 10, "{} overdue tasks", titles.len());
+    for t in &titles {
+        assert!(!body.contains(t), "a task in the body: {t}");
+        assert!(after.contains(t), "not in the appendix: {t}");
+    }
+    // What was done in the month, and who answers, are in the appendices only.
+    for s in [
+        "Báo cáo CCHC tháng 8 của Sở Tư pháp",
+        "(tên mẫu)",
+        "chờ xem xét",
+    ] {
+        assert!(!body.contains(s), "in the body: {s}");
+        assert!(after.contains(s), "not after the signature: {s}");
+    }
+    // The body says the figures and points to each appendix by its label.
+    let o = parindex_reports::chairman::outline(&data);
+    let items: usize = o.areas.iter().map(|a| a.overdue.len()).sum();
+    assert!(body.contains(&format!("{items} lượt quá hạn")), "{body}");
+    for l in ["Phụ lục I.", "Phụ lục II.", "Phụ lục III)"] {
+        assert!(body.contains(l), "the body names {l}");
+    }
+    // Per area one row: the area, tasks, done, overdue, units overdue.
+    let a3 = o.areas.iter().find(|a| a.code == "3").unwrap();
+    assert!(a3.tasks >= a3.tasks_done + a3.tasks_overdue && a3.tasks_overdue > 0);
+    let row = rows_of(&xml)
+        .into_iter()
+        .find(|r| r.starts_with("3. Cải cách thủ tục hành chính"))
+        .expect("the row of area 3");
+    assert_eq!(
+        row,
+        format!(
+            "3. Cải cách thủ tục hành chính{}{}{}{}",
+            a3.tasks,
+            a3.tasks_done,
+            a3.tasks_overdue,
+            a3.overdue_units()
+        )
+    );
+    assert_eq!(o.areas.len(), 9, "8 areas and the common tasks");
+    // The slowest agencies by name, the worst first, as Phụ lục II lists them.
+    let worst = &o.worst;
+    assert_eq!(worst.len(), 3);
+    assert!(worst.windows(2).all(|w| w[0].1 >= w[1].1), "{worst:?}");
+    assert!(body.contains(&format!(
+        "3 đơn vị chậm nhất: {} ({} lượt quá hạn), {} ({}), {} ({}).",
+        worst[0].0, worst[0].1, worst[1].0, worst[1].1, worst[2].0, worst[2].1
+    )));
+    // Tasks done, in progress and overdue, and the periods reported on time, late or not.
+    let st = s.plan_state(PLAN, TODAY, None).await.unwrap();
+    let due: Vec<_> = st
+        .tasks
+        .iter()
+        .flat_map(|t| t.assignments.iter())
+        .flat_map(|a| a.periods.iter())
+        .filter(|p| p.period.due < TODAY)
+        .collect();
+    let missing = due.iter().filter(|p| p.missing).count();
+    let late = due.iter().filter(|p| p.late).count();
+    assert!(
+        body.contains(&format!(
+            "Kỳ báo cáo đã đến hạn: {} đúng hạn, {late} trễ hạn, {missing} chưa nộp.",
+            due.len() - missing - late
+        )),
+        "{body}"
+    );
+    let overdue_tasks = st
+        .tasks
+        .iter()
+        .filter(|t| t.status == Status::Overdue)
+        .count();
+    let done_tasks = st
+        .tasks
+        .iter()
+        .filter(|t| t.status == Status::Accepted)
+        .count();
+    assert!(
+        body.contains(&format!(
+            "{done_tasks} nhiệm vụ đã hoàn thành, {} đang thực hiện, {overdue_tasks} quá hạn ({items} lượt quá hạn",
+            st.tasks.len() - done_tasks - overdue_tasks
+        )),
+        "{body}"
+    );
 }
 
 /// The report is generated as a draft to be signed: its signature block has the signer's title
@@ -718,6 +826,17 @@ async fn the_workbook_as_of_15_august(s: &Store) {
         a3[6].parse::<usize>().unwrap() >= 19,
         "the review of procedures, every unit"
     );
+    // The body's figures: the tasks of the area, done and overdue; the slowest agencies.
+    let o = parindex_reports::chairman::outline(&data);
+    let o3 = o.areas.iter().find(|a| a.code == "3").unwrap();
+    assert_eq!(
+        a3[9..12].to_vec(),
+        [o3.tasks, o3.tasks_done, o3.tasks_overdue].map(|n| n.to_string())
+    );
+    assert!(o3.tasks_overdue > 0);
+    assert!(summary
+        .iter()
+        .any(|r| r[0].starts_with(&format!("3 đơn vị chậm nhất: {} (", o.worst[0].0))));
 
     let done = sheet(&mut wb, "Kết quả tháng");
     assert_eq!(done[0][0], "Lĩnh vực");

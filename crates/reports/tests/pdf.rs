@@ -5,10 +5,11 @@
 
 mod common;
 
-use common::{flat, pdf_pages, pdf_text, seed, squash, PLAN};
+use common::{flat, pdf_page_texts, pdf_pages, pdf_text, seed, squash, without_page_number, PLAN};
 use jiff::civil::{date, Date};
 use parindex_domain::calendar::WorkCalendar;
 use parindex_domain::plan::Decision;
+use parindex_reports::document::Block;
 use parindex_reports::{
     chairman_docx, chairman_pdf, chairman_report_data, table_pdf, DocRow, DocTable, ReportError,
     TableDoc,
@@ -16,7 +17,10 @@ use parindex_reports::{
 use parindex_store::{on_both_backends, ReportInput, Store};
 use std::io::{Cursor, Read};
 
-on_both_backends!(the_pdf_report_says_what_the_word_report_says);
+on_both_backends!(
+    the_pdf_report_says_what_the_word_report_says,
+    the_body_is_one_page_and_the_appendices_follow
+);
 
 const TODAY: Date = date(2021, 8, 15);
 const SENTENCE: &str =
@@ -174,16 +178,34 @@ async fn the_pdf_report_says_what_the_word_report_says(s: &Store) {
         assert!(text.contains(&squash(s)), "PDF: missing {s:?}");
         assert!(word.contains(&squash(s)), "Word: missing {s:?}");
     }
-    // Every paragraph of the body, word for word in both (figures, counts, the month's rule).
-    for b in &doc.body {
-        let p = match b {
-            parindex_reports::document::Block::Heading { text }
-            | parindex_reports::document::Block::Subheading { text }
-            | parindex_reports::document::Block::Para { text } => flat(text),
+    // Every paragraph of the body and of the appendices, every cell of the body's table, word
+    // for word in both (figures, counts, the month's rule, what was done, the risks).
+    let mut cells = 0;
+    for b in doc
+        .body
+        .iter()
+        .chain(doc.appendices.iter().flat_map(|a| &a.blocks))
+    {
+        let ps: Vec<String> = match b {
+            Block::Heading { text } | Block::Subheading { text } | Block::Para { text } => {
+                vec![flat(text)]
+            }
+            Block::Table { table } => {
+                cells += 1;
+                table
+                    .headers
+                    .iter()
+                    .chain(table.rows.iter().flat_map(|r| &r.cells))
+                    .map(|c| flat(c))
+                    .collect()
+            }
         };
-        assert!(text.contains(&p), "PDF: missing paragraph {p:?}");
-        assert!(word.contains(&p), "Word: missing paragraph {p:?}");
+        for p in ps {
+            assert!(text.contains(&p), "PDF: missing paragraph {p:?}");
+            assert!(word.contains(&p), "Word: missing paragraph {p:?}");
+        }
     }
+    assert_eq!(cells, 1, "the body's table of the areas");
     assert!(text.contains(&squash("85,58 điểm")) && text.contains("13/63"));
     assert!(text.contains(&squash(
         "Trong tháng 08/2021: 1 báo cáo đã nộp hoặc được chấp nhận, trong đó 1 báo cáo đã được chấp nhận."
@@ -191,7 +213,7 @@ async fn the_pdf_report_says_what_the_word_report_says(s: &Store) {
     // The user's text is printed as typed.
     assert!(text.contains(&flat(hostile)), "{hostile}");
     // The appendices: every overdue row's unit, task and due date, in both.
-    assert_eq!(doc.appendices.len(), 2);
+    assert_eq!(doc.appendices.len(), 3);
     let overdue = &doc.appendices[0];
     assert!(overdue.table.rows.len() > 100, "the fanned-out tasks");
     for a in &doc.appendices {
@@ -216,4 +238,122 @@ async fn the_pdf_report_says_what_the_word_report_says(s: &Store) {
     assert!(!text.contains("đãký") && !word.contains("đãký"));
     // The appendix starts on its own page: more pages than the body alone needs.
     assert!(pdf_pages(&pdf) >= 4, "{} pages", pdf_pages(&pdf));
+}
+
+/// The body of the Chairman's report is one page — letterhead, title, summary, recipients and
+/// signature — and the first appendix opens page 2, in July and August as of 15/8/2021 (with
+/// the month's overdue dossiers, the longest body) and in December as of 15/12/2021, when most
+/// of the plan is overdue.
+async fn the_body_is_one_page_and_the_appendices_follow(s: &Store) {
+    seed(s).await;
+    let cal = WorkCalendar::every_day();
+    for (task, unit, period, day) in [
+        (
+            "III.1-monthly-report",
+            "so-tu-phap",
+            "2021-07",
+            date(2021, 7, 30),
+        ),
+        (
+            "III.1-monthly-report",
+            "so-tu-phap",
+            "2021-08",
+            date(2021, 8, 14),
+        ),
+        (
+            "II.4-intangible-assets",
+            "so-tai-chinh",
+            "once",
+            date(2021, 7, 28),
+        ),
+    ] {
+        let r = s
+            .submit_report(
+                PLAN,
+                task,
+                unit,
+                &input(
+                    period,
+                    "Đã thực hiện theo Kế hoạch, báo cáo đầy đủ các nội dung được giao",
+                ),
+                &[],
+                day,
+                &cal,
+                "sonoivu",
+            )
+            .await
+            .unwrap();
+        if period != "2021-08" {
+            s.review_report(r.id, Decision::Accepted, "", "sonoivu", day)
+                .await
+                .unwrap();
+        }
+    }
+    for (month, today) in [
+        ((2021, 7), TODAY),
+        ((2021, 8), TODAY),
+        ((2021, 12), date(2021, 12, 15)),
+    ] {
+        let mut data = chairman_report_data(s, PLAN, month, today).await.unwrap();
+        data.explanations = ["so-tu-phap", "so-noi-vu", "huyen-yen-the", "so-tttt"]
+            .iter()
+            .map(|a| parindex_store::ExplanationCount {
+                agency: a.to_string(),
+                overdue: 12,
+                explained: 5,
+            })
+            .collect();
+        let doc = parindex_reports::document::report_document(&data);
+        let pdf = chairman_pdf(&data).expect("the PDF");
+        let pages = pdf_page_texts(&pdf);
+        assert_eq!(pages.len(), pdf_pages(&pdf), "{month:?}: a text per page");
+        let first = squash(&pages[0]);
+        // Page 1: the letterhead, the body to its last sentence, the recipients and the
+        // signature block.
+        for s in [
+            "UBND TỈNH BẮC GIANG",
+            "BÁO CÁO",
+            "I. KẾT QUẢ CHỈ SỐ CCHC",
+            "III. ĐỀ XUẤT, KIẾN NGHỊ",
+            "Trên đây là báo cáo tháng",
+            "Nơi nhận:",
+            "- Lưu: VT, CCHC.",
+            &doc.signer_title,
+        ] {
+            assert!(
+                first.contains(&squash(s)),
+                "{month:?}: page 1 lacks {s:?}: {}",
+                pages[0]
+            );
+        }
+        // Every paragraph of the body is on page 1 (and the area table's last row).
+        for b in &doc.body {
+            if let Block::Para { text } = b {
+                assert!(
+                    first.contains(&squash(text)),
+                    "{month:?}: not on page 1: {text}"
+                );
+            }
+        }
+        // Page 2 opens with the first appendix: its label and title, nothing of the body.
+        let second = without_page_number(&pages[1]);
+        let a = &doc.appendices[0];
+        assert!(
+            second.starts_with(&format!("{} {}", a.label, a.title)),
+            "{month:?}: page 2 begins {:?}",
+            &second[..second.len().min(120)]
+        );
+        assert!(!first.contains(&squash(&a.title)), "{month:?}");
+        // And every appendix starts a page of its own, in order.
+        let mut at = 1;
+        for a in &doc.appendices {
+            let p = pages[at..]
+                .iter()
+                .position(|p| {
+                    without_page_number(p).starts_with(&format!("{} {}", a.label, a.title))
+                })
+                .unwrap_or_else(|| panic!("{month:?}: no page opens with {}", a.label));
+            at += p + 1;
+        }
+    }
 }

@@ -5,6 +5,30 @@
 use std::process::Command;
 
 pub fn pdf_text(pdf: &[u8]) -> String {
+    flat(&raw_text(pdf))
+}
+
+/// The text of each page, as [`pdf_text`] reads the whole (pdftotext ends each page with a form
+/// feed).
+#[allow(dead_code)]
+pub fn pdf_page_texts(pdf: &[u8]) -> Vec<String> {
+    let raw = raw_text(pdf);
+    let mut pages: Vec<String> = raw.split('\u{c}').map(flat).collect();
+    // The form feed after the last page leaves an empty piece.
+    if pages.last().is_some_and(|p| p.is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+/// A page's text without the page number centred at its top (from the second page).
+#[allow(dead_code)]
+pub fn without_page_number(page: &str) -> &str {
+    page.trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start()
+}
+
+fn raw_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("doc.pdf");
@@ -20,9 +44,7 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         "pdftotext: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).expect("UTF-8 text");
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    parindex_domain::text::nfc(&flat)
+    String::from_utf8(out.stdout).expect("UTF-8 text")
 }
 
 /// The pages of a PDF, as `pdfinfo` counts them.
@@ -42,8 +64,7 @@ pub fn pdf_pages(pdf: &[u8]) -> usize {
         .expect("a page count")
 }
 
-/// White space made one space (to compare a document's text with a sentence).
-#[allow(dead_code)]
+/// White space made one space (to compare a document's text with a sentence), NFC.
 pub fn flat(s: &str) -> String {
     parindex_domain::text::nfc(&s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
