@@ -207,7 +207,9 @@ pub fn gap(g: &NamedGap, json: bool) -> Result<()> {
         println!(
             "  {:<24} points lost {:>6}  areas below target {:?}  criteria {:?}",
             l.lead_agency.as_deref().unwrap_or("(unassigned)"),
-            l.points_lost,
+            l.points_lost
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "unknown".into()),
             l.areas_below_target,
             l.criteria
         );

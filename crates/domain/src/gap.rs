@@ -210,8 +210,9 @@ pub struct CriterionGap {
 pub struct LeadAgencyGap {
     /// The unit slug, or `None` for items no agency answers for yet.
     pub lead_agency: Option<String>,
-    /// Points lost on the most detailed scored items it answers for.
-    pub points_lost: Decimal,
+    /// Points lost on the most detailed scored items it answers for; `None` (JSON `null`, "—"
+    /// on pages) when none of them has a known score: unknown, not zero.
+    pub points_lost: Option<Decimal>,
     /// Areas it answers for that are below their target rank.
     pub areas_below_target: Vec<String>,
     /// Criteria it answers for, most points lost first.
@@ -432,7 +433,7 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
         g.entry(lead.clone())
             .or_insert_with(|| LeadAgencyGap {
                 lead_agency: lead,
-                points_lost: Decimal::ZERO,
+                points_lost: None,
                 areas_below_target: vec![],
                 criteria: vec![],
             })
@@ -445,7 +446,7 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
             let lead = lead_of(code);
             let k = group(&mut groups, lead);
             if let Some(g) = groups.get_mut(&k) {
-                g.points_lost += *lost;
+                g.points_lost = Some(g.points_lost.unwrap_or(Decimal::ZERO) + *lost);
             }
         }
     }
@@ -464,6 +465,7 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
         }
     }
     let mut by_lead_agency: Vec<LeadAgencyGap> = groups.into_values().collect();
+    // Most points lost first; unknown losses (`None`) after every known one.
     by_lead_agency.sort_by(|a, b| {
         b.points_lost
             .cmp(&a.points_lost)
@@ -676,7 +678,7 @@ mod tests {
             .iter()
             .find(|g| g.lead_agency.as_deref() == Some("van-phong-ubnd-tinh"))
             .unwrap();
-        assert_eq!(vp.points_lost, dec!(3));
+        assert_eq!(vp.points_lost, Some(dec!(3)));
         let snv = r
             .by_lead_agency
             .iter()
@@ -684,10 +686,58 @@ mod tests {
             .unwrap();
         assert_eq!(
             snv.points_lost,
-            dec!(1),
+            Some(dec!(1)),
             "area 1's loss is counted on its criteria, not twice"
         );
         assert_eq!(snv.areas_below_target, vec!["1".to_string()]);
+    }
+
+    #[test]
+    fn points_lost_are_unknown_where_no_score_is_known() {
+        let e = edition();
+        // Area 2's rank is published, not its score: its lead agency's loss is unknown.
+        let mut me = res(
+            "me",
+            dec!(14),
+            &[("1", dec!(6)), ("1.1", dec!(3)), ("1.2", dec!(3))],
+        );
+        me.node_ranks.insert("2".into(), 3);
+        let results = vec![
+            me,
+            res("p", dec!(17), &[("1", dec!(9)), ("2", dec!(8))]),
+            res("q", dec!(15), &[("1", dec!(7)), ("2", dec!(8))]),
+        ];
+        let targets = vec![RankTarget {
+            edition_id: "e".into(),
+            subject: "me".into(),
+            scope: TargetScope::Node(NodeCode::parse("2").unwrap()),
+            target_rank: 1,
+            lead_agency: Some("so-tu-phap".into()),
+            note: None,
+        }];
+        let r = analyse(&GapInput {
+            edition: &e,
+            results: &results,
+            subject: "me",
+            target_rank: None,
+            targets: &targets,
+            previous: None,
+        })
+        .unwrap();
+        let stp = r
+            .by_lead_agency
+            .iter()
+            .find(|g| g.lead_agency.as_deref() == Some("so-tu-phap"))
+            .expect("the agency whose area is below its target");
+        assert_eq!(stp.areas_below_target, vec!["2".to_string()]);
+        assert_eq!(stp.points_lost, None, "unknown, not zero");
+        assert_eq!(
+            r.by_lead_agency.last().map(|g| g.lead_agency.as_deref()),
+            Some(Some("so-tu-phap")),
+            "unknown losses come after the known ones"
+        );
+        let json = serde_json::to_value(stp).unwrap();
+        assert!(json["points_lost"].is_null(), "{json}");
     }
 
     #[test]

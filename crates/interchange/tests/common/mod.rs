@@ -293,9 +293,9 @@ pub fn assert_kind(
     kind: parindex_interchange::ProblemKind,
 ) {
     assert!(
-        err.problems.iter().any(|p| p.row == row
-            && p.column.as_deref() == column
-            && p.kind == kind),
+        err.problems
+            .iter()
+            .any(|p| p.row == row && p.column.as_deref() == column && p.kind == kind),
         "expected a problem at row {row:?}, column {column:?} of kind {kind:?}; got:\n{err}\n{:#?}",
         err.problems
     );

@@ -77,7 +77,8 @@ pub struct CriterionRow {
 
 pub struct LeadRow {
     pub name: String,
-    pub lost: Decimal,
+    /// Unknown (`None`, "—") when none of its items has a known score.
+    pub lost: Option<Decimal>,
     pub areas: String,
     pub criteria: usize,
 }
@@ -627,7 +628,7 @@ fn gap_tables(p: &GapPage) -> Vec<parindex_reports::DocTable> {
         .map(|x| {
             vec![
                 x.name.clone(),
-                n(x.lost),
+                on(x.lost),
                 x.areas.clone(),
                 x.criteria.to_string(),
             ]
