@@ -529,7 +529,7 @@ async fn indicators_status_entry_import_and_the_criterion_score() {
     let detail = app
         .get("/indicators/dossiers-on-time-rate", Some("leader"))
         .await;
-    assert!(detail.body.contains("98,5 %"), "{}", detail.body);
+    assert!(detail.body.contains("98,50 %"), "{}", detail.body);
     let crit = detail
         .body
         .split("id=\"linked-criteria\"")

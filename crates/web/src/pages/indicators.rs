@@ -64,11 +64,14 @@ fn status_class(s: Status) -> &'static str {
 }
 
 fn pct_or_num(lang: Lang, ind: &Indicator, v: Decimal) -> String {
-    let v = v.round_dp(2);
     if ind.unit == "%" {
-        format!("{} %", i18n::num(lang, v))
+        i18n::pct(lang, v)
     } else {
-        format!("{} {}", i18n::num(lang, v), ind.unit)
+        format!(
+            "{} {}",
+            i18n::value(lang, v),
+            i18n::measure_unit(lang, &ind.unit)
+        )
     }
 }
 
@@ -394,7 +397,7 @@ fn trend_chart(lang: Lang, ind: &Indicator, name: &str, observations: &[Observat
         .map(|o| Point {
             label: o.period.to_string(),
             value: o.value.to_f64().unwrap_or(0.0),
-            value_text: i18n::num(lang, o.value.round_dp(2)),
+            value_text: i18n::value(lang, o.value),
             note: None,
         })
         .collect();
@@ -470,13 +473,21 @@ async fn detail_page(
             unit: unit_name(&o.unit),
             period: o.period.to_string(),
             value: pct_or_num(lang, ind, o.value),
-            numerator: o.numerator.map(|d| i18n::num(lang, d)).unwrap_or_default(),
+            numerator: o
+                .numerator
+                .map(|d| i18n::value(lang, d))
+                .unwrap_or_default(),
             denominator: o
                 .denominator
-                .map(|d| i18n::num(lang, d))
+                .map(|d| i18n::value(lang, d))
                 .unwrap_or_default(),
             source: source_words(lang, &o.source),
-            note: o.note.clone().unwrap_or_default(),
+            note: match o.note.as_deref() {
+                Some(parindex_domain::indicators::CUMULATED_NOTE) => {
+                    i18n::t(lang, "indicators.note_cumulated").to_string()
+                }
+                n => n.unwrap_or_default().to_string(),
+            },
             nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
         })
         .collect();
@@ -496,7 +507,7 @@ async fn detail_page(
     Ok(DetailPage {
         id: ind.id.clone(),
         name,
-        unit: ind.unit.clone(),
+        unit: i18n::measure_unit(lang, &ind.unit),
         measure_key: format!("indicators.measure.{}", ind.measure.as_str()),
         direction_key: format!("indicators.direction.{}", ind.direction.as_str()),
         target: target_text(lang, ind),
@@ -693,10 +704,7 @@ fn agency_row(
     overdue: i64,
     can_list: bool,
 ) -> AgencyRow {
-    let pct = |d: Option<Decimal>| {
-        d.map(|d| format!("{} %", i18n::num(lang, d)))
-            .unwrap_or_else(|| "—".into())
-    };
+    let pct = |d: Option<Decimal>| d.map(|d| i18n::pct(lang, d)).unwrap_or_else(|| "—".into());
     AgencyRow {
         agency: agency.to_string(),
         href: format!("/dossiers/{}", seg(agency)),
