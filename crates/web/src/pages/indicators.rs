@@ -390,6 +390,32 @@ pub struct ObservationForm {
     note: String,
 }
 
+/// An observation as its table shows it: the figures by the one rule (`figures::value`), the
+/// note computed for a year's dossiers in the reader's language.
+fn obs_row(lang: Lang, ind: &Indicator, unit: String, o: &Observation) -> ObsRow {
+    ObsRow {
+        unit,
+        period: o.period.to_string(),
+        value: pct_or_num(lang, ind, o.value),
+        numerator: o
+            .numerator
+            .map(|d| i18n::value(lang, d))
+            .unwrap_or_default(),
+        denominator: o
+            .denominator
+            .map(|d| i18n::value(lang, d))
+            .unwrap_or_default(),
+        source: source_words(lang, &o.source),
+        note: match o.note.as_deref() {
+            Some(parindex_domain::indicators::CUMULATED_NOTE) => {
+                i18n::t(lang, "indicators.note_cumulated").to_string()
+            }
+            n => n.unwrap_or_default().to_string(),
+        },
+        nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
+    }
+}
+
 /// The trend of the province's values (months for a dossier indicator), with the target line.
 fn trend_chart(lang: Lang, ind: &Indicator, name: &str, observations: &[Observation]) -> String {
     let points: Vec<Point> = trend(observations, ind.source.from_dossiers())
@@ -469,27 +495,7 @@ async fn detail_page(
     let chart = trend_chart(lang, ind, &name, &v.observations);
     let observations = listed(&v.observations)
         .into_iter()
-        .map(|o| ObsRow {
-            unit: unit_name(&o.unit),
-            period: o.period.to_string(),
-            value: pct_or_num(lang, ind, o.value),
-            numerator: o
-                .numerator
-                .map(|d| i18n::value(lang, d))
-                .unwrap_or_default(),
-            denominator: o
-                .denominator
-                .map(|d| i18n::value(lang, d))
-                .unwrap_or_default(),
-            source: source_words(lang, &o.source),
-            note: match o.note.as_deref() {
-                Some(parindex_domain::indicators::CUMULATED_NOTE) => {
-                    i18n::t(lang, "indicators.note_cumulated").to_string()
-                }
-                n => n.unwrap_or_default().to_string(),
-            },
-            nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
-        })
+        .map(|o| obs_row(lang, ind, unit_name(&o.unit), o))
         .collect();
     let links = v.links.iter().map(|k| link_row(lang, ind, k)).collect();
     let can_edit = can(&cu.actor(), &Action::EditIndicators) && !ind.source.from_dossiers();
