@@ -1163,10 +1163,11 @@ async fn every_figure_of_points_has_two_decimals() {
         // Every area's table and every ranking.
         for link in hrefs(&html) {
             if let Some(t) = resolve(&url, &link) {
-                if t.starts_with("/results/areas?") || t.starts_with("/rankings/") {
-                    if !t.contains("export") && !t.contains("format=") {
-                        pages.push(t);
-                    }
+                if (t.starts_with("/results/areas?") || t.starts_with("/rankings/"))
+                    && !t.contains("export")
+                    && !t.contains("format=")
+                {
+                    pages.push(t);
                 }
             }
         }
