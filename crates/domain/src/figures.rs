@@ -7,7 +7,7 @@
 //! | index %, rates (dossiers on time, indicators in %) | 2, then ` %` | `85,58 %` | `85.58 %` |
 //! | a change of a percentage | 2, sign, `điểm %` (catalogue) | `+1,20` | `+1.20` |
 //! | other measured values (indicators, numerators) | 2, thousands grouped | `1.234,50` | `1,234.50` |
-//! | counts (units, dossiers, tasks, ranks) | 0, thousands grouped | `1.234` | `1,234` |
+//! | counts (units, dossiers, tasks, ranks; an indicator counted in dossiers, units…) | 0, thousands grouped | `1.234` | `1,234` |
 //! | sizes of files | B and KB 0, MB 1, GB 2 | `1,5 MB` | `1.5 MB` |
 //!
 //! Rounding is half away from zero, as the published tables round. Rates take 2 decimals, not
@@ -111,6 +111,11 @@ pub fn count(n: u64, style: Style) -> String {
     fixed(Decimal::from(n), 0, true, style)
 }
 
+/// A count held as a decimal (dossiers of an indicator, units below a goal): `836`, `1.234`.
+pub fn whole(d: Decimal, style: Style) -> String {
+    fixed(d, 0, true, style)
+}
+
 /// A size of a file: `812 B`, `12 KB`, `1,5 MB`, `2,25 GB` (1 KB = 1024 bytes).
 pub fn size(bytes: u64, style: Style) -> String {
     let k = Decimal::from(1024);
@@ -182,6 +187,8 @@ mod tests {
         assert_eq!(count(1234, En), "1,234");
         assert_eq!(count(123, En), "123");
         assert_eq!(count(0, Vi), "0");
+        assert_eq!(whole(dec!(836), Vi), "836");
+        assert_eq!(whole(dec!(1234), En), "1,234");
     }
 
     #[test]

@@ -76,16 +76,41 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
 /// ones (`measure_unit.*`: "hồ sơ" is "dossiers" in English, "đơn vị" "units"), others as the
 /// plan wrote them.
 pub fn measure_unit(lang: Lang, unit: &str) -> String {
-    let slug: String = parindex_domain::text::fold(unit.trim())
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    let key = format!("measure_unit.{slug}");
+    let key = format!("measure_unit.{}", unit_slug(unit));
     if has_key(&key) {
         t(lang, &key).to_string()
     } else {
         unit.to_string()
     }
+}
+
+/// Units of measure that count things: a value in them is a count (`836 hồ sơ`, not `836,00`).
+const COUNTED: &[&str] = &["ho_so", "don_vi", "nhiem_vu", "thu_tuc", "doanh_nghiep"];
+
+/// A value with its unit of measure, by the kind of figure the unit makes it: `98,50 %`,
+/// `836 hồ sơ` / `836 dossiers` (a count), `12,50 km` (a measured value).
+pub fn measured(lang: Lang, d: Decimal, unit: &str) -> String {
+    let unit = unit.trim();
+    if unit == "%" {
+        return pct(lang, d);
+    }
+    let number = if COUNTED.contains(&unit_slug(unit).as_str()) {
+        figures::whole(d, style(lang))
+    } else {
+        value(lang, d)
+    };
+    if unit.is_empty() {
+        number
+    } else {
+        format!("{number} {}", measure_unit(lang, unit))
+    }
+}
+
+fn unit_slug(unit: &str) -> String {
+    parindex_domain::text::fold(unit.trim())
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// How this language writes numbers (`parindex_domain::figures`: the one rule per kind of figure).

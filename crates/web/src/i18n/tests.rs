@@ -230,6 +230,15 @@ fn formats_numbers_and_dates() {
         "a form field keeps what it parses back"
     );
     assert_eq!(measure_unit(Lang::En, "hồ sơ"), "dossiers");
+    assert_eq!(
+        measured(Lang::Vi, dec!(836), "hồ sơ"),
+        "836 hồ sơ",
+        "a count"
+    );
+    assert_eq!(measured(Lang::En, dec!(1234), "đơn vị"), "1,234 units");
+    assert_eq!(measured(Lang::Vi, dec!(98.5), "%"), "98,50 %");
+    assert_eq!(measured(Lang::Vi, dec!(12.5), "km"), "12,50 km");
+    assert_eq!(measured(Lang::Vi, dec!(12.5), ""), "12,50");
     assert_eq!(measure_unit(Lang::En, "Đơn vị"), "units");
     assert_eq!(measure_unit(Lang::Vi, "hồ sơ"), "hồ sơ");
     assert_eq!(measure_unit(Lang::En, "km"), "km", "others as written");

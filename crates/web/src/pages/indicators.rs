@@ -64,15 +64,7 @@ fn status_class(s: Status) -> &'static str {
 }
 
 fn pct_or_num(lang: Lang, ind: &Indicator, v: Decimal) -> String {
-    if ind.unit == "%" {
-        i18n::pct(lang, v)
-    } else {
-        format!(
-            "{} {}",
-            i18n::value(lang, v),
-            i18n::measure_unit(lang, &ind.unit)
-        )
-    }
+    i18n::measured(lang, v, &ind.unit)
 }
 
 fn target_text(lang: Lang, ind: &Indicator) -> String {
@@ -393,18 +385,20 @@ pub struct ObservationForm {
 /// An observation as its table shows it: the figures by the one rule (`figures::value`), the
 /// note computed for a year's dossiers in the reader's language.
 fn obs_row(lang: Lang, ind: &Indicator, unit: String, o: &Observation) -> ObsRow {
+    // A rate computed from dossiers divides counts of dossiers.
+    let part = |d: Decimal| {
+        if ind.source.from_dossiers() {
+            parindex_domain::figures::whole(d, i18n::style(lang))
+        } else {
+            i18n::value(lang, d)
+        }
+    };
     ObsRow {
         unit,
         period: o.period.to_string(),
         value: pct_or_num(lang, ind, o.value),
-        numerator: o
-            .numerator
-            .map(|d| i18n::value(lang, d))
-            .unwrap_or_default(),
-        denominator: o
-            .denominator
-            .map(|d| i18n::value(lang, d))
-            .unwrap_or_default(),
+        numerator: o.numerator.map(part).unwrap_or_default(),
+        denominator: o.denominator.map(part).unwrap_or_default(),
         source: source_words(lang, &o.source),
         note: match o.note.as_deref() {
             Some(parindex_domain::indicators::CUMULATED_NOTE) => {

@@ -102,14 +102,13 @@ pub(super) struct TreePage {
 
 /// "80,78 % / 100,00 %" with its label.
 pub(super) fn figure_text(lang: Lang, f: &parindex_domain::plan::Figure) -> String {
-    let unit = if f.unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", i18n::measure_unit(lang, &f.unit))
-    };
-    let value = format!("{}{unit}", i18n::value(lang, f.value));
+    let value = i18n::measured(lang, f.value, &f.unit);
     match f.target {
-        Some(t) => format!("{}: {value} / {}{unit}", f.label, i18n::value(lang, t)),
+        Some(t) => format!(
+            "{}: {value} / {}",
+            f.label,
+            i18n::measured(lang, t, &f.unit)
+        ),
         None => format!("{}: {value}", f.label),
     }
 }
@@ -143,13 +142,9 @@ pub(super) fn goal_text(lang: Lang, goal: &TargetGoal) -> String {
             let by = by
                 .map(|d| format!(" ({} {})", t("plan.by"), dates::date(d)))
                 .unwrap_or_default();
-            format!(
-                "{label} {op} {} {}{by}",
-                i18n::value(lang, *value),
-                i18n::measure_unit(lang, unit)
-            )
-            .trim()
-            .to_string()
+            format!("{label} {op} {}{by}", i18n::measured(lang, *value, unit))
+                .trim()
+                .to_string()
         }
     }
 }
