@@ -363,6 +363,10 @@ async fn run(cli: Cli) -> Result<()> {
         }
         (None, _) => parindex_domain::calendar::Clock::System,
     };
+    // On a fixed day the audit log dates what is done on that day too (not years later).
+    if let parindex_domain::calendar::Clock::Fixed(d) = clock {
+        parindex_store::date_audit_on(d);
+    }
     let command = match cli.command {
         Command::Dossiers { command } => return dossiers::dossiers_command(command, clock.today()),
         Command::Gen { command } => return dossiers::gen_command(command),

@@ -1063,9 +1063,10 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
         fig("lead agency", "tile-my-areas") >= 1,
         "the areas it leads"
     );
-    // The leader: the criticism waits, the disciplinary review was decided.
-    assert_eq!(fig("leader", "tile-measures"), 1);
-    assert_eq!(fig("coordinator", "tile-measures"), 1);
+    // The leader: the criticism waits, the disciplinary review was decided — one figure each.
+    assert_eq!(fig("leader", "tile-measures-criticism"), 1);
+    assert_eq!(fig("leader", "tile-measures-disciplinary"), 0);
+    assert_eq!(fig("coordinator", "tile-measures-criticism"), 1);
     let unpublished = db
         .store
         .rounds()
@@ -1086,7 +1087,7 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
         unpublished
     );
     assert!(!appraiser.contains_key("tile-overdue"));
-    assert!(!seen["agency"].contains_key("tile-measures"));
+    assert!(!seen["agency"].contains_key("tile-measures-criticism"));
     // The leader's home carries the Chairman's report form for the month.
     let leader = fetch(&app, "/", &cookies["leader"])
         .await

@@ -83,6 +83,25 @@ async fn nothing_after(store: &Store, today: Date) {
             }
         }
     }
+    // The audit log too: what the demo did is dated on its day, not on the real date.
+    let log = store
+        .audit_log(&parindex_store::AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log");
+    assert!(!log.is_empty(), "the demo's changes are audited");
+    for e in &log {
+        assert!(
+            day_of(&e.at) <= today,
+            "{} {} {} dated {}",
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.at
+        );
+    }
 }
 
 #[tokio::test]
@@ -93,6 +112,15 @@ async fn the_demo_runs_on_a_day_of_the_plan_and_its_history_stops_there() {
     assert!(out.contains("demo clock: 15/08/2021"), "{out}");
     let today = date(2021, 8, 15);
     nothing_after(&db.store, today).await;
+    let log = db
+        .store
+        .audit_log(&parindex_store::AuditFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log");
+    assert!(log.iter().all(|e| day_of(&e.at) == today), "{log:?}");
 
     // Each kind of report exists: on time, late, returned then resubmitted, accepted, and one
     // still awaiting review.

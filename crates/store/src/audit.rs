@@ -1,6 +1,6 @@
 //! The audit log: who changed what and when, with before/after values as JSON.
 
-use crate::db::{get, now_text, Store};
+use crate::db::{audit_time, get, Store};
 use crate::error::Context;
 use crate::Result;
 use serde::Serialize;
@@ -51,7 +51,7 @@ pub(crate) const INSERT_AUDIT: &str =
 pub(crate) async fn record(tx: &mut crate::version::WriteTx, c: Change<'_>) -> Result<()> {
     tx.touches(crate::Tables::AUDIT);
     sqlx::query(INSERT_AUDIT)
-        .bind(now_text())
+        .bind(audit_time())
         .bind(c.actor)
         .bind(c.action)
         .bind(c.entity)
@@ -76,7 +76,7 @@ impl Store {
         after: serde_json::Value,
     ) -> Result<()> {
         sqlx::query(INSERT_AUDIT)
-            .bind(now_text())
+            .bind(audit_time())
             .bind(actor)
             .bind(action)
             .bind(entity)

@@ -346,6 +346,36 @@ pub(crate) fn now_text() -> String {
     timestamp_text(jiff::Timestamp::now())
 }
 
+/// The day the application's clock is fixed on (`--as-of`, the demo's clock), when it is.
+static AUDIT_DAY: std::sync::OnceLock<jiff::civil::Date> = std::sync::OnceLock::new();
+
+/// Date the audit log's entries on `day` (at the real time of day, Asia/Ho_Chi_Minh) rather than
+/// on the real date, for the rest of the process: a server or a command run with `--as-of` (the
+/// demo: 15/08/2021) records what is done "today" on its own today, so that its log does not
+/// say things happened years after the day every page shows. Set once; later calls are ignored.
+/// Sessions, sign-in throttling and the other stored moments keep the real time.
+pub fn date_audit_on(day: jiff::civil::Date) {
+    let _ = AUDIT_DAY.set(day);
+}
+
+/// The moment an audit entry records: now, or now's time of day on the fixed day
+/// ([`date_audit_on`]).
+pub(crate) fn audit_time() -> String {
+    audit_time_on(AUDIT_DAY.get().copied(), jiff::Timestamp::now())
+}
+
+fn audit_time_on(day: Option<jiff::civil::Date>, now: jiff::Timestamp) -> String {
+    let Some(day) = day else {
+        return timestamp_text(now);
+    };
+    let tz = jiff::tz::TimeZone::fixed(jiff::tz::offset(7));
+    let time = now.to_zoned_datetime(tz.clone()).time();
+    match tz.to_timestamp(day.to_datetime(time)) {
+        Ok(t) => timestamp_text(t),
+        Err(_) => timestamp_text(now),
+    }
+}
+
 /// The moment stored for something done on `day` (Asia/Ho_Chi_Minh): now when `day` is
 /// today, else 09:00 of that day (a fixed clock, `--as-of`, or the demo's history), so that a
 /// record is never dated after the day it was made on.
@@ -386,4 +416,20 @@ pub(crate) fn to_u32(v: Option<i64>, what: &str) -> Result<Option<u32>> {
         u32::try_from(x).map_err(|_| StoreError::Corrupt(format!("{what}: {x} out of range")))
     })
     .transpose()
+}
+
+#[cfg(test)]
+mod audit_time_tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_is_dated_on_the_fixed_day_at_the_real_time_of_day() {
+        let now: jiff::Timestamp = "2026-12-07T19:43:45Z".parse().unwrap();
+        assert_eq!(audit_time_on(None, now), "2026-12-07T19:43:45Z");
+        // 19:43 UTC is 02:43 on the 8th in Vietnam: the fixed day at 02:43 (+07:00).
+        assert_eq!(
+            audit_time_on(Some(jiff::civil::date(2021, 8, 15)), now),
+            "2021-08-14T19:43:45Z"
+        );
+    }
 }

@@ -419,7 +419,7 @@ impl DossierImport {
             }
             ImportConn::Bulk(mut b) => {
                 sqlx::query(INSERT_AUDIT)
-                    .bind(now_text())
+                    .bind(crate::db::audit_time())
                     .bind(change.actor)
                     .bind(change.action)
                     .bind(change.entity)
@@ -437,7 +437,7 @@ impl DossierImport {
             ImportConn::Pg(mut p) => {
                 let conn = p.ready().await.ctx(|| "saving overdue dossiers".into())?;
                 sqlx::query(INSERT_AUDIT)
-                    .bind(now_text())
+                    .bind(crate::db::audit_time())
                     .bind(change.actor)
                     .bind(change.action)
                     .bind(change.entity)

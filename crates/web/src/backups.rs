@@ -264,7 +264,85 @@ pub struct Done {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed {
     pub at: jiff::Timestamp,
-    pub error: String,
+    pub error: BackupFailure,
+}
+
+/// Why a scheduled backup was not written: a kind with a catalogued message
+/// (`backups.fail.*`), the file or folder it concerns, and the system's own words (`detail`,
+/// shown as a code beside the message, written to the log and the audit entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupFailure {
+    /// The folder is refused: `why` is `FolderProblem::key` (not a folder, not ours, too open,
+    /// cannot be made or read).
+    Folder {
+        dir: String,
+        why: &'static str,
+        detail: String,
+    },
+    /// A thousand archives already carry this moment's name.
+    NoFreeName { dir: String },
+    /// Writing the archive (or reading its size) failed.
+    Write { file: String, detail: String },
+    /// The background task that writes it stopped.
+    Task { detail: String },
+}
+
+impl BackupFailure {
+    /// The catalogue key of its message.
+    pub fn key(&self) -> String {
+        match self {
+            BackupFailure::Folder { why, .. } => format!("backups.fail.folder_{why}"),
+            BackupFailure::NoFreeName { .. } => "backups.fail.no_free_name".into(),
+            BackupFailure::Write { .. } => "backups.fail.write".into(),
+            BackupFailure::Task { .. } => "backups.fail.task".into(),
+        }
+    }
+
+    /// The message in the reader's language, the path filled in.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        let text = crate::i18n::t(lang, &self.key());
+        match self {
+            BackupFailure::Folder { dir, .. } | BackupFailure::NoFreeName { dir } => {
+                text.replace("{dir}", dir)
+            }
+            BackupFailure::Write { file, .. } => text.replace("{file}", file),
+            BackupFailure::Task { .. } => text.to_string(),
+        }
+    }
+
+    /// The system's own words, or empty.
+    pub fn detail(&self) -> &str {
+        match self {
+            BackupFailure::Folder { detail, .. }
+            | BackupFailure::Write { detail, .. }
+            | BackupFailure::Task { detail } => detail,
+            BackupFailure::NoFreeName { .. } => "",
+        }
+    }
+
+    /// Every kind (for the test that each has words in both catalogues).
+    pub const KEYS: &'static [&'static str] = &[
+        "backups.fail.folder_not_owned",
+        "backups.fail.folder_too_open",
+        "backups.fail.folder_not_a_folder",
+        "backups.fail.folder_io",
+        "backups.fail.no_free_name",
+        "backups.fail.write",
+        "backups.fail.task",
+    ];
+}
+
+impl fmt::Display for BackupFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackupFailure::Folder { detail, .. } => f.write_str(detail),
+            BackupFailure::NoFreeName { dir } => {
+                write!(f, "no free name for the archive in {dir}")
+            }
+            BackupFailure::Write { file, detail } => write!(f, "{file}: {detail}"),
+            BackupFailure::Task { detail } => write!(f, "the backup task stopped: {detail}"),
+        }
+    }
 }
 
 /// What the administrator's page shows besides the folder's content.
@@ -320,7 +398,11 @@ impl Backups {
     }
 
     /// Take one backup now and prune, after the one being written, if any.
-    pub async fn run_once(&self, store: &Store, evidence: &EvidenceConfig) -> Result<Done, String> {
+    pub async fn run_once(
+        &self,
+        store: &Store,
+        evidence: &EvidenceConfig,
+    ) -> Result<Done, BackupFailure> {
         let _only_one = self.running.lock().await;
         self.update(|s| s.running = true);
         let result = self.write(store, evidence).await;
@@ -353,7 +435,7 @@ impl Backups {
                 tracing::error!(folder = %self.schedule.dir.display(), %error, "scheduled backup failed");
                 let after = serde_json::json!({
                     "folder": self.schedule.dir.display().to_string(),
-                    "error": error,
+                    "error": error.to_string(),
                 });
                 if let Err(e) = store
                     .record_event("system", "backup_failed", "backup", "", after)
@@ -378,21 +460,32 @@ impl Backups {
         result
     }
 
-    async fn write(&self, store: &Store, evidence: &EvidenceConfig) -> Result<Done, String> {
+    async fn write(&self, store: &Store, evidence: &EvidenceConfig) -> Result<Done, BackupFailure> {
         let dir = self.schedule.dir.clone();
         let start = std::time::Instant::now();
         let at = jiff::Timestamp::now();
+        let task = |e: tokio::task::JoinError| BackupFailure::Task {
+            detail: e.to_string(),
+        };
         let name = {
             let dir = dir.clone();
-            tokio::task::spawn_blocking(move || -> Result<String, String> {
-                parindex_store::files::ensure_private_dir(&dir).map_err(|p| p.to_string())?;
+            tokio::task::spawn_blocking(move || -> Result<String, BackupFailure> {
+                parindex_store::files::ensure_private_dir(&dir).map_err(|p| {
+                    BackupFailure::Folder {
+                        dir: dir.display().to_string(),
+                        why: p.key(),
+                        detail: p.to_string(),
+                    }
+                })?;
                 (0..1000)
                     .map(|seq| archive_name(at, seq))
                     .find(|n| !dir.join(n).exists())
-                    .ok_or_else(|| "no free name for the archive".to_string())
+                    .ok_or_else(|| BackupFailure::NoFreeName {
+                        dir: dir.display().to_string(),
+                    })
             })
             .await
-            .map_err(|e| e.to_string())??
+            .map_err(task)??
         };
         let path = dir.join(&name);
         // The backup reads and writes files as it goes: on a blocking thread, driven there.
@@ -402,15 +495,19 @@ impl Backups {
             handle.block_on(async move { s.backup(&p, &ev, &Silent).await })
         })
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(task)?
+        .map_err(|e| BackupFailure::Write {
+            file: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let file = path.display().to_string();
         let keep = self.schedule.keep;
         let (bytes, removed) = tokio::task::spawn_blocking(move || {
             let bytes = std::fs::metadata(&path).map(|m| m.len());
             (bytes, prune(&dir, keep))
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(task)?;
         match removed {
             Ok(names) if !names.is_empty() => {
                 tracing::info!(removed = ?names, "old scheduled backups deleted")
@@ -421,7 +518,10 @@ impl Backups {
         Ok(Done {
             name,
             at,
-            bytes: bytes.map_err(|e| e.to_string())?,
+            bytes: bytes.map_err(|e| BackupFailure::Write {
+                file,
+                detail: e.to_string(),
+            })?,
             rows: manifest.total_rows(),
             evidence_files: manifest.evidence.len(),
             took: start.elapsed(),
@@ -607,7 +707,9 @@ mod tests {
         b.update(|s| {
             s.last_failure = Some(Failed {
                 at: now,
-                error: "disk full".into(),
+                error: BackupFailure::Task {
+                    detail: "disk full".into(),
+                },
             })
         });
         assert_eq!(

@@ -1,4 +1,5 @@
-//! Names in the user's language: criteria, components and units.
+//! Names in the user's language: criteria, components, units, users and the records the audit
+//! log names by their codes.
 
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -56,4 +57,47 @@ pub async fn user_name(state: &AppState, lang: Lang, login: &str) -> Result<Stri
             .map(|(u, _)| u.display_name)
             .unwrap_or_else(|| login.to_string()),
     })
+}
+
+/// Login → the user's name, for every user (the audit log names many at once).
+pub async fn user_names(state: &AppState) -> Result<BTreeMap<String, String>, PageError> {
+    Ok(state
+        .store
+        .users(None)
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect())
+}
+
+/// At most this many characters of a long title (a task's) in a record's name.
+const TITLE_MAX: usize = 60;
+
+fn short(title: &str) -> String {
+    if title.chars().count() <= TITLE_MAX {
+        return title.to_string();
+    }
+    let cut: String = title.chars().take(TITLE_MAX - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Code → name of the records whose codes make up the audit log's record ids: plans, their
+/// tasks ("II.2.b Rà soát…", cut at 60 characters), assessment rounds and editions.
+pub async fn record_names(state: &AppState) -> Result<BTreeMap<String, String>, PageError> {
+    let mut out = BTreeMap::new();
+    for p in state.store.plans().await? {
+        if let Some(doc) = state.store.plan_document(&p.id).await? {
+            for t in &doc.tasks {
+                out.insert(t.id.clone(), short(&format!("{} {}", t.section, t.title)));
+            }
+        }
+        out.insert(p.id, short(&p.title));
+    }
+    for r in state.store.rounds().await? {
+        out.insert(r.round.id.clone(), r.round.name.clone());
+    }
+    for e in state.store.editions(None).await? {
+        out.insert(e.id.clone(), e.name.clone());
+    }
+    Ok(out)
 }

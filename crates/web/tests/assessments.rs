@@ -450,6 +450,35 @@ async fn an_agency_is_refused_another_units_assessment_and_evidence() {
     ctx.app.db.cleanup().await;
 }
 
+/// The agency's home figure "items still to self-score" for a round, and the rows of the list
+/// its link opens.
+async fn unscored_figure(app: &TestApp, round: &str) -> (usize, usize) {
+    let home = app.get("/", Some("agency")).await;
+    let tile = home
+        .body
+        .find(&format!("id=\"tile-unscored-{round}\""))
+        .unwrap_or_else(|| panic!("no figure for {round}"));
+    let href =
+        format!("href=\"/assessments/{round}/units/so-tu-phap?unscored=1#items\" data-count=\"");
+    let at = tile + home.body[tile..].find(&href).expect("the figure's link") + href.len();
+    let n: usize = home.body[at..at + home.body[at..].find('"').unwrap()]
+        .parse()
+        .unwrap();
+    let list = app
+        .get(
+            &format!("/assessments/{round}/units/so-tu-phap?unscored=1"),
+            Some("agency"),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("id=\"unscored-only\""));
+    let rows = list.body.matches("<tr id=\"item-").count();
+    if rows == 0 {
+        assert!(list.body.contains("id=\"unscored-none\""));
+    }
+    (n, rows)
+}
+
 /// The appraiser's home figure for a round (files waiting for appraisal), checked to link to the
 /// round's `?waiting=appraisal` list, and the units that list shows.
 async fn waiting_for_appraisal(app: &TestApp, round: &str) -> (usize, Vec<String>) {
@@ -524,6 +553,10 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         .unwrap()
         .unwrap();
     assert!(a.items.is_empty(), "nothing saved");
+    // The agency's home counts the items it still has to score, and links to exactly those.
+    let to_score = parindex_domain::assessment::self_scored_leaves(&a.edition).len();
+    assert!(to_score > 0);
+    assert_eq!(unscored_figure(app, "stp-2021").await, (to_score, to_score));
     // Every self-scored leaf: full marks (figures per rule), explanations where required.
     let mut fields: Vec<(String, String)> = Vec::new();
     for n in parindex_domain::assessment::leaves(&a.edition) {
@@ -562,6 +595,7 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         "100 % of a 50 % target"
     );
     assert_eq!(a.items[&code("1.1.1")].self_score, Some(dec!(2)));
+    assert_eq!(unscored_figure(app, "stp-2021").await, (0, 0), "all scored");
     // Submission is refused while required evidence is missing and unexplained.
     let res = app
         .post(&format!("{u}/submit"), Some("agency"), &[], None)
@@ -1029,6 +1063,19 @@ async fn stages_lock_by_the_clock_and_reopen_for_one_unit() {
     assert!(res.body.contains("Đã hết hạn"), "{}", res.body);
     let round_page = app.get("/assessments/late-2021", Some("coordinator")).await;
     assert!(round_page.body.contains("Đã khóa sau ngày 01/08/2021"));
+    // Each later stage opens the day after the one it follows: round 1 is open, round 2 and
+    // publication are not yet.
+    let stage = |id: &str| {
+        let at = round_page
+            .body
+            .find(&format!("<tr id=\"stage-{id}\""))
+            .unwrap_or_else(|| panic!("no stage {id}"));
+        let row = &round_page.body[at..];
+        row[..row.find("</tr>").unwrap()].to_string()
+    };
+    assert!(stage("appraisal1").contains("Đang mở đến hết ngày 01/09/2021"));
+    assert!(stage("appraisal2").contains("Chưa mở — bắt đầu từ ngày 02/09/2021"));
+    assert!(stage("publication").contains("Chưa mở — bắt đầu từ ngày 16/09/2021"));
     // Reopening needs a reason and a day after the deadline.
     let res = app
         .post(

@@ -200,10 +200,29 @@ async fn a_failed_backup_is_shown_and_audited() {
     });
     with_backups(&mut app, Some(b.clone()), &evidence);
     let err = b.run_once(app.store(), &evidence).await.unwrap_err();
-    assert!(err.contains("not a folder"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            backups::BackupFailure::Folder {
+                why: "not_a_folder",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let page = app.get("/backups", Some("admin")).await;
     assert!(page.body.contains("id=\"backup-failure\""), "{}", page.body);
-    assert!(page.body.contains("not a folder"));
+    // In Vietnamese, the folder named; the system's own words beside it, as code.
+    assert!(
+        page.body
+            .contains("không phải là thư mục (có thể là một tệp cùng tên)"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains(&format!("{} không phải", not_a_folder.display())));
+    assert!(page.body.contains("<code class=\"detail\">"));
     let failed = app
         .store()
         .audit_log(&parindex_store::AuditFilter {

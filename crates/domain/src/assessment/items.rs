@@ -416,6 +416,24 @@ pub fn leaves(edition: &Edition) -> Vec<&CriterionNode> {
         .collect()
 }
 
+/// The leaves a unit self-scores: every leaf but survey-scored and bonus/penalty items.
+pub fn self_scored_leaves(edition: &Edition) -> Vec<&CriterionNode> {
+    leaves(edition)
+        .into_iter()
+        .filter(|n| !n.survey_scored && !is_adjustment(n))
+        .collect()
+}
+
+/// The leaves a unit self-scores and has not scored yet (the unit's "items still to score":
+/// its home page's figure and its assessment page's `?unscored=1`).
+pub fn unscored<'a>(edition: &'a Edition, items: &BTreeMap<NodeCode, Item>) -> Vec<&'a NodeCode> {
+    self_scored_leaves(edition)
+        .into_iter()
+        .filter(|n| items.get(&n.code).is_none_or(|i| i.self_score.is_none()))
+        .map(|n| &n.code)
+        .collect()
+}
+
 /// Items that block a submission, with the reason: an item not self-scored (survey items and
 /// bonus/penalty items excepted), or claiming points without the required evidence and without
 /// an explanation.

@@ -3,9 +3,12 @@
 //! - An assessment **round** applies an edition (a criteria set) to a set of units: the province
 //!   itself for the national index, or the departments (one criteria set) and the districts
 //!   (another) for the province's own index. Five **stages** have deadlines: self-scoring,
-//!   explanation, appraisal round 1, appraisal round 2, publication. A stage is open up to and
-//!   including its deadline day and locked from the next day, by the clock; the coordinator may
-//!   **reopen** a stage for one unit until a later day, with a reason.
+//!   explanation, appraisal round 1, appraisal round 2, publication. Self-scoring is open from the
+//!   day the round is opened; each later stage opens the day after the deadline of the stage it
+//!   follows (explanation and appraisal round 1 after self-scoring's — for a unit, as soon as it
+//!   submits —, round 2 after round 1's, publication after round 2's: [`opens_on`]). A stage is
+//!   open up to and including its deadline day and locked from the next day, by the clock; the
+//!   coordinator may **reopen** a stage for one unit until a later day, with a reason.
 //! - Per unit and leaf criterion (an **item**): the figure declared, the **self-score** (computed
 //!   by the node's rule, or entered within `0..max` and the rule's step), notes, evidence, and an
 //!   **explanation** wherever required evidence is missing. Survey-scored items are not
@@ -439,10 +442,27 @@ pub struct UnitProgress {
     pub submitted_by: Option<String>,
 }
 
+/// The first day a stage is open for every unit, or `None` for self-scoring (open from the day
+/// the round is opened). Explanation and appraisal round 1 follow self-scoring (a unit that
+/// submits its self-assessment earlier may explain and be appraised from that day: see
+/// [`stage_state`]); round 2 — disputes and their settlement — follows round 1; publication
+/// follows round 2. A stage whose deadline is the deadline of the stage before it never opens.
+pub fn opens_on(deadlines: &Deadlines, stage: Stage) -> Option<Date> {
+    let previous = match stage {
+        Stage::SelfScoring => return None,
+        Stage::Explanation | Stage::Appraisal1 => Stage::SelfScoring,
+        Stage::Appraisal2 => Stage::Appraisal1,
+        Stage::Publication => Stage::Appraisal2,
+    };
+    Some(deadlines.get(previous).tomorrow().unwrap_or(Date::MAX))
+}
+
 /// Whether a stage is open for a unit on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum StageState {
+    /// Not open yet: it opens on `from` (the day after the previous stage's deadline).
+    NotYet { from: Date },
     /// Open up to and including `until`; `reopened` when that is a reopening's date.
     Open { until: Date, reopened: bool },
     /// Locked since the day after `deadline`.
@@ -457,17 +477,27 @@ impl StageState {
     }
 }
 
-/// The state of `stage` for `unit` on `today`: open up to its deadline (or the latest
-/// reopening's day for this unit), locked after, frozen once the round is published.
+/// The state of `stage` for `unit` on `today`: not yet open before its opening day
+/// ([`opens_on`]; explanation and appraisal round 1 open for a unit on the day it submitted,
+/// `submitted_on`, if that is earlier), open up to its deadline (or the latest reopening's day
+/// for this unit), locked after, frozen once the round is published.
 pub fn stage_state(
     round: &Round,
     reopenings: &[Reopening],
     unit: &str,
+    submitted_on: Option<Date>,
     stage: Stage,
     today: Date,
 ) -> StageState {
     if round.is_published() {
         return StageState::Frozen;
+    }
+    if let Some(from) = opens_on(&round.deadlines, stage) {
+        let early = matches!(stage, Stage::Explanation | Stage::Appraisal1)
+            && submitted_on.is_some_and(|on| on <= today);
+        if today < from && !early {
+            return StageState::NotYet { from };
+        }
     }
     let deadline = round.deadlines.get(stage);
     let reopened = reopenings
@@ -495,6 +525,8 @@ pub enum LockError {
     Frozen,
     /// The stage's deadline has passed.
     Locked { stage: Stage, deadline: Date },
+    /// The stage is not open yet: it opens on `from`.
+    NotYet { stage: Stage, from: Date },
     /// The unit has submitted its self-assessment.
     Submitted { on: Date },
     /// The unit is still self-scoring (appraisal starts once it submits or its deadline passes).
@@ -507,6 +539,7 @@ impl LockError {
         match self {
             LockError::Frozen => "assess.lock.frozen",
             LockError::Locked { .. } => "assess.lock.locked",
+            LockError::NotYet { .. } => "assess.lock.not_yet",
             LockError::Submitted { .. } => "assess.lock.submitted",
             LockError::StillSelfScoring { .. } => "assess.lock.still_self_scoring",
         }
@@ -523,6 +556,9 @@ impl fmt::Display for LockError {
                 f,
                 "the {stage} stage closed after {deadline}; ask the coordinator to reopen it"
             ),
+            LockError::NotYet { stage, from } => {
+                write!(f, "the {stage} stage opens on {from}")
+            }
             LockError::Submitted { on } => write!(
                 f,
                 "the self-assessment was submitted on {on}; ask the coordinator to reopen self-scoring"
@@ -539,11 +575,13 @@ fn open(
     round: &Round,
     reopenings: &[Reopening],
     unit: &str,
+    submitted_on: Option<Date>,
     stage: Stage,
     today: Date,
 ) -> Result<(), LockError> {
-    match stage_state(round, reopenings, unit, stage, today) {
+    match stage_state(round, reopenings, unit, submitted_on, stage, today) {
         StageState::Open { .. } => Ok(()),
+        StageState::NotYet { from } => Err(LockError::NotYet { stage, from }),
         StageState::Locked { deadline } => Err(LockError::Locked { stage, deadline }),
         StageState::Frozen => Err(LockError::Frozen),
     }
@@ -557,7 +595,7 @@ pub fn may_self_score(
     unit: &str,
     today: Date,
 ) -> Result<(), LockError> {
-    open(round, reopenings, unit, Stage::SelfScoring, today)?;
+    open(round, reopenings, unit, None, Stage::SelfScoring, today)?;
     match progress.submitted_on {
         Some(on) => Err(LockError::Submitted { on }),
         None => Ok(()),
@@ -576,7 +614,14 @@ pub fn may_explain(
     match may_self_score(round, reopenings, progress, unit, today) {
         Ok(()) => Ok(()),
         Err(LockError::Frozen) => Err(LockError::Frozen),
-        Err(_) => open(round, reopenings, unit, Stage::Explanation, today),
+        Err(_) => open(
+            round,
+            reopenings,
+            unit,
+            progress.submitted_on,
+            Stage::Explanation,
+            today,
+        ),
     }
 }
 
@@ -591,27 +636,34 @@ pub fn may_appraise(
     today: Date,
 ) -> Result<(), LockError> {
     if appraisal_round == 2 {
-        return open(round, reopenings, unit, Stage::Appraisal2, today);
+        return open(round, reopenings, unit, None, Stage::Appraisal2, today);
     }
-    open(round, reopenings, unit, Stage::Appraisal1, today)?;
     if progress.submitted_on.is_none() {
         if let StageState::Open { until, .. } =
-            stage_state(round, reopenings, unit, Stage::SelfScoring, today)
+            stage_state(round, reopenings, unit, None, Stage::SelfScoring, today)
         {
             return Err(LockError::StillSelfScoring { until });
         }
     }
-    Ok(())
+    open(
+        round,
+        reopenings,
+        unit,
+        progress.submitted_on,
+        Stage::Appraisal1,
+        today,
+    )
 }
 
-/// Whether the unit may dispute a round-1 score today (while round 2 is open).
+/// Whether the unit may dispute a round-1 score today (while round 2 is open: from the day
+/// after round 1's deadline).
 pub fn may_dispute(
     round: &Round,
     reopenings: &[Reopening],
     unit: &str,
     today: Date,
 ) -> Result<(), LockError> {
-    open(round, reopenings, unit, Stage::Appraisal2, today)
+    open(round, reopenings, unit, None, Stage::Appraisal2, today)
 }
 
 /// Whether a unit's file waits for an appraiser today (the appraisers' home and the round

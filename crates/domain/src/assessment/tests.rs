@@ -397,7 +397,7 @@ fn stages_lock_by_the_clock_and_reopen_for_one_unit() {
         "another unit stays locked"
     );
     assert_eq!(
-        stage_state(&r, &reopen, u, Stage::SelfScoring, date(2022, 1, 3)),
+        stage_state(&r, &reopen, u, None, Stage::SelfScoring, date(2022, 1, 3)),
         StageState::Open {
             until: date(2022, 1, 5),
             reopened: true
@@ -409,7 +409,7 @@ fn stages_lock_by_the_clock_and_reopen_for_one_unit() {
         ..reopen[0].clone()
     }];
     assert_eq!(
-        stage_state(&r, &early, u, Stage::SelfScoring, date(2021, 12, 2)),
+        stage_state(&r, &early, u, None, Stage::SelfScoring, date(2021, 12, 2)),
         StageState::Open {
             until: date(2021, 12, 30),
             reopened: false
@@ -452,6 +452,85 @@ fn stages_lock_by_the_clock_and_reopen_for_one_unit() {
         may_appraise(&p, &[], &sub, u, 1, date(2022, 1, 1)),
         Err(LockError::Frozen)
     );
+}
+
+#[test]
+fn each_stage_opens_the_day_after_the_one_it_follows() {
+    let r = round();
+    let u = "so-tu-phap";
+    let none = UnitProgress::default();
+    let d = r.deadlines;
+    assert_eq!(opens_on(&d, Stage::SelfScoring), None);
+    assert_eq!(opens_on(&d, Stage::Explanation), Some(date(2021, 12, 31)));
+    assert_eq!(opens_on(&d, Stage::Appraisal1), Some(date(2021, 12, 31)));
+    assert_eq!(opens_on(&d, Stage::Appraisal2), Some(date(2022, 1, 22)));
+    assert_eq!(opens_on(&d, Stage::Publication), Some(date(2022, 2, 12)));
+    // During self-scoring only self-scoring is open for the round as a whole.
+    let day = date(2021, 12, 20);
+    let states: Vec<StageState> = Stage::ALL
+        .iter()
+        .map(|s| stage_state(&r, &[], u, None, *s, day))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            StageState::Open {
+                until: date(2021, 12, 30),
+                reopened: false
+            },
+            StageState::NotYet {
+                from: date(2021, 12, 31)
+            },
+            StageState::NotYet {
+                from: date(2021, 12, 31)
+            },
+            StageState::NotYet {
+                from: date(2022, 1, 22)
+            },
+            StageState::NotYet {
+                from: date(2022, 2, 12)
+            },
+        ]
+    );
+    // A unit that submitted on the 18th may explain and be appraised from that day.
+    let sub = UnitProgress {
+        submitted_on: Some(date(2021, 12, 18)),
+        ..UnitProgress::default()
+    };
+    assert!(stage_state(&r, &[], u, sub.submitted_on, Stage::Appraisal1, day).is_open());
+    assert!(may_appraise(&r, &[], &sub, u, 1, day).is_ok());
+    assert!(may_explain(&r, &[], &sub, u, day).is_ok());
+    // …but not before it submitted.
+    assert!(!stage_state(
+        &r,
+        &[],
+        u,
+        sub.submitted_on,
+        Stage::Appraisal1,
+        date(2021, 12, 17)
+    )
+    .is_open());
+    // Disputes (round 2) wait for round 1 to close.
+    assert_eq!(
+        may_dispute(&r, &[], u, date(2022, 1, 21)),
+        Err(LockError::NotYet {
+            stage: Stage::Appraisal2,
+            from: date(2022, 1, 22)
+        })
+    );
+    assert!(may_dispute(&r, &[], u, date(2022, 1, 22)).is_ok());
+    assert!(matches!(
+        may_appraise(&r, &[], &none, u, 2, date(2022, 1, 10)),
+        Err(LockError::NotYet { .. })
+    ));
+    // Appraisal round 1 of a unit that did not submit waits for its self-scoring to end.
+    assert_eq!(
+        may_appraise(&r, &[], &none, u, 1, day),
+        Err(LockError::StillSelfScoring {
+            until: date(2021, 12, 30)
+        })
+    );
+    assert!(may_appraise(&r, &[], &none, u, 1, date(2021, 12, 31)).is_ok());
 }
 
 #[test]

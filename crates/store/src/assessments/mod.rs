@@ -11,9 +11,9 @@ use crate::refusal::{refuse, Refusal, RefusalKind, Refusals};
 use crate::Result;
 use jiff::civil::Date;
 use parindex_domain::assessment::{
-    check_appraised, corrected_finals, crosswalk, final_scores, is_adjustment, leaves,
-    may_appraise, may_dispute, may_explain, may_self_score, missing_finals, next_year_edition,
-    rank_units, scoped_edition, self_score, self_totals, submission_problems, Appraisal,
+    check_appraised, corrected_finals, crosswalk, final_scores, leaves, may_appraise, may_dispute,
+    may_explain, may_self_score, missing_finals, next_year_edition, rank_units, scoped_edition,
+    self_score, self_scored_leaves, self_totals, submission_problems, unscored, Appraisal,
     ClassBands, Correction, Crosswalk, Deadlines, Dispute, Item, LockError, PreviousStanding,
     RankingRow, Reopening, Round, RoundProblem, Snapshot, Stage, UnitProgress,
 };

@@ -22,18 +22,11 @@ impl Store {
         let mut out = Vec::new();
         for u in &round.units {
             let a = self.must_assessment(id, u).await?;
-            let to_score: Vec<&NodeCode> = leaves(&a.edition)
-                .into_iter()
-                .filter(|n| !n.survey_scored && !is_adjustment(n))
-                .map(|n| &n.code)
-                .collect();
-            let scored = to_score
-                .iter()
-                .filter(|c| a.items.get(**c).is_some_and(|i| i.self_score.is_some()))
-                .count();
+            let to_score = self_scored_leaves(&a.edition).len();
+            let scored = to_score - unscored(&a.edition, &a.items).len();
             let finals = final_scores(&a.items);
             out.push(UnitOverview {
-                to_score: to_score.len(),
+                to_score,
                 scored,
                 self_total: self_totals(&a.edition, &a.items).overall.achieved,
                 appraised: a.items.values().filter(|i| i.appraisal1.is_some()).count(),

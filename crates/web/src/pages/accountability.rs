@@ -169,6 +169,8 @@ struct AccountabilityPage {
     export_href: String,
     measures: Vec<MeasureView>,
     pending_only: bool,
+    /// Catalogue key of the one kind of measure shown (`?kind=`), or empty.
+    kind_only: &'static str,
     can_propose: bool,
     form: ProposeForm,
     units: Vec<(String, String)>,
@@ -221,12 +223,15 @@ async fn render(
     // `?status=pending`: the measures still waiting for the leader's decision (the home page's
     // figure links here).
     let pending_only = q.status.as_deref() == Some("pending");
+    // `?kind=criticism|disciplinary_review`: one kind of measure (the home page's figures).
+    let kind = q.kind.as_deref().and_then(MeasureKind::parse);
     let measures: Vec<MeasureView> = state
         .store
         .measures(plan_id, None)
         .await?
         .iter()
         .filter(|m| !pending_only || m.decision.is_none())
+        .filter(|m| kind.is_none_or(|k| m.kind == k))
         .map(|m| measure_view(m, &units, lang, can_decide))
         .filter(|m| search_keeps(search.as_deref(), &format!("{} {}", m.unit, m.head)))
         .collect();
@@ -251,6 +256,11 @@ async fn render(
         export_href: q.export_href(),
         measures,
         pending_only,
+        kind_only: match kind {
+            Some(MeasureKind::Criticism) => "measure.criticism",
+            Some(MeasureKind::DisciplinaryReview) => "measure.disciplinary_review",
+            None => "",
+        },
         can_propose: can(&actor, &Action::ProposeMeasure),
         form,
         units: unit_options,

@@ -5,7 +5,7 @@ use crate::auth::{Authed, CurrentUser};
 use crate::dates;
 use crate::error::PageError;
 use crate::layout::Layout;
-use crate::pages::audit_words::{describe, Described};
+use crate::pages::audit_words::{describe, Described, Names};
 use crate::pages::{here, require};
 use crate::AppState;
 use askama::Template;
@@ -269,19 +269,16 @@ pub async fn rows_of(
     lang: crate::i18n::Lang,
     entries: &[parindex_store::AuditEntry],
 ) -> Result<Vec<Row>, PageError> {
-    let units = crate::names::unit_names(state, lang).await?;
-    let users: std::collections::BTreeMap<String, String> = state
-        .store
-        .users(None)
-        .await?
-        .into_iter()
-        .map(|u| (u.username, u.display_name))
-        .collect();
+    let names = Names {
+        units: crate::names::unit_names(state, lang).await?,
+        users: crate::names::user_names(state).await?,
+        records: crate::names::record_names(state).await?,
+    };
     Ok(entries
         .iter()
         .map(|e| Row {
             at: dates::timestamp(&e.at),
-            entry: describe(lang, e, &users, &units),
+            entry: describe(lang, e, &names),
         })
         .collect())
 }

@@ -87,11 +87,26 @@ pub struct Described {
     pub who: String,
     pub login: String,
     pub what: String,
-    pub record: String,
+    /// The record in words: each part of its id by name (`bac-giang-2021/III.1/so-tu-phap/2021-07/v1`
+    /// → "Kế hoạch … · III.1 … · Sở Tư pháp · tháng 07/2021 · lần 1").
+    pub record: Vec<RecordPart>,
+    /// The record's id as stored (the row's `data-id`, and in the spreadsheet beside the words).
+    pub record_id: String,
     pub unit: String,
     pub changes: Vec<FieldChange>,
     /// Changed fields not listed (over [`MAX_FIELDS`]).
     pub more: usize,
+}
+
+impl Described {
+    /// The record in words, its parts joined with " · ".
+    pub fn record_text(&self) -> String {
+        self.record
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
 }
 
 /// The catalogue's words for a key (`audit.action.create`), if it has them.
@@ -99,24 +114,29 @@ fn word(lang: Lang, key: String) -> Option<&'static str> {
     i18n::has_key(&key).then(|| i18n::t(lang, &key))
 }
 
-/// The entry in words; `users` maps logins to names, `units` unit slugs to names.
-pub fn describe(
-    lang: Lang,
-    e: &AuditEntry,
-    users: &BTreeMap<String, String>,
-    units: &BTreeMap<String, String>,
-) -> Described {
+/// The names an entry is told with: login → user's name, unit slug → unit's name, and the codes
+/// of plans, tasks, rounds and editions → their names (`names::record_names`).
+#[derive(Default)]
+pub struct Names {
+    pub users: BTreeMap<String, String>,
+    pub units: BTreeMap<String, String>,
+    pub records: BTreeMap<String, String>,
+}
+
+/// The entry in words.
+pub fn describe(lang: Lang, e: &AuditEntry, names: &Names) -> Described {
     let who = match e.actor.as_str() {
         "system" => i18n::t(lang, "audit.actor.system").to_string(),
         "demo" => i18n::t(lang, "audit.actor.demo").to_string(),
-        login => users
+        login => names
+            .users
             .get(login)
             .cloned()
             .unwrap_or_else(|| login.to_string()),
     };
     let action = word(lang, format!("audit.action.{}", e.action)).unwrap_or(e.action.as_str());
     let entity = word(lang, format!("audit.entity.{}", e.entity)).unwrap_or(e.entity.as_str());
-    let (changes, more) = changes(lang, e.before.as_ref(), e.after.as_ref(), users, units);
+    let (changes, more) = changes(lang, e.before.as_ref(), e.after.as_ref(), names);
     Described {
         who,
         login: match e.actor.as_str() {
@@ -124,15 +144,55 @@ pub fn describe(
             login => login.to_string(),
         },
         what: format!("{action} {entity}"),
-        record: e.entity_id.clone(),
+        record: record_parts(lang, &e.entity_id, names),
+        record_id: e.entity_id.clone(),
         unit: e
             .unit
             .as_ref()
-            .map(|u| units.get(u).cloned().unwrap_or_else(|| u.clone()))
+            .map(|u| names.units.get(u).cloned().unwrap_or_else(|| u.clone()))
             .unwrap_or_default(),
         changes,
         more,
     }
+}
+
+/// One part of a record's id: a name, or the stored code when none is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPart {
+    pub text: String,
+    pub code: bool,
+}
+
+/// A record's id in words: its `/`-separated parts each by name — a plan, task, round or
+/// edition, a unit, a user, a month, a version (`v2` → "lần 2") — or as stored (a criterion's
+/// code, a number).
+pub fn record_parts(lang: Lang, id: &str, names: &Names) -> Vec<RecordPart> {
+    if id.is_empty() {
+        return Vec::new();
+    }
+    id.split('/')
+        .map(|part| {
+            let named = names
+                .records
+                .get(part)
+                .or_else(|| names.units.get(part))
+                .or_else(|| names.users.get(part))
+                .cloned()
+                .or_else(|| {
+                    part.strip_prefix('v')
+                        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                        .map(|v| i18n::t(lang, "audit.version").replace("{n}", v))
+                })
+                .or_else(|| day_or_month(lang, part));
+            match named {
+                Some(text) => RecordPart { text, code: false },
+                None => RecordPart {
+                    text: part.to_string(),
+                    code: true,
+                },
+            }
+        })
+        .collect()
 }
 
 /// The fields whose values differ between before and after (all of after's for a new record,
@@ -141,8 +201,7 @@ fn changes(
     lang: Lang,
     before: Option<&Value>,
     after: Option<&Value>,
-    users: &BTreeMap<String, String>,
-    units: &BTreeMap<String, String>,
+    names: &Names,
 ) -> (Vec<FieldChange>, usize) {
     let empty = serde_json::Map::new();
     let fields = |v: Option<&Value>| match v {
@@ -173,12 +232,8 @@ fn changes(
             label: label.unwrap_or(key.as_str()).to_string(),
             label_is_code: label.is_none(),
             english: key.ends_with("_en"),
-            before: old
-                .map(|v| value(lang, key, v, users, units))
-                .unwrap_or_default(),
-            after: new
-                .map(|v| value(lang, key, v, users, units))
-                .unwrap_or_default(),
+            before: old.map(|v| value(lang, key, v, names)).unwrap_or_default(),
+            after: new.map(|v| value(lang, key, v, names)).unwrap_or_default(),
         });
     }
     (out, more)
@@ -186,13 +241,7 @@ fn changes(
 
 /// A stored value in words: yes/no, numbers as the user's language writes them, lists and
 /// records counted, known codes (a decision, a role, a unit, a user) by name.
-fn value(
-    lang: Lang,
-    key: &str,
-    v: &Value,
-    users: &BTreeMap<String, String>,
-    units: &BTreeMap<String, String>,
-) -> String {
+fn value(lang: Lang, key: &str, v: &Value, names: &Names) -> String {
     match v {
         Value::Null => "—".into(),
         Value::Bool(true) => i18n::t(lang, "common.yes").into(),
@@ -205,10 +254,10 @@ fn value(
                 .to_string(),
             "role" => word(lang, format!("role.{}", s)).unwrap_or(s).to_string(),
             "unit" | "lead_agency" | "subject" => {
-                units.get(s).cloned().unwrap_or_else(|| s.clone())
+                names.units.get(s).cloned().unwrap_or_else(|| s.clone())
             }
             "actor" | "published_by" | "reviewed_by" => {
-                users.get(s).cloned().unwrap_or_else(|| s.clone())
+                names.users.get(s).cloned().unwrap_or_else(|| s.clone())
             }
             _ if looks_numeric(s) => number(lang, s),
             _ => day_or_month(lang, s)
@@ -289,46 +338,70 @@ mod tests {
         }
     }
 
-    fn names() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-        (
-            BTreeMap::from([("sonoivu".to_string(), "Sở Nội vụ (chuyên viên)".to_string())]),
-            BTreeMap::from([("so-tu-phap".to_string(), "Sở Tư pháp".to_string())]),
-        )
+    fn names() -> Names {
+        Names {
+            users: BTreeMap::from([("sonoivu".to_string(), "Sở Nội vụ (chuyên viên)".to_string())]),
+            units: BTreeMap::from([("so-tu-phap".to_string(), "Sở Tư pháp".to_string())]),
+            records: BTreeMap::from([
+                (
+                    "bac-giang-2021".to_string(),
+                    "Kế hoạch cải thiện 2021".to_string(),
+                ),
+                ("III.1".to_string(), "III.1 Kiểm soát TTHC".to_string()),
+            ]),
+        }
     }
 
     #[test]
     fn a_review_reads_as_words_with_the_decision_named() {
-        let (users, units) = names();
+        let names = names();
         let e = entry(
             "accepted",
             "report",
             None,
             Some(json!({"decision": "accepted", "comment": "Đạt yêu cầu"})),
         );
-        let d = describe(Lang::Vi, &e, &users, &units);
+        let d = describe(Lang::Vi, &e, &names);
         assert_eq!(d.who, "Sở Nội vụ (chuyên viên)");
         assert_eq!(d.what, "Chấp nhận báo cáo");
         assert_eq!(d.unit, "Sở Tư pháp");
+        assert_eq!(
+            d.record_text(),
+            "Kế hoạch cải thiện 2021 · III.1 Kiểm soát TTHC · Sở Tư pháp · tháng 07/2021 · lần 1"
+        );
+        assert!(d.record.iter().all(|p| !p.code));
+        // A part without a name stays a code (shown as code).
+        let mut e2 = e.clone();
+        e2.entity_id = "stp-2021/so-tu-phap/1.1.3".into();
+        let parts = describe(Lang::Vi, &e2, &names).record;
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| (p.text.as_str(), p.code))
+                .collect::<Vec<_>>(),
+            vec![("stp-2021", true), ("Sở Tư pháp", false), ("1.1.3", true)]
+        );
+        assert_eq!(d.record_id, "bac-giang-2021/III.1/so-tu-phap/2021-07/v1");
         let decision = d.changes.iter().find(|c| c.label == "Quyết định").unwrap();
         assert_eq!(
             (decision.before.as_str(), decision.after.as_str()),
             ("", "Chấp nhận")
         );
         assert!(d.changes.iter().all(|c| !c.label_is_code));
-        let d = describe(Lang::En, &e, &users, &units);
+        let d = describe(Lang::En, &e, &names);
         assert_eq!(d.what, "Accepted report");
     }
 
     #[test]
     fn only_changed_fields_are_listed_with_numbers_in_the_readers_notation() {
-        let (users, units) = names();
+        let names = names();
         let e = entry(
             "update",
             "unit",
             Some(json!({"name_vi": "Sở Tư pháp", "max_points": "8.5", "active": true})),
             Some(json!({"name_vi": "Sở Tư pháp", "max_points": "9.25", "active": false})),
         );
-        let d = describe(Lang::Vi, &e, &users, &units);
+        let d = describe(Lang::Vi, &e, &names);
         let got: Vec<(String, String, String)> = d
             .changes
             .iter()
@@ -346,7 +419,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_show_as_codes_lists_are_counted_and_long_changes_cut() {
-        let (users, units) = names();
+        let names = names();
         let mut after = serde_json::Map::new();
         for i in 0..12 {
             after.insert(format!("zz_{i}"), json!(i));
@@ -355,8 +428,7 @@ mod tests {
         let d = describe(
             Lang::Vi,
             &entry("create", "edition", None, Some(Value::Object(after))),
-            &users,
-            &units,
+            &names,
         );
         assert_eq!(d.changes.len(), MAX_FIELDS);
         assert_eq!(d.more, 13 - MAX_FIELDS);
@@ -372,8 +444,7 @@ mod tests {
                 None,
                 Some(json!({"criteria": [1, 2, 3]})),
             ),
-            &users,
-            &units,
+            &names,
         );
         assert_eq!(d.changes[0].after, "3 mục");
     }

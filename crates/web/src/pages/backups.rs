@@ -36,8 +36,9 @@ pub struct ScheduleView {
     pub keep: usize,
     pub next: Option<String>,
     pub running: bool,
-    /// The last failure, when it came after the last backup written: when, and the error.
-    pub failure: Option<(String, String)>,
+    /// The last failure, when it came after the last backup written: when, the message in the
+    /// reader's language, and the system's own words (shown as code).
+    pub failure: Option<(String, String, String)>,
     /// The archives, newest first; `Err` when the folder cannot be read.
     pub archives: Result<Vec<ArchiveRow>, String>,
     /// Rows and evidence files of the last backup this server wrote.
@@ -88,7 +89,13 @@ async fn page(
             let failure = status
                 .last_failure
                 .filter(|f| status.last_done.as_ref().is_none_or(|d| d.at < f.at))
-                .map(|f| (local(f.at), f.error));
+                .map(|f| {
+                    (
+                        local(f.at),
+                        f.error.message(l.lang),
+                        f.error.detail().to_string(),
+                    )
+                });
             Some(ScheduleView {
                 folder: b.schedule.dir.display().to_string(),
                 every: interval_text(b.schedule.every),

@@ -1,6 +1,7 @@
 //! A home page per role (issue 12): the figures at the top of the dashboard. Each figure is a
 //! link to exactly the list it counts — the board filtered by a status or as a list (`?view=list`),
-//! the accountability page's measures awaiting a decision (`?status=pending`), the rounds not yet
+//! the accountability page's measures of a kind awaiting a decision (`?status=pending&kind=…`:
+//! criticism, disciplinary review, one figure each), the rounds not yet
 //! published (`?state=unpublished`), a round's files waiting for an appraiser
 //! (`?waiting=appraisal`) — with the same scope as that list (a unit-bound user's own unit), and
 //! its label says what one counted item is (an assignment of a task to a unit, a measure, a
@@ -23,6 +24,7 @@ use crate::AppState;
 use jiff::civil::Date;
 use parindex_domain::access::{can, Action};
 use parindex_domain::assessment::awaits_appraisal;
+use parindex_domain::plan::MeasureKind;
 use parindex_store::PlanCounts;
 
 /// One number of the home page.
@@ -58,9 +60,14 @@ pub struct FigureGroup {
 /// A unit's own self-assessment in a round not yet published.
 pub struct OwnAssessment {
     pub round: String,
+    /// The round's id, for the figure's element id (`tile-unscored-{round_id}`).
+    pub round_id: String,
     pub href: String,
     pub scored: usize,
     pub to_score: usize,
+    /// Items still to self-score: a link to the unit's page listing exactly those
+    /// (`?unscored=1`).
+    pub unscored: usize,
     pub submitted: bool,
 }
 
@@ -220,26 +227,39 @@ async fn decisions_group(
     }
     let mut figures = Vec::new();
     if let Some(plan_id) = plan_id.filter(|_| can(&actor, &Action::ViewAccountability)) {
-        let pending = state
-            .store
-            .measures(plan_id, None)
-            .await?
-            .iter()
-            .filter(|m| m.decision.is_none())
-            .count();
-        let mut f = figure(
-            "tile-measures",
-            "home.measures_pending",
-            "home.counts_measures",
-            pending,
-            format!(
-                "/plans/{}/accountability?status=pending#measures",
-                seg(plan_id)
+        let measures = state.store.measures(plan_id, None).await?;
+        // One figure per kind of measure: criticism, disciplinary review.
+        for (kind, id, label) in [
+            (
+                MeasureKind::Criticism,
+                "tile-measures-criticism",
+                "home.criticism_pending",
             ),
-            "measures-table",
-        );
-        f.bad = leader;
-        figures.push(f);
+            (
+                MeasureKind::DisciplinaryReview,
+                "tile-measures-disciplinary",
+                "home.disciplinary_pending",
+            ),
+        ] {
+            let pending = measures
+                .iter()
+                .filter(|m| m.kind == kind && m.decision.is_none())
+                .count();
+            let mut f = figure(
+                id,
+                label,
+                "home.counts_measures",
+                pending,
+                format!(
+                    "/plans/{}/accountability?status=pending&kind={}#measures",
+                    seg(plan_id),
+                    kind.as_str()
+                ),
+                "measures-table",
+            );
+            f.bad = leader;
+            figures.push(f);
+        }
     }
     let unpublished = state
         .store
@@ -352,9 +372,11 @@ async fn own_assessments(
         };
         out.push(OwnAssessment {
             round: r.name.clone(),
+            round_id: r.id.clone(),
             href: format!("/assessments/{}/units/{}", seg(&r.id), seg(unit)),
             scored: o.scored,
             to_score: o.to_score,
+            unscored: o.to_score.saturating_sub(o.scored),
             submitted: o.progress.submitted_on.is_some(),
         });
     }

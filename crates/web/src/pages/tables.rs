@@ -494,7 +494,7 @@ pub const AUDIT_COLUMNS: &[&str] = &[
 ];
 
 impl crate::pages::audit::Row {
-    /// As on the page: the record's code after what was done, one changed field a line.
+    /// As on the page: the record in words after what was done, one changed field a line.
     pub fn cells(&self, lang: Lang) -> Vec<Cell> {
         let e = &self.entry;
         let mut changes: Vec<String> = e
@@ -514,7 +514,11 @@ impl crate::pages::audit::Row {
         vec![
             self.at.as_str().into(),
             e.who.as_str().into(),
-            format!("{} {}", e.what, e.record).trim().into(),
+            if e.record_id.is_empty() {
+                e.what.as_str().into()
+            } else {
+                format!("{} {} [{}]", e.what, e.record_text(), e.record_id).into()
+            },
             e.unit.as_str().into(),
             Cell::Wrapped(changes.join("\n")),
         ]

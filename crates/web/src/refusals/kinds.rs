@@ -581,6 +581,10 @@ mod tests {
                 not_appraised: vec!["1.2".into()],
                 disputed: vec!["3.1".into()],
             },
+            RefusalKind::Locked(LockError::NotYet {
+                stage: Stage::Appraisal2,
+                from: day,
+            }),
         ];
         for k in &kinds {
             let vi = kind_text(Lang::Vi, k);
@@ -606,6 +610,12 @@ mod tests {
         assert!(
             incomplete.contains("1.2") && incomplete.contains("3.1"),
             "{incomplete}"
+        );
+        let not_yet = kind_text(Lang::Vi, kinds.last().expect("the list"));
+        assert!(
+            not_yet.contains("15/08/2021")
+                && not_yet.contains(i18n::t(Lang::Vi, "stage.appraisal2")),
+            "{not_yet}"
         );
     }
 

@@ -33,6 +33,9 @@ pub(crate) fn lock_text(lang: Lang, e: &LockError) -> String {
             key,
             &[("stage", stage(lang, *s)), ("deadline", d(*deadline))],
         ),
+        LockError::NotYet { stage: s, from } => {
+            fill(lang, key, &[("stage", stage(lang, *s)), ("from", d(*from))])
+        }
         LockError::Submitted { on } => fill(lang, key, &[("on", d(*on))]),
         LockError::StillSelfScoring { until } => fill(lang, key, &[("until", d(*until))]),
     }

@@ -231,12 +231,13 @@ pub struct StageRow {
     pub state: String,
 }
 
-/// The stages of a round for one unit (with its reopenings) or for the round as a whole.
+/// The stages of a round for one unit (with its reopenings and the day it submitted its
+/// self-assessment, if it did) or for the round as a whole.
 pub(crate) fn stage_rows(
     lang: Lang,
     round: &Round,
     reopenings: &[Reopening],
-    unit: Option<&str>,
+    unit: Option<(&str, Option<Date>)>,
     today: Date,
 ) -> Vec<StageRow> {
     let t = |k: &str| i18n::t(lang, k);
@@ -244,8 +245,10 @@ pub(crate) fn stage_rows(
         .iter()
         .map(|s| {
             let st = match unit {
-                Some(u) => stage_state(round, reopenings, u, *s, today),
-                None => stage_state(round, &[], "", *s, today),
+                Some((u, submitted_on)) => {
+                    stage_state(round, reopenings, u, submitted_on, *s, today)
+                }
+                None => stage_state(round, &[], "", None, *s, today),
             };
             let (open, state) = match st {
                 StageState::Open { until, reopened } => (
@@ -267,6 +270,10 @@ pub(crate) fn stage_rows(
                         t("assess.state.locked_after"),
                         dates::date(deadline)
                     ),
+                ),
+                StageState::NotYet { from } => (
+                    false,
+                    format!("{} {}", t("assess.state.not_yet"), dates::date(from)),
                 ),
                 StageState::Frozen => (false, t("assess.state.frozen").to_string()),
             };
@@ -368,6 +375,11 @@ mod tests {
             .key(),
             LockError::Submitted {
                 on: jiff::civil::date(2021, 1, 1),
+            }
+            .key(),
+            LockError::NotYet {
+                stage: Stage::Appraisal2,
+                from: jiff::civil::date(2021, 1, 1),
             }
             .key(),
             LockError::StillSelfScoring {

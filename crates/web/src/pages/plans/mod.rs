@@ -89,6 +89,9 @@ pub struct PlanQuery {
     /// `list`: the board as one paginated table of every item the filters keep, whatever its
     /// status (what the home page's figures for a filter link to).
     pub view: Option<String>,
+    /// A kind of accountability measure (`criticism`, `disciplinary_review`): the accountability
+    /// page's measures of that kind only.
+    pub kind: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {

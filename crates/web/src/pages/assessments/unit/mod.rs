@@ -73,6 +73,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
+    /// `?unscored=1`: only the items the unit still has to self-score (its home page's figure).
+    unscored: Option<String>,
 }
 
 fn flash(lang: Lang, done: &Option<String>) -> Option<String> {

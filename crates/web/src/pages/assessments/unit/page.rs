@@ -21,13 +21,13 @@ use axum::Form;
 use parindex_domain::access::{can, Action};
 use parindex_domain::assessment::{
     input_kind, input_text, leaves, may_explain, may_self_score, needs_explanation, parse_input,
-    self_score, self_totals, submission_problems, InputKind, Item, LockError,
+    self_score, self_totals, submission_problems, unscored, InputKind, Item, LockError,
 };
 use parindex_domain::edition::{CriterionNode, NodeCode, Totals};
 use parindex_domain::text::nfc;
 use parindex_store::assessments::{ItemChange, UnitAssessment, TEXT_LIMIT};
 use parindex_store::StoreError;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 pub struct ItemRow {
     pub code: String,
@@ -71,6 +71,8 @@ struct UnitPage {
     published: bool,
     stages: Vec<StageRow>,
     rows: Vec<ItemRow>,
+    /// Only the items still to self-score are listed (`?unscored=1`).
+    unscored_only: bool,
     self_total: String,
     final_total: String,
     max: String,
@@ -91,6 +93,7 @@ struct Render<'a> {
     submit_problems: Vec<(String, String)>,
     done: Option<String>,
     status: StatusCode,
+    unscored_only: bool,
 }
 
 impl Default for Render<'_> {
@@ -102,6 +105,7 @@ impl Default for Render<'_> {
             submit_problems: Vec::new(),
             done: None,
             status: StatusCode::OK,
+            unscored_only: false,
         }
     }
 }
@@ -225,10 +229,15 @@ fn render_unit(
         posted: r.posted,
         errors: &r.errors,
     };
+    // `?unscored=1`: the leaves still to self-score, and nothing else (the home page counts them).
+    let unscored: Option<BTreeSet<&NodeCode>> = r
+        .unscored_only
+        .then(|| unscored(&a.edition, &a.items).into_iter().collect());
     let rows = a
         .edition
         .criteria
         .iter()
+        .filter(|n| unscored.as_ref().is_none_or(|u| u.contains(&n.code)))
         .map(|n| item_row(&cx, n))
         .collect();
     let own_submit = can(
@@ -246,8 +255,15 @@ fn render_unit(
         edition_name: a.edition.name.clone(),
         sample: a.round.sample || a.edition.sample,
         published: a.round.is_published(),
-        stages: stage_rows(lang, &a.round, &a.reopenings, Some(&a.unit.slug), today),
+        stages: stage_rows(
+            lang,
+            &a.round,
+            &a.reopenings,
+            Some((&a.unit.slug, a.progress.submitted_on)),
+            today,
+        ),
         rows,
+        unscored_only: r.unscored_only,
         self_total: i18n::num(lang, self_t.overall.achieved),
         final_total: if finals.is_empty() {
             String::new()
@@ -284,6 +300,7 @@ pub(super) async fn page(
         &a,
         Render {
             done: q.done,
+            unscored_only: q.unscored.as_deref().is_some_and(|v| !v.trim().is_empty()),
             ..Default::default()
         },
     )
