@@ -1287,13 +1287,24 @@ fn vietnamese_in(html: &str, stored: &Stored) -> Vec<String> {
         if !is_vietnamese(piece) || stored.exact.contains(piece) {
             continue;
         }
-        // An excerpt of a stored text ("Đã triển khai kế hoạch…").
-        if let Some(bare) = piece.strip_suffix('…').map(str::trim) {
-            if stored.all.iter().any(|s| s.contains(bare)) {
-                continue;
-            }
-        }
-        let mut rest = piece.to_string();
+        // A piece may join several texts with " · "; an excerpt of a stored text ends in "…",
+        // after a code perhaps ("III.1.b Triển kha…").
+        let excerpt = |c: &str| {
+            c.strip_suffix('…').is_some_and(|bare| {
+                let bare = bare.trim();
+                let after_code = bare.split_once(' ').map_or(bare, |(_, t)| t);
+                stored
+                    .all
+                    .iter()
+                    .any(|s| s.contains(bare) || s.contains(after_code))
+            })
+        };
+        let kept: Vec<&str> = piece
+            .split(" · ")
+            .map(str::trim)
+            .filter(|c| !stored.exact.contains(*c) && !excerpt(c))
+            .collect();
+        let mut rest = kept.join(" · ");
         for s in stored
             .all
             .iter()
@@ -1383,6 +1394,7 @@ fn vietnamese_is_found_outside_data_only() {
     };
     let page = r#"<html lang="en"><body><h1>Units</h1><td>Sở Tư pháp</td>
         <td>Sở Tư pháp · 19 đơn vị</td><p>Đã triển khai kế hoạch…</p>
+        <td>Đã triển khai… · III.1.b Đã triển khai kế… · Sở Tư pháp</td>
         <span lang="vi">Hồ sơ trễ hạn</span><input lang="vi" placeholder="45/QĐ-UBND">
         <p title="Lưu">Bắc Giang province</p>
         <p>tháng 07/2021</p></body></html>"#;
