@@ -110,7 +110,7 @@ test('a department self-scores with evidence, the appraiser appraises, the coord
     await page.check('#accept-rest');
     await Promise.all([page.waitForNavigation(), page.click('#appraise-button')]);
     assert.match(await page.locator('.flash').innerText(), /Đã lưu kết quả thẩm định/);
-    assert.match(await page.locator('#final-total').innerText(), /^96,5 \/ 100/);
+    assert.match(await page.locator('#final-total').innerText(), /^96,50 \/ 100,00/);
   });
 
   await withPage(browser, 'assessment publish', async (page) => {
@@ -126,7 +126,7 @@ test('a department self-scores with evidence, the appraiser appraises, the coord
     assert.match(await page.locator('#sample-note').innerText(), /MẪU/);
     const row = await page.locator('#rank-so-tu-phap').innerText();
     assert.match(row, /Sở Tư pháp/);
-    assert.match(row, /96,5 \/ 100/);
+    assert.match(row, /96,50 \/ 100,00/);
     assert.match(row, /Tốt/);
     assert.match(row, /bậc/, 'the change since the 2020 ranking');
     assert.match(await page.locator('#ranking-table').innerText(), /Khá|Trung bình|Yếu/);

@@ -401,30 +401,38 @@ const ENGLISH: &[&str] = &[
 /// (`placeholder`, `title`, `aria-label`, `alt`), entities decoded — without scripts and styles,
 /// codes (`<code>`, `<kbd>`), the values being edited (`<textarea>`) and text marked English.
 fn visible_text(html: &str) -> String {
-    let mut out = String::new();
+    visible_parts(html, "en").join(" ")
+}
+
+/// The pieces of [`visible_text`], one per text node or attribute, without the elements marked
+/// as written in `foreign` (`lang="en"` on a Vietnamese page, `lang="vi"` on an English one).
+fn visible_parts(html: &str, foreign: &str) -> Vec<String> {
+    let mut out = Vec::new();
     let mut rest = html;
     while let Some(i) = rest.find('<') {
-        out.push_str(&unescape(&rest[..i]));
-        out.push(' ');
+        out.push(unescape(&rest[..i]));
         rest = &rest[i..];
         let end = rest.find('>').map_or(rest.len(), |e| e + 1);
         let tag = &rest[..end];
-        for name in ["placeholder", "title", "aria-label", "alt"] {
-            if let Some(v) = attr(tag, name) {
-                out.push_str(&v);
-                out.push(' ');
-            }
-        }
         rest = &rest[end..];
-        // Text marked as English (`lang="en"`: an English name beside the Vietnamese one).
-        if attr(tag, "lang").as_deref() == Some("en") {
+        // Text marked as the other language (`lang="en"`: an English name beside the
+        // Vietnamese one), its attributes included.
+        if !tag.starts_with("<html") && attr(tag, "lang").as_deref() == Some(foreign) {
             let name: String = tag[1..]
                 .chars()
                 .take_while(char::is_ascii_alphanumeric)
                 .collect();
-            let close = format!("</{name}>");
-            rest = rest.find(&close).map_or("", |j| &rest[j + close.len()..]);
+            let void = tag.ends_with("/>") || ["input", "img", "br", "hr"].contains(&name.as_str());
+            if !void {
+                let close = format!("</{name}>");
+                rest = rest.find(&close).map_or("", |j| &rest[j + close.len()..]);
+            }
             continue;
+        }
+        for name in ["placeholder", "title", "aria-label", "alt"] {
+            if let Some(v) = attr(tag, name) {
+                out.push(v);
+            }
         }
         for skip in ["script", "style", "code", "kbd", "textarea"] {
             if tag.starts_with(&format!("<{skip}")) {
@@ -433,7 +441,8 @@ fn visible_text(html: &str) -> String {
             }
         }
     }
-    out.push_str(&unescape(rest));
+    out.push(unescape(rest));
+    out.retain(|p| !p.trim().is_empty());
     out
 }
 
@@ -527,8 +536,9 @@ fn path_shape(url: &str) -> String {
 }
 
 /// Breadth first from the home page, a URL with a path not seen yet before another sort order
-/// or page of one already queued, so that the cap cuts only variants.
-async fn crawl(app: &Router, cookie: &str) -> Crawl {
+/// or page of one already queued, so that the cap cuts only variants. `check` names what a page
+/// shows in the wrong language ([`english_in`] for a Vietnamese reader).
+async fn crawl(app: &Router, cookie: &str, check: &dyn Fn(&str) -> Vec<String>) -> Crawl {
     let mut seen: HashSet<String> = HashSet::new();
     let mut paths: HashSet<String> = HashSet::new();
     let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
@@ -565,7 +575,7 @@ async fn crawl(app: &Router, cookie: &str) -> Crawl {
         }
         if got.status == StatusCode::OK {
             if let Some(html) = got.html.as_deref() {
-                let words: Vec<String> = english_in(html)
+                let words: Vec<String> = check(html)
                     .into_iter()
                     .filter(|w| english_seen.insert(w.split(' ').next().unwrap_or("").to_string()))
                     .collect();
@@ -727,7 +737,7 @@ async fn every_link_on_every_page_opens_for_every_demo_role() {
                 && html.contains("href=\"/account\""),
             "{role}: {html}"
         );
-        let found = crawl(&app, &cookie).await;
+        let found = crawl(&app, &cookie, &english_in).await;
         counts.push(format!(
             "{role}: {} pages, {} paths",
             found.fetched, found.paths
@@ -1089,6 +1099,310 @@ async fn every_home_figure_links_to_a_list_of_exactly_that_many_rows() {
         "the current month"
     );
     db.cleanup().await;
+}
+
+/// Every decimal a page shows (`85,58` in Vietnamese — digits, a comma, digits) with its
+/// number of decimals and the text around it.
+fn decimals_in(html: &str) -> Vec<(String, usize, String)> {
+    let text = visible_text(html);
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b','
+            && i > 0
+            && b[i - 1].is_ascii_digit()
+            && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+        {
+            let mut start = i;
+            while start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b'.') {
+                start -= 1;
+            }
+            let mut end = i + 1;
+            while end < b.len() && b[end].is_ascii_digit() {
+                end += 1;
+            }
+            let from = boundary(&text, start.saturating_sub(30));
+            let to = boundary(&text, end + 10);
+            let context = text[from..to]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push((text[start..end].to_string(), end - i - 1, context));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Issue 12: "a fixed number of decimals per kind of figure" ("8,5 vs 8,50"). The pages of
+/// points — the results table, each area's table, the gap analysis, the rankings, the home page
+/// — write every decimal with exactly 2 decimals (`figures::points`, `figures::percent`), and
+/// the demo's published total reads 85,58.
+#[tokio::test]
+async fn every_figure_of_points_has_two_decimals() {
+    let (db, _evidence, app, cookies) = demo_app().await;
+    let cookie = &cookies["coordinator"];
+    let mut pages: Vec<String> = ["/", "/results", "/results/areas", "/gap", "/rankings"]
+        .map(String::from)
+        .to_vec();
+    let mut failures = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut figures = 0;
+    while let Some(url) = pages.pop() {
+        if !seen.insert(url.clone()) || seen.len() > 40 {
+            continue;
+        }
+        let got = fetch(&app, &url, cookie).await;
+        assert_eq!(got.status, StatusCode::OK, "{url}");
+        let html = got.html.expect("a page");
+        if url == "/results" {
+            assert!(html.contains(">85,58<"), "the demo's total: {html}");
+        }
+        // Every area's table and every ranking.
+        for link in hrefs(&html) {
+            if let Some(t) = resolve(&url, &link) {
+                if (t.starts_with("/results/areas?") || t.starts_with("/rankings/"))
+                    && !t.contains("export")
+                    && !t.contains("format=")
+                {
+                    pages.push(t);
+                }
+            }
+        }
+        for (figure, decimals, context) in decimals_in(&html) {
+            figures += 1;
+            if decimals != 2 {
+                failures.push(format!("{url}: {figure} («{context}»)"));
+            }
+        }
+    }
+    assert!(
+        figures > 100,
+        "only {figures} figures read on {} pages",
+        seen.len()
+    );
+    assert!(
+        seen.iter().any(|u| u.starts_with("/results/areas?")),
+        "the areas' pages: {seen:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} figures without exactly 2 decimals:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    db.cleanup().await;
+}
+
+/// The letters Vietnamese writes and English does not (lower case, NFC).
+const VIETNAMESE_LETTERS: &str =
+    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ";
+
+/// Proper names an English page writes in Vietnamese: the province, the language switch's
+/// "Tiếng Việt" (the language's own name).
+const PROPER_NAMES: &[&str] = &["Bắc Giang", "Tiếng Việt", "Việt Nam"];
+
+fn is_vietnamese(word: &str) -> bool {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .any(|c| VIETNAMESE_LETTERS.contains(c))
+}
+
+/// Every text the database holds (each text column of each table, and the strings inside JSON
+/// values) that has a Vietnamese letter: unit names, task titles, criteria, comments — the data
+/// a page shows as it was written, legitimately Vietnamese on an English page.
+struct Stored {
+    exact: HashSet<String>,
+    /// Longest first, so that a longer name is taken out before a part of it.
+    all: Vec<String>,
+}
+
+fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| json_strings(x, out)),
+        _ => {}
+    }
+}
+
+async fn stored_text(url: &str) -> Stored {
+    use sqlx::{Column, Row};
+    let pool = sqlx::SqlitePool::connect(url).await.expect("the database");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&pool)
+            .await
+            .expect("the tables");
+    let mut found: Vec<String> = Vec::new();
+    for t in tables {
+        let rows = sqlx::query(&format!("SELECT * FROM \"{t}\""))
+            .fetch_all(&pool)
+            .await
+            .expect("a table");
+        for row in rows {
+            for c in row.columns() {
+                let Ok(Some(text)) = row.try_get::<Option<String>, _>(c.ordinal()) else {
+                    continue;
+                };
+                if text.starts_with('{') || text.starts_with('[') {
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                        json_strings(&v, &mut found);
+                        continue;
+                    }
+                }
+                found.push(text);
+            }
+        }
+    }
+    pool.close().await;
+    let mut pieces: HashSet<String> = HashSet::new();
+    for text in found.into_iter().filter(|t| is_vietnamese(t)) {
+        // A text of several lines is shown a line at a time.
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            pieces.insert(line.to_string());
+        }
+        pieces.insert(text.trim().to_string());
+    }
+    // The units of measure the catalogue translates ("hồ sơ", "đơn vị") are not data: a page
+    // writes them in the reader's language (`i18n::measure_unit`).
+    for k in parindex_web::i18n::keys().filter(|k| k.starts_with("measure_unit.")) {
+        pieces.remove(parindex_web::i18n::t(parindex_web::i18n::Lang::Vi, k));
+    }
+    let mut all: Vec<String> = pieces.iter().cloned().collect();
+    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    Stored { exact: pieces, all }
+}
+
+/// What an English page shows in Vietnamese that is not data: the words with a Vietnamese
+/// letter left in a piece of its text once every stored text in it is taken out (a line of a
+/// stored text, or an excerpt of one ending in "…", is data too), the proper names aside. Elements marked `lang="vi"` are data by their mark.
+fn vietnamese_in(html: &str, stored: &Stored) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for part in visible_parts(html, "vi") {
+        let piece = part.trim();
+        if !is_vietnamese(piece) || stored.exact.contains(piece) {
+            continue;
+        }
+        // A piece may join several texts with " · "; an excerpt of a stored text ends in "…",
+        // after a code perhaps ("III.1.b Triển kha…").
+        let excerpt = |c: &str| {
+            c.strip_suffix('…').is_some_and(|bare| {
+                let bare = bare.trim();
+                let after_code = bare.split_once(' ').map_or(bare, |(_, t)| t);
+                stored
+                    .all
+                    .iter()
+                    .any(|s| s.contains(bare) || s.contains(after_code))
+            })
+        };
+        let kept: Vec<&str> = piece
+            .split(" · ")
+            .map(str::trim)
+            .filter(|c| !stored.exact.contains(*c) && !excerpt(c))
+            .collect();
+        let mut rest = kept.join(" · ");
+        for s in stored
+            .all
+            .iter()
+            .map(String::as_str)
+            .chain(PROPER_NAMES.iter().copied())
+        {
+            if s.len() <= rest.len() && rest.contains(s) {
+                rest = rest.replace(s, " ");
+            }
+        }
+        let words: Vec<&str> = rest
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| is_vietnamese(w))
+            .collect();
+        if let Some(w) = words.first() {
+            found.push(format!(
+                "{} («{}»)",
+                w.to_lowercase(),
+                piece.chars().take(80).collect::<String>()
+            ));
+        }
+    }
+    found
+}
+
+/// An English reader's pages (issue 12: "English mode translates 'hồ sơ', 'đơn vị' too"): every
+/// demo role, switched to English, crawls as above; no page shows Vietnamese outside data.
+#[tokio::test]
+async fn english_pages_show_no_vietnamese_but_data() {
+    let (db, _evidence, app, cookies) = demo_app().await;
+    for (_, login) in ROLES {
+        let (user, _) = db
+            .store
+            .user_by_username(login)
+            .await
+            .expect("the users")
+            .expect("a demo user");
+        db.store.set_lang(user.id, "en").await.expect("English");
+    }
+    let stored = stored_text(&db.url()).await;
+    assert!(stored.exact.contains("Sở Tư pháp"), "the units are data");
+    assert!(
+        !stored.exact.contains("hồ sơ") && !stored.exact.contains("đơn vị"),
+        "an indicator's unit of measure is translated, not data"
+    );
+
+    let check = |html: &str| {
+        assert!(html.contains("<html lang=\"en\""), "an English page");
+        vietnamese_in(html, &stored)
+    };
+    let mut leaks = Vec::new();
+    for (role, _) in ROLES {
+        let found = crawl(&app, &cookies[role], &check).await;
+        assert!(found.fetched >= 20, "{role}: {} pages", found.fetched);
+        assert!(found.failures.is_empty(), "{role}: {:?}", found.failures);
+        leaks.extend(
+            found
+                .english
+                .into_iter()
+                .map(|(page, words)| format!("{role}: {page}: {}", words.join(", "))),
+        );
+    }
+    assert!(
+        leaks.is_empty(),
+        "{} English pages show Vietnamese that is not data:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+    db.cleanup().await;
+}
+
+#[test]
+fn decimals_are_read_with_their_count() {
+    let found = decimals_in("<td>85,58</td><td>8,5</td><td>1.234,50</td><p>15/08/2021, 3 bậc</p>");
+    let got: Vec<(&str, usize)> = found.iter().map(|(f, n, _)| (f.as_str(), *n)).collect();
+    assert_eq!(got, [("85,58", 2), ("8,5", 1), ("1.234,50", 2)]);
+}
+
+#[test]
+fn vietnamese_is_found_outside_data_only() {
+    let stored = Stored {
+        exact: ["Sở Tư pháp".to_string()].into(),
+        all: vec![
+            "Đã triển khai kế hoạch CCHC tháng 8".to_string(),
+            "Sở Tư pháp".to_string(),
+        ],
+    };
+    let page = r#"<html lang="en"><body><h1>Units</h1><td>Sở Tư pháp</td>
+        <td>Sở Tư pháp · 19 đơn vị</td><p>Đã triển khai kế hoạch…</p>
+        <td>Đã triển khai… · III.1.b Đã triển khai kế… · Sở Tư pháp</td>
+        <span lang="vi">Hồ sơ trễ hạn</span><input lang="vi" placeholder="45/QĐ-UBND">
+        <p title="Lưu">Bắc Giang province</p>
+        <p>tháng 07/2021</p></body></html>"#;
+    let words: Vec<String> = vietnamese_in(page, &stored)
+        .iter()
+        .map(|w| w.split(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(words, ["đơn", "lưu", "tháng"]);
 }
 
 #[test]

@@ -498,12 +498,15 @@ pub fn dossier_observations(
             numerator: numerator.map(Decimal::from),
             denominator: denominator.map(Decimal::from),
             source: "dossiers".into(),
-            note: matches!(period, Period::Year(_))
-                .then(|| "cộng dồn các tháng đã nhập".to_string()),
+            note: matches!(period, Period::Year(_)).then(|| CUMULATED_NOTE.to_string()),
         });
     }
     out
 }
+
+/// The note of a year's observation computed from dossiers: the months imported so far, added
+/// up (a page shows it in the reader's language).
+pub const CUMULATED_NOTE: &str = "cộng dồn các tháng đã nhập";
 
 /// The trend an indicator's page draws: the province-wide observations (for an indicator
 /// computed from dossiers, only the months), oldest period first.

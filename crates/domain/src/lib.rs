@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod dossiers;
 pub mod edition;
 pub mod edition_diff;
+pub mod figures;
 pub mod gap;
 pub mod indicators;
 pub mod plan;

@@ -42,16 +42,6 @@ pub fn index_pct(achieved: Decimal, max: Decimal) -> Option<Decimal> {
     Some(round2(achieved / max * Decimal::ONE_HUNDRED))
 }
 
-/// Format with a decimal comma (Vietnamese) or point (English), trailing zeros kept as stored.
-pub fn format_points(d: Decimal, comma: bool) -> String {
-    let s = d.normalize().to_string();
-    if comma {
-        s.replace('.', ",")
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,11 +69,5 @@ mod tests {
         assert_eq!(index_pct(dec!(85.58), dec!(100)), Some(dec!(85.58)));
         assert_eq!(index_pct(dec!(56.93), dec!(66.5)), Some(dec!(85.61)));
         assert_eq!(index_pct(dec!(1), dec!(0)), None);
-    }
-
-    #[test]
-    fn formats() {
-        assert_eq!(format_points(dec!(85.580), true), "85,58");
-        assert_eq!(format_points(dec!(85.58), false), "85.58");
     }
 }

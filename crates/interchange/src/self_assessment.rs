@@ -227,7 +227,10 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
     let area = cell.clone().set_bold();
     let criterion = cell.clone().set_indent(1);
     let sub = cell.clone().set_indent(2);
-    let num = cell.clone().set_align(FormatAlign::Right);
+    let num = cell
+        .clone()
+        .set_align(FormatAlign::Right)
+        .set_num_format(crate::sheet::DECIMAL_FORMAT);
     let num_bold = num.clone().set_bold();
     ws.merge_range(
         0,

@@ -24,6 +24,9 @@ pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.sprea
 
 /// The number format of date cells.
 pub const DATE_FORMAT: &str = "dd/mm/yyyy";
+/// How a decimal cell is shown: 2 decimals, as every page shows points and percentages
+/// (`parindex_domain::figures`); the cell holds the exact number.
+pub const DECIMAL_FORMAT: &str = "0.00";
 
 /// One cell of a sheet.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,6 +196,7 @@ struct Formats {
     title: Format,
     date: Format,
     wrap: Format,
+    dec: Format,
 }
 
 impl Formats {
@@ -202,6 +206,7 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(14),
             date: Format::new().set_num_format(DATE_FORMAT),
             wrap: Format::new().set_text_wrap(),
+            dec: Format::new().set_num_format(DECIMAL_FORMAT),
         }
     }
 }
@@ -223,7 +228,7 @@ fn write_cell(
         Cell::Wrapped(s) => {
             ws.write_string_with_format(row, col, safe(s), &f.wrap)?;
         }
-        Cell::Dec(d) => write_decimal(ws, row, col, *d, None)?,
+        Cell::Dec(d) => write_decimal(ws, row, col, *d, Some(&f.dec))?,
         Cell::Int(i) => {
             ws.write_number(row, col, *i as f64)?;
         }

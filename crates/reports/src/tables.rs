@@ -4,7 +4,7 @@
 //! documents: in Vietnamese, points with a decimal comma.
 
 use crate::pdf::{table_pdf, DocRow, DocTable, TableDoc};
-use crate::text::{dmy, points};
+use crate::text::{dmy, percent, points};
 use crate::Result;
 use parindex_domain::edition::Level;
 use parindex_interchange::self_assessment::{SummaryTable, HEADERS};
@@ -14,19 +14,17 @@ use rust_decimal::Decimal;
 /// The line that labels sample data everywhere it is shown.
 const SAMPLE: &str = "MẪU — số liệu minh họa, không phải số liệu chính thức";
 
-fn opt_points(d: Option<Decimal>) -> String {
-    d.map(points).unwrap_or_default()
+/// A change of rank in places: `+2`, `−1`, `0`.
+fn places(c: i64) -> String {
+    match c {
+        c if c > 0 => format!("+{c}"),
+        c if c < 0 => format!("−{}", -c),
+        _ => "0".into(),
+    }
 }
 
-/// `+2,5` / `−1` / `0`.
-fn signed(d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+{}", points(d))
-    } else if d < Decimal::ZERO {
-        format!("−{}", points(-d))
-    } else {
-        "0".into()
-    }
+fn opt_points(d: Option<Decimal>) -> String {
+    d.map(points).unwrap_or_default()
 }
 
 /// Who a ranking of `level` ranks, as the decision's title says it.
@@ -62,7 +60,7 @@ pub fn ranking_annex(rk: &RoundRanking, governing_body: &str) -> TableDoc {
                 name(&r.unit),
                 points(r.total),
                 points(r.max),
-                format!("{} %", points(r.pct)),
+                percent(r.pct),
                 r.class
                     .as_ref()
                     .map(|(_, c)| c.label_vi.clone())
@@ -71,9 +69,7 @@ pub fn ranking_annex(rk: &RoundRanking, governing_body: &str) -> TableDoc {
                     .as_ref()
                     .map(|p| p.rank.to_string())
                     .unwrap_or_default(),
-                r.change_rank
-                    .map(|c| signed(Decimal::from(c)))
-                    .unwrap_or_default(),
+                r.change_rank.map(places).unwrap_or_default(),
             ])
         })
         .collect();

@@ -26,9 +26,19 @@ pub fn place_date(place: &str, d: Date) -> String {
     )
 }
 
-/// Points with a decimal comma and no trailing zeros: `85,58`.
+/// Points with a decimal comma and always 2 decimals: `85,58`, `8,50` (`figures::points`).
 pub fn points(d: Decimal) -> String {
-    parindex_domain::score::format_points(d, true)
+    parindex_domain::figures::points(d, parindex_domain::figures::Style::Vi)
+}
+
+/// A percentage: `85,58 %`.
+pub fn percent(d: Decimal) -> String {
+    parindex_domain::figures::percent(d, parindex_domain::figures::Style::Vi)
+}
+
+/// A signed change of points: `+1,20`, `−1,20`.
+pub fn signed(d: Decimal) -> String {
+    parindex_domain::figures::signed(d, parindex_domain::figures::Style::Vi)
 }
 
 /// A reporting period in words: `tháng 07/2021`, `quý III/2021`, `6 tháng đầu năm 2021`,
@@ -99,6 +109,9 @@ mod tests {
         );
         assert_eq!(month_label((2021, 8)), "08/2021");
         assert_eq!(points(dec!(85.580)), "85,58");
+        assert_eq!(points(dec!(8.5)), "8,50");
+        assert_eq!(percent(dec!(85.5)), "85,50 %");
+        assert_eq!(signed(dec!(-1.2)), "−1,20");
     }
 
     #[test]

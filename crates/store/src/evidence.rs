@@ -408,8 +408,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// One line describing it: the title, and the number, date and issuer of a reference.
+    /// One line describing it: the title, and the number, date and issuer of a reference, in
+    /// Vietnamese ("… số 30/BC-UBND ngày 15/12/2020 (Sở Nội vụ)").
     pub fn describe(&self) -> String {
+        self.describe_with("số", "ngày")
+    }
+
+    /// [`Evidence::describe`] with the words before the number and the date in the reader's
+    /// language ("No.", "of").
+    pub fn describe_with(&self, number_word: &str, date_word: &str) -> String {
         match self.kind {
             EvidenceKind::File => self
                 .original_name
@@ -421,12 +428,12 @@ impl Evidence {
                 let mut s = self.title.clone();
                 if let Some(n) = &self.doc_number {
                     if !s.contains(n.as_str()) {
-                        s.push_str(&format!(" số {n}"));
+                        s.push_str(&format!(" {number_word} {n}"));
                     }
                 }
                 if let Some(d) = self.doc_date {
                     s.push_str(&format!(
-                        " ngày {:02}/{:02}/{}",
+                        " {date_word} {:02}/{:02}/{}",
                         d.day(),
                         d.month(),
                         d.year()

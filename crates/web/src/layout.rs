@@ -4,6 +4,7 @@ use crate::auth::CurrentUser;
 use crate::i18n::{self, Lang};
 use parindex_domain::access::{can, Action};
 use rust_decimal::Decimal;
+use std::borrow::Borrow;
 
 pub struct NavItem {
     pub href: &'static str,
@@ -108,6 +109,19 @@ impl Layout {
 
     pub fn opt_num(&self, d: &Option<Decimal>) -> String {
         i18n::opt_num(self.lang, *d)
+    }
+
+    /// A count, thousands grouped (`1.234`).
+    pub fn count<N: Borrow<usize>>(&self, n: N) -> String {
+        i18n::count(self.lang, *n.borrow())
+    }
+
+    /// A count with what it counts, in lower case after the number: `19 đơn vị`, `1 unit`,
+    /// `19 units` — the catalogue's `{prefix}one` or `{prefix}many` with `{n}` filled in.
+    pub fn counted<N: Borrow<usize>>(&self, n: N, prefix: &str) -> String {
+        let n = *n.borrow();
+        let key = format!("{prefix}{}", if n == 1 { "one" } else { "many" });
+        self.t(&key).replace("{n}", &self.count(n))
     }
 
     /// "3 thông báo chưa đọc": the badge's words for screen readers and its title.

@@ -814,7 +814,7 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
     let rk = app.get("/rankings/stp-2021", Some("leader")).await;
     assert_eq!(rk.status, StatusCode::OK);
     // 100 − 1 (1.3) − 1 (2.5: 7 of 8) − 0.5 (3.4: 4.5 of 5) = 97.5 → Tốt.
-    assert!(rk.body.contains("97,5 / 100"), "{}", rk.body);
+    assert!(rk.body.contains("97,50 / 100,00"), "{}", rk.body);
     assert!(rk.body.contains(">Tốt<"));
     assert!(rk.body.contains("id=\"sample-note\""));
     // Frozen after publication.
@@ -840,7 +840,7 @@ async fn self_score_with_evidence_then_appraise_and_publish() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let rk = app.get("/rankings/stp-2021", Some("agency")).await;
-    assert!(rk.body.contains("98,5 / 100") && rk.body.contains("45/QĐ-UBND"));
+    assert!(rk.body.contains("98,50 / 100,00") && rk.body.contains("45/QĐ-UBND"));
     // The ranking as the annex of the decision publishing it (PDF), linked from the page.
     assert!(rk.body.contains("href=\"/rankings/stp-2021?format=pdf\""));
     let (st, headers, pdf) = get_bytes(app, "/rankings/stp-2021?format=pdf", "agency").await;
@@ -1357,8 +1357,9 @@ async fn the_heads_evaluation_record_shows_the_published_internal_ranking() {
     assert_eq!((published.rank, published.of, published.year), (1, 2, 2021));
     let row = standing_row(&res.body, PUBLISHED).expect("the published ranking");
     assert!(row.contains(">1/2<"), "{row}");
-    let total = parindex_domain::score::format_points(published.total, true);
-    let max = parindex_domain::score::format_points(published.max, true);
+    let total =
+        parindex_domain::figures::points(published.total, parindex_domain::figures::Style::Vi);
+    let max = parindex_domain::figures::points(published.max, parindex_domain::figures::Style::Vi);
     assert!(row.contains(&format!("{total} / {max}")), "{row}");
     assert!(
         row.contains(&format!("href=\"/rankings/{PUBLISHED}\"")),
@@ -1413,8 +1414,8 @@ async fn the_heads_evaluation_record_shows_the_published_internal_ranking() {
     assert!(
         row.contains(&format!(
             "{} / {}",
-            parindex_domain::score::format_points(now.total, true),
-            parindex_domain::score::format_points(now.max, true)
+            parindex_domain::figures::points(now.total, parindex_domain::figures::Style::Vi),
+            parindex_domain::figures::points(now.max, parindex_domain::figures::Style::Vi)
         )),
         "{row}"
     );

@@ -529,14 +529,17 @@ async fn indicators_status_entry_import_and_the_criterion_score() {
     let detail = app
         .get("/indicators/dossiers-on-time-rate", Some("leader"))
         .await;
-    assert!(detail.body.contains("98,5 %"), "{}", detail.body);
+    assert!(detail.body.contains("98,50 %"), "{}", detail.body);
     let crit = detail
         .body
         .split("id=\"linked-criteria\"")
         .nth(1)
         .unwrap()
         .to_string();
-    assert!(crit.contains("1 / 1"), "the score is shown");
+    assert!(
+        crit.contains("1,00 / 1,00"),
+        "the score is shown, points with 2 decimals"
+    );
     assert!(crit.contains("MẪU"), "the sample edition is labelled");
     assert!(detail.body.contains("<svg"), "a trend chart");
     // The coordinator enters a value; the status follows.
@@ -556,7 +559,7 @@ async fn indicators_status_entry_import_and_the_criterion_score() {
     let detail = app
         .get("/indicators/budget-disbursement-rate", Some("coordinator"))
         .await;
-    assert!(detail.body.contains("95 %"));
+    assert!(detail.body.contains("95,00 %"));
     assert!(
         detail.body.contains("Có nguy cơ không đạt"),
         "at risk before the deadline"

@@ -778,7 +778,7 @@ async fn as_of_15_august_the_tasks_due_31_july_are_overdue_with_their_lead_agenc
     // The plan, its baseline, findings with their figures, targets with the current rank.
     assert!(body.contains("/KH-UBND") && body.contains("Mai Sơn") && body.contains("01/07/2021"));
     assert!(body.contains("85,58 điểm, hạng 13/63"), "baseline");
-    assert!(body.contains("80,78 % / 100 %"), "figures");
+    assert!(body.contains("80,78 % / 100,00 %"), "figures");
     let target = row_in(
         body,
         "targets-table",
@@ -788,7 +788,7 @@ async fn as_of_15_august_the_tasks_due_31_july_are_overdue_with_their_lead_agenc
         target.contains("58/63") && target.contains("Sở Tài chính"),
         "{target}"
     );
-    assert!(body.contains("Tỷ lệ giải ngân ≥ 100 %"));
+    assert!(body.contains("Tỷ lệ giải ngân ≥ 100,00 %"));
     assert!(body.contains("hằng tháng, ngày cuối tháng, 07/2021–12/2021"));
     assert!(body.contains("15/08/2021"), "as of the app's clock");
     let row = row_in(body, "tasks-table", ASSETS_TITLE);
@@ -1191,7 +1191,7 @@ async fn every_view_exports_the_rows_it_shows_as_xlsx() {
     assert_eq!(rows.len(), 1 + 1 + 4 + 2 + 1);
     let bytes = xlsx(&app, &format!("{p}?export=xlsx"), "coordinator").await;
     let findings = sheet_rows(&bytes, Some("Nội dung cần khắc phục"));
-    assert!(findings.iter().any(|r| r[3].contains("80,78 % / 100 %")));
+    assert!(findings.iter().any(|r| r[3].contains("80,78 % / 100,00 %")));
     let targets = sheet_rows(&bytes, Some("Mục tiêu"));
     assert!(targets.iter().any(|r| r[0] == "III.6" && r[3] == "58/63"));
     // The same search on the page and in the file (without diacritics).
@@ -1496,7 +1496,7 @@ async fn lists_search_without_diacritics_and_page() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let res = app.get(&format!("/plans/{PLAN}"), Some("leader")).await;
-    assert!(res.body.contains("Overdue") && res.body.contains("80.78 % / 100 %"));
+    assert!(res.body.contains("Overdue") && res.body.contains("80.78 % / 100.00 %"));
     assert!(res
         .body
         .contains("monthly, last day of the month, 07/2021–12/2021"));

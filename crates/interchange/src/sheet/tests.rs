@@ -59,6 +59,28 @@ fn a_sheet_reads_back_with_its_header_numbers_and_dates() {
     assert_eq!(rows[2][3], Data::Bool(true));
 }
 
+/// A decimal cell is a number shown with 2 decimals (`8,50` as on the pages), not text.
+#[test]
+fn a_decimal_is_a_number_shown_with_two_decimals() {
+    use std::io::Read;
+    let mut s = Sheet::new("S", vec!["Điểm".into()]);
+    s.rows.push(vec![Cell::Dec(dec!(8.5))]);
+    let bytes = xlsx_bytes(&[s]).expect("written");
+    let rows = read_back(bytes.clone(), "S");
+    assert_eq!(rows[1][0], Data::Float(8.5));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    let mut styles = String::new();
+    zip.by_name("xl/styles.xml")
+        .expect("the styles")
+        .read_to_string(&mut styles)
+        .expect("text");
+    assert!(
+        styles.contains(&format!("formatCode=\"{DECIMAL_FORMAT}\"")),
+        "{styles}"
+    );
+    assert_eq!(DECIMAL_FORMAT, "0.00");
+}
+
 #[test]
 fn a_preamble_puts_the_header_below_it() {
     let mut s = Sheet::with_columns("Tổng hợp", &[("Lĩnh vực", 9.0), ("Tên", 45.0)]);

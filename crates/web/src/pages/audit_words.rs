@@ -306,10 +306,11 @@ fn looks_numeric(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
 }
 
-/// A decimal written as the user's language writes it (`8,5` in Vietnamese); other text as is.
+/// A decimal written as the user's language writes it (`8,5` in Vietnamese), exactly as it was
+/// recorded (a score, a progress of 60, a step); other text as is.
 fn number(lang: Lang, s: &str) -> String {
     s.parse::<rust_decimal::Decimal>()
-        .map(|d| i18n::num(lang, d))
+        .map(|d| i18n::exact(lang, d))
         .unwrap_or_else(|_| s.to_string())
 }
 

@@ -54,18 +54,7 @@ struct BackupsPage {
 
 /// A size as people read it: `812 B`, `46 KB`, `3,4 MB`, `1,25 GB`.
 pub fn size_text(lang: Lang, bytes: u64) -> String {
-    use rust_decimal::Decimal;
-    let b = Decimal::from(bytes);
-    let k = Decimal::from(1024);
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if bytes < 1024 * 1024 {
-        format!("{} KB", i18n::num(lang, (b / k).round_dp(0)))
-    } else if bytes < 1024 * 1024 * 1024 {
-        format!("{} MB", i18n::num(lang, (b / k / k).round_dp(1)))
-    } else {
-        format!("{} GB", i18n::num(lang, (b / k / k / k).round_dp(2)))
-    }
+    i18n::size(lang, bytes)
 }
 
 fn when(a: &ArchiveFile) -> String {

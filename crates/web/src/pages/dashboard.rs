@@ -64,12 +64,7 @@ struct DashboardPage {
 }
 
 fn signed(lang: Lang, d: rust_decimal::Decimal) -> String {
-    let s = crate::i18n::num(lang, d.abs());
-    if d.is_sign_negative() {
-        format!("−{s}")
-    } else {
-        format!("+{s}")
-    }
+    crate::i18n::signed(lang, d)
 }
 
 async fn dashboard(

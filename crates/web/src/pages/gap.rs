@@ -677,7 +677,11 @@ fn gap_doc(p: &GapPage) -> parindex_reports::TableDoc {
             t("gap.lost"),
             n(p.lost)
         ),
-        format!("{}: {} %", t("gap.index"), i18n::opt_num(lang, p.pct)),
+        format!(
+            "{}: {}",
+            t("gap.index"),
+            p.pct.map_or_else(|| "—".into(), |d| i18n::pct(lang, d))
+        ),
         format!("{}: {}", t("gap.rank"), p.rank),
     ];
     if !p.previous.is_empty() {
@@ -751,7 +755,7 @@ mod tests {
             threshold_subject: "x".into(),
         };
         let (s, _, _) = target_sentence(Lang::En, 20, &d, &table());
-        assert_eq!(s, "5 points to equal X (80); a tie shares the rank.");
+        assert_eq!(s, "5.00 points to equal X (80.00); a tie shares the rank.");
         let (s, _, reached) = target_sentence(Lang::Vi, 10, &PointsToRank::Reached, &table());
         assert_eq!(s, "Đã đạt mục tiêu hạng 10.");
         assert!(reached);
@@ -779,7 +783,7 @@ mod tests {
                     threshold_subject: "a".into()
                 })
             ),
-            ("+1,5".to_string(), false)
+            ("+1,50".to_string(), false)
         );
     }
 }

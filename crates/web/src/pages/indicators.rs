@@ -64,12 +64,7 @@ fn status_class(s: Status) -> &'static str {
 }
 
 fn pct_or_num(lang: Lang, ind: &Indicator, v: Decimal) -> String {
-    let v = v.round_dp(2);
-    if ind.unit == "%" {
-        format!("{} %", i18n::num(lang, v))
-    } else {
-        format!("{} {}", i18n::num(lang, v), ind.unit)
-    }
+    i18n::measured(lang, v, &ind.unit)
 }
 
 fn target_text(lang: Lang, ind: &Indicator) -> String {
@@ -387,6 +382,34 @@ pub struct ObservationForm {
     note: String,
 }
 
+/// An observation as its table shows it: the figures by the one rule (`figures::value`), the
+/// note computed for a year's dossiers in the reader's language.
+fn obs_row(lang: Lang, ind: &Indicator, unit: String, o: &Observation) -> ObsRow {
+    // A rate computed from dossiers divides counts of dossiers.
+    let part = |d: Decimal| {
+        if ind.source.from_dossiers() {
+            parindex_domain::figures::whole(d, i18n::style(lang))
+        } else {
+            i18n::value(lang, d)
+        }
+    };
+    ObsRow {
+        unit,
+        period: o.period.to_string(),
+        value: pct_or_num(lang, ind, o.value),
+        numerator: o.numerator.map(part).unwrap_or_default(),
+        denominator: o.denominator.map(part).unwrap_or_default(),
+        source: source_words(lang, &o.source),
+        note: match o.note.as_deref() {
+            Some(parindex_domain::indicators::CUMULATED_NOTE) => {
+                i18n::t(lang, "indicators.note_cumulated").to_string()
+            }
+            n => n.unwrap_or_default().to_string(),
+        },
+        nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
+    }
+}
+
 /// The trend of the province's values (months for a dossier indicator), with the target line.
 fn trend_chart(lang: Lang, ind: &Indicator, name: &str, observations: &[Observation]) -> String {
     let points: Vec<Point> = trend(observations, ind.source.from_dossiers())
@@ -394,7 +417,7 @@ fn trend_chart(lang: Lang, ind: &Indicator, name: &str, observations: &[Observat
         .map(|o| Point {
             label: o.period.to_string(),
             value: o.value.to_f64().unwrap_or(0.0),
-            value_text: i18n::num(lang, o.value.round_dp(2)),
+            value_text: i18n::value(lang, o.value),
             note: None,
         })
         .collect();
@@ -466,19 +489,7 @@ async fn detail_page(
     let chart = trend_chart(lang, ind, &name, &v.observations);
     let observations = listed(&v.observations)
         .into_iter()
-        .map(|o| ObsRow {
-            unit: unit_name(&o.unit),
-            period: o.period.to_string(),
-            value: pct_or_num(lang, ind, o.value),
-            numerator: o.numerator.map(|d| i18n::num(lang, d)).unwrap_or_default(),
-            denominator: o
-                .denominator
-                .map(|d| i18n::num(lang, d))
-                .unwrap_or_default(),
-            source: source_words(lang, &o.source),
-            note: o.note.clone().unwrap_or_default(),
-            nums: (Some(o.value.round_dp(2)), o.numerator, o.denominator),
-        })
+        .map(|o| obs_row(lang, ind, unit_name(&o.unit), o))
         .collect();
     let links = v.links.iter().map(|k| link_row(lang, ind, k)).collect();
     let can_edit = can(&cu.actor(), &Action::EditIndicators) && !ind.source.from_dossiers();
@@ -496,7 +507,7 @@ async fn detail_page(
     Ok(DetailPage {
         id: ind.id.clone(),
         name,
-        unit: ind.unit.clone(),
+        unit: i18n::measure_unit(lang, &ind.unit),
         measure_key: format!("indicators.measure.{}", ind.measure.as_str()),
         direction_key: format!("indicators.direction.{}", ind.direction.as_str()),
         target: target_text(lang, ind),
@@ -693,10 +704,7 @@ fn agency_row(
     overdue: i64,
     can_list: bool,
 ) -> AgencyRow {
-    let pct = |d: Option<Decimal>| {
-        d.map(|d| format!("{} %", i18n::num(lang, d)))
-            .unwrap_or_else(|| "—".into())
-    };
+    let pct = |d: Option<Decimal>| d.map(|d| i18n::pct(lang, d)).unwrap_or_else(|| "—".into());
     AgencyRow {
         agency: agency.to_string(),
         href: format!("/dossiers/{}", seg(agency)),

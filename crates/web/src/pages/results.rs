@@ -93,16 +93,9 @@ pub fn opt_rank(r: Option<u32>) -> String {
     r.map(|r| r.to_string()).unwrap_or_else(|| "—".into())
 }
 
-/// A signed number of points: `+0,16`, `−1,2`, `0`.
+/// A signed number of points: `+0,16`, `−1,20`, `0,00`.
 pub fn signed(lang: Lang, d: Decimal) -> String {
-    let s = i18n::num(lang, d.abs());
-    if d.is_zero() {
-        s
-    } else if d.is_sign_negative() {
-        format!("−{s}")
-    } else {
-        format!("+{s}")
-    }
+    i18n::signed(lang, d)
 }
 
 /// A signed number of places: `+3`, `−2`, `0`.

@@ -9,7 +9,7 @@ use parindex_interchange::dossiers::{
 use parindex_interchange::xlsx_read::{bytes, column_name, XlsxError};
 use parindex_interchange::ReadProblem;
 
-use super::kinds::{fill, n as num};
+use super::kinds::fill;
 use super::nested::{code_problem, item_error, number_problem, times_problem, value_problem};
 use crate::i18n::{self, Lang};
 
@@ -214,17 +214,17 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
         P::CannotBeGiven { code, score } => fill(
             lang,
             "refusal.read.cannot_be_given",
-            &[("code", v(code)), ("score", num(lang, *score))],
+            &[("code", v(code)), ("score", i18n::exact(lang, *score))],
         ),
         P::NoAnswerGives { code, score } => fill(
             lang,
             "refusal.read.no_answer_gives",
-            &[("code", v(code)), ("score", num(lang, *score))],
+            &[("code", v(code)), ("score", i18n::exact(lang, *score))],
         ),
         P::SeveralAnswersGive { code, score } => fill(
             lang,
             "refusal.read.several_answers_give",
-            &[("code", v(code)), ("score", num(lang, *score))],
+            &[("code", v(code)), ("score", i18n::exact(lang, *score))],
         ),
         P::DefinedTwice { id } => fill(lang, "refusal.read.defined_twice", &[("id", v(id))]),
         P::Value(e) => value_problem(lang, e),

@@ -25,8 +25,9 @@ pub(super) fn fill(lang: Lang, key: &str, values: &[(&str, String)]) -> String {
     text
 }
 
+/// A figure of a rule or a value the user gave, exactly: a step of 0,125 is not 0,13.
 pub(super) fn n(lang: Lang, d: Decimal) -> String {
-    i18n::num(lang, d)
+    i18n::exact(lang, d)
 }
 
 pub(super) fn d(day: Date) -> String {

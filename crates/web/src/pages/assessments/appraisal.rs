@@ -141,7 +141,7 @@ fn appraise_row(cx: &RowContext<'_>, n: &CriterionNode) -> AppraiseRow {
                     .map(|e| EvidenceRef {
                         id: e.id,
                         is_file: e.kind == EvidenceKind::File,
-                        text: e.describe(),
+                        text: super::evidence_text(lang, e),
                     })
                     .collect()
             })
@@ -151,7 +151,7 @@ fn appraise_row(cx: &RowContext<'_>, n: &CriterionNode) -> AppraiseRow {
         explanation: item.map(|i| i.explanation.clone()).unwrap_or_default(),
         note: item.map(|i| i.note.clone()).unwrap_or_default(),
         a1: get(format!("a1.{c}"))
-            .or_else(|| ap1.map(|x| i18n::num(lang, x.score)))
+            .or_else(|| ap1.map(|x| i18n::exact(lang, x.score)))
             .unwrap_or_default(),
         c1: get(format!("c1.{c}"))
             .or_else(|| ap1.map(|x| x.comment.clone()))
@@ -162,7 +162,7 @@ fn appraise_row(cx: &RowContext<'_>, n: &CriterionNode) -> AppraiseRow {
             .map(|d| d.reason.clone())
             .unwrap_or_default(),
         a2: get(format!("a2.{c}"))
-            .or_else(|| ap2.map(|x| i18n::num(lang, x.score)))
+            .or_else(|| ap2.map(|x| i18n::exact(lang, x.score)))
             .unwrap_or_default(),
         c2: get(format!("c2.{c}"))
             .or_else(|| ap2.map(|x| x.comment.clone()))

@@ -310,25 +310,29 @@ pub(crate) fn declared_text(
         ScoreInput::YesNo(b) => {
             i18n::t(lang, if *b { "common.yes" } else { "common.no" }).to_string()
         }
-        ScoreInput::Points(d) | ScoreInput::Number(d) => i18n::num(lang, *d),
-        ScoreInput::Count(n) => n.to_string(),
+        ScoreInput::Points(d) => i18n::num(lang, *d),
+        ScoreInput::Number(d) => i18n::value(lang, *d),
+        ScoreInput::Count(n) => i18n::count(lang, *n as usize),
     }
 }
 
-/// An index % as shown: `85,5 %`.
+/// A piece of evidence in one line, in the reader's language (`Evidence::describe_with`:
+/// "… số 30/BC-UBND ngày 15/12/2020", "… No. 30/BC-UBND of 15/12/2020").
+pub(crate) fn evidence_text(lang: Lang, e: &parindex_store::evidence::Evidence) -> String {
+    e.describe_with(
+        i18n::t(lang, "evidence.doc_number_word"),
+        i18n::t(lang, "evidence.doc_date_word"),
+    )
+}
+
+/// An index % as shown: `85,50 %`.
 pub(crate) fn pct(lang: Lang, d: Decimal) -> String {
-    format!("{} %", i18n::num(lang, d))
+    i18n::pct(lang, d)
 }
 
-/// A signed change: `+2,5` / `−1`.
+/// A signed change: `+2,50` / `−1,00`.
 pub(crate) fn signed(lang: Lang, d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+{}", i18n::num(lang, d))
-    } else if d < Decimal::ZERO {
-        format!("−{}", i18n::num(lang, -d))
-    } else {
-        "0".into()
-    }
+    i18n::signed(lang, d)
 }
 
 /// The id of an item's row and field: `1-2-3` for `1.2.3`.
@@ -353,9 +357,9 @@ mod tests {
         );
         assert_eq!(parse_date("31/02/2021"), None);
         assert_eq!(parse_date("x"), None);
-        assert_eq!(signed(Lang::Vi, Decimal::new(25, 1)), "+2,5");
-        assert_eq!(signed(Lang::En, Decimal::new(-1, 0)), "−1");
-        assert_eq!(pct(Lang::Vi, Decimal::new(8550, 2)), "85,5 %");
+        assert_eq!(signed(Lang::Vi, Decimal::new(25, 1)), "+2,50");
+        assert_eq!(signed(Lang::En, Decimal::new(-1, 0)), "−1.00");
+        assert_eq!(pct(Lang::Vi, Decimal::new(8550, 2)), "85,50 %");
     }
 
     #[test]

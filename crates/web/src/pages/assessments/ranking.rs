@@ -262,7 +262,7 @@ fn rank_row(
             .unwrap_or_default(),
         change_rank: r
             .change_rank
-            .map(|d| signed(lang, rust_decimal::Decimal::from(d)))
+            .map(crate::pages::results::signed_places)
             .unwrap_or_default(),
         change_good: r.change_rank.is_some_and(|d| d > 0),
         change_bad: r.change_rank.is_some_and(|d| d < 0),

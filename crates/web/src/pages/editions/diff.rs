@@ -57,7 +57,8 @@ fn value_text(lang: Lang, v: &Value) -> String {
         Value::Text(s) => s.clone(),
         Value::OptText(s) => opt_text(s),
         Value::Number(n) => n.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-        Value::Points(d) => i18n::opt_num(lang, *d),
+        // A definition's field, as defined (see `rules::band_range`).
+        Value::Points(d) => d.map_or_else(|| "—".into(), |d| i18n::exact(lang, d)),
         Value::Flag(b) => yes_no(lang, *b),
         Value::Level(l) => i18n::t(lang, &format!("editions.level.{}", l.as_str())).to_string(),
         Value::UnitTypes(v) => {

@@ -138,7 +138,7 @@ pub(super) async fn list(
     };
     let form = NewEditionForm {
         level: "province".into(),
-        max_points: i18n::num(lang, Decimal::ONE_HUNDRED),
+        max_points: i18n::exact(lang, Decimal::ONE_HUNDRED),
         ..Default::default()
     };
     Ok(Html(

@@ -246,7 +246,10 @@ pub(super) async fn node_page(
     let form = NodeForm {
         title_vi: n.title_vi.clone(),
         title_en: n.title_en.clone().unwrap_or_default(),
-        max_points: n.max_points.map(|m| i18n::num(lang, m)).unwrap_or_default(),
+        max_points: n
+            .max_points
+            .map(|m| i18n::exact(lang, m))
+            .unwrap_or_default(),
         component: n.component.clone().unwrap_or_default(),
         survey_scored: n.survey_scored,
         evidence_required: n.evidence_required,

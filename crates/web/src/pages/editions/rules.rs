@@ -6,8 +6,10 @@ use parindex_domain::edition::{EditionProblem, NodeCode};
 use parindex_domain::rules::{Band, ScoringRule};
 use rust_decimal::Decimal;
 
+/// A rule is a definition: its thresholds, steps and points are written exactly as defined
+/// (`figures::exact`), not rounded to a figure's 2 decimals (a step of 0,125 is not 0,13).
 pub(super) fn band_range(lang: Lang, b: &Band) -> String {
-    let n = |d: Decimal| i18n::num(lang, d);
+    let n = |d: Decimal| i18n::exact(lang, d);
     match (b.lower, b.upper) {
         (None, None) => i18n::t(lang, "editions.rule.any").to_string(),
         (Some(l), None) => format!("{}{}", if l.inclusive { "≥" } else { ">" }, n(l.value)),
@@ -28,7 +30,7 @@ pub(super) fn band_range(lang: Lang, b: &Band) -> String {
 /// A one-line summary of a scoring rule, e.g. `bands: >90 → 2; 70–90 → 1; <70 → 0`.
 pub fn rule_summary(lang: Lang, rule: &ScoringRule) -> String {
     let t = |k: &str| i18n::t(lang, k);
-    let n = |d: Decimal| i18n::num(lang, d);
+    let n = |d: Decimal| i18n::exact(lang, d);
     match rule {
         ScoringRule::Manual { step } if step.is_zero() => t("editions.rule.manual").to_string(),
         ScoringRule::Manual { step } => format!(

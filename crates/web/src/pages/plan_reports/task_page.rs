@@ -38,13 +38,7 @@ pub(super) fn lines(s: &str) -> Vec<String> {
 }
 
 fn size_text(lang: Lang, bytes: i64) -> String {
-    let kb = rust_decimal::Decimal::from(bytes) / rust_decimal::Decimal::from(1024);
-    if bytes >= 1024 * 1024 {
-        let mb = (kb / rust_decimal::Decimal::from(1024)).round_dp(1);
-        format!("{} MB", i18n::num(lang, mb))
-    } else {
-        format!("{} KB", i18n::num(lang, kb.round_dp(0).max(1.into())))
-    }
+    i18n::size(lang, u64::try_from(bytes).unwrap_or(0))
 }
 
 /// Which unit's report form to show: the one asked for (`?unit=`) if the user may report on it

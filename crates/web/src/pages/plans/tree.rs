@@ -100,16 +100,15 @@ pub(super) struct TreePage {
     chairman: Option<crate::pages::chairman::ChairmanForm>,
 }
 
-/// "80,78 % / 100 %" with its label.
+/// "80,78 % / 100,00 %" with its label.
 pub(super) fn figure_text(lang: Lang, f: &parindex_domain::plan::Figure) -> String {
-    let unit = if f.unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", f.unit)
-    };
-    let value = format!("{}{unit}", i18n::num(lang, f.value));
+    let value = i18n::measured(lang, f.value, &f.unit);
     match f.target {
-        Some(t) => format!("{}: {value} / {}{unit}", f.label, i18n::num(lang, t)),
+        Some(t) => format!(
+            "{}: {value} / {}",
+            f.label,
+            i18n::measured(lang, t, &f.unit)
+        ),
         None => format!("{}: {value}", f.label),
     }
 }
@@ -143,7 +142,7 @@ pub(super) fn goal_text(lang: Lang, goal: &TargetGoal) -> String {
             let by = by
                 .map(|d| format!(" ({} {})", t("plan.by"), dates::date(d)))
                 .unwrap_or_default();
-            format!("{label} {op} {} {unit}{by}", i18n::num(lang, *value))
+            format!("{label} {op} {}{by}", i18n::measured(lang, *value, unit))
                 .trim()
                 .to_string()
         }

@@ -79,7 +79,7 @@ fn compares_two_tables() {
     let hg = rows.iter().find(|r| r.name == "Hà Giang").unwrap();
     assert_eq!((hg.points.as_str(), hg.rank_b.as_str()), ("—", "—"));
     assert_eq!(rows[0].name, "Quảng Ninh");
-    assert_eq!(signed(Lang::En, dec!(-1.5)), "−1.5");
+    assert_eq!(signed(Lang::En, dec!(-1.5)), "−1.50");
     assert_eq!(signed_places(-2), "−2");
 }
 

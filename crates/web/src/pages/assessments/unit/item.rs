@@ -10,6 +10,7 @@ use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use crate::layout::Layout;
 use crate::pages::assessments::evidence::evidence_allowed;
+use crate::pages::assessments::evidence_text;
 use crate::pages::assessments::{
     editable, evidence_config, lock_text, may_edit, unit_name, viewable,
 };
@@ -121,13 +122,10 @@ impl Default for ItemRender {
     }
 }
 
-fn human_size(bytes: Option<i64>) -> String {
-    match bytes {
-        None => String::new(),
-        Some(b) if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-        Some(b) if b >= 1024 => format!("{} KB", b / 1024),
-        Some(b) => format!("{b} B"),
-    }
+fn human_size(lang: Lang, bytes: Option<i64>) -> String {
+    bytes
+        .map(|b| i18n::size(lang, u64::try_from(b).unwrap_or(0)))
+        .unwrap_or_default()
 }
 
 fn leaf_of<'a>(a: &'a UnitAssessment, code: &str) -> Result<&'a CriterionNode, PageError> {
@@ -139,7 +137,7 @@ fn leaf_of<'a>(a: &'a UnitAssessment, code: &str) -> Result<&'a CriterionNode, P
 }
 
 /// The evidence linked to criterion `c`.
-fn evidence_lines(a: &UnitAssessment, c: &str) -> Vec<EvidenceLine> {
+fn evidence_lines(lang: Lang, a: &UnitAssessment, c: &str) -> Vec<EvidenceLine> {
     a.evidence
         .get(c)
         .map(|v| {
@@ -147,9 +145,9 @@ fn evidence_lines(a: &UnitAssessment, c: &str) -> Vec<EvidenceLine> {
                 .map(|e| EvidenceLine {
                     id: e.id,
                     is_file: e.kind == EvidenceKind::File,
-                    description: e.describe(),
+                    description: evidence_text(lang, e),
                     excerpt: e.doc_excerpt.clone().unwrap_or_default(),
-                    size: human_size(e.size_bytes),
+                    size: human_size(lang, e.size_bytes),
                     sample: e.sample,
                     by: e.created_by.clone(),
                     at: dates::timestamp(&e.created_at),
@@ -182,7 +180,7 @@ async fn evidence_choices(
         .await?
         .into_iter()
         .filter(|e| !linked.contains(&e.id))
-        .map(|e| (e.id, e.describe()))
+        .map(|e| (e.id, evidence_text(Lang::parse(&cu.user.lang), &e)))
         .collect())
 }
 
@@ -208,7 +206,7 @@ async fn render_item(
     let item = a.items.get(&n.code);
     let change = may_explain(&a.round, &a.reopenings, &a.progress, &a.unit.slug, today);
     let editable = may_edit(cu, &a.unit, &a.edition, &n.code);
-    let mut evidence = evidence_lines(a, &c);
+    let mut evidence = evidence_lines(lang, a, &c);
     for e in &mut evidence {
         e.by = crate::names::user_name(state, lang, &e.by).await?;
     }
