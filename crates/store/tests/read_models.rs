@@ -322,28 +322,40 @@ async fn the_unread_count_is_kept_until_a_notification_is_written_or_read(s: &St
     assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 1);
 }
 
-/// The plan's state reads the assignments packed in one value (`Store::assignments_packed`):
-/// the same assignments, with their progress, in the order `Store::assignments` gives (each
-/// task's by unit), for the whole plan and for one unit.
+/// The plan's state reads the assignments and the reports packed in one value each
+/// (`Store::assignments_packed`, `Store::reports_packed`): the same assignments, with their
+/// progress, in the order `Store::assignments` gives (each task's by unit), and the same
+/// reports as `Store::reports`, for the whole plan and for one unit.
 async fn the_plan_state_holds_the_stored_assignments_in_their_order(s: &Store) {
     seed(s).await;
     let cal = WorkCalendar::every_day();
     let day = DAY.parse().unwrap();
-    s.submit_report(
-        PLAN,
-        TASK,
-        "so-tai-chinh",
-        &ReportInput {
-            period: "once".into(),
-            done: "Đã trình dự thảo".into(),
-            problems: String::new(),
-            proposals: String::new(),
-            progress_pct: 40,
-        },
-        &[],
-        date(2021, 7, 28),
-        &cal,
-        "sotaichinh",
+    let report = s
+        .submit_report(
+            PLAN,
+            TASK,
+            "so-tai-chinh",
+            &ReportInput {
+                period: "once".into(),
+                done: "Đã trình dự thảo".into(),
+                problems: String::new(),
+                proposals: String::new(),
+                progress_pct: 40,
+            },
+            &[],
+            date(2021, 7, 28),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    // Returned with a comment: the review's fields are read too.
+    s.review_report(
+        report.id,
+        Decision::Returned,
+        "Bổ sung số liệu",
+        "sonoivu",
+        date(2021, 8, 2),
     )
     .await
     .unwrap();
@@ -359,6 +371,10 @@ async fn the_plan_state_holds_the_stored_assignments_in_their_order(s: &Store) {
             in_state.extend(got);
         }
         assert_eq!(in_state.len(), stored.len());
+        // Its reports, read as one value (`Store::reports_packed`), are `Store::reports`.
+        let reports = s.reports(PLAN, None, unit).await.unwrap();
+        assert!(!reports.is_empty());
+        assert_eq!(st.reports, reports);
         let reported = in_state
             .iter()
             .find(|a| a.task_id == TASK && a.unit == "so-tai-chinh")
