@@ -13,8 +13,12 @@
 #                  the users' tables: the session is read again, the plan's state is not)
 #   WRITE=measure  a measure proposed on the plan (the plan's work, the tables a monthly
 #                  report writes: the plan's state is read again)
-#   WRITE=ttl      no write: a pause past the time to live of everything kept (2 s), so the
-#                  page and every read model are read from the database, as after a start
+#   WRITE=ttl      no write: a 2.2 s pause (past the 2-second time to live that everything
+#                  kept had before the data versions were counted in the database; now only
+#                  sessions have it, so the page is answered from memory)
+#   WRITE=cli      a write by another process to every table (`parindex import units`, the
+#                  demo's units again): the page and every read model are read from the
+#                  database, as after a start
 # Needs: valgrind, curl; a release build (built here unless PARINDEX_BIN is given).
 set -eu
 cd "$(dirname "$0")/.."
@@ -61,7 +65,9 @@ write() {
         --data-urlencode "kind=criticism" --data-urlencode "reason=Chậm báo cáo" \
         "http://127.0.0.1:$PORT/plans/bac-giang-2021/measures" ;;
     ttl) sleep 2.2 ;;
-    *) echo "WRITE: lang, measure or ttl" >&2; exit 2 ;;
+    cli) "$BIN" --db "$DB" --as-of 2021-08-15 import units data/units.csv >/dev/null 2>&1
+        sleep 0.3 ;;   # past the server's next look at the data versions (250 ms)
+    *) echo "WRITE: lang, measure, ttl or cli" >&2; exit 2 ;;
     esac
 }
 PAGES="dashboard|/ plan-tree|/plans/bac-giang-2021 results|/results indicators|/indicators audit|/audit"

@@ -75,19 +75,20 @@ impl Store {
         entity_id: &str,
         after: serde_json::Value,
     ) -> Result<()> {
-        sqlx::query(INSERT_AUDIT)
-            .bind(audit_time())
-            .bind(actor)
-            .bind(action)
-            .bind(entity)
-            .bind(entity_id)
-            .bind(None::<String>)
-            .bind(None::<String>)
-            .bind(Some(after.to_string()))
-            .execute(&self.pool)
-            .await
-            .ctx(|| format!("recording the audit of {entity} {entity_id}"))?;
-        self.wrote_to(crate::Tables::AUDIT);
+        self.execute_for(
+            crate::Tables::AUDIT,
+            sqlx::query(INSERT_AUDIT)
+                .bind(audit_time())
+                .bind(actor)
+                .bind(action)
+                .bind(entity)
+                .bind(entity_id)
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(Some(after.to_string())),
+        )
+        .await
+        .ctx(|| format!("recording the audit of {entity} {entity_id}"))?;
         Ok(())
     }
 

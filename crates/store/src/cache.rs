@@ -2,10 +2,16 @@
 //! [data version](crate::version) read before it was computed and the groups of tables
 //! ([`Tables`]) it was read from.
 //!
-//! An entry is used only while no write committed in this process since it was read has touched
-//! one of its tables (the entry's version is at least [`crate::DataVersion::stamp`] of them) and
-//! for at most [`TTL`], which bounds how long a write made by another process (a `parindex`
-//! command beside the server, a second server on the same PostgreSQL database) stays unseen.
+//! An entry is used only while no write committed since it was read has touched one of its
+//! tables (the entry's version is at least [`crate::DataVersion::stamp`] of them): a write of
+//! this process at once, a write of another process (a `parindex` command beside the server, a
+//! second server on the same PostgreSQL database) once the store has read the data versions
+//! that write left in the database ([`Store::check_versions`], at most every
+//! `ConnectOptions::version_check`, 250 ms by default, before a read model or a page is taken
+//! from here). An entry read from a group counted in this process only
+//! ([`Tables::LOCAL`]: sessions, sign-in throttling) is used for at most [`TTL`]; any other for
+//! at most [`SHARED_TTL`], a bound for a change made beside the store altogether (by hand, in
+//! the database's own shell).
 //! Everything a value depends on besides the data — the user, unit and role it was computed
 //! for, the language, the clock's day, the address asked — must be in its key: the web builds
 //! its keys in `parindex_web::cache`.
@@ -23,8 +29,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The longest an entry is used, however current its version.
+/// The longest an entry read from a group of [`Tables::LOCAL`] (a session) is used, however
+/// current its version: what another process writes there is not counted in the database.
 pub const TTL: Duration = Duration::from_secs(2);
+/// The longest any other entry is used, however current its version (writes of every process
+/// are counted; see the module).
+pub const SHARED_TTL: Duration = Duration::from_secs(60);
 /// The most entries kept.
 pub const MAX_ENTRIES: usize = 4096;
 
@@ -39,6 +49,20 @@ impl Entry {
     /// Whether no write has touched its tables since it was read.
     fn current(&self, v: &DataVersion) -> bool {
         self.version >= v.stamp(self.tables)
+    }
+
+    /// Whether it is within its time to live ([`TTL`] or [`SHARED_TTL`]).
+    fn young(&self) -> bool {
+        self.at.elapsed() < ttl(self.tables)
+    }
+}
+
+/// The time to live of what is read from `tables`.
+fn ttl(tables: Tables) -> Duration {
+    if tables.meets(Tables::LOCAL) {
+        TTL
+    } else {
+        SHARED_TTL
     }
 }
 
@@ -63,29 +87,29 @@ impl ReadCache {
     fn get<T: Any + Send + Sync>(&self, key: &str, v: &DataVersion) -> Option<Arc<T>> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let e = map.entries.get(key)?;
-        if !e.current(v) || e.at.elapsed() >= TTL {
+        if !e.current(v) || !e.young() {
             return None;
         }
         e.value.clone().downcast::<T>().ok()
     }
 
     /// The value under `key` if no write has made it stale, however old, and whether it is
-    /// younger than [`TTL`].
+    /// within its time to live.
     fn get_aged<T: Any + Send + Sync>(&self, key: &str, v: &DataVersion) -> Option<(Arc<T>, bool)> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let e = map.entries.get(key)?;
         if !e.current(v) {
             return None;
         }
-        let fresh = e.at.elapsed() < TTL;
+        let fresh = e.young();
         e.value.clone().downcast::<T>().ok().map(|v| (v, fresh))
     }
 
-    /// The value under `key` filed under `min` or a later version, younger than [`TTL`].
+    /// The value under `key` filed under `min` or a later version, within its time to live.
     fn get_since<T: Any + Send + Sync>(&self, key: &str, min: u64) -> Option<Arc<T>> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let e = map.entries.get(key)?;
-        if e.version < min || e.at.elapsed() >= TTL {
+        if e.version < min || !e.young() {
             return None;
         }
         e.value.clone().downcast::<T>().ok()
@@ -116,8 +140,7 @@ impl ReadCache {
             map.entries.retain(|_, e| e.current(v));
         }
         if map.entries.len() >= MAX_ENTRIES && !map.entries.contains_key(&key) {
-            map.entries
-                .retain(|_, e| e.current(v) && e.at.elapsed() < TTL);
+            map.entries.retain(|_, e| e.current(v) && e.young());
             if map.entries.len() >= MAX_ENTRIES {
                 map.entries.clear();
             }
@@ -132,21 +155,22 @@ impl ReadCache {
 }
 
 impl Store {
-    /// The value filed under `key`, if it is still current: no write to any table since it was
-    /// read, less than [`TTL`] ago, and of type `T`.
+    /// The value filed under `key`, if it is still current: no write to its tables since it was
+    /// read, within its time to live, and of type `T`. (It does not read the data versions:
+    /// call [`Store::check_versions`] first where writes of other processes matter.)
     pub fn cached<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
         self.read_cache().get(key, self.version())
     }
 
     /// The value filed under `key` that no write has made stale, however old, and whether it
-    /// is still within [`TTL`]. Past it, the value may still be shown while one request reads a
-    /// fresh one (no write of this process has changed it; see `parindex_web::cache`).
+    /// is still within its time to live. Past it, the value may still be shown while one
+    /// request reads a fresh one (no write has changed it; see `parindex_web::cache`).
     pub fn cached_aged<T: Any + Send + Sync>(&self, key: &str) -> Option<(Arc<T>, bool)> {
         self.read_cache().get_aged(key, self.version())
     }
 
-    /// The value under `key` if it was read at data version `min` or later (and less than
-    /// [`TTL`] ago), even if a write has committed since: for a request that arrived at
+    /// The value under `key` if it was read at data version `min` or later (and within its
+    /// time to live), even if a write has committed since: for a request that arrived at
     /// version `min` and waited while another rendered the same page, that page already
     /// holds every write committed before it arrived.
     pub fn cached_since<T: Any + Send + Sync>(&self, key: &str, min: u64) -> Option<Arc<T>> {
@@ -168,7 +192,7 @@ impl Store {
     }
 
     /// The value under `key`, read from `tables` by `load` when none is current (filed under the
-    /// data version read before `load` runs).
+    /// data version read before `load` runs), after [`Store::check_versions`].
     pub(crate) async fn memo<T, F, Fut>(
         &self,
         key: MemoKey,
@@ -180,6 +204,7 @@ impl Store {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = crate::Result<T>>,
     {
+        self.check_versions().await;
         if let Some(v) = self.read_cache().get::<T>(&key.0, self.version()) {
             return Ok(v);
         }
@@ -201,8 +226,8 @@ impl Store {
         map.entries.clear();
     }
 
-    /// The keys of the entries still current (no write to their tables since, within
-    /// [`TTL`]), their parts separated by `/`: `store/plan-state/bac-giang-2021/2021-08-15/`,
+    /// The keys of the entries still current (no write to their tables since, within their
+    /// time to live), their parts separated by `/`: `store/plan-state/bac-giang-2021/2021-08-15/`,
     /// `session/…`, `page/…`. For the tests of what a write makes stale.
     #[cfg(feature = "testing")]
     pub fn current_entries(&self) -> Vec<String> {
@@ -214,7 +239,7 @@ impl Store {
         let mut keys: Vec<String> = map
             .entries
             .iter()
-            .filter(|(_, e)| e.current(self.version()) && e.at.elapsed() < TTL)
+            .filter(|(_, e)| e.current(self.version()) && e.young())
             .map(|(k, _)| k.replace('\u{1f}', "/"))
             .collect();
         keys.sort();

@@ -52,13 +52,22 @@ pub struct ConnectOptions {
     /// every connection, the bulk import's too); past it a write fails with `SQLITE_FULL`
     /// ([`StoreError::Full`]). For the tests of a full database, or to cap a file's size.
     pub sqlite_max_page_count: Option<u64>,
+    /// How often, at most, the store reads the data versions that every process's writes leave
+    /// in the database (`data_versions`, see [`crate::version`]) when a read model or a page
+    /// kept in memory is asked for: a write made by another process shows within this time.
+    /// Zero: before every such read (the tests of those writes).
+    pub version_check: Duration,
 }
+
+/// [`ConnectOptions::version_check`] by default.
+pub const VERSION_CHECK: Duration = Duration::from_millis(250);
 
 impl Default for ConnectOptions {
     fn default() -> Self {
         ConnectOptions {
             acquire_timeout: Duration::from_secs(30),
             sqlite_max_page_count: None,
+            version_check: VERSION_CHECK,
         }
     }
 }
@@ -80,6 +89,8 @@ pub struct Store {
     version: crate::version::DataVersion,
     /// Read models and sessions kept in memory (see [`crate::cache`]).
     read_cache: crate::cache::ReadCache,
+    /// [`ConnectOptions::version_check`].
+    version_check: Duration,
 }
 
 /// The file of a SQLite URL (`sqlite://FILE?…`, `sqlite:FILE`), unless it is in memory.
@@ -232,6 +243,7 @@ impl Store {
             postgres_url,
             version: crate::version::DataVersion::default(),
             read_cache: crate::cache::ReadCache::default(),
+            version_check: options.version_check,
         };
         store.migrate().await?;
         Ok(store)
@@ -298,7 +310,51 @@ impl Store {
             tx,
             self.version.clone(),
             tables,
+            self.backend,
         ))
+    }
+
+    /// Run one statement that writes `tables`: in a [`Store::write_tx_for`] transaction when
+    /// they hold a group counted in the database ([`crate::Tables::SHARED`]: the statement and
+    /// the count commit together), else alone on the pool, then [`Store::wrote_to`].
+    pub(crate) async fn execute_for<'q>(
+        &self,
+        tables: crate::Tables,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> std::result::Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        if !tables.meets(crate::Tables::SHARED) {
+            let r = query.execute(&self.pool).await?;
+            self.wrote_to(tables);
+            return Ok(r);
+        }
+        let mut tx = self.write_tx_for(tables).await?;
+        let r = query.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    /// Read the data versions that every process's writes leave in the database
+    /// (`data_versions`), when they were last read [`ConnectOptions::version_check`] ago or more
+    /// and no other request is reading them, and make stale here what another process has
+    /// written since (see [`crate::version`]). A failure is logged, not returned: the read that
+    /// follows meets the same database and says what is wrong; the check is tried again after
+    /// the same time.
+    pub async fn check_versions(&self) {
+        let Some(check) = self.version.check_due(self.version_check) else {
+            return;
+        };
+        let read: std::result::Result<Option<String>, sqlx::Error> =
+            sqlx::query_scalar(crate::version::numbers_sql(self.backend))
+                .fetch_one(&self.pool)
+                .await;
+        match read {
+            Ok(text) => {
+                let numbers = crate::version::parse_numbers(text.as_deref().unwrap_or(""));
+                self.version.saw_database(&numbers);
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the data versions"),
+        }
+        check.done();
     }
 
     /// The data version: bumped after every write this process commits (see
@@ -308,7 +364,9 @@ impl Store {
         self.version.get()
     }
 
-    /// After a single-statement write on the pool to `tables` only.
+    /// After a single-statement write on the pool to `tables` only, all of them kept in this
+    /// process only ([`crate::Tables::LOCAL`]; a write to another group goes through
+    /// [`Store::execute_for`] or a [`Store::write_tx_for`] transaction).
     pub(crate) fn wrote_to(&self, tables: crate::Tables) {
         self.version.bump_tables(tables);
     }

@@ -8,12 +8,13 @@
 //! it back.
 
 use crate::audit::{record, Change, INSERT_AUDIT};
-use crate::db::{get, now_text, Store};
+use crate::db::{get, now_text, Backend, Store};
 use crate::error::{Context, StoreError};
 use crate::pg_bulk::PgBulk;
 use crate::refusal::{refuse, RefusalKind, Refusals};
 use crate::sqlite_bulk::BulkConn;
 use crate::Result;
+use crate::Tables;
 use parindex_domain::dossiers::{Counts, DossierLevel, Month, Outcome, OverdueDossier};
 use parindex_domain::text::nfc;
 use serde::Serialize;
@@ -430,6 +431,12 @@ impl DossierImport {
                     .execute(b.conn())
                     .await
                     .ctx(|| format!("recording the audit of dossier_import {id}"))?;
+                if let Some(sql) = crate::version::bump_sql(Backend::Sqlite, Tables::ALL) {
+                    sqlx::query(&sql)
+                        .execute(b.conn())
+                        .await
+                        .ctx(|| "counting the dossier import in the data versions".into())?;
+                }
                 let committed = b.commit().await;
                 self.version.bump();
                 committed?;
@@ -445,9 +452,15 @@ impl DossierImport {
                     .bind(change.unit)
                     .bind(change.before.map(|v| v.to_string()))
                     .bind(change.after.map(|v| v.to_string()))
-                    .execute(conn)
+                    .execute(&mut *conn)
                     .await
                     .ctx(|| format!("recording the audit of dossier_import {id}"))?;
+                if let Some(sql) = crate::version::bump_sql(Backend::Postgres, Tables::ALL) {
+                    sqlx::query(&sql)
+                        .execute(&mut *conn)
+                        .await
+                        .ctx(|| "counting the dossier import in the data versions".into())?;
+                }
                 let committed = p.commit().await;
                 self.version.bump();
                 committed?;

@@ -39,7 +39,9 @@ mod version;
 mod views;
 
 pub use audit::{AuditEntry, AuditFilter};
-pub use db::{date_audit_on, redact, timestamp_text, Backend, ConnectOptions, Store};
+pub use db::{
+    date_audit_on, redact, timestamp_text, Backend, ConnectOptions, Store, VERSION_CHECK,
+};
 pub use dossiers::{
     DossierCell, DossierImport, DossierImportMeta, Explanation, ExplanationCount, OverdueEntry,
     OverdueRef, StoredCell,

@@ -148,7 +148,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("plan '{plan_id}'")))?;
         let calendar = self.work_calendar().await?;
         let assignments = self.assignments_packed(plan_id, unit).await?;
-        let mut reports = self.reports(plan_id, None, unit).await?;
+        let mut reports = self.reports_packed(plan_id, unit).await?;
         // The reports come ordered by task and unit: each assignment's are one run of them
         // (sorted here, keeping their order otherwise, should a collation not keep a task and
         // unit's reports together).

@@ -2,9 +2,10 @@
 //! its criteria, the units, a plan's document, the working calendar, an edition's published
 //! results and the plan as of a day. Each is read from the database again after a write to
 //! the tables it is read from ([`Tables`]; e.g. a monthly report makes the plan's state stale,
-//! a language changed or a session slid does not) and at most [`crate::cache::TTL`] after it
-//! was read, and handed out as a copy (or shared, inside the store); the functions that read them
-//! (`load_*`) sit with their tables.
+//! a language changed or a session slid does not) — made by this process or, seen through the
+//! data versions in the database, by another (`crate::version`) — and at most
+//! [`crate::cache::SHARED_TTL`] after it was read, and handed out as a copy (or shared, inside
+//! the store); the functions that read them (`load_*`) sit with their tables.
 
 use crate::cache::MemoKey;
 use crate::db::Store;

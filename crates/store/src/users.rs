@@ -371,13 +371,14 @@ impl Store {
                 },
             );
         }
-        sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
-            .bind(lang)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .ctx(|| "setting the language".into())?;
-        self.wrote_to(crate::Tables::USERS);
+        self.execute_for(
+            crate::Tables::USERS,
+            sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+                .bind(lang)
+                .bind(id),
+        )
+        .await
+        .ctx(|| "setting the language".into())?;
         Ok(())
     }
 

@@ -4,15 +4,22 @@
 //! leaves the plan's state, the edition, the units and the results current; a monthly report
 //! or its review makes the plan's state stale (and the next read shows it) but not the
 //! plan's document; a write that does not say which tables it touched makes everything stale.
+//! A write made through a second store on the same database (another process: a `parindex`
+//! command beside the server) shows on the next read of the first store's read models once it
+//! has read the data versions, and makes stale there only what it touched.
 
 use jiff::civil::date;
 use parindex_domain::access::Role;
 use parindex_domain::calendar::WorkCalendar;
 use parindex_domain::plan::{Decision, Status};
 use parindex_interchange as ix;
-use parindex_store::{on_both_backends, ReportInput, Session, Store, ThrottleHit, UserInput};
+use parindex_store::testing::TestDb;
+use parindex_store::{
+    on_both_backends, ConnectOptions, ReportInput, Session, Store, ThrottleHit, UserInput,
+};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 on_both_backends!(
     each_write_makes_stale_exactly_what_reads_its_tables,
@@ -315,28 +322,40 @@ async fn the_unread_count_is_kept_until_a_notification_is_written_or_read(s: &St
     assert_eq!(s.unread_notifications("so-tai-chinh").await.unwrap(), 1);
 }
 
-/// The plan's state reads the assignments packed in one value (`Store::assignments_packed`):
-/// the same assignments, with their progress, in the order `Store::assignments` gives (each
-/// task's by unit), for the whole plan and for one unit.
+/// The plan's state reads the assignments and the reports packed in one value each
+/// (`Store::assignments_packed`, `Store::reports_packed`): the same assignments, with their
+/// progress, in the order `Store::assignments` gives (each task's by unit), and the same
+/// reports as `Store::reports`, for the whole plan and for one unit.
 async fn the_plan_state_holds_the_stored_assignments_in_their_order(s: &Store) {
     seed(s).await;
     let cal = WorkCalendar::every_day();
     let day = DAY.parse().unwrap();
-    s.submit_report(
-        PLAN,
-        TASK,
-        "so-tai-chinh",
-        &ReportInput {
-            period: "once".into(),
-            done: "Đã trình dự thảo".into(),
-            problems: String::new(),
-            proposals: String::new(),
-            progress_pct: 40,
-        },
-        &[],
-        date(2021, 7, 28),
-        &cal,
-        "sotaichinh",
+    let report = s
+        .submit_report(
+            PLAN,
+            TASK,
+            "so-tai-chinh",
+            &ReportInput {
+                period: "once".into(),
+                done: "Đã trình dự thảo".into(),
+                problems: String::new(),
+                proposals: String::new(),
+                progress_pct: 40,
+            },
+            &[],
+            date(2021, 7, 28),
+            &cal,
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    // Returned with a comment: the review's fields are read too.
+    s.review_report(
+        report.id,
+        Decision::Returned,
+        "Bổ sung số liệu",
+        "sonoivu",
+        date(2021, 8, 2),
     )
     .await
     .unwrap();
@@ -352,10 +371,141 @@ async fn the_plan_state_holds_the_stored_assignments_in_their_order(s: &Store) {
             in_state.extend(got);
         }
         assert_eq!(in_state.len(), stored.len());
+        // Its reports, read as one value (`Store::reports_packed`), are `Store::reports`.
+        let reports = s.reports(PLAN, None, unit).await.unwrap();
+        assert!(!reports.is_empty());
+        assert_eq!(st.reports, reports);
         let reported = in_state
             .iter()
             .find(|a| a.task_id == TASK && a.unit == "so-tai-chinh")
             .unwrap();
         assert_eq!(reported.progress_pct, 40);
+    }
+}
+
+/// Another process's writes: `server` reads the data versions before every read model (as the
+/// web server does at most every 250 ms), `cli` is a second store on the same database.
+async fn a_write_of_another_process_shows_on_the_next_read(db: &TestDb) {
+    let user = seed(&db.store).await;
+    let url = db.url();
+    let now = ConnectOptions {
+        version_check: Duration::ZERO,
+        ..ConnectOptions::default()
+    };
+    let server = Store::connect_with(&url, &now).await.unwrap();
+    let cli = Store::connect(&url).await.unwrap();
+    let day = DAY.parse().unwrap();
+    let status = |st: &parindex_store::PlanState| {
+        st.task(TASK)
+            .unwrap()
+            .assignments
+            .iter()
+            .find(|a| a.assignment.unit == "so-tai-chinh")
+            .unwrap()
+            .status
+    };
+    let state = read_all(&server).await;
+    assert_eq!(status(&state), Status::Overdue);
+    // Read again with nothing written: the same values, from memory.
+    let again = read_all(&server).await;
+    assert!(Arc::ptr_eq(&state, &again), "read again with no write");
+    assert_eq!(kept(&server), set(EVERY));
+
+    // The other process submits a monthly report: the next read of the plan's state shows it;
+    // the plan's document, the edition, the units and the results are not read again.
+    let report = cli
+        .submit_report(
+            PLAN,
+            TASK,
+            "so-tai-chinh",
+            &ReportInput {
+                period: "once".into(),
+                done: "Đã trình dự thảo".into(),
+                problems: String::new(),
+                proposals: String::new(),
+                progress_pct: 100,
+            },
+            &[],
+            date(2021, 7, 28),
+            &WorkCalendar::every_day(),
+            "sotaichinh",
+        )
+        .await
+        .unwrap();
+    let submitted = server.plan_state_shared(PLAN, day, None).await.unwrap();
+    assert_eq!(status(&submitted), Status::Submitted);
+    assert_eq!(kept(&server), set(EVERY), "all current again");
+    read_all(&server).await;
+    // Its review, by the other process: the same.
+    cli.review_report(
+        report.id,
+        Decision::Accepted,
+        "",
+        "sonoivu",
+        date(2021, 8, 15),
+    )
+    .await
+    .unwrap();
+    server.check_versions().await;
+    assert_eq!(kept(&server), every_but(&["plan-state"]));
+    let accepted = server.plan_state_shared(PLAN, day, None).await.unwrap();
+    assert_eq!(status(&accepted), Status::Accepted);
+
+    // A unit renamed by the other process (a write to every table): every read model is read
+    // again (the session too: it is read from the users); the next read shows the new name.
+    let mut units = server.units(None).await.unwrap();
+    let u = units.iter_mut().find(|u| u.slug == "so-tai-chinh").unwrap();
+    u.name_vi = "Sở Tài chính (mới)".into();
+    cli.save_units(&units, "cli").await.unwrap();
+    server.check_versions().await;
+    assert!(kept(&server).is_empty(), "{:?}", kept(&server));
+    let named = server.units(None).await.unwrap();
+    assert!(named.iter().any(|u| u.name_vi == "Sở Tài chính (mới)"));
+
+    // With the default time between two looks (250 ms), such a write shows within it.
+    let later = Store::connect(&url).await.unwrap();
+    let before = later.units(None).await.unwrap();
+    let mut units = before.clone();
+    let u = units.iter_mut().find(|u| u.slug == "so-tai-chinh").unwrap();
+    u.name_vi = "Sở Tài chính".into();
+    cli.save_units(&units, "cli").await.unwrap();
+    tokio::time::sleep(parindex_store::VERSION_CHECK).await;
+    let after = later.units(None).await.unwrap();
+    assert!(after.iter().any(|u| u.name_vi == "Sở Tài chính"));
+    assert!(!after.iter().any(|u| u.name_vi == "Sở Tài chính (mới)"));
+
+    // The other process's own read models see this store's writes the same way.
+    let day_state = cli.plan_state_shared(PLAN, day, None).await.unwrap();
+    server.set_lang(user, "en").await.unwrap();
+    server
+        .record_event("system", "backup", "backup", "b2", serde_json::json!({}))
+        .await
+        .unwrap();
+    tokio::time::sleep(parindex_store::VERSION_CHECK).await;
+    let kept_state = cli.plan_state_shared(PLAN, day, None).await.unwrap();
+    assert!(
+        Arc::ptr_eq(&day_state, &kept_state),
+        "a language changed and an audit event leave the plan's state current"
+    );
+    for s in [server, cli, later] {
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_a_write_of_another_process_shows_on_the_next_read() {
+    let db = TestDb::sqlite().await.unwrap();
+    a_write_of_another_process_shows_on_the_next_read(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn postgres_a_write_of_another_process_shows_on_the_next_read() {
+    match TestDb::postgres().await.unwrap() {
+        Some(db) => {
+            a_write_of_another_process_shows_on_the_next_read(&db).await;
+            db.cleanup().await;
+        }
+        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped"),
     }
 }

@@ -2,10 +2,13 @@
 //!
 //! A page read often and changed rarely (the dashboard, the plan's tree, the results, the
 //! indicators, the audit log) is rendered once and answered from memory while it is current:
-//! - filed under the data version read before it was rendered, so any write this process
-//!   commits makes it stale (`parindex_store::version`) — except one to the sessions or the
-//!   sign-in throttling only ([`PAGE_TABLES`]) —, and for at most
-//!   [`parindex_store::cache::TTL`] whatever the version (writes by another process);
+//! - filed under the data version read before it was rendered, so any write committed since
+//!   makes it stale (`parindex_store::version`) — except one to the sessions or the sign-in
+//!   throttling only ([`PAGE_TABLES`]): a write of this process at once, one of another
+//!   process (a `parindex` command beside the server) once the store has read the data versions
+//!   that write left in the database, which it does before looking here when it last did
+//!   `ConnectOptions::version_check` (250 ms) ago or more (`Store::check_versions`); and for at
+//!   most [`parindex_store::cache::SHARED_TTL`] whatever the version (a change made by hand);
 //! - keyed by everything it depends on besides the data: the user (id, role, unit, language),
 //!   the clock's day and the whole address asked (path and query: filters, sorting, the
 //!   notice after a change). Authorization runs before the cache is consulted, as before; a
@@ -18,8 +21,8 @@
 //! (so 64 connections missing the same page render it once, not 64 times) and take the page it
 //! rendered when that was read at the data version they arrived at or later (else they render
 //! it themselves, without waiting again), except when the page
-//! kept is only past its time to live — no write of this process has changed it — and is then
-//! shown to them while the one request renders it anew.
+//! kept is only past its time to live — no write has changed it — and is then shown to them
+//! while the one request renders it anew.
 //!
 //! Only a complete `200` HTML answer without cookies is kept; an error, a redirect or a
 //! download (`?format=xlsx`) goes through every time.
@@ -126,6 +129,8 @@ where
     Fut: Future<Output = Result<R, PageError>>,
     R: IntoResponse + 'static,
 {
+    // What another process has written since the data versions were last read is made stale.
+    state.store.check_versions().await;
     let key = key(page, cu, state.today(), uri);
     let answer = |page: &Kept| html(page.with_token(&cu.csrf));
     // One request renders a page at a time, the others wait for it (or, when the page is only

@@ -84,6 +84,33 @@ async fn a_write_shows_at_once_on_the_pages_kept_in_memory() {
     on_both(a_write_shows_at_once).await;
 }
 
+async fn a_write_of_another_process_shows(app: TestApp) -> TestApp {
+    let first = app.get("/", Some("coordinator")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(!first.body.contains("(sửa bằng lệnh)"));
+    let again = app.get("/", Some("coordinator")).await;
+    assert_eq!(again.body, first.body);
+    // A `parindex` command beside the server: a store of its own on the same database.
+    let cli = parindex_store::Store::connect(&app.db.url()).await.unwrap();
+    let mut e = cli.edition("par-2020-province").await.unwrap().unwrap();
+    e.name = "Chỉ số CCHC năm 2020 (sửa bằng lệnh)".into();
+    cli.save_edition(&e, "cli").await.unwrap();
+    cli.close().await;
+    // Seen once the server has read the data versions again (at most every 250 ms).
+    tokio::time::sleep(parindex_store::VERSION_CHECK).await;
+    let after = app.get("/", Some("coordinator")).await;
+    assert!(
+        after.body.contains("(sửa bằng lệnh)"),
+        "the dashboard kept in memory did not show another process's write"
+    );
+    app
+}
+
+#[tokio::test]
+async fn a_write_of_another_process_shows_on_the_pages_kept_in_memory() {
+    on_both(a_write_of_another_process_shows).await;
+}
+
 async fn ended_sessions_are_refused_at_once(app: TestApp) -> TestApp {
     // Signing out: the session was just used (and kept in memory); the next request with its
     // cookie is sent to sign in.

@@ -60,6 +60,10 @@ pub enum TableRole {
     /// State of the running service (sign-in sessions, sign-in counters): not backed up; emptied
     /// by a restore that replaces a database.
     State,
+    /// The data versions (`data_versions`, see `crate::version`): not backed up, not emptied by
+    /// a restore (whose commit adds one to each, as any write's does), and not counted when a
+    /// restore asks whether the database is empty (its rows are there from the migration on).
+    Version,
 }
 
 /// One table of the schema and how a backup treats it.
@@ -138,6 +142,10 @@ pub const TABLES: &[TableSpec] = &[
     data("evidence_files"),
     data("evidence"),
     data("evidence_links"),
+    TableSpec {
+        role: TableRole::Version,
+        ..data("data_versions")
+    },
 ];
 
 fn spec(name: &str) -> Option<&'static TableSpec> {
@@ -149,7 +157,7 @@ pub fn excluded() -> Vec<String> {
     let mut out = Vec::new();
     for t in TABLES {
         match t.role {
-            TableRole::State => out.push(t.name.to_string()),
+            TableRole::State | TableRole::Version => out.push(t.name.to_string()),
             TableRole::Data => {
                 out.extend(t.state_columns.iter().map(|c| format!("{}.{c}", t.name)))
             }

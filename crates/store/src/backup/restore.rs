@@ -155,7 +155,8 @@ impl Store {
         // Empty, or emptied.
         let present = catalogue_tables(&mut tx, backend).await?;
         let mut replaced = false;
-        for s in TABLES.iter().filter(|s| present.contains(s.name)) {
+        let emptied = |s: &&TableSpec| s.role != TableRole::Version && present.contains(s.name);
+        for s in TABLES.iter().filter(emptied) {
             let any: Option<i64> =
                 sqlx::query_scalar(&format!("SELECT 1 FROM {} LIMIT 1", quote(s.name)))
                     .fetch_optional(&mut *tx)
@@ -172,7 +173,7 @@ impl Store {
             }
         }
         if replaced {
-            for s in TABLES.iter().rev().filter(|s| present.contains(s.name)) {
+            for s in TABLES.iter().rev().filter(emptied) {
                 sqlx::query(&format!("DELETE FROM {}", quote(s.name)))
                     .execute(&mut *tx)
                     .await

@@ -200,6 +200,40 @@ const ASSIGNMENTS_PACKED_SQLITE: &str =
 const ASSIGNMENTS_PACKED_POSTGRES: &str = "SELECT CAST(json_agg(json_build_array(id, task_id, unit, progress_pct) \
      ORDER BY task_id, unit) AS TEXT) FROM assignments WHERE plan_id = $1 AND ($2 IS NULL OR unit = $2)";
 
+/// A plan's reports (optionally one unit's) as [`Store::reports`] gives them, as one JSON array of
+/// [`REPORT_COLUMNS`] (see [`Store::reports_packed`]).
+const REPORTS_PACKED_SQLITE: &str = "SELECT json_group_array(json_array(r.id, a.task_id, a.unit, \
+     r.period, r.version, r.done, r.problems, r.proposals, r.progress_pct, r.submitted_on, \
+     r.submitted_by, r.decision, r.review_comment, r.reviewed_by, r.reviewed_on) \
+     ORDER BY a.task_id, a.unit, r.period, r.version) \
+     FROM reports r JOIN assignments a ON a.id = r.assignment_id \
+     WHERE a.plan_id = $1 AND ($2 IS NULL OR a.unit = $2)";
+const REPORTS_PACKED_POSTGRES: &str = "SELECT CAST(json_agg(json_build_array(r.id, a.task_id, \
+     a.unit, r.period, r.version, r.done, r.problems, r.proposals, r.progress_pct, r.submitted_on, \
+     r.submitted_by, r.decision, r.review_comment, r.reviewed_by, r.reviewed_on) \
+     ORDER BY a.task_id, a.unit, r.period, r.version) AS TEXT) \
+     FROM reports r JOIN assignments a ON a.id = r.assignment_id \
+     WHERE a.plan_id = $1 AND ($2 IS NULL OR a.unit = $2)";
+
+/// One report as [`REPORTS_PACKED_SQLITE`] packs it.
+type PackedReport = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 const REPORT_COLUMNS: &str = "r.id, a.task_id, a.unit, r.period, r.version, r.done, r.problems, r.proposals, r.progress_pct, \
      r.submitted_on, r.submitted_by, r.decision, r.review_comment, r.reviewed_by, r.reviewed_on";
 
@@ -525,6 +559,52 @@ impl Store {
                 progress_pct: u8::try_from(progress).unwrap_or(0),
             })
             .collect())
+    }
+
+    /// A plan's reports (optionally one unit's), as [`Store::reports`] gives them, read as one
+    /// value built by the database in the same order (as [`Store::assignments_packed`]): for the
+    /// plan's state, read again after every write to the plan's work, where the ~15 values of
+    /// each report through sqlx's `Any` driver cost more than the rest of the plan's state.
+    pub(crate) async fn reports_packed(
+        &self,
+        plan_id: &str,
+        unit: Option<&str>,
+    ) -> Result<Vec<Report>> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => REPORTS_PACKED_SQLITE,
+            crate::Backend::Postgres => REPORTS_PACKED_POSTGRES,
+        };
+        let packed: Option<String> = sqlx::query_scalar(sql)
+            .bind(plan_id)
+            .bind(unit)
+            .fetch_one(&self.pool)
+            .await
+            .ctx(|| "reading reports".into())?;
+        let Some(packed) = packed else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<PackedReport> = from_json(&packed, "reports")?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Report {
+                    id: r.0,
+                    task_id: r.1,
+                    unit: r.2,
+                    period: r.3,
+                    version: r.4,
+                    done: r.5,
+                    problems: r.6,
+                    proposals: r.7,
+                    progress_pct: u8::try_from(r.8).unwrap_or(0),
+                    submitted_on: date(&r.9, "submitted_on")?,
+                    submitted_by: r.10,
+                    decision: decision_of(r.11.as_deref()),
+                    review_comment: r.12,
+                    reviewed_by: r.13,
+                    reviewed_on: r.14.map(|d| date(&d, "reviewed_on")).transpose()?,
+                })
+            })
+            .collect()
     }
 
     pub(super) async fn assignment_of(

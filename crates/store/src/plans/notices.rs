@@ -94,15 +94,13 @@ impl Store {
         kind: ReminderKind,
         today: Date,
     ) -> Result<bool> {
-        let r = sqlx::query("INSERT INTO reminders_sent (assignment_id, period, kind, sent_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        let r = self.execute_for(crate::Tables::NOTICES, sqlx::query("INSERT INTO reminders_sent (assignment_id, period, kind, sent_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
             .bind(assignment_id)
             .bind(period)
             .bind(kind.as_str())
-            .bind(today.to_string())
-            .execute(&self.pool)
+            .bind(today.to_string()))
             .await
             .ctx(|| "claiming a reminder".into())?;
-        self.wrote_to(crate::Tables::NOTICES);
         Ok(r.rows_affected() == 1)
     }
 
@@ -114,30 +112,26 @@ impl Store {
         kind: ReminderKind,
         emails: i64,
     ) -> Result<()> {
-        sqlx::query("UPDATE reminders_sent SET emails = $1 WHERE assignment_id = $2 AND period = $3 AND kind = $4")
+        self.execute_for(crate::Tables::NOTICES, sqlx::query("UPDATE reminders_sent SET emails = $1 WHERE assignment_id = $2 AND period = $3 AND kind = $4")
             .bind(emails)
             .bind(assignment_id)
             .bind(period)
-            .bind(kind.as_str())
-            .execute(&self.pool)
+            .bind(kind.as_str()))
             .await
             .ctx(|| "recording a reminder".into())?;
-        self.wrote_to(crate::Tables::NOTICES);
         Ok(())
     }
 
     pub async fn notify(&self, unit: &str, message: &str, link: &str) -> Result<()> {
-        sqlx::query(
+        self.execute_for(crate::Tables::NOTICES, sqlx::query(
             "INSERT INTO notifications (unit, created_at, message, link) VALUES ($1, $2, $3, $4)",
         )
         .bind(unit)
         .bind(now_text())
         .bind(message)
-        .bind(link)
-        .execute(&self.pool)
+        .bind(link))
         .await
         .ctx(|| "saving a notification".into())?;
-        self.wrote_to(crate::Tables::NOTICES);
         Ok(())
     }
 
@@ -184,13 +178,16 @@ impl Store {
     }
 
     pub async fn mark_notifications_read(&self, unit: &str) -> Result<()> {
-        sqlx::query("UPDATE notifications SET read_at = $1 WHERE unit = $2 AND read_at IS NULL")
+        self.execute_for(
+            crate::Tables::NOTICES,
+            sqlx::query(
+                "UPDATE notifications SET read_at = $1 WHERE unit = $2 AND read_at IS NULL",
+            )
             .bind(now_text())
-            .bind(unit)
-            .execute(&self.pool)
-            .await
-            .ctx(|| "marking notifications".into())?;
-        self.wrote_to(crate::Tables::NOTICES);
+            .bind(unit),
+        )
+        .await
+        .ctx(|| "marking notifications".into())?;
         Ok(())
     }
 
