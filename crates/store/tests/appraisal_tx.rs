@@ -16,13 +16,16 @@ use std::collections::BTreeSet;
 
 const ROUND: &str = "so-nganh-2021";
 const UNIT: &str = "so-tu-phap";
-/// During appraisal round 1 (self-scoring is over), round 2 open as well.
+/// During appraisal round 1 (self-scoring is over).
 const ROUND1: fn() -> Date = || date(2022, 1, 15);
+/// During round 2 (it opens the day after round 1's deadline, 21/01), with round 1 reopened for
+/// the unit until 05/02 by the seed: both rounds open for it.
+const ROUND2: fn() -> Date = || date(2022, 1, 25);
 /// After both appraisal deadlines.
 const LATE: fn() -> Date = || date(2022, 2, 20);
 
-/// A round with Sở Tư pháp; three leaves: `a` appraised in round 1 and disputed, `b` and `c`
-/// not appraised yet.
+/// A round with Sở Tư pháp; three leaves: `a` appraised in round 1 and disputed in round 2
+/// (round 1 reopened for the unit meanwhile), `b` and `c` not appraised yet.
 async fn seed(s: &Store) -> (NodeCode, NodeCode, NodeCode) {
     let units = ix::units::units_from_csv(
         include_str!("../../../data/units.csv"),
@@ -74,7 +77,18 @@ async fn seed(s: &Store) -> (NodeCode, NodeCode, NodeCode) {
     )
     .await
     .unwrap();
-    s.dispute_item(ROUND, UNIT, &a, "Đã bổ sung biên bản", ROUND1(), "sotuphap")
+    s.reopen_stage(
+        ROUND,
+        UNIT,
+        Stage::Appraisal1,
+        date(2022, 2, 5),
+        "Thẩm định bổ sung",
+        date(2022, 1, 22),
+        "sonoivu",
+    )
+    .await
+    .unwrap();
+    s.dispute_item(ROUND, UNIT, &a, "Đã bổ sung biên bản", ROUND2(), "sotuphap")
         .await
         .unwrap();
     (a, b, c)
@@ -149,7 +163,7 @@ async fn a_failed_second_part_leaves_the_first_unsaved(db: &TestDb, postgres: bo
         other.execute(*q).await.unwrap();
     }
 
-    let saved = both_rounds(s, &a, &b, ROUND1()).await;
+    let saved = both_rounds(s, &a, &b, ROUND2()).await;
     assert!(
         saved.is_err(),
         "round 2 was refused by the database: {saved:?}"
@@ -168,7 +182,7 @@ async fn a_failed_second_part_leaves_the_first_unsaved(db: &TestDb, postgres: bo
         other.execute(*q).await.unwrap();
     }
     other.close().await.unwrap();
-    assert_eq!(both_rounds(s, &a, &b, ROUND1()).await.unwrap(), 2);
+    assert_eq!(both_rounds(s, &a, &b, ROUND2()).await.unwrap(), 2);
     let now = s.assessment(ROUND, UNIT).await.unwrap().unwrap();
     assert_eq!(
         now.items[&b].appraisal1.as_ref().map(|x| x.score),
