@@ -57,11 +57,11 @@ test('a department self-scores with evidence, the appraiser appraises, the coord
     await page.fill('#in-1-3', '4');
     await Promise.all([page.waitForNavigation(), page.click('#save-button')]);
     assert.match(await page.locator('#in-1-3-err').innerText(), /vượt quá/);
-    assert.match(await page.locator('#self-total').innerText(), /^0 \//);
+    assert.match(await page.locator('#self-total').innerText(), /^0,00 \//);
     await page.fill('#in-1-3', '3');
     await Promise.all([page.waitForNavigation(), page.click('#save-button')]);
     assert.match(await page.locator('.flash').innerText(), /Đã lưu/);
-    assert.equal((await page.locator('#score-1-1-1').innerText()).trim(), '2');
+    assert.equal((await page.locator('#score-1-1-1').innerText()).trim(), '2,00');
 
     // Evidence for 1.1.1: a program renamed .pdf is refused; a real PDF is stored.
     await Promise.all([page.waitForNavigation(), page.click('#evidence-1-1-1')]);
