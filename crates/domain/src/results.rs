@@ -76,8 +76,15 @@ pub enum ResultProblemKind {
     /// A rank outside `1..=peers` (`peers` is the rank itself when the edition has no count).
     #[error("{rank} is outside 1..{peers}")]
     RankOutside { rank: u32, peers: u32 },
-    #[error("this subject appears twice")]
-    DuplicateSubject,
+    /// A second result for a subject: both totals named, and the first one's row when the
+    /// reader knows it (`first_row`: the row number a file reader shows; `None` from the
+    /// domain, which sees entries, not rows).
+    #[error("this subject appears twice{}: total {first_total} there, {total} here", first_row.map(|r| format!(" (first on row {r})")).unwrap_or_default())]
+    DuplicateSubject {
+        first_row: Option<usize>,
+        first_total: Decimal,
+        total: Decimal,
+    },
     #[error("belongs to edition '{edition}', not '{wanted}'")]
     OtherEdition { edition: String, wanted: String },
     #[error("{count} results for an edition that ranks {peers} subjects")]
@@ -225,7 +232,8 @@ pub fn referencing(results: &[PublishedResult], codes: &BTreeSet<&str>) -> usize
 pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultProblem> {
     use ResultProblemKind as K;
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    // Each subject's first entry (its index), to name the first of two.
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let of_row = |i: usize, r: &PublishedResult, field: String, kind| ResultProblem {
         row: Some(i),
         subject: Some(r.subject.clone()),
@@ -236,8 +244,20 @@ pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultPr
         for (field, kind) in r.problems(edition) {
             out.push(of_row(i, r, field, kind));
         }
-        if !seen.insert(r.subject.as_str()) {
-            out.push(of_row(i, r, "subject".into(), K::DuplicateSubject));
+        match seen.get(r.subject.as_str()) {
+            Some(&first) => out.push(of_row(
+                i,
+                r,
+                "subject".into(),
+                K::DuplicateSubject {
+                    first_row: None,
+                    first_total: results[first].total,
+                    total: r.total,
+                },
+            )),
+            None => {
+                seen.insert(r.subject.as_str(), i);
+            }
         }
         if r.edition_id != edition.id {
             out.push(of_row(
@@ -613,9 +633,14 @@ mod tests {
         r.components.insert("impact".into(), dec!(1));
         let set = vec![r.clone(), r];
         let p = check_set(&e, &set);
-        assert!(p
-            .iter()
-            .any(|x| x.row == Some(1) && x.kind == ResultProblemKind::DuplicateSubject));
+        assert!(p.iter().any(|x| x.row == Some(1)
+            && matches!(
+                x.kind,
+                ResultProblemKind::DuplicateSubject {
+                    first_row: None,
+                    ..
+                }
+            )));
         assert!(p.iter().any(|x| x.field == "component impact"
             && x.kind
                 == ResultProblemKind::UnknownComponent {

@@ -13,7 +13,7 @@ use crate::table::{
 };
 use parindex_domain::results::check_set;
 use parindex_domain::text::{nfc, slugify};
-use parindex_domain::{Edition, NodeCode, PublishedResult};
+use parindex_domain::{Edition, NodeCode, PublishedResult, ResultProblemKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -246,8 +246,13 @@ fn results_from_sheet(
     } else {
         check_set(edition, &rows)
     };
-    for rp in set_problems {
+    for mut rp in set_problems {
         let row = rp.row.and_then(|i| row_numbers.get(i).copied());
+        // A duplicate names the row of the first entry, as the file numbers it.
+        if let ResultProblemKind::DuplicateSubject { first_row, .. } = &mut rp.kind {
+            let first = first_row_of(&rows, &row_numbers, rp.row);
+            *first_row = first;
+        }
         let column = if rp.row.is_some() {
             column_of(&cols, &rp.field)
         } else {
@@ -494,4 +499,16 @@ pub fn write_results(
         Format::Xlsx => table::write_file(path, &results_to_xlsx(edition, results, names)?),
         _ => table::write_file(path, results_to_json(results)?.as_bytes()),
     }
+}
+
+/// The file's row number of the first entry with the subject of entry `i` (a duplicate's
+/// first occurrence).
+fn first_row_of(
+    rows: &[PublishedResult],
+    row_numbers: &[usize],
+    i: Option<usize>,
+) -> Option<usize> {
+    let subject = &rows.get(i?)?.subject;
+    let first = rows.iter().position(|r| &r.subject == subject)?;
+    row_numbers.get(first).copied()
 }

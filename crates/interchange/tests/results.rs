@@ -294,14 +294,26 @@ fn missing_and_unknown_headers() {
 }
 
 #[test]
-fn a_duplicate_subject_is_reported() {
-    let text = "subject,total\nbac-giang,85.58\nbac-giang,85.58\n";
+fn a_duplicate_subject_is_reported_naming_both_rows_and_both_totals() {
+    let text = "subject,total\nbac-giang,85.58\nha-noi,88.1\nbac-giang,84.5\n";
     let err = read_csv(text).unwrap_err();
     assert_kind(
         &err,
-        Some(3),
+        Some(4),
         Some("subject"),
-        ProblemKind::Result(ResultProblemKind::DuplicateSubject),
+        ProblemKind::Result(ResultProblemKind::DuplicateSubject {
+            first_row: Some(2),
+            first_total: "85.58".parse().unwrap(),
+            total: "84.5".parse().unwrap(),
+        }),
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("row 4")
+            && shown.contains("first on row 2")
+            && shown.contains("85.58")
+            && shown.contains("84.5"),
+        "{shown}"
     );
 }
 

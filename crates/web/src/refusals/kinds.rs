@@ -337,7 +337,28 @@ pub(crate) fn result_problem(lang: Lang, k: &ResultProblemKind) -> String {
             "refusal.result.rank_outside",
             &[("rank", rank.to_string()), ("peers", peers.to_string())],
         ),
-        K::DuplicateSubject => i18n::t(lang, "refusal.result.duplicate_subject").into(),
+        K::DuplicateSubject {
+            first_row,
+            first_total,
+            total,
+        } => {
+            let text = fill(
+                lang,
+                "refusal.result.duplicate_subject",
+                &[("first", n(lang, *first_total)), ("total", n(lang, *total))],
+            );
+            match first_row {
+                Some(r) => format!(
+                    "{text} {}",
+                    fill(
+                        lang,
+                        "refusal.result.duplicate_first_row",
+                        &[("row", r.to_string())]
+                    )
+                ),
+                None => text,
+            }
+        }
         K::OtherEdition { edition, wanted } => fill(
             lang,
             "refusal.result.other_edition",
