@@ -1,35 +1,13 @@
 //! `parindex report chairman` and `parindex reminders run` end to end on the demo data, as of
 //! the global `--as-of` clock.
 
+#[path = "../../reports/tests/common/docx.rs"]
+mod docx;
 #[path = "../../reports/tests/common/pdftext.rs"]
 mod pdftext;
 
 use parindex_store::testing::TestDb;
-use std::io::Read;
 use std::process::{Command, Output};
-
-/// The text of a .docx: paragraphs and cells separated by a space, white space made one space.
-fn docx_text(path: &std::path::Path) -> String {
-    let f = std::fs::File::open(path).unwrap();
-    let mut z = zip::ZipArchive::new(f).expect("a .docx is a zip");
-    let mut xml = String::new();
-    z.by_name("word/document.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
-    let xml = xml.replace("</w:p>", " ");
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in xml.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    pdftext::flat(&out.replace("&quot;", "\"").replace("&amp;", "&"))
-}
 
 fn parindex(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_parindex"))
@@ -134,7 +112,7 @@ async fn the_chairman_report_and_the_reminders_from_the_command_line() {
     // the month, the figures and counts of the overview, and the units of the overdue appendix.
     // Compared without white space: a line may break a cell's text after `/` or `-`, and the
     // reader of the PDF does not always see a space at a line's end.
-    let word = pdftext::squash(&docx_text(&docx));
+    let word = pdftext::squash(&docx::docx_text(&std::fs::read(&docx).unwrap()));
     let text = pdftext::squash(&pdftext::pdf_text(&std::fs::read(&pdf).unwrap()));
     let squash = pdftext::squash;
     let between = |t: &str, from: &str, to: &str| -> String {

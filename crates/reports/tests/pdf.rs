@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{flat, pdf_page_texts, pdf_pages, pdf_text, seed, squash, without_page_number, PLAN};
+use common::docx::docx_text;
+use common::{pdf_page_texts, pdf_pages, pdf_text, seed, squash, without_page_number, PLAN};
 use jiff::civil::{date, Date};
 use parindex_domain::calendar::WorkCalendar;
 use parindex_domain::plan::Decision;
@@ -15,7 +16,6 @@ use parindex_reports::{
     TableDoc,
 };
 use parindex_store::{on_both_backends, ReportInput, Store};
-use std::io::{Cursor, Read};
 
 on_both_backends!(
     the_pdf_report_says_what_the_word_report_says,
@@ -99,34 +99,6 @@ fn input(period: &str, done: &str) -> ReportInput {
         proposals: String::new(),
         progress_pct: 100,
     }
-}
-
-/// The text of a .docx, paragraph by paragraph (tags dropped, entities decoded).
-fn docx_text(docx: &[u8]) -> String {
-    let mut z = zip::ZipArchive::new(Cursor::new(docx)).expect("a zip");
-    let mut xml = String::new();
-    z.by_name("word/document.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
-    let xml = xml.replace("</w:p>", " ").replace("</w:tc>", " ");
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in xml.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    flat(
-        &out.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&amp;", "&"),
-    )
 }
 
 /// `parindex report chairman … -o bc.pdf` writes a PDF with the same content as the Word file:

@@ -7,6 +7,8 @@ use parindex_interchange as ix;
 use parindex_store::Store;
 use std::collections::BTreeSet;
 
+#[allow(dead_code)]
+pub mod docx;
 mod pdftext;
 mod smtp;
 #[allow(unused_imports)]

@@ -555,22 +555,12 @@ fn gap_area_table(p: &GapPage) -> parindex_reports::DocTable {
             ]
         })
         .collect();
-    let headers = [
-        "#",
-        "gap.area",
-        "gap.score",
-        "gap.lost",
-        "gap.rank",
-        "gap.area_target",
-        "gap.climb",
-        "gap.area_points",
-        "gap.lead",
-    ];
+    let headers = crate::pages::tables::GAP_AREA_COLUMNS;
     let align = vec![
         "center", "left", "right", "right", "right", "right", "right", "right", "left",
     ];
     let widths = vec![2, 14, 5, 4, 4, 4, 4, 4, 9];
-    pdf_table(lang, "gap.areas", &headers, widths, align, rows)
+    pdf_table(lang, "gap.areas", headers, widths, align, rows)
 }
 
 /// The page's four tables, as on screen.
@@ -585,12 +575,12 @@ fn gap_tables(p: &GapPage) -> Vec<parindex_reports::DocTable> {
             .iter()
             .map(|c| vec![c.name.clone(), on(c.achieved), n(c.max), on(c.lost)])
             .collect();
-        let headers = ["gap.component", "gap.achieved", "gap.max", "gap.lost"];
+        let headers = crate::pages::tables::GAP_COMPONENT_COLUMNS;
         let align = vec!["left", "right", "right", "right"];
         tables.push(pdf_table(
             lang,
             "gap.components",
-            &headers,
+            headers,
             vec![10, 4, 4, 4],
             align,
             rows,
@@ -605,19 +595,12 @@ fn gap_tables(p: &GapPage) -> Vec<parindex_reports::DocTable> {
             vec![code, title, n(c.score), n(c.max), n(c.lost), lead]
         })
         .collect();
-    let headers = [
-        "#",
-        "gap.criterion",
-        "gap.score",
-        "gap.max",
-        "gap.lost",
-        "gap.lead",
-    ];
+    let headers = crate::pages::tables::GAP_CRITERION_COLUMNS;
     let align = vec!["left", "left", "right", "right", "right", "left"];
     tables.push(pdf_table(
         lang,
         "gap.criteria",
-        &headers,
+        headers,
         vec![3, 18, 4, 4, 4, 9],
         align,
         rows,
@@ -634,17 +617,12 @@ fn gap_tables(p: &GapPage) -> Vec<parindex_reports::DocTable> {
             ]
         })
         .collect();
-    let headers = [
-        "gap.lead",
-        "gap.lost",
-        "gap.below_target",
-        "gap.criteria_count",
-    ];
+    let headers = crate::pages::tables::GAP_LEAD_COLUMNS;
     let align = vec!["left", "right", "left", "right"];
     tables.push(pdf_table(
         lang,
         "gap.by_lead",
-        &headers,
+        headers,
         vec![12, 4, 8, 4],
         align,
         rows,
