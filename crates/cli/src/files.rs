@@ -28,19 +28,46 @@ fn spinner(msg: String) -> ProgressBar {
     pb
 }
 
+/// How `parindex import` reads and keeps a file.
+pub struct ImportOptions<'a> {
+    /// The edition the file belongs to (results; a criteria-only CSV of an edition).
+    pub edition: Option<&'a str>,
+    /// Results: remove the subjects that are not in the file.
+    pub replace: bool,
+    pub dry_run: bool,
+    /// Editions: warnings refuse the file too.
+    pub strict: bool,
+    /// Results: which row of a subject given twice is kept.
+    pub prefer: Option<res::Prefer>,
+}
+
+/// `--prefer first|last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreferArg {
+    First,
+    Last,
+}
+
+impl PreferArg {
+    pub fn into_prefer(self) -> res::Prefer {
+        match self {
+            PreferArg::First => res::Prefer::First,
+            PreferArg::Last => res::Prefer::Last,
+        }
+    }
+}
+
 pub async fn import(
     store: &Store,
     kind: ImportKind,
     file: &Path,
-    edition: Option<&str>,
-    replace: bool,
-    dry_run: bool,
+    options: &ImportOptions<'_>,
 ) -> Result<()> {
     if !file.exists() {
         bail!("{}: no such file", file.display());
     }
     let pb = spinner(format!("importing {}", file.display()));
-    let outcome = import_inner(store, kind, file, edition, replace, dry_run).await;
+    let outcome = import_inner(store, kind, file, options).await;
     pb.finish_and_clear();
     let msg = outcome?;
     println!("{msg}");
@@ -51,52 +78,21 @@ async fn import_inner(
     store: &Store,
     kind: ImportKind,
     file: &Path,
-    edition: Option<&str>,
-    replace: bool,
-    dry_run: bool,
+    options: &ImportOptions<'_>,
 ) -> Result<String> {
+    let ImportOptions {
+        edition,
+        replace,
+        dry_run,
+        ..
+    } = *options;
     let dry = if dry_run {
         " (dry run: nothing saved)"
     } else {
         ""
     };
     match kind {
-        ImportKind::Edition => {
-            let e = if ext(file) == "csv" {
-                let id = edition.ok_or_else(|| {
-                    anyhow!(
-                        "{}: a criteria CSV goes into an existing edition: give --edition ID",
-                        file.display()
-                    )
-                })?;
-                let base = store
-                    .edition(id)
-                    .await?
-                    .ok_or_else(|| anyhow!("unknown edition '{id}'"))?;
-                ed::read_criteria_into(file, &base)?
-            } else {
-                let e = ed::read_edition(file)?;
-                if let Some(id) = edition {
-                    if id != e.id {
-                        bail!(
-                            "{}: the file holds edition '{}', not '{id}'",
-                            file.display(),
-                            e.id
-                        );
-                    }
-                }
-                e
-            };
-            if !dry_run {
-                store.save_edition(&e, "cli").await?;
-            }
-            Ok(format!(
-                "edition {}: {} components, {} criteria{dry}",
-                e.id,
-                e.components.len(),
-                e.criteria.len()
-            ))
-        }
+        ImportKind::Edition => import_edition(store, file, options).await,
         ImportKind::Results => {
             let id = edition
                 .ok_or_else(|| anyhow!("results belong to an edition: give --edition ID"))?;
@@ -110,7 +106,8 @@ async fn import_inner(
                 .into_iter()
                 .map(|s| s.slug)
                 .collect();
-            let rows = res::read_results_known(file, &e, &known)?;
+            let read = res::read_results_known(file, &e, &known, options.prefer)?;
+            let rows = read.rows;
             let change = if dry_run {
                 store.preview_results(id, &rows, replace).await?
             } else {
@@ -123,10 +120,24 @@ async fn import_inner(
                 change.removed.len(),
                 change.unchanged
             );
+            for s in &read.settled {
+                out.push_str(&format!(
+                    "\n  {} twice: kept row {} (total {}), set aside row {} (total {})",
+                    s.subject,
+                    s.kept_row,
+                    or_dash(s.kept_total),
+                    s.dropped_row,
+                    or_dash(s.dropped_total)
+                ));
+            }
             for (old, new) in &change.changed {
                 out.push_str(&format!(
-                    "\n  changed {}: total {} → {}, rank {:?} → {:?}",
-                    new.subject, old.total, new.total, old.rank, new.rank
+                    "\n  changed {}: total {} → {}, rank {} → {}",
+                    new.subject,
+                    or_dash(old.total),
+                    or_dash(new.total),
+                    or_dash(old.rank),
+                    or_dash(new.rank)
                 ));
             }
             Ok(out)
@@ -233,4 +244,72 @@ pub async fn export(
     std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
     println!("wrote {} ({} bytes)", output.display(), bytes.len());
     Ok(())
+}
+
+/// A value, or "—" when it is not known.
+fn or_dash<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "—".to_string(), |v| v.to_string())
+}
+
+/// `parindex import edition`: the file read, its warnings printed (or, with `--strict`, the
+/// file refused on them), then saved.
+async fn import_edition(store: &Store, file: &Path, options: &ImportOptions<'_>) -> Result<String> {
+    let e = if ext(file) == "csv" {
+        let id = options.edition.ok_or_else(|| {
+            anyhow!(
+                "{}: a criteria CSV goes into an existing edition: give --edition ID",
+                file.display()
+            )
+        })?;
+        let base = store
+            .edition(id)
+            .await?
+            .ok_or_else(|| anyhow!("unknown edition '{id}'"))?;
+        ed::read_criteria_into(file, &base)?
+    } else {
+        let e = ed::read_edition(file)?;
+        if let Some(id) = options.edition {
+            if id != e.id {
+                bail!(
+                    "{}: the file holds edition '{}', not '{id}'",
+                    file.display(),
+                    e.id
+                );
+            }
+        }
+        e
+    };
+    let warnings = e.warnings();
+    let listed: String = warnings
+        .iter()
+        .map(|w| format!("\n  {}: {w}", file.display()))
+        .collect();
+    if options.strict && !warnings.is_empty() {
+        bail!(
+            "{}: refused with --strict: {} warning(s){listed}",
+            file.display(),
+            warnings.len()
+        );
+    }
+    if !options.dry_run {
+        store.save_edition(&e, "cli").await?;
+    }
+    let mut out = format!(
+        "edition {}: {} components, {} criteria{}",
+        e.id,
+        e.components.len(),
+        e.criteria.len(),
+        if options.dry_run {
+            " (dry run: nothing saved)"
+        } else {
+            ""
+        }
+    );
+    if !warnings.is_empty() {
+        out.push_str(&format!(
+            "\n{} warning(s) (--strict refuses them):{listed}",
+            warnings.len()
+        ));
+    }
+    Ok(out)
 }

@@ -216,6 +216,14 @@ enum Command {
         /// Check the file and show what would change, without saving.
         #[arg(long)]
         dry_run: bool,
+        /// Editions: refuse the file on a warning too (values no band covers, children that
+        /// add up to less than their parent), not only on an error.
+        #[arg(long)]
+        strict: bool,
+        /// Results: a subject given twice in the file keeps its first or its last row (both
+        /// named in the output); without it such a file is refused.
+        #[arg(long, value_enum)]
+        prefer: Option<files::PreferArg>,
         #[command(flatten)]
         dossier_flags: dossiers::ImportFlags,
     },
@@ -460,13 +468,22 @@ async fn run(cli: Cli) -> Result<()> {
             edition,
             replace,
             dry_run,
+            strict,
+            prefer,
             dossier_flags,
         } => {
             if kind == ImportKind::Dossiers {
                 dossiers::import(&store, &file, &dossier_flags, clock.today(), dry_run, "cli")
                     .await?;
             } else {
-                files::import(&store, kind, &file, edition.as_deref(), replace, dry_run).await?;
+                let options = files::ImportOptions {
+                    edition: edition.as_deref(),
+                    replace,
+                    dry_run,
+                    strict,
+                    prefer: prefer.map(files::PreferArg::into_prefer),
+                };
+                files::import(&store, kind, &file, &options).await?;
             }
         }
         Command::Export {

@@ -113,7 +113,7 @@ pub fn results(t: &RankedResults, json: bool) -> Result<()> {
             opt(&r.rank),
             src,
             r.name,
-            r.total
+            d(r.total)
         );
         for c in &comps {
             print!(" {:>10}", opt(&r.components.get(c)));
@@ -138,10 +138,10 @@ pub fn gap(g: &NamedGap, json: bool) -> Result<()> {
     println!("{} — {}", g.name, r.edition_id);
     println!(
         "total {} / {} ({}%), {} points lost",
-        r.total,
+        d(r.total),
         r.max,
         d(r.index_pct),
-        r.lost
+        d(r.lost)
     );
     println!(
         "rank {} ({})",
@@ -150,10 +150,11 @@ pub fn gap(g: &NamedGap, json: bool) -> Result<()> {
     );
     if let Some(p) = &r.previous {
         println!(
-            "previous edition {}: {} (change {:+}), rank {} (places gained {})",
+            "previous edition {}: {} (change {}), rank {} (places gained {})",
             p.year,
-            p.total,
-            p.total_change,
+            d(p.total),
+            p.total_change
+                .map_or_else(|| "—".to_string(), |c| format!("{c:+}")),
             opt(&p.rank),
             opt(&p.rank_change)
         );

@@ -424,6 +424,141 @@ async fn imports(db: &TestDb) {
     );
 }
 
+/// Issue 13 point 5 on the command line: a rank without a total, a duplicate settled by
+/// `--prefer`, unknown points as `null`, and edition warnings that `--strict` refuses.
+async fn published_record(db: &TestDb) {
+    let url = db.url();
+    let url = url.as_str();
+    ok(url, &["demo", "--no-serve"]);
+    let dir = tempfile::tempdir().unwrap();
+    let ed = "par-2020-province";
+
+    // "Hà Nam xếp thứ 11" without its score: imported; the table shows no total for it.
+    let f = write(
+        dir.path(),
+        "rank-only.csv",
+        "subject,total,rank\nha-nam,,11\n",
+    );
+    let out = ok(url, &["import", "results", &f, "--edition", ed]);
+    assert!(out.contains("1 added"), "{out}");
+    let rows = json(url, &["results", "--edition", ed, "--json"]);
+    let hn = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == "ha-nam")
+        .expect("the rank-only row is stored");
+    assert!(hn["total"].is_null(), "{hn}");
+    assert_eq!(hn["rank"], 11);
+    // A row with neither is still refused, naming its row.
+    let f = write(dir.path(), "nothing.csv", "subject,total,rank\nha-nam,,\n");
+    let out = parindex(url, &["import", "results", &f, "--edition", ed]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("row 2"), "{err}");
+    assert!(
+        err.contains(&parindex_domain::ResultProblemKind::NoTotalNorRank.to_string()),
+        "{err}"
+    );
+
+    // The 10th total is known (Phú Thọ, 85.74, nobody unknown above it); the 11th is Hà Nam's,
+    // published without its score: unknown, never a guess.
+    let to = |k: &str| {
+        json(
+            url,
+            &[
+                "gap",
+                "--edition",
+                ed,
+                "--subject",
+                "bac-giang",
+                "--target-rank",
+                k,
+                "--json",
+            ],
+        )
+    };
+    assert_eq!(to("10")["points_to_target"], "0.16");
+    let eleventh = to("11");
+    assert!(eleventh["points_to_target"].is_null(), "{eleventh}");
+    assert_eq!(
+        eleventh["points_to_target_detail"]["status"], "unknown",
+        "{eleventh}"
+    );
+
+    // Two totals for one subject: refused naming both values; `--prefer last` keeps row 3.
+    let f = write(
+        dir.path(),
+        "twice.csv",
+        "subject,total,rank\nquang-ngai,73.25,63\nquang-ngai,73.30,63\n",
+    );
+    let out = parindex(url, &["import", "results", &f, "--edition", ed]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("73.25") && err.contains("73.30"),
+        "{err}"
+    );
+    let out = ok(
+        url,
+        &["import", "results", &f, "--edition", ed, "--prefer", "last"],
+    );
+    assert!(
+        out.contains("quang-ngai twice: kept row 3 (total 73.30), set aside row 2 (total 73.25)"),
+        "{out}"
+    );
+    let rows = json(url, &["results", "--edition", ed, "--json"]);
+    let qn = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == "quang-ngai")
+        .unwrap();
+    assert_eq!(qn["total"], "73.30");
+
+    // Children short of their parent: a warning on import, an error with --strict.
+    let f = write(
+        dir.path(),
+        "short.csv",
+        "code,title_vi,max_points\n1,Lĩnh vực 1,2\n1.1,Tiêu chí 1.1,1\n",
+    );
+    let short = parindex_domain::EditionProblemKind::ChildrenShort {
+        sum: rust_decimal::Decimal::from(1),
+        max: rust_decimal::Decimal::from(2),
+    }
+    .to_string();
+    let out = ok(
+        url,
+        &["import", "edition", &f, "--edition", ed, "--dry-run"],
+    );
+    assert!(
+        out.contains("1 warning(s)") && out.contains(&short),
+        "{out}"
+    );
+    let out = parindex(url, &["import", "edition", &f, "--edition", ed, "--strict"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--strict") && err.contains(&short),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn cli_published_record_on_sqlite() {
+    let db = TestDb::sqlite().await.unwrap();
+    published_record(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn cli_published_record_on_postgres() {
+    match TestDb::postgres().await.unwrap() {
+        Some(db) => {
+            published_record(&db).await;
+            db.cleanup().await;
+        }
+        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped"),
+    }
+}
+
 #[tokio::test]
 async fn cli_story_on_sqlite() {
     let db = TestDb::sqlite().await.unwrap();

@@ -123,7 +123,7 @@ async fn seed(db: &TestDb) {
             &[PublishedResult {
                 edition_id: e.id.clone(),
                 subject: "bac-giang".into(),
-                total: d("8.5"),
+                total: Some(d("8.5")),
                 rank: None,
                 components: [("appraisal".to_string(), d("8.5"))].into_iter().collect(),
                 node_scores: [("1".to_string(), d("8.5"))].into_iter().collect(),

@@ -286,6 +286,14 @@ pub enum EditionProblemKind {
     /// The areas counted towards a component add up to more than its max.
     #[error("areas counted towards it add up to {sum}, more than its max {max}")]
     ComponentExceeded { sum: Decimal, max: Decimal },
+    /// A warning ([`Edition::warnings`]): a node's children (adjustments aside) add up to less
+    /// than its max, so the node can never reach it.
+    #[error("its children add up to {sum}, less than its max {max}")]
+    ChildrenShort { sum: Decimal, max: Decimal },
+    /// A warning ([`Edition::warnings`]): values that no band of the node's rule covers; such a
+    /// declared figure cannot be scored.
+    #[error("no band covers the values {0}")]
+    Uncovered(crate::rules::Uncovered),
 }
 
 fn problem(field: impl Into<String>, kind: EditionProblemKind) -> EditionProblem {
@@ -518,6 +526,42 @@ impl Edition {
                             sum: *s,
                             max: c.max_points,
                         },
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// What an edition may be saved with but should be looked at (`--strict` makes them
+    /// errors): values no band of a rule covers, and children (adjustments aside) that add up
+    /// to less than their parent's max. Empty for a sound, complete edition.
+    pub fn warnings(&self) -> Vec<EditionProblem> {
+        use EditionProblemKind as K;
+        let mut out = Vec::new();
+        let mut child_sum: BTreeMap<NodeCode, Decimal> = BTreeMap::new();
+        for n in &self.criteria {
+            if let Some(ScoringRule::Bands { bands }) = &n.rule {
+                for u in crate::rules::uncovered(bands) {
+                    out.push(problem(
+                        format!("criteria[{}].rule", n.code),
+                        K::Uncovered(u),
+                    ));
+                }
+            }
+            if n.rule.as_ref().is_some_and(|r| r.is_adjustment()) {
+                continue;
+            }
+            if let (Some(p), Some(m)) = (n.code.parent(), n.max_points) {
+                *child_sum.entry(p).or_default() += m;
+            }
+        }
+        for (parent, sum) in &child_sum {
+            if let Some(pm) = self.node(parent).and_then(|p| p.max_points) {
+                if *sum < pm {
+                    out.push(problem(
+                        format!("criteria[{parent}].max_points"),
+                        K::ChildrenShort { sum: *sum, max: pm },
                     ));
                 }
             }
@@ -810,5 +854,59 @@ mod tests {
             }
             prop_assert!(t.overall.achieved <= e.max_points);
         }
+    }
+
+    #[test]
+    fn warnings_name_uncovered_values_and_children_short_of_their_parent() {
+        use crate::rules::{Band, Bound};
+        let b = |v: &str, inclusive: bool| {
+            Some(Bound {
+                value: v.parse().unwrap(),
+                inclusive,
+            })
+        };
+        let mut e = sample();
+        assert_eq!(e.warnings(), vec![], "the sample is sound and complete");
+        // > 90 → 2; 70 < x < 90 → 1; nothing below 70: 90 and 0..=70 are uncovered.
+        let leaf = e
+            .criteria
+            .iter_mut()
+            .find(|n| n.code.depth() == 2)
+            .expect("a criterion");
+        let code = leaf.code.clone();
+        leaf.rule = Some(ScoringRule::Bands {
+            bands: vec![
+                Band {
+                    lower: b("90", false),
+                    upper: None,
+                    points: dec!(0),
+                },
+                Band {
+                    lower: b("70", false),
+                    upper: b("90", false),
+                    points: dec!(0),
+                },
+            ],
+        });
+        let w: Vec<String> = e.warnings().iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            w,
+            vec![
+                format!("criteria[{code}].rule: no band covers the values ≥ 0 and ≤ 70"),
+                format!("criteria[{code}].rule: no band covers the values 90"),
+            ]
+        );
+        assert_eq!(e.validate(), vec![], "warnings are not errors");
+        let parent = code.parent().unwrap();
+        e.criteria
+            .retain(|n| n.code.parent().as_ref() != Some(&parent) || n.code == code);
+        assert!(
+            e.warnings()
+                .iter()
+                .any(|p| p.field == format!("criteria[{parent}].max_points")
+                    && matches!(p.kind, EditionProblemKind::ChildrenShort { .. })),
+            "{:?}",
+            e.warnings()
+        );
     }
 }

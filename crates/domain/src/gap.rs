@@ -91,67 +91,99 @@ impl PointsToRank {
     }
 }
 
-/// A peer's score and published rank on the scale being ranked.
+/// A peer's score and published rank on the scale being ranked. A peer may be known by its
+/// published rank alone (`score: None`, a newspaper's "xếp thứ 7").
 #[derive(Debug, Clone)]
 pub struct Peer<'a> {
     pub subject: &'a str,
-    pub score: Decimal,
+    pub score: Option<Decimal>,
     pub published_rank: Option<u32>,
 }
 
 /// Points `score` needs to reach rank `k` among `peers` (which exclude the subject), with ties
 /// sharing the rank: the subject needs the score of the k-th best peer. When the peer set is not
-/// complete, that peer must be known: its published rank must show no unknown peer above it.
+/// complete, that peer must be known: its published rank must show no unknown peer above it,
+/// counting the peers known only by their rank; when the k-th peer is one of those, its score is
+/// unknown and so are the points.
 pub fn points_to_rank(score: Decimal, peers: &[Peer<'_>], k: u32, complete: bool) -> PointsToRank {
     if k == 0 {
         return PointsToRank::Unknown {
             reason: "a target rank starts at 1".into(),
         };
     }
-    let mut sorted: Vec<&Peer<'_>> = peers.iter().collect();
-    sorted.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.subject.cmp(b.subject)));
-    let idx = (k - 1) as usize;
-    let Some(p) = sorted.get(idx) else {
+    let mut sorted: Vec<(&Peer<'_>, Decimal)> = peers
+        .iter()
+        .filter_map(|p| p.score.map(|s| (p, s)))
+        .collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.subject.cmp(b.0.subject)));
+    // Peers known only by their published rank.
+    let rank_only: Vec<u32> = peers
+        .iter()
+        .filter(|p| p.score.is_none())
+        .filter_map(|p| p.published_rank)
+        .collect();
+    let unknown = |reason: String| PointsToRank::Unknown { reason };
+    let want = (k - 1) as usize;
+    let mut found = None;
+    for (i, (p, p_score)) in sorted.iter().enumerate() {
+        // Peers above `p`: the scored ones before it, and those ranked above it by rank alone.
+        let rank_only_above = match p.published_rank {
+            Some(r) => rank_only.iter().filter(|x| **x < r).count(),
+            None if rank_only.is_empty() => 0,
+            None => {
+                return unknown(format!(
+                    "{} has no published rank to place it among the peers known only by theirs",
+                    p.subject
+                ))
+            }
+        };
+        let position = i + rank_only_above;
+        if position == want {
+            found = Some((*p, *p_score, rank_only_above as u32));
+            break;
+        }
+        if position > want {
+            return unknown(format!(
+                "the peer ranked {k} is known by its published rank only, not by its score"
+            ));
+        }
+    }
+    let Some((p, p_score, rank_only_above)) = found else {
         if complete {
             return PointsToRank::Reached;
         }
-        return PointsToRank::Unknown {
-            reason: format!(
-                "only {} peers' results are known; the peer ranked {k} is not",
-                sorted.len()
-            ),
-        };
+        return unknown(format!(
+            "only {} peers' results are known; the peer ranked {k} is not",
+            sorted.len()
+        ));
     };
     if !complete {
         // All peers strictly above p must be known: its published rank says how many there are.
-        let known_above =
-            sorted.iter().filter(|q| q.score > p.score).count() as u32 + u32::from(score > p.score);
+        let known_above = sorted.iter().filter(|(_, s)| *s > p_score).count() as u32
+            + rank_only_above
+            + u32::from(score > p_score);
         match p.published_rank {
             Some(r) if r == known_above + 1 => {}
             Some(r) => {
-                return PointsToRank::Unknown {
-                    reason: format!(
-                        "{} is published {r}th but only {known_above} subjects above it are known",
-                        p.subject
-                    ),
-                }
+                return unknown(format!(
+                    "{} is published {r}th but only {known_above} subjects above it are known",
+                    p.subject
+                ))
             }
             None => {
-                return PointsToRank::Unknown {
-                    reason: format!(
-                        "the set is incomplete and {} has no published rank",
-                        p.subject
-                    ),
-                }
+                return unknown(format!(
+                    "the set is incomplete and {} has no published rank",
+                    p.subject
+                ))
             }
         }
     }
-    if score >= p.score {
+    if score >= p_score {
         PointsToRank::Reached
     } else {
         PointsToRank::Needed {
-            points: p.score - score,
-            threshold: p.score,
+            points: p_score - score,
+            threshold: p_score,
             threshold_subject: p.subject.to_string(),
         }
     }
@@ -162,10 +194,11 @@ pub fn points_to_rank(score: Decimal, peers: &[Peer<'_>], k: u32, complete: bool
 pub struct PreviousResult {
     pub edition_id: String,
     pub year: i32,
-    pub total: Decimal,
+    /// `None` when only the rank was published.
+    pub total: Option<Decimal>,
     pub rank: Option<u32>,
-    /// `total - previous total`.
-    pub total_change: Decimal,
+    /// `total - previous total`, when both are known.
+    pub total_change: Option<Decimal>,
     /// Places gained (positive) or lost (negative): `previous rank - rank`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank_change: Option<i64>,
@@ -224,9 +257,11 @@ pub struct LeadAgencyGap {
 pub struct GapReport {
     pub edition_id: String,
     pub subject: String,
-    pub total: Decimal,
+    /// `None` when only the subject's rank was published (then points lost and the index are
+    /// unknown too: `null` in JSON, "—" on pages).
+    pub total: Option<Decimal>,
     pub max: Decimal,
-    pub lost: Decimal,
+    pub lost: Option<Decimal>,
     pub index_pct: Option<Decimal>,
     pub rank: Option<u32>,
     pub rank_source: Option<RankSource>,
@@ -294,7 +329,12 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
             published_rank: r.rank,
         })
         .collect();
-    let detail = overall_target.map(|k| points_to_rank(me.total, &peers, k, complete));
+    let detail = overall_target.map(|k| match me.total {
+        Some(total) => points_to_rank(total, &peers, k, complete),
+        None => PointsToRank::Unknown {
+            reason: format!("{} has a published rank but no published total", me.subject),
+        },
+    });
 
     let previous = input.previous.and_then(|(pe, pres)| {
         let r = pres.iter().find(|r| r.subject == input.subject)?;
@@ -306,7 +346,7 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
             year: pe.year,
             total: r.total,
             rank: prow.rank,
-            total_change: me.total - r.total,
+            total_change: me.total.zip(r.total).map(|(a, b)| a - b),
             rank_change: match (prow.rank, rank) {
                 (Some(a), Some(b)) => Some(i64::from(a) - i64::from(b)),
                 _ => None,
@@ -363,7 +403,7 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
                     .filter_map(|r| {
                         r.node_scores.get(&key).map(|v| Peer {
                             subject: &r.subject,
-                            score: *v,
+                            score: Some(*v),
                             published_rank: r.node_ranks.get(&key).copied(),
                         })
                     })
@@ -478,8 +518,10 @@ pub fn analyse(input: &GapInput<'_>) -> Result<GapReport, GapError> {
         subject: input.subject.to_string(),
         total: me.total,
         max: e.max_points,
-        lost: (e.max_points - me.total).max(Decimal::ZERO),
-        index_pct: crate::score::index_pct(me.total, e.max_points),
+        lost: me.total.map(|t| (e.max_points - t).max(Decimal::ZERO)),
+        index_pct: me
+            .total
+            .and_then(|t| crate::score::index_pct(t, e.max_points)),
         rank,
         rank_source,
         target_rank: overall_target,
@@ -502,7 +544,7 @@ mod tests {
     fn peer(subject: &str, score: Decimal, rank: Option<u32>) -> Peer<'_> {
         Peer {
             subject,
-            score,
+            score: Some(score),
             published_rank: rank,
         }
     }
@@ -597,7 +639,7 @@ mod tests {
         PublishedResult {
             edition_id: "e".into(),
             subject: subject.into(),
-            total,
+            total: Some(total),
             rank: None,
             components: BTreeMap::new(),
             node_scores: scores.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
@@ -738,6 +780,60 @@ mod tests {
         );
         let json = serde_json::to_value(stp).unwrap();
         assert!(json["points_lost"].is_null(), "{json}");
+    }
+
+    #[test]
+    fn a_rank_without_a_total_bounds_nothing_it_cannot_know() {
+        let mut e = edition();
+        e.peer_count = Some(63);
+        let rank_only = |s: &str, rank: u32| PublishedResult {
+            total: None,
+            rank: Some(rank),
+            ..res(s, dec!(0), &[])
+        };
+        let ranked = |s: &str, total: Decimal, rank: u32| PublishedResult {
+            rank: Some(rank),
+            ..res(s, total, &[])
+        };
+        // "p" is published 1st without its score; "q" 2nd with 17; "me" 3rd with 14.
+        let results = vec![
+            rank_only("p", 1),
+            ranked("q", dec!(17), 2),
+            ranked("me", dec!(14), 3),
+        ];
+        let gap = |subject: &str, k: u32| {
+            analyse(&GapInput {
+                edition: &e,
+                results: &results,
+                subject,
+                target_rank: Some(k),
+                targets: &[],
+                previous: None,
+            })
+            .unwrap()
+        };
+        let me = gap("me", 2);
+        assert_eq!(me.total, Some(dec!(14)));
+        assert_eq!(
+            me.points_to_target,
+            Some(dec!(3)),
+            "q is provably 2nd: p above it is counted by its rank"
+        );
+        assert!(
+            matches!(
+                gap("me", 1).points_to_target_detail,
+                Some(PointsToRank::Unknown { .. })
+            ),
+            "the 1st total is not known: unknown, never a guess"
+        );
+        let p = gap("p", 1);
+        assert_eq!((p.total, p.lost, p.index_pct), (None, None, None));
+        assert!(matches!(
+            p.points_to_target_detail,
+            Some(PointsToRank::Unknown { .. })
+        ));
+        let json = serde_json::to_value(&p).unwrap();
+        assert!(json["total"].is_null() && json["lost"].is_null(), "{json}");
     }
 
     #[test]

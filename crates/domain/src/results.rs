@@ -16,7 +16,11 @@ pub const ROUNDING_TOLERANCE_PER_COMPONENT: Decimal = Decimal::from_parts(1, 0, 
 pub struct PublishedResult {
     pub edition_id: String,
     pub subject: String,
-    pub total: Decimal,
+    /// The published total; `None` when only the rank was published (a newspaper's "xếp thứ 7"
+    /// without the score): the row then must carry a rank, and nothing is computed from a total
+    /// it does not have.
+    #[serde(default)]
+    pub total: Option<Decimal>,
     /// The published rank, when published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<u32>,
@@ -79,12 +83,15 @@ pub enum ResultProblemKind {
     /// A second result for a subject: both totals named, and the first one's row when the
     /// reader knows it (`first_row`: the row number a file reader shows; `None` from the
     /// domain, which sees entries, not rows).
-    #[error("this subject appears twice{}: total {first_total} there, {total} here", first_row.map(|r| format!(" (first on row {r})")).unwrap_or_default())]
+    #[error("this subject appears twice{}: total {} there, {} here", first_row.map(|r| format!(" (first on row {r})")).unwrap_or_default(), or_dash(first_total), or_dash(total))]
     DuplicateSubject {
         first_row: Option<usize>,
-        first_total: Decimal,
-        total: Decimal,
+        first_total: Option<Decimal>,
+        total: Option<Decimal>,
     },
+    /// Neither a total nor a rank: nothing was published for the subject.
+    #[error("neither a total nor a rank is given")]
+    NoTotalNorRank,
     #[error("belongs to edition '{edition}', not '{wanted}'")]
     OtherEdition { edition: String, wanted: String },
     #[error("{count} results for an edition that ranks {peers} subjects")]
@@ -102,14 +109,16 @@ impl PublishedResult {
     pub fn problems(&self, edition: &Edition) -> Vec<(String, ResultProblemKind)> {
         use ResultProblemKind as K;
         let mut out = Vec::new();
-        if self.total < Decimal::ZERO || self.total > edition.max_points {
-            out.push((
+        match self.total {
+            Some(total) if total < Decimal::ZERO || total > edition.max_points => out.push((
                 "total".into(),
                 K::Outside {
-                    value: self.total,
+                    value: total,
                     max: edition.max_points,
                 },
-            ));
+            )),
+            None if self.rank.is_none() => out.push(("total".into(), K::NoTotalNorRank)),
+            _ => {}
         }
         for (code, v) in &self.components {
             match edition.components.iter().find(|c| &c.code == code) {
@@ -127,16 +136,16 @@ impl PublishedResult {
                 _ => {}
             }
         }
-        if !self.components.is_empty() {
+        if let (false, Some(total)) = (self.components.is_empty(), self.total) {
             let sum: Decimal = self.components.values().copied().sum();
             let tolerance =
                 ROUNDING_TOLERANCE_PER_COMPONENT * Decimal::from(self.components.len() as u64);
-            if (sum - self.total).abs() > tolerance {
+            if (sum - total).abs() > tolerance {
                 out.push((
                     "total".into(),
                     K::ComponentsDisagree {
                         sum,
-                        total: self.total,
+                        total,
                         tolerance,
                     },
                 ));
@@ -186,11 +195,18 @@ impl PublishedResult {
     }
 }
 
-/// Whether `results` hold every ranked subject of the edition.
+/// Whether `results` hold every ranked subject of the edition, each with its total (ranks are
+/// computed only from a complete set of totals).
 pub fn is_complete(edition: &Edition, results: &[PublishedResult]) -> bool {
     edition
         .peer_count
         .is_some_and(|n| results.len() as u32 == n)
+        && results.iter().all(|r| r.total.is_some())
+}
+
+/// A total or "—" when it was not published (the English messages).
+fn or_dash(total: &Option<Decimal>) -> String {
+    total.map_or_else(|| "—".to_string(), |t| t.to_string())
 }
 
 /// The edition's set of results after an import: the file's rows merged into what is stored
@@ -286,14 +302,16 @@ pub fn check_set(edition: &Edition, results: &[PublishedResult]) -> Vec<ResultPr
     }
     let complete = is_complete(edition, results);
     for (i, r) in results.iter().enumerate() {
-        let Some(rank) = r.rank else { continue };
+        let (Some(rank), Some(total)) = (r.rank, r.total) else {
+            continue;
+        };
         let others: Vec<Decimal> = results
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .map(|(_, o)| o.total)
+            .filter_map(|(_, o)| o.total)
             .collect();
-        let (lo, hi) = admissible_rank_range(r.total, &others, complete, edition.peer_count);
+        let (lo, hi) = admissible_rank_range(total, &others, complete, edition.peer_count);
         if rank < lo {
             out.push(of_row(
                 i,
@@ -317,33 +335,53 @@ pub struct RankedRow {
 }
 
 /// The ranked table: computed ranks when the set is complete, published ranks otherwise.
-/// Rows are ordered by total (highest first), then by subject.
+/// Rows with a total are ordered by total (highest first), then by subject; a row that has only
+/// a published rank stands before the first row ranked below it.
 pub fn ranked_table(edition: &Edition, results: &[PublishedResult]) -> Vec<RankedRow> {
     let complete = is_complete(edition, results);
-    let totals: Vec<Decimal> = results.iter().map(|r| r.total).collect();
-    let computed = competition_ranks(&totals);
-    let mut rows: Vec<RankedRow> = results
-        .iter()
-        .zip(computed)
-        .map(|(r, c)| {
-            let (rank, rank_source) = if complete {
-                (Some(c), Some(RankSource::Computed))
-            } else {
-                (r.rank, r.rank.map(|_| RankSource::Published))
-            };
-            RankedRow {
-                rank,
-                rank_source,
-                result: r.clone(),
-            }
-        })
-        .collect();
+    let totals: Vec<Decimal> = results.iter().filter_map(|r| r.total).collect();
+    let mut computed = competition_ranks(&totals).into_iter();
+    let mut rows: Vec<RankedRow> = Vec::with_capacity(results.len());
+    let mut rank_only: Vec<RankedRow> = Vec::new();
+    for r in results {
+        let c = if r.total.is_some() {
+            computed.next()
+        } else {
+            None
+        };
+        let (rank, rank_source) = match c {
+            Some(c) if complete => (Some(c), Some(RankSource::Computed)),
+            _ => (r.rank, r.rank.map(|_| RankSource::Published)),
+        };
+        let row = RankedRow {
+            rank,
+            rank_source,
+            result: r.clone(),
+        };
+        if r.total.is_some() {
+            rows.push(row);
+        } else {
+            rank_only.push(row);
+        }
+    }
     rows.sort_by(|a, b| {
         b.result
             .total
             .cmp(&a.result.total)
             .then_with(|| a.result.subject.cmp(&b.result.subject))
     });
+    rank_only.sort_by(|a, b| {
+        a.rank
+            .cmp(&b.rank)
+            .then_with(|| a.result.subject.cmp(&b.result.subject))
+    });
+    for row in rank_only {
+        let at = rows
+            .iter()
+            .position(|o| o.rank.is_some_and(|x| Some(x) > row.rank))
+            .unwrap_or(rows.len());
+        rows.insert(at, row);
+    }
     rows
 }
 
@@ -442,7 +480,7 @@ mod tests {
         PublishedResult {
             edition_id: "par-2020-province".into(),
             subject: subject.into(),
-            total,
+            total: Some(total),
             rank,
             components: [
                 ("appraisal", comps[0]),
@@ -470,16 +508,16 @@ mod tests {
             row("bac-giang", dec!(85.58), Some(12), c),
             row("hai-phong", dec!(88), None, c),
         ];
-        let merged: Vec<(String, Decimal)> = after_import(&existing, &incoming, false)
+        let merged: Vec<(String, Option<Decimal>)> = after_import(&existing, &incoming, false)
             .into_iter()
             .map(|r| (r.subject, r.total))
             .collect();
         assert_eq!(
             merged,
             vec![
-                ("bac-giang".to_string(), dec!(85.58)),
-                ("hai-phong".to_string(), dec!(88)),
-                ("quang-ninh".to_string(), dec!(91)),
+                ("bac-giang".to_string(), Some(dec!(85.58))),
+                ("hai-phong".to_string(), Some(dec!(88))),
+                ("quang-ninh".to_string(), Some(dec!(91))),
             ],
             "the file's row replaces the stored one; by subject"
         );
@@ -538,6 +576,52 @@ mod tests {
             p.iter().any(|(f, k)| f == "total"
                 && matches!(k, ResultProblemKind::ComponentsDisagree { sum, .. } if *sum == dec!(85.58))),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_rank_without_a_total_is_a_result_and_takes_its_place_by_rank() {
+        let e = edition(Some(63));
+        let c = [dec!(50), dec!(9), dec!(20)];
+        let mut seventh = row("long-an", dec!(0), Some(7), c);
+        seventh.total = None;
+        seventh.components.clear();
+        let set = vec![
+            row(
+                "quang-ninh",
+                dec!(91.04),
+                Some(1),
+                [dec!(62.66), dec!(9.56), dec!(18.83)],
+            ),
+            seventh,
+            row(
+                "bac-giang",
+                dec!(85.58),
+                Some(13),
+                [dec!(56.93), dec!(9.29), dec!(19.36)],
+            ),
+        ];
+        assert_eq!(
+            check_set(&e, &set),
+            vec![],
+            "a rank alone is a published result"
+        );
+        let order: Vec<String> = ranked_table(&e, &set)
+            .into_iter()
+            .map(|r| r.result.subject)
+            .collect();
+        assert_eq!(order, vec!["quang-ninh", "long-an", "bac-giang"]);
+        let mut nothing = row("ha-noi", dec!(0), None, c);
+        nothing.total = None;
+        nothing.components.clear();
+        assert_eq!(
+            nothing.problems(&e),
+            vec![("total".to_string(), ResultProblemKind::NoTotalNorRank)]
+        );
+        let complete_but_one_total = edition(Some(3));
+        assert!(
+            !is_complete(&complete_but_one_total, &set),
+            "ranks are not computed without every total"
         );
     }
 

@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use thiserror::Error;
 
 /// One labelled option of a choice rule (e.g. "on time" → 1, "late" → 0.5, "not done" → 0).
@@ -311,6 +312,88 @@ pub enum RuleProblem {
     PointsOutside { points: Decimal },
     #[error("per-unit points and cap must be positive")]
     NotPositive,
+}
+
+/// Values no band of a rule covers, from 0 up (declared numbers and rates are not negative):
+/// `from` is the first uncovered value's bound, `to` where coverage starts again (`None`: every
+/// value above `from` is uncovered). A band set `> 90`, `> 70 và < 90` leaves `90` uncovered:
+/// `from = ≥ 90`, `to = ≤ 90`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uncovered {
+    pub from: Bound,
+    pub to: Option<Bound>,
+}
+
+impl fmt::Display for Uncovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lo = if self.from.inclusive { "≥" } else { ">" };
+        match self.to {
+            Some(t) if t.value == self.from.value => write!(f, "{}", t.value),
+            Some(t) => write!(
+                f,
+                "{lo} {} and {} {}",
+                self.from.value,
+                if t.inclusive { "≤" } else { "<" },
+                t.value
+            ),
+            None => write!(f, "{lo} {}", self.from.value),
+        }
+    }
+}
+
+/// The values from 0 up that no band of `bands` contains, in order ([`Uncovered`]).
+pub fn uncovered(bands: &[Band]) -> Vec<Uncovered> {
+    let mut sorted: Vec<&Band> = bands.iter().collect();
+    // By lower end: unbounded first, then by value, an inclusive end before an exclusive one.
+    sorted.sort_by(|a, b| match (a.lower, b.lower) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x
+            .value
+            .cmp(&y.value)
+            .then_with(|| y.inclusive.cmp(&x.inclusive)),
+    });
+    let mut out = Vec::new();
+    // Covered so far: every value below `edge`, and `edge` itself when `edge_in`.
+    let mut edge = Decimal::ZERO;
+    let mut edge_in = false;
+    for b in sorted {
+        if let Some(l) = b.lower {
+            let gap = l.value > edge || (l.value == edge && !edge_in && !l.inclusive);
+            if gap {
+                out.push(Uncovered {
+                    from: Bound {
+                        value: edge,
+                        inclusive: !edge_in,
+                    },
+                    to: Some(Bound {
+                        value: l.value,
+                        inclusive: !l.inclusive,
+                    }),
+                });
+            }
+        }
+        match b.upper {
+            None => return out,
+            Some(u) => {
+                if u.value > edge || (u.value == edge && u.inclusive && !edge_in) {
+                    edge = u.value;
+                    edge_in = u.inclusive;
+                }
+            }
+        }
+    }
+    if !bands.is_empty() {
+        out.push(Uncovered {
+            from: Bound {
+                value: edge,
+                inclusive: !edge_in,
+            },
+            to: None,
+        });
+    }
+    out
 }
 
 /// Whether two bands share at least one value.

@@ -21,6 +21,82 @@ use std::path::Path;
 /// Sheet names tried for results in a workbook (else the first sheet is read).
 pub const RESULTS_SHEET: &[&str] = &["Results", "Kết quả", "Ket qua"];
 
+/// Which of two rows of one subject in one file is kept (`--prefer first|last`, or the choice
+/// made in the web's preview); without a preference such a file is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefer {
+    First,
+    Last,
+}
+
+impl Prefer {
+    /// `first` or `last`.
+    pub fn parse(s: &str) -> Option<Prefer> {
+        match s {
+            "first" => Some(Prefer::First),
+            "last" => Some(Prefer::Last),
+            _ => None,
+        }
+    }
+}
+
+/// A subject given twice in one file, settled by a [`Prefer`]: the row kept and the row set
+/// aside (the file's row numbers; for JSON the entry's position from 1), with their totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub subject: String,
+    pub kept_row: usize,
+    pub kept_total: Option<rust_decimal::Decimal>,
+    pub dropped_row: usize,
+    pub dropped_total: Option<rust_decimal::Decimal>,
+}
+
+/// What a results file holds once read: the rows, and the duplicates a preference settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultsRead {
+    pub rows: Vec<PublishedResult>,
+    pub settled: Vec<Settled>,
+}
+
+/// Keep one row per subject as `prefer` says (rows and their numbers stay parallel).
+fn settle(
+    rows: &mut Vec<PublishedResult>,
+    row_numbers: &mut Vec<usize>,
+    prefer: Option<Prefer>,
+) -> Vec<Settled> {
+    let Some(prefer) = prefer else {
+        return Vec::new();
+    };
+    let mut kept: BTreeMap<String, usize> = BTreeMap::new();
+    let mut drop = vec![false; rows.len()];
+    let mut settled = Vec::new();
+    for i in 0..rows.len() {
+        let subject = rows[i].subject.clone();
+        let Some(&k) = kept.get(&subject) else {
+            kept.insert(subject, i);
+            continue;
+        };
+        let (keep, gone) = match prefer {
+            Prefer::First => (k, i),
+            Prefer::Last => (i, k),
+        };
+        drop[gone] = true;
+        kept.insert(subject.clone(), keep);
+        settled.push(Settled {
+            subject,
+            kept_row: row_numbers[keep],
+            kept_total: rows[keep].total,
+            dropped_row: row_numbers[gone],
+            dropped_total: rows[gone].total,
+        });
+    }
+    let mut it = drop.iter();
+    rows.retain(|_| !it.next().copied().unwrap_or(false));
+    let mut it = drop.iter();
+    row_numbers.retain(|_| !it.next().copied().unwrap_or(false));
+    settled
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum RCol {
     Subject,
@@ -51,7 +127,7 @@ const FIXED: &[Col<RCol>] = &[
         key: RCol::Total,
         en: "total",
         vi: &["Tổng điểm"],
-        required: true,
+        required: false,
     },
     Col {
         key: RCol::Rank,
@@ -171,14 +247,22 @@ fn results_from_sheet(
     file: &str,
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
-) -> Result<Vec<PublishedResult>, ImportError> {
+    prefer: Option<Prefer>,
+) -> Result<ResultsRead, ImportError> {
     let mut p = Problems::default();
-    let required = vec![
-        (RCol::Subject, "subject (Mã)".to_string()),
-        (RCol::Total, "total (Tổng điểm)".to_string()),
-    ];
+    let required = vec![(RCol::Subject, "subject (Mã)".to_string())];
     let cols = table::resolve_columns(sheet, |h| resolve_header(edition, h), &required, &mut p);
-    if !(cols.has(&RCol::Subject) && cols.has(&RCol::Total)) {
+    // A row needs a total or a published rank: a file needs one of the two columns.
+    if !cols.has(&RCol::Total) && !cols.has(&RCol::Rank) {
+        p.push(
+            None,
+            None,
+            ReadProblem::MissingColumn {
+                label: "total (Tổng điểm)".to_string(),
+            },
+        );
+    }
+    if !cols.has(&RCol::Subject) || !(cols.has(&RCol::Total) || cols.has(&RCol::Rank)) {
         return Err(ImportError::new(file, p.list));
     }
     // With a header problem the rows are still read cell by cell, but the set is not checked:
@@ -198,7 +282,9 @@ fn results_from_sheet(
                         None
                     }
                 });
-        let total = r.req(&RCol::Total, table::cell_decimal);
+        // An empty total is allowed when the row has a published rank (the set's checks say
+        // so when it has neither); a total that is not a number is this row's problem.
+        let total = r.get(&RCol::Total, table::cell_decimal);
         let rank = r.u32(&RCol::Rank);
         let mut result = PublishedResult {
             edition_id: edition.id.clone(),
@@ -231,8 +317,9 @@ fn results_from_sheet(
                 _ => {}
             }
         }
-        // A row without a subject or a total cannot take part in the checks of the set.
-        if subject.is_some() && total.is_some() {
+        // A row without a subject or with an unreadable total cannot take part in the checks of
+        // the set.
+        if subject.is_some() && total.is_ok() {
             rows.push(result);
             row_numbers.push(row.number);
         }
@@ -240,6 +327,7 @@ fn results_from_sheet(
     if sheet.rows.is_empty() {
         p.push(None, None, ReadProblem::NoResults);
     }
+    let settled = settle(&mut rows, &mut row_numbers, prefer);
     let mut problems = p.list;
     let set_problems = if header_problems {
         Vec::new()
@@ -273,7 +361,7 @@ fn results_from_sheet(
         }
     }
     if problems.is_empty() {
-        Ok(rows)
+        Ok(ResultsRead { rows, settled })
     } else {
         Err(ImportError::new(file, problems))
     }
@@ -286,8 +374,19 @@ pub fn results_from_csv(
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<PublishedResult>, ImportError> {
+    results_from_csv_preferring(text, file_name, edition, is_known, None).map(|r| r.rows)
+}
+
+/// [`results_from_csv`], a subject given twice settled by `prefer`.
+pub fn results_from_csv_preferring(
+    text: &str,
+    file_name: &str,
+    edition: &Edition,
+    is_known: &dyn Fn(&str) -> bool,
+    prefer: Option<Prefer>,
+) -> Result<ResultsRead, ImportError> {
     let sheet = table::csv_sheet(text).map_err(|m| ImportError::read(file_name, m))?;
-    results_from_sheet(&sheet, file_name, edition, is_known)
+    results_from_sheet(&sheet, file_name, edition, is_known, prefer)
 }
 
 /// Read results from an XLSX workbook: the `Results` sheet, else the first sheet.
@@ -297,10 +396,21 @@ pub fn results_from_xlsx<RS: Read + Seek>(
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<PublishedResult>, ImportError> {
+    results_from_xlsx_preferring(rs, file_name, edition, is_known, None).map(|r| r.rows)
+}
+
+/// [`results_from_xlsx`], a subject given twice settled by `prefer`.
+pub fn results_from_xlsx_preferring<RS: Read + Seek>(
+    rs: RS,
+    file_name: &str,
+    edition: &Edition,
+    is_known: &dyn Fn(&str) -> bool,
+    prefer: Option<Prefer>,
+) -> Result<ResultsRead, ImportError> {
     let sheets = table::xlsx_sheets(rs, crate::xlsx_read::XlsxLimits::TABLE, file_name)?;
     let sheet = table::single_sheet(sheets, RESULTS_SHEET)
         .ok_or_else(|| ImportError::read(file_name, ReadProblem::NoSheets))?;
-    results_from_sheet(&sheet, file_name, edition, is_known)
+    results_from_sheet(&sheet, file_name, edition, is_known, prefer)
 }
 
 /// Read results from JSON: an array of results in their serde form (decimals as strings).
@@ -310,6 +420,18 @@ pub fn results_from_json(
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<PublishedResult>, ImportError> {
+    results_from_json_preferring(text, file_name, edition, is_known, None).map(|r| r.rows)
+}
+
+/// [`results_from_json`], a subject given twice settled by `prefer` (rows are the entries'
+/// positions from 1).
+pub fn results_from_json_preferring(
+    text: &str,
+    file_name: &str,
+    edition: &Edition,
+    is_known: &dyn Fn(&str) -> bool,
+    prefer: Option<Prefer>,
+) -> Result<ResultsRead, ImportError> {
     let mut rows: Vec<PublishedResult> = serde_json::from_str(text).map_err(|e| {
         let mut kind = json_syntax(&e);
         if let ReadProblem::Syntax { detail, .. } = &mut kind {
@@ -319,10 +441,14 @@ pub fn results_from_json(
         }
         ImportError::read(file_name, kind)
     })?;
-    let mut problems = Vec::new();
-    for (i, r) in rows.iter_mut().enumerate() {
+    for r in rows.iter_mut() {
         r.subject = nfc(&r.subject);
         r.source = r.source.as_deref().map(nfc).filter(|s| !s.is_empty());
+    }
+    let mut positions: Vec<usize> = (1..=rows.len()).collect();
+    let settled = settle(&mut rows, &mut positions, prefer);
+    let mut problems = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
         if !is_known(&r.subject) {
             problems.push(Problem::read(
                 None,
@@ -350,7 +476,7 @@ pub fn results_from_json(
         ));
     }
     if problems.is_empty() {
-        Ok(rows)
+        Ok(ResultsRead { rows, settled })
     } else {
         Err(ImportError::new(file_name, problems))
     }
@@ -362,20 +488,26 @@ pub fn read_results(
     path: &Path,
     edition: &Edition,
     is_known: &dyn Fn(&str) -> bool,
-) -> Result<Vec<PublishedResult>, ImportError> {
+    prefer: Option<Prefer>,
+) -> Result<ResultsRead, ImportError> {
     let file = table::file_name(path);
     match table::format_for(
         path,
         &[Format::Csv, Format::Xlsx, Format::Json],
         ".csv, .xlsx or .json",
     )? {
-        Format::Csv => results_from_csv(&table::read_text(path)?, &file, edition, is_known),
-        Format::Json => results_from_json(&table::read_text(path)?, &file, edition, is_known),
-        _ => results_from_xlsx(
+        Format::Csv => {
+            results_from_csv_preferring(&table::read_text(path)?, &file, edition, is_known, prefer)
+        }
+        Format::Json => {
+            results_from_json_preferring(&table::read_text(path)?, &file, edition, is_known, prefer)
+        }
+        _ => results_from_xlsx_preferring(
             std::io::Cursor::new(table::read_bytes(path)?),
             &file,
             edition,
             is_known,
+            prefer,
         ),
     }
 }
@@ -385,8 +517,9 @@ pub fn read_results_known(
     path: &Path,
     edition: &Edition,
     known: &BTreeSet<String>,
-) -> Result<Vec<PublishedResult>, ImportError> {
-    read_results(path, edition, &|s| known.contains(s))
+    prefer: Option<Prefer>,
+) -> Result<ResultsRead, ImportError> {
+    read_results(path, edition, &|s| known.contains(s), prefer)
 }
 
 /// Codes in node-code order (unparsable codes last, as text).
@@ -432,7 +565,7 @@ fn results_table(
         let mut row = vec![
             Out::Text(r.subject.clone()),
             Out::opt_text(&names.get(&r.subject).cloned()),
-            Out::Dec(r.total),
+            Out::opt_dec(r.total),
             Out::opt_int(r.rank),
         ];
         row.extend(

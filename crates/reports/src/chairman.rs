@@ -857,20 +857,28 @@ fn baseline(data: &ReportData, peers: &str) -> Vec<String> {
         )];
     };
     let r = &g.report;
-    let mut first = format!(
-        "Năm {}, Chỉ số CCHC của tỉnh {} đạt {} điểm",
-        year_of(data),
-        g.name,
-        points(r.total)
-    );
+    // Only the rank may have been published: then no points are said, never a guess.
+    let mut first = match r.total {
+        Some(total) => format!(
+            "Năm {}, Chỉ số CCHC của tỉnh {} đạt {} điểm",
+            year_of(data),
+            g.name,
+            points(total)
+        ),
+        None => format!(
+            "Năm {}, Chỉ số CCHC của tỉnh {} (chưa công bố tổng điểm)",
+            year_of(data),
+            g.name
+        ),
+    };
     if let Some(k) = r.rank {
         first.push_str(&format!(", xếp thứ {k}/{peers}"));
     }
     if let Some(p) = &r.previous {
-        let pts = if p.total_change >= rust_decimal::Decimal::ZERO {
-            format!("tăng {} điểm", points(p.total_change))
-        } else {
-            format!("giảm {} điểm", points(-p.total_change))
+        let pts = match p.total_change {
+            Some(c) if c >= rust_decimal::Decimal::ZERO => format!("tăng {} điểm", points(c)),
+            Some(c) => format!("giảm {} điểm", points(-c)),
+            None => "không so sánh được tổng điểm".to_string(),
         };
         let places = match p.rank_change {
             Some(c) if c > 0 => format!(" và {c} bậc"),

@@ -49,7 +49,9 @@ impl Store {
                 Ok(PublishedResult {
                     edition_id: get(r, "edition_id")?,
                     subject: get(r, "subject")?,
-                    total: dec(&get::<String>(r, "total")?, "total")?,
+                    total: get::<Option<String>>(r, "total")?
+                        .map(|t| dec(&t, "total"))
+                        .transpose()?,
                     rank: to_u32(get(r, "rank")?, "rank")?,
                     components: comps
                         .into_iter()
@@ -205,7 +207,7 @@ impl Store {
             )
             .bind(edition_id)
             .bind(&r.subject)
-            .bind(r.total.to_string())
+            .bind(r.total.map(|t| t.to_string()))
             .bind(r.rank.map(i64::from))
             .bind(enc(serde_json::to_string(&comps))?)
             .bind(enc(serde_json::to_string(&scores))?)

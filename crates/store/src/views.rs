@@ -22,7 +22,8 @@ pub struct ResultRow {
     pub rank_source: Option<RankSource>,
     pub subject: String,
     pub name: String,
-    pub total: Decimal,
+    /// `None` when only the rank was published.
+    pub total: Option<Decimal>,
     pub index_pct: Option<Decimal>,
     pub components: BTreeMap<String, Decimal>,
     /// Component code → rank, computed only from a complete set.
@@ -56,7 +57,8 @@ pub struct NamedGap {
 pub struct HistoryPoint {
     pub year: i32,
     pub edition_id: String,
-    pub total: Decimal,
+    /// `None` when only the rank was published that year.
+    pub total: Option<Decimal>,
     pub rank: Option<u32>,
 }
 
@@ -122,7 +124,10 @@ impl Store {
                     .get(&r.result.subject)
                     .cloned()
                     .unwrap_or_else(|| r.result.subject.clone()),
-                index_pct: parindex_domain::score::index_pct(r.result.total, e.max_points),
+                index_pct: r
+                    .result
+                    .total
+                    .and_then(|t| parindex_domain::score::index_pct(t, e.max_points)),
                 subject: r.result.subject,
                 total: r.result.total,
                 components: r.result.components,

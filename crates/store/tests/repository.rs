@@ -133,7 +133,7 @@ fn result(
     PublishedResult {
         edition_id: "par-2020".into(),
         subject: subject.into(),
-        total,
+        total: Some(total),
         rank,
         components: [
             ("appraisal", comps[0]),
@@ -257,7 +257,7 @@ async fn result_history_is_oldest_first_and_of_one_level(s: &Store) {
         r.edition_id = id.into();
         s.import_results(id, &[r], false, "test").await.unwrap();
     }
-    let got: Vec<(i32, String, rust_decimal::Decimal)> = s
+    let got: Vec<(i32, String, Option<rust_decimal::Decimal>)> = s
         .result_history("bac-giang", Level::Province)
         .await
         .unwrap()
@@ -267,8 +267,8 @@ async fn result_history_is_oldest_first_and_of_one_level(s: &Store) {
     assert_eq!(
         got,
         vec![
-            (2019, "par-2019".to_string(), dec!(84.1)),
-            (2020, "par-2020".to_string(), dec!(85.58)),
+            (2019, "par-2019".to_string(), Some(dec!(84.1))),
+            (2020, "par-2020".to_string(), Some(dec!(85.58))),
         ],
         "2021 has no result; the district edition is another level"
     );
@@ -312,7 +312,7 @@ async fn results_import_validates_and_previews(s: &Store) {
     assert_eq!(change.added.len(), 2);
     let back = s.results("par-2020").await.unwrap();
     let bg = back.iter().find(|r| r.subject == "bac-giang").unwrap();
-    assert_eq!(bg.total, dec!(85.58));
+    assert_eq!(bg.total, Some(dec!(85.58)));
     assert_eq!(bg.components["appraisal"], dec!(56.93));
     assert_eq!(bg.published_on, Some(jiff::civil::date(2021, 5, 25)));
     // Re-importing the same rows changes nothing; a changed row is previewed as a change.

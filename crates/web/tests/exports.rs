@@ -251,7 +251,7 @@ async fn demo(app: &TestApp) {
     let r = PublishedResult {
         edition_id: e2019.id.clone(),
         subject: "bac-giang".into(),
-        total: dec!(81.84),
+        total: Some(dec!(81.84)),
         rank: Some(25),
         components: BTreeMap::new(),
         node_scores: BTreeMap::new(),

@@ -46,7 +46,7 @@ fn result(edition: &str, subject: &str, total: &str, rank: u32) -> PublishedResu
     PublishedResult {
         edition_id: edition.into(),
         subject: subject.into(),
-        total: d(total),
+        total: Some(d(total)),
         rank: Some(rank),
         components: BTreeMap::new(),
         node_scores: BTreeMap::new(),
@@ -459,7 +459,7 @@ async fn story(store: &Store) {
     for s in [
         "Cây tiêu chí",
         "Công tác chỉ đạo, điều hành cải cách hành chính",
-        "khoảng: >90 → 2; 70–90 → 1; <70 → 0",
+        "khoảng: > 90 → 2; ≥ 70 và ≤ 90 → 1; < 70 → 0",
         "Sở Tư pháp",
         "Điểm thẩm định",
         "66,5",
@@ -918,6 +918,43 @@ async fn story(store: &Store) {
         .text()
         .contains("Đã nhập kết quả."));
 
+    // ---- a subject twice: refused naming both totals; keeping the later row settles it
+    let twice = "subject,total,rank\nha-giang,74.00,62\nha-giang,74.10,62\n";
+    let refused: [(&str, &str); 2] = [("edition", EDITION), ("prefer", "")];
+    let last: [(&str, &str); 2] = [("edition", EDITION), ("prefer", "last")];
+    let file = Some(("kq.csv", twice.as_bytes()));
+    let r = post_multipart(&app, &coord, "/results/import", &refused, file).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(
+        html.contains("tổng điểm 74 ở dòng đầu, 74,1 ở dòng này")
+            && html.contains("name=\"prefer\""),
+        "both totals named, and the choice offered: {html}"
+    );
+    let r = post_multipart(&app, &coord, "/results/import", &last, file).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("id=\"preview-settled\""), "{html}");
+    let fields = [
+        ("confirm", "1".to_string()),
+        ("edition", EDITION.to_string()),
+        ("prefer", hidden(&html, "prefer")),
+        ("file_name", hidden(&html, "file_name")),
+        ("fingerprint", hidden(&html, "fingerprint")),
+        ("content", hidden(&html, "content")),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post_multipart(&app, &coord, "/results/import", &fields, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let ha_giang = store
+        .results(EDITION)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.subject == "ha-giang")
+        .unwrap();
+    assert_eq!(ha_giang.total, Some(d("74.10")), "the later row was kept");
+
     // ---- a bad results file: problems with row and column, nothing saved
     let bad = "subject,total,rank,component:appraisal\natlantis,80,20,\nphu-tho,85.74,10,50\n";
     let r = post_multipart(
@@ -1038,7 +1075,7 @@ async fn story(store: &Store) {
     .unwrap();
     assert_eq!(rows.len(), 13);
     let bg = rows.iter().find(|r| r.subject == "bac-giang").unwrap();
-    assert_eq!((bg.total, bg.rank), (d("85.58"), Some(13)));
+    assert_eq!((bg.total, bg.rank), (Some(d("85.58")), Some(13)));
     let r = get(
         &app,
         &coord,
@@ -1048,6 +1085,38 @@ async fn story(store: &Store) {
     let rows =
         parindex_interchange::results::results_from_csv(&r.raw(), "kq.csv", &e, &is_known).unwrap();
     assert_eq!(rows.len(), 2, "what is shown: Bắc Giang and Hà Giang");
+
+    // ---- an edition's warnings on its page: 90 is in no band once the middle band excludes it
+    let mut e = store.edition(EDITION).await.unwrap().unwrap();
+    let node = e.criteria.iter_mut().find(|n| n.code.depth() == 2).unwrap();
+    let band = |lower, upper| Band {
+        lower,
+        upper,
+        points: d("0"),
+    };
+    node.rule = Some(ScoringRule::Bands {
+        bands: vec![
+            band(bound("90", false), None),
+            band(bound("70", true), bound("90", false)),
+            band(None, bound("70", false)),
+        ],
+    });
+    store.save_edition(&e, "test").await.unwrap();
+    let html = get(&app, &coord, &format!("/editions/{EDITION}"))
+        .await
+        .text();
+    assert!(html.contains("id=\"edition-warnings\""), "{html}");
+    assert!(
+        html.contains("Không khoảng nào của cách chấm chứa các giá trị 90"),
+        "{html}"
+    );
+    assert!(
+        !get(&app, &agency, &format!("/editions/{EDITION}"))
+            .await
+            .text()
+            .contains("edition-warnings"),
+        "warnings are for editors"
+    );
 
     // ---- deleting an edition: a confirmation page, then the deletion
     let r = get(&app, &coord, "/editions/par-2019-province/delete").await;

@@ -147,7 +147,7 @@ fn result(
     PublishedResult {
         edition_id: "par-2020-province".into(),
         subject: subject.into(),
-        total,
+        total: Some(total),
         rank,
         components: [
             ("appraisal", comps[0]),

@@ -209,7 +209,9 @@ impl DashboardPage {
         self.edition_name = edition.name.clone();
         self.edition_id = edition.id.clone();
         self.subject = subject;
-        self.total = crate::i18n::num(lang, g.total);
+        self.total = g
+            .total
+            .map_or_else(|| "—".into(), |t| crate::i18n::num(lang, t));
         self.max = crate::i18n::num(lang, g.max);
         self.rank = match (g.rank, edition.peer_count) {
             (Some(r), Some(n)) => format!("{r}/{n}"),
@@ -238,12 +240,16 @@ impl DashboardPage {
                 .rank_change
                 .map(|c| format!(", {c:+} {}", self.l.t("dash.places")))
                 .unwrap_or_default();
-            self.change = format!(
-                "{} {} ({}){places}",
-                signed(lang, p.total_change),
-                self.l.t("dash.points"),
-                p.year
-            );
+            // Without both totals only the places are told.
+            self.change = match p.total_change {
+                Some(c) => format!(
+                    "{} {} ({}){places}",
+                    signed(lang, c),
+                    self.l.t("dash.points"),
+                    p.year
+                ),
+                None => format!("— ({}){places}", p.year),
+            };
         }
     }
 }
@@ -335,8 +341,11 @@ fn history_chart(l: &Layout, history: &[HistoryPoint], max: rust_decimal::Decima
         .iter()
         .map(|h| Point {
             label: h.year.to_string(),
-            value: h.total.to_f64().unwrap_or(0.0),
-            value_text: crate::i18n::num(l.lang, h.total),
+            // A year with only a published rank: an empty column, its figure "—".
+            value: h.total.and_then(|t| t.to_f64()).unwrap_or(0.0),
+            value_text: h
+                .total
+                .map_or_else(|| "—".into(), |t| crate::i18n::num(l.lang, t)),
             note: h.rank.map(|r| format!("{} {r}", l.t("dash.rank_short"))),
         })
         .collect();

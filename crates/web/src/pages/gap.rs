@@ -97,9 +97,9 @@ struct GapPage {
     has_report: bool,
     sample: bool,
     name: String,
-    total: Decimal,
+    total: Option<Decimal>,
     max: Decimal,
-    lost: Decimal,
+    lost: Option<Decimal>,
     pct: Option<Decimal>,
     rank: String,
     rank_source_key: &'static str,
@@ -200,11 +200,12 @@ fn fill_report(
             .rank_change
             .map(|c| format!(", {} {}", signed_places(c), t("gap.places")))
             .unwrap_or_default();
+        let dash = || "—".to_string();
         page.previous = format!(
             "{}: {}{rank} → {} {}{places}",
             p.year,
-            i18n::num(lang, p.total),
-            signed(lang, p.total_change),
+            p.total.map_or_else(dash, |x| i18n::num(lang, x)),
+            p.total_change.map_or_else(dash, |x| signed(lang, x)),
             t("gap.points"),
         );
     }
@@ -347,9 +348,9 @@ impl GapPage {
             has_report: false,
             sample: false,
             name: String::new(),
-            total: Decimal::ZERO,
+            total: None,
             max: Decimal::ZERO,
-            lost: Decimal::ZERO,
+            lost: None,
             pct: None,
             rank: String::new(),
             rank_source_key: "",
@@ -650,10 +651,10 @@ fn gap_doc(p: &GapPage) -> parindex_reports::TableDoc {
         format!(
             "{}: {} / {} · {} {}",
             t("gap.total"),
-            n(p.total),
+            p.total.map_or_else(|| "—".into(), n),
             n(p.max),
             t("gap.lost"),
-            n(p.lost)
+            p.lost.map_or_else(|| "—".into(), n)
         ),
         format!(
             "{}: {}",
@@ -688,7 +689,7 @@ mod tests {
             rank_source: None,
             subject: s.into(),
             name: n.into(),
-            total,
+            total: Some(total),
             index_pct: None,
             components: BTreeMap::new(),
             component_ranks: BTreeMap::new(),

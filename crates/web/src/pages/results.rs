@@ -26,6 +26,7 @@ use parindex_domain::ranking::RankSource;
 use parindex_domain::results::{node_ranks, PublishedResult};
 use parindex_domain::text::fold;
 use parindex_domain::units::UnitType;
+use parindex_interchange::results::Prefer;
 use parindex_store::{RankedResults, ResultRow, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -140,7 +141,7 @@ pub struct RowView {
     pub source_key: &'static str,
     pub subject: String,
     pub name: String,
-    pub total: Decimal,
+    pub total: Option<Decimal>,
     /// Each component's points and, from a complete set, its rank.
     pub comps: Vec<(Option<Decimal>, Option<u32>)>,
     pub pct: Option<Decimal>,
@@ -652,7 +653,9 @@ pub fn compare_rows(
             let name = rb.or(ra).map(|r| r.name.clone()).unwrap_or_default();
             let (rank_a, rank_b) = (ra.and_then(|r| r.rank), rb.and_then(|r| r.rank));
             let change = (
-                ra.zip(rb).map(|(x, y)| y.total - x.total),
+                ra.and_then(|x| x.total)
+                    .zip(rb.and_then(|y| y.total))
+                    .map(|(x, y)| y - x),
                 rank_a.zip(rank_b).map(|(x, y)| i64::from(x) - i64::from(y)),
             );
             let points = change.0.map_or_else(|| "—".into(), |d| signed(lang, d));
@@ -662,9 +665,9 @@ pub fn compare_rows(
                 rank_a,
                 CompareRow {
                     name,
-                    total_a: ra.map(|r| r.total),
+                    total_a: ra.and_then(|r| r.total),
                     rank_a: opt_rank(rank_a),
-                    total_b: rb.map(|r| r.total),
+                    total_b: rb.and_then(|r| r.total),
                     rank_b: opt_rank(rank_b),
                     points,
                     places,
@@ -755,6 +758,9 @@ struct ImportPage {
     editions: Vec<(String, String)>,
     edition: String,
     replace: bool,
+    /// `first`, `last`, or empty: which row of a subject given twice is kept.
+    prefer: String,
+    settled: Vec<import_view::SettledRow>,
     file_name: String,
     problems: Vec<FileProblem>,
     preview: Option<PreviewView>,
@@ -769,6 +775,8 @@ impl ImportPage {
             editions,
             edition,
             replace: false,
+            prefer: String::new(),
+            settled: Vec::new(),
             file_name: String::new(),
             problems: Vec::new(),
             preview: None,
@@ -836,6 +844,12 @@ async fn import(
         .ok_or(PageError::NotFound)?;
     let mut page = ImportPage::new(l, edition_options(&state).await?, edition_id.clone());
     page.replace = form.flag("replace");
+    let prefer = form.field("prefer").and_then(Prefer::parse);
+    page.prefer = form
+        .field("prefer")
+        .filter(|_| prefer.is_some())
+        .unwrap_or_default()
+        .into();
     let confirm = form.field("confirm") == Some("1");
     let fail = |mut page: ImportPage, status: StatusCode, problems: Vec<FileProblem>| {
         page.problems = problems;
@@ -858,12 +872,12 @@ async fn import(
     // Parsed off the async workers, under the upload cap (authorization is checked above).
     let (ed, name) = (edition.clone(), file_name.clone());
     let (parsed, bytes) = crate::parse_pool::parse(move || {
-        let parsed = parse_results_upload(lang, &ed, &known, &name, &bytes);
+        let parsed = parse_results_upload(lang, &ed, &known, (&name, &bytes), prefer);
         (parsed, bytes)
     })
     .await?;
-    let incoming = match parsed {
-        Ok(r) => r,
+    let (incoming, settled) = match parsed {
+        Ok(r) => (r.rows, r.settled),
         Err(p) => return fail(page, StatusCode::UNPROCESSABLE_ENTITY, p),
     };
     let existing = state.store.results(&edition.id).await?;
@@ -904,6 +918,7 @@ async fn import(
         .await?;
     let names = state.store.subject_names().await?;
     page.preview = Some(preview_view(&change, &names));
+    page.settled = import_view::settled_view(&settled, &names);
     page.content = upload::b64_encode(&bytes);
     page.fingerprint = print;
     Ok(Html(page.render()?).into_response())

@@ -200,6 +200,29 @@ pub(crate) fn edition_problem(lang: Lang, k: &EditionProblemKind) -> String {
         K::ComponentExceeded { sum, max } => {
             sum_max("refusal.edition.component_exceeded", sum, max)
         }
+        K::ChildrenShort { sum, max } => sum_max("refusal.edition.children_short", sum, max),
+        K::Uncovered(u) => fill(
+            lang,
+            "refusal.edition.uncovered",
+            &[("values", uncovered(lang, u))],
+        ),
+    }
+}
+
+/// Values no band covers, in the band hints' signs: `90`, `≥ 0 và < 70`, `> 100`.
+fn uncovered(lang: Lang, u: &parindex_domain::rules::Uncovered) -> String {
+    let v = |d: Decimal| i18n::exact(lang, d);
+    let lo = if u.from.inclusive { "≥" } else { ">" };
+    match u.to {
+        Some(t) if t.value == u.from.value => v(t.value),
+        Some(t) => format!(
+            "{lo} {} {} {} {}",
+            v(u.from.value),
+            i18n::t(lang, "editions.rule.and"),
+            if t.inclusive { "≤" } else { "<" },
+            v(t.value)
+        ),
+        None => format!("{lo} {}", v(u.from.value)),
     }
 }
 
@@ -304,6 +327,11 @@ fn deadline_problem(lang: Lang, p: &DeadlineProblem) -> String {
     }
 }
 
+/// A published total, or "—" when only the rank was published.
+fn total_or_dash(lang: Lang, total: Option<Decimal>) -> String {
+    total.map_or_else(|| "—".to_string(), |t| n(lang, t))
+}
+
 pub(crate) fn result_problem(lang: Lang, k: &ResultProblemKind) -> String {
     use ResultProblemKind as K;
     match k {
@@ -345,7 +373,10 @@ pub(crate) fn result_problem(lang: Lang, k: &ResultProblemKind) -> String {
             let text = fill(
                 lang,
                 "refusal.result.duplicate_subject",
-                &[("first", n(lang, *first_total)), ("total", n(lang, *total))],
+                &[
+                    ("first", total_or_dash(lang, *first_total)),
+                    ("total", total_or_dash(lang, *total)),
+                ],
             );
             match first_row {
                 Some(r) => format!(
@@ -359,6 +390,7 @@ pub(crate) fn result_problem(lang: Lang, k: &ResultProblemKind) -> String {
                 None => text,
             }
         }
+        K::NoTotalNorRank => i18n::t(lang, "refusal.result.no_total_nor_rank").into(),
         K::OtherEdition { edition, wanted } => fill(
             lang,
             "refusal.result.other_edition",

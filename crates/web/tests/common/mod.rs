@@ -140,7 +140,7 @@ pub async fn seed(store: &Store) {
     let r = |s: &str, total: &str, rank: u32, c: [&str; 3]| PublishedResult {
         edition_id: e.id.clone(),
         subject: s.into(),
-        total: d(total),
+        total: Some(d(total)),
         rank: Some(rank),
         components: [("appraisal", c[0]), ("sipas", c[1]), ("survey", c[2])]
             .iter()

@@ -26,6 +26,8 @@ struct ImportPage {
     problems: Vec<FileProblem>,
     diff: EditionDiff,
     orphan_results: usize,
+    /// The incoming edition's warnings (values no band covers, children short of their parent).
+    warnings: Vec<super::rules::WarningRow>,
     content: String,
     fingerprint: String,
 }
@@ -128,6 +130,7 @@ pub(super) async fn import(
         problems: Vec::new(),
         diff: EditionDiff::default(),
         orphan_results: 0,
+        warnings: Vec::new(),
         content: String::new(),
         fingerprint: String::new(),
     };
@@ -181,6 +184,7 @@ pub(super) async fn import(
         };
     }
     page.diff = edition_diff(lang, &current, &incoming);
+    page.warnings = super::rules::warning_rows(lang, &incoming);
     let removed: BTreeSet<&str> = page.diff.removed.iter().map(|(c, _)| c.as_str()).collect();
     page.orphan_results = referencing(&state.store.results(&id).await?, &removed);
     page.content = upload::b64_encode(&bytes);

@@ -3,31 +3,31 @@
 use crate::forms::FieldErrors;
 use crate::i18n::{self, Lang};
 use parindex_domain::edition::{EditionProblem, NodeCode};
-use parindex_domain::rules::{Band, ScoringRule};
+use parindex_domain::rules::{Band, Bound, ScoringRule};
 use rust_decimal::Decimal;
 
 /// A rule is a definition: its thresholds, steps and points are written exactly as defined
-/// (`figures::exact`), not rounded to a figure's 2 decimals (a step of 0,125 is not 0,13).
+/// (`figures::exact`), not rounded to a figure's 2 decimals (a step of 0,125 is not 0,13). Each
+/// end of a band is written with its sign, so the reader sees which band a bound belongs to:
+/// `≥ 70 và ≤ 90`, `> 90`, `< 70`.
 pub(super) fn band_range(lang: Lang, b: &Band) -> String {
     let n = |d: Decimal| i18n::exact(lang, d);
+    let lower = |l: Bound| format!("{} {}", if l.inclusive { "≥" } else { ">" }, n(l.value));
+    let upper = |u: Bound| format!("{} {}", if u.inclusive { "≤" } else { "<" }, n(u.value));
     match (b.lower, b.upper) {
         (None, None) => i18n::t(lang, "editions.rule.any").to_string(),
-        (Some(l), None) => format!("{}{}", if l.inclusive { "≥" } else { ">" }, n(l.value)),
-        (None, Some(u)) => format!("{}{}", if u.inclusive { "≤" } else { "<" }, n(u.value)),
-        (Some(l), Some(u)) if l.inclusive && u.inclusive => {
-            format!("{}–{}", n(l.value), n(u.value))
-        }
+        (Some(l), None) => lower(l),
+        (None, Some(u)) => upper(u),
         (Some(l), Some(u)) => format!(
-            "{}{}x{}{}",
-            n(l.value),
-            if l.inclusive { "≤" } else { "<" },
-            if u.inclusive { "≤" } else { "<" },
-            n(u.value)
+            "{} {} {}",
+            lower(l),
+            i18n::t(lang, "editions.rule.and"),
+            upper(u)
         ),
     }
 }
 
-/// A one-line summary of a scoring rule, e.g. `bands: >90 → 2; 70–90 → 1; <70 → 0`.
+/// A one-line summary of a scoring rule, e.g. `bands: > 90 → 2; ≥ 70 and ≤ 90 → 1; < 70 → 0`.
 pub fn rule_summary(lang: Lang, rule: &ScoringRule) -> String {
     let t = |k: &str| i18n::t(lang, k);
     let n = |d: Decimal| i18n::exact(lang, d);
@@ -160,4 +160,25 @@ pub fn node_problem_field(code: &NodeCode, p: &EditionProblem) -> Option<&'stati
         return Some("max_points");
     }
     None
+}
+
+/// One of an edition's warnings ([`Edition::warnings`]): the criterion it concerns and what to
+/// look at, in the user's language.
+pub struct WarningRow {
+    pub code: String,
+    pub text: String,
+}
+
+/// The edition's warnings, shown on its page and in an import's preview (the command line's
+/// `--strict` refuses a file on them).
+pub(super) fn warning_rows(lang: Lang, e: &parindex_domain::edition::Edition) -> Vec<WarningRow> {
+    e.warnings()
+        .iter()
+        .map(|p| WarningRow {
+            code: node_field(&p.field)
+                .map(|(c, _)| c.to_string())
+                .unwrap_or_default(),
+            text: crate::refusals::edition_problem(lang, &p.kind),
+        })
+        .collect()
 }

@@ -39,18 +39,18 @@ fn summarises_rules() {
     };
     assert_eq!(
         rule_summary(Lang::En, &bands),
-        "bands: >90 → 2; 70–90 → 1; <70 → 0"
+        "bands: > 90 → 2; ≥ 70 and ≤ 90 → 1; < 70 → 0"
     );
     assert_eq!(
         rule_summary(Lang::Vi, &bands),
-        "khoảng: >90 → 2; 70–90 → 1; <70 → 0"
+        "khoảng: > 90 → 2; ≥ 70 và ≤ 90 → 1; < 70 → 0"
     );
     let half_open = Band {
         lower: bound(dec!(50), false),
         upper: bound(dec!(70.5), false),
         points: dec!(0.5),
     };
-    assert_eq!(band_range(Lang::Vi, &half_open), "50<x<70,5");
+    assert_eq!(band_range(Lang::Vi, &half_open), "> 50 và < 70,5");
     assert_eq!(
         rule_summary(Lang::Vi, &ScoringRule::Manual { step: dec!(0.25) }),
         "chấm tay, bước 0,25"

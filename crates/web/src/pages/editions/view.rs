@@ -113,6 +113,8 @@ pub(super) struct EditionPage {
     can_edit: bool,
     can_results: bool,
     can_gap: bool,
+    /// What the tree may be saved with but should be looked at (editors only).
+    warnings: Vec<super::rules::WarningRow>,
     add: AddNodeForm,
 }
 
@@ -163,6 +165,11 @@ pub(super) async fn edition_page(
         can_edit: can(&actor, &Action::EditEditions),
         can_results: can(&actor, &Action::ViewResults),
         can_gap: can(&actor, &Action::ViewGap),
+        warnings: if can(&actor, &Action::EditEditions) {
+            super::rules::warning_rows(lang, e)
+        } else {
+            Vec::new()
+        },
         add,
         l,
     })

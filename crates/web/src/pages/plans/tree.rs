@@ -516,7 +516,7 @@ fn baseline_text(lang: Lang, gap: Option<&GapReport>, peers: Option<u32>) -> Str
     };
     let points = format!(
         "{} {}",
-        i18n::num(lang, g.total),
+        g.total.map_or_else(|| "—".into(), |t| i18n::num(lang, t)),
         i18n::t(lang, "dash.points")
     );
     let rank = match (g.rank, peers) {

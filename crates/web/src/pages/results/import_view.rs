@@ -6,20 +6,21 @@ use crate::i18n::{self, Lang};
 use crate::upload::{self, file_problem, file_problems, fingerprint, FileProblem};
 use parindex_domain::edition::Edition;
 use parindex_domain::results::{after_import, check_set, PublishedResult};
+use parindex_interchange::results as rx;
 use parindex_store::ResultsChange;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct PreviewRow {
     pub name: String,
-    pub total: Decimal,
+    pub total: Option<Decimal>,
     pub rank: String,
 }
 
 pub struct ChangedRow {
     pub name: String,
-    pub old_total: Decimal,
-    pub new_total: Decimal,
+    pub old_total: Option<Decimal>,
+    pub new_total: Option<Decimal>,
     pub old_rank: String,
     pub new_rank: String,
 }
@@ -64,15 +65,41 @@ pub fn preview_view(c: &ResultsChange, names: &BTreeMap<String, String>) -> Prev
     }
 }
 
-/// Read an uploaded results file for `edition`.
+/// A subject given twice in the file, as the preview tells which row the user's choice kept.
+pub struct SettledRow {
+    pub name: String,
+    pub kept_row: usize,
+    pub kept_total: Option<Decimal>,
+    pub dropped_row: usize,
+    pub dropped_total: Option<Decimal>,
+}
+
+/// What the preview shows of the duplicates a choice settled.
+pub fn settled_view(settled: &[rx::Settled], names: &BTreeMap<String, String>) -> Vec<SettledRow> {
+    settled
+        .iter()
+        .map(|s| SettledRow {
+            name: names
+                .get(&s.subject)
+                .cloned()
+                .unwrap_or_else(|| s.subject.clone()),
+            kept_row: s.kept_row,
+            kept_total: s.kept_total,
+            dropped_row: s.dropped_row,
+            dropped_total: s.dropped_total,
+        })
+        .collect()
+}
+
+/// Read an uploaded results file for `edition`; a subject given twice is kept as `prefer` says
+/// (refused without one).
 pub(super) fn parse_results_upload(
     lang: Lang,
     edition: &Edition,
     known: &BTreeSet<String>,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<Vec<PublishedResult>, Vec<FileProblem>> {
-    use parindex_interchange::results as rx;
+    (file_name, bytes): (&str, &[u8]),
+    prefer: Option<rx::Prefer>,
+) -> Result<rx::ResultsRead, Vec<FileProblem>> {
     let t = |k: &str| i18n::t(lang, k);
     let is_known = |s: &str| known.contains(s);
     let text = || {
@@ -81,9 +108,15 @@ pub(super) fn parse_results_upload(
             .map_err(|_| vec![file_problem(t("results.not_utf8"))])
     };
     let read = match upload::extension(file_name).as_str() {
-        "csv" => rx::results_from_csv(&text()?, file_name, edition, &is_known),
-        "json" => rx::results_from_json(&text()?, file_name, edition, &is_known),
-        "xlsx" => rx::results_from_xlsx(std::io::Cursor::new(bytes), file_name, edition, &is_known),
+        "csv" => rx::results_from_csv_preferring(&text()?, file_name, edition, &is_known, prefer),
+        "json" => rx::results_from_json_preferring(&text()?, file_name, edition, &is_known, prefer),
+        "xlsx" => rx::results_from_xlsx_preferring(
+            std::io::Cursor::new(bytes),
+            file_name,
+            edition,
+            &is_known,
+            prefer,
+        ),
         _ => return Err(vec![file_problem(t("results.unsupported"))]),
     };
     read.map_err(|e| file_problems(lang, &e))

@@ -8,7 +8,7 @@ fn row(subject: &str, name: &str, total: Decimal, rank: Option<u32>) -> ResultRo
         rank_source: rank.map(|_| RankSource::Published),
         subject: subject.into(),
         name: name.into(),
-        total,
+        total: Some(total),
         index_pct: Some(total),
         components: BTreeMap::from([("appraisal".to_string(), total - dec!(20))]),
         component_ranks: BTreeMap::new(),
@@ -98,10 +98,10 @@ fn merged_set_is_checked() {
         components: vec![],
         criteria: vec![],
     };
-    let r = |s: &str, total, rank| PublishedResult {
+    let r = |s: &str, total: Decimal, rank| PublishedResult {
         edition_id: "e".into(),
         subject: s.into(),
-        total,
+        total: Some(total),
         rank: Some(rank),
         components: BTreeMap::new(),
         node_scores: BTreeMap::new(),
@@ -126,10 +126,10 @@ fn merged_set_is_checked() {
 
 #[test]
 fn previews_changes() {
-    let r = |s: &str, total, rank| PublishedResult {
+    let r = |s: &str, total: Decimal, rank| PublishedResult {
         edition_id: "e".into(),
         subject: s.into(),
-        total,
+        total: Some(total),
         rank: Some(rank),
         components: BTreeMap::new(),
         node_scores: BTreeMap::new(),
