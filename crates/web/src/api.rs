@@ -125,8 +125,6 @@ async fn me(Authed(cu): Authed) -> Json<Value> {
 #[derive(Deserialize)]
 struct SearchQuery {
     q: Option<String>,
-    #[serde(flatten)]
-    page: PageQuery,
 }
 
 fn search(q: &SearchQuery) -> Option<&str> {
@@ -137,9 +135,10 @@ async fn editions(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewEditions)?;
-    Ok(Json(paged(s.store.editions(search(&q)).await?, &q.page)?))
+    Ok(Json(paged(s.store.editions(search(&q)).await?, &pq)?))
 }
 
 async fn edition(
@@ -194,9 +193,10 @@ async fn units(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewUnits)?;
-    Ok(Json(paged(s.store.units(search(&q)).await?, &q.page)?))
+    Ok(Json(paged(s.store.units(search(&q)).await?, &pq)?))
 }
 
 async fn unit(
@@ -368,7 +368,8 @@ async fn users(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ManageUsers)?;
-    Ok(Json(paged(s.store.users(search(&q)).await?, &q.page)?))
+    Ok(Json(paged(s.store.users(search(&q)).await?, &pq)?))
 }

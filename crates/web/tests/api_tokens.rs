@@ -297,23 +297,23 @@ async fn a_write_token_saves_a_self_score_and_reads_the_items_and_rankings() {
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
     assert!(page["total"].as_u64().unwrap() > 5);
     assert_eq!(page["unit"], "so-tu-phap");
-    // 1.1.1 at full marks; a figure the criterion refuses is named.
-    let bad = json!({"items": [{"code": "1.1.1", "input": "khong-phai-so"}]});
+    // An item scored in points, at full marks; a figure the criterion refuses is named.
+    let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
+    let n = parindex_domain::assessment::leaves(&a.edition)
+        .into_iter()
+        .find(|n| matches!(parindex_domain::assessment::input_kind(n), parindex_domain::assessment::InputKind::Points { .. }))
+        .unwrap();
+    let (code, max) = (n.code.to_string(), n.max_points.unwrap());
+    let bad = json!({"items": [{"code": code, "input": "khong-phai-so"}]});
     let res = bearer(&app, "PUT", &items_path, &write, Some(bad)).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
-    assert_eq!(json_of(&res)["field"], "items[1.1.1].input");
-    let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
-    let max = parindex_domain::assessment::leaves(&a.edition)
-        .into_iter()
-        .find(|n| n.code.to_string() == "1.1.1")
-        .and_then(|n| n.max_points)
-        .unwrap();
-    let body = json!({"items": [{"code": "1.1.1", "input": max.to_string(), "note": "Theo Kế hoạch 125/KH-STP"}]});
+    assert_eq!(json_of(&res)["field"], format!("items[{code}].input"));
+    let body = json!({"items": [{"code": code, "input": max.to_string(), "note": "Theo Kế hoạch 125/KH-STP"}]});
     let res = bearer(&app, "PUT", &items_path, &write, Some(body)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(json_of(&res)["saved"], 1);
     let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
-    let item = &a.items[&parindex_domain::edition::NodeCode::parse("1.1.1").unwrap()];
+    let item = &a.items[&n.code];
     assert_eq!(item.self_score, Some(max));
     assert_eq!(item.note, "Theo Kế hoạch 125/KH-STP");
     let log = app
@@ -329,14 +329,14 @@ async fn a_write_token_saves_a_self_score_and_reads_the_items_and_rankings() {
     let res = bearer(
         &app,
         "POST",
-        &format!("{items_path}/1.1.1/evidence"),
+        &format!("{items_path}/{code}/evidence"),
         &write,
         Some(json!({"document": {"number": "125/KH-STP", "date": "2021-02-01", "issuer": "Sở Tư pháp", "title": "Kế hoạch CCHC năm 2021"}})),
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
-    assert_eq!(a.evidence["1.1.1"].len(), 1);
+    assert_eq!(a.evidence[&code].len(), 1);
     // Another unit's items: refused.
     let res = bearer(&app, "GET", &format!("/api/v1/assessments/{ROUND}/units/so-tai-chinh/items"), &write, None).await;
     assert!(matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", res.status);

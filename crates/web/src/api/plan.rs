@@ -35,8 +35,6 @@ pub const REPORT_JSON_LIMIT: usize = crate::BODY_LIMIT / 3 * 4 + 64 * 1024;
 struct UnitQuery {
     unit: Option<String>,
     task: Option<String>,
-    #[serde(flatten)]
-    page: PageQuery,
 }
 
 /// The unit a request is about: a unit-bound user's own, whatever is asked; for others the
@@ -68,6 +66,7 @@ async fn my_tasks(
     Authed(cu): Authed,
     Path(id): Path<String>,
     Query(q): Query<UnitQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewPlan)?;
     let unit = unit_of(&cu, q.unit.as_deref())
@@ -96,7 +95,7 @@ async fn my_tasks(
                 })
         })
         .collect();
-    let mut page = paged(rows, &q.page)?;
+    let mut page = paged(rows, &pq)?;
     page["today"] = json!(st.today);
     Ok(Json(page))
 }
@@ -244,6 +243,7 @@ async fn reports(
     Authed(cu): Authed,
     Path(id): Path<String>,
     Query(q): Query<UnitQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewPlan)?;
     let unit = if cu.role().needs_unit() {
@@ -265,7 +265,7 @@ async fn reports(
         .reports(&id, q.task.as_deref(), unit.as_deref())
         .await?;
     rows.sort_by(|a, b| b.id.cmp(&a.id));
-    let mut page = paged(rows, &q.page)?;
+    let mut page = paged(rows, &pq)?;
     if let Some(items) = page["items"].as_array_mut() {
         for r in items.iter_mut() {
             let Some(rid) = r["id"].as_i64() else {
