@@ -50,18 +50,39 @@ async fn a_token_made_by_the_command_is_accepted_by_the_web_until_revoked() {
         .await
         .unwrap();
     let url = db.url();
-    let bad = parindex(&url, &["token", "create", "--user", "khong-co", "--name", "x"]);
+    let bad = parindex(
+        &url,
+        &["token", "create", "--user", "khong-co", "--name", "x"],
+    );
     assert!(!bad.status.success(), "an unknown user gets no token");
     let out = parindex(
         &url,
-        &["token", "create", "--user", "sonoivu", "--name", "mot-cua", "--scope", "write", "--expires", "90d"],
+        &[
+            "token",
+            "create",
+            "--user",
+            "sonoivu",
+            "--name",
+            "mot-cua",
+            "--scope",
+            "write",
+            "--expires",
+            "90d",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(token.starts_with("pxi_") && token.len() == 68, "{token}");
     let stored = db.store.tokens().await.unwrap();
     assert_eq!(stored.len(), 1);
-    assert!(!format!("{stored:?}").contains(&token[4..]), "only the hash is kept");
+    assert!(
+        !format!("{stored:?}").contains(&token[4..]),
+        "only the hash is kept"
+    );
     let app = parindex_web::router(parindex_web::AppState::new(db.store.clone()));
     let (status, v) = me(&app, &token).await;
     assert_eq!(status, StatusCode::OK);
@@ -71,10 +92,17 @@ async fn a_token_made_by_the_command_is_accepted_by_the_web_until_revoked() {
     let list = parindex(&url, &["token", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(list[0]["name"], "mot-cua");
-    assert!(list[0]["last_used_at"].is_string(), "its use is listed: {list}");
+    assert!(
+        list[0]["last_used_at"].is_string(),
+        "its use is listed: {list}"
+    );
     assert!(list[0]["expires_at"].is_string());
     let out = parindex(&url, &["token", "revoke", "mot-cua"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(me(&app, &token).await.0, StatusCode::UNAUTHORIZED);
     db.cleanup().await;
 }

@@ -574,7 +574,12 @@ mod tests {
         assert_eq!(TokenScope::parse(" Write "), Some(TokenScope::Write));
         assert_eq!(TokenScope::parse("admin"), None);
         assert!(can(&actor(Role::Admin, None), &Action::ManageTokens));
-        for r in [Role::Coordinator, Role::Agency, Role::Leader, Role::Appraiser] {
+        for r in [
+            Role::Coordinator,
+            Role::Agency,
+            Role::Leader,
+            Role::Appraiser,
+        ] {
             assert!(!can(&actor(r, Some("so-noi-vu")), &Action::ManageTokens));
         }
         assert_eq!(token_name_problem("mot-cua"), None);

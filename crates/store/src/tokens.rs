@@ -239,7 +239,9 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await.ctx(|| "committing the revocation".into())?;
+        tx.commit()
+            .await
+            .ctx(|| "committing the revocation".into())?;
         self.token(t.id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("token {}", t.id)))

@@ -57,7 +57,10 @@ async fn tokens_are_made_found_and_revoked(s: &Store) {
     assert_eq!((found.id, u.username.as_str()), (t.id, "sonoivu"));
     assert!(s.token_user("h2", &now()).await.unwrap().is_none());
     // The name is taken while the token is live.
-    match s.create_token(&new("mot-cua", "sonoivu", "h2"), "admin").await {
+    match s
+        .create_token(&new("mot-cua", "sonoivu", "h2"), "admin")
+        .await
+    {
         Err(StoreError::Invalid(r)) => {
             assert_eq!(r.iter().next().unwrap().field, "name");
             assert!(matches!(
@@ -92,7 +95,9 @@ async fn tokens_are_made_found_and_revoked(s: &Store) {
         .unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["create", "revoke", "create"]);
-    assert!(log.iter().all(|e| e.entity_id == "mot-cua" && e.actor == "admin"));
+    assert!(log
+        .iter()
+        .all(|e| e.entity_id == "mot-cua" && e.actor == "admin"));
     // An expired token is not found; a user made inactive loses its tokens.
     let soon = timestamp_text(jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60));
     s.create_token(
@@ -159,9 +164,15 @@ async fn use_is_written_once_a_minute(s: &Store) {
     let (t, _) = s.token_user("h1", &now()).await.unwrap().unwrap();
     assert_eq!(t.last_used_at, Some(timestamp_text(t0)));
     let t30 = t0 + jiff::SignedDuration::from_secs(30);
-    assert!(!s.token_used(&t, t30).await.unwrap(), "not again within the minute");
+    assert!(
+        !s.token_used(&t, t30).await.unwrap(),
+        "not again within the minute"
+    );
     let t61 = t0 + jiff::SignedDuration::from_secs(61);
-    assert!(s.token_used(&t, t61).await.unwrap(), "written again after it");
+    assert!(
+        s.token_used(&t, t61).await.unwrap(),
+        "written again after it"
+    );
     // No audit entry for a use.
     let log = s
         .audit_log(&AuditFilter {

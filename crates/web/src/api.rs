@@ -52,7 +52,10 @@ fn page_error(e: crate::PageError) -> ApiError {
             let (status, key) = crate::error::fault_status(f);
             ApiError::new(status, t(Lang::En, key))
         }
-        _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"),
+        _ => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server log",
+        ),
     }
 }
 

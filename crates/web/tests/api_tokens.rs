@@ -24,7 +24,13 @@ const MONTHLY: &str = "II.1-monthly";
 const ROUND: &str = "stp-2021";
 
 /// Make a token for `user` the way `parindex token create` and `/tokens` do; the token.
-async fn token(app: &TestApp, user: &str, name: &str, scope: TokenScope, expires: Option<&str>) -> String {
+async fn token(
+    app: &TestApp,
+    user: &str,
+    name: &str,
+    scope: TokenScope,
+    expires: Option<&str>,
+) -> String {
     let t = parindex_web::pages::tokens::new_token();
     app.store()
         .create_token(
@@ -50,7 +56,9 @@ async fn bearer(app: &TestApp, method: &str, path: &str, token: &str, body: Opti
     if body.is_some() {
         b = b.header(header::CONTENT_TYPE, "application/json");
     }
-    let body = body.map(|v| Body::from(v.to_string())).unwrap_or_else(Body::empty);
+    let body = body
+        .map(|v| Body::from(v.to_string()))
+        .unwrap_or_else(Body::empty);
     app.send(b.body(body).unwrap()).await
 }
 
@@ -143,14 +151,23 @@ async fn without_a_token_or_with_a_bad_one_the_api_answers_401_with_a_challenge(
     assert_eq!(json_of(&res)["kind"], "invalid_token");
     // Revoked, then expired.
     let t = token(&app, "agency", "bi-thu-hoi", TokenScope::Write, None).await;
-    assert_eq!(bearer(&app, "GET", "/api/v1/me", &t, None).await.status, StatusCode::OK);
-    app.store().revoke_token("bi-thu-hoi", "admin").await.unwrap();
+    assert_eq!(
+        bearer(&app, "GET", "/api/v1/me", &t, None).await.status,
+        StatusCode::OK
+    );
+    app.store()
+        .revoke_token("bi-thu-hoi", "admin")
+        .await
+        .unwrap();
     let res = bearer(&app, "GET", "/api/v1/me", &t, None).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.headers.get(header::WWW_AUTHENTICATE).is_some());
     let soon = timestamp_text(jiff::Timestamp::now() + jiff::SignedDuration::from_millis(1500));
     let t = token(&app, "agency", "het-han", TokenScope::Read, Some(&soon)).await;
-    assert_eq!(bearer(&app, "GET", "/api/v1/me", &t, None).await.status, StatusCode::OK);
+    assert_eq!(
+        bearer(&app, "GET", "/api/v1/me", &t, None).await.status,
+        StatusCode::OK
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     let res = bearer(&app, "GET", "/api/v1/me", &t, None).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "expired");
@@ -178,10 +195,30 @@ async fn a_token_acts_as_its_user_and_a_read_token_changes_nothing() {
     let res = bearer(&app, "POST", &path, &read, Some(body)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     assert_eq!(json_of(&res)["kind"], "read_only_token");
-    let res = bearer(&app, "PUT", "/api/v1/units/so-tu-phap", &read, Some(json!({"head_name": "X"}))).await;
+    let res = bearer(
+        &app,
+        "PUT",
+        "/api/v1/units/so-tu-phap",
+        &read,
+        Some(json!({"head_name": "X"})),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert!(app.store().reports(PLAN, None, None).await.unwrap().is_empty());
-    assert_eq!(app.store().unit("so-tu-phap").await.unwrap().unwrap().head_name, None);
+    assert!(app
+        .store()
+        .reports(PLAN, None, None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        app.store()
+            .unit("so-tu-phap")
+            .await
+            .unwrap()
+            .unwrap()
+            .head_name,
+        None
+    );
     // Its use is noted.
     let t = &app.store().tokens().await.unwrap()[0];
     assert!(t.last_used_at.is_some());
@@ -191,12 +228,28 @@ async fn a_token_acts_as_its_user_and_a_read_token_changes_nothing() {
 async fn bearer_needs_no_csrf_while_a_cookie_still_does_and_the_audit_names_the_token() {
     let app = TestApp::new().await;
     let write = token(&app, "agency", "mot-cua", TokenScope::Write, None).await;
-    let res = bearer(&app, "PUT", "/api/v1/units/so-tu-phap", &write, Some(json!({"head_name": "Trần Thị Pháp"}))).await;
+    let res = bearer(
+        &app,
+        "PUT",
+        "/api/v1/units/so-tu-phap",
+        &write,
+        Some(json!({"head_name": "Trần Thị Pháp"})),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let res = app
-        .put_json("/api/v1/units/so-tu-phap", "agency", r#"{"head_name":"Khác"}"#, false)
+        .put_json(
+            "/api/v1/units/so-tu-phap",
+            "agency",
+            r#"{"head_name":"Khác"}"#,
+            false,
+        )
         .await;
-    assert_eq!(res.status, StatusCode::FORBIDDEN, "a cookie without CSRF is refused");
+    assert_eq!(
+        res.status,
+        StatusCode::FORBIDDEN,
+        "a cookie without CSRF is refused"
+    );
     let u = app.store().unit("so-tu-phap").await.unwrap().unwrap();
     assert_eq!(u.head_name.as_deref(), Some("Trần Thị Pháp"));
     let log = app
@@ -221,15 +274,34 @@ async fn a_write_token_submits_a_monthly_report_and_reads_its_review() {
     let app = TestApp::new().await;
     setup(&app).await;
     let write = token(&app, "agency", "mot-cua", TokenScope::Write, None).await;
-    let tasks = json_of(&bearer(&app, "GET", &format!("/api/v1/plans/{PLAN}/my-tasks"), &write, None).await);
+    let tasks = json_of(
+        &bearer(
+            &app,
+            "GET",
+            &format!("/api/v1/plans/{PLAN}/my-tasks"),
+            &write,
+            None,
+        )
+        .await,
+    );
     assert_eq!(tasks["total"], 1, "{tasks}");
     let row = &tasks["items"][0];
     assert_eq!(row["task"], MONTHLY);
-    let period = row["open_period"]["period"]["key"].as_str().unwrap().to_string();
+    let period = row["open_period"]["period"]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(!row["periods"].as_array().unwrap().is_empty());
     let path = format!("/api/v1/plans/{PLAN}/tasks/{MONTHLY}/reports");
     // Refused by the form's rules, field by field.
-    let res = bearer(&app, "POST", &path, &write, Some(json!({"period": period, "done": " ", "progress_pct": 101}))).await;
+    let res = bearer(
+        &app,
+        "POST",
+        &path,
+        &write,
+        Some(json!({"period": period, "done": " ", "progress_pct": 101})),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     let fields: Vec<String> = json_of(&res)["problems"]
         .as_array()
@@ -237,13 +309,21 @@ async fn a_write_token_submits_a_monthly_report_and_reads_its_review() {
         .iter()
         .map(|p| p["field"].as_str().unwrap().to_string())
         .collect();
-    assert!(fields.contains(&"done".to_string()) && fields.contains(&"progress_pct".to_string()), "{fields:?}");
+    assert!(
+        fields.contains(&"done".to_string()) && fields.contains(&"progress_pct".to_string()),
+        "{fields:?}"
+    );
     // An attachment over the form's limit is refused too.
     let big = base64_of(&vec![b'x'; parindex_store::ATTACHMENT_LIMIT + 1]);
     let res = bearer(&app, "POST", &path, &write, Some(json!({"period": period, "done": "Đã làm", "attachments": [{"file_name": "lon.pdf", "content_base64": big}]}))).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json_of(&res)["field"], "attachments");
-    assert!(app.store().reports(PLAN, None, None).await.unwrap().is_empty());
+    assert!(app
+        .store()
+        .reports(PLAN, None, None)
+        .await
+        .unwrap()
+        .is_empty());
     // Submitted, with an attachment, and no CSRF header.
     let body = json!({
         "period": period, "done": "Đã rà soát 12 thủ tục", "problems": "", "proposals": "Tập huấn",
@@ -255,7 +335,11 @@ async fn a_write_token_submits_a_monthly_report_and_reads_its_review() {
     let v = json_of(&res);
     assert_eq!(v["report"]["submitted_by"], "agency (token mot-cua)");
     assert_eq!(v["attachments"][0]["file_name"], "bao-cao.pdf");
-    let stored = app.store().reports(PLAN, Some(MONTHLY), Some("so-tu-phap")).await.unwrap();
+    let stored = app
+        .store()
+        .reports(PLAN, Some(MONTHLY), Some("so-tu-phap"))
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].progress_pct, 60);
     let audit = app
@@ -269,17 +353,46 @@ async fn a_write_token_submits_a_monthly_report_and_reads_its_review() {
     assert_eq!(audit[0].actor, "agency (token mot-cua)");
     // The coordinator returns it; the integration reads the review.
     app.store()
-        .review_report(stored[0].id, parindex_domain::plan::Decision::Returned, "Bổ sung số liệu", "coordinator", date(2021, 8, 15))
+        .review_report(
+            stored[0].id,
+            parindex_domain::plan::Decision::Returned,
+            "Bổ sung số liệu",
+            "coordinator",
+            date(2021, 8, 15),
+        )
         .await
         .unwrap();
-    let reviews = json_of(&bearer(&app, "GET", &format!("/api/v1/plans/{PLAN}/reports?page=1&per_page=10"), &write, None).await);
+    let reviews = json_of(
+        &bearer(
+            &app,
+            "GET",
+            &format!("/api/v1/plans/{PLAN}/reports?page=1&per_page=10"),
+            &write,
+            None,
+        )
+        .await,
+    );
     assert_eq!(reviews["total"], 1);
     assert_eq!(reviews["items"][0]["decision"], "returned");
     assert_eq!(reviews["items"][0]["review_comment"], "Bổ sung số liệu");
     // Another unit's reports are not the agency's to read.
-    let res = bearer(&app, "GET", &format!("/api/v1/plans/{PLAN}/reports?unit=so-tai-chinh"), &write, None).await;
+    let res = bearer(
+        &app,
+        "GET",
+        &format!("/api/v1/plans/{PLAN}/reports?unit=so-tai-chinh"),
+        &write,
+        None,
+    )
+    .await;
     let v = json_of(&res);
-    assert!(v["items"].as_array().unwrap().iter().all(|r| r["unit"] == "so-tu-phap"), "{v}");
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["unit"] == "so-tu-phap"),
+        "{v}"
+    );
 }
 
 fn base64_of(bytes: &[u8]) -> String {
@@ -293,15 +406,34 @@ async fn a_write_token_saves_a_self_score_and_reads_the_items_and_rankings() {
     setup(&app).await;
     let write = token(&app, "agency", "mot-cua", TokenScope::Write, None).await;
     let items_path = format!("/api/v1/assessments/{ROUND}/units/so-tu-phap/items");
-    let page = json_of(&bearer(&app, "GET", &format!("{items_path}?per_page=5"), &write, None).await);
+    let page = json_of(
+        &bearer(
+            &app,
+            "GET",
+            &format!("{items_path}?per_page=5"),
+            &write,
+            None,
+        )
+        .await,
+    );
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
     assert!(page["total"].as_u64().unwrap() > 5);
     assert_eq!(page["unit"], "so-tu-phap");
     // An item scored in points, at full marks; a figure the criterion refuses is named.
-    let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
+    let a = app
+        .store()
+        .assessment(ROUND, "so-tu-phap")
+        .await
+        .unwrap()
+        .unwrap();
     let n = parindex_domain::assessment::leaves(&a.edition)
         .into_iter()
-        .find(|n| matches!(parindex_domain::assessment::input_kind(n), parindex_domain::assessment::InputKind::Points { .. }))
+        .find(|n| {
+            matches!(
+                parindex_domain::assessment::input_kind(n),
+                parindex_domain::assessment::InputKind::Points { .. }
+            )
+        })
         .unwrap();
     let (code, max) = (n.code.to_string(), n.max_points.unwrap());
     let bad = json!({"items": [{"code": code, "input": "khong-phai-so"}]});
@@ -312,7 +444,12 @@ async fn a_write_token_saves_a_self_score_and_reads_the_items_and_rankings() {
     let res = bearer(&app, "PUT", &items_path, &write, Some(body)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(json_of(&res)["saved"], 1);
-    let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
+    let a = app
+        .store()
+        .assessment(ROUND, "so-tu-phap")
+        .await
+        .unwrap()
+        .unwrap();
     let item = &a.items[&n.code];
     assert_eq!(item.self_score, Some(max));
     assert_eq!(item.note, "Theo Kế hoạch 125/KH-STP");
@@ -335,15 +472,38 @@ async fn a_write_token_saves_a_self_score_and_reads_the_items_and_rankings() {
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let a = app.store().assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
+    let a = app
+        .store()
+        .assessment(ROUND, "so-tu-phap")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(a.evidence[&code].len(), 1);
     // Another unit's items: refused.
-    let res = bearer(&app, "GET", &format!("/api/v1/assessments/{ROUND}/units/so-tai-chinh/items"), &write, None).await;
-    assert!(matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", res.status);
+    let res = bearer(
+        &app,
+        "GET",
+        &format!("/api/v1/assessments/{ROUND}/units/so-tai-chinh/items"),
+        &write,
+        None,
+    )
+    .await;
+    assert!(
+        matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        res.status
+    );
     // The published rankings: none yet, paged.
     let v = json_of(&bearer(&app, "GET", "/api/v1/rankings", &write, None).await);
     assert_eq!(v["total"], 0);
-    let res = bearer(&app, "GET", &format!("/api/v1/rankings/{ROUND}"), &write, None).await;
+    let res = bearer(
+        &app,
+        "GET",
+        &format!("/api/v1/rankings/{ROUND}"),
+        &write,
+        None,
+    )
+    .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "not published");
 }
 
@@ -369,25 +529,66 @@ async fn bad_tokens_from_one_address_are_throttled() {
 async fn the_administrator_makes_and_revokes_tokens_in_the_web() {
     let app = TestApp::new().await;
     for role in ["coordinator", "agency", "leader"] {
-        assert_eq!(app.get("/tokens", Some(role)).await.status, StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(
+            app.get("/tokens", Some(role)).await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
     }
     let page = app.get("/tokens", Some("admin")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("href=\"/tokens\""), "the nav links it for the admin");
-    assert!(!app.get("/", Some("coordinator")).await.body.contains("href=\"/tokens\""));
+    assert!(
+        page.body.contains("href=\"/tokens\""),
+        "the nav links it for the admin"
+    );
+    assert!(!app
+        .get("/", Some("coordinator"))
+        .await
+        .body
+        .contains("href=\"/tokens\""));
     // CSRF on the form.
     let res = app
-        .post("/tokens", Some("admin"), &[("user", "agency"), ("name", "mot-cua"), ("scope", "write"), ("expires", "90d")], Some("sai"))
+        .post(
+            "/tokens",
+            Some("admin"),
+            &[
+                ("user", "agency"),
+                ("name", "mot-cua"),
+                ("scope", "write"),
+                ("expires", "90d"),
+            ],
+            Some("sai"),
+        )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = app
-        .post("/tokens", Some("admin"), &[("user", "agency"), ("name", "Một cửa"), ("scope", "write"), ("expires", "90d")], None)
+        .post(
+            "/tokens",
+            Some("admin"),
+            &[
+                ("user", "agency"),
+                ("name", "Một cửa"),
+                ("scope", "write"),
+                ("expires", "90d"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("id=\"token-name-err\""));
     assert!(app.store().tokens().await.unwrap().is_empty());
     let res = app
-        .post("/tokens", Some("admin"), &[("user", "agency"), ("name", "mot-cua"), ("scope", "write"), ("expires", "90d")], None)
+        .post(
+            "/tokens",
+            Some("admin"),
+            &[
+                ("user", "agency"),
+                ("name", "mot-cua"),
+                ("scope", "write"),
+                ("expires", "90d"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let shown = res
@@ -398,15 +599,28 @@ async fn the_administrator_makes_and_revokes_tokens_in_the_web() {
         .unwrap()
         .to_string();
     assert!(shown.starts_with("pxi_"));
-    assert!(!app.get("/tokens", Some("admin")).await.body.contains(&shown), "shown once");
+    assert!(
+        !app.get("/tokens", Some("admin"))
+            .await
+            .body
+            .contains(&shown),
+        "shown once"
+    );
     let me = json_of(&bearer(&app, "GET", "/api/v1/me", &shown, None).await);
     assert_eq!(me["username"], "agency");
     let id = app.store().tokens().await.unwrap()[0].id;
-    let confirm = app.get(&format!("/tokens/{id}/revoke"), Some("admin")).await;
+    let confirm = app
+        .get(&format!("/tokens/{id}/revoke"), Some("admin"))
+        .await;
     assert!(confirm.body.contains("mot-cua"));
-    let res = app.post(&format!("/tokens/{id}/revoke"), Some("admin"), &[], None).await;
+    let res = app
+        .post(&format!("/tokens/{id}/revoke"), Some("admin"), &[], None)
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(bearer(&app, "GET", "/api/v1/me", &shown, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bearer(&app, "GET", "/api/v1/me", &shown, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let log = app
         .store()
         .audit_log(&AuditFilter {
@@ -431,8 +645,52 @@ fn api_handlers_record_the_token_in_their_changes() {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         for (i, line) in text.lines().enumerate() {
-            let passes_login = line.contains("&cu.user.username") || line.contains("cu.user.username.clone()");
-            assert!(!passes_login, "{}:{}: pass cu.actor_name(), not the login: {line}", f.display(), i + 1);
+            let passes_login =
+                line.contains("&cu.user.username") || line.contains("cu.user.username.clone()");
+            assert!(
+                !passes_login,
+                "{}:{}: pass cu.actor_name(), not the login: {line}",
+                f.display(),
+                i + 1
+            );
+        }
+    }
+}
+
+/// The integration routes are described, each with an example, and both ways in are declared.
+#[tokio::test]
+async fn the_openapi_document_describes_the_integration_api_with_examples() {
+    let app = TestApp::new().await;
+    let doc = json_of(&app.get("/api/v1/openapi.json", None).await);
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for (path, method) in [
+        ("/api/v1/plans/{id}/my-tasks", "get"),
+        ("/api/v1/plans/{id}/tasks/{task}/reports", "post"),
+        ("/api/v1/plans/{id}/reports", "get"),
+        ("/api/v1/assessments/{round}/units/{unit}/items", "get"),
+        ("/api/v1/assessments/{round}/units/{unit}/items", "put"),
+        (
+            "/api/v1/assessments/{round}/units/{unit}/items/{code}/evidence",
+            "post",
+        ),
+        ("/api/v1/rankings", "get"),
+        ("/api/v1/rankings/{round}", "get"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is not described");
+        let text = op.to_string();
+        assert!(
+            text.contains("\"example\""),
+            "{method} {path} has no example"
+        );
+        if method == "get" {
+            assert!(
+                text.contains("\"per_page\""),
+                "{method} {path} is not paged"
+            );
         }
     }
 }

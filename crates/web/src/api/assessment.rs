@@ -96,7 +96,9 @@ struct ItemBody {
 }
 
 /// `input` from JSON: absent → `None` (by `default`), `null` → `Some(None)`, text → `Some(Some)`.
-fn null_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+fn null_or_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 
@@ -119,11 +121,10 @@ fn changes(
     for b in body.items {
         let field = |f: &str| format!("items[{}].{f}", b.code);
         let code: Option<NodeCode> = NodeCode::parse(&b.code).ok();
-        let Some(n) = code.as_ref().and_then(|c| {
-            leaves(&a.edition)
-                .into_iter()
-                .find(|n| &n.code == c)
-        }) else {
+        let Some(n) = code
+            .as_ref()
+            .and_then(|c| leaves(&a.edition).into_iter().find(|n| &n.code == c))
+        else {
             problems.push((
                 format!("items[{}]", b.code),
                 t(lang, "api.not_an_item").to_string(),

@@ -79,11 +79,24 @@ mod tests {
         };
         let v = paged((1..=5).collect::<Vec<i32>>(), &q).unwrap();
         assert_eq!(v["items"], json!([3, 4]));
-        assert_eq!((v["total"].clone(), v["pages"].clone()), (json!(5), json!(3)));
+        assert_eq!(
+            (v["total"].clone(), v["pages"].clone()),
+            (json!(5), json!(3))
+        );
         let past = paged(vec![1], &q).unwrap();
         assert_eq!(past["items"], json!([]));
-        assert!(PageQuery { page: Some(0), per_page: None }.checked().is_err());
-        assert!(PageQuery { page: None, per_page: Some(501) }.checked().is_err());
+        assert!(PageQuery {
+            page: Some(0),
+            per_page: None
+        }
+        .checked()
+        .is_err());
+        assert!(PageQuery {
+            page: None,
+            per_page: Some(501)
+        }
+        .checked()
+        .is_err());
         assert_eq!(PageQuery::default().offset_limit().unwrap(), (0, 50));
     }
 }

@@ -24,7 +24,10 @@ use serde_json::{json, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/plans/{id}/my-tasks", get(my_tasks))
-        .route("/api/v1/plans/{id}/tasks/{task}/reports", post(submit_report))
+        .route(
+            "/api/v1/plans/{id}/tasks/{task}/reports",
+            post(submit_report),
+        )
         .route("/api/v1/plans/{id}/reports", get(reports))
 }
 
@@ -264,7 +267,7 @@ async fn reports(
         .store
         .reports(&id, q.task.as_deref(), unit.as_deref())
         .await?;
-    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
     let mut page = paged(rows, &pq)?;
     if let Some(items) = page["items"].as_array_mut() {
         for r in items.iter_mut() {

@@ -179,9 +179,15 @@ mod tests {
     fn the_bearer_header_is_read_as_the_scheme_says() {
         let mut h = HeaderMap::new();
         assert_eq!(bearer_token(&h), None);
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(bearer_token(&h), Some("abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer  x1 "));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer  x1 "),
+        );
         assert_eq!(bearer_token(&h), Some("x1"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer_token(&h), None);

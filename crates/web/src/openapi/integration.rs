@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 
 /// `?page=` and `?per_page=` after `params`.
 pub fn paged_params(mut params: Vec<Value>) -> Value {
-    params.push(query_param("page", "the page, from 1 (default 1)", "integer"));
+    params.push(query_param(
+        "page",
+        "the page, from 1 (default 1)",
+        "integer",
+    ));
     params.push(query_param(
         "per_page",
         "rows per page, 1 to 500 (default 50)",
@@ -56,7 +60,11 @@ fn write_refusals(created: &str, example: Value) -> Value {
 
 fn plan_paths() -> Value {
     let id = path_param("id", "plan id, e.g. bac-giang-2021");
-    let unit = query_param("unit", "unit slug (coordinator, leader; a unit's users always get their own unit)", "string");
+    let unit = query_param(
+        "unit",
+        "unit slug (coordinator, leader; a unit's users always get their own unit)",
+        "string",
+    );
     json!({
         "/api/v1/plans/{id}/my-tasks": {"get": {
             "summary": "a unit's tasks in the plan: status, progress, the period to report on next and every period due so far (paged)",

@@ -102,7 +102,13 @@ fn row(t: &ApiToken, now: &str) -> TokenRow {
         revoked: t
             .revoked_at
             .as_deref()
-            .map(|r| format!("{} ({})", stamp(Some(r)), t.revoked_by.as_deref().unwrap_or("")))
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    stamp(Some(r)),
+                    t.revoked_by.as_deref().unwrap_or("")
+                )
+            })
             .unwrap_or_default(),
         live: t.live_at(now),
     }
