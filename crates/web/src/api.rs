@@ -162,9 +162,17 @@ async fn results(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Path(id): Path<String>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewResults)?;
-    Ok(Json(json!(s.store.ranked_results(&id).await?)))
+    let r = s.store.ranked_results(&id).await?;
+    // The table's rows paged like every list, with the table's own fields beside them.
+    let mut page = paged(r.rows, &pq)?;
+    page["edition_id"] = json!(r.edition_id);
+    page["edition_name"] = json!(r.edition_name);
+    page["complete"] = json!(r.complete);
+    page["peer_count"] = json!(r.peer_count);
+    Ok(Json(page))
 }
 
 #[derive(Deserialize)]

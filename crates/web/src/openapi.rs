@@ -67,7 +67,7 @@ pub fn document() -> Value {
             "/api/v1/me": {"get": op("the signed-in user", "account", json!([]))},
             "/api/v1/editions": {"get": op("index editions (paged)", "editions", integration::paged_params(vec![q]))},
             "/api/v1/editions/{id}": {"get": op("one edition with its components and criteria tree", "editions", json!([id]))},
-            "/api/v1/editions/{id}/results": {"get": op("the ranked results table (rank_source: published or computed)", "results", json!([id]))},
+            "/api/v1/editions/{id}/results": {"get": op("the ranked results table (rank_source: published or computed); its rows paged as items, with edition_id, edition_name, complete, peer_count", "results", integration::paged_params(vec![id.clone()]))},
             "/api/v1/editions/{id}/gap": {"get": op("gap analysis of one subject: points lost, change, points to the target rank", "results", json!([
                 id,
                 {"name": "subject", "in": "query", "required": true, "schema": {"type": "string"}, "description": "subject slug, e.g. bac-giang"},
