@@ -19,6 +19,7 @@ mod files;
 mod output;
 mod reminders;
 mod report;
+mod tokens;
 mod users;
 
 use anyhow::{bail, Context, Result};
@@ -260,6 +261,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: users::UserCommand,
+    },
+    /// API tokens: make one (printed once), list them, revoke one (docs/api.md).
+    Token {
+        #[command(subcommand)]
+        command: tokens::TokenCommand,
     },
     /// Generate documents: the Chairman's monthly report (.docx, .xlsx).
     Report {
@@ -511,6 +517,7 @@ async fn run(cli: Cli) -> Result<()> {
             output::gap(&gap, json)?;
         }
         Command::User { command } => users::run(&store, command).await?,
+        Command::Token { command } => tokens::run(&store, command).await?,
         Command::Audit { limit, json } => {
             let log = store
                 .audit_log(&parindex_store::AuditFilter {

@@ -95,6 +95,8 @@ pub enum Action<'a> {
         unit: Option<&'a str>,
     },
     ManageUsers,
+    /// Make, list and revoke API tokens (administrators).
+    ManageTokens,
     /// The scheduled backups: where they go, how often, the last one (administrators).
     ViewBackups,
     ViewApi,
@@ -180,7 +182,7 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
             LeadAgency | Agency => unit.is_some_and(own),
             Appraiser => false,
         },
-        Action::ManageUsers | Action::ViewBackups => actor.role == Admin,
+        Action::ManageUsers | Action::ManageTokens | Action::ViewBackups => actor.role == Admin,
         Action::ViewIndicators => actor.role != Appraiser,
         Action::EditIndicators => actor.role == Coordinator,
         Action::ViewDossiers { unit } => match actor.role {
@@ -223,6 +225,82 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
         Action::Appraise => actor.role == Appraiser,
         Action::ManageRounds => actor.role == Coordinator,
         Action::ViewProvincialRanking => true,
+    }
+}
+
+/// What an API token may do on top of its user's role: `Read` only reads (GET, HEAD,
+/// OPTIONS); `Write` also changes, within what the role may change. A token never adds a right
+/// its user does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    Read,
+    Write,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TokenScope> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "read" => Some(TokenScope::Read),
+            "write" => Some(TokenScope::Write),
+            _ => None,
+        }
+    }
+
+    /// Whether a request that changes something (any method but GET, HEAD, OPTIONS) is
+    /// allowed under this scope.
+    pub fn allows_change(self) -> bool {
+        self == TokenScope::Write
+    }
+}
+
+/// A token's name: 1 to 64 characters of `a-z`, `0-9`, `.`, `_`, `-` (it appears in the audit
+/// log and on the command line). `None` when it is one.
+pub fn token_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("required")
+    } else if name.chars().count() > 64 {
+        Some("too_long")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    {
+        Some("malformed")
+    } else {
+        None
+    }
+}
+
+/// How long a new token lives, as typed: `90d` or `90` (days), `12w` (weeks), `1y` (365 days),
+/// 1 day to 10 years; `never` means no expiry (`Ok(None)`). `Err(())` for anything else.
+#[allow(clippy::result_unit_err)]
+pub fn token_lifetime_days(typed: &str) -> Result<Option<i64>, ()> {
+    let t = typed.trim().to_ascii_lowercase();
+    if t == "never" {
+        return Ok(None);
+    }
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t.as_str(), 'd'),
+    };
+    let n: i64 = digits.trim().parse().map_err(|_| ())?;
+    let days = match unit {
+        'd' => n,
+        'w' => n.checked_mul(7).ok_or(())?,
+        'y' => n.checked_mul(365).ok_or(())?,
+        _ => return Err(()),
+    };
+    if (1..=3650).contains(&days) {
+        Ok(Some(days))
+    } else {
+        Err(())
     }
 }
 
@@ -488,5 +566,33 @@ mod tests {
         }
         assert_eq!(Role::parse("lead-agency"), Some(Role::LeadAgency));
         assert_eq!(Role::parse("boss"), None);
+    }
+
+    #[test]
+    fn tokens_narrow_and_only_admins_manage_them() {
+        assert!(!TokenScope::Read.allows_change() && TokenScope::Write.allows_change());
+        assert_eq!(TokenScope::parse(" Write "), Some(TokenScope::Write));
+        assert_eq!(TokenScope::parse("admin"), None);
+        assert!(can(&actor(Role::Admin, None), &Action::ManageTokens));
+        for r in [
+            Role::Coordinator,
+            Role::Agency,
+            Role::Leader,
+            Role::Appraiser,
+        ] {
+            assert!(!can(&actor(r, Some("so-noi-vu")), &Action::ManageTokens));
+        }
+        assert_eq!(token_name_problem("mot-cua"), None);
+        assert_eq!(token_name_problem(""), Some("required"));
+        assert_eq!(token_name_problem("Một cửa"), Some("malformed"));
+        assert_eq!(token_name_problem(&"a".repeat(65)), Some("too_long"));
+        assert_eq!(token_lifetime_days("90d"), Ok(Some(90)));
+        assert_eq!(token_lifetime_days(" 30 "), Ok(Some(30)));
+        assert_eq!(token_lifetime_days("2w"), Ok(Some(14)));
+        assert_eq!(token_lifetime_days("1y"), Ok(Some(365)));
+        assert_eq!(token_lifetime_days("never"), Ok(None));
+        for bad in ["", "0d", "-1d", "11y", "3m", "d", "x"] {
+            assert_eq!(token_lifetime_days(bad), Err(()), "{bad}");
+        }
     }
 }

@@ -92,6 +92,24 @@ impl Store {
         Ok(())
     }
 
+    /// How many entries the filter keeps (its `limit` and `offset` aside): the API's total.
+    pub async fn audit_count(&self, f: &AuditFilter) -> Result<usize> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log \
+             WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR entity = $2) AND ($3 IS NULL OR unit = $3) \
+             AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5)",
+        )
+        .bind(f.actor.as_deref())
+        .bind(f.entity.as_deref())
+        .bind(f.unit.as_deref())
+        .bind(f.since.as_deref())
+        .bind(f.until.as_deref())
+        .fetch_one(&self.pool)
+        .await
+        .ctx(|| "counting the audit log".into())?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// Audit entries, newest first.
     pub async fn audit_log(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };

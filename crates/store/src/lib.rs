@@ -33,6 +33,7 @@ mod sqlite_bulk;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod throttle;
+mod tokens;
 mod units;
 mod users;
 mod version;
@@ -56,6 +57,7 @@ pub use plans::{
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
+pub use tokens::{ApiToken, NewToken, LAST_USED_EVERY};
 pub use users::{normalise_email, user_input_problems, Session, User, UserInput};
 pub use version::{DataVersion, Tables};
 pub use views::{HistoryPoint, NamedGap, RankedResults, ResultRow};

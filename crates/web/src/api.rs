@@ -1,5 +1,13 @@
-//! The JSON API, version 1: the same resources as the pages, the same authorization (a session
-//! cookie; state changes also need the `x-csrf-token` header). Described by `/api/v1/openapi.json`.
+//! The JSON API, version 1: the same resources as the pages, the same authorization — a session
+//! cookie (state changes also need the `x-csrf-token` header) or an API token
+//! (`Authorization: Bearer …`, `auth::bearer`; no CSRF). Every list is paged (`paging`).
+//! Described by `/api/v1/openapi.json`.
+
+mod assessment;
+mod paging;
+mod plan;
+
+use paging::{envelope, paged, PageQuery};
 
 use crate::auth::Authed;
 use crate::i18n::{t, Lang};
@@ -28,6 +36,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/units/{slug}", get(unit).put(update_unit))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/users", get(users))
+        .merge(plan::routes())
+        .merge(assessment::routes())
+}
+
+/// A refusal met through the pages' shared checks (`pages::assessments::viewable`, …), as
+/// the API answers it.
+fn page_error(e: crate::PageError) -> ApiError {
+    use crate::PageError as P;
+    match e {
+        P::Forbidden => ApiError::forbidden(),
+        P::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not found"),
+        P::Refused(r) => ApiError::refused(Lang::En, &r),
+        P::Fault(f) => {
+            let (status, key) = crate::error::fault_status(f);
+            ApiError::new(status, t(Lang::En, key))
+        }
+        _ => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server log",
+        ),
+    }
 }
 
 fn allow(cu: &crate::auth::CurrentUser, action: &Action<'_>) -> Result<(), ApiError> {
@@ -87,8 +116,12 @@ async fn openapi() -> Json<Value> {
 }
 
 async fn me(Authed(cu): Authed) -> Json<Value> {
+    let token = cu
+        .token
+        .as_ref()
+        .map(|t| json!({ "id": t.id, "name": t.name, "scope": t.scope }));
     Json(
-        json!({ "username": cu.user.username, "display_name": cu.user.display_name, "role": cu.user.role, "unit": cu.user.unit, "lang": cu.user.lang }),
+        json!({ "username": cu.user.username, "display_name": cu.user.display_name, "role": cu.user.role, "unit": cu.user.unit, "lang": cu.user.lang, "token": token }),
     )
 }
 
@@ -105,9 +138,10 @@ async fn editions(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewEditions)?;
-    Ok(Json(json!(s.store.editions(search(&q)).await?)))
+    Ok(Json(paged(s.store.editions(search(&q)).await?, &pq)?))
 }
 
 async fn edition(
@@ -128,9 +162,17 @@ async fn results(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Path(id): Path<String>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewResults)?;
-    Ok(Json(json!(s.store.ranked_results(&id).await?)))
+    let r = s.store.ranked_results(&id).await?;
+    // The table's rows paged like every list, with the table's own fields beside them.
+    let mut page = paged(r.rows, &pq)?;
+    page["edition_id"] = json!(r.edition_id);
+    page["edition_name"] = json!(r.edition_name);
+    page["complete"] = json!(r.complete);
+    page["peer_count"] = json!(r.peer_count);
+    Ok(Json(page))
 }
 
 #[derive(Deserialize)]
@@ -162,9 +204,10 @@ async fn units(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ViewUnits)?;
-    Ok(Json(json!(s.store.units(search(&q)).await?)))
+    Ok(Json(paged(s.store.units(search(&q)).await?, &pq)?))
 }
 
 async fn unit(
@@ -201,6 +244,15 @@ async fn json_body<T: serde::de::DeserializeOwned>(
     req: Request,
     lang: Lang,
 ) -> Result<T, ApiError> {
+    json_body_limited(req, lang, JSON_LIMIT).await
+}
+
+/// [`json_body`] with its own limit (a report's base64 attachments: `plan::REPORT_JSON_LIMIT`).
+async fn json_body_limited<T: serde::de::DeserializeOwned>(
+    req: Request,
+    lang: Lang,
+    limit: usize,
+) -> Result<T, ApiError> {
     let json = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -212,7 +264,7 @@ async fn json_body<T: serde::de::DeserializeOwned>(
             t(lang, "api.bad_body"),
         ));
     }
-    let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT)
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
         .await
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, t(lang, "api.too_large")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
@@ -260,7 +312,7 @@ async fn update_unit(
     edit.apply(&mut u)
         .map_err(|problems| field_problems(lang, &problems))?;
     s.store
-        .save_units(std::slice::from_ref(&u), &cu.user.username)
+        .save_units(std::slice::from_ref(&u), &cu.actor_name())
         .await
         .map_err(|e| match e {
             parindex_store::StoreError::Invalid(r) => ApiError::refused(lang, &r),
@@ -274,8 +326,11 @@ struct AuditQuery {
     actor: Option<String>,
     unit: Option<String>,
     entity: Option<String>,
+    /// The older way to page (kept): rows to take and to skip; `page`/`per_page` win.
     limit: Option<i64>,
     offset: Option<i64>,
+    page: Option<usize>,
+    per_page: Option<usize>,
 }
 
 async fn audit(
@@ -294,23 +349,38 @@ async fn audit(
         )?;
         cu.user.unit.clone()
     };
+    let pq = PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let (offset, limit) = if q.page.is_some() || q.per_page.is_some() {
+        pq.offset_limit()?
+    } else {
+        let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+        (q.offset.unwrap_or(0).max(0), limit)
+    };
     let f = AuditFilter {
         actor: q.actor,
         unit,
         entity: q.entity,
         since: None,
         until: None,
-        limit: q.limit.unwrap_or(100),
-        offset: q.offset.unwrap_or(0),
+        limit,
+        offset,
     };
-    Ok(Json(json!(s.store.audit_log(&f).await?)))
+    let total = s.store.audit_count(&f).await?;
+    let per_page = usize::try_from(limit).unwrap_or(1);
+    let page = usize::try_from(offset).unwrap_or(0) / per_page + 1;
+    let rows = s.store.audit_log(&f).await?;
+    Ok(Json(envelope(rows, page, per_page, total)))
 }
 
 async fn users(
     State(s): State<AppState>,
     Authed(cu): Authed,
     Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     allow(&cu, &Action::ManageUsers)?;
-    Ok(Json(json!(s.store.users(search(&q)).await?)))
+    Ok(Json(paged(s.store.users(search(&q)).await?, &pq)?))
 }

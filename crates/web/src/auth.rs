@@ -26,6 +26,9 @@ use parindex_store::{timestamp_text, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+pub mod bearer;
+pub use bearer::TokenUse;
+
 pub const SESSION_COOKIE: &str = "parindex_session";
 pub const PRE_CSRF_COOKIE: &str = "parindex_csrf";
 /// How many argon2 computations run at once (each holds a blocking thread, a core and
@@ -133,6 +136,9 @@ pub struct CurrentUser {
     /// The fixed day the server runs on (`--as-of`, the demo's clock), shown in the header;
     /// `None` on the real date.
     pub as_of: Option<jiff::civil::Date>,
+    /// The API token the request was made with (`Authorization: Bearer …`, [`bearer`]); `None`
+    /// for a session.
+    pub token: Option<TokenUse>,
 }
 
 impl CurrentUser {
@@ -144,6 +150,14 @@ impl CurrentUser {
     }
     pub fn role(&self) -> Role {
         self.user.role
+    }
+    /// Who a change is recorded as (the audit log's actor, a report's sender): the login, or
+    /// with a token `login (token NAME)`, so every change made with a token names it.
+    pub fn actor_name(&self) -> String {
+        match &self.token {
+            Some(t) => format!("{} (token {})", self.user.username, t.name),
+            None => self.user.username.clone(),
+        }
     }
 }
 
@@ -191,6 +205,19 @@ pub async fn session_layer(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // On the API, a Bearer token is the other way to be someone: no cookie, so no CSRF.
+    if req.uri().path().starts_with("/api/") {
+        if let Some(token) = bearer::bearer_token(req.headers()).map(str::to_string) {
+            let asked = bearer::Asked::of(&req, &state);
+            return match bearer::authenticate(&state, asked, &token).await {
+                Ok(cu) => {
+                    req.extensions_mut().insert(cu);
+                    next.run(req).await
+                }
+                Err(refused) => refused,
+            };
+        }
+    }
     let now_text = timestamp_text(now());
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         let hash = token_hash(&token);
@@ -226,6 +253,7 @@ pub async fn session_layer(
                         parindex_domain::calendar::Clock::Fixed(d) => Some(d),
                         parindex_domain::calendar::Clock::System => None,
                     },
+                    token: None,
                 });
             }
             Ok(None) => {
@@ -332,11 +360,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
         }
         let path = parts.uri.path();
         if path.starts_with("/api/") {
-            return Err(crate::ApiError::new(
+            let mut res = crate::ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
-                "sign in first",
+                "sign in first, or send Authorization: Bearer <token>",
             )
-            .into_response());
+            .into_response();
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, bearer::challenge());
+            return Err(res);
         }
         let next = parts
             .uri

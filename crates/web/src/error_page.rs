@@ -119,6 +119,7 @@ mod tests {
             session_hash: "hash".into(),
             unread: 0,
             as_of: None,
+            token: None,
         }
     }
 

@@ -34,7 +34,7 @@ impl Layout {
         let lang = Lang::parse(&cu.user.lang);
         let actor = cu.actor();
         let own = cu.user.unit.as_deref();
-        let items: [(&'static str, &'static str, bool); 12] = [
+        let items: [(&'static str, &'static str, bool); 13] = [
             ("/", "nav.dashboard", can(&actor, &Action::ViewDashboard)),
             (
                 "/editions",
@@ -62,6 +62,7 @@ impl Layout {
                     || can(&actor, &Action::ViewAudit { unit: own }),
             ),
             ("/users", "nav.users", can(&actor, &Action::ManageUsers)),
+            ("/tokens", "nav.tokens", can(&actor, &Action::ManageTokens)),
             ("/backups", "nav.backups", can(&actor, &Action::ViewBackups)),
             ("/account", "nav.account", true),
         ];

@@ -3,6 +3,8 @@
 
 use serde_json::{json, Value};
 
+mod integration;
+
 fn op(summary: &str, tag: &str, params: Value) -> Value {
     json!({
         "summary": summary,
@@ -17,11 +19,11 @@ fn op(summary: &str, tag: &str, params: Value) -> Value {
     })
 }
 
-fn path_param(name: &str, desc: &str) -> Value {
+pub(crate) fn path_param(name: &str, desc: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "description": desc, "schema": {"type": "string"}})
 }
 
-fn query_param(name: &str, desc: &str, ty: &str) -> Value {
+pub(crate) fn query_param(name: &str, desc: &str, ty: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": ty}})
 }
 
@@ -29,22 +31,28 @@ pub fn document() -> Value {
     let q = query_param("q", "search, insensitive to diacritics and case", "string");
     let id = path_param("id", "edition id, e.g. par-2020-province");
     let slug = path_param("slug", "unit slug, e.g. so-noi-vu");
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "ParIndex API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "PAR Index editions, published results, gap analysis, units and the audit log. Sign in through /login; the session cookie authorizes API calls with the same roles as the pages. State-changing calls need the x-csrf-token header (the session's token)."
+            "description": "PAR Index editions, published results, gap analysis, units, the audit log, and for integrations the plan (my tasks, monthly reports, reviews) and the assessment (items, self-scores, evidence, rankings). Two ways in: the session cookie of /login (state-changing calls also need the x-csrf-token header), or an API token, `Authorization: Bearer pxi_…` (made by `parindex token create` or on /tokens; the token's user and role, narrowed by its scope: a read token gets 403 on any change; no CSRF). A bad, revoked or expired token: 401 with WWW-Authenticate; too many from one address: 429. Every list is paged: ?page= (from 1) and ?per_page= (1-500, default 50), answered {items, page, per_page, total, pages}. See docs/api.md."
         },
         "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "parindex_session"}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "parindex_session"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (pxi_ and 64 hex digits), scope read or write"}
+            },
             "responses": {
-                "Unauthorized": {"description": "not signed in", "content": {"application/json": {}}},
+                "Unauthorized": {"description": "not signed in, or a token unknown, revoked or expired (with WWW-Authenticate: Bearer)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "example": {"error": "The API token is not valid, has expired or was revoked.", "kind": "invalid_token"}}}},
+                "ReadOnlyToken": {"description": "a read token on a change", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "example": {"error": "This token may only read; it cannot change anything.", "kind": "read_only_token"}}}},
+                "Throttled": {"description": "too many bad tokens from this address (Retry-After)", "content": {"application/json": {"example": {"error": "Too many bad tokens from this address; try again later.", "kind": "token_throttled"}}}},
                 "Forbidden": {"description": "the role or unit may not do this", "content": {"application/json": {}}},
                 "NotFound": {"description": "no such record", "content": {"application/json": {}}}
             },
             "schemas": {
-                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}, "kind": {"type": "string", "description": "for token refusals: invalid_token, read_only_token, token_throttled"}}, "required": ["error"]},
+                "Page": integration::page_schema(),
                 "Problem": {"type": "object", "description": "a write refused field by field; messages in the user's language, as the form shows them", "properties": {
                     "error": {"type": "string", "description": "every refused field in one sentence: `field: message; …`"}, "field": {"type": "string", "description": "the first field refused (a path into the request, e.g. `name_vi`; empty for the request as a whole)"},
                     "problems": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}, "required": ["field", "message"]}}
@@ -52,20 +60,20 @@ pub fn document() -> Value {
                 "Decimal": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "an exact decimal written as a string"}
             }
         },
-        "security": [{"session": []}],
+        "security": [{"session": []}, {"bearer": []}],
         "paths": {
             "/health": {"get": {"summary": "liveness and database check", "tags": ["system"], "security": [], "responses": {"200": {"description": "OK"}, "503": {"description": "the database cannot be reached"}}}},
             "/api/v1/openapi.json": {"get": {"summary": "this document", "tags": ["system"], "security": [], "responses": {"200": {"description": "OK"}}}},
             "/api/v1/me": {"get": op("the signed-in user", "account", json!([]))},
-            "/api/v1/editions": {"get": op("index editions", "editions", json!([q]))},
+            "/api/v1/editions": {"get": op("index editions (paged)", "editions", integration::paged_params(vec![q]))},
             "/api/v1/editions/{id}": {"get": op("one edition with its components and criteria tree", "editions", json!([id]))},
-            "/api/v1/editions/{id}/results": {"get": op("the ranked results table (rank_source: published or computed)", "results", json!([id]))},
+            "/api/v1/editions/{id}/results": {"get": op("the ranked results table (rank_source: published or computed); its rows paged as items, with edition_id, edition_name, complete, peer_count", "results", integration::paged_params(vec![id.clone()]))},
             "/api/v1/editions/{id}/gap": {"get": op("gap analysis of one subject: points lost, change, points to the target rank", "results", json!([
                 id,
                 {"name": "subject", "in": "query", "required": true, "schema": {"type": "string"}, "description": "subject slug, e.g. bac-giang"},
                 query_param("target_rank", "overall target rank (default: the stored target)", "integer")
             ]))},
-            "/api/v1/units": {"get": op("units of the province", "units", json!([query_param("q", "search, insensitive to diacritics and case", "string")]))},
+            "/api/v1/units": {"get": op("units of the province (paged)", "units", integration::paged_params(vec![query_param("q", "search, insensitive to diacritics and case", "string")]))},
             "/api/v1/units/{slug}": {
                 "get": op("one unit", "units", json!([slug])),
                 "put": {
@@ -88,9 +96,12 @@ pub fn document() -> Value {
             },
             "/api/v1/audit": {"get": op("the audit log, newest first (unit-bound roles: their unit only)", "audit", json!([
                 query_param("actor", "username", "string"), query_param("unit", "unit slug", "string"), query_param("entity", "kind of record", "string"),
-                query_param("limit", "at most 1000", "integer"), query_param("offset", "rows to skip", "integer")
+                query_param("limit", "at most 1000 (the older paging; page and per_page win)", "integer"), query_param("offset", "rows to skip", "integer"),
+                query_param("page", "from 1", "integer"), query_param("per_page", "1 to 500", "integer")
             ]))},
-            "/api/v1/users": {"get": op("users (administrators)", "users", json!([query_param("q", "search", "string")]))}
+            "/api/v1/users": {"get": op("users (administrators; paged)", "users", integration::paged_params(vec![query_param("q", "search", "string")]))}
         }
-    })
+    });
+    integration::add_paths(&mut doc);
+    doc
 }

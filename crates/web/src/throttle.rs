@@ -16,6 +16,9 @@
 //! cleared by a success (else a spraying host could clear it with an account of its own). Each
 //! lock is longer than the one before (×2, up to ×8) while failures continue; a quiet window
 //! starts a run over, a quiet day forgets the locks.
+//!
+//! Bad API tokens are counted the same way, per address (`token`, [`token_failed`]): an address
+//! that sends [`ThrottlePolicy::address`] unknown, revoked or expired tokens is answered 429.
 
 use crate::client::Client;
 use crate::AppState;
@@ -181,6 +184,31 @@ pub async fn succeeded(state: &AppState, name: &str, client: &Client) -> Result<
         .throttle_reset("pair", &pair_key(name, &client.throttle_key()))
         .await?;
     state.store.throttle_reset("account", name).await
+}
+
+/// The counter of bad API tokens from one address (`token`, keyed like `address`): the same
+/// limit and locks as failed sign-ins from one address ([`ThrottlePolicy::address`]).
+const TOKEN: &str = "token";
+
+/// Whether the client's address is locked for bad API tokens: until when.
+pub async fn token_locked(state: &AppState, client: &Client) -> Result<Option<String>, StoreError> {
+    let now = timestamp_text(jiff::Timestamp::now());
+    state
+        .store
+        .throttle_locked(TOKEN, &client.throttle_key(), &now)
+        .await
+}
+
+/// After an unknown, revoked or expired API token: count it against the client's address.
+/// Returns when the address is now locked, if this one locked it.
+pub async fn token_failed(state: &AppState, client: &Client) -> Result<Option<String>, StoreError> {
+    let policy = state.config.throttle;
+    let t = times(&policy);
+    Ok(
+        hit(state, &t, policy.address, TOKEN, &client.throttle_key())
+            .await?
+            .and_then(|c| c.locked_until),
+    )
 }
 
 #[cfg(test)]

@@ -57,6 +57,8 @@ fn cases() -> Vec<Case> {
         c("POST", "/users/1/email", &[("email", "not an address")], ADMIN),
         c("POST", "/users/test-mail", &[("to", "quantri@bacgiang.gov.vn")], ADMIN),
         c("GET", "/backups", &[], ADMIN),
+        c("GET", "/tokens", &[], ADMIN),
+        c("POST", "/tokens", &[("user", "agency"), ("name", ""), ("scope", "read")], ADMIN),
         c("GET", "/editions", &[], ALL),
         c("POST", "/editions", &[("id", ""), ("name", "")], COORDINATOR),
         c("GET", "/editions/par-2020-province", &[], ALL),
@@ -88,6 +90,7 @@ fn cases() -> Vec<Case> {
         c("PUT", "/api/v1/units/so-tu-phap", &[], OWN_SO_TU_PHAP),
         c("GET", "/api/v1/audit", &[], NOT_APPRAISER),
         c("GET", "/api/v1/users", &[], ADMIN),
+        c("GET", "/api/v1/rankings", &[], ALL),
     ]
 }
 

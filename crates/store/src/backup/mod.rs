@@ -111,6 +111,12 @@ pub const TABLES: &[TableSpec] = &[
         ..data("sessions")
     },
     TableSpec {
+        // API tokens (hashes only) are data: a restored server keeps its integrations; when
+        // each was last used is state.
+        state_columns: &["last_used_at"],
+        ..data("api_tokens")
+    },
+    TableSpec {
         // Sign-in throttling: counters and locks, not data.
         role: TableRole::State,
         ..data("login_throttle")

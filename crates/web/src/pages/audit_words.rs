@@ -35,6 +35,7 @@ pub const ACTIONS: &[&str] = &[
     "rejected",
     "reopen",
     "returned",
+    "revoke",
     "save",
     "self_assess",
     "submit",
@@ -42,6 +43,7 @@ pub const ACTIONS: &[&str] = &[
     "update",
 ];
 pub const ENTITIES: &[&str] = &[
+    "api_token",
     "assessment_item",
     "assessment_round",
     "assignment",

@@ -21,6 +21,7 @@ pub mod plans;
 pub mod results;
 pub mod session;
 pub mod tables;
+pub mod tokens;
 pub mod units;
 pub mod users;
 
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(backups::routes())
+        .merge(tokens::routes())
         .merge(editions::routes())
         .merge(results::routes())
         .merge(gap::routes())

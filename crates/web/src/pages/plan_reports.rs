@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 mod sent;
 mod task_page;
 
-use sent::checked_form;
+pub(crate) use sent::checked_form;
 use task_page::render_task;
 
 pub fn routes() -> Router<AppState> {
@@ -185,17 +185,17 @@ async fn task_view(
     Ok(Html(page.render()?))
 }
 
-/// What the multipart report form sent.
+/// What the multipart report form (or the API's JSON, `api::plan`) sent.
 #[derive(Default)]
-struct Submitted {
-    fields: BTreeMap<String, String>,
-    files: Vec<NewAttachment>,
-    too_large: Vec<String>,
-    too_many: bool,
+pub(crate) struct Submitted {
+    pub(crate) fields: BTreeMap<String, String>,
+    pub(crate) files: Vec<NewAttachment>,
+    pub(crate) too_large: Vec<String>,
+    pub(crate) too_many: bool,
 }
 
 impl Submitted {
-    fn field(&self, name: &str) -> String {
+    pub(crate) fn field(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
     }
 }

@@ -16,7 +16,7 @@
 //! province), `Appraise` (appraisers), `ManageRounds` (the coordinator).
 
 mod appraisal;
-mod evidence;
+pub(crate) mod evidence;
 pub(crate) mod ranking;
 mod rounds;
 mod sheet;

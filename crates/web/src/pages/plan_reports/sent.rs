@@ -21,7 +21,7 @@ fn problem_key(p: ReportFormProblem) -> &'static str {
 
 /// The form as sent for `unit`, its errors filled in (fields, then the files: too large,
 /// empty, too many), and the progress to record (none when out of range).
-pub(super) fn checked_form(
+pub(crate) fn checked_form(
     sent: &Submitted,
     unit: &str,
     st: &PlanState,
