@@ -190,6 +190,10 @@ pub struct CriterionNode {
     pub lead_agency: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<ScoringRule>,
+    /// This criterion's points or rule are a sample (illustrative, not the methodology's): it is
+    /// labelled "MẪU" wherever it is shown, as every criterion of a sample edition is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sample: bool,
 }
 
 impl CriterionNode {
@@ -205,6 +209,7 @@ impl CriterionNode {
             applies_to: Vec::new(),
             lead_agency: None,
             rule: None,
+            sample: false,
         }
     }
 }
@@ -363,6 +368,16 @@ impl Edition {
     }
 
     /// The lead agency for a node: its own, else the nearest ancestor's.
+    /// Whether the node is a sample: the edition is one, or the node or one of its ancestors is
+    /// marked so.
+    pub fn is_sample_node(&self, code: &NodeCode) -> bool {
+        self.sample
+            || self
+                .criteria
+                .iter()
+                .any(|n| n.sample && (n.code == *code || n.code.is_ancestor_of(code)))
+    }
+
     pub fn effective_lead_agency(&self, code: &NodeCode) -> Option<&str> {
         let mut cur = Some(code.clone());
         while let Some(c) = cur {

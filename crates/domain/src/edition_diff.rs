@@ -237,6 +237,12 @@ pub fn diff(old: &Edition, new: &Edition) -> EditionDiff {
         );
         push(
             &mut f,
+            Field::Sample,
+            Value::Flag(on.sample),
+            Value::Flag(nn.sample),
+        );
+        push(
+            &mut f,
             Field::AppliesTo,
             Value::UnitTypes(on.applies_to.clone()),
             Value::UnitTypes(nn.applies_to.clone()),

@@ -51,6 +51,7 @@ enum CritCol {
     AppliesTo,
     LeadAgency,
     Rule,
+    Sample,
 }
 
 const CRIT_COLS: &[Col<CritCol>] = &[
@@ -116,6 +117,12 @@ const CRIT_COLS: &[Col<CritCol>] = &[
         key: CritCol::Rule,
         en: "rule",
         vi: &["Cách chấm"],
+        required: false,
+    },
+    Col {
+        key: CritCol::Sample,
+        en: "sample",
+        vi: &["Mẫu"],
         required: false,
     },
 ];
@@ -513,6 +520,7 @@ fn criteria_table(sheet: &str, criteria: &[CriterionNode]) -> Result<OutTable, E
             },
             Out::opt_text(&n.lead_agency),
             rule,
+            Out::Bool(n.sample),
         ]);
     }
     Ok(t)
@@ -613,6 +621,7 @@ fn parse_criteria(
             .unwrap_or_default();
         let lead_agency = r.text(&CritCol::LeadAgency);
         let rule = r.get(&CritCol::Rule, cell_rule).ok().flatten();
+        let sample = r.bool(&CritCol::Sample);
         let Some(code) = code else { continue };
         rows.entry(code.clone()).or_default().push(row.number);
         nodes.push(CriterionNode {
@@ -627,6 +636,7 @@ fn parse_criteria(
             applies_to,
             lead_agency,
             rule,
+            sample,
         });
     }
     CriteriaRead { nodes, rows, cols }

@@ -97,8 +97,8 @@ impl Store {
             let applies: Vec<&str> = n.applies_to.iter().map(|t| t.as_str()).collect();
             sqlx::query(
                 "INSERT INTO criteria (edition_id, code, sort_key, depth, title_vi, title_en, title_folded, max_points, component, \
-                 survey_scored, evidence_required, applies_to, lead_agency, rule_json) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 survey_scored, evidence_required, applies_to, lead_agency, rule_json, sample) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             )
             .bind(&e.id)
             .bind(n.code.to_string())
@@ -114,6 +114,7 @@ impl Store {
             .bind(applies.join(","))
             .bind(n.lead_agency.as_deref())
             .bind(rule)
+            .bind(i64::from(n.sample))
             .execute(&mut *tx)
             .await
             .ctx(|| format!("saving criterion {} of {}", n.code, e.id))?;
@@ -205,6 +206,7 @@ impl Store {
                     applies_to,
                     lead_agency: get(n, "lead_agency")?,
                     rule,
+                    sample: get::<i64>(n, "sample")? != 0,
                     code,
                 })
             })

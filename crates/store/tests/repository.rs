@@ -168,7 +168,9 @@ async fn seed_subjects(s: &Store) {
 }
 
 async fn edition_round_trip(s: &Store) {
-    let e = edition("par-2020", 2020);
+    let mut e = edition("par-2020", 2020);
+    // One criterion marked a sample on its own keeps its mark.
+    e.criteria[1].sample = true;
     s.save_edition(&e, "test").await.unwrap();
     let mut back = s.edition("par-2020").await.unwrap().expect("saved");
     back.sort();
@@ -176,6 +178,8 @@ async fn edition_round_trip(s: &Store) {
     want.sort();
     assert_eq!(back, want);
     assert_eq!(back.criteria[1].code.to_string(), "1.1");
+    assert!(back.criteria[1].sample && !back.criteria[0].sample);
+    assert!(back.is_sample_node(&back.criteria[1].code) && !back.sample);
     assert_eq!(
         back.criteria[2].code.to_string(),
         "1.10",

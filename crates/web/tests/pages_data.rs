@@ -1101,11 +1101,18 @@ async fn story(store: &Store) {
             band(None, bound("70", false)),
         ],
     });
+    // …and that criterion, marked a sample on its own, carries the label.
+    node.sample = true;
     store.save_edition(&e, "test").await.unwrap();
     let html = get(&app, &coord, &format!("/editions/{EDITION}"))
         .await
         .text();
     assert!(html.contains("id=\"edition-warnings\""), "{html}");
+    assert_eq!(
+        html.matches("class=\"badge sample-badge\"").count(),
+        1,
+        "one criterion is a sample: {html}"
+    );
     assert!(
         html.contains("Không khoảng nào của cách chấm chứa các giá trị 90"),
         "{html}"

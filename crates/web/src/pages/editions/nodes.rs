@@ -120,6 +120,8 @@ pub struct NodeForm {
     pub component: String,
     pub survey_scored: bool,
     pub evidence_required: bool,
+    /// The criterion's points or rule are a sample ("MẪU").
+    pub sample: bool,
     pub lead_agency: String,
     pub rule: String,
     pub errors: FieldErrors,
@@ -253,6 +255,7 @@ pub(super) async fn node_page(
         component: n.component.clone().unwrap_or_default(),
         survey_scored: n.survey_scored,
         evidence_required: n.evidence_required,
+        sample: n.sample,
         lead_agency: n.lead_agency.clone().unwrap_or_default(),
         rule: n
             .rule
@@ -277,6 +280,7 @@ pub struct NodeInput {
     component: Option<String>,
     survey_scored: Option<String>,
     evidence_required: Option<String>,
+    sample: Option<String>,
     lead_agency: Option<String>,
     rule: Option<String>,
 }
@@ -341,6 +345,7 @@ fn node_of(
         applies_to: old.applies_to.clone(),
         lead_agency: (!form.lead_agency.is_empty()).then(|| form.lead_agency.clone()),
         rule,
+        sample: form.sample,
     }
 }
 
@@ -364,6 +369,7 @@ pub(super) async fn save_node(
         component: text(&f.component).trim().to_string(),
         survey_scored: f.survey_scored.is_some(),
         evidence_required: f.evidence_required.is_some(),
+        sample: f.sample.is_some(),
         // Only the coordinator may move a node to another lead agency.
         lead_agency: if lead_editable {
             text(&f.lead_agency).trim().to_string()

@@ -36,6 +36,8 @@ pub struct NodeRow {
     pub component_inherited: bool,
     pub survey: bool,
     pub evidence: bool,
+    /// Marked a sample on its own (or under a marked ancestor) in an edition that is not one.
+    pub sample: bool,
     pub lead: String,
     pub lead_inherited: bool,
     pub rule: String,
@@ -67,6 +69,7 @@ pub(super) fn node_row(
         component_inherited: n.component.is_none() && comp.is_some(),
         survey: n.survey_scored,
         evidence: n.evidence_required,
+        sample: e.is_sample_node(&n.code) && !e.sample,
         lead: lead
             .map(|s| names.get(s).cloned().unwrap_or_else(|| s.to_string()))
             .unwrap_or_default(),
