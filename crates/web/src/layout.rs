@@ -34,7 +34,7 @@ impl Layout {
         let lang = Lang::parse(&cu.user.lang);
         let actor = cu.actor();
         let own = cu.user.unit.as_deref();
-        let items: [(&'static str, &'static str, bool); 12] = [
+        let items: [(&'static str, &'static str, bool); 13] = [
             ("/", "nav.dashboard", can(&actor, &Action::ViewDashboard)),
             (
                 "/editions",
@@ -63,6 +63,11 @@ impl Layout {
             ),
             ("/users", "nav.users", can(&actor, &Action::ManageUsers)),
             ("/backups", "nav.backups", can(&actor, &Action::ViewBackups)),
+            (
+                "/cong-khai/quan-ly",
+                "nav.public",
+                can(&actor, &Action::ManagePublications),
+            ),
             ("/account", "nav.account", true),
         ];
         Layout {
