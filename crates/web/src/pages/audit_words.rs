@@ -40,6 +40,7 @@ pub const ACTIONS: &[&str] = &[
     "submit",
     "unlink",
     "update",
+    "withdraw",
 ];
 pub const ENTITIES: &[&str] = &[
     "assessment_item",
@@ -56,6 +57,7 @@ pub const ENTITIES: &[&str] = &[
     "indicator_observation",
     "measure",
     "plan",
+    "publication",
     "rank_target",
     "report",
     "result",
