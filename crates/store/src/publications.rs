@@ -251,7 +251,7 @@ impl Store {
                 actor,
                 action: "publish",
                 entity: "publication",
-                entity_id: &format!("{}/{}", p.kind.as_str(), p.target),
+                entity_id: &p.target,
                 unit: None,
                 before: None,
                 after: Some(serde_json::json!({
@@ -313,9 +313,9 @@ impl Store {
                 actor,
                 action: "withdraw",
                 entity: "publication",
-                entity_id: &format!("{}/{}", p.kind.as_str(), p.target),
+                entity_id: &p.target,
                 unit: None,
-                before: Some(serde_json::json!({"published_at": p.published_at})),
+                before: Some(serde_json::json!({"kind": p.kind.as_str(), "published_at": p.published_at})),
                 after: Some(serde_json::json!({"withdrawn_at": at})),
             },
         )

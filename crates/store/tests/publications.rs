@@ -123,7 +123,7 @@ async fn results_are_published_withdrawn_and_published_again_with_the_audit_log(
         .unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["publish", "withdraw", "publish"]);
-    assert!(log.iter().all(|e| e.entity_id == "results/par-2020" && e.actor == "sonoivu"));
+    assert!(log.iter().all(|e| e.entity_id == "par-2020" && e.actor == "sonoivu"));
 }
 
 async fn what_does_not_exist_or_is_public_already_is_refused(s: &Store) {

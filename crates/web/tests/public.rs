@@ -114,8 +114,8 @@ async fn only_what_is_published_is_public_and_withdrawing_removes_it_with_an_aud
     assert_eq!(
         audit_actions(&app).await,
         [
-            format!("coordinator withdraw results/{EDITION}"),
-            format!("coordinator publish results/{EDITION}"),
+            format!("coordinator withdraw {EDITION}"),
+            format!("coordinator publish {EDITION}"),
         ]
     );
     // The coordinator's page lists it as withdrawn.

@@ -97,11 +97,16 @@ async fn row_of(state: &AppState, lang: Lang, p: &Publication) -> Result<Row, Pa
         } else {
             &p.published_at
         }),
-        by: if withdrawn {
-            p.withdrawn_by.clone().unwrap_or_default()
-        } else {
-            p.published_by.clone()
-        },
+        by: crate::names::user_name(
+            state,
+            lang,
+            if withdrawn {
+                p.withdrawn_by.as_deref().unwrap_or_default()
+            } else {
+                &p.published_by
+            },
+        )
+        .await?,
     })
 }
 
