@@ -116,8 +116,16 @@ async fn no_unpublished_round_and_no_evidence_is_reachable_from_the_public_pages
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(!body.contains("/evidence/"), "{path} links to evidence");
         for r in &unpublished {
-            assert!(!body.contains(&r.name), "{path} names the unpublished {}", r.id);
-            assert!(!body.contains(&r.id), "{path} names the unpublished {}", r.id);
+            assert!(
+                !body.contains(&r.name),
+                "{path} names the unpublished {}",
+                r.id
+            );
+            assert!(
+                !body.contains(&r.id),
+                "{path} names the unpublished {}",
+                r.id
+            );
         }
         if !path.contains("format=") && !path.ends_with(".atom") {
             todo.extend(public_links(&body));

@@ -315,7 +315,9 @@ impl Store {
                 entity: "publication",
                 entity_id: &p.target,
                 unit: None,
-                before: Some(serde_json::json!({"kind": p.kind.as_str(), "published_at": p.published_at})),
+                before: Some(
+                    serde_json::json!({"kind": p.kind.as_str(), "published_at": p.published_at}),
+                ),
                 after: Some(serde_json::json!({"withdrawn_at": at})),
             },
         )

@@ -92,7 +92,10 @@ async fn results_are_published_withdrawn_and_published_again_with_the_audit_log(
     let all = s.publications().await.unwrap();
     assert_eq!(all.len(), 1);
     let p = &all[0];
-    assert_eq!((p.id, p.kind, p.target.as_str()), (id, PublicationKind::Results, "par-2020"));
+    assert_eq!(
+        (p.id, p.kind, p.target.as_str()),
+        (id, PublicationKind::Results, "par-2020")
+    );
     assert_eq!(p.decision_ref.as_deref(), Some("12/QĐ-BNV"), "trimmed");
     assert_eq!(p.decision_on, Some(jiff::civil::date(2021, 5, 25)));
     assert!(p.is_live());
@@ -105,7 +108,10 @@ async fn results_are_published_withdrawn_and_published_again_with_the_audit_log(
     assert!(all[0].withdrawn_at.is_some());
     // A second withdrawal of the same one is refused.
     let again = kinds(s.withdraw_publication(id, "sonoivu").await.unwrap_err());
-    assert!(matches!(again[0].1, RefusalKind::Unknown { .. }), "{again:?}");
+    assert!(
+        matches!(again[0].1, RefusalKind::Unknown { .. }),
+        "{again:?}"
+    );
 
     // Published again: a new row, the old one stays withdrawn.
     let id2 = s.publish(&results(None), "sonoivu").await.unwrap();
@@ -123,7 +129,9 @@ async fn results_are_published_withdrawn_and_published_again_with_the_audit_log(
         .unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["publish", "withdraw", "publish"]);
-    assert!(log.iter().all(|e| e.entity_id == "par-2020" && e.actor == "sonoivu"));
+    assert!(log
+        .iter()
+        .all(|e| e.entity_id == "par-2020" && e.actor == "sonoivu"));
 }
 
 async fn what_does_not_exist_or_is_public_already_is_refused(s: &Store) {
@@ -140,13 +148,24 @@ async fn what_does_not_exist_or_is_public_already_is_refused(s: &Store) {
         (PublicationKind::Dossiers, "2021-06"),
         (PublicationKind::Dossiers, "June"),
     ] {
-        let k = kinds(s.publish(&refused(kind, target), "sonoivu").await.unwrap_err());
+        let k = kinds(
+            s.publish(&refused(kind, target), "sonoivu")
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(k.len(), 1, "{k:?}");
         assert_eq!(k[0].0, "target");
-        assert!(matches!(&k[0].1, RefusalKind::Unknown { value } if value == target), "{k:?}");
+        assert!(
+            matches!(&k[0].1, RefusalKind::Unknown { value } if value == target),
+            "{k:?}"
+        );
     }
     let long = "x".repeat(parindex_store::DECISION_REF_LIMIT + 1);
-    let k = kinds(s.publish(&results(Some(&long)), "sonoivu").await.unwrap_err());
+    let k = kinds(
+        s.publish(&results(Some(&long)), "sonoivu")
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(k[0].1, RefusalKind::TooLong { .. }), "{k:?}");
     s.publish(&results(None), "sonoivu").await.unwrap();
     let k = kinds(s.publish(&results(None), "sonoivu").await.unwrap_err());

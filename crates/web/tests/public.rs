@@ -80,7 +80,14 @@ async fn only_what_is_published_is_public_and_withdrawing_removes_it_with_an_aud
 
     let one = app.get(&path, None).await;
     assert_eq!(one.status, StatusCode::OK);
-    for figure in ["85,58", "13/63", "56,93", "22/63", "58/63", "Quyết định 1093/QĐ-BNV ngày 25/05/2021"] {
+    for figure in [
+        "85,58",
+        "13/63",
+        "56,93",
+        "22/63",
+        "58/63",
+        "Quyết định 1093/QĐ-BNV ngày 25/05/2021",
+    ] {
         assert!(one.body.contains(figure), "{figure} on the edition's page");
     }
 
@@ -92,10 +99,19 @@ async fn only_what_is_published_is_public_and_withdrawing_removes_it_with_an_aud
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.body.contains("withdraw-confirm"));
     let unconfirmed = app
-        .post(&format!("/cong-khai/quan-ly/{id}/rut"), Some("coordinator"), &[], None)
+        .post(
+            &format!("/cong-khai/quan-ly/{id}/rut"),
+            Some("coordinator"),
+            &[],
+            None,
+        )
         .await;
     assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.get(&path, None).await.status, StatusCode::OK, "still public");
+    assert_eq!(
+        app.get(&path, None).await.status,
+        StatusCode::OK,
+        "still public"
+    );
     let done = app
         .post(
             &format!("/cong-khai/quan-ly/{id}/rut"),
@@ -147,10 +163,16 @@ async fn answers_carry_validators_a_strict_policy_and_a_public_cache() {
         assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
         assert!(csp.contains("style-src 'self'") && csp.contains("img-src 'self' data:"));
         assert!(!csp.contains("script-src"), "{csp}");
-        assert!(h(header::CACHE_CONTROL).starts_with("public, max-age="), "{path}");
+        assert!(
+            h(header::CACHE_CONTROL).starts_with("public, max-age="),
+            "{path}"
+        );
         let etag = h(header::ETAG);
         let modified = h(header::LAST_MODIFIED);
-        assert!(etag.starts_with('"') && modified.ends_with("GMT"), "{etag} {modified}");
+        assert!(
+            etag.starts_with('"') && modified.ends_with("GMT"),
+            "{etag} {modified}"
+        );
 
         let again = |name: header::HeaderName, value: String| {
             let req = Request::get(path.as_str())
@@ -162,7 +184,10 @@ async fn answers_carry_validators_a_strict_policy_and_a_public_cache() {
         let same = again(header::IF_NONE_MATCH, etag.clone()).await;
         assert_eq!(same.status, StatusCode::NOT_MODIFIED, "{path}");
         assert!(same.body.is_empty());
-        assert_eq!(same.headers.get(header::ETAG).unwrap().to_str().unwrap(), etag);
+        assert_eq!(
+            same.headers.get(header::ETAG).unwrap().to_str().unwrap(),
+            etag
+        );
         let since = again(header::IF_MODIFIED_SINCE, modified.clone()).await;
         assert_eq!(since.status, StatusCode::NOT_MODIFIED, "{path}");
         let other = again(header::IF_NONE_MATCH, "\"autre\"".into()).await;
@@ -176,7 +201,9 @@ async fn answers_carry_validators_a_strict_policy_and_a_public_cache() {
     }
     // The signed-in pages keep their own policy.
     let dash = app.get("/", Some("coordinator")).await;
-    let csp = dash.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let csp = dash.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
     assert!(csp.starts_with("default-src 'self'"));
     app.db.cleanup().await;
 }
@@ -188,13 +215,22 @@ async fn every_table_downloads_as_csv_json_and_xlsx_and_reads_back() {
     // The history: CSV.
     let (status, headers, body) = bytes(&app, "/cong-khai?format=csv").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let mut r = csv::Reader::from_reader(body.as_slice());
     let head: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(head, ["year", "edition", "total", "max", "index_pct", "rank"]);
+    assert_eq!(
+        head,
+        ["year", "edition", "total", "max", "index_pct", "rank"]
+    );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
-    assert_eq!((&rows[0][0], &rows[0][2], &rows[0][5]), ("2020", "85.58", "13/63"));
+    assert_eq!(
+        (&rows[0][0], &rows[0][2], &rows[0][5]),
+        ("2020", "85.58", "13/63")
+    );
 
     // The areas of the edition: JSON.
     let (status, _, body) = bytes(
@@ -228,7 +264,10 @@ async fn every_table_downloads_as_csv_json_and_xlsx_and_reads_back() {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert_eq!(cells[0], ["Component", "Points", "Maximum", "Rank"]);
-    assert!(cells.iter().any(|r| r[0] == "Appraisal" && r[1] == "56.93"), "{cells:?}");
+    assert!(
+        cells.iter().any(|r| r[0] == "Appraisal" && r[1] == "56.93"),
+        "{cells:?}"
+    );
 
     // An unknown format or table is refused.
     assert_eq!(
@@ -236,9 +275,12 @@ async fn every_table_downloads_as_csv_json_and_xlsx_and_reads_back() {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        app.get(&format!("/cong-khai/chi-so/{EDITION}?format=csv&table=x"), None)
-            .await
-            .status,
+        app.get(
+            &format!("/cong-khai/chi-so/{EDITION}?format=csv&table=x"),
+            None
+        )
+        .await
+        .status,
         StatusCode::BAD_REQUEST
     );
     app.db.cleanup().await;
@@ -273,9 +315,7 @@ async fn the_atom_feed_parses_with_an_entry_per_publication() {
                 titles.push(t.xml10_content().into_owned());
                 in_title = false;
             }
-            quick_xml::events::Event::End(e) if e.name().0 == "entry" => {
-                depth_entry = false
-            }
+            quick_xml::events::Event::End(e) if e.name().0 == "entry" => depth_entry = false,
             quick_xml::events::Event::Eof => break,
             _ => {}
         }

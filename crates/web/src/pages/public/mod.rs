@@ -144,9 +144,10 @@ fn not_modified(req: &HeaderMap, etag: &str, modified: Option<jiff::Timestamp>) 
         let Ok(inm) = inm.to_str() else {
             return false;
         };
-        return inm.split(',').map(str::trim).any(|t| {
-            t == "*" || t == etag || t.strip_prefix("W/").is_some_and(|w| w == etag)
-        });
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t == etag || t.strip_prefix("W/").is_some_and(|w| w == etag));
     }
     match (req.get(header::IF_MODIFIED_SINCE), modified) {
         (Some(ims), Some(m)) => ims
@@ -175,11 +176,7 @@ pub fn answer(
     } else if let Some(name) = attachment {
         crate::download::attachment(content_type, name, body)
     } else {
-        (
-            [(header::CONTENT_TYPE, content_type.to_string())],
-            body,
-        )
-            .into_response()
+        ([(header::CONTENT_TYPE, content_type.to_string())], body).into_response()
     };
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -188,7 +185,10 @@ pub fn answer(
     if let Some(v) = modified.and_then(|m| HeaderValue::from_str(&http_date(m)).ok()) {
         h.insert(header::LAST_MODIFIED, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC_CACHE));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PUBLIC_CSP),

@@ -39,12 +39,9 @@ fn dec(d: Option<rust_decimal::Decimal>) -> Cell {
 /// "tháng 06/2021" / "month 06/2021", "năm 2021" / "year 2021".
 pub fn period_label(lang: Lang, p: DossierPeriod) -> String {
     match p {
-        DossierPeriod::Month(m) => format!(
-            "{} {:02}/{}",
-            t(lang, "public.month"),
-            m.month(),
-            m.year()
-        ),
+        DossierPeriod::Month(m) => {
+            format!("{} {:02}/{}", t(lang, "public.month"), m.month(), m.year())
+        }
         DossierPeriod::Year(y) => format!("{} {y}", t(lang, "public.year")),
     }
 }
@@ -56,9 +53,13 @@ pub fn decision_text(lang: Lang, p: &Publication) -> String {
         out = format!("{} {d}", t(lang, "public.decision"));
     }
     if let Some(on) = p.decision_on {
-        out = format!("{out} {} {}", t(lang, "public.dated"), crate::dates::date(on))
-            .trim()
-            .to_string();
+        out = format!(
+            "{out} {} {}",
+            t(lang, "public.dated"),
+            crate::dates::date(on)
+        )
+        .trim()
+        .to_string();
     }
     out
 }
@@ -192,7 +193,11 @@ pub async fn title_of(
         PublicationKind::Results => state.store.edition(&p.target).await?.map(|e| e.name),
         PublicationKind::Ranking => state.store.round(&p.target).await?.map(|r| r.name),
         PublicationKind::Dossiers => DossierPeriod::parse(&p.target).map(|d| {
-            format!("{} {}", t(lang, "public.dossiers_of"), period_label(lang, d))
+            format!(
+                "{} {}",
+                t(lang, "public.dossiers_of"),
+                period_label(lang, d)
+            )
         }),
     })
 }
@@ -222,7 +227,11 @@ pub async fn index(
                 history_svg(lang, &rows)
             },
             table: (!rows.is_empty()).then(|| table.html(lang)),
-            downloads: if rows.is_empty() { Vec::new() } else { downloads },
+            downloads: if rows.is_empty() {
+                Vec::new()
+            } else {
+                downloads
+            },
             empty: t(lang, "public.nothing").into(),
             ..Section::default()
         },
@@ -474,7 +483,12 @@ pub async fn ranking(
             .map(|row| {
                 vec![
                     Cell::Int(i64::from(row.rank)),
-                    Cell::Text(names.get(&row.unit).cloned().unwrap_or_else(|| row.unit.clone())),
+                    Cell::Text(
+                        names
+                            .get(&row.unit)
+                            .cloned()
+                            .unwrap_or_else(|| row.unit.clone()),
+                    ),
                     Cell::Dec(row.total),
                     Cell::Dec(row.max),
                     Cell::Dec(row.pct),
@@ -493,7 +507,9 @@ pub async fn ranking(
     let path = format!("/cong-khai/xep-hang/{id}");
     let mut note = decision_text(lang, p);
     if ranking.round.sample {
-        note = format!("{note} · {}", t(lang, "public.sample")).trim_start_matches(" · ").to_string();
+        note = format!("{note} · {}", t(lang, "public.sample"))
+            .trim_start_matches(" · ")
+            .to_string();
     }
     PublicPage {
         lang: lang.code(),
@@ -523,7 +539,10 @@ async fn dossier_table(
     let mut total = Counts::default();
     let mut sample = false;
     for c in cells.iter().filter(|c| period.holds(c.cell.month)) {
-        by_agency.entry(c.cell.agency.clone()).or_default().merge(&c.cell.counts);
+        by_agency
+            .entry(c.cell.agency.clone())
+            .or_default()
+            .merge(&c.cell.counts);
         total.merge(&c.cell.counts);
         sample |= c.sample;
     }
@@ -583,14 +602,20 @@ pub async fn dossiers(
     let period = DossierPeriod::parse(&target).ok_or(PageError::NotFound)?;
     let modified = last_modified(&all);
     let (table, sample) = dossier_table(&state, lang, period).await?;
-    let title = format!("{} {}", t(lang, "public.dossiers_of"), period_label(lang, period));
+    let title = format!(
+        "{} {}",
+        t(lang, "public.dossiers_of"),
+        period_label(lang, period)
+    );
     if let Some(f) = format {
         return table.download(&headers, lang, f, &title, modified);
     }
     let path = format!("/cong-khai/ho-so/{target}");
     let mut note = decision_text(lang, p);
     if sample {
-        note = format!("{note} · {}", t(lang, "public.synthetic")).trim_start_matches(" · ").to_string();
+        note = format!("{note} · {}", t(lang, "public.synthetic"))
+            .trim_start_matches(" · ")
+            .to_string();
     }
     PublicPage {
         lang: lang.code(),
