@@ -86,6 +86,24 @@ async fn the_demo_shows_its_2020_results_and_published_rankings_without_sign_in(
     let (status, dossiers) = get(&app, "/cong-khai/ho-so/2021-06").await;
     assert_eq!(status, StatusCode::OK);
     assert!(dossiers.contains("public-dossiers"));
+    // Its CSV's total row: the month's counts as stored when the demo published them.
+    let (status, csv) = get(&app, "/cong-khai/ho-so/2021-06?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let received: u64 = db
+        .store
+        .dossier_cells()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.cell.month.to_string() == "2021-06")
+        .map(|c| c.cell.counts.received)
+        .sum();
+    let total = csv.lines().last().unwrap_or_default();
+    assert!(received > 0);
+    assert!(
+        total.starts_with(&format!("Tổng cộng,{received},")),
+        "{total} (received {received})"
+    );
     let (status, edition) = get(&app, "/cong-khai/chi-so/par-2020-province").await;
     assert_eq!(status, StatusCode::OK);
     assert!(edition.contains("85,58") && edition.contains("13/63"));

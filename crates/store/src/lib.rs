@@ -55,7 +55,7 @@ pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
 };
 pub use publications::{
-    DossierPeriod, NewPublication, Publication, PublicationKind, DECISION_REF_LIMIT,
+    DossierPeriod, NewPublication, Publication, PublicationKind, PublishedCell, DECISION_REF_LIMIT,
 };
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;

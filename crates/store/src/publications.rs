@@ -9,8 +9,8 @@ use crate::error::Context;
 use crate::refusal::{Refusal, RefusalKind, Refusals};
 use crate::{Result, StoreError};
 use jiff::civil::Date;
-use parindex_domain::dossiers::Month;
-use serde::Serialize;
+use parindex_domain::dossiers::{Counts, Month};
+use serde::{Deserialize, Serialize};
 
 /// The longest decision reference kept (e.g. `125/QĐ-UBND`).
 pub const DECISION_REF_LIMIT: usize = 100;
@@ -85,6 +85,17 @@ impl std::fmt::Display for DossierPeriod {
     }
 }
 
+/// One agency × month of dossier rates as published (frozen in the publication).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedCell {
+    pub agency: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub counts: Counts,
+    /// Synthetic or sample data.
+    pub sample: bool,
+}
+
 /// What a coordinator publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPublication {
@@ -108,6 +119,8 @@ pub struct Publication {
     pub published_by: String,
     pub withdrawn_at: Option<String>,
     pub withdrawn_by: Option<String>,
+    /// For dossier rates: the cells of the period as they stood when published.
+    pub dossiers: Vec<PublishedCell>,
 }
 
 impl Publication {
@@ -124,7 +137,14 @@ impl Publication {
 fn row_of(r: &sqlx::any::AnyRow) -> Result<Publication> {
     let kind: String = get(r, "kind")?;
     let decision_on: Option<String> = get(r, "decision_on")?;
+    let snapshot: Option<String> = get(r, "snapshot_json")?;
+    let dossiers = match snapshot {
+        Some(s) => serde_json::from_str(&s)
+            .map_err(|e| StoreError::Corrupt(format!("publication snapshot: {e}")))?,
+        None => Vec::new(),
+    };
     Ok(Publication {
+        dossiers,
         id: get(r, "id")?,
         kind: PublicationKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("publication kind '{kind}'")))?,
@@ -227,14 +247,34 @@ impl Store {
             .as_deref()
             .map(|d| parindex_domain::text::nfc(d.trim()))
             .filter(|d| !d.is_empty());
+        let snapshot = match (p.kind, DossierPeriod::parse(&p.target)) {
+            (PublicationKind::Dossiers, Some(period)) => {
+                let cells: Vec<PublishedCell> = self
+                    .dossier_cells()
+                    .await?
+                    .into_iter()
+                    .filter(|c| period.holds(c.cell.month))
+                    .map(|c| PublishedCell {
+                        agency: c.cell.agency,
+                        month: c.cell.month.to_string(),
+                        counts: c.cell.counts,
+                        sample: c.sample,
+                    })
+                    .collect();
+                Some(serde_json::to_string(&cells).map_err(|e| {
+                    StoreError::Encode(format!("the dossier rates of {}: {e}", p.target))
+                })?)
+            }
+            _ => None,
+        };
         let at = audit_time();
         let mut tx = self
             .write_tx()
             .await
             .ctx(|| "starting a transaction".into())?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO publications (kind, target, decision_ref, decision_on, published_at, published_by) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO publications (kind, target, decision_ref, decision_on, published_at, published_by, snapshot_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(p.kind.as_str())
         .bind(&p.target)
@@ -242,6 +282,7 @@ impl Store {
         .bind(p.decision_on.map(|d| d.to_string()))
         .bind(&at)
         .bind(actor)
+        .bind(snapshot)
         .fetch_one(&mut *tx)
         .await
         .ctx(|| format!("publishing {} {}", p.kind.as_str(), p.target))?;

@@ -1,11 +1,13 @@
 //! What the province makes public (issue 13 point 1): publishing and withdrawing, each audited,
 //! refused for what does not exist or is already public; on SQLite and PostgreSQL.
 
+use parindex_domain::dossiers::{Counts, Month};
 use parindex_domain::edition::{Component, CriterionNode, Edition, Level, NodeCode};
 use parindex_domain::results::PublishedResult;
-use parindex_domain::units::Subject;
+use parindex_domain::units::{Subject, Unit, UnitType};
 use parindex_store::{
-    on_both_backends, AuditFilter, NewPublication, PublicationKind, RefusalKind, Store, StoreError,
+    on_both_backends, AuditFilter, DossierCell, DossierImportMeta, NewPublication, PublicationKind,
+    RefusalKind, Store, StoreError,
 };
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 on_both_backends!(
     results_are_published_withdrawn_and_published_again_with_the_audit_log,
     what_does_not_exist_or_is_public_already_is_refused,
+    dossier_rates_are_frozen_as_published,
 );
 
 async fn an_edition_with_results(s: &Store) {
@@ -172,4 +175,73 @@ async fn what_does_not_exist_or_is_public_already_is_refused(s: &Store) {
     assert!(matches!(&k[0].1, RefusalKind::Exists { .. }), "{k:?}");
     // Nothing refused was stored.
     assert_eq!(s.publications().await.unwrap().len(), 1);
+}
+
+async fn import_month(s: &Store, agency: &str, month: &str, early: u64, late: u64) {
+    let cell = DossierCell {
+        agency: agency.into(),
+        unit: Some(agency.into()),
+        month: Month::parse(month).unwrap(),
+        counts: Counts {
+            received: early + late,
+            resolved: early + late,
+            early,
+            on_time: 0,
+            late,
+            pending: 0,
+            pending_overdue: 0,
+        },
+    };
+    let meta = DossierImportMeta {
+        file_name: "export.csv".into(),
+        as_of: jiff::civil::date(2021, 7, 5),
+        sample: false,
+        rows: early + late,
+        skipped: 0,
+    };
+    let tx = s
+        .begin_dossier_import(&meta, &[cell], "sonoivu")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn dossier_rates_are_frozen_as_published(s: &Store) {
+    s.save_units(
+        &[Unit {
+            slug: "so-tu-phap".into(),
+            name_vi: "Sở Tư pháp".into(),
+            name_en: None,
+            unit_type: UnitType::Department,
+            parent: None,
+            head_name: None,
+            head_title: None,
+        }],
+        "seed",
+    )
+    .await
+    .unwrap();
+    import_month(s, "so-tu-phap", "2021-06", 8, 2).await;
+    import_month(s, "so-tu-phap", "2021-07", 1, 1).await;
+    let publish = |target: &str| NewPublication {
+        kind: PublicationKind::Dossiers,
+        target: target.into(),
+        decision_ref: None,
+        decision_on: None,
+    };
+    s.publish(&publish("2021-06"), "sonoivu").await.unwrap();
+    s.publish(&publish("2021"), "sonoivu").await.unwrap();
+    // June imported again with other figures: what was published stays as it was.
+    import_month(s, "so-tu-phap", "2021-06", 1, 9).await;
+    let all = s.publications().await.unwrap();
+    let june = all.iter().find(|p| p.target == "2021-06").unwrap();
+    assert_eq!(june.dossiers.len(), 1);
+    assert_eq!(june.dossiers[0].month, "2021-06");
+    assert_eq!(
+        (june.dossiers[0].counts.early, june.dossiers[0].counts.late),
+        (8, 2)
+    );
+    let year = all.iter().find(|p| p.target == "2021").unwrap();
+    let months: Vec<&str> = year.dossiers.iter().map(|c| c.month.as_str()).collect();
+    assert_eq!(months, ["2021-06", "2021-07"]);
 }

@@ -11,6 +11,9 @@ CREATE TABLE publications (
     published_at TEXT NOT NULL,
     published_by TEXT NOT NULL,
     withdrawn_at TEXT,
-    withdrawn_by TEXT
+    withdrawn_by TEXT,
+    -- The dossier rates of the period as they stood when published (JSON: agency, month, counts,
+    -- sample), so a later import of the same month does not change what was made public.
+    snapshot_json TEXT
 );
 CREATE INDEX publications_target ON publications(kind, target);

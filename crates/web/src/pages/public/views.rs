@@ -528,22 +528,22 @@ pub async fn ranking(
     .answer(&headers, modified)
 }
 
-/// The dossier rates of a period per agency, and the total.
+/// The dossier rates of a period per agency, and the total — as frozen when published.
 async fn dossier_table(
     state: &AppState,
     lang: Lang,
+    p: &Publication,
     period: DossierPeriod,
 ) -> Result<(OpenTable, bool), PageError> {
-    let cells = state.store.dossier_cells().await?;
     let mut by_agency: BTreeMap<String, Counts> = BTreeMap::new();
     let mut total = Counts::default();
     let mut sample = false;
-    for c in cells.iter().filter(|c| period.holds(c.cell.month)) {
+    for c in &p.dossiers {
         by_agency
-            .entry(c.cell.agency.clone())
+            .entry(c.agency.clone())
             .or_default()
-            .merge(&c.cell.counts);
-        total.merge(&c.cell.counts);
+            .merge(&c.counts);
+        total.merge(&c.counts);
         sample |= c.sample;
     }
     let names = unit_names(state, lang).await?;
@@ -601,7 +601,7 @@ pub async fn dossiers(
     let p = published(&all, PublicationKind::Dossiers, &target)?;
     let period = DossierPeriod::parse(&target).ok_or(PageError::NotFound)?;
     let modified = last_modified(&all);
-    let (table, sample) = dossier_table(&state, lang, period).await?;
+    let (table, sample) = dossier_table(&state, lang, p, period).await?;
     let title = format!(
         "{} {}",
         t(lang, "public.dossiers_of"),
