@@ -205,6 +205,7 @@ pub async fn load(store: &Store, today: jiff::civil::Date) -> Result<String> {
     out.push_str(&crate::demo_history::load(store, &doc.plan.id, today).await?);
     out.push_str(&parindex_ingest::dossiers::load_demo(store, ACTOR).await?);
     out.push_str(&crate::assessment::load_demo(store, ACTOR, today).await?);
+    out.push_str(&publish_demo(store).await?);
 
     let _ = writeln!(
         out,
@@ -234,6 +235,69 @@ pub async fn load(store: &Store, today: jiff::civil::Date) -> Result<String> {
             username,
             unit.unwrap_or("")
         );
+    }
+    Ok(out)
+}
+
+/// What the demo makes public under `/cong-khai`: the province's results of each edition, every
+/// ranking round published by the demo's clock (the SAMPLE rounds, with a SAMPLE decision), and
+/// the synthetic month of dossiers. Only what was never published: a publication the
+/// coordinator withdrew stays withdrawn when the demo is loaded again.
+async fn publish_demo(store: &Store) -> Result<String> {
+    use parindex_store::{NewPublication, PublicationKind};
+    let seen: BTreeSet<(PublicationKind, String)> = store
+        .publications()
+        .await?
+        .into_iter()
+        .map(|p| (p.kind, p.target))
+        .collect();
+    let mut todo = Vec::new();
+    for (edition_id, _, _) in RESULTS {
+        todo.push(NewPublication {
+            kind: PublicationKind::Results,
+            target: edition_id.to_string(),
+            decision_ref: None,
+            decision_on: None,
+        });
+    }
+    for r in store.rounds().await? {
+        if let Some(on) = r.round.published_on {
+            todo.push(NewPublication {
+                kind: PublicationKind::Ranking,
+                target: r.round.id.clone(),
+                decision_ref: Some(format!("{}/QĐ-UBND (MẪU)", 100 + r.round.year - 2000)),
+                decision_on: Some(on),
+            });
+        }
+    }
+    let month = parindex_ingest::dossiers::DEMO_MONTH;
+    if store
+        .dossier_cells()
+        .await?
+        .iter()
+        .any(|c| c.cell.month.to_string() == month)
+    {
+        todo.push(NewPublication {
+            kind: PublicationKind::Dossiers,
+            target: month.to_string(),
+            decision_ref: None,
+            decision_on: None,
+        });
+    }
+    let mut added = 0;
+    for p in todo {
+        if seen.contains(&(p.kind, p.target.clone())) {
+            continue;
+        }
+        store
+            .publish(&p, ACTOR)
+            .await
+            .with_context(|| format!("publishing {} {}", p.kind.as_str(), p.target))?;
+        added += 1;
+    }
+    let mut out = String::new();
+    if added > 0 {
+        let _ = writeln!(out, "public pages (/cong-khai): {added} publications added");
     }
     Ok(out)
 }

@@ -156,6 +156,9 @@ pub enum Action<'a> {
     ManageRounds,
     /// The published provincial ranking of departments and districts.
     ViewProvincialRanking,
+    /// Decide what the public pages (`/cong-khai`) show: publish and withdraw the results of an
+    /// edition, a published ranking, the dossier rates of a period.
+    ManagePublications,
 }
 
 /// The policy. Read-only roles never change anything; unit-bound roles touch only their unit.
@@ -223,7 +226,7 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
             Admin => false,
         },
         Action::Appraise => actor.role == Appraiser,
-        Action::ManageRounds => actor.role == Coordinator,
+        Action::ManageRounds | Action::ManagePublications => actor.role == Coordinator,
         Action::ViewProvincialRanking => true,
     }
 }
@@ -519,8 +522,10 @@ mod tests {
             );
         }
         assert!(can(&c, &Action::ManageRounds));
+        assert!(can(&c, &Action::ManagePublications));
         for who in [&a, &lead, &l, &ad, &ap] {
             assert!(!can(who, &Action::ManageRounds));
+            assert!(!can(who, &Action::ManagePublications));
         }
         for who in [&c, &a, &lead, &l, &ad, &ap, &nobody] {
             assert!(can(who, &Action::ViewProvincialRanking));

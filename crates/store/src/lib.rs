@@ -24,6 +24,7 @@ mod indicators;
 mod pg_bulk;
 mod plan_views;
 mod plans;
+mod publications;
 mod read_models;
 mod refusal;
 mod results;
@@ -53,6 +54,9 @@ pub use indicators::{IndicatorView, LinkedScore};
 pub use plan_views::{AssignmentState, HeadRecord, PlanCounts, PlanState, TaskState, Tiles};
 pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
+};
+pub use publications::{
+    DossierPeriod, NewPublication, Publication, PublicationKind, PublishedCell, DECISION_REF_LIMIT,
 };
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;

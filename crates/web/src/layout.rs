@@ -34,7 +34,7 @@ impl Layout {
         let lang = Lang::parse(&cu.user.lang);
         let actor = cu.actor();
         let own = cu.user.unit.as_deref();
-        let items: [(&'static str, &'static str, bool); 13] = [
+        let items: [(&'static str, &'static str, bool); 14] = [
             ("/", "nav.dashboard", can(&actor, &Action::ViewDashboard)),
             (
                 "/editions",
@@ -64,6 +64,11 @@ impl Layout {
             ("/users", "nav.users", can(&actor, &Action::ManageUsers)),
             ("/tokens", "nav.tokens", can(&actor, &Action::ManageTokens)),
             ("/backups", "nav.backups", can(&actor, &Action::ViewBackups)),
+            (
+                "/cong-khai/quan-ly",
+                "nav.public",
+                can(&actor, &Action::ManagePublications),
+            ),
             ("/account", "nav.account", true),
         ];
         Layout {

@@ -148,6 +148,7 @@ pub const TABLES: &[TableSpec] = &[
     data("evidence_files"),
     data("evidence"),
     data("evidence_links"),
+    data("publications"),
     TableSpec {
         role: TableRole::Version,
         ..data("data_versions")

@@ -41,6 +41,7 @@ pub const ACTIONS: &[&str] = &[
     "submit",
     "unlink",
     "update",
+    "withdraw",
 ];
 pub const ENTITIES: &[&str] = &[
     "api_token",
@@ -58,6 +59,7 @@ pub const ENTITIES: &[&str] = &[
     "indicator_observation",
     "measure",
     "plan",
+    "publication",
     "rank_target",
     "report",
     "result",

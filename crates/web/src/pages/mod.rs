@@ -18,6 +18,7 @@ pub mod home;
 pub mod indicators;
 pub mod plan_reports;
 pub mod plans;
+pub mod public;
 pub mod results;
 pub mod session;
 pub mod tables;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(plans::routes())
         .merge(plan_reports::routes())
         .merge(accountability::routes())
+        .merge(public::routes())
 }
 
 /// Refuse with 403 unless the policy allows it.

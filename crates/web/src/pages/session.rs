@@ -36,6 +36,9 @@ struct LoginPage {
     username_label: &'static str,
     password_label: &'static str,
     submit: &'static str,
+    /// The public pages, which need no account.
+    public_href: String,
+    public_label: &'static str,
 }
 
 impl LoginPage {
@@ -51,6 +54,8 @@ impl LoginPage {
             username_label: t(lang, "login.username"),
             password_label: t(lang, "login.password"),
             submit: t(lang, "login.submit"),
+            public_href: crate::pages::public::href(lang, "/cong-khai"),
+            public_label: t(lang, "login.public"),
         }
     }
 }
