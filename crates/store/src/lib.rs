@@ -24,6 +24,7 @@ mod indicators;
 mod pg_bulk;
 mod plan_views;
 mod plans;
+mod pushed;
 mod read_models;
 mod refusal;
 mod results;
@@ -53,6 +54,7 @@ pub use plan_views::{AssignmentState, HeadRecord, PlanCounts, PlanState, TaskSta
 pub use plans::{
     Assignment, AttachmentInfo, Measure, NewAttachment, Notification, ReportInput, ATTACHMENT_LIMIT,
 };
+pub use pushed::{PushChange, PushRefusal, PushResult, PushedDossier};
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};
