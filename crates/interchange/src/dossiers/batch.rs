@@ -372,15 +372,27 @@ mod tests {
 
     #[test]
     fn hostile_bodies_are_refused_whole() {
+        // Nesting inside a field is skipped without recursion (serde_json ignores a value with
+        // a loop): the dossier is refused, the batch read.
         let deep = format!(
             r#"{{"dossiers":[{{"code":{}1{}}}]}}"#,
             "[".repeat(10_000),
             "]".repeat(10_000)
         );
+        let rows = read_batch(deep.as_bytes(), BATCH_MAX).unwrap();
+        assert_eq!(rows[0].check(0), Err((Some("code"), RowProblem::NotText)));
+        // Unbalanced, or nested where a dossier's object is parsed: refused whole.
+        let open = format!(r#"{{"dossiers":[{}"#, "[".repeat(100_000));
         assert!(matches!(
-            read_batch(deep.as_bytes(), BATCH_MAX),
+            read_batch(open.as_bytes(), BATCH_MAX),
             Err(BatchProblem::Syntax { .. })
         ));
+        let objects = format!(
+            r#"{{"dossiers":[{{"code":"a","x":{}1{}}}]}}"#,
+            r#"{"a":"#.repeat(10_000),
+            "}".repeat(10_000)
+        );
+        assert!(read_batch(objects.as_bytes(), BATCH_MAX).is_ok());
         assert_eq!(read_batch(b"[]", BATCH_MAX), Err(BatchProblem::NotABatch));
         assert_eq!(read_batch(b"{}", BATCH_MAX), Err(BatchProblem::NotABatch));
         assert_eq!(
