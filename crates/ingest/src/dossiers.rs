@@ -225,11 +225,14 @@ pub struct DuplicateCode {
 /// occurrence of each (agency, code) by a 64-bit hash (8 bytes per dossier, not its texts;
 /// a collision, about one in 10^9 for a year's export, would report a false duplicate), the
 /// texts only of those seen twice.
+/// Where a dossier was read: the part of the file and the line within it.
+type At = (u32, u64);
+
 #[derive(Default)]
 struct Duplicates {
-    first: HashMap<u64, (u32, u64)>,
+    first: HashMap<u64, At>,
     at: HashMap<u64, usize>,
-    found: Vec<(String, String, Vec<(u32, u64)>)>,
+    found: Vec<(String, String, Vec<At>)>,
     total: u64,
 }
 
