@@ -226,7 +226,13 @@ impl<'de> Visitor<'de> for RowVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BatchRow, A::Error> {
         let mut row = BatchRow::default();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match Field::parse(&key) {
+            // The column's own name first (what a client sends): folding every key against
+            // every Vietnamese header name would cost more than the rest of the reading.
+            let field = Field::ALL
+                .into_iter()
+                .find(|f| f.name() == key)
+                .or_else(|| Field::parse(&key));
+            match field {
                 Some(f) => row.values[f as usize] = map.next_value::<Value>()?,
                 None => {
                     map.next_value::<IgnoredAny>()?;
