@@ -112,6 +112,13 @@ pub enum Action<'a> {
     ExplainDossier {
         unit: &'a str,
     },
+    /// Push dossiers through the API (`POST /api/v1/dossiers`) at all.
+    PushDossiers,
+    /// Push a dossier of this agency: its unit, or `None` for an agency that is no unit of the
+    /// province (kept under its own name).
+    PushDossierOf {
+        unit: Option<&'a str>,
+    },
     /// The improvement plan: its tree, tasks, assignments with their statuses, the calendar.
     ViewPlan,
     /// Change the plan: import a plan file, the working-day calendar.
@@ -197,6 +204,16 @@ pub fn can(actor: &Actor, action: &Action<'_>) -> bool {
             Coordinator => true,
             LeadAgency | Agency => own(unit),
             _ => false,
+        },
+        Action::PushDossiers => match actor.role {
+            Coordinator | Admin => true,
+            LeadAgency | Agency => actor.unit.is_some(),
+            Leader | Appraiser => false,
+        },
+        Action::PushDossierOf { unit } => match actor.role {
+            Coordinator | Admin => true,
+            LeadAgency | Agency => unit.is_some_and(own),
+            Leader | Appraiser => false,
         },
         Action::ViewPlan => actor.role != Appraiser,
         Action::EditPlan | Action::ReviewReport | Action::ProposeMeasure => {
@@ -370,6 +387,35 @@ mod tests {
         let ap = actor(Role::Appraiser, None);
         assert!(can(&ap, &Action::ViewEditions));
         assert!(!can(&ap, &Action::ViewResults));
+    }
+
+    #[test]
+    fn dossiers_are_pushed_by_the_coordinator_or_for_ones_own_agency() {
+        let c = actor(Role::Coordinator, Some("so-noi-vu"));
+        let ad = actor(Role::Admin, None);
+        let a = actor(Role::Agency, Some("so-tu-phap"));
+        let lead = actor(Role::LeadAgency, Some("so-tai-chinh"));
+        for who in [&c, &ad, &a, &lead] {
+            assert!(can(who, &Action::PushDossiers));
+        }
+        for who in [
+            actor(Role::Leader, None),
+            actor(Role::Appraiser, None),
+            actor(Role::Agency, None),
+        ] {
+            assert!(!can(&who, &Action::PushDossiers));
+        }
+        let tu_phap = Action::PushDossierOf {
+            unit: Some("so-tu-phap"),
+        };
+        let no_unit = Action::PushDossierOf { unit: None };
+        assert!(can(&c, &tu_phap) && can(&ad, &tu_phap) && can(&c, &no_unit));
+        assert!(can(&a, &tu_phap));
+        assert!(!can(&lead, &tu_phap), "another agency's dossier");
+        assert!(
+            !can(&a, &no_unit),
+            "an agency that is no unit: coordinator only"
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::error::{IngestError, Result};
 use parindex_domain::dossiers::{day_of, Dim, Month};
 use parindex_domain::text::fold;
 use parindex_interchange::dossiers::{
-    generate, parse_column_map, scan_file, scan_file_into, BadRow, GenOptions, OverdueBatch,
-    OverdueSink, Scan, ScanError, ScanOptions,
+    generate, parse_column_map, scan_file_into, BadRow, GenOptions, OverdueBatch, OverdueSink,
+    Scan, ScanError, ScanOptions,
 };
 use parindex_store::{
     DossierCell, DossierImport, DossierImportMeta, OverdueRef, Store, StoreError,
@@ -119,13 +119,13 @@ pub fn skipped_note(scan: &Scan) -> Option<String> {
 
 /// Matches an export's agency texts to units: a unit slug as is, else a unit whose name folds
 /// to the same text. Unmatched agencies are kept under their own name. Answers are cached.
-struct Agencies {
+pub(crate) struct Agencies {
     units: Vec<(String, String)>,
     cache: HashMap<String, Option<String>>,
 }
 
 impl Agencies {
-    async fn load(store: &Store) -> Result<Agencies> {
+    pub(crate) async fn load(store: &Store) -> Result<Agencies> {
         let units = store
             .units(None)
             .await?
@@ -139,7 +139,7 @@ impl Agencies {
     }
 
     /// The unit of an agency text, if it is one.
-    fn unit(&mut self, a: &str) -> Option<String> {
+    pub(crate) fn unit(&mut self, a: &str) -> Option<String> {
         if let Some(u) = self.cache.get(a) {
             return u.clone();
         }
@@ -197,6 +197,160 @@ pub struct ImportSummary {
     pub dry_run: bool,
     /// The stored import (none in a dry run).
     pub import_id: Option<i64>,
+    /// Dossiers pushed through the API into the file's cells, which the file replaces (a cell
+    /// has one source; in a dry run: would replace).
+    pub pushed_replaced: u64,
+    /// Codes that appear more than once (same agency) among the file's late and
+    /// pending-overdue dossiers: how many, and the first [`DUPLICATES_SHOWN`] by line.
+    pub duplicate_codes: u64,
+    pub duplicates: Vec<DuplicateCode>,
+}
+
+/// How many duplicate codes are listed (all are counted).
+pub const DUPLICATES_SHOWN: usize = 20;
+
+/// A dossier code that appears more than once for one agency among a file's late and
+/// pending-overdue dossiers (each occurrence is counted in the cell, and the agency's list shows
+/// it twice): the lines it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateCode {
+    /// The agency as in the file.
+    pub agency: String,
+    pub code: String,
+    /// The file's lines (a sheet's rows), in order.
+    pub lines: Vec<u64>,
+}
+
+/// Codes seen among the late and pending-overdue dossiers while a file is read: the first
+/// occurrence of each (agency, code) by a 64-bit hash (8 bytes per dossier, not its texts;
+/// a collision, about one in 10^9 for a year's export, would report a false duplicate), the
+/// texts only of those seen twice.
+/// Where a dossier was read: the part of the file and the line within it.
+type At = (u32, u64);
+
+#[derive(Default)]
+struct Duplicates {
+    first: HashMap<u64, At>,
+    at: HashMap<u64, usize>,
+    found: Vec<(String, String, Vec<At>)>,
+    total: u64,
+}
+
+/// Duplicate codes whose lines are kept (all are counted).
+const DUPLICATES_KEPT: usize = 1000;
+
+impl Duplicates {
+    fn see(&mut self, agency: &str, code: &str, part: u32, line: u64) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (agency, code).hash(&mut h);
+        let k = h.finish();
+        let first = match self.first.entry(k) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((part, line));
+                return;
+            }
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+        };
+        match self.at.get(&k) {
+            Some(&i) => self.found[i].2.push((part, line)),
+            None => {
+                self.total += 1;
+                if self.found.len() < DUPLICATES_KEPT {
+                    self.at.insert(k, self.found.len());
+                    self.found.push((
+                        agency.to_string(),
+                        code.to_string(),
+                        vec![first, (part, line)],
+                    ));
+                }
+            }
+        }
+    }
+
+    fn see_batch(&mut self, batch: &OverdueBatch) {
+        for d in batch.iter() {
+            self.see(d.agency, d.code, d.part, d.line);
+        }
+    }
+
+    /// The duplicates with the file's lines, by first line: how many, and the first shown.
+    fn report(self, scan: &Scan) -> (u64, Vec<DuplicateCode>) {
+        let mut out: Vec<DuplicateCode> = self
+            .found
+            .into_iter()
+            .map(|(agency, code, at)| {
+                let mut lines: Vec<u64> = at.iter().map(|&(p, l)| scan.line_of(p, l)).collect();
+                lines.sort_unstable();
+                DuplicateCode {
+                    agency,
+                    code,
+                    lines,
+                }
+            })
+            .collect();
+        out.sort_by_key(|d| d.lines.first().copied().unwrap_or(0));
+        out.truncate(DUPLICATES_SHOWN);
+        (self.total, out)
+    }
+}
+
+/// The sink of a dry run: only the duplicate codes are looked for.
+struct DuplicateSink(std::sync::Mutex<Duplicates>);
+
+impl OverdueSink for DuplicateSink {
+    fn rows(&self, batch: OverdueBatch) -> std::result::Result<(), String> {
+        match self.0.lock() {
+            Ok(mut d) => d.see_batch(&batch),
+            Err(_) => return Err("the duplicate check failed".into()),
+        }
+        Ok(())
+    }
+
+    fn restart(&self) -> std::result::Result<(), String> {
+        match self.0.lock() {
+            Ok(mut d) => *d = Duplicates::default(),
+            Err(_) => return Err("the duplicate check failed".into()),
+        }
+        Ok(())
+    }
+}
+
+/// The duplicate codes as the import's audit entry keeps them.
+fn duplicates_json(done: &ImportSummary) -> serde_json::Value {
+    serde_json::json!({
+        "count": done.duplicate_codes,
+        "codes": done.duplicates.iter().map(|d| serde_json::json!({
+            "code": d.code, "agency": d.agency, "lines": d.lines,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The summary's sentences on the pushed dossiers replaced and the duplicate codes.
+fn more_text(done: &mut ImportSummary) {
+    if done.pushed_replaced > 0 {
+        done.text.push_str(&format!(
+            "\n{} dossiers pushed through the API into these agency × month cells {} replaced by the file (a cell has one source)",
+            done.pushed_replaced,
+            if done.dry_run { "would be" } else { "are" }
+        ));
+    }
+    if done.duplicate_codes > 0 {
+        let shown: Vec<String> = done
+            .duplicates
+            .iter()
+            .map(|d| {
+                let lines: Vec<String> = d.lines.iter().map(u64::to_string).collect();
+                format!("{} ({}, lines {})", d.code, d.agency, lines.join(", "))
+            })
+            .collect();
+        done.text.push_str(&format!(
+            "\n{} dossier codes appear more than once among the late and pending-overdue dossiers (each occurrence is counted): {}{}",
+            done.duplicate_codes,
+            shown.join("; "),
+            if done.duplicate_codes as usize > shown.len() { "; …" } else { "" }
+        ));
+    }
 }
 
 impl ImportSummary {
@@ -258,14 +412,22 @@ pub async fn import(
     };
     if dry_run {
         let path = file.to_path_buf();
-        let scan = tokio::task::spawn_blocking(move || scan_file(&path, &opts))
-            .await
-            .map_err(|source| IngestError::Task {
-                file: file.display().to_string(),
-                source,
-            })?;
+        let (scan, dups) = tokio::task::spawn_blocking(move || {
+            let sink = DuplicateSink(std::sync::Mutex::new(Duplicates::default()));
+            let scan = scan_file_into(&path, &opts, &sink);
+            (scan, sink.0.into_inner().unwrap_or_default())
+        })
+        .await
+        .map_err(|source| IngestError::Task {
+            file: file.display().to_string(),
+            source,
+        })?;
         let scan = named(flags, scan)?;
-        return import_scan(store, scan, as_of, flags, dry_run, actor).await;
+        let (n, shown) = dups.report(&scan);
+        let mut done = import_scan(store, scan, as_of, flags, dry_run, actor).await?;
+        (done.duplicate_codes, done.duplicates) = (n, shown);
+        more_text(&mut done);
+        return Ok(done);
     }
     let mut agencies = Agencies::load(store).await?;
     let meta = DossierImportMeta {
@@ -288,6 +450,7 @@ pub async fn import(
     let reading =
         tokio::task::spawn_blocking(move || scan_file_into(&path, &opts, &ChannelSink(send)));
     let mut failed: Option<IngestError> = None;
+    let mut dups = Duplicates::default();
     // Batches are stored a few at a time (the store puts them in the order of its index: the
     // more rows at once, the more of each agency × month cell go in together).
     let mut pending: Vec<OverdueBatch> = Vec::new();
@@ -296,6 +459,7 @@ pub async fn import(
         let msg = recv.recv().await;
         let res = match msg {
             Some(Handover::Rows(batch)) => {
+                dups.see_batch(&batch);
                 pending.push(batch);
                 if pending.len() < STORE_BATCHES {
                     continue;
@@ -305,6 +469,7 @@ pub async fn import(
             // The file is read again: what was not stored yet is dropped too.
             Some(Handover::Restart) => {
                 pending.clear();
+                dups = Duplicates::default();
                 tx.discard_overdue().await
             }
             None => {
@@ -331,8 +496,14 @@ pub async fn import(
     let mut summary = summarize(&mut agencies, &scan)?;
     tx.replace_cells(&summary.cells).await?;
     tx.set_rows(scan.rows, scan.bad_rows);
+    summary.done.pushed_replaced = tx.pushed_removed();
+    (summary.done.duplicate_codes, summary.done.duplicates) = dups.report(&scan);
+    if summary.done.duplicate_codes > 0 {
+        tx.note_duplicates(duplicates_json(&summary.done));
+    }
     let id = tx.commit().await?;
     summary.done.import_id = Some(id);
+    more_text(&mut summary.done);
     Ok(summary.done)
 }
 
@@ -483,6 +654,9 @@ fn summarize(agencies: &mut Agencies, scan: &Scan) -> Result<Summary> {
         bad: first_bad(scan),
         dry_run: false,
         import_id: None,
+        pushed_replaced: 0,
+        duplicate_codes: 0,
+        duplicates: Vec::new(),
     };
     Ok(Summary { cells, done })
 }
@@ -502,6 +676,12 @@ pub async fn import_scan(
     if dry_run {
         done.text.push_str(" (dry run: nothing saved)");
         done.dry_run = true;
+        let pushed = store.pushed_cells().await?;
+        done.pushed_replaced = pushed
+            .iter()
+            .filter(|(a, m, _)| cells.iter().any(|c| c.agency == *a && c.month == *m))
+            .map(|(_, _, n)| n)
+            .sum();
         return Ok(done);
     }
     let meta = DossierImportMeta {
@@ -534,7 +714,9 @@ pub async fn import_scan(
             tx.add_overdue(&batch).await?;
         }
     }
+    done.pushed_replaced = tx.pushed_removed();
     done.import_id = Some(tx.commit().await?);
+    more_text(&mut done);
     Ok(done)
 }
 

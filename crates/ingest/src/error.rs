@@ -21,6 +21,10 @@ pub enum IngestError {
     /// The file cannot be read: its name, the line when known, and why.
     #[error(transparent)]
     Scan(#[from] ScanError),
+    /// A JSON batch of dossiers (`POST /api/v1/dossiers`) refused whole: not a batch, or too
+    /// many dossiers.
+    #[error("{0}")]
+    Batch(parindex_interchange::dossiers::BatchProblem),
     /// The file has bad rows and they were not to be skipped: nothing was used.
     #[error(transparent)]
     BadRows(#[from] BadRows),

@@ -6,5 +6,6 @@
 
 pub mod dossiers;
 mod error;
+pub mod push;
 
 pub use error::{IngestError, Result};

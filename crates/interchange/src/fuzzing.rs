@@ -256,3 +256,28 @@ pub fn dossiers_xlsx(data: &[u8]) {
         assert!(!e.kind.to_string().is_empty());
     }
 }
+
+/// The JSON batch of `POST /api/v1/dossiers` ([`crate::dossiers::read_batch`]), with a small
+/// maximum so that the limit is reached: never more dossiers than the maximum, and every
+/// dossier either refused with a reason or read within the limits (code and agency given,
+/// texts at most [`crate::dossiers::TEXT_MAX`] bytes, the times in order).
+pub fn dossiers_json(data: &[u8]) {
+    use crate::dossiers::{read_batch, BatchProblem, TEXT_MAX};
+    const MAX: usize = 50;
+    let as_of = parindex_domain::dossiers::day_of(jiff::civil::date(2021, 8, 15));
+    match read_batch(data, MAX) {
+        Ok(rows) => {
+            assert!(rows.len() <= MAX);
+            for r in &rows {
+                if let Ok(d) = r.check(as_of) {
+                    assert!(!d.code.is_empty() && !d.agency.is_empty());
+                    assert!(d.code.len() <= 4 * TEXT_MAX && d.procedure.len() <= 4 * TEXT_MAX);
+                    assert!(d.row.due.days >= d.row.received.days);
+                    assert_eq!(d.row.month, d.row.received.month());
+                }
+            }
+        }
+        Err(BatchProblem::TooMany { max }) => assert_eq!(max, MAX),
+        Err(_) => {}
+    }
+}

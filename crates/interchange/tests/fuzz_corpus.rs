@@ -22,6 +22,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("self_assessment", fuzzing::self_assessment),
     ("dossiers_csv", fuzzing::dossiers_csv),
     ("dossiers_xlsx", fuzzing::dossiers_xlsx),
+    ("dossiers_json", fuzzing::dossiers_json),
 ];
 
 /// Seeds over this size stay out of the committed corpus (the zip bombs and the million strings
@@ -194,6 +195,48 @@ fn seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
     for c in small.iter().filter(|c| c.ext == "xlsx") {
         dx.push((c.file_name(), c.bytes.clone()));
     }
+    // The JSON batch of POST /api/v1/dossiers: good, too many (the target's maximum is 50),
+    // wrong types, deep nesting, a long string, broken JSON, invalid UTF-8.
+    let dj = s.entry("dossiers_json").or_default();
+    let one = r#"{"code":"H1","agency":"Sở Tư pháp","procedure":"1.001","level":"tỉnh","online_level":3,"received_at":"2021-06-01T08:00:00+07:00","due_at":"2021-06-03","result_at":null,"closed_at":"2021-06-04 10:00","status":"Đã trả"}"#;
+    dj.push((
+        "batch.json".into(),
+        format!(r#"{{"dossiers":[{one},{one}]}}"#).into_bytes(),
+    ));
+    dj.push((
+        "too-many.json".into(),
+        format!(r#"{{"dossiers":[{}]}}"#, vec!["{}"; 60].join(",")).into_bytes(),
+    ));
+    dj.push((
+        "wrong-types.json".into(),
+        br#"{"x":[1,{"a":null}],"dossiers":[{"code":{"a":[1]},"agency":true},"text",3,null,[1,2],{"code":"A","agency":"b","due_at":2.5,"received_at":20210601}]}"#.to_vec(),
+    ));
+    dj.push((
+        "deep.json".into(),
+        format!(
+            r#"{{"dossiers":[{{"code":{}1{}}}]}}"#,
+            "[".repeat(300),
+            "]".repeat(300)
+        )
+        .into_bytes(),
+    ));
+    dj.push((
+        "long-string.json".into(),
+        format!(
+            r#"{{"dossiers":[{{"code":"{}","agency":"x"}}]}}"#,
+            "đ".repeat(20_000)
+        )
+        .into_bytes(),
+    ));
+    dj.push((
+        "broken.json".into(),
+        b"{\"dossiers\": [{\"code\": \"A".to_vec(),
+    ));
+    dj.push((
+        "invalid-utf8.json".into(),
+        b"{\"dossiers\":[{\"code\":\"\xff\xfe\"}]}".to_vec(),
+    ));
+    dj.push(("escapes.json".into(), br#"{"dossiers":[{"code":"\u0000\ud800","agency":"\u0110","procedure":"p","level":"x\u00e3","received_at":"2021-06-01","due_at":"2021-06-01"}]}"#.to_vec()));
     s
 }
 

@@ -209,6 +209,10 @@ pub struct DossierImport {
     meta: DossierImportMeta,
     months: Vec<Month>,
     replaced: u64,
+    /// Pushed dossiers removed: their cells are now the file's (a cell has one source).
+    pushed_removed: u64,
+    /// The file's duplicate codes, as the reader found them (for the audit entry).
+    duplicates: Option<serde_json::Value>,
     /// Streaming ([`Store::open_dossier_import`]): the agency × month cells whose earlier
     /// overdue dossiers were already deleted (at the first dossier of the cell, or by
     /// [`DossierImport::replace_cells`]). `None`: [`Store::begin_dossier_import`] replaced
@@ -351,6 +355,15 @@ impl DossierImport {
             if !done {
                 delete_overdue_of(&mut self.conn, &c.agency, c.month).await?;
             }
+            // A cell has one source: the file holds every dossier of its months, so the
+            // dossiers pushed into the cell through the API go.
+            self.pushed_removed += exec!(
+                &mut self.conn,
+                "DELETE FROM pushed_dossiers WHERE agency = $1 AND month = $2",
+                &c.agency,
+                &month
+            )
+            .ctx(|| format!("replacing the pushed dossiers of {} {month}", c.agency))?;
             let k = &c.counts;
             exec!(
                 &mut self.conn,
@@ -377,6 +390,18 @@ impl DossierImport {
         Ok(())
     }
 
+    /// The dossiers pushed through the API into the cells replaced so far, removed by this
+    /// import.
+    pub fn pushed_removed(&self) -> u64 {
+        self.pushed_removed
+    }
+
+    /// Note the codes the file holds more than once (`{"count", "codes": [{code, agency,
+    /// lines}]}`), kept in the import's audit entry for the notice after the import.
+    pub fn note_duplicates(&mut self, duplicates: serde_json::Value) {
+        self.duplicates = Some(duplicates);
+    }
+
     /// Record the audit entry and commit. Returns the import's id.
     pub async fn commit(mut self) -> Result<i64> {
         if self.counts_changed {
@@ -398,6 +423,8 @@ impl DossierImport {
             "skipped": self.meta.skipped,
             "cells": self.cells,
             "cells_replaced": self.replaced,
+            "pushed_removed": self.pushed_removed,
+            "duplicates": self.duplicates,
             "overdue": self.overdue,
             "months": self.months.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
         });
@@ -664,6 +691,8 @@ impl Store {
             meta: meta.clone(),
             months: Vec::new(),
             replaced: 0,
+            pushed_removed: 0,
+            duplicates: None,
             cleared: streaming.then(HashMap::new),
             counts_changed: false,
             version: self.version_handle(),

@@ -25,6 +25,7 @@ mod pg_bulk;
 mod plan_views;
 mod plans;
 mod publications;
+mod pushed;
 mod read_models;
 mod refusal;
 mod results;
@@ -58,6 +59,7 @@ pub use plans::{
 pub use publications::{
     DossierPeriod, NewPublication, Publication, PublicationKind, PublishedCell, DECISION_REF_LIMIT,
 };
+pub use pushed::{PushChange, PushRefusal, PushResult, PushedDossier};
 pub use refusal::{Refusal, RefusalKind, Refusals};
 pub use results::ResultsChange;
 pub use throttle::{pair_key, ThrottleCount, ThrottleHit};

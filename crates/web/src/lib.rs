@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod api_dossiers;
 pub mod auth;
 pub mod backups;
 pub mod cache;
@@ -180,6 +181,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
+        .merge(api_dossiers::routes())
         .merge(pages::routes())
         .route("/static/app.css", get(stylesheet))
         .fallback(error_page::not_found)

@@ -36,7 +36,7 @@ pub fn document() -> Value {
         "info": {
             "title": "ParIndex API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "PAR Index editions, published results, gap analysis, units, the audit log, and for integrations the plan (my tasks, monthly reports, reviews) and the assessment (items, self-scores, evidence, rankings). Two ways in: the session cookie of /login (state-changing calls also need the x-csrf-token header), or an API token, `Authorization: Bearer pxi_…` (made by `parindex token create` or on /tokens; the token's user and role, narrowed by its scope: a read token gets 403 on any change; no CSRF). A bad, revoked or expired token: 401 with WWW-Authenticate; too many from one address: 429. Every list is paged: ?page= (from 1) and ?per_page= (1-500, default 50), answered {items, page, per_page, total, pages}. See docs/api.md."
+            "description": "PAR Index editions, published results, gap analysis, units, the audit log, pushed one-stop-shop dossiers (POST /api/v1/dossiers), and for integrations the plan (my tasks, monthly reports, reviews) and the assessment (items, self-scores, evidence, rankings). Two ways in: the session cookie of /login (state-changing calls also need the x-csrf-token header), or an API token, `Authorization: Bearer pxi_…` (made by `parindex token create` or on /tokens; the token's user and role, narrowed by its scope: a read token gets 403 on any change; no CSRF). A bad, revoked or expired token: 401 with WWW-Authenticate; too many from one address: 429. Every list is paged: ?page= (from 1) and ?per_page= (1-500, default 50), answered {items, page, per_page, total, pages}. See docs/api.md."
         },
         "components": {
             "securitySchemes": {
@@ -57,6 +57,10 @@ pub fn document() -> Value {
                     "error": {"type": "string", "description": "every refused field in one sentence: `field: message; …`"}, "field": {"type": "string", "description": "the first field refused (a path into the request, e.g. `name_vi`; empty for the request as a whole)"},
                     "problems": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}, "required": ["field", "message"]}}
                 }, "required": ["error", "field", "problems"]},
+                "BatchRefusal": {"type": "object", "description": "a batch of dossiers refused whole", "properties": {
+                    "error": {"type": "string", "description": "in the user's language"}, "kind": {"type": "string", "enum": ["too_many", "too_large", "not_json", "not_a_batch"]},
+                    "message_vi": {"type": "string"}, "message_en": {"type": "string"}, "max": {"type": "integer"}, "line": {"type": "integer"}, "column": {"type": "integer"}
+                }, "required": ["error", "kind", "message_vi", "message_en"], "example": {"error": "Lô có quá 10000 hồ sơ; hãy chia nhỏ. Không lưu gì.", "kind": "too_many", "max": 10000, "message_vi": "Lô có quá 10000 hồ sơ; hãy chia nhỏ. Không lưu gì.", "message_en": "The batch holds more than 10000 dossiers; split it. Nothing was saved."}},
                 "Decimal": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "an exact decimal written as a string"}
             }
         },
@@ -99,9 +103,60 @@ pub fn document() -> Value {
                 query_param("limit", "at most 1000 (the older paging; page and per_page win)", "integer"), query_param("offset", "rows to skip", "integer"),
                 query_param("page", "from 1", "integer"), query_param("per_page", "1 to 500", "integer")
             ]))},
-            "/api/v1/users": {"get": op("users (administrators; paged)", "users", integration::paged_params(vec![query_param("q", "search", "string")]))}
+            "/api/v1/users": {"get": op("users (administrators; paged)", "users", integration::paged_params(vec![query_param("q", "search", "string")]))},
+            "/api/v1/dossiers": {"post": push_dossiers()}
         }
     });
     integration::add_paths(&mut doc);
     doc
+}
+
+/// `POST /api/v1/dossiers` (`crate::api_dossiers`), with a request and a response example.
+fn push_dossiers() -> Value {
+    use crate::api_dossiers::PUSH_BODY_LIMIT;
+    use parindex_interchange::dossiers::{BATCH_MAX, TEXT_MAX};
+    let text = json!({"type": ["string", "integer", "null"], "maxLength": TEXT_MAX});
+    let refused =
+        json!({"application/json": {"schema": {"$ref": "#/components/schemas/BatchRefusal"}}});
+    json!({
+        "summary": "push one-stop-shop dossiers (coordinator and administrator: any agency; an agency's users: their own agency)",
+        "description": format!("A batch of at most {BATCH_MAX} dossiers in the dossier file's columns (docs/dossiers.md), idempotent by agency and code: a dossier sent again as stored is unchanged, a later state replaces the earlier one, and a batch that changes nothing writes nothing (no audit entry). Each dossier is checked with the file import's row rules; a refused one is listed with its index, code, field and reason and the others are stored, in one transaction with the counts per agency × month and the overdue lists. A cell imported from a file refuses pushed dossiers (kind cell_from_file). Pending dossiers are overdue as of the server's day (Asia/Ho_Chi_Minh). With a session cookie the x-csrf-token header is required."),
+        "tags": ["dossiers"],
+        "parameters": [{"name": "x-csrf-token", "in": "header", "required": false, "description": "the session's CSRF token (cookie sessions only)", "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"application/json": {
+            "schema": {"type": "object", "required": ["dossiers"], "properties": {"dossiers": {"type": "array", "maxItems": BATCH_MAX, "items": {"type": "object", "properties": {
+                "code": text, "agency": text, "procedure": text, "level": text, "online_level": text,
+                "received_at": text, "due_at": text, "result_at": text, "closed_at": text, "status": text
+            }, "required": ["code", "agency", "procedure", "level", "received_at", "due_at"]}}}},
+            "example": {"dossiers": [
+                {"code": "000.00.17.H06-210601-0001", "agency": "so-tu-phap", "procedure": "1.001756", "level": "province", "online_level": 3, "received_at": "2021-06-01T08:15:00+07:00", "due_at": "2021-06-04T17:00:00+07:00", "result_at": "2021-06-03T10:00:00+07:00", "closed_at": "2021-06-03T10:05:00+07:00", "status": "Đã trả kết quả"},
+                {"code": "000.00.17.H06-210601-0002", "agency": "Sở Tư pháp", "procedure": "1.001756", "level": "tỉnh", "received_at": "2021-06-01 09:00", "due_at": "2021-06-01", "result_at": null, "closed_at": "2021-05-30", "status": null}
+            ]}
+        }}},
+        "responses": {
+            "200": {"description": "what became of each dossier", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "added": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "refused": {"type": "integer"},
+                    "push_id": {"type": ["integer", "null"], "description": "the push's record; null when nothing changed"},
+                    "cells": {"type": "integer", "description": "agency × month cells recomputed"},
+                    "refusals": {"type": "array", "items": {"type": "object", "properties": {
+                        "index": {"type": "integer", "description": "the dossier's place in the list, from 0"}, "code": {"type": "string"},
+                        "field": {"type": ["string", "null"]},
+                        "kind": {"type": "string", "enum": ["empty", "not_utf8", "not_a_time", "year_out_of_range", "unknown_level", "unknown_online_level", "times_out_of_order", "not_text", "too_long", "not_an_object", "column_count", "repeated", "not_your_agency", "cell_from_file"]},
+                        "message": {"type": "string", "description": "in the user's language"}, "message_vi": {"type": "string"}, "message_en": {"type": "string"},
+                        "import_id": {"type": "integer", "description": "cell_from_file: the file import that fed the cell"},
+                        "first": {"type": "integer", "description": "repeated: the index of the same dossier earlier in the batch"}
+                    }, "required": ["index", "code", "field", "kind", "message", "message_vi", "message_en"]}}
+                }},
+                "example": {"added": 1, "updated": 0, "unchanged": 0, "refused": 1, "push_id": 42, "cells": 1, "refusals": [
+                    {"index": 1, "code": "000.00.17.H06-210601-0002", "field": "closed_at", "kind": "times_out_of_order", "message": "Ngày kết thúc trước ngày tiếp nhận.", "message_vi": "Ngày kết thúc trước ngày tiếp nhận.", "message_en": "Closed before it was received."}
+                ]}
+            }}},
+            "400": {"description": "not JSON, or not an object with the list dossiers (kind not_json, not_a_batch); nothing stored", "content": refused},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"},
+            "413": {"description": format!("over {BATCH_MAX} dossiers (kind too_many, found without reading the rest) or a body over {} MiB (kind too_large, from Content-Length before reading); nothing stored", PUSH_BODY_LIMIT / (1024 * 1024)), "content": refused},
+            "415": {"description": "the body is not application/json", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    })
 }

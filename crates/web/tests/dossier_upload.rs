@@ -746,3 +746,67 @@ async fn a_staged_file_expires_and_is_swept() {
     );
     app.db.cleanup().await;
 }
+
+/// Issue 13 points 3 and 7 on the page: the check says how many pushed dossiers the file would
+/// replace (a cell has one source) and lists duplicate overdue codes with their lines; the
+/// import's notice says both; the bad-row reasons are in Vietnamese.
+#[tokio::test]
+async fn the_check_names_pushed_dossiers_replaced_and_duplicate_codes() {
+    let app = TestApp::new().await;
+    let pushed = r#"{"dossiers":[
+        {"code":"P-1","agency":"so-tu-phap","procedure":"1.001","level":"province","received_at":"2021-07-03","due_at":"2021-07-09","closed_at":"2021-07-05"},
+        {"code":"P-2","agency":"so-tu-phap","procedure":"1.001","level":"province","received_at":"2021-07-04","due_at":"2021-07-09","closed_at":"2021-07-15"}]}"#;
+    let req = Request::post("/api/v1/dossiers")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(
+            header::COOKIE,
+            format!("parindex_session={}", app.sessions["coordinator"].1),
+        )
+        .header("x-csrf-token", app.csrf("coordinator"))
+        .body(Body::from(pushed))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::OK);
+    // TP-LATE twice (lines 3 and 7), and a bad row skipped.
+    let file = format!(
+        "{}TP-LATE,so-tu-phap,1.001,province,3,2021-07-02T08:00:00+07:00,2021-07-09,,2021-07-14,closed\n\
+         TP-X,so-tu-phap,1.001,province,3,2021-07-12,2021-07-09,,,processing\n",
+        july()
+    );
+    let skip = Fields {
+        skip_bad_rows: true,
+        ..CHECK
+    };
+    let res = upload(&app, "thang-7.csv", &file, &skip).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        res.body.contains("id=\"check-pushed-replaced\">2<"),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body.contains("1: TP-LATE (so-tu-phap): dòng 3, 7"),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body
+            .contains("<td>Ngày hẹn trả trước ngày tiếp nhận.</td>"),
+        "the bad row's reason in Vietnamese: {}",
+        res.body
+    );
+    let import = Fields {
+        skip_bad_rows: true,
+        ..IMPORT
+    };
+    let res = upload(&app, "thang-7.csv", &file, &import).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let notice = app.get(res.location(), Some("coordinator")).await;
+    assert!(
+        notice.body.contains("2 hồ sơ đã gửi qua API"),
+        "{}",
+        notice.body
+    );
+    assert!(notice.body.contains("TP-LATE (so-tu-phap): dòng 3, 7"));
+    assert!(app.store().pushed_cells().await.unwrap().is_empty());
+    app.db.cleanup().await;
+}

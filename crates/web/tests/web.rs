@@ -30,6 +30,9 @@ const COORDINATOR: [Expect; 6] = [Denied, Allowed, Denied, Denied, Denied, Denie
 const ADMIN: [Expect; 6] = [Allowed, Denied, Denied, Denied, Denied, Denied];
 const OWN_SO_TU_PHAP: [Expect; 6] = [Denied, Allowed, Denied, Allowed, Denied, Denied];
 const OWN_SO_TAI_CHINH: [Expect; 6] = [Denied, Allowed, Allowed, Denied, Denied, Denied];
+/// Dossiers pushed through the API: the coordinator and the administrator for any agency, a
+/// unit's users for their own (the route lets them in; each dossier is checked).
+const PUSHERS: [Expect; 6] = [Allowed, Allowed, Allowed, Allowed, Denied, Denied];
 
 /// Every route of the application with the expected outcome per role. Each page module's own
 /// test file covers behaviour; authorization is checked here, for every route.
@@ -91,6 +94,7 @@ fn cases() -> Vec<Case> {
         c("GET", "/api/v1/audit", &[], NOT_APPRAISER),
         c("GET", "/api/v1/users", &[], ADMIN),
         c("GET", "/api/v1/rankings", &[], ALL),
+        c("POST", "/api/v1/dossiers", &[], PUSHERS),
     ]
 }
 

@@ -200,6 +200,7 @@ fn scan_csv_with(
                 s.spawn(move || -> Result<(Finished, u64, bool), String> {
                     let spool = (opts.spool_overdue && sink.is_none()).then(|| spool_path(i));
                     let mut w = Worker::new(layout, opts, spool, sink)?;
+                    w.part = i as u32;
                     let lines =
                         read_range(f, a, b, &mut w).map_err(|e| format!("cannot be read: {e}"))?;
                     let broke = w.quoted_break;
@@ -218,6 +219,7 @@ fn scan_csv_with(
     let mut parts = Vec::new();
     let mut broke = false;
     let mut line_base = header_line;
+    let mut line_bases = Vec::with_capacity(results.len());
     for r in results {
         let (mut fin, lines, b) =
             r.map_err(|m| ScanError::new(file.clone(), None, ScanProblem::Failed(m)))?;
@@ -225,6 +227,7 @@ fn scan_csv_with(
         for bad in &mut fin.bad {
             bad.line += line_base;
         }
+        line_bases.push(line_base);
         line_base += lines;
         parts.push(fin);
     }
@@ -236,7 +239,9 @@ fn scan_csv_with(
         }
         return scan_csv_sequential(path, &layout, data_start, header_line, opts, sink);
     }
-    Ok(merge(&file, &opts.dims, parts, ranges.len()))
+    let mut scan = merge(&file, &opts.dims, parts, ranges.len());
+    scan.line_bases = line_bases;
+    Ok(scan)
 }
 
 /// Read a CSV dossier export with the careful sequential reader (the csv crate, one thread)

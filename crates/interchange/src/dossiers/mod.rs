@@ -28,6 +28,10 @@ mod bytes;
 use bytes::*;
 mod worker;
 use worker::*;
+mod row;
+pub use row::*;
+mod batch;
+pub use batch::*;
 mod csv_file;
 pub use csv_file::*;
 mod xlsx_file;
@@ -272,6 +276,15 @@ pub enum RowProblem {
     /// The times out of order.
     #[error("{}", .0.message())]
     Times(parindex_domain::dossiers::TimesProblem),
+    /// A JSON batch ([`read_batch`]): a field that is not a string, an integer or null.
+    #[error("not a text (use a string, an integer or null)")]
+    NotText,
+    /// A JSON batch: a field longer than [`TEXT_MAX`] bytes.
+    #[error("longer than {max} bytes")]
+    TooLong { max: usize },
+    /// A JSON batch: an element of the list that is not an object.
+    #[error("not a dossier (an object)")]
+    NotAnObject,
 }
 
 /// A bad row: its line number (1-based, the header is line 1 of a CSV) and why.
@@ -318,6 +331,15 @@ pub struct Scan {
     pub overdue: Option<Spool>,
     /// Threads used (1 when the file had to be read sequentially).
     pub threads: usize,
+    /// The line each part of the file starts after (see [`OverdueRow::part`]).
+    pub line_bases: Vec<u64>,
+}
+
+impl Scan {
+    /// The file's line of a dossier handed over as line `line` of part `part`.
+    pub fn line_of(&self, part: u32, line: u64) -> u64 {
+        self.line_bases.get(part as usize).copied().unwrap_or(0) + line
+    }
 }
 
 /// What is wrong with a header row (`Layout::from_headers`).

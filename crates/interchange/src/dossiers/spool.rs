@@ -148,6 +148,8 @@ pub(super) struct PackedOverdue {
     pub(super) level: DossierLevel,
     pub(super) online_level: u8,
     pub(super) month: Month,
+    pub(super) line: u64,
+    pub(super) part: u32,
 }
 
 /// One dossier of an [`OverdueBatch`], borrowed.
@@ -165,6 +167,10 @@ pub struct OverdueRow<'a> {
     pub closed_at: Option<&'a str>,
     pub status: Option<&'a str>,
     pub month: Month,
+    /// Where it was read from: the line within the part of the file its reading thread read
+    /// (`part`); the file's line is `Scan::line_of(part, line)` once the file is read.
+    pub line: u64,
+    pub part: u32,
 }
 
 /// Rows per [`OverdueBatch`].
@@ -209,6 +215,8 @@ impl OverdueBatch {
             closed_at: some(f[6]).then_some(f[6]),
             status: some(f[7]).then_some(f[7]),
             month: p.month,
+            line: p.line,
+            part: p.part,
         }
     }
 

@@ -1,10 +1,7 @@
 //! The worker: one thread's counts, and their merge.
 
 use super::*;
-use parindex_domain::dossiers::{
-    check_times, classify, parse_online_level, parse_time, Counts, Dim, DossierLevel, LocalTime,
-    Month, Outcome, TimeError,
-};
+use parindex_domain::dossiers::{Counts, Dim, DossierLevel, LocalTime, Month, Outcome};
 use parindex_domain::text::nfc;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,9 +11,6 @@ use std::path::PathBuf;
 /// The low bits of a packed group key.
 const MONTH_BASE: i32 = 1900 * 12;
 const MONTH_MAX: i32 = 4000 * 12;
-/// 1900-01-01 and 4000-01-01 as day numbers: the range of years accepted.
-pub(super) const DAY_1900: i32 = -25_567;
-pub(super) const DAY_4000: i32 = 741_442;
 
 pub(super) struct Worker<'a> {
     layout: &'a Layout,
@@ -40,10 +34,9 @@ pub(super) struct Worker<'a> {
     /// Set when a line ends inside quotes: the file must be read sequentially.
     pub(super) quoted_break: bool,
     io_error: Option<String>,
+    /// The part of the file this worker reads (its range's index; 0 when read on one thread).
+    pub(super) part: u32,
 }
-
-/// One row's fields, by column.
-pub(super) type Row<'r> = [&'r [u8]; NF];
 
 impl<'a> Worker<'a> {
     pub(super) fn new(
@@ -85,6 +78,7 @@ impl<'a> Worker<'a> {
             scratch: Vec::with_capacity(256),
             quoted_break: false,
             io_error: None,
+            part: 0,
         })
     }
 
@@ -175,7 +169,7 @@ impl<'a> Worker<'a> {
                 self.rows += 1;
                 if outcome.is_overdue() && self.sink.is_some() {
                     self.batch_row(
-                        r, outcome, level, online, received, due, result, closed, month,
+                        r, outcome, level, online, received, due, result, closed, month, line_no,
                     );
                 } else if outcome.is_overdue() && self.spool.is_some() {
                     self.spool_row(
@@ -187,6 +181,7 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// The row's rules ([`check_row`], shared with the JSON batch), then its agency interned.
     #[allow(clippy::type_complexity)]
     #[inline]
     fn classify(
@@ -204,64 +199,10 @@ impl<'a> Worker<'a> {
             Option<LocalTime>,
             Outcome,
         ),
-        (Option<&'static str>, RowProblem),
+        RowFault,
     > {
-        for f in [Field::Code, Field::Agency, Field::Procedure, Field::Status] {
-            let v = r[f as usize];
-            if !is_ascii(v) && std::str::from_utf8(v).is_err() {
-                return Err((Some(f.name()), RowProblem::NotUtf8));
-            }
-        }
-        for f in [Field::Code, Field::Agency] {
-            if r[f as usize].is_empty() {
-                return Err((Some(f.name()), RowProblem::Empty));
-            }
-        }
-        let time = |f: Field| -> Result<LocalTime, (Option<&'static str>, RowProblem)> {
-            let v = r[f as usize];
-            if v.is_empty() {
-                return Err((Some(f.name()), RowProblem::Time(TimeError::Empty)));
-            }
-            let t = parse_time(v).map_err(|e| (Some(f.name()), RowProblem::Time(e)))?;
-            if !(DAY_1900..DAY_4000).contains(&t.days) {
-                return Err((Some(f.name()), RowProblem::YearOutOfRange));
-            }
-            Ok(t)
-        };
-        let opt_time = |f: Field| -> Result<Option<LocalTime>, (Option<&'static str>, RowProblem)> {
-            if r[f as usize].is_empty() {
-                Ok(None)
-            } else {
-                time(f).map(Some)
-            }
-        };
-        let lv = r[Field::Level as usize];
-        let level = DossierLevel::parse(lv).ok_or_else(|| {
-            (
-                Some("level"),
-                RowProblem::UnknownLevel {
-                    value: String::from_utf8_lossy(lv).into_owned(),
-                },
-            )
-        })?;
-        let ov = r[Field::OnlineLevel as usize];
-        let online = parse_online_level(ov).ok_or_else(|| {
-            (
-                Some("online_level"),
-                RowProblem::UnknownOnlineLevel {
-                    value: String::from_utf8_lossy(ov).into_owned(),
-                },
-            )
-        })?;
-        let received = time(Field::ReceivedAt)?;
-        let due = time(Field::DueAt)?;
-        let result = opt_time(Field::ResultAt)?;
-        let closed = opt_time(Field::ClosedAt)?;
-        check_times(received, due, result, closed)
-            .map_err(|p| (Some(p.column()), RowProblem::Times(p)))?;
-        let month = received.month();
-        debug_assert!(month.0 >= MONTH_BASE && month.0 < MONTH_MAX);
-        let outcome = classify(due.days, closed, self.as_of);
+        let c = check_row(r, self.as_of)?;
+        debug_assert!(c.month.0 >= MONTH_BASE && c.month.0 < MONTH_MAX);
         let agency = r[Field::Agency as usize];
         let agency_id = match self.agencies.last {
             Some(id) if *self.agencies.names[id as usize] == *agency => id,
@@ -272,7 +213,15 @@ impl<'a> Worker<'a> {
             }
         };
         Ok((
-            agency_id, month, level, online, received, due, result, closed, outcome,
+            agency_id,
+            c.month,
+            c.level,
+            c.online_level,
+            c.received,
+            c.due,
+            c.result,
+            c.closed,
+            c.outcome,
         ))
     }
 
@@ -339,6 +288,7 @@ impl<'a> Worker<'a> {
         result: Option<LocalTime>,
         closed: Option<LocalTime>,
         month: Month,
+        line: u64,
     ) {
         if self.io_error.is_some() {
             return;
@@ -373,6 +323,8 @@ impl<'a> Worker<'a> {
             level,
             online_level: online,
             month,
+            line,
+            part: self.part,
         });
         self.spooled += 1;
         if b.rows.len() >= OVERDUE_BATCH_ROWS {
@@ -478,6 +430,7 @@ pub(super) fn merge(file: &str, dims: &[Dim], parts: Vec<Finished>, threads: usi
     bad.sort_by_key(|b| b.line);
     bad.truncate(BAD_ROWS_KEPT);
     Scan {
+        line_bases: vec![0],
         file: file.to_string(),
         dims: dims.to_vec(),
         groups: map

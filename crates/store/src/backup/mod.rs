@@ -122,6 +122,7 @@ pub const TABLES: &[TableSpec] = &[
         ..data("login_throttle")
     },
     data("dossier_imports"),
+    data("pushed_dossiers"),
     data("dossier_stats"),
     data("overdue_dossiers"),
     data("dossier_explanations"),

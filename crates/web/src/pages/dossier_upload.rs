@@ -306,6 +306,12 @@ pub struct CheckView {
     pub bad_rows: u64,
     pub bad: Vec<BadRowView>,
     pub sample: bool,
+    /// Dossiers pushed through the API into the file's cells, which the file would replace.
+    pub pushed_replaced: u64,
+    /// Codes the file holds more than once among its overdue dossiers: how many, and the
+    /// first ones in words (`code (agency): lines 3, 9`).
+    pub duplicate_codes: u64,
+    pub duplicates: Vec<String>,
     /// The file kept for "Nhập tệp này", when it could be staged.
     pub staged: Option<StagedView>,
 }
@@ -338,8 +344,24 @@ fn check_view(lang: Lang, s: &ImportSummary, as_of: jiff::civil::Date, sample: b
         bad_rows: s.bad_rows,
         bad: bad_rows_view(lang, &s.bad),
         sample,
+        pushed_replaced: s.pushed_replaced,
+        duplicate_codes: s.duplicate_codes,
+        duplicates: s
+            .duplicates
+            .iter()
+            .map(|d| duplicate_text(lang, &d.code, &d.agency, &d.lines))
+            .collect(),
         staged: None,
     }
+}
+
+/// A duplicate code in words: `code (agency): lines 3, 9`.
+fn duplicate_text(lang: Lang, code: &str, agency: &str, lines: &[u64]) -> String {
+    let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
+    i18n::t(lang, "dossiers.upload.duplicate_item")
+        .replace("{code}", code)
+        .replace("{agency}", agency)
+        .replace("{lines}", &lines.join(", "))
 }
 
 /// What an import stored, for the notice after the redirect.
@@ -354,6 +376,11 @@ struct Imported {
     skipped: u64,
     unmatched: Vec<String>,
     sample: bool,
+    /// Pushed dossiers the file replaced.
+    pushed_removed: u64,
+    /// Duplicate codes: how many, and the first in words.
+    duplicate_codes: u64,
+    duplicates: Vec<String>,
 }
 
 fn notice_text(lang: Lang, i: &Imported) -> String {
@@ -384,11 +411,50 @@ fn notice_text(lang: Lang, i: &Imported) -> String {
                 .replace("{names}", &names.join(", ")),
         );
     }
+    if i.pushed_removed > 0 {
+        text.push(' ');
+        text.push_str(
+            &t("dossiers.upload.imported_pushed").replace("{n}", &i.pushed_removed.to_string()),
+        );
+    }
+    if i.duplicate_codes > 0 {
+        text.push(' ');
+        text.push_str(
+            &t("dossiers.upload.imported_duplicates")
+                .replace("{n}", &i.duplicate_codes.to_string())
+                .replace("{codes}", &i.duplicates.join("; ")),
+        );
+    }
     if i.sample {
         text.push(' ');
         text.push_str(t("dossiers.upload.imported_sample"));
     }
     text
+}
+
+/// The duplicate codes an import's audit entry keeps, in words.
+fn audit_duplicates(lang: Lang, after: &serde_json::Value) -> (u64, Vec<String>) {
+    let d = &after["duplicates"];
+    let codes = d["codes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    let lines: Vec<u64> = c["lines"]
+                        .as_array()
+                        .map(|l| l.iter().filter_map(|x| x.as_u64()).collect())
+                        .unwrap_or_default();
+                    duplicate_text(
+                        lang,
+                        c["code"].as_str().unwrap_or_default(),
+                        c["agency"].as_str().unwrap_or_default(),
+                        &lines,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (d["count"].as_u64().unwrap_or(0), codes)
 }
 
 /// The notice after an import by this user (`/dossiers?import=ID`): what the import stored,
@@ -428,7 +494,11 @@ pub async fn imported_notice(
         .and_then(|s| s.parse::<jiff::civil::Date>().ok())
         .map(dates::date)
         .unwrap_or_default();
+    let (duplicate_codes, duplicates) = audit_duplicates(lang, &after);
     let imported = Imported {
+        pushed_removed: after["pushed_removed"].as_u64().unwrap_or(0),
+        duplicate_codes,
+        duplicates,
         file: after["file"].as_str().unwrap_or_default().to_string(),
         as_of,
         rows: after["rows"]

@@ -440,6 +440,13 @@ pub(crate) fn row_problem(lang: Lang, p: &RowProblem) -> String {
             &[("value", value.clone())],
         ),
         P::Times(t) => times_problem(lang, *t),
+        P::NotText => i18n::t(lang, "refusal.dossier.not_text").into(),
+        P::TooLong { max } => fill(
+            lang,
+            "refusal.dossier.too_long",
+            &[("max", max.to_string())],
+        ),
+        P::NotAnObject => i18n::t(lang, "refusal.dossier.not_an_object").into(),
     }
 }
 

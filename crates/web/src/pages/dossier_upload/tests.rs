@@ -61,8 +61,14 @@ fn the_notice_says_what_was_imported() {
         skipped: 1,
         unmatched: vec!["Ban A".into()],
         sample: true,
+        pushed_removed: 4,
+        duplicate_codes: 1,
+        duplicates: vec![duplicate_text(Lang::Vi, "H1", "so-tu-phap", &[3, 9])],
     };
     let vi = notice_text(Lang::Vi, &i);
+    // The pushed dossiers the file replaced and the duplicate codes, with their lines.
+    assert!(vi.contains("4 hồ sơ đã gửi qua API"), "{vi}");
+    assert!(vi.contains("H1 (so-tu-phap): dòng 3, 9"), "{vi}");
     assert!(vi.contains("thang-6.csv") && vi.contains("3000") && vi.contains("2021-06"));
     assert!(vi.contains("05/07/2021") && vi.contains("Ban A"), "{vi}");
     let en = notice_text(Lang::En, &i);
