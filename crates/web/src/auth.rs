@@ -268,6 +268,12 @@ pub async fn session_layer(
         }
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        // No anonymous change on the API: without a session or a token the answer is 401 and
+        // its challenge (an integration learns to send its token), not the pages' CSRF 403.
+        if req.uri().path().starts_with("/api/") && req.extensions().get::<CurrentUser>().is_none()
+        {
+            return api_unauthorized();
+        }
         let expected = match req.extensions().get::<CurrentUser>() {
             Some(u) => Some(u.csrf.clone()),
             None => cookie(req.headers(), PRE_CSRF_COOKIE),
@@ -279,6 +285,18 @@ pub async fn session_layer(
         req = req2;
     }
     next.run(req).await
+}
+
+/// 401 for an API request without credentials, with the `WWW-Authenticate` challenge.
+fn api_unauthorized() -> Response {
+    let mut res = crate::ApiError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "sign in first, or send Authorization: Bearer <token>",
+    )
+    .into_response();
+    res.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, bearer::challenge());
+    res
 }
 
 /// The unread notifications of the user's unit, for the header's badge (kept in memory by the
@@ -360,14 +378,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
         }
         let path = parts.uri.path();
         if path.starts_with("/api/") {
-            let mut res = crate::ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "sign in first, or send Authorization: Bearer <token>",
-            )
-            .into_response();
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, bearer::challenge());
-            return Err(res);
+            return Err(api_unauthorized());
         }
         let next = parts
             .uri
