@@ -562,9 +562,11 @@ async fn publish(
             .with_context(|| format!("publishing {id}"))?;
     }
     if json {
-        print_json(&json!({"round": id, "decision": decision, "date": date.to_string(),
+        print_json(
+            &json!({"round": id, "decision": decision, "date": date.to_string(),
             "dry_run": dry_run, "published": published, "blockers": blocked,
-            "ranking": ranking_json(&ranking)}))?;
+            "ranking": ranking_json(&ranking)}),
+        )?;
     } else {
         println!(
             "{} — {}: ranking {} by decision {decision} of {date}",
@@ -581,7 +583,10 @@ async fn publish(
             println!(
                 "{}  {}  {} / {}  {}  {}",
                 r["rank"],
-                r["name"].as_str().or(r["unit"].as_str()).unwrap_or_default(),
+                r["name"]
+                    .as_str()
+                    .or(r["unit"].as_str())
+                    .unwrap_or_default(),
                 r["total"].as_str().unwrap_or_default(),
                 r["max"].as_str().unwrap_or_default(),
                 r["pct"].as_str().unwrap_or_default(),
@@ -617,7 +622,7 @@ async fn publish(
             lines.join("\n")
         );
     }
-    if dry_run {
+    if dry_run && !json {
         println!("dry run: nothing published");
     }
     Ok(())
