@@ -19,6 +19,7 @@ mod files;
 mod output;
 mod reminders;
 mod report;
+mod rounds;
 mod tokens;
 mod users;
 
@@ -186,6 +187,12 @@ enum Command {
     Evidence {
         #[command(subcommand)]
         command: assessment::EvidenceCommand,
+    },
+    /// The assessment cycle: `rounds`, `show ROUND [--unit UNIT]`, `export-table`,
+    /// `import-table` and `publish`, with the web's rules and locks (docs/assessment.md).
+    Assessment {
+        #[command(subcommand)]
+        command: rounds::AssessmentCommand,
     },
     /// Serve the web application.
     Serve {
@@ -452,6 +459,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Evidence { command } => {
             assessment::evidence_command(&store, command, &cli.evidence.config(&cli.db)).await?
         }
+        Command::Assessment { command } => rounds::run(&store, command, clock.today()).await?,
         Command::Backup { args } => {
             if let Some(output) = &args.output {
                 backup::backup(&store, output, &cli.evidence.config(&cli.db)).await?;

@@ -72,6 +72,30 @@ impl Store {
     /// set and the final scores are frozen in a snapshot; nothing of the round changes after,
     /// except by a correction.
     pub async fn publish_round(&self, id: &str, today: Date, actor: &str) -> Result<()> {
+        self.publish_round_by_decision(id, today, None, actor).await
+    }
+
+    /// [`Store::publish_round`] dated `on`, with the number of the decision that publishes the
+    /// ranking (e.g. `15/QĐ-UBND`, at most 100 characters) kept in the audit record
+    /// (`parindex assessment publish --decision … --date …`).
+    pub async fn publish_round_by_decision(
+        &self,
+        id: &str,
+        on: Date,
+        decision: Option<&str>,
+        actor: &str,
+    ) -> Result<()> {
+        let today = on;
+        let decision = decision.map(nfc).map(|d| d.trim().to_string());
+        if let Some(d) = &decision {
+            let mut problems = Refusals::new();
+            if d.is_empty() {
+                problems.push("decision_ref", RefusalKind::Required);
+            } else if d.chars().count() > 100 {
+                problems.push("decision_ref", RefusalKind::TooLong { max: 100 });
+            }
+            problems.check()?;
+        }
         let round = self.open_round(id).await?;
         let blockers = self.publication_blockers(id).await?;
         if !blockers.is_empty() {
@@ -159,9 +183,13 @@ impl Store {
                 entity_id: id,
                 unit: None,
                 before: None,
-                after: Some(
-                    serde_json::json!({"published_on": today.to_string(), "ranking": summary}),
-                ),
+                after: Some(match &decision {
+                    None => {
+                        serde_json::json!({"published_on": today.to_string(), "ranking": summary})
+                    }
+                    Some(d) => serde_json::json!({"published_on": today.to_string(),
+                        "decision": d, "ranking": summary}),
+                }),
             },
         )
         .await?;

@@ -19,7 +19,9 @@ mod appraisal;
 pub(crate) mod evidence;
 pub(crate) mod ranking;
 mod rounds;
-mod sheet;
+/// The self-scoring summary table; `summary_of` and `plan` are also the CLI's
+/// (`parindex assessment export-table|import-table`), so both read and write it alike.
+pub mod sheet;
 mod unit;
 
 use crate::auth::CurrentUser;

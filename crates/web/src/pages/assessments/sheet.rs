@@ -40,7 +40,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The summary table of one unit's assessment.
-pub(crate) fn summary_of(
+pub fn summary_of(
     lang: Lang,
     a: &UnitAssessment,
 ) -> parindex_interchange::self_assessment::SummaryTable {
@@ -139,8 +139,9 @@ fn read_upload(
     }
 }
 
-/// What the imported rows would change, or their problems.
-fn plan(
+/// What the imported rows would change, or their problems (the self-scoring and explanation
+/// locks checked per row, as of `today`).
+pub fn plan(
     lang: Lang,
     a: &UnitAssessment,
     imported: Vec<ImportedItem>,
