@@ -810,6 +810,17 @@ async fn import_form(
     Ok(Html(ImportPage::new(l, editions, edition).render()?))
 }
 
+/// The slugs of the known subjects (what a results file may name).
+async fn known_subjects(state: &AppState) -> Result<BTreeSet<String>, PageError> {
+    Ok(state
+        .store
+        .subjects(None)
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect())
+}
+
 /// Why no results file could be read, as said beside the file field.
 fn no_file_problem(lang: Lang, no: upload::NoFile) -> FileProblem {
     file_problem(i18n::t(
@@ -862,13 +873,7 @@ async fn import(
         Err(no) => return fail(page, no.status(), vec![no_file_problem(lang, no)]),
     };
     page.file_name = file_name.clone();
-    let known: BTreeSet<String> = state
-        .store
-        .subjects(None)
-        .await?
-        .into_iter()
-        .map(|s| s.slug)
-        .collect();
+    let known = known_subjects(&state).await?;
     // Parsed off the async workers, under the upload cap (authorization is checked above).
     let (ed, name) = (edition.clone(), file_name.clone());
     let (parsed, bytes) = crate::parse_pool::parse(move || {
