@@ -924,4 +924,24 @@ mod tests {
             e.warnings()
         );
     }
+
+    #[test]
+    fn a_criterion_marked_a_sample_makes_its_subtree_one() {
+        let mut e = sample();
+        e.sample = false;
+        let c11 = code("1.1");
+        e.criteria
+            .iter_mut()
+            .find(|n| n.code == c11)
+            .expect("1.1")
+            .sample = true;
+        assert!(e.is_sample_node(&c11));
+        assert!(e.is_sample_node(&code("1.1.2")), "under a marked criterion");
+        assert!(!e.is_sample_node(&code("1.2")) && !e.is_sample_node(&code("1")));
+        e.sample = true;
+        assert!(
+            e.is_sample_node(&code("2")),
+            "a sample edition: every criterion"
+        );
+    }
 }

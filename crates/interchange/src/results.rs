@@ -255,7 +255,7 @@ fn results_from_sheet(
     // A row needs a total or a published rank: a file needs one of the two columns.
     if !cols.has(&RCol::Total) && !cols.has(&RCol::Rank) {
         p.push(
-            None,
+            Some(sheet.header_row),
             None,
             ReadProblem::MissingColumn {
                 label: "total (Tổng điểm)".to_string(),

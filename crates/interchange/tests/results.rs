@@ -265,7 +265,8 @@ fn unknown_subject_bad_date_and_text_in_number_cells() {
 
 #[test]
 fn missing_and_unknown_headers() {
-    let err = read_csv("subject,rank,colour,score:9\nbac-giang,1,red,1\n").unwrap_err();
+    // Neither a total nor a rank column: a row could carry nothing.
+    let err = read_csv("subject,colour,score:9\nbac-giang,red,1\n").unwrap_err();
     assert_read(
         &err,
         Some(1),
@@ -329,8 +330,20 @@ fn a_duplicate_subject_is_reported_naming_both_rows_and_both_totals() {
 
 #[test]
 fn an_empty_required_cell_is_reported() {
-    let err = read_csv("subject,total\nbac-giang,\n").unwrap_err();
-    assert_read(&err, Some(2), Some("total"), ReadProblem::Empty);
+    let err = read_csv("subject,total\n,85.58\n").unwrap_err();
+    assert_read(&err, Some(2), Some("subject"), ReadProblem::Empty);
+    // An empty total with no rank: nothing was published for the subject.
+    let err = read_csv("subject,total,rank\nbac-giang,,\n").unwrap_err();
+    assert!(
+        err.problems.iter().any(|p| p.row == Some(2)
+            && p.column.as_deref() == Some("total")
+            && p.kind
+                == parindex_interchange::ProblemKind::Result(ResultProblemKind::NoTotalNorRank)),
+        "{err}"
+    );
+    // With a rank it is a result.
+    let r = read_csv("subject,total,rank\nbac-giang,,13\n").unwrap();
+    assert_eq!((r[0].total, r[0].rank), (None, Some(13)));
 }
 
 #[test]
