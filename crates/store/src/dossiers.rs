@@ -556,7 +556,7 @@ fn count(r: &AnyRow, col: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{col}: {v} is negative")))
 }
 
-fn month_of(s: &str) -> Result<Month> {
+pub(crate) fn month_of(s: &str) -> Result<Month> {
     Month::parse(s).ok_or_else(|| StoreError::Corrupt(format!("month '{s}'")))
 }
 

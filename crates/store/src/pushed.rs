@@ -90,8 +90,7 @@ fn from_row(r: &AnyRow) -> Result<PushedDossier> {
         result_at: get(r, "result_at")?,
         closed_at: get(r, "closed_at")?,
         status: get(r, "status")?,
-        month: Month::parse(&month)
-            .ok_or_else(|| StoreError::Corrupt(format!("month '{month}'")))?,
+        month: crate::dossiers::month_of(&month)?,
     })
 }
 

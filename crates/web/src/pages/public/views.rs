@@ -506,27 +506,52 @@ pub async fn ranking(
         return table.download(&headers, lang, f, &ranking.round.name, modified);
     }
     let path = format!("/cong-khai/xep-hang/{id}");
-    let mut note = decision_text(lang, p);
-    if ranking.round.sample {
-        note = format!("{note} · {}", t(lang, "public.sample"))
-            .trim_start_matches(" · ")
-            .to_string();
-    }
+    let label = ranking.round.sample.then_some("public.sample");
+    let part = ("ranking", "public.ranking", "public.ranking_intro");
+    one_table_page(
+        lang,
+        &path,
+        ranking.round.name.clone(),
+        part,
+        (p, label),
+        &table,
+    )
+    .answer(&headers, modified)
+}
+
+/// A page of one published table: the decision that published it (and a sample's label, the
+/// catalogue key `label`) as its note, the table and its downloads; `part` is the section's id,
+/// its heading's key and the page's introduction's key.
+fn one_table_page(
+    lang: Lang,
+    path: &str,
+    title: String,
+    (id, heading, intro): (&str, &str, &str),
+    (p, label): (&Publication, Option<&str>),
+    table: &OpenTable,
+) -> PublicPage {
+    let note = [
+        decision_text(lang, p),
+        label.map(|k| t(lang, k).to_string()).unwrap_or_default(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
     PublicPage {
         lang: lang.code(),
-        title: ranking.round.name.clone(),
-        intro: t(lang, "public.ranking_intro").into(),
+        title,
+        intro: t(lang, intro).into(),
         sections: vec![Section {
-            id: "ranking".into(),
-            heading: t(lang, "public.ranking").into(),
+            id: id.into(),
+            heading: t(lang, heading).into(),
             note,
             table: Some(table.html(lang)),
-            downloads: downloads(lang, &path, None),
+            downloads: downloads(lang, path, None),
             ..Section::default()
         }],
-        chrome: Chrome::new(lang, &path),
+        chrome: Chrome::new(lang, path),
     }
-    .answer(&headers, modified)
 }
 
 /// The dossier rates of a period per agency, and the total — as frozen when published.
@@ -612,27 +637,9 @@ pub async fn dossiers(
         return table.download(&headers, lang, f, &title, modified);
     }
     let path = format!("/cong-khai/ho-so/{target}");
-    let mut note = decision_text(lang, p);
-    if sample {
-        note = format!("{note} · {}", t(lang, "public.synthetic"))
-            .trim_start_matches(" · ")
-            .to_string();
-    }
-    PublicPage {
-        lang: lang.code(),
-        title,
-        intro: t(lang, "public.dossiers_intro").into(),
-        sections: vec![Section {
-            id: "dossiers".into(),
-            heading: t(lang, "public.dossiers").into(),
-            note,
-            table: Some(table.html(lang)),
-            downloads: downloads(lang, &path, None),
-            ..Section::default()
-        }],
-        chrome: Chrome::new(lang, &path),
-    }
-    .answer(&headers, modified)
+    let label = sample.then_some("public.synthetic");
+    let part = ("dossiers", "public.dossiers", "public.dossiers_intro");
+    one_table_page(lang, &path, title, part, (p, label), &table).answer(&headers, modified)
 }
 
 fn xml(s: &str) -> String {
