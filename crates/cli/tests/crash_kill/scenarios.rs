@@ -316,11 +316,11 @@ pub fn report_submitted_and_reviewed(backend: Backend) {
     let probe = Probe {
         parts: vec![
             vec![
-                format!("SELECT r.version, r.done, r.progress_pct, r.submitted_by FROM reports r JOIN assignments a ON a.id = r.assignment_id WHERE {TASK} ORDER BY r.version"),
+                format!("SELECT r.version, r.done, r.progress_pct, r.submitted_by FROM reports r JOIN assignments a ON a.id = r.assignment_id WHERE {TASK} ORDER BY r.version, r.id"),
                 format!("SELECT r.version, t.file_name, t.size_bytes, t.sha256 FROM attachments t JOIN reports r ON r.id = t.report_id JOIN assignments a ON a.id = r.assignment_id WHERE {TASK} ORDER BY r.version, t.id"),
                 format!("SELECT progress_pct FROM assignments a WHERE {TASK}"),
             ],
-            vec![format!("SELECT r.version, r.decision, r.review_comment, r.reviewed_by FROM reports r JOIN assignments a ON a.id = r.assignment_id WHERE {TASK} AND r.decision IS NOT NULL ORDER BY r.version")],
+            vec![format!("SELECT r.version, r.decision, r.review_comment, r.reviewed_by FROM reports r JOIN assignments a ON a.id = r.assignment_id WHERE {TASK} AND r.decision IS NOT NULL ORDER BY r.version, r.id")],
         ],
         // The submission records the report and, when it changes, the assignment's progress.
         audit: vec![
