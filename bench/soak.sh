@@ -7,7 +7,9 @@
 # BACKEND is sqlite (a new file in the work folder) or postgres (a database `soak`, dropped and
 # created again on SOAK_PG, default postgres://postgres@127.0.0.1:5432; the `test` database of
 # the repository tests is not touched). Also from the environment: SOAK_PHASE=all|soak|rush,
-# SOAK_PORT (8099), SOAK_RUSH_UNITS (37), SOAK_RUSH_FILES (20), SOAK_RUSH_KB (256),
+# SOAK_READ_SECS (0: seconds of reads only after the mix, to see the memory once the data stops
+# growing), SOAK_WRITE_PCT (100: the share of the mix's writes made, the rest replaced by
+# reads), SOAK_PORT (8099), SOAK_RUSH_UNITS (37), SOAK_RUSH_FILES (20), SOAK_RUSH_KB (256),
 # BENCH_DIR (a work folder kept afterwards; by default a temporary one, removed), SOAK_BUILD=0
 # (use the release binaries already built).
 #
@@ -101,6 +103,7 @@ echo "parindex serve: pid $SERVER, $(nproc) cores, load average $(cut -d' ' -f1-
 status=0
 "$GEN" --addr "127.0.0.1:$PORT" --pid "$SERVER" --secs "$SECS" --conns "$CONNS" --phase "$PHASE" \
   --rush-units "$RUSH_UNITS" --rush-files "$RUSH_FILES" --rush-kb "$RUSH_KB" \
+  --read-secs "${SOAK_READ_SECS:-0}" --write-pct "${SOAK_WRITE_PCT:-100}" --db-file "$WORK/soak.db" \
   --shas-out "$WORK/rush.sha256" | tee "$WORK/soak-$BACKEND.txt" || status=1
 stop
 trap - EXIT

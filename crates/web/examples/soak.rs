@@ -10,7 +10,11 @@
 //!   writes: the coordinator's dashboard, plan tree, results, gap, indicators, audit, dossiers,
 //!   ranking; the leader's read-only pages; the lead agency's and the agency's tasks and monthly
 //!   reports; self-assessment saves, evidence uploads and downloads by units; the appraiser's
-//!   page and appraisal saves. Every write is one the server accepts (303).
+//!   page and appraisal saves. Every write is one the server accepts (303). With
+//!   `--write-pct P`, each write drawn is made with a chance of P % (else one of the role's
+//!   reads instead): a pace of writes nearer a province's own. With
+//!   `--read-secs N`, N more seconds of the same users' reads only (the memory once the data
+//!   stops growing).
 //! - **rush**: `--rush-units` units (37) upload `--rush-files` evidence files each (20) at once,
 //!   each on its own connection, distinct contents of `--rush-kb` KB; then every file is read
 //!   back through the download route and its SHA-256 compared, and each must be listed exactly
@@ -18,7 +22,7 @@
 //!
 //! An answer that is not 2xx or 3xx, or a redirect to the sign-in page, is an error, reported
 //! with its path. With `--pid` the server's resident memory and open files are read from /proc
-//! at the start, every minute and at the end.
+//! at the start, every minute and at the end; with `--db-file` the SQLite file's size too.
 //!
 //! `cargo run --release -p parindex-web --example soak -- --addr 127.0.0.1:8080 --pid PID`
 
@@ -35,7 +39,7 @@ const PLAN: &str = "bac-giang-2021";
 /// The demo's open department round (Sở Tư pháp self-scores; the others are appraised).
 const DEMO_ROUND: &str = "mau-so-nganh-2021";
 /// A published round, for the ranking page.
-const RANKING_ROUND: &str = "mau-huyen-2021";
+const RANKING_ROUND: &str = "mau-huyen-2020";
 const APPRAISED: &[&str] = &[
     "van-phong-ubnd-tinh",
     "so-noi-vu",
@@ -55,6 +59,15 @@ const APPRAISED: &[&str] = &[
 struct Opts {
     addr: SocketAddr,
     secs: u64,
+    /// Seconds of reads only after the `secs` of the mix (no writes: whether the memory the
+    /// writes left levels off once the data stops growing).
+    read_secs: u64,
+    /// The share of the mix's writes made, in percent (100: every write the roles' weights
+    /// give; less: each write drawn is replaced by one of the role's reads with the rest of the
+    /// chance, for a pace of writes nearer a province's own).
+    write_pct: u64,
+    /// The SQLite file, whose size each sample prints.
+    db_file: Option<String>,
     conns: usize,
     pid: Option<u32>,
     phase: String,
@@ -83,6 +96,9 @@ fn opts() -> Opts {
     Opts {
         addr: get("addr", "127.0.0.1:8080").parse().expect("--addr"),
         secs: num("secs", 600) as u64,
+        read_secs: num("read-secs", 0) as u64,
+        write_pct: num("write-pct", 100).min(100) as u64,
+        db_file: m.get("db-file").cloned(),
         conns: num("conns", 64),
         pid: m.get("pid").and_then(|p| p.parse().ok()),
         phase: get("phase", "all"),
@@ -530,13 +546,21 @@ fn sample_line(label: &str, pid: Option<u32>, shared: &Shared) -> String {
     let p = proc_sample(pid)
         .map(|(rss, fds)| format!("server RSS {:.1} MB, open files {fds}", rss as f64 / 1024.0))
         .unwrap_or_else(|| "server: no /proc sample (--pid)".into());
+    let db = DB_FILE
+        .get()
+        .and_then(|f| std::fs::metadata(f).ok())
+        .map(|m| format!("; database {:.1} MB", m.len() as f64 / 1e6))
+        .unwrap_or_default();
     format!(
-        "[{label}] {p}; requests {}, errors {}; load average {}",
+        "[{label}] {p}{db}; requests {}, errors {}; load average {}",
         shared.requests.load(Ordering::Relaxed),
         shared.errors.load(Ordering::Relaxed),
         loadavg()
     )
 }
+
+/// The SQLite file of `--db-file`, for the samples.
+static DB_FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic contents
@@ -668,7 +692,8 @@ fn note(
     }
 }
 
-/// One step of a virtual user.
+/// One step of a virtual user (`reads_only`: none of the actions that write).
+#[allow(clippy::too_many_arguments)]
 async fn step(
     shared: &Shared,
     c: &mut Client,
@@ -677,6 +702,8 @@ async fn step(
     known: &Known,
     rng: &mut Rng,
     my_evidence: &mut Vec<i64>,
+    reads_only: bool,
+    write_pct: u64,
 ) {
     macro_rules! get {
         ($kind:expr, $path:expr) => {{
@@ -725,10 +752,19 @@ async fn step(
         Role::Unit => &[(3, 14), (2, 15), (2, 16), (1, 17), (1, 18)],
         Role::Appraiser => &[(3, 19), (1, 20), (1, 8), (1, 6)],
     };
+    // The actions that write: a monthly report, a self-assessment save, an evidence upload, an
+    // appraisal save.
+    const WRITES: [u8; 4] = [13, 16, 17, 20];
+    let reads_only = reads_only || rng.next() % 100 >= write_pct;
+    let w: Vec<(u32, u8)> = w
+        .iter()
+        .copied()
+        .filter(|(_, a)| !reads_only || !WRITES.contains(a))
+        .collect();
     let total: u32 = w.iter().map(|(x, _)| x).sum();
     let mut roll = (rng.next() % u64::from(total)) as u32;
     let mut action = w[0].1;
-    for (x, a) in w {
+    for (x, a) in &w {
         if roll < *x {
             action = *a;
             break;
@@ -1073,8 +1109,8 @@ async fn setup(o: &Opts) -> Known {
 async fn soak(o: &Opts, known: &Known) -> bool {
     let shared = Shared::new();
     println!(
-        "soak: {} connections for {} s against {}",
-        o.conns, o.secs, o.addr
+        "soak: {} connections for {} s against {} ({} % of the mix's writes), then {} s of reads only",
+        o.conns, o.secs, o.addr, o.write_pct, o.read_secs
     );
     let mut clients = Vec::new();
     let t = Instant::now();
@@ -1096,6 +1132,15 @@ async fn soak(o: &Opts, known: &Known) -> bool {
     println!("{start_sample}");
     let started = Instant::now();
     let deadline = started + Duration::from_secs(o.secs);
+    let end = deadline + Duration::from_secs(o.read_secs);
+    if o.read_secs > 0 {
+        let shared = shared.clone();
+        let pid = o.pid;
+        tokio::spawn(async move {
+            tokio::time::sleep_until(deadline.into()).await;
+            println!("{}", sample_line("reads only from here", pid, &shared));
+        });
+    }
     let sampler = {
         let shared = shared.clone();
         let pid = o.pid;
@@ -1115,11 +1160,20 @@ async fn soak(o: &Opts, known: &Known) -> bool {
     for (mut c, role, own, i) in clients {
         let shared = shared.clone();
         let known = known.clone();
+        let pct = o.write_pct;
         handles.push(tokio::spawn(async move {
             let mut rng = Rng::new(i as u64 + 1);
             let mut mine = Vec::new();
-            while Instant::now() < deadline {
-                step(&shared, &mut c, role, &own, &known, &mut rng, &mut mine).await;
+            loop {
+                let now = Instant::now();
+                if now >= end {
+                    break;
+                }
+                let reads_only = now >= deadline;
+                step(
+                    &shared, &mut c, role, &own, &known, &mut rng, &mut mine, reads_only, pct,
+                )
+                .await;
             }
         }));
     }
@@ -1293,6 +1347,9 @@ async fn rush(o: &Opts, known: &Known) -> bool {
 #[tokio::main]
 async fn main() {
     let o = opts();
+    if let Some(f) = &o.db_file {
+        let _ = DB_FILE.set(f.clone());
+    }
     println!(
         "parindex soak: {} cores, load average {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),

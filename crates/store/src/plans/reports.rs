@@ -357,6 +357,34 @@ impl Store {
         Ok(r)
     }
 
+    /// The attachments of every report on a task of a plan, by report, in one query (the task
+    /// page shows every unit's reports: not a query per report).
+    pub async fn attachments_of_task(
+        &self,
+        plan_id: &str,
+        task_id: &str,
+    ) -> Result<std::collections::HashMap<i64, Vec<AttachmentInfo>>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.report_id, t.file_name, t.content_type, t.size_bytes, t.sha256 FROM attachments t \
+             JOIN reports r ON r.id = t.report_id JOIN assignments a ON a.id = r.assignment_id \
+             WHERE a.plan_id = $1 AND a.task_id = $2 ORDER BY t.id",
+        )
+        .bind(plan_id)
+        .bind(task_id)
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| format!("reading the attachments of task {task_id}"))?;
+        let mut out: std::collections::HashMap<i64, Vec<AttachmentInfo>> =
+            std::collections::HashMap::new();
+        for r in &rows {
+            let f = attachment_from_row(r)?;
+            if let Some(id) = f.report_id {
+                out.entry(id).or_default().push(f);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn attachments_of(&self, report_id: i64) -> Result<Vec<AttachmentInfo>> {
         let rows = sqlx::query("SELECT id, report_id, file_name, content_type, size_bytes, sha256 FROM attachments WHERE report_id = $1 ORDER BY id")
             .bind(report_id)

@@ -20,8 +20,8 @@ use parindex_domain::access::{can, Action};
 use parindex_domain::plan::listing::{focus_first, open_periods, search_keeps, unit_reports};
 use parindex_domain::plan::{Decision, Report, Task};
 use parindex_domain::units::Unit;
-use parindex_store::{AssignmentState, PlanState, TaskState};
-use std::collections::BTreeMap;
+use parindex_store::{AssignmentState, AttachmentInfo, PlanState, TaskState};
+use std::collections::{BTreeMap, HashMap};
 
 /// What every part of the page needs.
 struct Ctx<'a> {
@@ -31,6 +31,8 @@ struct Ctx<'a> {
     here: &'a str,
     lang: Lang,
     units: &'a BTreeMap<String, Unit>,
+    /// The task's attachments, by report (read once for the page).
+    attachments: &'a HashMap<i64, Vec<AttachmentInfo>>,
 }
 
 pub(super) fn lines(s: &str) -> Vec<String> {
@@ -74,6 +76,7 @@ pub(super) async fn render_task(
         l.flash = Some(l.t(key).to_string());
     }
     let units = units_by_slug(state).await?;
+    let attachments = state.store.attachments_of_task(plan_id, task_id).await?;
     let cx = Ctx {
         state,
         cu,
@@ -81,29 +84,45 @@ pub(super) async fn render_task(
         here: &here,
         lang: l.lang,
         units: &units,
+        attachments: &attachments,
     };
+    // The units searched for, the one asked for (or the user's own) first; only the page shown
+    // is labelled (a task of every unit has dozens of assignments and hundreds of reports).
     let search = q.search();
-    let mut blocks: Vec<AssignmentBlock> = Vec::new();
-    for a in &ts.assignments {
-        let slug = &a.assignment.unit;
-        let name = unit_name(&units, cx.lang, slug);
-        if search_keeps(search.as_deref(), &format!("{slug} {name}")) {
-            blocks.push(assignment_block(&cx, &st.reports, &ts.task, a, name).await?);
-        }
-    }
+    let mut chosen: Vec<(&AssignmentState, String)> = ts
+        .assignments
+        .iter()
+        .map(|a| (a, unit_name(&units, cx.lang, &a.assignment.unit)))
+        .filter(|(a, name)| {
+            search_keeps(search.as_deref(), &format!("{} {name}", a.assignment.unit))
+        })
+        .collect();
     focus_first(
-        &mut blocks,
-        |b| b.slug.as_str(),
+        &mut chosen,
+        |(a, _)| a.assignment.unit.as_str(),
         q.unit.as_deref(),
         cu.user.unit.as_deref(),
     );
+    let shown = q.paged(chosen, 10);
+    let mut blocks: Vec<AssignmentBlock> = Vec::with_capacity(shown.items.len());
+    for (a, name) in shown.items {
+        blocks.push(assignment_block(&cx, &st.reports, &ts.task, a, name).await?);
+    }
+    let blocks = Paged {
+        items: blocks,
+        page: shown.page,
+        pages: shown.pages,
+        total: shown.total,
+        base_query: shown.base_query,
+    };
     let mut review = review;
     review.inline = blocks
+        .items
         .iter()
         .flat_map(|b| b.reports.iter())
         .any(|r| r.id == review.report_id && r.reviewable);
     let (form, form_closed, form_errors) = report_form(&cx, ts, q, form);
-    let mut page = task_page(&cx, &st, ts, l, q.paged(blocks, 10));
+    let mut page = task_page(&cx, &st, ts, l, blocks);
     page.q = q.q.clone().unwrap_or_default();
     page.form = form;
     page.form_closed = form_closed;
@@ -162,14 +181,14 @@ async fn assignment_block(
 /// One report version as shown, with its attachments.
 async fn report_view(cx: &Ctx<'_>, r: &Report, reviewable: bool) -> Result<ReportView, PageError> {
     let attachments = cx
-        .state
-        .store
-        .attachments_of(r.id)
-        .await?
-        .into_iter()
+        .attachments
+        .get(&r.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
         .map(|f| AttachmentView {
             href: format!("/plans/{}/attachments/{}", seg(cx.plan_id), f.id),
-            name: f.file_name,
+            name: f.file_name.clone(),
             size: size_text(cx.lang, f.size_bytes),
         })
         .collect();
