@@ -210,6 +210,24 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
             fill(lang, "refusal.read.not_self_scored", &[("code", v(code))])
         }
         P::FromAFigure { code } => fill(lang, "refusal.read.from_a_figure", &[("code", v(code))]),
+        P::FigureNotTaken { code } => {
+            fill(lang, "refusal.read.figure_not_taken", &[("code", v(code))])
+        }
+        P::FigureGivesOther {
+            code,
+            figure,
+            score,
+            typed,
+        } => fill(
+            lang,
+            "refusal.read.figure_gives_other",
+            &[
+                ("code", v(code)),
+                ("figure", i18n::exact(lang, *figure)),
+                ("score", i18n::exact(lang, *score)),
+                ("typed", i18n::exact(lang, *typed)),
+            ],
+        ),
         P::Score { code, problem } => format!("{code}: {}", item_error(lang, problem)),
         P::CannotBeGiven { code, score } => fill(
             lang,
