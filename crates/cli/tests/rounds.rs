@@ -6,12 +6,12 @@
 
 use parindex_domain::assessment::{leaves, self_score};
 use parindex_domain::rules::{ScoreInput, ScoringRule};
-use rust_decimal::Decimal;
 use parindex_interchange::self_assessment::{
     read_summary_xlsx, write_summary_xlsx, SummaryHeader, SummaryTable, SummaryTotal,
 };
 use parindex_store::testing::TestDb;
 use parindex_store::Store;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::process::{Command, Output};
 
@@ -125,7 +125,10 @@ async fn table_with_one_score(
         .iter_mut()
         .find(|r| r.code == band.code)
         .expect("the band item's row");
-    assert!(band_row.takes_figure && band_row.figure.is_none(), "{band_row:?}");
+    assert!(
+        band_row.takes_figure && band_row.figure.is_none(),
+        "{band_row:?}"
+    );
     band_row.figure = Some(figure);
     let mut table = SummaryTable {
         header: SummaryHeader {
