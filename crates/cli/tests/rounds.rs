@@ -4,13 +4,14 @@
 //! districts are appraised, their dispute settled, and not yet published. On SQLite, and on
 //! PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use parindex_domain::assessment::leaves;
-use parindex_domain::rules::ScoringRule;
+use parindex_domain::assessment::{leaves, self_score};
+use parindex_domain::rules::{ScoreInput, ScoringRule};
 use parindex_interchange::self_assessment::{
     read_summary_xlsx, write_summary_xlsx, SummaryHeader, SummaryTable, SummaryTotal,
 };
 use parindex_store::testing::TestDb;
 use parindex_store::Store;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::process::{Command, Output};
 
@@ -68,9 +69,23 @@ fn round<'a>(list: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("round {id} in {list}"))
 }
 
-/// The exported table with one points item (a manual or plain score) set to its maximum:
-/// (the item's code, its maximum, the file's bytes).
-async fn table_with_one_score(url: &str, exported: &[u8]) -> (String, String, Vec<u8>) {
+/// A band item's figure typed in the table (column (8), `Số liệu kê khai`): its code, the
+/// figure, the score the rule derives from it, and a score it does not give.
+struct Figure {
+    code: String,
+    figure: Decimal,
+    derived: Decimal,
+    wrong: Decimal,
+}
+
+/// The exported table with one points item (a manual or plain score) set to its maximum and
+/// one band item's figure set to 90 (its score left empty, for the rule to derive): (the points
+/// item's code, its maximum, the band item, the file's bytes, the same file with a score that
+/// disagrees with the figure typed beside it).
+async fn table_with_one_score(
+    url: &str,
+    exported: &[u8],
+) -> (String, String, Figure, Vec<u8>, Vec<u8>) {
     let store = Store::connect(url).await.expect("the test database opens");
     let a = store
         .assessment(ROUND, UNIT)
@@ -97,7 +112,25 @@ async fn table_with_one_score(url: &str, exported: &[u8]) -> (String, String, Ve
         .expect("the item's row");
     assert_eq!(row.self_score, None, "not scored yet");
     row.self_score = Some(max);
-    let table = SummaryTable {
+    let band = leaves(&a.edition)
+        .into_iter()
+        .find(|n| !n.survey_scored && matches!(n.rule, Some(ScoringRule::Bands { .. })))
+        .expect("a band item")
+        .clone();
+    let figure = Decimal::from(90);
+    let derived = self_score(&band, &ScoreInput::Number(figure)).expect("90 fits a band");
+    let band_max = band.max_points.expect("a band item's max");
+    let band_row = read
+        .rows
+        .iter_mut()
+        .find(|r| r.code == band.code)
+        .expect("the band item's row");
+    assert!(
+        band_row.takes_figure && band_row.figure.is_none(),
+        "{band_row:?}"
+    );
+    band_row.figure = Some(figure);
+    let mut table = SummaryTable {
         header: SummaryHeader {
             round_name: a.round.name.clone(),
             unit_name: a.unit.name_vi.clone(),
@@ -108,7 +141,35 @@ async fn table_with_one_score(url: &str, exported: &[u8]) -> (String, String, Ve
         total: SummaryTotal::default(),
     };
     let bytes = write_summary_xlsx(&table).expect("the table is written");
-    (node.code.to_string(), max.normalize().to_string(), bytes)
+    let wrong = if derived == band_max {
+        Decimal::ZERO
+    } else {
+        band_max
+    };
+    let band_row = table.rows.iter_mut().find(|r| r.code == band.code).unwrap();
+    band_row.self_score = Some(wrong);
+    let disagreeing = write_summary_xlsx(&table).expect("the table is written");
+    let band = Figure {
+        code: band.code.to_string(),
+        figure,
+        derived,
+        wrong,
+    };
+    (
+        node.code.to_string(),
+        max.normalize().to_string(),
+        band,
+        bytes,
+        disagreeing,
+    )
+}
+
+/// The criteria of so-tu-phap in the sample round.
+async fn sample_edition(url: &str) -> parindex_domain::edition::Edition {
+    let store = Store::connect(url).await.expect("the test database opens");
+    let a = store.assessment(ROUND, UNIT).await.unwrap().unwrap();
+    store.close().await;
+    a.edition
 }
 
 async fn self_scoring_cycle(db: &TestDb) {
@@ -178,9 +239,40 @@ async fn self_scoring_cycle(db: &TestDb) {
     );
     assert!(out.contains("lines written"), "{out}");
     let exported = std::fs::read(&file).unwrap();
-    let (code, max, changed) = table_with_one_score(url, &exported).await;
+    let (code, max, band, changed, disagreeing) = table_with_one_score(url, &exported).await;
     let changed_file = dir.path().join("changed.xlsx");
     std::fs::write(&changed_file, &changed).unwrap();
+    // A score typed beside a figure that gives another: refused at its row and column.
+    let bad_file = dir.path().join("disagreeing.xlsx");
+    std::fs::write(&bad_file, &disagreeing).unwrap();
+    let bad = refused(
+        url,
+        day,
+        &[
+            "assessment",
+            "import-table",
+            ROUND,
+            "--unit",
+            UNIT,
+            bad_file.to_str().unwrap(),
+        ],
+    );
+    let read = read_summary_xlsx(&disagreeing, "t.xlsx", &sample_edition(url).await).unwrap();
+    let band_line = read.row_numbers[read
+        .rows
+        .iter()
+        .position(|r| r.code.to_string() == band.code)
+        .unwrap()];
+    assert!(
+        bad.contains(&format!("row {band_line}, Điểm tự đánh giá: {}", band.code))
+            && bad.contains(&format!(
+                "the figure {} gives {} points, not {}",
+                band.figure,
+                band.derived.normalize(),
+                band.wrong.normalize()
+            )),
+        "{bad}"
+    );
     let c = changed_file.to_str().unwrap();
     let import = |as_of: &str, extra: &[&str]| {
         let mut args = vec!["assessment", "import-table", ROUND, "--unit", UNIT, c];
@@ -198,8 +290,19 @@ async fn self_scoring_cycle(db: &TestDb) {
     let dry: Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(dry["saved"], false);
     let changes = dry["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 1, "{dry}");
-    assert_eq!(changes[0]["code"], code.as_str());
+    assert_eq!(changes.len(), 2, "{dry}");
+    assert!(changes.iter().any(|c| c["code"] == code.as_str()), "{dry}");
+    let figure_line = changes
+        .iter()
+        .find(|c| c["code"] == band.code.as_str())
+        .expect("the band item's change");
+    assert!(
+        figure_line["new_score"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("(figure {})", band.figure)),
+        "{dry}"
+    );
     let after_dry = json(
         url,
         day,
@@ -250,13 +353,42 @@ async fn self_scoring_cycle(db: &TestDb) {
         "{}",
         String::from_utf8_lossy(&real.stderr)
     );
-    assert!(String::from_utf8_lossy(&real.stdout).contains("1 item(s) saved"));
+    assert!(String::from_utf8_lossy(&real.stdout).contains("2 item(s) saved"));
     let after = json(
         url,
         day,
         &["assessment", "show", ROUND, "--unit", UNIT, "--json"],
     );
     assert_eq!(item(&after, &code)["self_score"], max.as_str(), "{after}");
+    // The band item: the figure stored as declared, the score the rule derives from it.
+    let b = item(&after, &band.code);
+    assert_eq!(b["input"], band.figure.to_string().as_str(), "{after}");
+    assert_eq!(
+        b["self_score"],
+        band.derived.normalize().to_string().as_str(),
+        "{after}"
+    );
+    // Exported again, the figure is in column (8).
+    ok(
+        url,
+        day,
+        &["assessment", "export-table", ROUND, "--unit", UNIT, "-o", f],
+    );
+    let again = read_summary_xlsx(
+        &std::fs::read(&file).unwrap(),
+        "t.xlsx",
+        &sample_edition(url).await,
+    )
+    .unwrap();
+    let line = again
+        .rows
+        .iter()
+        .find(|r| r.code.to_string() == band.code)
+        .unwrap();
+    assert_eq!(
+        (line.figure, line.self_score),
+        (Some(band.figure), Some(band.derived))
+    );
     let audit = json(url, day, &["audit", "--limit", "1", "--json"]);
     assert_eq!(audit[0]["actor"], "cli", "{audit}");
     // The same file again changes nothing.

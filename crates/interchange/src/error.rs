@@ -213,9 +213,21 @@ pub enum ReadProblem {
     /// A self-score for a criterion scored by the survey.
     #[error("{code}: survey-scored: it is not self-scored; leave the cell empty")]
     NotSelfScored { code: String },
-    /// A self-score for a criterion whose score is computed from a declared figure.
-    #[error("{code}: this score is computed from a declared figure (a number or a rate): enter the figure in the application")]
+    /// A self-score for a criterion whose score is computed from a declared figure, without
+    /// the figure.
+    #[error("{code}: this score is computed from a declared figure (a number or a rate): enter the figure in the column 'Số liệu kê khai' (download the table again if it has none) and leave the score empty or as the figure gives it")]
     FromAFigure { code: String },
+    /// A figure (`Số liệu kê khai`) on a line whose criterion is not scored from one.
+    #[error("{code}: this criterion is not scored from a declared figure; leave the cell empty")]
+    FigureNotTaken { code: String },
+    /// A self-score typed beside a figure that gives another score.
+    #[error("{code}: the figure {figure} gives {score} points, not {typed}: correct the self-score or leave it empty")]
+    FigureGivesOther {
+        code: String,
+        figure: Decimal,
+        score: Decimal,
+        typed: Decimal,
+    },
     /// A self-score the criterion's rule refuses.
     #[error("{code}: {problem}")]
     Score { code: String, problem: ItemError },

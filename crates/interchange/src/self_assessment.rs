@@ -1,18 +1,22 @@
 //! The self-scoring summary table (*bảng tổng hợp tự chấm điểm*) as an XLSX workbook, in the
 //! layout provinces use, printable on A4:
 //!
-//! | STT | Lĩnh vực / Tiêu chí / Tiêu chí thành phần | Điểm tối đa | Điểm tự đánh giá | Điểm thẩm định | Tài liệu kiểm chứng | Giải trình / Ghi chú |
+//! | STT | Lĩnh vực / Tiêu chí / Tiêu chí thành phần | Điểm tối đa | Điểm tự đánh giá | Điểm thẩm định | Tài liệu kiểm chứng | Giải trình / Ghi chú | Số liệu kê khai |
 //!
 //! Title lines above the header (the round, the unit, the criteria set — "MẪU" for a sample),
-//! a numbered line `(1) … (7)` under it, one line per area (with its subtotal), criterion and
-//! sub-criterion in code order, the total, and signature blocks. `STT` holds the criterion's
-//! code (`1`, `1.2`, `1.2.3`), written as text.
+//! a numbered line `(1) … (8)` under it, one line per area (with its subtotal), criterion and
+//! sub-criterion in code order, the total, a line explaining column (8), and signature blocks.
+//! `STT` holds the criterion's code (`1`, `1.2`, `1.2.3`), written as text. Columns (1)–(7) are
+//! the provinces' form; (8) holds the declared figure (a number or a rate) behind each item
+//! scored by bands or in proportion, its cell shaded grey on every other line.
 //!
 //! The same layout reads back: rows are matched to the edition's codes (an unknown code, a
 //! code twice or a max that differs from the edition's is a problem with its row number);
 //! [`import_items`] turns the leaf rows into declared figures for the application, refusing
-//! scores a rule cannot produce. Only `Điểm tự đánh giá` and `Giải trình / Ghi chú` are taken
-//! in; the other columns are informative.
+//! scores a rule cannot produce. Only `Điểm tự đánh giá`, `Giải trình / Ghi chú` and
+//! `Số liệu kê khai` are taken in; the other columns are informative. A table without the
+//! figure column (the seven-column layout written before it) still reads: its figures are then
+//! the unit's current ones.
 //!
 //! The layout is a form (merged title lines, borders, print setup), not a plain table, so it is
 //! laid out cell by cell here; its cells follow the shared writer's rules ([`crate::sheet`]:
@@ -20,7 +24,7 @@
 
 use crate::error::{ExportError, ImportError, Problem, ReadProblem};
 use crate::sheet::{safe, write_decimal};
-use crate::table::{cell_decimal, cell_text, fold_key, xlsx_sheets, Row};
+use crate::table::{cell_decimal, cell_text, fold_key, xlsx_sheets, Cell, Row};
 use parindex_domain::assessment::{
     final_scores, input_kind, leaves, self_score, self_totals, InputKind, Item,
 };
@@ -34,8 +38,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The sheet's name.
 pub const SHEET: &str = "Tự chấm điểm";
 
-/// The seven columns as written.
-pub const HEADERS: [&str; 7] = [
+/// The eight columns as written: the provinces' seven, then the declared figure.
+pub const HEADERS: [&str; 8] = [
     "STT",
     "Lĩnh vực / Tiêu chí / Tiêu chí thành phần",
     "Điểm tối đa",
@@ -43,7 +47,17 @@ pub const HEADERS: [&str; 7] = [
     "Điểm thẩm định",
     "Tài liệu kiểm chứng",
     "Giải trình / Ghi chú",
+    FIGURE_HEADER,
 ];
+
+/// The header of column (8): the declared figure behind a band or proportional item.
+pub const FIGURE_HEADER: &str = "Số liệu kê khai";
+
+/// The line under the total that says what column (8) holds.
+pub const FIGURE_NOTE: &str = "(8) Số liệu kê khai: chỉ điền cho tiêu chí chấm theo mức hoặc theo tỷ lệ (số lượng hoặc tỷ lệ %); điểm tự đánh giá được tính từ số liệu này. Ô tô xám: không áp dụng.";
+
+/// The self-score column's header (where a score is refused).
+const SELF_SCORE_HEADER: &str = HEADERS[3];
 
 /// The prefix of a note in the remarks column (what follows an explanation).
 pub const NOTE_PREFIX: &str = "Ghi chú:";
@@ -67,6 +81,10 @@ pub struct SummaryRow {
     pub appraised: Option<Decimal>,
     pub evidence: String,
     pub remarks: String,
+    /// The declared figure (`Số liệu kê khai`) of an item scored by bands or in proportion.
+    pub figure: Option<Decimal>,
+    /// Whether the line takes a figure: a leaf scored by bands or in proportion.
+    pub takes_figure: bool,
 }
 
 /// The totals line.
@@ -120,6 +138,11 @@ pub fn split_remarks(text: &str) -> (String, String) {
     )
 }
 
+/// Whether a node is a leaf scored from a declared figure (bands or a proportion).
+fn takes_figure(node: &parindex_domain::edition::CriterionNode, leaf: bool) -> bool {
+    leaf && input_kind(node) == InputKind::Number
+}
+
 /// Build the table of one unit's assessment: `edition` as it applies to the unit, its items,
 /// and the descriptions of the evidence of each item (by code).
 pub fn build_summary(
@@ -139,6 +162,11 @@ pub fn build_summary(
             let key = n.code.to_string();
             let leaf = leaf_codes.contains(&n.code);
             let item = items.get(&n.code);
+            let takes_figure = takes_figure(n, leaf);
+            let figure = match item.and_then(|i| i.input.as_ref()) {
+                Some(ScoreInput::Number(d)) if takes_figure => Some(*d),
+                _ => None,
+            };
             let (self_score, appraised) = if leaf {
                 (
                     item.and_then(|i| i.self_score),
@@ -160,6 +188,8 @@ pub fn build_summary(
                 remarks: item
                     .map(|i| remarks_text(&i.explanation, &i.note))
                     .unwrap_or_default(),
+                figure,
+                takes_figure,
             }
         })
         .collect();
@@ -181,6 +211,9 @@ pub fn build_summary(
 
 /// The row (0-based) of the header line.
 const HEADER_ROW: u32 = 5;
+
+/// The last column (0-based): the declared figure.
+const LAST_COL: u16 = 7;
 
 fn write_dec(
     ws: &mut rust_xlsxwriter::Worksheet,
@@ -232,20 +265,24 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
         .set_align(FormatAlign::Right)
         .set_num_format(crate::sheet::DECIMAL_FORMAT);
     let num_bold = num.clone().set_bold();
+    // Column (8) on a line that takes no figure: shaded, not applicable.
+    let not_applicable = cell
+        .clone()
+        .set_background_color(rust_xlsxwriter::Color::RGB(0xd9d9d9));
     ws.merge_range(
         0,
         0,
         0,
-        6,
+        LAST_COL,
         "BẢNG TỔNG HỢP TỰ CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH",
         &title,
     )?;
-    ws.merge_range(1, 0, 1, 6, &safe(&t.header.round_name), &centered)?;
+    ws.merge_range(1, 0, 1, LAST_COL, &safe(&t.header.round_name), &centered)?;
     ws.merge_range(
         2,
         0,
         2,
-        6,
+        LAST_COL,
         &safe(&format!("Đơn vị: {}", t.header.unit_name)),
         &centered,
     )?;
@@ -253,7 +290,7 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
         3,
         0,
         3,
-        6,
+        LAST_COL,
         &safe(&format!("Bộ tiêu chí: {}", t.header.edition_name)),
         &centered,
     )?;
@@ -262,7 +299,7 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
             4,
             0,
             4,
-            6,
+            LAST_COL,
             "MẪU — số liệu minh họa, không phải số liệu chính thức (SAMPLE — not official data)",
             &warn,
         )?;
@@ -272,7 +309,10 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
         ws.write_string_with_format(HEADER_ROW + 1, c as u16, format!("({})", c + 1), &numbers)?;
     }
     ws.set_row_height(HEADER_ROW, 32)?;
-    for (c, w) in [7.0, 60.0, 10.0, 11.0, 11.0, 34.0, 38.0].iter().enumerate() {
+    for (c, w) in [7.0, 60.0, 10.0, 11.0, 11.0, 34.0, 38.0, 12.0]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(c as u16, *w)?;
     }
     let mut r = HEADER_ROW + 2;
@@ -290,6 +330,11 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
         write_dec(ws, r, 4, row.appraised, n_fmt)?;
         ws.write_string_with_format(r, 5, safe(&row.evidence), &cell)?;
         ws.write_string_with_format(r, 6, safe(&row.remarks), &cell)?;
+        if row.takes_figure {
+            write_dec(ws, r, LAST_COL, row.figure, &num)?;
+        } else {
+            ws.write_blank(r, LAST_COL, &not_applicable)?;
+        }
         r += 1;
     }
     ws.write_string_with_format(r, 0, "", &area)?;
@@ -299,17 +344,29 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
     write_dec(ws, r, 4, t.total.appraised, &num_bold)?;
     ws.write_string_with_format(r, 5, "", &area)?;
     ws.write_string_with_format(r, 6, "", &area)?;
-    let last = r;
+    ws.write_blank(r, LAST_COL, &not_applicable)?;
+    // What column (8) holds, under the total (the reader stops at the total).
+    let note = Format::new().set_italic().set_text_wrap();
+    ws.merge_range(r + 1, 1, r + 1, LAST_COL, FIGURE_NOTE, &note)?;
+    ws.set_row_height(r + 1, 30)?;
+    let last = r + 1;
     let bold_center = Format::new().set_bold().set_align(FormatAlign::Center);
     let italic_center = Format::new().set_italic().set_align(FormatAlign::Center);
     ws.write_string_with_format(last + 2, 1, "NGƯỜI LẬP BIỂU", &bold_center)?;
     ws.write_string_with_format(last + 3, 1, "(Ký, ghi rõ họ tên)", &italic_center)?;
-    ws.merge_range(last + 2, 5, last + 2, 6, "THỦ TRƯỞNG ĐƠN VỊ", &bold_center)?;
+    ws.merge_range(
+        last + 2,
+        5,
+        last + 2,
+        LAST_COL,
+        "THỦ TRƯỞNG ĐƠN VỊ",
+        &bold_center,
+    )?;
     ws.merge_range(
         last + 3,
         5,
         last + 3,
-        6,
+        LAST_COL,
         "(Ký tên, đóng dấu)",
         &italic_center,
     )?;
@@ -321,7 +378,7 @@ pub fn write_summary_xlsx(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
     ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
     ws.set_print_center_horizontally(true);
     ws.set_footer("&CTrang &P/&N");
-    ws.set_print_area(0, 0, last + 3, 6)?;
+    ws.set_print_area(0, 0, last + 3, LAST_COL)?;
     ws.set_freeze_panes(HEADER_ROW + 2, 0)?;
     Ok(wb.save_to_buffer()?)
 }
@@ -337,6 +394,9 @@ pub struct ReadSummary {
     pub total: Option<SummaryTotal>,
     /// Spreadsheet row number of each line (1-based, as a person sees it).
     pub row_numbers: Vec<usize>,
+    /// Whether the file has the figure column (`Số liệu kê khai`); a seven-column table of
+    /// before it has not, and its figures are the unit's current ones.
+    pub has_figures: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -348,9 +408,10 @@ enum ColKey {
     Appraised,
     Evidence,
     Remarks,
+    Figure,
 }
 
-const COLUMNS: [(ColKey, &[&str]); 7] = [
+const COLUMNS: [(ColKey, &[&str]); 8] = [
     (ColKey::Stt, &["STT", "Mã", "Mã số", "code", "No."]),
     (
         ColKey::Title,
@@ -376,6 +437,16 @@ const COLUMNS: [(ColKey, &[&str]); 7] = [
         ColKey::Remarks,
         &["Giải trình / Ghi chú", "Giải trình", "Ghi chú", "remarks"],
     ),
+    (
+        ColKey::Figure,
+        &[
+            FIGURE_HEADER,
+            "Số liệu",
+            "Số liệu tự kê khai",
+            "figure",
+            "declared figure",
+        ],
+    ),
 ];
 
 fn col_of(header: &str) -> Option<ColKey> {
@@ -395,6 +466,7 @@ fn header_of(k: ColKey) -> &'static str {
         ColKey::Appraised => HEADERS[4],
         ColKey::Evidence => HEADERS[5],
         ColKey::Remarks => HEADERS[6],
+        ColKey::Figure => HEADERS[7],
     }
 }
 
@@ -411,6 +483,21 @@ fn dec_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, ReadProblem> {
     match i.and_then(|i| row.cells.get(i)) {
         None => Ok(None),
         Some(c) => cell_decimal(c),
+    }
+}
+
+/// A declared figure: a number cell, or text such as `87,5` or `87,5 %` (as the web form takes
+/// it: a rate's `%` sign is left out).
+fn figure_at(row: &Row, i: Option<usize>) -> Result<Option<Decimal>, ReadProblem> {
+    match i.and_then(|i| row.cells.get(i)) {
+        Some(Cell::Text(t)) => {
+            let t = t.trim();
+            match t.strip_suffix('%').map(str::trim_end) {
+                Some(bare) if !bare.is_empty() => cell_decimal(&Cell::Text(bare.to_string())),
+                _ => cell_decimal(&Cell::Text(t.to_string())),
+            }
+        }
+        other => other.map_or(Ok(None), cell_decimal),
     }
 }
 
@@ -499,7 +586,11 @@ pub fn read_summary_xlsx(
         return Err(ImportError::new(file_name, problems));
     }
     let at = |k: ColKey| idx.get(header_of(k)).copied();
-    let mut out = ReadSummary::default();
+    let leaf_codes: BTreeSet<&NodeCode> = leaves(edition).iter().map(|n| &n.code).collect();
+    let mut out = ReadSummary {
+        has_figures: at(ColKey::Figure).is_some(),
+        ..ReadSummary::default()
+    };
     let mut seen: BTreeMap<NodeCode, usize> = BTreeMap::new();
     for row in rows.iter().skip(header_at + 1) {
         let stt = text_at(row, at(ColKey::Stt)).unwrap_or_default();
@@ -586,7 +677,12 @@ pub fn read_summary_xlsx(
             cell_problem(ColKey::Remarks, m);
             String::new()
         });
+        let figure = figure_at(row, at(ColKey::Figure)).unwrap_or_else(|m| {
+            cell_problem(ColKey::Figure, m);
+            None
+        });
         out.rows.push(SummaryRow {
+            takes_figure: takes_figure(node, leaf_codes.contains(&code)),
             code,
             title,
             max,
@@ -594,6 +690,7 @@ pub fn read_summary_xlsx(
             appraised,
             evidence,
             remarks,
+            figure,
         });
         out.row_numbers.push(row.number);
     }
@@ -686,9 +783,47 @@ fn input_for(
     }
 }
 
+/// The declared figure and self-score of a line scored from a figure, in a table with the
+/// figure column: the figure through the rule, as the web form saves it
+/// ([`parindex_domain::assessment::self_score`]); a self-score typed beside it must be the one
+/// the figure gives, and one typed without a figure is refused. The error names its column.
+#[allow(clippy::type_complexity)]
+fn from_figure(
+    node: &parindex_domain::edition::CriterionNode,
+    figure: Option<Decimal>,
+    typed: Option<Decimal>,
+) -> Result<(Option<ScoreInput>, Option<Decimal>), (&'static str, ReadProblem)> {
+    let code = node.code.to_string();
+    let Some(figure) = figure else {
+        return match typed {
+            None => Ok((None, None)),
+            Some(_) => Err((SELF_SCORE_HEADER, ReadProblem::FromAFigure { code })),
+        };
+    };
+    let input = ScoreInput::Number(figure);
+    let score = self_score(node, &input).map_err(|problem| {
+        let code = code.clone();
+        (FIGURE_HEADER, ReadProblem::Score { code, problem })
+    })?;
+    match typed {
+        Some(typed) if typed != score => Err((
+            SELF_SCORE_HEADER,
+            ReadProblem::FigureGivesOther {
+                code,
+                figure,
+                score,
+                typed,
+            },
+        )),
+        _ => Ok((Some(input), Some(score))),
+    }
+}
+
 /// Turn the leaf lines of a read table into declared figures, explanations and notes,
 /// against the unit's current items. Lines of areas and criteria with sub-criteria are
-/// subtotals and are not taken in.
+/// subtotals and are not taken in. On a line scored from a figure, the figure column decides
+/// (see [`from_figure`]); in a table without that column, the score is matched to the unit's
+/// current figure as before. A figure on a line that takes none is refused.
 pub fn import_items(
     file_name: &str,
     edition: &Edition,
@@ -707,25 +842,35 @@ pub fn import_items(
         };
         let cur = current.get(&row.code);
         let (explanation, note) = split_remarks(&row.remarks);
-        let input = match row.self_score {
-            None if node.survey_scored => None,
-            None => None,
-            Some(s) => match input_for(node, s, cur.and_then(|i| i.input.as_ref())) {
-                Ok(i) => Some(i),
-                Err(m) => {
-                    problems.push(Problem::read(
-                        Some(*number),
-                        Some(HEADERS[3].to_string()),
-                        m,
-                    ));
-                    continue;
-                }
-            },
+        let problem = |column: &str, m: ReadProblem| {
+            Problem::read(Some(*number), Some(column.to_string()), m)
+        };
+        if row.figure.is_some() && !row.takes_figure {
+            let code = row.code.to_string();
+            problems.push(problem(FIGURE_HEADER, ReadProblem::FigureNotTaken { code }));
+            continue;
+        }
+        let taken = if read.has_figures && row.takes_figure {
+            from_figure(node, row.figure, row.self_score)
+        } else {
+            match row.self_score {
+                None => Ok((None, None)),
+                Some(s) => input_for(node, s, cur.and_then(|i| i.input.as_ref()))
+                    .map(|i| (Some(i), Some(s)))
+                    .map_err(|m| (SELF_SCORE_HEADER, m)),
+            }
+        };
+        let (input, self_score) = match taken {
+            Ok(x) => x,
+            Err((column, m)) => {
+                problems.push(problem(column, m));
+                continue;
+            }
         };
         out.push(ImportedItem {
             row: *number,
             code: row.code.clone(),
-            self_score: row.self_score,
+            self_score,
             input,
             explanation,
             note,

@@ -6,7 +6,8 @@ use parindex_domain::edition::{Edition, NodeCode};
 use parindex_domain::rules::ScoreInput;
 use parindex_interchange::edition::edition_from_toml;
 use parindex_interchange::self_assessment::{
-    build_summary, import_items, read_summary_xlsx, write_summary_xlsx, SummaryHeader, HEADERS,
+    build_summary, import_items, read_summary_xlsx, write_summary_xlsx, SummaryHeader,
+    FIGURE_HEADER, HEADERS,
 };
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
@@ -155,14 +156,258 @@ fn export_then_import_is_equal() {
         );
         assert_eq!(i.note, cur.map(|c| c.note.clone()).unwrap_or_default());
     }
-    // Into a fresh unit: manual, choice, yes/no and bonus/penalty scores find their figures.
-    let fresh = import_items("tu-cham.xlsx", &e, &read, &BTreeMap::new());
-    let problems = fresh.unwrap_err();
-    let rows: Vec<String> = problems.problems.iter().map(|p| p.to_string()).collect();
-    assert!(
-        rows.iter().all(|r| r.contains("declared figure")),
-        "only figures behind bands and proportions cannot be guessed: {rows:?}"
+    // Into a fresh unit: manual, choice, yes/no and bonus/penalty scores find their figures,
+    // and the figures behind bands and proportions are in their own column.
+    let fresh = import_items("tu-cham.xlsx", &e, &read, &BTreeMap::new()).unwrap();
+    for i in &fresh {
+        let cur = items.get(&i.code);
+        assert_eq!(
+            i.input.as_ref(),
+            cur.and_then(|c| c.input.as_ref()),
+            "{}",
+            i.code
+        );
+        assert_eq!(i.self_score, cur.and_then(|c| c.self_score), "{}", i.code);
+    }
+}
+
+/// The row of `c` in a table.
+fn row_of<'a>(
+    t: &'a mut parindex_interchange::self_assessment::SummaryTable,
+    c: &str,
+) -> &'a mut parindex_interchange::self_assessment::SummaryRow {
+    t.rows.iter_mut().find(|r| r.code == code(c)).unwrap()
+}
+
+#[test]
+fn the_figure_behind_a_band_item_goes_out_and_comes_back() {
+    let e = department();
+    // 1.1.2: bands on a rate, ≥ 100 % → 2, 80–100 % → 1, < 80 % → 0; declared 90 %.
+    let node = e.node(&code("1.1.2")).unwrap();
+    let mut items = BTreeMap::new();
+    let mut item = Item::new(code("1.1.2"));
+    item.input = Some(ScoreInput::Number(dec!(90)));
+    item.self_score = Some(self_score(node, &ScoreInput::Number(dec!(90))).unwrap());
+    items.insert(code("1.1.2"), item);
+    let table = build_summary(header(), &e, &items, &BTreeMap::new());
+    assert_eq!(HEADERS[7], FIGURE_HEADER);
+    let bytes = write_summary_xlsx(&table).unwrap();
+    // In the file: column (8) holds 90 on the band item's line, beside its score of 1.
+    {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let name = wb.sheet_names()[0].clone();
+        let range = wb.worksheet_range(&name).unwrap();
+        let line = range
+            .rows()
+            .find(|r| r.first() == Some(&Data::String("1.1.2".into())))
+            .unwrap();
+        assert_eq!(line[7], Data::Float(90.0), "{line:?}");
+        assert_eq!(line[3], Data::Float(1.0), "{line:?}");
+        assert!(range
+            .rows()
+            .any(|r| r.iter().any(|c| c == &Data::String(FIGURE_HEADER.into()))));
+    }
+    let read = read_summary_xlsx(&bytes, "t.xlsx", &e).unwrap();
+    assert!(read.has_figures);
+    assert_eq!(read.rows, table.rows);
+    let mut back = table.clone();
+    let line = row_of(&mut back, "1.1.2");
+    assert_eq!((line.figure, line.takes_figure), (Some(dec!(90)), true));
+    assert!(!row_of(&mut back, "1.3").takes_figure, "a points item");
+    assert!(!row_of(&mut back, "1.1").takes_figure, "a subtotal");
+
+    // 60 % typed over the 90, the score left empty: the figure is taken, the score follows.
+    let line = row_of(&mut back, "1.1.2");
+    line.figure = Some(dec!(60));
+    line.self_score = None;
+    let changed = write_summary_xlsx(&back).unwrap();
+    let read = read_summary_xlsx(&changed, "t.xlsx", &e).unwrap();
+    let imported = import_items("t.xlsx", &e, &read, &items).unwrap();
+    let i = imported.iter().find(|i| i.code == code("1.1.2")).unwrap();
+    assert_eq!(i.input, Some(ScoreInput::Number(dec!(60))));
+    assert_eq!(i.self_score, Some(dec!(0)), "below 80 %: no point");
+    // The score typed as the figure gives it is fine too (60 → 0, 85 → 1).
+    for (figure, score) in [(dec!(60), dec!(0)), (dec!(85), dec!(1))] {
+        let line = row_of(&mut back, "1.1.2");
+        line.figure = Some(figure);
+        line.self_score = Some(score);
+        let read = read_summary_xlsx(&write_summary_xlsx(&back).unwrap(), "t.xlsx", &e).unwrap();
+        let imported = import_items("t.xlsx", &e, &read, &items).unwrap();
+        let i = imported.iter().find(|i| i.code == code("1.1.2")).unwrap();
+        assert_eq!(
+            (i.input.clone(), i.self_score),
+            (Some(ScoreInput::Number(figure)), Some(score))
+        );
+    }
+    // The figure and the score both emptied: the item is no longer scored.
+    let line = row_of(&mut back, "1.1.2");
+    line.figure = None;
+    line.self_score = None;
+    let read = read_summary_xlsx(&write_summary_xlsx(&back).unwrap(), "t.xlsx", &e).unwrap();
+    let imported = import_items("t.xlsx", &e, &read, &items).unwrap();
+    let i = imported.iter().find(|i| i.code == code("1.1.2")).unwrap();
+    assert_eq!((i.input.clone(), i.self_score), (None, None));
+}
+
+#[test]
+fn a_figure_that_does_not_fit_is_refused_at_its_row_and_column() {
+    use parindex_domain::assessment::ItemError;
+    use parindex_domain::rules::RuleError;
+    use parindex_interchange::ReadProblem;
+    let e = department();
+    let mut table = build_summary(header(), &e, &BTreeMap::new(), &BTreeMap::new());
+    // 60 % gives 0 on 1.1.2, not the 1 typed beside it.
+    row_of(&mut table, "1.1.2").figure = Some(dec!(60));
+    row_of(&mut table, "1.1.2").self_score = Some(dec!(1));
+    // A score typed for a proportional item without its figure.
+    row_of(&mut table, "2.3").self_score = Some(dec!(6));
+    // A negative rate on a proportional item (the rule refuses it).
+    row_of(&mut table, "5.1").figure = Some(dec!(-5));
+    let bytes = write_summary_xlsx(&table).unwrap();
+    let read = read_summary_xlsx(&bytes, "t.xlsx", &e).unwrap();
+    let err = import_items("t.xlsx", &e, &read, &BTreeMap::new()).unwrap_err();
+    let at = |c: &str| {
+        let n = read.row_numbers[read.rows.iter().position(|r| r.code == code(c)).unwrap()];
+        err.problems
+            .iter()
+            .find(|p| p.row == Some(n))
+            .unwrap_or_else(|| panic!("{c} (row {n}): {err}"))
+    };
+    let p = at("1.1.2");
+    assert_eq!(p.column.as_deref(), Some("Điểm tự đánh giá"));
+    assert_eq!(
+        p.read_kind(),
+        Some(&ReadProblem::FigureGivesOther {
+            code: "1.1.2".into(),
+            figure: dec!(60),
+            score: dec!(0),
+            typed: dec!(1)
+        })
     );
+    let p = at("2.3");
+    assert_eq!(p.column.as_deref(), Some("Điểm tự đánh giá"));
+    assert_eq!(
+        p.read_kind(),
+        Some(&ReadProblem::FromAFigure { code: "2.3".into() })
+    );
+    let p = at("5.1");
+    assert_eq!(p.column.as_deref(), Some(FIGURE_HEADER));
+    assert!(
+        matches!(p.read_kind(), Some(ReadProblem::Score { code, problem: ItemError::Rule(RuleError::Negative(_)) }) if code == "5.1"),
+        "{p}"
+    );
+    assert_eq!(err.problems.len(), 3, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("the figure 60 gives 0 points, not 1"),
+        "{text}"
+    );
+
+    // Text in the figure column: refused by the reader at its row and column; a rate's `%`
+    // and a decimal comma are read as the web form reads them.
+    // Every cell written as text, as a person may type it.
+    let book = |lines: &[[&str; 8]]| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, line) in lines.iter().enumerate() {
+            for (c, v) in line.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let err = read_summary_xlsx(
+        &book(&[HEADERS, ["1.1.2", "Tỷ lệ", "2", "", "", "", "", "nhiều"]]),
+        "t.xlsx",
+        &e,
+    )
+    .unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    let p = &err.problems[0];
+    assert_eq!(
+        (p.row, p.column.as_deref()),
+        (Some(2), Some(FIGURE_HEADER)),
+        "{err}"
+    );
+    assert!(
+        matches!(p.read_kind(), Some(ReadProblem::Number(_))),
+        "{err}"
+    );
+    let lines = [
+        HEADERS,
+        ["2.2", "Tỷ lệ", "8", "", "", "", "", "96,5 %"],
+        ["2.3", "Tỷ lệ", "6", "", "", "", "", "40%"],
+        // A figure on a points item.
+        ["1.3", "Điểm", "3", "", "", "", "", "3"],
+    ];
+    let read = read_summary_xlsx(&book(&lines), "t.xlsx", &e).unwrap();
+    let err = import_items("t.xlsx", &e, &read, &BTreeMap::new()).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    let p = &err.problems[0];
+    assert_eq!((p.row, p.column.as_deref()), (Some(4), Some(FIGURE_HEADER)));
+    assert_eq!(
+        p.read_kind(),
+        Some(&ReadProblem::FigureNotTaken { code: "1.3".into() })
+    );
+    let read = read_summary_xlsx(&book(&lines[..3]), "t.xlsx", &e).unwrap();
+    let imported = import_items("t.xlsx", &e, &read, &BTreeMap::new()).unwrap();
+    let got: Vec<(String, Option<ScoreInput>, Option<rust_decimal::Decimal>)> = imported
+        .iter()
+        .map(|i| (i.code.to_string(), i.input.clone(), i.self_score))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "2.2".into(),
+                Some(ScoreInput::Number(dec!(96.5))),
+                Some(dec!(6))
+            ),
+            (
+                "2.3".into(),
+                Some(ScoreInput::Number(dec!(40))),
+                Some(dec!(4.8))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_seven_column_table_still_reads_with_the_current_figures() {
+    let e = department();
+    let node = e.node(&code("2.2")).unwrap();
+    let mut current = BTreeMap::new();
+    let mut item = Item::new(code("2.2"));
+    item.input = Some(ScoreInput::Number(dec!(96.5)));
+    item.self_score = Some(self_score(node, &ScoreInput::Number(dec!(96.5))).unwrap());
+    current.insert(code("2.2"), item);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in HEADERS[..7].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "2.2").unwrap();
+    ws.write_string(1, 1, "Tỷ lệ").unwrap();
+    ws.write_number(1, 2, 8.0).unwrap();
+    ws.write_number(1, 3, 6.0).unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let read = read_summary_xlsx(&bytes, "old.xlsx", &e).unwrap();
+    assert!(!read.has_figures);
+    // The current figure gives the score: kept.
+    let imported = import_items("old.xlsx", &e, &read, &current).unwrap();
+    assert_eq!(
+        imported[0].input,
+        Some(ScoreInput::Number(dec!(96.5))),
+        "{imported:?}"
+    );
+    // No figure to give it: refused, pointing at the figure column.
+    let err = import_items("old.xlsx", &e, &read, &BTreeMap::new()).unwrap_err();
+    assert_eq!(
+        err.read_kinds().next(),
+        Some(&parindex_interchange::ReadProblem::FromAFigure { code: "2.2".into() })
+    );
+    assert!(err.to_string().contains("Số liệu kê khai"), "{err}");
 }
 
 #[test]

@@ -14,6 +14,9 @@ use rust_decimal::Decimal;
 /// The line that labels sample data everywhere it is shown.
 const SAMPLE: &str = "MẪU — số liệu minh họa, không phải số liệu chính thức";
 
+/// What column (8) of the self-scoring summary holds (the workbook shades the cells it leaves).
+const FIGURE_NOTE: &str = "(8) Số liệu kê khai: chỉ với tiêu chí chấm theo mức hoặc theo tỷ lệ (số lượng hoặc tỷ lệ %); điểm tự đánh giá được tính từ số liệu này. Dấu —: không áp dụng.";
+
 /// A change of rank in places: `+2`, `−1`, `0`.
 fn places(c: i64) -> String {
     match c {
@@ -156,6 +159,14 @@ pub fn summary_doc(t: &SummaryTable) -> TableDoc {
                 opt_points(r.appraised),
                 r.evidence.clone(),
                 r.remarks.clone(),
+                // The declared figure behind a band or proportional item, exactly as declared.
+                match (r.takes_figure, r.figure) {
+                    (true, Some(f)) => {
+                        parindex_domain::figures::exact(f, parindex_domain::figures::Style::Vi)
+                    }
+                    (true, None) => String::new(),
+                    (false, _) => "—".into(),
+                },
             ],
             strong: r.code.depth() == 1,
         })
@@ -167,6 +178,7 @@ pub fn summary_doc(t: &SummaryTable) -> TableDoc {
             opt_points(t.total.max),
             opt_points(t.total.self_score),
             opt_points(t.total.appraised),
+            String::new(),
             String::new(),
             String::new(),
         ],
@@ -181,11 +193,14 @@ pub fn summary_doc(t: &SummaryTable) -> TableDoc {
         tables: vec![DocTable {
             caption: String::new(),
             headers: HEADERS.iter().map(|h| h.to_string()).collect(),
-            widths: vec![3, 22, 4, 4, 4, 12, 14],
-            align: vec!["left", "left", "right", "right", "right", "left", "left"],
+            widths: vec![3, 20, 4, 4, 4, 11, 13, 4],
+            align: vec![
+                "left", "left", "right", "right", "right", "left", "left", "right",
+            ],
             rows,
         }],
         notes: vec![
+            FIGURE_NOTE.into(),
             "NGƯỜI LẬP BIỂU (Ký, ghi rõ họ tên) — THỦ TRƯỞNG ĐƠN VỊ (Ký tên, đóng dấu)".into(),
         ],
         landscape: true,

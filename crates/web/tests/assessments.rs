@@ -908,6 +908,7 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
         "Đơn vị: Sở Tư pháp",
         "Chờ hướng dẫn của tỉnh",
         "TỔNG CỘNG",
+        "Số liệu kê khai",
     ] {
         assert!(
             text.contains(&pdftext::squash(s)),
@@ -986,6 +987,15 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
         .find(|r| r.code == code("1.3"))
         .unwrap()
         .self_score = Some(dec!(3));
+    // A band item (1.1.2: ≥ 100 % → 2, 80–100 % → 1) declared from its figure in column (8),
+    // its score left for the rule to derive.
+    let band = table
+        .rows
+        .iter_mut()
+        .find(|r| r.code == code("1.1.2"))
+        .unwrap();
+    assert!(band.takes_figure && band.figure.is_none());
+    band.figure = Some(dec!(90));
     let changed = parindex_interchange::self_assessment::write_summary_xlsx(&table).unwrap();
     let res = post_multipart(
         app,
@@ -997,6 +1007,11 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
     .await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains("id=\"import-changes\""));
+    assert!(
+        res.body.contains("(số liệu 90)") || res.body.contains("(figure 90)"),
+        "the preview shows the figure behind the score: {}",
+        res.body
+    );
     let a = s.assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
     assert_eq!(
         a.items[&code("1.3")].self_score,
@@ -1026,6 +1041,12 @@ async fn the_summary_table_downloads_and_imports_back_unchanged() {
     let a = s.assessment(ROUND, "so-tu-phap").await.unwrap().unwrap();
     assert_eq!(a.items[&code("1.3")].self_score, Some(dec!(3)));
     assert_eq!(a.items[&code("1.3")].note, "Đã kiểm tra 4/5 đơn vị");
+    // Saved as the web form saves a figure: the figure as declared, the score from the rule.
+    assert_eq!(
+        a.items[&code("1.1.2")].input,
+        Some(parindex_domain::rules::ScoreInput::Number(dec!(90)))
+    );
+    assert_eq!(a.items[&code("1.1.2")].self_score, Some(dec!(1)));
     ctx.app.db.cleanup().await;
 }
 

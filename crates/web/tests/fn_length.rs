@@ -25,8 +25,9 @@ const ALLOWED: &[(&str, &str, usize)] = &[
     // catalogue message. Split into several functions, the compiler could no longer check that
     // every kind has a message (a wildcard arm would be needed); the next step is nesting the
     // kinds (file, header, cell, field…) in the readers' enums, so that each group is a match of
-    // its own.
-    ("refusals/files.rs", "read_problem", 286),
+    // its own. (The self-scoring table's score and figure kinds went to `score_problem`, listed
+    // by name in `read_problem`'s arm so that its match stays exhaustive.)
+    ("refusals/files.rs", "read_problem", 274),
     ("refusals/kinds.rs", "kind_text", 117),
 ];
 

@@ -206,26 +206,14 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
             "refusal.read.inexact_at",
             &[("value", v(value)), ("line", line.to_string())],
         ),
-        P::NotSelfScored { code } => {
-            fill(lang, "refusal.read.not_self_scored", &[("code", v(code))])
-        }
-        P::FromAFigure { code } => fill(lang, "refusal.read.from_a_figure", &[("code", v(code))]),
-        P::Score { code, problem } => format!("{code}: {}", item_error(lang, problem)),
-        P::CannotBeGiven { code, score } => fill(
-            lang,
-            "refusal.read.cannot_be_given",
-            &[("code", v(code)), ("score", i18n::exact(lang, *score))],
-        ),
-        P::NoAnswerGives { code, score } => fill(
-            lang,
-            "refusal.read.no_answer_gives",
-            &[("code", v(code)), ("score", i18n::exact(lang, *score))],
-        ),
-        P::SeveralAnswersGive { code, score } => fill(
-            lang,
-            "refusal.read.several_answers_give",
-            &[("code", v(code)), ("score", i18n::exact(lang, *score))],
-        ),
+        P::NotSelfScored { .. }
+        | P::FromAFigure { .. }
+        | P::FigureNotTaken { .. }
+        | P::FigureGivesOther { .. }
+        | P::Score { .. }
+        | P::CannotBeGiven { .. }
+        | P::NoAnswerGives { .. }
+        | P::SeveralAnswersGive { .. } => score_problem(lang, p),
         P::DefinedTwice { id } => fill(lang, "refusal.read.defined_twice", &[("id", v(id))]),
         P::Value(e) => value_problem(lang, e),
         P::NotAPeriod { value } => fill(lang, "refusal.read.not_a_period", &[("value", v(value))]),
@@ -299,6 +287,48 @@ pub(crate) fn read_problem(lang: Lang, p: &ReadProblem) -> String {
             }
         }
     }
+}
+
+/// A self-scoring table's problem with a score or a declared figure (column `Số liệu kê khai`).
+fn score_problem(lang: Lang, p: &ReadProblem) -> String {
+    use ReadProblem as P;
+    let code = |c: &str| ("code", c.to_string());
+    let n = |name, d| (name, i18n::exact(lang, d));
+    let (key, values) = match p {
+        P::NotSelfScored { code: c } => ("refusal.read.not_self_scored", vec![code(c)]),
+        P::FromAFigure { code: c } => ("refusal.read.from_a_figure", vec![code(c)]),
+        P::FigureNotTaken { code: c } => ("refusal.read.figure_not_taken", vec![code(c)]),
+        P::FigureGivesOther {
+            code: c,
+            figure,
+            score,
+            typed,
+        } => (
+            "refusal.read.figure_gives_other",
+            vec![
+                code(c),
+                n("figure", *figure),
+                n("score", *score),
+                n("typed", *typed),
+            ],
+        ),
+        P::Score { code, problem } => return format!("{code}: {}", item_error(lang, problem)),
+        P::CannotBeGiven { code: c, score } => (
+            "refusal.read.cannot_be_given",
+            vec![code(c), n("score", *score)],
+        ),
+        P::NoAnswerGives { code: c, score } => (
+            "refusal.read.no_answer_gives",
+            vec![code(c), n("score", *score)],
+        ),
+        P::SeveralAnswersGive { code: c, score } => (
+            "refusal.read.several_answers_give",
+            vec![code(c), n("score", *score)],
+        ),
+        // Not reached: `read_problem` sends only the kinds above.
+        other => return other.to_string(),
+    };
+    fill(lang, key, &values)
 }
 
 /// A workbook the bounded XLSX reader refused: what was found, and the limit.

@@ -139,6 +139,22 @@ fn read_upload(
     }
 }
 
+/// A score in the preview, with the figure it is computed from (bands, proportions).
+fn score_text(
+    lang: Lang,
+    score: Option<rust_decimal::Decimal>,
+    input: Option<&parindex_domain::rules::ScoreInput>,
+) -> String {
+    match input {
+        Some(parindex_domain::rules::ScoreInput::Number(figure)) => {
+            i18n::t(lang, "assess.import.score_from_figure")
+                .replace("{score}", &i18n::opt_num(lang, score))
+                .replace("{figure}", &i18n::exact(lang, *figure))
+        }
+        _ => i18n::opt_num(lang, score),
+    }
+}
+
 /// What the imported rows would change, or their problems (the self-scoring and explanation
 /// locks checked per row, as of `today`).
 pub fn plan(
@@ -198,8 +214,8 @@ pub fn plan(
             row: i.row,
             code: i.code.to_string(),
             title,
-            old_score: i18n::opt_num(lang, cur.and_then(|c| c.self_score)),
-            new_score: i18n::opt_num(lang, i.self_score),
+            old_score: score_text(lang, cur.and_then(|c| c.self_score), cur_input.as_ref()),
+            new_score: score_text(lang, i.self_score, i.input.as_ref()),
             old_text: parindex_interchange::self_assessment::remarks_text(&cur_ex, &cur_note),
             new_text: parindex_interchange::self_assessment::remarks_text(&i.explanation, &i.note),
         });
