@@ -85,7 +85,9 @@ fn the_definitions_on_edge_cases() {
                 on_time: 2,
                 late: 2,
                 pending: 2,
-                pending_overdue: 1
+                pending_overdue: 1,
+                // Five of the seven at online level 3; the pending two give none.
+                online: Some(5),
             }
         );
         assert_eq!(scan.groups[1].key, vec!["so-tu-phap", "2021-04"]);
