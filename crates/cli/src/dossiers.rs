@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 #[derive(Subcommand)]
 pub enum DossiersCommand {
     /// Counts and rates of a dossier export (CSV or XLSX), streamed in bounded memory: per group
-    /// received, resolved, early, on_time, late, pending, pending_overdue and the rates.
+    /// received, resolved, early, on_time, late, pending, pending_overdue, online (online level
+    /// 3 or 4) and the rates (the online share over the dossiers received).
     Stats {
         file: PathBuf,
         /// Group by: agency, month, procedure, level, online_level (comma-separated).
@@ -194,7 +195,7 @@ fn print_table(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "{:>9} {:>9} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>7}",
+        "{:>9} {:>9} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
         "received",
         "resolved",
         "early",
@@ -202,9 +203,11 @@ fn print_table(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
         "late",
         "pending",
         "overdue",
+        "online",
         "early%",
         "ontime%",
-        "late%"
+        "late%",
+        "online%"
     )?;
     let line = |out: &mut dyn Write, key: &[String], c: &parindex_domain::dossiers::Counts| {
         for (k, w) in key.iter().zip(&widths) {
@@ -214,7 +217,7 @@ fn print_table(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
         let r = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or("—".into());
         writeln!(
             out,
-            "{:>9} {:>9} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>7}",
+            "{:>9} {:>9} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
             c.received,
             c.resolved,
             c.early,
@@ -222,9 +225,11 @@ fn print_table(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
             c.late,
             c.pending,
             c.pending_overdue,
+            c.online.map(|n| n.to_string()).unwrap_or("—".into()),
             r(c.early_rate()),
             r(c.on_time_rate()),
-            r(c.late_rate())
+            r(c.late_rate()),
+            r(c.online_share())
         )
     };
     for g in &scan.groups {

@@ -43,6 +43,10 @@ async fn generate_count_import_and_reimport() {
     .unwrap();
     assert_eq!(json["rows"], 3000);
     assert_eq!(json["total"]["received"], 3000);
+    // The generator gives levels 3 and 4 to some dossiers: the online count is known and
+    // part of the dossiers received.
+    let online = json["total"]["online"].as_u64().unwrap();
+    assert!(online > 0 && online < 3000, "{online}");
     let overdue = json["total"]["late"].as_u64().unwrap()
         + json["total"]["pending_overdue"].as_u64().unwrap();
     assert!(overdue > 0);
@@ -59,7 +63,7 @@ async fn generate_count_import_and_reimport() {
             "--csv",
         ],
     );
-    assert!(csv.starts_with("level,received,resolved,early,on_time,late,pending,pending_overdue,early_rate,on_time_rate,late_rate\n"));
+    assert!(csv.starts_with("level,received,resolved,early,on_time,late,pending,pending_overdue,online,early_rate,on_time_rate,late_rate,online_share\n"));
     assert!(csv.lines().last().unwrap().starts_with("total,3000,"));
     let late = dir.path().join("late.csv");
     ok(

@@ -104,6 +104,22 @@ async fn the_demo_shows_its_2020_results_and_published_rankings_without_sign_in(
         total.starts_with(&format!("Tổng cộng,{received},")),
         "{total} (received {received})"
     );
+    // The online share (level 3 or 4 of the synthetic export), last: counted at the import.
+    let online: u64 = db
+        .store
+        .dossier_cells()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.cell.month.to_string() == "2021-06")
+        .map(|c| c.cell.counts.online.expect("counted at the import"))
+        .sum();
+    let share = parindex_domain::dossiers::percent(online, received).unwrap();
+    assert!(online > 0);
+    assert!(
+        total.ends_with(&format!(",{online},{}", share.normalize())),
+        "{total} (online {online}, {share} %)"
+    );
     let (status, edition) = get(&app, "/cong-khai/chi-so/par-2020-province").await;
     assert_eq!(status, StatusCode::OK);
     assert!(edition.contains("85,58") && edition.contains("13/63"));

@@ -496,8 +496,8 @@ pub fn check_times(
 // ---------------------------------------------------------------------------------------------
 
 /// Counts of one group. `received = resolved + pending`; `resolved = early + on_time + late`;
-/// `pending_overdue` is part of `pending`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `pending_overdue` is part of `pending`; `online` is part of `received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub received: u64,
     pub resolved: u64,
@@ -506,6 +506,37 @@ pub struct Counts {
     pub late: u64,
     pub pending: u64,
     pub pending_overdue: u64,
+    /// Dossiers received online ([`is_online`]: online level 3 or 4, as the export's
+    /// online-level column says). `None` when not known: a cell stored before the count was
+    /// kept (migration 0014), a rate published before it, or a sum with such a part.
+    #[serde(default)]
+    pub online: Option<u64>,
+}
+
+/// Nothing counted yet — and every count known (`online` is `Some(0)`).
+impl Default for Counts {
+    fn default() -> Self {
+        Counts {
+            received: 0,
+            resolved: 0,
+            early: 0,
+            on_time: 0,
+            late: 0,
+            pending: 0,
+            pending_overdue: 0,
+            online: Some(0),
+        }
+    }
+}
+
+/// The lowest online level counted as an online dossier: "hồ sơ trực tuyến mức độ 3, 4".
+pub const ONLINE_LEVEL_FROM: u8 = 3;
+
+/// Whether a dossier of this online level (0 = not online or not given, 1–4) is counted as
+/// online: level 3 or 4.
+#[inline]
+pub fn is_online(online_level: u8) -> bool {
+    online_level >= ONLINE_LEVEL_FROM
 }
 
 /// `part / whole × 100`, two decimals, half away from zero; `None` when `whole` is zero.
@@ -520,9 +551,15 @@ pub fn percent(part: u64, whole: u64) -> Option<Decimal> {
 }
 
 impl Counts {
+    /// One dossier received: its outcome and its online level (0–4).
     #[inline]
-    pub fn add(&mut self, o: Outcome) {
+    pub fn add(&mut self, o: Outcome, online_level: u8) {
         self.received += 1;
+        if is_online(online_level) {
+            if let Some(n) = self.online.as_mut() {
+                *n += 1;
+            }
+        }
         match o {
             Outcome::Early => {
                 self.resolved += 1;
@@ -552,6 +589,11 @@ impl Counts {
         self.late += o.late;
         self.pending += o.pending;
         self.pending_overdue += o.pending_overdue;
+        // Unknown in one part, unknown in the sum.
+        self.online = match (self.online, o.online) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
     }
 
     /// Whether the counts add up (`received = resolved + pending` and so on).
@@ -559,6 +601,7 @@ impl Counts {
         self.received == self.resolved + self.pending
             && self.resolved == self.early + self.on_time + self.late
             && self.pending_overdue <= self.pending
+            && self.online.is_none_or(|n| n <= self.received)
     }
 
     /// Early / resolved, %.
@@ -572,6 +615,11 @@ impl Counts {
     /// Late / resolved, %.
     pub fn late_rate(&self) -> Option<Decimal> {
         percent(self.late, self.resolved)
+    }
+    /// Online / received, %: the online share. `None` when the online count is not known or
+    /// nothing was received.
+    pub fn online_share(&self) -> Option<Decimal> {
+        self.online.and_then(|n| percent(n, self.received))
     }
     /// Late and pending-overdue dossiers: those needing an explanation.
     pub fn overdue(&self) -> u64 {
@@ -787,18 +835,21 @@ mod tests {
     #[test]
     fn counts_and_exact_rates() {
         let mut c = Counts::default();
-        for o in [
-            Outcome::Early,
-            Outcome::OnTime,
-            Outcome::OnTime,
-            Outcome::Late,
-            Outcome::Pending,
-            Outcome::PendingOverdue,
+        for (o, online_level) in [
+            (Outcome::Early, 0),
+            (Outcome::OnTime, 1),
+            (Outcome::OnTime, 2),
+            (Outcome::Late, 3),
+            (Outcome::Pending, 4),
+            (Outcome::PendingOverdue, 0),
         ] {
-            c.add(o);
+            c.add(o, online_level);
         }
         assert!(c.consistent());
         assert_eq!((c.received, c.resolved, c.pending), (6, 4, 2));
+        // Online: levels 3 and 4 only, over every dossier received.
+        assert_eq!(c.online, Some(2));
+        assert_eq!(c.online_share(), Some(dec!(33.33)));
         assert_eq!(c.early_rate(), Some(dec!(25)));
         assert_eq!(c.on_time_rate(), Some(dec!(75)));
         assert_eq!(c.late_rate(), Some(dec!(25)));
@@ -806,6 +857,35 @@ mod tests {
         assert_eq!(percent(1, 3), Some(dec!(33.33)));
         assert_eq!(percent(2, 3), Some(dec!(66.67)));
         assert_eq!(percent(1, 0), None);
+    }
+
+    #[test]
+    fn an_unknown_online_count_stays_unknown() {
+        let mut known = Counts::default();
+        known.add(Outcome::Early, 4);
+        let unknown = Counts {
+            online: None,
+            ..known
+        };
+        assert_eq!(unknown.online_share(), None);
+        let mut sum = Counts::default();
+        sum.merge(&known);
+        assert_eq!(sum.online_share(), Some(dec!(100)));
+        sum.merge(&unknown);
+        assert_eq!((sum.received, sum.online), (2, None));
+        assert_eq!(Counts::default().online_share(), None);
+        // A snapshot written before the count was kept reads as unknown.
+        let old: Counts = serde_json::from_str(
+            r#"{"received":1,"resolved":1,"early":1,"on_time":0,"late":0,"pending":0,"pending_overdue":0}"#,
+        )
+        .unwrap();
+        assert_eq!(old.online, None);
+        assert!(old.consistent());
+        let more = Counts {
+            online: Some(3),
+            ..known
+        };
+        assert!(!more.consistent());
     }
 
     #[test]

@@ -724,6 +724,7 @@ mod tests {
             late,
             pending,
             pending_overdue: pending,
+            online: Some(0),
         };
         let cells = vec![
             ("so-tu-phap".to_string(), Month::new(2021, 5), c(1, 2, 1, 0)),

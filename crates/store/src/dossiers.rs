@@ -367,8 +367,8 @@ impl DossierImport {
             let k = &c.counts;
             exec!(
                 &mut self.conn,
-                "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, import_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, online, import_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 &c.agency,
                 &month,
                 c.unit.as_deref(),
@@ -379,6 +379,7 @@ impl DossierImport {
                 to_i64(k.late),
                 to_i64(k.pending),
                 to_i64(k.pending_overdue),
+                k.online.map(to_i64),
                 self.id
             )
             .ctx(|| format!("saving {} {month}", c.agency))?;
@@ -556,6 +557,14 @@ fn count(r: &AnyRow, col: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{col}: {v} is negative")))
 }
 
+/// A count that may be unknown (NULL): the online dossiers of a cell stored before they were
+/// counted.
+pub(crate) fn optional_count(r: &AnyRow, col: &str) -> Result<Option<u64>> {
+    let v: Option<i64> = get(r, col)?;
+    v.map(|v| u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{col}: {v} is negative"))))
+        .transpose()
+}
+
 pub(crate) fn month_of(s: &str) -> Result<Month> {
     Month::parse(s).ok_or_else(|| StoreError::Corrupt(format!("month '{s}'")))
 }
@@ -724,6 +733,7 @@ impl Store {
                             late: count(r, "late")?,
                             pending: count(r, "pending")?,
                             pending_overdue: count(r, "pending_overdue")?,
+                            online: optional_count(r, "online")?,
                         },
                     },
                     import_id: get(r, "import_id")?,

@@ -369,7 +369,7 @@ async fn recompute_cell(
         let due = time(&d.due_at)?;
         let closed = d.closed_at.as_deref().map(time).transpose()?;
         let outcome = classify(due.days, closed, as_of_day);
-        counts.add(outcome);
+        counts.add(outcome, d.online_level);
         if outcome.is_overdue() {
             overdue.push((outcome, d.clone()));
         }
@@ -391,8 +391,8 @@ async fn recompute_cell(
     }
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     sqlx::query(
-        "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, import_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO dossier_stats (agency, month, unit, received, resolved, early, on_time, late, pending, pending_overdue, online, import_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(agency)
     .bind(&month_text)
@@ -404,6 +404,7 @@ async fn recompute_cell(
     .bind(n(counts.late))
     .bind(n(counts.pending))
     .bind(n(counts.pending_overdue))
+    .bind(counts.online.map(n))
     .bind(push_id)
     .execute(&mut **tx)
     .await

@@ -14,6 +14,7 @@ use parindex_store::{
 use rust_decimal_macros::dec;
 
 use parindex_store::on_both_backends;
+use parindex_store::testing::TestDb;
 
 on_both_backends!(
     import_and_reimport_replace_the_period,
@@ -58,6 +59,7 @@ fn counts(early: u64, on_time: u64, late: u64, pending: u64, overdue: u64) -> Co
         late,
         pending,
         pending_overdue: overdue,
+        online: Some(0),
     }
 }
 
@@ -745,4 +747,59 @@ async fn a_large_streaming_import_stores_every_dossier_as_given(store: &Store) {
             .unwrap()
             .len();
     assert_eq!(n, 10);
+}
+
+/// The online count (issue 13 point 1) is stored with the cell; a cell stored before it was kept
+/// (migration 0014: NULL) reads as unknown, not as none, until its month is imported again.
+async fn the_online_count_is_stored_and_an_old_cell_reads_as_unknown(db: &TestDb) {
+    use sqlx::Connection;
+    let store = &db.store;
+    seed_units(store).await;
+    let with_online = |n| Counts {
+        online: Some(n),
+        ..counts(2, 1, 1, 1, 0)
+    };
+    import(store, &[cell("so-tu-phap", "2021-05", with_online(3))], &[]).await;
+    let stored = store.dossier_cells().await.unwrap();
+    assert_eq!(stored[0].cell.counts.online, Some(3));
+    assert_eq!(stored[0].cell.counts.online_share(), Some(dec!(60)));
+    // More online dossiers than received: refused as inconsistent, nothing stored.
+    let bad = [cell("so-tu-phap", "2021-06", with_online(6))];
+    assert!(matches!(
+        store.begin_dossier_import(&meta(false), &bad, "x").await,
+        Err(StoreError::Invalid(_))
+    ));
+    // A cell as it stood before the column: NULL.
+    let mut c = sqlx::AnyConnection::connect(&db.url()).await.unwrap();
+    sqlx::query("UPDATE dossier_stats SET online = NULL")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    let stored = store.dossier_cells().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].cell.counts.online, None);
+    assert_eq!(stored[0].cell.counts.online_share(), None);
+    assert_eq!(stored[0].cell.counts.received, 5);
+    // Imported again: known again.
+    import(store, &[cell("so-tu-phap", "2021-05", with_online(0))], &[]).await;
+    let stored = store.dossier_cells().await.unwrap();
+    assert_eq!(stored[0].cell.counts.online, Some(0));
+}
+
+#[tokio::test]
+async fn the_online_count_is_stored_and_an_old_cell_reads_as_unknown_on_sqlite() {
+    let db = TestDb::sqlite().await.unwrap();
+    the_online_count_is_stored_and_an_old_cell_reads_as_unknown(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_online_count_is_stored_and_an_old_cell_reads_as_unknown_on_postgres() {
+    let Some(db) = TestDb::postgres().await.unwrap() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    the_online_count_is_stored_and_an_old_cell_reads_as_unknown(&db).await;
+    db.cleanup().await;
 }

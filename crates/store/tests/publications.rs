@@ -190,6 +190,8 @@ async fn import_month(s: &Store, agency: &str, month: &str, early: u64, late: u6
             late,
             pending: 0,
             pending_overdue: 0,
+            // Online (level 3 or 4): the early ones, say.
+            online: Some(early),
         },
     };
     let meta = DossierImportMeta {
@@ -241,6 +243,8 @@ async fn dossier_rates_are_frozen_as_published(s: &Store) {
         (june.dossiers[0].counts.early, june.dossiers[0].counts.late),
         (8, 2)
     );
+    // The online count is frozen with the rest.
+    assert_eq!(june.dossiers[0].counts.online, Some(8));
     let year = all.iter().find(|p| p.target == "2021").unwrap();
     let months: Vec<&str> = year.dossiers.iter().map(|c| c.month.as_str()).collect();
     assert_eq!(months, ["2021-06", "2021-07"]);

@@ -61,6 +61,7 @@ fn counts(early: u64, on_time: u64, late: u64) -> Counts {
         late,
         pending: 0,
         pending_overdue: 0,
+        online: Some(0),
     }
 }
 

@@ -9,8 +9,9 @@ fn rate_text(d: Option<rust_decimal::Decimal>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-/// The statistics as CSV: the dimensions, the counts and the rates (percent, two decimals; empty
-/// when nothing was resolved), then a `total` row.
+/// The statistics as CSV: the dimensions, the counts (`online`: online level 3 or 4) and the
+/// rates (percent, two decimals; empty when nothing was resolved; the online share over the
+/// dossiers received), then a `total` row.
 pub fn stats_csv(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<String> = scan.dims.iter().map(|d| d.as_str().to_string()).collect();
@@ -22,9 +23,11 @@ pub fn stats_csv(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
         "late",
         "pending",
         "pending_overdue",
+        "online",
         "early_rate",
         "on_time_rate",
         "late_rate",
+        "online_share",
     ] {
         header.push(h.into());
     }
@@ -42,9 +45,11 @@ pub fn stats_csv(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
         ] {
             r.push(n.to_string());
         }
+        r.push(c.online.map(|n| n.to_string()).unwrap_or_default());
         r.push(rate_text(c.early_rate()));
         r.push(rate_text(c.on_time_rate()));
         r.push(rate_text(c.late_rate()));
+        r.push(rate_text(c.online_share()));
         r
     };
     // The dimensions (agency, procedure…) come from the file read: the export rule applies.
@@ -70,10 +75,11 @@ pub fn stats_json(scan: &Scan) -> serde_json::Value {
         serde_json::json!({
             "received": c.received, "resolved": c.resolved, "early": c.early,
             "on_time": c.on_time, "late": c.late, "pending": c.pending,
-            "pending_overdue": c.pending_overdue,
+            "pending_overdue": c.pending_overdue, "online": c.online,
             "early_rate": c.early_rate().map(|d| d.to_string()),
             "on_time_rate": c.on_time_rate().map(|d| d.to_string()),
             "late_rate": c.late_rate().map(|d| d.to_string()),
+            "online_share": c.online_share().map(|d| d.to_string()),
         })
     };
     serde_json::json!({

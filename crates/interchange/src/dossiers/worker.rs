@@ -164,8 +164,8 @@ impl<'a> Worker<'a> {
                         s
                     }
                 };
-                self.counts[slot].1.add(outcome);
-                self.total.add(outcome);
+                self.counts[slot].1.add(outcome, online);
+                self.total.add(outcome, online);
                 self.rows += 1;
                 if outcome.is_overdue() && self.sink.is_some() {
                     self.batch_row(

@@ -656,12 +656,18 @@ pub struct AgencyRow {
     pub pending_overdue: u64,
     pub early_rate: String,
     pub on_time_rate: String,
+    /// Received online (level 3 or 4) and its share of those received; "—" when not known.
+    pub online: String,
+    pub online_share: String,
     pub explained: i64,
     pub unexplained: i64,
     pub can_list: bool,
     /// The two rates as numbers (per cent), for the spreadsheet.
     pub early_pct: Option<Decimal>,
     pub on_time_pct: Option<Decimal>,
+    /// The online count and share as numbers, for the spreadsheet (empty when not known).
+    pub online_count: Option<u64>,
+    pub online_pct: Option<Decimal>,
 }
 
 #[derive(Template)]
@@ -718,11 +724,19 @@ fn agency_row(
         pending_overdue: c.pending_overdue,
         early_rate: pct(c.early_rate()),
         on_time_rate: pct(c.on_time_rate()),
+        // Written as the other counts of the row (plain digits).
+        online: c
+            .online
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "—".into()),
+        online_share: pct(c.online_share()),
         explained,
         unexplained: overdue - explained,
         can_list,
         early_pct: c.early_rate(),
         on_time_pct: c.on_time_rate(),
+        online_count: c.online,
+        online_pct: c.online_share(),
     }
 }
 

@@ -280,6 +280,8 @@ pub const DOSSIER_COLUMNS: &[&str] = &[
     "dossiers.pending_overdue",
     "dossiers.early_rate",
     "dossiers.on_time_rate",
+    "dossiers.online",
+    "dossiers.online_share",
     "dossiers.explained",
     "dossiers.unexplained",
 ];
@@ -298,6 +300,8 @@ impl AgencyRow {
             n(self.pending_overdue),
             self.early_pct.into(),
             self.on_time_pct.into(),
+            self.online_count.map(n).into(),
+            self.online_pct.into(),
             self.explained.into(),
             self.unexplained.into(),
         ]

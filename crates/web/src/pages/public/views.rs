@@ -585,6 +585,9 @@ async fn dossier_table(
             int(c.pending),
             dec(percent(c.early + c.on_time, c.resolved)),
             dec(percent(c.late, c.resolved)),
+            // Not known for cells imported (or rates published) before it was counted: "—".
+            c.online.map(int).unwrap_or(Cell::Empty),
+            dec(c.online_share()),
         ]
     };
     let mut rows: Vec<Vec<Cell>> = by_agency
@@ -607,6 +610,8 @@ async fn dossier_table(
                 col("pending", "public.col.pending", Kind::Count),
                 col("in_time_pct", "public.col.in_time_pct", Kind::Pct),
                 col("late_pct", "public.col.late_pct", Kind::Pct),
+                col("online", "public.col.online", Kind::Count),
+                col("online_pct", "public.col.online_pct", Kind::Pct),
             ],
             rows,
             links: Vec::new(),
