@@ -29,7 +29,7 @@ test('coordinator: dashboard, languages, search, edit a head of agency, see the 
     assert.match(await page.locator('#areas').innerText(), /Cải cách tài chính công[\s\S]*58[\s\S]*nhóm 20/);
     // The plan's indicators with their status (2020 disbursement 80,78 % against 100 %).
     const indicators = await page.locator('#indicators-summary').innerText();
-    assert.match(indicators, /Tỷ lệ giải ngân vốn đầu tư công[^\n]*80,78/);
+    assert.match(indicators, /Tỷ lệ giải ngân vốn ngân sách nhà nước[^\n]*80,78/);
     assert.match(indicators, /Tỷ lệ thực hiện kiến nghị kiểm toán[^\n]*87,26/);
     assert.match(indicators, /Không đạt|Có nguy cơ|Chưa có số liệu|Đạt/);
 

@@ -148,6 +148,174 @@ mod tests {
         );
     }
 
+    fn task<'a>(doc: &'a PlanDocument, id: &str) -> &'a parindex_domain::plan::Task {
+        doc.tasks
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap_or_else(|| panic!("task {id} is in the plan"))
+    }
+
+    fn every(t: &parindex_domain::plan::Task) -> Option<parindex_domain::calendar::Frequency> {
+        match t.deadline {
+            Deadline::Recurring { every, .. } => Some(every),
+            Deadline::Once { .. } => None,
+        }
+    }
+
+    /// Issue 13, point 6: every duty of the plan is a task, with the agencies, recurrences,
+    /// citations and words of the plan itself (seed-plan-bac-giang-2021.vi.txt).
+    #[test]
+    fn the_plan_s_duties_citations_and_words_are_all_there() {
+        use parindex_domain::calendar::Frequency;
+        use parindex_domain::plan::assigned_units;
+        let doc = plan_from_toml(BAC_GIANG, "bac-giang-2021.toml").unwrap();
+        let units = crate::units::units_from_csv(
+            include_str!("../../../data/units.csv"),
+            "units.csv",
+            &Default::default(),
+        )
+        .unwrap();
+        let known: std::collections::BTreeSet<String> =
+            units.iter().map(|u| u.slug.clone()).collect();
+        assert!(
+            doc.validate(&known).is_empty(),
+            "{:?}",
+            doc.validate(&known)
+        );
+        let cal = WorkCalendar::every_day();
+        let all = |t: &parindex_domain::plan::Task| {
+            assert_eq!(
+                t.assignees,
+                Assignees::AllDepartmentsAndDistricts,
+                "{} is every agency's duty",
+                t.id
+            )
+        };
+
+        // II.5: every agency follows Decision 02/2021/QĐ-UBND and Official Letter 2633/UBND-KGVX.
+        let e_docs = task(&doc, "II.5-electronic-documents");
+        all(e_docs);
+        assert_eq!(e_docs.section, "II.5.b");
+        for cited in [
+            "Quyết định số 02/2021/QĐ-UBND ngày 08/02/2021",
+            "Công văn số 2633/UBND-KGVX ngày 03/6/2021",
+        ] {
+            assert!(e_docs.title.contains(cited), "{cited}");
+        }
+        // II.6: every agency proposes ways to attract investors and keeps the one-stop desks'
+        // discipline.
+        let investors = task(&doc, "II.6-attract-investment");
+        all(investors);
+        assert!(investors.title.contains("thu hút nhà đầu tư"));
+        assert!(investors.title.contains("Bộ phận Một cửa các cấp"));
+
+        // Two recurrences where the plan names two: the Office monthly and quarterly (II.2),
+        // Sở KH&ĐT every six months and at year end (II.6).
+        for (monthly_or_half, second, first_every, second_every, lead) in [
+            (
+                "II.2-office-check",
+                "II.2-office-check-quarterly",
+                Frequency::Monthly,
+                Frequency::Quarterly,
+                "van-phong-ubnd-tinh",
+            ),
+            (
+                "II.6-enterprises",
+                "II.6-enterprises-year-end",
+                Frequency::HalfYearly,
+                Frequency::Yearly,
+                "so-khdt",
+            ),
+        ] {
+            let (a, b) = (task(&doc, monthly_or_half), task(&doc, second));
+            assert_eq!(every(a), Some(first_every), "{}", a.id);
+            assert_eq!(every(b), Some(second_every), "{}", b.id);
+            assert_eq!(a.section, b.section);
+            for t in [a, b] {
+                assert_eq!(t.lead_agency.as_deref(), Some(lead), "{}", t.id);
+                assert_eq!(t.assignees, Assignees::Lead, "{}", t.id);
+            }
+        }
+        let keys = |id: &str| -> Vec<String> {
+            task(&doc, id)
+                .deadline
+                .periods(&cal)
+                .into_iter()
+                .map(|p| p.key)
+                .collect()
+        };
+        assert_eq!(keys("II.2-office-check-quarterly"), ["2021-Q3", "2021-Q4"]);
+        assert_eq!(keys("II.6-enterprises"), ["2021-H2"]);
+        assert_eq!(keys("II.6-enterprises-year-end"), ["2021"]);
+
+        // The documents the plan cites.
+        let assets = task(&doc, "II.4-intangible-assets");
+        assert!(assets
+            .description
+            .contains("Kế hoạch số 2796/KH-UBND ngày 29/6/2020"));
+        let apparatus = task(&doc, "III.4-apparatus");
+        let iii4 = doc.targets.iter().find(|t| t.id == "III.4").unwrap();
+        for cited in [
+            "Nghị quyết số 99/NQ-CP ngày 24/6/2020",
+            "Nghị định số 107/2020/NĐ-CP",
+            "Nghị định số 108/2020/NĐ-CP",
+            "Nghị định số 120/2020/NĐ-CP",
+        ] {
+            assert!(apparatus.description.contains(cited), "task: {cited}");
+            assert!(iii4.duties.contains(cited), "target: {cited}");
+        }
+
+        // Inspected agencies send remediation reports (III.1, III.4).
+        let remedy_iii1 = task(&doc, "III.1-inspection-remedy");
+        all(remedy_iii1);
+        assert!(remedy_iii1
+            .title
+            .contains("báo cáo khắc phục gửi Đoàn kiểm tra"));
+        let remedy_iii4 = task(&doc, "III.4-inspection-remedy");
+        assert!(remedy_iii4
+            .title
+            .contains("báo cáo khắc phục gửi Đoàn thanh tra, kiểm tra"));
+        let districts: Vec<String> = units
+            .iter()
+            .filter(|u| u.unit_type == parindex_domain::units::UnitType::District)
+            .map(|u| u.slug.clone())
+            .collect();
+        assert_eq!(assigned_units(remedy_iii4, &units), districts);
+
+        // The seed's own words: the 2020 disbursement is of "vốn ngân sách nhà nước".
+        let ii4 = doc.findings.iter().find(|f| f.id == "II.4").unwrap();
+        assert!(ii4
+            .text
+            .contains("giải ngân vốn ngân sách nhà nước đạt 80,78% kế hoạch"));
+        assert!(ii4.figures[0].label.contains("vốn ngân sách nhà nước"));
+        let indicators = include_str!("../../../data/indicators/bac-giang-2021.toml");
+        assert!(indicators
+            .contains("name_vi = \"Tỷ lệ giải ngân vốn ngân sách nhà nước so với kế hoạch\""));
+
+        // "Every department and district" is every department and district of units.csv.
+        let mut expected: Vec<String> = units
+            .iter()
+            .filter(|u| {
+                matches!(
+                    u.unit_type,
+                    parindex_domain::units::UnitType::Department
+                        | parindex_domain::units::UnitType::District
+                )
+            })
+            .map(|u| u.slug.clone())
+            .collect();
+        expected.sort();
+        for t in doc
+            .tasks
+            .iter()
+            .filter(|t| t.assignees == Assignees::AllDepartmentsAndDistricts)
+        {
+            let mut got = assigned_units(t, &units);
+            got.sort();
+            assert_eq!(got, expected, "{}", t.id);
+        }
+    }
+
     #[test]
     fn errors_name_the_line() {
         let bad = BAC_GIANG.replacen("issued_on = \"2021-07-01\"", "issued_on = \"1/7/2021\"", 1);
@@ -156,7 +324,7 @@ mod tests {
         assert!(
             matches!(
                 err.read_kinds().next(),
-                Some(ReadProblem::Syntax { line: Some(18), .. })
+                Some(ReadProblem::Syntax { line: Some(26), .. })
             ),
             "{err}"
         );
