@@ -50,7 +50,7 @@ pub struct ReportData {
     /// The report's date; overdue items are those overdue on this day.
     pub today: Date,
     pub letterhead: Letterhead,
-    /// The plan as of `today`.
+    /// The plan as of `today`, its reports with their texts.
     pub state: PlanState,
     /// Every unit with assignments and its head's record.
     pub heads: Vec<HeadRecord>,
@@ -100,7 +100,10 @@ pub async fn chairman_report_data(
     if !(1..=12).contains(&month.1) {
         return Err(ReportError::BadMonth(format!("{}-{:02}", month.0, month.1)));
     }
-    let state = store.plan_state(plan_id, today, None).await?;
+    let mut state = store.plan_state(plan_id, today, None).await?;
+    // The report quotes what each unit did: the reports with their texts (the plan's state
+    // carries them without).
+    state.reports = store.reports(plan_id, None, None).await?;
     let heads = store.heads_accountability(plan_id, today).await?;
     let plan = &state.doc.plan;
     let gap = match store

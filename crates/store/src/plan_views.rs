@@ -54,6 +54,10 @@ pub struct PlanState {
     pub tasks: Vec<TaskState>,
     pub compliance: BTreeMap<String, Compliance>,
     pub tiles: Tiles,
+    /// Every report in the state's scope, **without its texts** (`done`, `problems`,
+    /// `proposals` empty, `review_comment` `None`): the state is read again after every report,
+    /// and the texts cost more to read than the rest. A page that shows them reads
+    /// [`Store::reports`].
     pub reports: Vec<Report>,
 }
 

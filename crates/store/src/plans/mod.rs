@@ -203,32 +203,30 @@ const ASSIGNMENTS_PACKED_POSTGRES: &str = "SELECT CAST(json_agg(json_build_array
 /// A plan's reports (optionally one unit's) as [`Store::reports`] gives them, as one JSON array of
 /// [`REPORT_COLUMNS`] (see [`Store::reports_packed`]).
 const REPORTS_PACKED_SQLITE: &str = "SELECT json_group_array(json_array(r.id, a.task_id, a.unit, \
-     r.period, r.version, r.done, r.problems, r.proposals, r.progress_pct, r.submitted_on, \
-     r.submitted_by, r.decision, r.review_comment, r.reviewed_by, r.reviewed_on) \
+     r.period, r.version, r.progress_pct, r.submitted_on, \
+     r.submitted_by, r.decision, r.reviewed_by, r.reviewed_on) \
      ORDER BY a.task_id, a.unit, r.period, r.version) \
      FROM reports r JOIN assignments a ON a.id = r.assignment_id \
      WHERE a.plan_id = $1 AND ($2 IS NULL OR a.unit = $2)";
 const REPORTS_PACKED_POSTGRES: &str = "SELECT CAST(json_agg(json_build_array(r.id, a.task_id, \
-     a.unit, r.period, r.version, r.done, r.problems, r.proposals, r.progress_pct, r.submitted_on, \
-     r.submitted_by, r.decision, r.review_comment, r.reviewed_by, r.reviewed_on) \
+     a.unit, r.period, r.version, r.progress_pct, r.submitted_on, \
+     r.submitted_by, r.decision, r.reviewed_by, r.reviewed_on) \
      ORDER BY a.task_id, a.unit, r.period, r.version) AS TEXT) \
      FROM reports r JOIN assignments a ON a.id = r.assignment_id \
      WHERE a.plan_id = $1 AND ($2 IS NULL OR a.unit = $2)";
 
-/// One report as [`REPORTS_PACKED_SQLITE`] packs it.
+/// One report as [`REPORTS_PACKED_SQLITE`] packs it: without its texts (what was done,
+/// problems, proposals, the review's comment), which the plan's state does not need and which
+/// cost more to pack and parse than the rest (the pages that show them read [`Store::reports`]).
 type PackedReport = (
     i64,
     String,
     String,
     String,
     i64,
-    String,
-    String,
-    String,
     i64,
     String,
     String,
-    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -592,16 +590,16 @@ impl Store {
                     unit: r.2,
                     period: r.3,
                     version: r.4,
-                    done: r.5,
-                    problems: r.6,
-                    proposals: r.7,
-                    progress_pct: u8::try_from(r.8).unwrap_or(0),
-                    submitted_on: date(&r.9, "submitted_on")?,
-                    submitted_by: r.10,
-                    decision: decision_of(r.11.as_deref()),
-                    review_comment: r.12,
-                    reviewed_by: r.13,
-                    reviewed_on: r.14.map(|d| date(&d, "reviewed_on")).transpose()?,
+                    done: String::new(),
+                    problems: String::new(),
+                    proposals: String::new(),
+                    progress_pct: u8::try_from(r.5).unwrap_or(0),
+                    submitted_on: date(&r.6, "submitted_on")?,
+                    submitted_by: r.7,
+                    decision: decision_of(r.8.as_deref()),
+                    review_comment: None,
+                    reviewed_by: r.9,
+                    reviewed_on: r.10.map(|d| date(&d, "reviewed_on")).transpose()?,
                 })
             })
             .collect()

@@ -76,6 +76,9 @@ pub(super) async fn render_task(
         l.flash = Some(l.t(key).to_string());
     }
     let units = units_by_slug(state).await?;
+    // The task's reports with their texts (the plan's state carries them without) and their
+    // attachments: a query each for the whole task.
+    let reports = state.store.reports(plan_id, Some(task_id), None).await?;
     let attachments = state.store.attachments_of_task(plan_id, task_id).await?;
     let cx = Ctx {
         state,
@@ -106,7 +109,7 @@ pub(super) async fn render_task(
     let shown = q.paged(chosen, 10);
     let mut blocks: Vec<AssignmentBlock> = Vec::with_capacity(shown.items.len());
     for (a, name) in shown.items {
-        blocks.push(assignment_block(&cx, &st.reports, &ts.task, a, name).await?);
+        blocks.push(assignment_block(&cx, &reports, &ts.task, a, name).await?);
     }
     let blocks = Paged {
         items: blocks,
